@@ -1,0 +1,5 @@
+"""``python -m ibviz`` is the same as the ``ibviz`` command."""
+
+from ibviz.cli.main import main
+
+raise SystemExit(main())

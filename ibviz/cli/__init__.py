@@ -1,0 +1,1 @@
+"""Command-line interface: ``ibviz``, ``ibviz topo ...`` (and later ``ibviz run``, ``ibviz lab``)."""

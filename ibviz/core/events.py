@@ -1,0 +1,100 @@
+"""Typed events and a small synchronous event bus.
+
+Views, recorders and tests subscribe to event *types*; the model publishes an event
+object after every change. Subscribing to :class:`Event` receives everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from ibviz.core.model import PortRef, PortState
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base class of every event the core emits."""
+
+
+@dataclass(frozen=True, slots=True)
+class NodeAdded(Event):
+    guid: int
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRemoved(Event):
+    guid: int
+
+
+@dataclass(frozen=True, slots=True)
+class NodeChanged(Event):
+    guid: int
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True, slots=True)
+class LinkAdded(Event):
+    a: PortRef
+    b: PortRef
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRemoved(Event):
+    a: PortRef
+    b: PortRef
+
+
+@dataclass(frozen=True, slots=True)
+class PortStateChanged(Event):
+    port: PortRef
+    old: PortState
+    new: PortState
+
+
+@dataclass(frozen=True, slots=True)
+class LidAssigned(Event):
+    port: PortRef
+    old_lid: int
+    old_lmc: int
+    lid: int
+    lmc: int
+
+
+E = TypeVar("E", bound=Event)
+Handler = Callable[[Any], None]
+
+
+class EventBus:
+    """Synchronous publish/subscribe keyed by event class (subclasses are delivered too)."""
+
+    __slots__ = ("_handlers",)
+
+    def __init__(self) -> None:
+        self._handlers: dict[type[Event], list[Handler]] = {}
+
+    def subscribe(self, kind: type[E], handler: Callable[[E], None]) -> Callable[[], None]:
+        """Call ``handler`` for every event of type ``kind``; returns an unsubscribe function."""
+        self._handlers.setdefault(kind, []).append(handler)
+
+        def unsubscribe() -> None:
+            handlers = self._handlers.get(kind, [])
+            if handler in handlers:
+                handlers.remove(handler)
+
+        return unsubscribe
+
+    @property
+    def active(self) -> bool:
+        """Whether anybody listens (lets hot paths skip building event objects)."""
+        return any(self._handlers.values())
+
+    def emit(self, event: Event) -> None:
+        for kind in type(event).__mro__:
+            for handler in tuple(self._handlers.get(kind, ())):
+                handler(event)
+            if kind is Event:
+                break

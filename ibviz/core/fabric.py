@@ -1,0 +1,242 @@
+"""The fabric: nodes, ports and cables, backed by a networkx multigraph.
+
+A :class:`Fabric` is the single mutable model of a subnet (or of several subnets
+joined by routers). Nodes are keyed by node GUID, which is stable across loads,
+sweeps and formats. Every change goes through a method here, which keeps the
+networkx graph in step and publishes a typed event on :attr:`Fabric.events`.
+"""
+
+from __future__ import annotations
+
+import copy as _copy
+from collections.abc import Iterable, Iterator
+
+import networkx as nx
+
+from ibviz.core.addressing import LINK_LOCAL_PREFIX, check_lmc
+from ibviz.core.events import (
+    EventBus,
+    LidAssigned,
+    LinkAdded,
+    LinkRemoved,
+    NodeAdded,
+    NodeRemoved,
+    PortStateChanged,
+)
+from ibviz.core.model import Link, Node, NodeKind, Port, PortRef, PortState
+from ibviz.core.phy import LinkSpeed, LinkWidth
+
+
+class FabricError(ValueError):
+    """An operation that would make the fabric inconsistent."""
+
+
+class Fabric:
+    """Nodes, ports and links of one or more InfiniBand subnets.
+
+    Parameters
+    ----------
+    name:
+        Human name (file name, built-in fabric name).
+    """
+
+    def __init__(self, name: str = "fabric") -> None:
+        self.name = name
+        self.nodes: dict[int, Node] = {}
+        self.links: dict[tuple[PortRef, PortRef], Link] = {}
+        self.subnets: dict[str, int] = {"default": LINK_LOCAL_PREFIX}
+        """Subnet name -> 64-bit subnet prefix."""
+        self.graph = nx.MultiGraph()
+        """Nodes are node GUIDs; one edge per cable, keyed by the link's :attr:`Link.key`."""
+        self.events = EventBus()
+        self.warnings: list = []
+        """Recoverable oddities found while loading (not part of equality)."""
+        self.source: str | None = None
+        self.source_format: str | None = None
+        self._peer: dict[PortRef, PortRef] = {}
+
+    # ------------------------------------------------------------------ nodes
+    def add_node(self, node: Node) -> Node:
+        if node.guid in self.nodes:
+            raise FabricError(f"a node with GUID {node.guid:#018x} already exists")
+        if node.subnet not in self.subnets:
+            self.subnets[node.subnet] = LINK_LOCAL_PREFIX
+        self.nodes[node.guid] = node
+        self.graph.add_node(node.guid)
+        if self.events.active:
+            self.events.emit(NodeAdded(node.guid))
+        return node
+
+    def remove_node(self, guid: int) -> Node:
+        node = self.node(guid)
+        for link in self.node_links(guid):
+            self.disconnect(link.a)
+        del self.nodes[guid]
+        self.graph.remove_node(guid)
+        if self.events.active:
+            self.events.emit(NodeRemoved(guid))
+        return node
+
+    def node(self, guid: int) -> Node:
+        try:
+            return self.nodes[guid]
+        except KeyError:
+            raise KeyError(f"no node with GUID {guid:#018x}") from None
+
+    def port(self, ref: PortRef) -> Port:
+        return self.node(ref.node).port(ref.port)
+
+    def switches(self) -> Iterator[Node]:
+        return (n for n in self.nodes.values() if n.kind is NodeKind.SWITCH)
+
+    def cas(self) -> Iterator[Node]:
+        return (n for n in self.nodes.values() if n.kind is NodeKind.CA)
+
+    def routers(self) -> Iterator[Node]:
+        return (n for n in self.nodes.values() if n.kind is NodeKind.ROUTER)
+
+    def count(self, kind: NodeKind) -> int:
+        return sum(1 for n in self.nodes.values() if n.kind is kind)
+
+    # ------------------------------------------------------------------ links
+    def connect(self, a: PortRef, b: PortRef, width: LinkWidth | None = None,
+                speed: LinkSpeed | None = None) -> Link:
+        """Cable port ``a`` to port ``b`` (both must exist and be free)."""
+        for ref in (a, b):
+            node = self.node(ref.node)
+            if ref.port == 0 and node.kind is NodeKind.SWITCH:
+                raise FabricError(f"{node.label}: switch port 0 is internal and cannot be cabled")
+            if ref.port not in node.ports:
+                raise FabricError(f"{node.label} has no port {ref.port} "
+                                  f"(it has {node.num_ports})")
+            if ref in self._peer:
+                raise FabricError(f"{node.label} port {ref.port} is already cabled to "
+                                  f"{self._describe(self._peer[ref])}")
+        if a == b:
+            raise FabricError(f"cannot cable {self._describe(a)} to itself")
+        link = Link(a, b, width, speed)
+        self.links[link.key] = link
+        self._peer[a] = b
+        self._peer[b] = a
+        self.graph.add_edge(a.node, b.node, key=link.key)
+        if self.events.active:
+            self.events.emit(LinkAdded(link.a, link.b))
+        return link
+
+    def disconnect(self, end: PortRef) -> Link:
+        """Remove the cable at port ``end``."""
+        other = self._peer.get(end)
+        if other is None:
+            raise FabricError(f"{self._describe(end)} is not cabled")
+        link = self.links.pop(Link(end, other).key)
+        del self._peer[end], self._peer[other]
+        self.graph.remove_edge(link.a.node, link.b.node, key=link.key)
+        if self.events.active:
+            self.events.emit(LinkRemoved(link.a, link.b))
+        return link
+
+    def peer(self, ref: PortRef) -> PortRef | None:
+        return self._peer.get(ref)
+
+    def link_at(self, ref: PortRef) -> Link | None:
+        other = self._peer.get(ref)
+        return None if other is None else self.links[Link(ref, other).key]
+
+    def node_links(self, guid: int) -> list[Link]:
+        return [self.links[key] for _, _, key in self.graph.edges(guid, keys=True)]
+
+    def neighbors(self, guid: int) -> set[int]:
+        return set(self.graph.neighbors(guid))
+
+    # ---------------------------------------------------------- port changes
+    def set_port_state(self, ref: PortRef, state: PortState) -> None:
+        port = self.port(ref)
+        old = port.state
+        if old is not state:
+            port.state = state
+            if self.events.active:
+                self.events.emit(PortStateChanged(ref, old, state))
+
+    def assign_lid(self, ref: PortRef, lid: int, lmc: int | None = None) -> None:
+        port = self.port(ref)
+        new_lmc = port.lmc if lmc is None else check_lmc(lmc)
+        old = (port.lid, port.lmc)
+        port.lid, port.lmc = lid, new_lmc
+        if old != (lid, new_lmc) and self.events.active:
+            self.events.emit(LidAssigned(ref, old[0], old[1], lid, new_lmc))
+
+    # --------------------------------------------------------------- queries
+    def find(self, text: str) -> list[Node]:
+        """Nodes matching a GUID (``0x...`` or bare hex), a LID, a source name or a
+        case-insensitive substring of the description."""
+        t = text.strip()
+        hits: list[Node] = []
+        try:
+            value = int(t, 0) if t.lower().startswith("0x") else int(t)
+        except ValueError:
+            value = None
+        if value is not None:
+            if value in self.nodes:
+                hits.append(self.nodes[value])
+            hits += [n for n in self.nodes.values()
+                     if any(value in p.lids() for p in n.lid_ports()) and n not in hits]
+            if hits:
+                return hits
+        low = t.lower()
+        exact = [n for n in self.nodes.values() if n.name == t or n.description == t]
+        if exact:
+            return exact
+        return [n for n in self.nodes.values() if low in n.description.lower()
+                or low in n.name.lower()]
+
+    def lid_owners(self) -> dict[int, list[PortRef]]:
+        """Every assigned unicast LID (whole LMC ranges) -> the ports answering to it."""
+        owners: dict[int, list[PortRef]] = {}
+        for node in self.nodes.values():
+            for p in node.lid_ports():
+                for lid in p.lids():
+                    owners.setdefault(lid, []).append(PortRef(node.guid, p.num))
+        return owners
+
+    def subnet_of(self, ref: PortRef) -> str:
+        """Subnet of a port: a router port belongs to the subnet of its peer."""
+        node = self.node(ref.node)
+        if node.kind is NodeKind.ROUTER:
+            peer = self._peer.get(ref)
+            if peer is not None and self.nodes[peer.node].kind is not NodeKind.ROUTER:
+                return self.nodes[peer.node].subnet
+        return node.subnet
+
+    def _describe(self, ref: PortRef) -> str:
+        node = self.nodes.get(ref.node)
+        return f"{node.label if node else hex(ref.node)} port {ref.port}"
+
+    # ---------------------------------------------------- copy and compare
+    def copy(self) -> Fabric:
+        """A deep copy with the same nodes and links and no subscribers."""
+        new = Fabric(self.name)
+        new.subnets = dict(self.subnets)
+        new.source, new.source_format = self.source, self.source_format
+        new.warnings = list(self.warnings)
+        for node in self.nodes.values():
+            new.add_node(_copy.deepcopy(node))
+        for link in self.links.values():
+            new.connect(link.a, link.b, link.width, link.speed)
+        return new
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Fabric):
+            return NotImplemented
+        from ibviz.core.diff import diff_fabrics
+
+        return self.subnets == other.subnets and diff_fabrics(self, other).is_empty
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"Fabric({self.name!r}: {self.count(NodeKind.SWITCH)} switches, "
+                f"{self.count(NodeKind.CA)} CAs, {self.count(NodeKind.ROUTER)} routers, "
+                f"{len(self.links)} links)")
+
+    def cabled_ports(self) -> Iterable[PortRef]:
+        return self._peer.keys()

@@ -1,0 +1,160 @@
+"""Second pass of the ibnetdiscover/ibsim reader: turn port lines into cables.
+
+Each cable is usually listed from both ends. Peers that are never declared (a
+switches-only listing) become nodes built from what the port lines say about them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from ibviz.core.model import Link, Node, NodeKind, PortRef
+from ibviz.core.phy import LinkSpeed, LinkWidth, format_width_speed, link_rate_gbps
+from ibviz.topology import _ibsim_rules as ibsim
+from ibviz.topology.errors import TopologyError, TopologyWarning
+
+if TYPE_CHECKING:
+    from ibviz.topology.ibnetdiscover import _Half, _State
+
+_PEER_NAME_RE = re.compile(r"^([SHR])-([0-9A-Fa-f]{1,16})$")
+_PEER_KIND = {"S": NodeKind.SWITCH, "H": NodeKind.CA, "R": NodeKind.ROUTER}
+
+
+def _warn(st: _State, msg: str, file: str | None, line: int | None, kind: str) -> None:
+    st.fabric.warnings.append(TopologyWarning(msg, file, line, kind))
+
+
+def _undeclared_node(st: _State, h: _Half) -> int:
+    """Create a node that is only referenced as a peer; return its GUID."""
+    m = _PEER_NAME_RE.match(h.peer_name)
+    if not m:
+        raise TopologyError(
+            f"peer {h.peer_name!r} is never declared and its name does not encode a GUID",
+            file=h.file, line=h.line, expected="a node block for it, or a name like S-<guid>")
+    kind, guid = _PEER_KIND[m.group(1)], int(m.group(2), 16)
+    if guid in st.fabric.nodes:
+        other = st.fabric.nodes[guid]
+        raise TopologyError(f"peer {h.peer_name!r} has the GUID of {other.name!r}",
+                            file=h.file, line=h.line)
+    node = Node(guid, kind, 0, h.peer_desc or "", name=h.peer_name, declared=False)
+    st.fabric.add_node(node)
+    st.names[h.peer_name] = guid
+    st.where[guid] = (h.file, h.line)
+    _warn(st, f"node {h.peer_name} ({h.peer_desc or 'no description'}) is only referenced as "
+          "a link peer, never declared; built from the port lines", h.file, h.line,
+          "undeclared-node")
+    return guid
+
+
+def _fill_peer(st: _State, guid: int, h: _Half) -> None:
+    """Complete an undeclared node from what a port line says about it."""
+    node = st.fabric.nodes[guid]
+    port = node.ensure_port(h.peer_port)
+    if node.kind is NodeKind.SWITCH:
+        p0 = node.ports.get(0) or node.ensure_port(0)
+        p0.guid = p0.guid or guid
+        if h.peer_lid is not None and not p0.lid:
+            p0.lid = h.peer_lid
+    else:
+        if h.peer_port_guid is not None:
+            port.guid = h.peer_port_guid
+        if h.peer_lid is not None and not port.lid:
+            port.lid = h.peer_lid
+    if h.peer_desc and not node.description:
+        node.description = h.peer_desc
+
+
+def resolve_links(st: _State, file: str) -> None:
+    fabric = st.fabric
+    seen: dict[tuple[PortRef, PortRef], list[_Half]] = defaultdict(list)
+    lid0: dict[int, list[_Half]] = defaultdict(list)
+    for h in st.halves:
+        guid = st.names.get(h.peer_name)
+        if guid is None:
+            guid = _undeclared_node(st, h)
+        peer_node = fabric.nodes[guid]
+        if not peer_node.declared:
+            _fill_peer(st, guid, h)
+        elif h.peer_port not in peer_node.ports or (h.peer_port == 0 and peer_node.is_switch):
+            raise TopologyError(
+                f"{h.peer_name} has no port {h.peer_port} (it declares {peer_node.num_ports})",
+                file=h.file, line=h.line, expected=f"a port 1-{peer_node.num_ports}")
+        if h.peer_lid == 0:
+            lid0[guid].append(h)
+        seen[Link(h.local, PortRef(guid, h.peer_port)).key].append(h)
+
+    for node in fabric.nodes.values():
+        if not node.declared:  # give it every port up to the highest one referenced
+            for num in range(0 if node.is_switch else 1, node.num_ports + 1):
+                node.ensure_port(num)
+            if node.is_switch:
+                node.ports[0].guid = node.ports[0].guid or node.guid
+    masks = _enabled_masks(st)
+    for key, halves in seen.items():
+        a, b = key
+        first = halves[0]
+        if a == b:
+            raise TopologyError(f"port {first.local.port} is cabled to itself",
+                                file=first.file, line=first.line)
+        if len(halves) > 2:
+            _warn(st, f"cable {_name(st, a)} <-> {_name(st, b)} is listed {len(halves)} times",
+                  first.file, first.line, "duplicate-line")
+        conflict = next((r for r in (a, b) if fabric.peer(r) is not None), None)
+        if conflict is not None:
+            _warn(st, f"{_name(st, conflict)} is listed as cabled to both "
+                  f"{_name(st, fabric.peer(conflict))} and {_name(st, b if conflict == a else a)};"
+                  " kept the first", first.file, first.line, "conflicting-cable")
+            continue
+        width, speed = first.width, first.speed
+        for other in halves[1:]:
+            if (other.width, other.speed) != (width, speed) and other.width is not None:
+                _warn(st, f"the two ends of {_name(st, a)} <-> {_name(st, b)} disagree on its "
+                      f"width/speed ({_ws(width, speed)} vs {_ws(other.width, other.speed)}); "
+                      "kept the slower", other.file, other.line, "link-mismatch")
+                if width is None or _rate(other) < link_rate_gbps(width, speed):
+                    width, speed = other.width, other.speed
+        if width is None and st.dialect == "ibsim":
+            width = ibsim.active_width(masks.get((a, "w"), st.link_defaults.width_mask),
+                                       masks.get((b, "w"), st.link_defaults.width_mask))
+            speed = ibsim.active_speed(masks.get((a, "s"), st.link_defaults.speed_mask),
+                                       masks.get((b, "s"), st.link_defaults.speed_mask))
+        fabric.connect(a, b, width, speed)
+        declared_ends = [r for r in (a, b) if fabric.nodes[r.node].declared]
+        if len(halves) == 1 and len(declared_ends) == 2 and a.node != b.node:
+            other_end = b if first.local == a else a
+            _warn(st, f"cable {_name(st, first.local)} -> {_name(st, other_end)} is listed only "
+                  f"at {fabric.nodes[first.local.node].name}", first.file, first.line,
+                  "one-sided-cable")
+
+    for guid, halves in lid0.items():
+        node = fabric.nodes[guid]
+        _warn(st, f"{node.name} ({node.description or 'no description'}) is reported with "
+              f"LID 0 by {len(halves)} port line(s): not configured by the SM",
+              halves[0].file, halves[0].line, "lid0-peer")
+
+    from ibviz.topology.ibnetdiscover import set_cabled_states
+
+    set_cabled_states(fabric)
+
+
+def _ws(width: LinkWidth | None, speed: LinkSpeed | None) -> str:
+    return format_width_speed(width, speed) if width and speed else "unknown"
+
+
+def _rate(h: _Half) -> float:
+    return link_rate_gbps(h.width, h.speed)
+
+
+def _enabled_masks(st: _State) -> dict[tuple[PortRef, str], int]:
+    masks: dict[tuple[PortRef, str], int] = {}
+    for h in st.halves:
+        for opt, value in h.options.items():
+            masks[(h.local, opt)] = value
+    return masks
+
+
+def _name(st: _State, ref: PortRef) -> str:
+    node = st.fabric.nodes.get(ref.node)
+    return f"{node.name if node else hex(ref.node)}[{ref.port}]"

@@ -1,0 +1,88 @@
+"""How ibsim fills in what a net file leaves out (linux-rdma/ibsim ``sim_net.c``).
+
+* GUIDs: without a ``switchguid=``/``caguid=``/``rtguid=`` line a node takes the next
+  GUID of its kind: switches from 0x200000 in steps of 1, CAs from 0x100000 in steps of
+  ``ports + 1`` (a CA's port N has GUID node GUID + N), routers likewise from 0.
+  ``KEY=V`` sets the base, ``KEY+V`` sets it relative to the last absolute base.
+* Link width/speed: each port has an *enabled* mask (``width=``/``speed=`` lines, or
+  ``w=``/``s=`` port options); a cable runs at the widest/fastest bit both ends enable.
+  Defaults: width 4x, speed SDR.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ibviz.core.model import NodeKind
+from ibviz.core.phy import LinkSpeed, LinkWidth
+
+MAX_INCLUDE_DEPTH = 9
+
+WIDTH_BITS = {1: LinkWidth.X1, 2: LinkWidth.X4, 4: LinkWidth.X8, 8: LinkWidth.X12,
+              16: LinkWidth.X2}
+SPEED_BITS = {1: LinkSpeed.SDR, 2: LinkSpeed.DDR, 4: LinkSpeed.QDR}
+DEFAULT_WIDTH_MASK = 2
+DEFAULT_SPEED_MASK = 1
+_START = {NodeKind.CA: 0x100000, NodeKind.SWITCH: 0x200000, NodeKind.ROUTER: 0}
+
+
+@dataclass
+class GuidCounters:
+    """ibsim's per-kind GUID counters."""
+
+    base: dict[NodeKind, int] = field(default_factory=lambda: dict(_START))
+    next: dict[NodeKind, int] = field(default_factory=lambda: dict(_START))
+
+    def set_base(self, kind: NodeKind, value: int, relative: bool = False) -> None:
+        if relative:
+            self.next[kind] = self.base[kind] + value
+        else:
+            self.base[kind] = self.next[kind] = value
+
+    def take(self, kind: NodeKind, num_ports: int) -> int:
+        guid = self.next[kind]
+        self.next[kind] += 1 if kind is NodeKind.SWITCH else num_ports + 1
+        return guid
+
+
+@dataclass
+class LinkDefaults:
+    """Net-wide enabled masks set by ``width=`` and ``speed=`` lines."""
+
+    width_mask: int = DEFAULT_WIDTH_MASK
+    speed_mask: int = DEFAULT_SPEED_MASK
+
+    def set(self, key: str, value: int) -> None:
+        if key == "width":
+            if not 1 <= value <= 31:
+                raise ValueError(f"width mask {value} out of range 1-31")
+            self.width_mask = value
+        else:
+            if not 1 <= value <= 7:
+                raise ValueError(f"speed mask {value} out of range 1-7")
+            self.speed_mask = value
+
+
+def active_width(mask_a: int, mask_b: int) -> LinkWidth | None:
+    common = mask_a & mask_b
+    for bit in (8, 4, 2, 16, 1):
+        if common & bit:
+            return WIDTH_BITS[bit]
+    return None
+
+
+def active_speed(mask_a: int, mask_b: int) -> LinkSpeed | None:
+    common = mask_a & mask_b
+    for bit in (4, 2, 1):
+        if common & bit:
+            return SPEED_BITS[bit]
+    return None
+
+
+def width_mask_for(width: LinkWidth) -> int:
+    return {v: k for k, v in WIDTH_BITS.items()}[width]
+
+
+def speed_mask_for(speed: LinkSpeed) -> int | None:
+    """The ``s=`` mask for a speed ibsim can run natively (SDR/DDR/QDR), else None."""
+    return {v: k for k, v in SPEED_BITS.items()}.get(speed)

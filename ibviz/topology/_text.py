@@ -1,0 +1,48 @@
+"""Reading text files the way operators really have them.
+
+Handles a UTF-8 byte-order mark, CRLF line endings, a missing final newline,
+bytes that are not UTF-8 (kept as U+FFFD with a warning) and Markdown quoting
+(``> `` at the start of every line, as in copies pasted from a README).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ibviz.topology.errors import TopologyError, TopologyWarning
+
+
+def read_lines(path: str | Path, warnings: list[TopologyWarning] | None = None) -> list[str]:
+    """Lines of a text file without line terminators (``\\n``, ``\\r\\n`` or ``\\r``)."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise TopologyError(f"cannot read file: {exc.strerror or exc}", file=str(p)) from exc
+    return decode_lines(data, str(p), warnings)
+
+
+def decode_lines(data: bytes, name: str = "<input>",
+                 warnings: list[TopologyWarning] | None = None) -> list[str]:
+    if b"\x00" in data[:4096]:
+        raise TopologyError("binary data (NUL bytes), not a text file", file=name, line=1,
+                            expected="a text file")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        text = data.decode("utf-8", errors="replace")
+        if warnings is not None:
+            line = data[: exc.start].count(b"\n") + 1
+            warnings.append(TopologyWarning(
+                "bytes that are not UTF-8 were replaced by U+FFFD", name, line, "encoding"))
+    return text.splitlines()
+
+
+def strip_markdown_quote(lines: list[str]) -> list[str]:
+    """Remove a ``> `` prefix when every non-blank line carries one."""
+    body = [ln for ln in lines if ln.strip()]
+    if body and all(ln.startswith(">") for ln in body):
+        return [ln[2:] if ln.startswith("> ") else ln[1:] for ln in lines]
+    return lines

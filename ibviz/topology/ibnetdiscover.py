@@ -1,0 +1,450 @@
+"""Reader for ``ibnetdiscover`` output and ibsim net files.
+
+ibsim reads ibnetdiscover output as its net file format, so one grammar serves
+both; the ``ibsim`` dialect also accepts what only ibsim knows (``Hca`` headers,
+``include``/``do``/``module``/``width``/``speed`` lines, ``w=``/``s=`` port options
+and GUIDs assigned by counters when a block has no GUID line).
+
+Quirks of real files handled here (see ``tests/topology/test_ibnetdiscover_quirks.py``):
+CRLF, UTF-8 BOM, shell prompts or stderr lines before the header, ``-g`` grouped
+output, ibdiagnet-written files (port labels ``[1](1/1/1)``, zero-padded GUIDs,
+repeated header), peers with LID 0, loopback and parallel cables, nodes only
+referenced as peers, any port order, descriptions with ``#``, quotes, parentheses
+and leading/trailing spaces, blocks separated by a line holding only spaces.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ibviz.core.fabric import Fabric
+from ibviz.core.model import Node, NodeKind, PortRef, PortState
+from ibviz.core.phy import LinkSpeed, LinkWidth, parse_width_speed
+from ibviz.topology import _ibsim_rules as ibsim
+from ibviz.topology._text import read_lines
+from ibviz.topology.errors import TopologyError, TopologyWarning
+
+_ATTR_RE = re.compile(
+    r"^(vendid|devid|sysimgguid|switchguid|caguid|hcaguids|rtguid)\s*([=+])\s*"
+    r"(0[xX][0-9A-Fa-f]+|\d+)(?:\(([0-9A-Fa-f]+)\))?\s*(?:#.*)?$")
+_HEADER_RE = re.compile(r'^(Switch|Ca|Hca|Rt)\s+(\d+)\s+"([^"]*)"(.*)$')
+_PORT_RE = re.compile(
+    r'^\[(\d+)\](?:\[ext \d+\])?(?:\(([^)]*)\))?(?:\(([0-9A-Fa-f]+)\))?\s*"([^"]*)"'
+    r'\[(\d+)\](?:\[ext \d+\])?\s*(?:\(([0-9A-Fa-f]+)\))?(.*)$')
+_HEADER_COMMENT_RE = re.compile(
+    r'^\s*"(.*)"\s*((?:enhanced|base)\s+port\s+0)?\s*(?:lid\s+(\d+))?\s*(?:lmc\s+(\d+))?'
+    r'\s*(?:\(scp\))?\s*$')
+_EXTRA = r"(?:\s+[swv]=\d+|\s+slot\s+\d+|\s+\(scp\))*\s*$"  # ibnetdiscover -f / Xsigo extras
+_SW_PORT_COMMENT_RE = re.compile(
+    r'^\s*"(.*)"\s+lid\s+(\d+)(?:\s+(\d+x[A-Za-z?]+\d*))?' + _EXTRA)
+_CA_PORT_COMMENT_RE = re.compile(
+    r'^\s*lid\s+(\d+)\s+lmc\s+(\d+)(?:\s+"(.*)"\s+lid\s+(\d+)(?:\s+(\d+x[A-Za-z?]+\d*))?)?'
+    + _EXTRA)
+_OPTION_RE = re.compile(r"([ws])\s*=\s*(0[xX][0-9A-Fa-f]+|\d+)")
+_PEER_NAME_RE = re.compile(r"^([SHR])-([0-9A-Fa-f]{1,16})$")
+_GROUPED_RE = re.compile(r"^(Non-Chassis Nodes|Chassis\s+\d+.*|Hostname:\s.*)$")
+_STDERR_RE = re.compile(r"^(ibwarn|iberror|ibnetdiscover|ibdiag|src/[\w/.]+:\d+|[\w.]+\.c:\d+)[:;]")
+
+_KINDS = {"Switch": NodeKind.SWITCH, "Ca": NodeKind.CA, "Hca": NodeKind.CA, "Rt": NodeKind.ROUTER}
+_PEER_KIND = {"S": NodeKind.SWITCH, "H": NodeKind.CA, "R": NodeKind.ROUTER}
+
+
+@dataclass(slots=True)
+class _Half:
+    """One port line: a cable seen from one end."""
+
+    local: PortRef
+    peer_name: str
+    peer_port: int
+    peer_port_guid: int | None
+    peer_desc: str | None
+    peer_lid: int | None
+    width: LinkWidth | None
+    speed: LinkSpeed | None
+    options: dict[str, int]
+    file: str
+    line: int
+
+
+@dataclass
+class _State:
+    fabric: Fabric
+    dialect: str
+    names: dict[str, int] = field(default_factory=dict)
+    where: dict[int, tuple[str, int]] = field(default_factory=dict)
+    halves: list[_Half] = field(default_factory=list)
+    counters: ibsim.GuidCounters = field(default_factory=ibsim.GuidCounters)
+    link_defaults: ibsim.LinkDefaults = field(default_factory=ibsim.LinkDefaults)
+    prefix: str = ""
+    commands: list[str] = field(default_factory=list)
+    name_guid_fixes: int = 0
+    net_devid: int = 0
+    seen_content: bool = False
+    depth: int = 0
+
+
+class _BlockParser:
+    """Parses the lines of one file (includes recurse with a new parser, same state)."""
+
+    def __init__(self, state: _State, lines: list[str], file: str,
+                 progress: Callable[[int, int], None] | None = None) -> None:
+        self.progress = progress
+        self.st = state
+        self.lines = lines
+        self.file = file
+        self.attrs: dict[str, tuple[int, int | None, str]] = {}
+        self.node: Node | None = None
+        self.preamble: list[int] = []
+
+    def error(self, msg: str, line: int, column: int | None = None,
+              expected: str | None = None) -> TopologyError:
+        return TopologyError(msg, file=self.file, line=line, column=column, expected=expected)
+
+    def warn(self, msg: str, line: int | None, kind: str) -> None:
+        self.st.fabric.warnings.append(TopologyWarning(msg, self.file, line, kind))
+
+    def run(self) -> None:
+        total = len(self.lines)
+        for idx, raw in enumerate(self.lines, 1):
+            if self.progress is not None and idx % 20000 == 0:
+                self.progress(idx, total)
+            line = raw.rstrip()
+            if not line.strip():
+                self.node = None
+                continue
+            c = line[0]
+            if c == "[":
+                self._port(line, idx)
+            elif c == "#":
+                continue
+            elif c == "@":
+                raise self.error("ibsim port aliases ('@') are not supported", idx, 1,
+                                 "a port line '[N] \"peer\"[M]'")
+            else:
+                self._other(line.strip(), idx)
+        if self.preamble:
+            first = self.preamble[0]
+            self.warn(f"ignored {len(self.preamble)} line(s) before the topology "
+                      f"(first: {self.lines[first - 1].strip()[:80]!r})", first, "preamble")
+
+    # ---------------------------------------------------------------- lines
+    def _other(self, line: str, idx: int) -> None:
+        st = self.st
+        m = _ATTR_RE.match(line)
+        if m:
+            st.seen_content = True
+            self.node = None
+            key, op, value, extra = m.groups()
+            if op == "+" and (st.dialect != "ibsim" or not key.endswith(("guid", "guids"))):
+                raise self.error(f"relative '{key}+' is ibsim syntax", idx, len(key) + 1,
+                                 f"'{key}=VALUE'")
+            self.attrs[key] = (int(value, 0), int(extra, 16) if extra else None, op)
+            return
+        m = _HEADER_RE.match(line)
+        if m:
+            st.seen_content = True
+            self._header(m, line, idx)
+            return
+        if st.dialect == "ibsim" and self._ibsim_directive(line, idx):
+            st.seen_content = True
+            return
+        if _GROUPED_RE.match(line):
+            self.node = None
+            return
+        if _STDERR_RE.match(line):
+            self.warn(f"ignored a tool message: {line[:100]!r}", idx, "tool-message")
+            return
+        if not st.seen_content:
+            self.preamble.append(idx)
+            return
+        word = line.split()[0]
+        if st.dialect != "ibsim" and word in ("include", "do", "module", "width", "speed",
+                                              "Hca"):
+            raise self.error(f"'{word}' is ibsim net syntax, not ibnetdiscover output", idx, 1,
+                             "a node block; load the file with --format ibsim")
+        raise self.error(f"unrecognised line {line[:60]!r}", idx, 1,
+                         "a node header (Switch/Ca/Rt N \"name\"), a port line [N] \"peer\"[M], "
+                         "a key=value line (vendid, devid, sysimgguid, switchguid, caguid, "
+                         "rtguid) or a blank line")
+
+    def _ibsim_directive(self, line: str, idx: int) -> bool:
+        st = self.st
+        word = line.split()[0]
+        if word == "include" or line.startswith("include"):
+            m = re.match(r'^include\s*"([^"]+)"', line)
+            if not m:
+                raise self.error("bad include line", idx, 1, 'include "FILE"')
+            self._include(m.group(1), idx)
+            return True
+        if line.startswith("do"):
+            st.commands.append(line[2:].strip())
+            self.warn(f"ibsim console command kept but not applied to the model: "
+                      f"{line[2:].strip()!r}", idx, "ibsim-do")
+            return True
+        if line.startswith("module"):
+            m = re.match(r'^module\s*=\s*"([^"]*)"', line)
+            if not m:
+                raise self.error("bad module line", idx, 1, 'module = "PREFIX"')
+            st.prefix = m.group(1)
+            return True
+        for key in ("width", "speed"):
+            if line.startswith(key):
+                m = re.match(rf"^{key}\s*=\s*(0[xX][0-9A-Fa-f]+|\d+)\s*$", line)
+                if not m:
+                    raise self.error(f"bad {key} line", idx, 1, f"{key}=N")
+                try:
+                    st.link_defaults.set(key, int(m.group(1), 0))
+                except ValueError as exc:
+                    raise self.error(str(exc), idx, len(key) + 2) from None
+                return True
+        return line.startswith("pdebug")
+
+    def _include(self, name: str, idx: int) -> None:
+        st = self.st
+        if st.depth >= ibsim.MAX_INCLUDE_DEPTH:
+            raise self.error(f"includes nested deeper than {ibsim.MAX_INCLUDE_DEPTH}", idx)
+        base = Path(self.file).parent
+        path = Path(name) if Path(name).is_absolute() else base / name
+        if not path.exists() and Path(name).exists():
+            path = Path(name)
+        if not path.exists():
+            raise self.error(f"included file {name!r} not found", idx, 1,
+                             f"a file relative to {base}")
+        st.depth += 1
+        try:
+            _BlockParser(st, read_lines(path, st.fabric.warnings), str(path)).run()
+        finally:
+            st.depth -= 1
+
+    def _header(self, m: re.Match[str], line: str, idx: int) -> None:
+        st = self.st
+        word, nports_s, name, rest = m.groups()
+        if word == "Hca" and st.dialect != "ibsim":
+            raise self.error("'Hca' headers are ibsim net syntax", idx, 1,
+                             "'Ca'; load the file with --format ibsim")
+        kind = _KINDS[word]
+        nports = int(nports_s)
+        if not 1 <= nports <= 255:
+            raise self.error(f"{nports} ports", idx, len(word) + 2, "1-255 ports")
+        desc, esp0, lid, lmc = self._header_comment(rest, name, idx, line)
+        name = self._qualify(name)
+        if name in st.names:
+            f, ln = st.where[st.names[name]]
+            raise self.error(f"node {name!r} is declared twice (first at {f}:{ln})", idx)
+        guid, port0_guid = self._take_guid(kind, nports, idx)
+        named = _PEER_NAME_RE.match(name)
+        if named and st.dialect != "ibsim" and int(named.group(2), 16) != guid:
+            # ibdiagnet writes switchguid=<system GUID>(<node GUID>) for chassis ASICs;
+            # ibnetdiscover's node name always carries the node GUID.
+            guid = int(named.group(2), 16)
+            st.name_guid_fixes += 1
+        if guid in st.fabric.nodes:
+            f, ln = st.where[guid]
+            raise self.error(f"GUID {guid:#018x} of {name!r} is already used by "
+                             f"{st.fabric.nodes[guid].name!r} ({f}:{ln})", idx)
+        node = Node(guid, kind, nports, desc, name=name)
+        a = self.attrs
+        node.vendor_id = a["vendid"][0] if "vendid" in a else 0
+        if "devid" in a and st.dialect == "ibsim":
+            st.net_devid = a["devid"][0]  # ibsim: devid= applies to all later nodes
+        node.device_id = a["devid"][0] if "devid" in a else st.net_devid
+        node.system_guid = a["sysimgguid"][0] if "sysimgguid" in a else 0
+        if st.dialect == "ibsim" and not node.system_guid:
+            node.system_guid = guid
+        if kind is NodeKind.SWITCH:
+            node.enhanced_port0 = esp0
+            p0 = node.ports[0]
+            p0.guid = port0_guid or guid
+            p0.lid, p0.lmc = lid or 0, lmc or 0
+        self.attrs = {}
+        st.fabric.add_node(node)
+        st.names[name] = guid
+        st.where[guid] = (self.file, idx)
+        self.node = node
+
+    def _header_comment(self, rest: str, name: str, idx: int, line: str
+                        ) -> tuple[str, bool | None, int | None, int | None]:
+        text = rest.strip()
+        if not text:
+            return name, None, None, None
+        if text[0] != "#":
+            raise self.error("text after the node name", idx, line.index(rest) + 1,
+                             "'# \"description\" ...' or the end of the line")
+        body = text[1:]
+        m = _HEADER_COMMENT_RE.match(body)
+        if m:
+            desc, esp0, lid, lmc = m.groups()
+            flag = None if esp0 is None else esp0.startswith("enhanced")
+            return desc, flag, _int(lid), _int(lmc)
+        # ibsim accepts an unquoted description ending at " enhanced port"/" lid"/...
+        desc = re.split(r"\s(?:enhanced port|base port|lid|lmc)\s", " " + body.strip() + " ")[0]
+        tail = body[len(desc) + 1:] if desc else body
+        lid_m = re.search(r"\blid\s+(\d+)", tail)
+        lmc_m = re.search(r"\blmc\s+(\d+)", tail)
+        flag = True if "enhanced port 0" in tail else False if "base port 0" in tail else None
+        return (desc.strip(), flag, _int(lid_m.group(1)) if lid_m else None,
+                _int(lmc_m.group(1)) if lmc_m else None)
+
+    def _qualify(self, name: str) -> str:
+        p = self.st.prefix
+        return f"{p}#{name}" if p and "#" not in name else name
+
+    def _take_guid(self, kind: NodeKind, nports: int, idx: int) -> tuple[int, int | None]:
+        key = {NodeKind.SWITCH: "switchguid", NodeKind.CA: "caguid",
+               NodeKind.ROUTER: "rtguid"}[kind]
+        entry = self.attrs.get(key) or (self.attrs.get("hcaguids") if kind is NodeKind.CA
+                                        else None)
+        if entry is not None:
+            value, extra, op = entry
+            self.st.counters.set_base(kind, value, relative=(op == "+"))
+        guid = self.st.counters.take(kind, nports)
+        if guid == 0:
+            raise self.error("node GUID 0 is invalid", idx)
+        return guid, entry[1] if entry else None
+
+    def _port(self, line: str, idx: int) -> None:
+        node = self.node
+        if node is None and not self.st.seen_content and not _PORT_RE.match(line):
+            self.preamble.append(idx)  # e.g. a shell prompt "[root@host dir]# ibnetdiscover"
+            return
+        if node is None:
+            raise self.error("port line outside a node block", idx, 1,
+                             "a node header line (Switch/Ca/Rt) before the port lines")
+        m = _PORT_RE.match(line)
+        if not m:
+            raise self.error(f"malformed port line {line[:60]!r}", idx, 1,
+                             '[PORT](GUID-or-label) "PEER"[PEERPORT](PEERGUID) # ...')
+        num_s, local_paren, label_guid, peer_name, peer_port_s, peer_guid_s, rest = m.groups()
+        port_label = None
+        if label_guid:  # ibdiagnet CA ports: [1](label)(port GUID)
+            port_label, local_paren = local_paren, label_guid
+        num, peer_port = int(num_s), int(peer_port_s)
+        if num < 1 or num > 255:
+            raise self.error(f"port {num} out of range", idx, 2, "a port number 1-255")
+        if num > node.num_ports:
+            self.warn(f"{node.name} declares {node.num_ports} ports but lists port {num}",
+                      idx, "port-count")
+        port = node.ensure_port(num)
+        if port_label:
+            port.label = port_label
+        if local_paren:
+            if node.kind is NodeKind.SWITCH:
+                port.label = local_paren
+            else:
+                try:
+                    port.guid = int(local_paren, 16)
+                except ValueError:
+                    raise self.error(f"bad port GUID {local_paren!r}", idx, len(num_s) + 4,
+                                     "hexadecimal port GUID") from None
+        elif node.kind is not NodeKind.SWITCH and self.st.dialect == "ibsim":
+            port.guid = node.guid + num
+        options, comment = self._split_rest(rest, idx, line)
+        peer_desc = peer_lid = None
+        width = speed = None
+        if comment is not None:
+            if node.kind is NodeKind.SWITCH:
+                cm = _SW_PORT_COMMENT_RE.match(comment)
+                if cm:
+                    peer_desc, lid_s, ws = cm.groups()
+                    peer_lid = int(lid_s)
+            else:
+                cm = _CA_PORT_COMMENT_RE.match(comment)
+                if cm:
+                    lid_s, lmc_s, peer_desc, plid_s, ws = cm.groups()
+                    port.lid, port.lmc = int(lid_s), min(int(lmc_s), 7)
+                    peer_lid = _int(plid_s)
+            if cm is None:
+                if self.st.dialect != "ibsim":
+                    expected = ('# "DESC" lid N 4xSPEED' if node.kind is NodeKind.SWITCH
+                                else '# lid N lmc M "DESC" lid N 4xSPEED')
+                    raise self.error(f"unrecognised port comment {comment.strip()[:60]!r}",
+                                     idx, line.index("#") + 1, expected)
+                ws = None
+                lid_m = re.search(r"\blid\s+(\d+)", comment)
+                lmc_m = re.search(r"\blmc\s+(\d+)", comment)
+                if lid_m and node.kind is not NodeKind.SWITCH:
+                    port.lid = int(lid_m.group(1))
+                    port.lmc = int(lmc_m.group(1)) if lmc_m else 0
+            if ws and "?" in ws:  # ibnetdiscover prints ??/??? for values it cannot name
+                head = ws.split("x", 1)[0]
+                width = LinkWidth.parse(head) if head.isdigit() else None
+                self.warn(f"link speed printed as {ws!r} (unknown to the tool that wrote the "
+                          "file); kept as unknown", idx, "unknown-speed")
+            elif ws:
+                try:
+                    width, speed = parse_width_speed(ws)
+                except ValueError as exc:
+                    raise self.error(str(exc), idx, line.rindex(ws) + 1,
+                                     "a width and speed such as 4xHDR") from None
+        self.st.halves.append(_Half(
+            PortRef(node.guid, num), self._qualify(peer_name), peer_port,
+            int(peer_guid_s, 16) if peer_guid_s else None, peer_desc, peer_lid,
+            width, speed, options, self.file, idx))
+
+    def _split_rest(self, rest: str, idx: int, line: str) -> tuple[dict[str, int], str | None]:
+        hash_at = rest.find("#")
+        opts_text = rest if hash_at < 0 else rest[:hash_at]
+        comment = None if hash_at < 0 else rest[hash_at + 1:]
+        options: dict[str, int] = {}
+        if opts_text.strip():
+            if self.st.dialect != "ibsim":
+                raise self.error(f"unexpected text {opts_text.strip()[:40]!r}", idx,
+                                 line.index(opts_text.strip()) + 1, "'#' and a comment")
+            leftover = _OPTION_RE.sub("", opts_text).strip()
+            if leftover:
+                raise self.error(f"bad port option {leftover[:40]!r}", idx,
+                                 line.index(leftover) + 1, "w=WIDTHMASK or s=SPEEDMASK")
+            options = {k: int(v, 0) for k, v in _OPTION_RE.findall(opts_text)}
+        return options, comment
+
+
+def _int(text: str | None) -> int | None:
+    return None if text is None else int(text)
+
+
+def parse_ibnetdiscover(path: str | Path, dialect: str = "ibnetdiscover",
+                        lines: list[str] | None = None,
+                        progress: Callable[[int, int], None] | None = None) -> Fabric:
+    """Read an ibnetdiscover topology (``dialect="ibnetdiscover"``) or an ibsim net file.
+
+    Raises
+    ------
+    TopologyError
+        On input that is not of this format, naming file, line and column.
+    """
+    file = str(path)
+    fabric = Fabric(Path(file).name)
+    fabric.source, fabric.source_format = file, dialect
+    st = _State(fabric, dialect)
+    if lines is None:
+        lines = read_lines(path, fabric.warnings)
+    _BlockParser(st, lines, file, progress).run()
+    if progress is not None:
+        progress(len(lines), len(lines))
+    if not fabric.nodes:
+        raise TopologyError("no node blocks found", file=file, line=len(lines) or None,
+                            expected="at least one Switch, Ca or Rt block")
+    from ibviz.topology._ibnetdiscover_links import resolve_links
+
+    resolve_links(st, file)
+    if st.name_guid_fixes:
+        fabric.warnings.append(TopologyWarning(
+            f"{st.name_guid_fixes} switch block(s) give a switchguid= that differs from the GUID "
+            "in the node name (ibdiagnet writes the chassis system GUID there); used the name's "
+            "GUID as node GUID", file, None, "switchguid-mismatch"))
+    fabric.sim_commands = st.commands  # type: ignore[attr-defined]
+    return fabric
+
+
+def set_cabled_states(fabric: Fabric) -> None:
+    """Cabled ports are ACTIVE where their LID is assigned and INIT where it is 0."""
+    for ref in fabric.cabled_ports():
+        node = fabric.nodes[ref.node]
+        lid_port = node.ports[0] if node.kind is NodeKind.SWITCH else node.ports[ref.port]
+        node.ports[ref.port].state = PortState.ACTIVE if lid_port.lid else PortState.INIT
+
+
+__all__ = ["parse_ibnetdiscover", "set_cabled_states"]
