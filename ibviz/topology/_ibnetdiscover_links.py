@@ -120,6 +120,12 @@ def resolve_links(st: _State, file: str) -> None:
                                        masks.get((b, "w"), st.link_defaults.width_mask))
             speed = ibsim.active_speed(masks.get((a, "s"), st.link_defaults.speed_mask),
                                        masks.get((b, "s"), st.link_defaults.speed_mask))
+            if width is None or speed is None:
+                raise TopologyError(
+                    f"{_name(st, a)} and {_name(st, b)} enable no common link "
+                    f"{'width' if width is None else 'speed'} (ibsim refuses such a cable)",
+                    file=first.file, line=first.line,
+                    expected="w=/s= masks (or width=/speed= lines) that share a bit")
         fabric.connect(a, b, width, speed)
         declared_ends = [r for r in (a, b) if fabric.nodes[r.node].declared]
         if len(halves) == 1 and len(declared_ends) == 2 and a.node != b.node:

@@ -71,7 +71,8 @@ class Detection:
 _PROMPT = re.compile(r"^\[?[\w.-]+@[\w.-]+[^\]]*\]?[#$]\s")
 
 
-_IBSIM_ONLY = re.compile(r'^(Hca\s|include\s*"|do\s|module\s*=|width\s*=|speed\s*=)', re.M)
+_IBSIM_ONLY = re.compile(r'^(Hca\s|include\s*"|do\s|module\s*=|width\s*=|speed\s*=|'
+                         r'hcaguids|(switchguid|caguid|rtguid)\s*\+|\[.*\]\s+[wse]=\d)', re.M)
 _GUID_LINE = re.compile(r"^(switchguid|caguid|rtguid)=", re.M)
 
 

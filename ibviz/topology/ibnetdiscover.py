@@ -325,8 +325,8 @@ class _BlockParser:
         if num < 1 or num > 255:
             raise self.error(f"port {num} out of range", idx, 2, "a port number 1-255")
         if num > node.num_ports:
-            self.warn(f"{node.name} declares {node.num_ports} ports but lists port {num}",
-                      idx, "port-count")
+            raise self.error(f"port {num}, but {node.name} declares {node.num_ports} ports",
+                             idx, 2, f"a port number 1-{node.num_ports}")
         port = node.ensure_port(num)
         if port_label:
             port.label = port_label

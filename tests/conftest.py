@@ -1,0 +1,40 @@
+"""Shared fixtures: the public fabric corpus in ../shared and small helpers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_PUBLIC = REPO.parent / "shared" / "fabrics" / "public"
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    """Directory of real, public fabric files (../shared/fabrics/public)."""
+    if not SHARED_PUBLIC.is_dir():
+        pytest.skip(f"shared corpus not found at {SHARED_PUBLIC} (clone with shared/ beside it)")
+    return SHARED_PUBLIC
+
+
+def corpus_file(name: str) -> Path:
+    path = SHARED_PUBLIC / name
+    if not path.is_file():
+        pytest.skip(f"shared corpus file {name} not found at {SHARED_PUBLIC}")
+    return path
+
+
+@pytest.fixture
+def write(tmp_path: Path):
+    """Write text (as bytes, so CRLF/BOM survive) to a file in tmp_path and return its path."""
+
+    def _write(text: str | bytes, name: str = "fabric.topo") -> Path:
+        path = tmp_path / name
+        path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+        return path
+
+    return _write
