@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from ibviz.core.addressing import is_unicast_lid, lid_kind
 from ibviz.core.fabric import Fabric
-from ibviz.core.model import Link, NodeKind, PortRef
+from ibviz.core.model import NodeKind, PortRef
 from ibviz.core.phy import format_width_speed
 
 
@@ -79,12 +79,25 @@ def unassigned_lids(fabric: Fabric) -> list[Finding]:
     return found
 
 
-def _best_other(fabric: Fabric, guid: int, skip: Link) -> tuple[int, int] | None:
-    """Widest width and fastest speed rank among a node's other links."""
-    others = [lk for lk in fabric.node_links(guid) if lk is not skip and lk.width and lk.speed]
-    if not others:
-        return None
-    return (max(lk.width.lanes for lk in others), max(lk.speed.rank for lk in others))
+class _TopTwo:
+    """Largest and second-largest value seen at a node, with how often the largest occurs."""
+
+    __slots__ = ("best", "count", "second")
+
+    def __init__(self) -> None:
+        self.best, self.count, self.second = -1, 0, -1
+
+    def add(self, value: int) -> None:
+        if value > self.best:
+            self.best, self.count, self.second = value, 1, self.best
+        elif value == self.best:
+            self.count += 1
+        elif value > self.second:
+            self.second = value
+
+    def best_without(self, value: int) -> int:
+        """Best value among the node's *other* links (-1 if it has none)."""
+        return self.second if value == self.best and self.count == 1 else self.best
 
 
 SPEED_GENERATIONS_BEHIND = 3
@@ -100,18 +113,30 @@ def degraded_links(fabric: Fabric) -> list[Finding]:
 
     Without PortInfo's "supported" fields a file cannot prove a link degraded; a link
     running far below its neighbours is the usual sign of a bad cable or a fallen-back
-    port (1xSDR among 4xSDR links, 4xSDR HCAs in a 4xHDR fabric).
+    port (1xSDR among 4xSDR links, 4xSDR HCAs in a 4xHDR fabric). Runs in O(links).
     """
+    known = [lk for lk in fabric.links.values() if lk.width and lk.speed]
+    lanes: dict[int, _TopTwo] = {}
+    ranks: dict[int, _TopTwo] = {}
+    for lk in known:
+        w, r = lk.width.lanes, lk.speed.rank
+        for guid in {lk.a.node, lk.b.node}:
+            top = lanes.get(guid)
+            if top is None:
+                top = lanes[guid] = _TopTwo()
+                ranks[guid] = _TopTwo()
+            top.add(w)
+            ranks[guid].add(r)
     found = []
-    for link in fabric.links.values():
-        if not (link.width and link.speed):
-            continue
-        ends = [_best_other(fabric, link.a.node, link), _best_other(fabric, link.b.node, link)]
-        ends = [e for e in ends if e is not None]
+    for link in known:
+        w, r = link.width.lanes, link.speed.rank
+        ends = [(lanes[g].best_without(w), ranks[g].best_without(r))
+                for g in {link.a.node, link.b.node}]
+        ends = [e for e in ends if e[0] >= 0]
         if not ends:
             continue
-        narrow = all(link.width.lanes < w for w, _ in ends)
-        slow = all(s - link.speed.rank >= SPEED_GENERATIONS_BEHIND for _, s in ends)
+        narrow = all(w < best_w for best_w, _ in ends)
+        slow = all(best_r - r >= SPEED_GENERATIONS_BEHIND for _, best_r in ends)
         if narrow or slow:
             what = " and ".join(x for x, flag in (("narrower", narrow), ("slower", slow)) if flag)
             found.append(Finding(

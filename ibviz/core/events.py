@@ -71,26 +71,25 @@ Handler = Callable[[Any], None]
 class EventBus:
     """Synchronous publish/subscribe keyed by event class (subclasses are delivered too)."""
 
-    __slots__ = ("_handlers",)
+    __slots__ = ("_handlers", "active")
 
     def __init__(self) -> None:
         self._handlers: dict[type[Event], list[Handler]] = {}
+        self.active = False
+        """Whether anybody listens (lets hot paths skip building event objects)."""
 
     def subscribe(self, kind: type[E], handler: Callable[[E], None]) -> Callable[[], None]:
         """Call ``handler`` for every event of type ``kind``; returns an unsubscribe function."""
         self._handlers.setdefault(kind, []).append(handler)
+        self.active = True
 
         def unsubscribe() -> None:
             handlers = self._handlers.get(kind, [])
             if handler in handlers:
                 handlers.remove(handler)
+            self.active = any(self._handlers.values())
 
         return unsubscribe
-
-    @property
-    def active(self) -> bool:
-        """Whether anybody listens (lets hot paths skip building event objects)."""
-        return any(self._handlers.values())
 
     def emit(self, event: Event) -> None:
         for kind in type(event).__mro__:

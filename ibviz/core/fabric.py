@@ -114,7 +114,11 @@ class Fabric:
                                   f"{self._describe(self._peer[ref])}")
         if a == b:
             raise FabricError(f"cannot cable {self._describe(a)} to itself")
-        link = Link(a, b, width, speed)
+        return self._attach(Link(a, b, width, speed))
+
+    def _attach(self, link: Link) -> Link:
+        """Add a cable whose ends the caller has already validated (bulk loaders)."""
+        a, b = link.a, link.b
         self.links[link.key] = link
         self._peer[a] = b
         self._peer[b] = a

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
+from functools import lru_cache
 
 
 class LinkWidth(Enum):
@@ -115,6 +116,7 @@ _SPEED_BY_LST.update({"5.0": LinkSpeed.DDR, "10.0": LinkSpeed.QDR, "2.50": LinkS
 _WIDTH_SPEED_RE = re.compile(r"^(\d+)[xX]([A-Za-z]+\d*)$")
 
 
+@lru_cache(maxsize=256)
 def parse_width_speed(token: str) -> tuple[LinkWidth, LinkSpeed]:
     """Parse ``4xHDR`` / ``1xSDR`` / ``4xFDR10`` as printed by ibnetdiscover."""
     m = _WIDTH_SPEED_RE.match(token.strip())

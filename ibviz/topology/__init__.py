@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ibviz.core import checks
+from ibviz.core.bulk import gc_paused
 from ibviz.core.fabric import Fabric
 from ibviz.topology._text import read_lines
 from ibviz.topology.detect import STATE_FORMATS, TOPOLOGY_FORMATS, detect_format
@@ -72,11 +73,13 @@ def load(path: str | Path, fmt: str | None = None, progress: Progress | None = N
             kind, hint = STATE_FORMATS[found.format]
             raise NotATopologyError(kind, file=file, line=found.line, hint=hint)
         fmt = found.format
-    fabric = _reader(fmt, progress)(file, lines)
-    fabric.warnings[:0] = warnings
-    fabric.source, fabric.source_format = file, fmt
-    for finding in checks.degraded_links(fabric):
-        fabric.warnings.append(TopologyWarning(finding.message, file, None, "degraded-link"))
+    with gc_paused():
+        fabric = _reader(fmt, progress)(file, lines)
+        fabric.warnings[:0] = warnings
+        fabric.source, fabric.source_format = file, fmt
+        for finding in checks.degraded_links(fabric):
+            fabric.warnings.append(TopologyWarning(finding.message, file, None,
+                                                   "degraded-link"))
     return fabric
 
 
@@ -118,9 +121,13 @@ def open_fabric(spec: str | Path, fmt: str | None = None,
         from ibviz.topology import builtin, generators
 
         if text in builtin.builtin_names():
-            return builtin.load_builtin(text)
+            fabric = builtin.load_builtin(text)
+            fabric.source, fabric.source_format = text, "builtin"
+            return fabric
         if ":" in text and text.split(":", 1)[0] in generators.GENERATORS:
-            return generators.generate(text)
+            fabric = generators.generate(text)
+            fabric.source, fabric.source_format = text, "generator"
+            return fabric
     return load(spec, fmt, progress)
 
 

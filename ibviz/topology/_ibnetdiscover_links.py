@@ -70,11 +70,12 @@ def resolve_links(st: _State, file: str) -> None:
     fabric = st.fabric
     seen: dict[tuple[PortRef, PortRef], list[_Half]] = defaultdict(list)
     lid0: dict[int, list[_Half]] = defaultdict(list)
+    names, nodes = st.names, fabric.nodes
     for h in st.halves:
-        guid = st.names.get(h.peer_name)
+        guid = names.get(h.peer_name)
         if guid is None:
             guid = _undeclared_node(st, h)
-        peer_node = fabric.nodes[guid]
+        peer_node = nodes[guid]
         if not peer_node.declared:
             _fill_peer(st, guid, h)
         elif h.peer_port not in peer_node.ports or (h.peer_port == 0 and peer_node.is_switch):
@@ -83,7 +84,8 @@ def resolve_links(st: _State, file: str) -> None:
                 file=h.file, line=h.line, expected=f"a port 1-{peer_node.num_ports}")
         if h.peer_lid == 0:
             lid0[guid].append(h)
-        seen[Link(h.local, PortRef(guid, h.peer_port)).key].append(h)
+        other = PortRef(guid, h.peer_port)
+        seen[(h.local, other) if h.local <= other else (other, h.local)].append(h)
 
     for node in fabric.nodes.values():
         if not node.declared:  # give it every port up to the highest one referenced
@@ -101,7 +103,8 @@ def resolve_links(st: _State, file: str) -> None:
         if len(halves) > 2:
             _warn(st, f"cable {_name(st, a)} <-> {_name(st, b)} is listed {len(halves)} times",
                   first.file, first.line, "duplicate-line")
-        conflict = next((r for r in (a, b) if fabric.peer(r) is not None), None)
+        peer_of = fabric.peer
+        conflict = a if peer_of(a) is not None else b if peer_of(b) is not None else None
         if conflict is not None:
             _warn(st, f"{_name(st, conflict)} is listed as cabled to both "
                   f"{_name(st, fabric.peer(conflict))} and {_name(st, b if conflict == a else a)};"
@@ -126,9 +129,12 @@ def resolve_links(st: _State, file: str) -> None:
                     f"{'width' if width is None else 'speed'} (ibsim refuses such a cable)",
                     file=first.file, line=first.line,
                     expected="w=/s= masks (or width=/speed= lines) that share a bit")
-        fabric.connect(a, b, width, speed)
-        declared_ends = [r for r in (a, b) if fabric.nodes[r.node].declared]
-        if len(halves) == 1 and len(declared_ends) == 2 and a.node != b.node:
+        if (a.port == 0 and nodes[a.node].is_switch) or (b.port == 0 and nodes[b.node].is_switch):
+            raise TopologyError("switch port 0 is internal and cannot be cabled",
+                                file=first.file, line=first.line, expected="a port 1-N")
+        fabric._attach(Link(a, b, width, speed))  # ends validated above
+        if len(halves) == 1 and a.node != b.node and nodes[a.node].declared \
+                and nodes[b.node].declared:
             other_end = b if first.local == a else a
             _warn(st, f"cable {_name(st, first.local)} -> {_name(st, other_end)} is listed only "
                   f"at {fabric.nodes[first.local.node].name}", first.file, first.line,

@@ -43,6 +43,13 @@ _SW_PORT_COMMENT_RE = re.compile(
 _CA_PORT_COMMENT_RE = re.compile(
     r'^\s*lid\s+(\d+)\s+lmc\s+(\d+)(?:\s+"(.*)"\s+lid\s+(\d+)(?:\s+(\d+x[A-Za-z?]+\d*))?)?'
     + _EXTRA)
+# One-regex fast paths for the port lines real ibnetdiscover prints (no labels, no options).
+_FAST_SW_PORT_RE = re.compile(
+    r'^\[(\d+)\]\s*"([^"]*)"\[(\d+)\](?:\(([0-9A-Fa-f]+)\))?\s*#\s*"(.*)"\s+lid\s+(\d+)'
+    r'\s+(\d+x[A-Za-z]+\d*)\s*$')
+_FAST_CA_PORT_RE = re.compile(
+    r'^\[(\d+)\]\(([0-9A-Fa-f]+)\)\s*"([^"]*)"\[(\d+)\](?:\s*\(([0-9A-Fa-f]+)\))?\s*#\s*'
+    r'lid\s+(\d+)\s+lmc\s+(\d+)\s+"(.*)"\s+lid\s+(\d+)\s+(\d+x[A-Za-z]+\d*)\s*$')
 _OPTION_RE = re.compile(r"([ws])\s*=\s*(0[xX][0-9A-Fa-f]+|\d+)")
 _PEER_NAME_RE = re.compile(r"^([SHR])-([0-9A-Fa-f]{1,16})$")
 _GROUPED_RE = re.compile(r"^(Non-Chassis Nodes|Chassis\s+\d+.*|Hostname:\s.*)$")
@@ -307,6 +314,8 @@ class _BlockParser:
 
     def _port(self, line: str, idx: int) -> None:
         node = self.node
+        if node is not None and self._fast_port(node, line, idx):
+            return
         if node is None and not self.st.seen_content and not _PORT_RE.match(line):
             self.preamble.append(idx)  # e.g. a shell prompt "[root@host dir]# ibnetdiscover"
             return
@@ -383,6 +392,40 @@ class _BlockParser:
             PortRef(node.guid, num), self._qualify(peer_name), peer_port,
             int(peer_guid_s, 16) if peer_guid_s else None, peer_desc, peer_lid,
             width, speed, options, self.file, idx))
+
+    def _fast_port(self, node: Node, line: str, idx: int) -> bool:
+        """Handle a plain ibnetdiscover port line with one regex; False to take the slow path."""
+        if node.kind is NodeKind.SWITCH:
+            m = _FAST_SW_PORT_RE.match(line)
+            if m is None:
+                return False
+            num_s, peer_name, peer_port_s, peer_guid_s, peer_desc, lid_s, ws = m.groups()
+            lid_lmc = None
+        else:
+            m = _FAST_CA_PORT_RE.match(line)
+            if m is None:
+                return False
+            (num_s, guid_s, peer_name, peer_port_s, peer_guid_s, lid_s, lmc_s, peer_desc,
+             plid_s, ws) = m.groups()
+            lid_lmc = (int(lid_s), min(int(lmc_s), 7), int(guid_s, 16))
+            lid_s = plid_s
+        num = int(num_s)
+        port = node.ports.get(num)
+        if port is None:
+            return False  # out of range: the slow path reports it
+        try:
+            width, speed = parse_width_speed(ws)
+        except ValueError:
+            return False
+        if lid_lmc is not None:
+            port.lid, port.lmc, port.guid = lid_lmc
+        elif self.st.dialect == "ibsim":
+            return False
+        self.st.halves.append(_Half(
+            PortRef(node.guid, num), self._qualify(peer_name), int(peer_port_s),
+            int(peer_guid_s, 16) if peer_guid_s else None, peer_desc, int(lid_s),
+            width, speed, {}, self.file, idx))
+        return True
 
     def _split_rest(self, rest: str, idx: int, line: str) -> tuple[dict[str, int], str | None]:
         hash_at = rest.find("#")

@@ -146,6 +146,10 @@ def format_ibnetdiscover(fabric: Fabric, *, flavour: str = "ibnetdiscover",
     """The fabric as ibnetdiscover text (``flavour="ibsim"`` for an ibsim net file)."""
     if flavour not in ("ibnetdiscover", "ibsim"):
         raise ValueError(f"unknown flavour {flavour!r}")
+    wide = [n for n in fabric.nodes.values() if n.num_ports > 255]
+    if wide:
+        raise ValueError(f"{wide[0].label} has {wide[0].num_ports} ports; ibnetdiscover and "
+                         "ibsim files (like NodeInfo.NumPorts) hold at most 255 per node")
     lines = list(_Writer(fabric, flavour).lines(timestamp))
     if flavour == "ibsim":
         long = [ln for ln in lines if len(ln.encode()) > IBSIM_MAX_LINE]

@@ -1,5 +1,4 @@
-from ibviz.core import Fabric, LinkSpeed, LinkWidth, Node, NodeKind, PortRef
-from ibviz.core import checks
+from ibviz.core import Fabric, LinkSpeed, LinkWidth, Node, NodeKind, PortRef, checks
 
 
 def fabric_with_lids() -> Fabric:
@@ -41,3 +40,24 @@ def test_degraded_links_need_a_real_gap():
     found = {x.ports for x in checks.degraded_links(f)}
     assert found == {(PortRef(1, 5), PortRef(5, 1)), (PortRef(1, 7), PortRef(7, 1))}
     assert "narrower" in " ".join(x.message for x in checks.degraded_links(f))
+
+
+def test_gc_paused_restores_the_collector_even_on_error():
+    import gc
+
+    import pytest
+
+    from ibviz.core.bulk import gc_paused
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), gc_paused():
+        assert not gc.isenabled()
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: stays off
+    finally:
+        gc.enable()

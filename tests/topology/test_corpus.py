@@ -4,14 +4,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SHARED_PUBLIC, corpus_file
 from ibviz.core import NodeKind
 from ibviz.core.diff import diff_fabrics
 from ibviz.topology import dumps, load
 from ibviz.topology.errors import NotATopologyError
 from ibviz.topology.ibnetdiscover import parse_ibnetdiscover
 from ibviz.topology.json_format import parse_json
-
-from conftest import SHARED_PUBLIC, corpus_file
 
 # file -> (format, switches, CAs, links, warning kinds that must be present)
 TOPOLOGIES = {

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs, then run every test.
+#
+#   bash tests/setup-and-run.sh [pytest arguments]
+#
+# Debian packages (real InfiniBand tools for the comparison tests, and the system
+# libraries Qt's offscreen platform needs) are installed with apt-get when this runs
+# as root on Debian/Ubuntu; otherwise the tests that need them are skipped, saying why.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+DEB_PACKAGES=(
+  ibsim-utils infiniband-diags libibumad3 opensm          # real tools: ibsim, ibnetdiscover
+  libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3  # Qt offscreen
+)
+
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+  missing=()
+  for pkg in "${DEB_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$pkg")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    echo "==> apt-get install ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+else
+  echo "==> not root or no apt-get: tests that need ${DEB_PACKAGES[*]:0:3} will be skipped"
+fi
+
+echo "==> pip install -e .[test]"
+"$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test]"
+
+echo "==> pytest"
+exec "$PYTHON" -m pytest "$@"
