@@ -121,8 +121,9 @@ def resolve_links(st: _State, file: str) -> None:
         if width is None and st.dialect == "ibsim":
             width = ibsim.active_width(masks.get((a, "w"), st.link_defaults.width_mask),
                                        masks.get((b, "w"), st.link_defaults.width_mask))
-            speed = ibsim.active_speed(masks.get((a, "s"), st.link_defaults.speed_mask),
-                                       masks.get((b, "s"), st.link_defaults.speed_mask))
+            speed = ibsim.active_ext_speed(masks.get((a, "e"), 0), masks.get((b, "e"), 0)) \
+                or ibsim.active_speed(masks.get((a, "s"), st.link_defaults.speed_mask),
+                                      masks.get((b, "s"), st.link_defaults.speed_mask))
             if width is None or speed is None:
                 raise TopologyError(
                     f"{_name(st, a)} and {_name(st, b)} enable no common link "

@@ -79,6 +79,26 @@ def active_speed(mask_a: int, mask_b: int) -> LinkSpeed | None:
     return None
 
 
+EXT_SPEED_BITS = {1: LinkSpeed.FDR, 2: LinkSpeed.EDR, 4: LinkSpeed.HDR, 8: LinkSpeed.NDR}
+
+
+def active_ext_speed(mask_a: int, mask_b: int) -> LinkSpeed | None:
+    """Extended speed (``e=`` masks) both ends enable, fastest first; None if none."""
+    common = mask_a & mask_b
+    for bit in (8, 4, 2, 1):
+        if common & bit:
+            return EXT_SPEED_BITS[bit]
+    return None
+
+
+def speed_options(speed: LinkSpeed) -> dict[str, int] | None:
+    """``s=``/``e=`` masks that make ibsim run a port at ``speed`` (None: ibsim cannot)."""
+    if speed in SPEED_BITS.values():
+        return {"s": {v: k for k, v in SPEED_BITS.items()}[speed]}
+    ext = {v: k for k, v in EXT_SPEED_BITS.items()}.get(speed)
+    return None if ext is None else {"s": 7, "e": ext}
+
+
 def width_mask_for(width: LinkWidth) -> int:
     return {v: k for k, v in WIDTH_BITS.items()}[width]
 

@@ -50,7 +50,7 @@ _FAST_SW_PORT_RE = re.compile(
 _FAST_CA_PORT_RE = re.compile(
     r'^\[(\d+)\]\(([0-9A-Fa-f]+)\)\s*"([^"]*)"\[(\d+)\](?:\s*\(([0-9A-Fa-f]+)\))?\s*#\s*'
     r'lid\s+(\d+)\s+lmc\s+(\d+)\s+"(.*)"\s+lid\s+(\d+)\s+(\d+x[A-Za-z]+\d*)\s*$')
-_OPTION_RE = re.compile(r"([ws])\s*=\s*(0[xX][0-9A-Fa-f]+|\d+)")
+_OPTION_RE = re.compile(r"([wse])\s*=\s*(0[xX][0-9A-Fa-f]+|\d+)")
 _PEER_NAME_RE = re.compile(r"^([SHR])-([0-9A-Fa-f]{1,16})$")
 _GROUPED_RE = re.compile(r"^(Non-Chassis Nodes|Chassis\s+\d+.*|Hostname:\s.*)$")
 _STDERR_RE = re.compile(r"^(ibwarn|iberror|ibnetdiscover|ibdiag|src/[\w/.]+:\d+|[\w.]+\.c:\d+)[:;]")
@@ -262,7 +262,8 @@ class _BlockParser:
         if st.dialect == "ibsim" and not node.system_guid:
             node.system_guid = guid
         if kind is NodeKind.SWITCH:
-            node.enhanced_port0 = esp0
+            # ibsim presents a base port 0 unless the header says "enhanced port 0"
+            node.enhanced_port0 = False if esp0 is None and st.dialect == "ibsim" else esp0
             p0 = node.ports[0]
             p0.guid = port0_guid or guid
             p0.lid, p0.lmc = lid or 0, lmc or 0
@@ -439,7 +440,7 @@ class _BlockParser:
             leftover = _OPTION_RE.sub("", opts_text).strip()
             if leftover:
                 raise self.error(f"bad port option {leftover[:40]!r}", idx,
-                                 line.index(leftover) + 1, "w=WIDTHMASK or s=SPEEDMASK")
+                                 line.index(leftover) + 1, "w=WIDTHMASK, s=SPEEDMASK or e=EXTSPEEDMASK")
             options = {k: int(v, 0) for k, v in _OPTION_RE.findall(opts_text)}
         return options, comment
 

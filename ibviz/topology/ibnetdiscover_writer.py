@@ -130,15 +130,21 @@ class _Writer:
 
     @staticmethod
     def _ibsim_options(link: object) -> str:
+        """Enabled masks for ibsim: it reads speeds from the comment of Switch and Ca
+        lines but not of Rt lines, so every line states them as options too."""
         width = getattr(link, "width", None)
         speed = getattr(link, "speed", None)
         opts = []
         if width is not None:
             opts.append(f"w={ibsim.width_mask_for(width)}")
-        mask = ibsim.speed_mask_for(speed) if speed is not None else None
-        if mask is not None:
-            opts.append(f"s={mask}")
+        masks = ibsim.speed_options(speed) if speed is not None else None
+        opts += [f"{k}={v}" for k, v in (masks or {}).items()]
         return (" " + " ".join(opts)) if opts else ""
+
+
+def ibsim_node_ids(fabric: Fabric) -> dict[int, str]:
+    """Node GUID -> the node id the ibsim flavour writes (what ibsim's ``SIM_HOST`` takes)."""
+    return dict(_Writer(fabric, "ibsim").ids)
 
 
 def format_ibnetdiscover(fabric: Fabric, *, flavour: str = "ibnetdiscover",
