@@ -45,3 +45,25 @@ def test_found_from_an_installed_wheel(tmp_path):
     schema, package = run.stdout.split()
     assert schema.startswith(str(tmp_path / "site")) and "_resources" in schema
     assert package.startswith(str(tmp_path / "site"))
+
+
+@pytest.mark.parametrize("name", ["fig2", "fig3", "fig5", "fig6", "fig8", "fig10"])
+def test_sample_fabrics_match_the_builtins(name):
+    from ibviz.core.diff import diff_fabrics
+    from ibviz.topology import load
+    from ibviz.topology.builtin import load_builtin
+
+    sample = load(resource_path("fabrics", f"{name}.json"))
+    d = diff_fabrics(load_builtin(name), sample)
+    assert d.is_empty, f"resources/fabrics/{name}.json is stale: {d.summary()}"
+    assert sample.subnets == load_builtin(name).subnets
+
+
+def test_sample_ibnetdiscover_file_matches_fig10():
+    from ibviz.core.diff import diff_fabrics
+    from ibviz.topology import load
+    from ibviz.topology.builtin import load_builtin
+
+    d = diff_fabrics(load_builtin("fig10"), load(resource_path("fabrics", "fig10.topo")))
+    # ibnetdiscover cannot carry subnet names or HCA/TCA; fig10 has neither difference
+    assert d.is_empty, d.summary()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -46,6 +47,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a bug: say so in one line; IBVIZ_DEBUG=1 shows the traceback
+        if os.environ.get("IBVIZ_DEBUG"):
+            raise
+        print(f"ibviz: internal error: {type(exc).__name__}: {exc} (run with IBVIZ_DEBUG=1 for "
+              "the traceback, and please report it)", file=sys.stderr)
+        return 70
 
 
 if __name__ == "__main__":

@@ -116,7 +116,7 @@ class _BlockParser:
     def run(self) -> None:
         total = len(self.lines)
         for idx, raw in enumerate(self.lines, 1):
-            if self.progress is not None and idx % 20000 == 0:
+            if self.progress is not None and idx & 4095 == 0:
                 self.progress(idx, total)
             line = raw.rstrip()
             if not line.strip():

@@ -110,7 +110,10 @@ def fabric_from_dict(data: Any, file: str = "<json>") -> Fabric:
         raise r.fail("$.version", f"version {version} is not supported",
                      f"version {FORMAT_VERSION}")
     fabric = Fabric(r.get(data, "name", "$", str, optional=True) or Path(file).name)
-    for i, sub in enumerate(r.get(data, "subnets", "$", list, optional=True) or []):
+    subnets = r.get(data, "subnets", "$", list, optional=True)
+    if subnets is not None:
+        fabric.subnets = {}
+    for i, sub in enumerate(subnets or []):
         fabric.subnets[r.get(sub, "name", f"$.subnets[{i}]", str)] = r.guid(
             r.get(sub, "prefix", f"$.subnets[{i}]", str), f"$.subnets[{i}].prefix")
     for i, nd in enumerate(r.get(data, "nodes", "$", list)):

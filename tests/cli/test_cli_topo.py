@@ -99,3 +99,50 @@ def test_convert_to_stdout_and_format_from_extension(tmp_path):
 def test_gui_placeholder_is_a_clear_message():
     proc = ibviz()
     assert proc.returncode == 2 and "topo info demo" in proc.stderr
+
+
+def test_internal_errors_are_one_line_unless_debugging(monkeypatch, capsys):
+    from ibviz.cli import main as cli_main
+    from ibviz.cli import topo
+
+    def boom(spec, fmt, progress=None):
+        raise ZeroDivisionError("simulated bug")
+
+    monkeypatch.setattr(topo, "open_fabric", boom)
+    monkeypatch.delenv("IBVIZ_DEBUG", raising=False)
+    assert cli_main.main(["topo", "info", "fig10"]) == 70
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error: ZeroDivisionError: simulated bug" in err
+    monkeypatch.setenv("IBVIZ_DEBUG", "1")
+    with pytest.raises(ZeroDivisionError):
+        cli_main.main(["topo", "info", "fig10"])
+
+
+def test_progress_bar_draws_on_a_terminal_and_clears():
+    import io
+
+    from ibviz.cli.progress import ProgressBar
+
+    out = io.StringIO()
+    bar = ProgressBar("reading x", stream=out, width=10, force=True)
+    bar(5, 10)
+    bar(10, 10)
+    bar.close()
+    text = out.getvalue()
+    assert "reading x [#####-----]  50.0%" in text and "[##########] 100.0%" in text
+    assert text.endswith("\r")
+    silent = io.StringIO()
+    ProgressBar("x", stream=silent)(1, 2)  # not a TTY: nothing drawn
+    assert silent.getvalue() == ""
+
+
+def test_large_reads_report_progress(tmp_path):
+    from ibviz.topology import dumps, load
+    from ibviz.topology.generators import fat_tree
+
+    path = tmp_path / "big.topo"
+    path.write_text(dumps(fat_tree(8, 3), "ibnetdiscover"))
+    calls = []
+    load(path, progress=lambda done, total: calls.append((done, total)))
+    assert len(calls) >= 2 and calls[-1][0] == calls[-1][1]
+    assert all(a <= b for (a, _), (b, _) in zip(calls, calls[1:], strict=False))

@@ -74,7 +74,7 @@ def test_random_fabrics_round_trip_through_every_writer(fabric):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "f.json"
         path.write_text(dumps(fabric, "json"))
-        assert diff_fabrics(fabric, load(path)).is_empty
+        assert load(path) == fabric  # nodes, links and subnets
         # ibnetdiscover lists only cabled ports: everything else must survive exactly
         path = Path(tmp) / "f.topo"
         path.write_text(dumps(fabric, "ibnetdiscover"))
