@@ -28,13 +28,14 @@ def corpus_file(name: str) -> Path:
     return path
 
 
+def write_file(directory: Path, text: str | bytes, name: str = "fabric.topo") -> Path:
+    """Write text (as bytes, so CRLF/BOM survive) to ``directory/name``; return the path."""
+    path = directory / name
+    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    return path
+
+
 @pytest.fixture
 def write(tmp_path: Path):
-    """Write text (as bytes, so CRLF/BOM survive) to a file in tmp_path and return its path."""
-
-    def _write(text: str | bytes, name: str = "fabric.topo") -> Path:
-        path = tmp_path / name
-        path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
-        return path
-
-    return _write
+    """``write(text, name)``: :func:`write_file` into this test's tmp_path."""
+    return lambda text, name="fabric.topo": write_file(tmp_path, text, name)

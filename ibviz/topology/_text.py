@@ -8,8 +8,12 @@ bytes that are not UTF-8 (kept as U+FFFD with a warning) and Markdown quoting
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ibviz.topology.errors import TopologyError, TopologyWarning
+
+if TYPE_CHECKING:
+    from ibviz.core.fabric import Fabric
 
 
 def read_lines(path: str | Path, warnings: list[TopologyWarning] | None = None) -> list[str]:
@@ -46,3 +50,17 @@ def strip_markdown_quote(lines: list[str]) -> list[str]:
     if body and all(ln.startswith(">") for ln in body):
         return [ln[2:] if ln.startswith("> ") else ln[1:] for ln in lines]
     return lines
+
+
+def start_reading(path: str | Path, fmt: str, lines: list[str] | None
+                  ) -> tuple[Fabric, list[str], str]:
+    """The common start of every reader: an empty fabric named after the file (source and
+    format set) and the file's lines, read here unless the caller already has them."""
+    from ibviz.core.fabric import Fabric
+
+    file = str(path)
+    fabric = Fabric(Path(file).name)
+    fabric.source, fabric.source_format = file, fmt
+    if lines is None:
+        lines = read_lines(path, fabric.warnings)
+    return fabric, lines, file

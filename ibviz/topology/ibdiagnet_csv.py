@@ -28,7 +28,7 @@ from pathlib import Path
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import Node, NodeKind, PortRef, PortState
 from ibviz.core.phy import LinkSpeed, LinkWidth, link_rate_gbps
-from ibviz.topology._text import read_lines
+from ibviz.topology._text import start_reading
 from ibviz.topology.errors import TopologyError, TopologyWarning
 
 _WANTED = ("NODES", "PORTS", "LINKS", "SWITCHES", "PORT_HIERARCHY_INFO", "SM_INFO",
@@ -89,16 +89,25 @@ class _Tables:
                 if self.lines[i - 1].strip() and not self.lines[i - 1].startswith("#")]
         if not body:
             raise self.error(f"section {name} has no header row", first, 1, "a CSV header")
-        parsed = csv.reader((text for _, text in body), skipinitialspace=True)
-        header = [h.strip() for h in next(parsed)]
+        header = [h.strip() for h in self._fields(*body[0])]
         self.header_line[name] = body[0][0]
         rows: list[_Row] = []
-        for (idx, _text), values in zip(body[1:], parsed, strict=True):
+        for idx, text in body[1:]:
+            values = self._fields(idx, text)
             if len(values) != len(header):
                 raise self.error(f"{len(values)} fields in a {name} row", idx, 1,
                                  f"{len(header)} fields as in the header at line {body[0][0]}")
             rows.append((idx, dict(zip(header, values, strict=True))))
         self.rows[name] = rows
+
+    def _fields(self, idx: int, text: str) -> list[str]:
+        """One CSV record per line: ibdiagnet never writes a field across lines, so an
+        unbalanced quote is an error of this line, not a reason to swallow the next."""
+        try:
+            return next(csv.reader([text], skipinitialspace=True, strict=True), [])
+        except csv.Error as exc:
+            raise self.error(f"malformed CSV ({exc})", idx, None,
+                             "comma-separated fields with balanced double quotes") from None
 
     def need(self, name: str, columns: tuple[str, ...]) -> list[_Row]:
         if name not in self.rows:
@@ -144,11 +153,7 @@ def parse_ibdiagnet_csv(path: str | Path, lines: list[str] | None = None) -> Fab
         On a missing table or column, a malformed row or a number that is not one
         (names file, line, column and what was expected).
     """
-    file = str(path)
-    fabric = Fabric(Path(file).name)
-    fabric.source, fabric.source_format = file, "ibdiagnet-csv"
-    if lines is None:
-        lines = read_lines(path, fabric.warnings)
+    fabric, lines, file = start_reading(path, "ibdiagnet-csv", lines)
     t = _Tables(lines, file)
 
     def warn(msg: str, idx: int | None, kind: str) -> None:

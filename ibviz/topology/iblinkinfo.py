@@ -26,7 +26,7 @@ from pathlib import Path
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import Link, Node, NodeKind, Port, PortRef, PortState
 from ibviz.core.phy import LinkSpeed, LinkWidth
-from ibviz.topology._text import read_lines, strip_markdown_quote
+from ibviz.topology._text import start_reading, strip_markdown_quote
 from ibviz.topology.errors import TopologyError, TopologyWarning
 
 _SWITCH_RE = re.compile(r"^\s*Switch:\s+0x([0-9A-Fa-f]{1,16})\s(.*):\s*$")
@@ -283,11 +283,7 @@ def parse_iblinkinfo(path: str | Path, lines: list[str] | None = None) -> Fabric
     TopologyError
         On malformed lines (names file, line, column and what was expected).
     """
-    file = str(path)
-    fabric = Fabric(Path(file).name)
-    fabric.source, fabric.source_format = file, "iblinkinfo"
-    if lines is None:
-        lines = read_lines(path, fabric.warnings)
+    fabric, lines, file = start_reading(path, "iblinkinfo", lines)
     reader = _Reader(fabric, file)
     reader.read(strip_markdown_quote(lines))
     if not reader.sections:

@@ -24,7 +24,7 @@ from ibviz.core.fabric import Fabric
 from ibviz.core.model import Node, NodeKind, PortRef, PortState
 from ibviz.core.phy import LinkSpeed, LinkWidth, parse_width_speed
 from ibviz.topology import _ibsim_rules as ibsim
-from ibviz.topology._text import read_lines
+from ibviz.topology._text import read_lines, start_reading
 from ibviz.topology.errors import TopologyError, TopologyWarning
 
 _ATTR_RE = re.compile(
@@ -459,12 +459,8 @@ def parse_ibnetdiscover(path: str | Path, dialect: str = "ibnetdiscover",
     TopologyError
         On input that is not of this format, naming file, line and column.
     """
-    file = str(path)
-    fabric = Fabric(Path(file).name)
-    fabric.source, fabric.source_format = file, dialect
+    fabric, lines, file = start_reading(path, dialect, lines)
     st = _State(fabric, dialect)
-    if lines is None:
-        lines = read_lines(path, fabric.warnings)
     _BlockParser(st, lines, file, progress).run()
     if progress is not None:
         progress(len(lines), len(lines))

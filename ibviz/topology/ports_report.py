@@ -25,7 +25,7 @@ from pathlib import Path
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import Link, Node, NodeKind, PortRef
 from ibviz.core.phy import LinkSpeed, LinkWidth, link_rate_gbps
-from ibviz.topology._text import read_lines
+from ibviz.topology._text import start_reading
 from ibviz.topology.errors import TopologyError, TopologyWarning
 from ibviz.topology.ibnetdiscover import set_cabled_states
 
@@ -240,11 +240,7 @@ def parse_ports_report(path: str | Path, lines: list[str] | None = None) -> Fabr
     TopologyError
         On a line that is not a ports-report line (names file, line, column, expected).
     """
-    file = str(path)
-    fabric = Fabric(Path(file).name)
-    fabric.source, fabric.source_format = file, "ibnetdiscover-ports"
-    if lines is None:
-        lines = read_lines(path, fabric.warnings)
+    fabric, lines, file = start_reading(path, "ibnetdiscover-ports", lines)
     parsed = [_parse_line(raw, file, idx, fabric.warnings)
               for idx, raw in enumerate(lines, 1) if raw.strip()]
     if not parsed:

@@ -23,7 +23,7 @@ from pathlib import Path
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import Link, Node, NodeKind, PortRef, PortState
 from ibviz.core.phy import LinkSpeed, LinkWidth
-from ibviz.topology._text import read_lines
+from ibviz.topology._text import start_reading
 from ibviz.topology.errors import TopologyError, TopologyWarning
 
 _H = r"[0-9A-Fa-f]+"
@@ -230,11 +230,7 @@ def parse_subnet_lst(path: str | Path, lines: list[str] | None = None) -> Fabric
     TopologyError
         On a line that is not a link line (names file, line, column, expected).
     """
-    file = str(path)
-    fabric = Fabric(Path(file).name)
-    fabric.source, fabric.source_format = file, "opensm-subnet-lst"
-    if lines is None:
-        lines = read_lines(path, fabric.warnings)
+    fabric, lines, file = start_reading(path, "opensm-subnet-lst", lines)
     reader = _Reader(fabric, file)
     for idx, raw in enumerate(lines, 1):
         text = raw.strip()

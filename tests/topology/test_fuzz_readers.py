@@ -35,37 +35,39 @@ def _lines(name: str) -> list[str]:
     return path.read_text(encoding="utf-8", errors="replace").splitlines()
 
 
-@st.composite
-def mutated(draw) -> tuple[str, str]:
-    name = draw(st.sampled_from(SAMPLES))
-    lines = list(_lines(name))
-    for _ in range(draw(st.integers(1, 6))):
+OPS = st.tuples(st.sampled_from(["drop", "dup", "char", "cut", "swap", "junk"]),
+                st.floats(0, 1), st.floats(0, 1), st.sampled_from(list('"[]()#=x0 9-\t:{}\'')),
+                st.text(max_size=40))
+
+
+def mutate(lines: list[str], ops: list[tuple]) -> str:
+    """Apply line-level mutations; positions are fractions so examples stay small."""
+    lines = list(lines)
+    for op, f, g, char, junk in ops:
         if not lines:
             break
-        i = draw(st.integers(0, len(lines) - 1))
-        op = draw(st.sampled_from(["drop", "dup", "char", "cut", "swap", "junk"]))
+        i = min(int(f * len(lines)), len(lines) - 1)
+        j = min(int(g * len(lines[i])), max(len(lines[i]) - 1, 0))
         if op == "drop":
             del lines[i]
         elif op == "dup":
             lines.insert(i, lines[i])
         elif op == "char" and lines[i]:
-            j = draw(st.integers(0, len(lines[i]) - 1))
-            c = draw(st.sampled_from(list('"[]()#=x0 9-\t:{}\'')))
-            lines[i] = lines[i][:j] + c + lines[i][j + 1:]
-        elif op == "cut" and lines[i]:
-            lines[i] = lines[i][: draw(st.integers(0, len(lines[i])))]
+            lines[i] = lines[i][:j] + char + lines[i][j + 1:]
+        elif op == "cut":
+            lines[i] = lines[i][:j]
         elif op == "swap":
-            j = draw(st.integers(0, len(lines) - 1))
-            lines[i], lines[j] = lines[j], lines[i]
+            k = min(int(g * len(lines)), len(lines) - 1)
+            lines[i], lines[k] = lines[k], lines[i]
         elif op == "junk":
-            lines.insert(i, draw(st.text(max_size=40)))
-    return name, "\n".join(lines)
+            lines.insert(i, junk)
+    return "\n".join(lines)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mutated())
-def test_mutated_real_files_load_or_fail_cleanly(sample):
-    name, text = sample
+@given(st.sampled_from(SAMPLES), st.lists(OPS, min_size=1, max_size=6))
+def test_mutated_real_files_load_or_fail_cleanly(name, ops):
+    text = mutate(_lines(name), ops)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_text(text, encoding="utf-8", errors="surrogatepass")

@@ -6,25 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from conftest import write_file
 from ibviz.core.model import NodeKind, PortRef, PortState
 from ibviz.core.phy import LinkSpeed, LinkWidth
 from ibviz.topology.errors import TopologyError
 from ibviz.topology.iblinkinfo import parse_iblinkinfo
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "fabrics" / "public"
-
-
-@pytest.fixture
-def corpus() -> Path:
-    if not CORPUS.is_dir():
-        pytest.skip(f"shared fabric corpus not found at {CORPUS}")
-    return CORPUS
-
 
 def _write(tmp_path: Path, text: str, name: str = "iblinkinfo.txt") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_file(tmp_path, text, name)
 
 
 def _kinds(warnings: list) -> list[str]:
