@@ -50,3 +50,29 @@ def test_import_linter_contracts_hold():
     proc = subprocess.run([exe], capture_output=True, text=True, cwd=REPO, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "BROKEN" not in proc.stdout
+
+
+RUN_SUITE_WITHOUT_QT = r"""
+import importlib.abc, sys
+
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("PySide6", "shiboken6", "pyqtgraph", "pytestqt"):
+            raise ImportError(f"{name} is blocked: the core must run without Qt")
+        return None
+
+sys.meta_path.insert(0, Block())
+import pytest
+sys.exit(pytest.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_core_test_suite_passes_with_qt_absent():
+    """The core and topology suites themselves run in a process where Qt cannot be imported."""
+    args = ["-q", "-p", "no:cacheprovider", "-p", "no:pytest-qt", "tests/core", "tests/topology",
+            "-k", "not fuzz"]
+    proc = subprocess.run([sys.executable, "-c", RUN_SUITE_WITHOUT_QT, *args],
+                          capture_output=True, text=True, cwd=REPO, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert " passed" in proc.stdout and "failed" not in proc.stdout
