@@ -160,5 +160,6 @@ def run_all(fabric: Fabric) -> list[Finding]:
 
 
 def speed_histogram(fabric: Fabric) -> Counter[str]:
-    return Counter(format_width_speed(lk.width, lk.speed) if lk.width and lk.speed else "unknown"
+    """Cables per width and speed, e.g. ``{"4xHDR": 800, "4x?": 2}`` (``?`` = not known)."""
+    return Counter((lk.width.label if lk.width else "?") + (lk.speed.label if lk.speed else "?")
                    for lk in fabric.links.values())
