@@ -53,6 +53,10 @@ class Fabric:
         """Recoverable oddities found while loading (not part of equality)."""
         self.source: str | None = None
         self.source_format: str | None = None
+        self.master_sm: PortRef | None = None
+        """The port of the master subnet manager, where the source says (SM_INFO, ``-SM``)."""
+        self.sim_commands: list[str] = []
+        """ibsim console commands (``do`` lines) kept from an ibsim net file."""
         self._peer: dict[PortRef, PortRef] = {}
 
     # ------------------------------------------------------------------ nodes
@@ -222,6 +226,7 @@ class Fabric:
         new.subnets = dict(self.subnets)
         new.source, new.source_format = self.source, self.source_format
         new.warnings = list(self.warnings)
+        new.master_sm, new.sim_commands = self.master_sm, list(self.sim_commands)
         for node in self.nodes.values():
             new.add_node(_copy.deepcopy(node))
         for link in self.links.values():

@@ -10,7 +10,8 @@ import re
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from ibviz.core.model import Link, Node, NodeKind, PortRef
+from ibviz.core.fabric import Fabric
+from ibviz.core.model import Link, Node, NodeKind, PortRef, PortState
 from ibviz.core.phy import LinkSpeed, LinkWidth, format_width_speed, link_rate_gbps
 from ibviz.topology import _ibsim_rules as ibsim
 from ibviz.topology.errors import TopologyError, TopologyWarning
@@ -18,8 +19,17 @@ from ibviz.topology.errors import TopologyError, TopologyWarning
 if TYPE_CHECKING:
     from ibviz.topology.ibnetdiscover import _Half, _State
 
-_PEER_NAME_RE = re.compile(r"^([SHR])-([0-9A-Fa-f]{1,16})$")
-_PEER_KIND = {"S": NodeKind.SWITCH, "H": NodeKind.CA, "R": NodeKind.ROUTER}
+PEER_NAME_RE = re.compile(r"^([SHR])-([0-9A-Fa-f]{1,16})$")
+"""ibnetdiscover's node names: S-/H-/R- and the node GUID."""
+PEER_KIND = {"S": NodeKind.SWITCH, "H": NodeKind.CA, "R": NodeKind.ROUTER}
+
+
+def set_cabled_states(fabric: Fabric) -> None:
+    """Cabled ports are ACTIVE where their LID is assigned and INIT where it is 0."""
+    for ref in fabric.cabled_ports():
+        node = fabric.nodes[ref.node]
+        lid_port = node.ports[0] if node.kind is NodeKind.SWITCH else node.ports[ref.port]
+        node.ports[ref.port].state = PortState.ACTIVE if lid_port.lid else PortState.INIT
 
 
 def _warn(st: _State, msg: str, file: str | None, line: int | None, kind: str) -> None:
@@ -28,12 +38,12 @@ def _warn(st: _State, msg: str, file: str | None, line: int | None, kind: str) -
 
 def _undeclared_node(st: _State, h: _Half) -> int:
     """Create a node that is only referenced as a peer; return its GUID."""
-    m = _PEER_NAME_RE.match(h.peer_name)
+    m = PEER_NAME_RE.match(h.peer_name)
     if not m:
         raise TopologyError(
             f"peer {h.peer_name!r} is never declared and its name does not encode a GUID",
             file=h.file, line=h.line, expected="a node block for it, or a name like S-<guid>")
-    kind, guid = _PEER_KIND[m.group(1)], int(m.group(2), 16)
+    kind, guid = PEER_KIND[m.group(1)], int(m.group(2), 16)
     if guid in st.fabric.nodes:
         other = st.fabric.nodes[guid]
         raise TopologyError(f"peer {h.peer_name!r} has the GUID of {other.name!r}",
@@ -146,8 +156,6 @@ def resolve_links(st: _State, file: str) -> None:
         _warn(st, f"{node.name} ({node.description or 'no description'}) is reported with "
               f"LID 0 by {len(halves)} port line(s): not configured by the SM",
               halves[0].file, halves[0].line, "lid0-peer")
-
-    from ibviz.topology.ibnetdiscover import set_cabled_states
 
     set_cabled_states(fabric)
 

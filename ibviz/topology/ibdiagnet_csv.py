@@ -264,8 +264,7 @@ def _extras(t: _Tables, fabric: Fabric) -> None:
     for row in t.rows.get("SM_INFO", []):
         guid = t.num(row, "NodeGUID") or 0
         if guid in fabric.nodes and t.num(row, "SmState") == 3:  # 3 = master
-            fabric.sm_node = guid  # type: ignore[attr-defined]
-            fabric.sm_port = PortRef(guid, t.num(row, "PortNumber") or 0)  # type: ignore[attr-defined]
+            fabric.master_sm = PortRef(guid, t.num(row, "PortNumber") or 0)
 
 
 __all__ = ["parse_ibdiagnet_csv"]

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ibviz.core.fabric import Fabric
-from ibviz.core.model import Node, NodeKind, PortRef, PortState
+from ibviz.core.model import Node, NodeKind, PortRef
 from ibviz.core.phy import LinkSpeed, LinkWidth, parse_width_speed
 from ibviz.topology import _ibsim_rules as ibsim
+from ibviz.topology._ibnetdiscover_links import PEER_NAME_RE, resolve_links, set_cabled_states
 from ibviz.topology._text import read_lines, start_reading
 from ibviz.topology.errors import TopologyError, TopologyWarning
 
@@ -51,12 +52,10 @@ _FAST_CA_PORT_RE = re.compile(
     r'^\[(\d+)\]\(([0-9A-Fa-f]+)\)\s*"([^"]*)"\[(\d+)\](?:\s*\(([0-9A-Fa-f]+)\))?\s*#\s*'
     r'lid\s+(\d+)\s+lmc\s+(\d+)\s+"(.*)"\s+lid\s+(\d+)\s+(\d+x[A-Za-z]+\d*)\s*$')
 _OPTION_RE = re.compile(r"([wse])\s*=\s*(0[xX][0-9A-Fa-f]+|\d+)")
-_PEER_NAME_RE = re.compile(r"^([SHR])-([0-9A-Fa-f]{1,16})$")
 _GROUPED_RE = re.compile(r"^(Non-Chassis Nodes|Chassis\s+\d+.*|Hostname:\s.*)$")
 _STDERR_RE = re.compile(r"^(ibwarn|iberror|ibnetdiscover|ibdiag|src/[\w/.]+:\d+|[\w.]+\.c:\d+)[:;]")
 
 _KINDS = {"Switch": NodeKind.SWITCH, "Ca": NodeKind.CA, "Hca": NodeKind.CA, "Rt": NodeKind.ROUTER}
-_PEER_KIND = {"S": NodeKind.SWITCH, "H": NodeKind.CA, "R": NodeKind.ROUTER}
 
 
 @dataclass(slots=True)
@@ -242,7 +241,7 @@ class _BlockParser:
             f, ln = st.where[st.names[name]]
             raise self.error(f"node {name!r} is declared twice (first at {f}:{ln})", idx)
         guid, port0_guid = self._take_guid(kind, nports, idx)
-        named = _PEER_NAME_RE.match(name)
+        named = PEER_NAME_RE.match(name)
         if named and st.dialect != "ibsim" and int(named.group(2), 16) != guid:
             # ibdiagnet writes switchguid=<system GUID>(<node GUID>) for chassis ASICs;
             # ibnetdiscover's node name always carries the node GUID.
@@ -467,24 +466,14 @@ def parse_ibnetdiscover(path: str | Path, dialect: str = "ibnetdiscover",
     if not fabric.nodes:
         raise TopologyError("no node blocks found", file=file, line=len(lines) or None,
                             expected="at least one Switch, Ca or Rt block")
-    from ibviz.topology._ibnetdiscover_links import resolve_links
-
     resolve_links(st, file)
     if st.name_guid_fixes:
         fabric.warnings.append(TopologyWarning(
             f"{st.name_guid_fixes} switch block(s) give a switchguid= that differs from the GUID "
             "in the node name (ibdiagnet writes the chassis system GUID there); used the name's "
             "GUID as node GUID", file, None, "switchguid-mismatch"))
-    fabric.sim_commands = st.commands  # type: ignore[attr-defined]
+    fabric.sim_commands = st.commands
     return fabric
-
-
-def set_cabled_states(fabric: Fabric) -> None:
-    """Cabled ports are ACTIVE where their LID is assigned and INIT where it is 0."""
-    for ref in fabric.cabled_ports():
-        node = fabric.nodes[ref.node]
-        lid_port = node.ports[0] if node.kind is NodeKind.SWITCH else node.ports[ref.port]
-        node.ports[ref.port].state = PortState.ACTIVE if lid_port.lid else PortState.INIT
 
 
 __all__ = ["parse_ibnetdiscover", "set_cabled_states"]

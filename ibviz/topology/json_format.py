@@ -42,8 +42,10 @@ def fabric_to_dict(fabric: Fabric) -> dict[str, Any]:
               "width": lk.width.label if lk.width else None,
               "speed": lk.speed.label if lk.speed else None}
              for _, lk in sorted(fabric.links.items())]
+    sm = fabric.master_sm
     return {"format": FORMAT_NAME, "version": FORMAT_VERSION, "name": fabric.name,
             "subnets": [{"name": k, "prefix": f"0x{v:016x}"} for k, v in fabric.subnets.items()],
+            "master_sm": [_guid(sm.node), sm.port] if sm else None,
             "nodes": nodes, "links": links,
             "warnings": [w.to_dict() if hasattr(w, "to_dict") else {"message": str(w)}
                          for w in fabric.warnings]}
@@ -165,6 +167,11 @@ def fabric_from_dict(data: Any, file: str = "<json>") -> Fabric:
                            r.enum(LinkSpeed, speed, f"{w}.speed", "label") if speed else None)
         except (FabricError, KeyError) as exc:
             raise r.fail(w, str(exc).strip('"')) from None
+    sm = r.get(data, "master_sm", "$", list, optional=True)
+    if sm is not None:
+        if len(sm) != 2 or not isinstance(sm[1], int):
+            raise r.fail("$.master_sm", f"{sm!r}", '["0xNODEGUID", PORT] or null')
+        fabric.master_sm = PortRef(r.guid(sm[0], "$.master_sm[0]"), sm[1])
     for wd in data.get("warnings") or []:
         if isinstance(wd, dict) and isinstance(wd.get("message"), str):
             fabric.warnings.append(TopologyWarning(wd["message"], wd.get("file"), wd.get("line"),

@@ -185,8 +185,7 @@ class _Reader:
         elif not lid_port.lid:
             lid_port.lid = e.lid
         if e.sm:
-            self.fabric.sm_node = e.node_guid  # type: ignore[attr-defined]
-            self.fabric.sm_port = PortRef(e.node_guid, e.port)  # type: ignore[attr-defined]
+            self.fabric.master_sm = PortRef(e.node_guid, e.port)
         return node
 
     def build(self) -> None:

@@ -91,3 +91,12 @@ def test_random_fabrics_round_trip_through_every_writer(fabric):
         path.write_text(dumps(fabric, "ibsim"))
         d = diff_fabrics(fabric, parse_ibnetdiscover(path, "ibsim"))
         assert not (d.nodes_added or d.nodes_removed or d.links_added or d.links_removed)
+
+
+def test_master_sm_survives_json(tmp_path):
+    f = load(corpus_file("ibutils-opensm-subnet.lst"))
+    assert f.master_sm is not None
+    path = tmp_path / "f.json"
+    path.write_text(dumps(f, "json"))
+    jsonschema.validate(json.loads(path.read_text()), SCHEMA)
+    assert load(path).master_sm == f.master_sm

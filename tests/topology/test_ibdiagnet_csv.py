@@ -35,7 +35,7 @@ def test_garyli_ndr(corpus: Path) -> None:
     assert sm.ports[0].lid == 180 and sm.ports[0].state is PortState.ACTIVE
     assert sm.enhanced_port0 is True and f.nodes[0xFC6A1C030091CF00].enhanced_port0 is False
     assert sm.ports[1].label == "1/1/1" and sm.ports[1].state is PortState.ACTIVE
-    assert f.sm_node == sm.guid and f.sm_port == PortRef(sm.guid, 0)
+    assert f.master_sm == PortRef(sm.guid, 0)
     # switch port 0 rows with PortState 0 keep port 0 ACTIVE and take the LID
     leaf = f.nodes[0xFC6A1C030091CF00]
     assert leaf.ports[0].lid == 13 and leaf.ports[0].state is PortState.ACTIVE
@@ -135,7 +135,7 @@ def test_inline_hex_decimal_speeds_states(tmp_path: Path) -> None:
     rlink = f.link_at(PortRef(rtr.guid, 1))
     assert (rlink.width, rlink.speed) == (LinkWidth.X1, LinkSpeed.EDR)
     assert rtr.ports[1].state is PortState.INIT and sw.ports[3].state is PortState.INIT
-    assert f.sm_node == host.guid and f.sm_port == PortRef(host.guid, 1)
+    assert f.master_sm == PortRef(host.guid, 1)
 
 
 def test_inline_separate_ext_speed_column_and_mismatch(tmp_path: Path) -> None:

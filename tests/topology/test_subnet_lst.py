@@ -51,8 +51,7 @@ def test_ibutils_2005_opensm(corpus: Path) -> None:
     assert ca.ports[1].guid == 0x0002C901093DC5D1 and ca.ports[1].lid == 0x3B
     assert ca.ports[1].state is PortState.ACTIVE and ca.ports[2].state is PortState.DOWN
     # CA-SM marks the master SM's port
-    assert f.sm_node == 0x0002C90109769A00
-    assert f.sm_port == PortRef(0x0002C90109769A00, 1)
+    assert f.master_sm == PortRef(0x0002C90109769A00, 1)
 
 
 def test_garyli_ibdiagnet_lst(corpus: Path) -> None:
@@ -102,7 +101,7 @@ def test_inline_states_speeds_devid_and_sm(tmp_path: Path) -> None:
     assert (f.count(NodeKind.SWITCH), f.count(NodeKind.CA), f.count(NodeKind.ROUTER)) == (2, 1, 1)
     sw = f.nodes[0xAA]
     assert sw.device_id == 0xC738 and sw.ports[0].lid == 10 and sw.num_ports == 16
-    assert f.sm_node == 0xAA and f.sm_port == PortRef(0xAA, 11)
+    assert f.master_sm == PortRef(0xAA, 11)
     ca = f.nodes[0xB0]
     assert ca.description == "host {x} (y)" and ca.ports[2].guid == 0xB2
     assert ca.ports[2].lid == 12 and ca.device_id == 0x1021
