@@ -97,3 +97,88 @@ class EventBus:
                 handler(event)
             if kind is Event:
                 break
+
+
+# ----------------------------------------------------------------- subnet manager events
+@dataclass(frozen=True, slots=True)
+class NodeFailed(Event):
+    guid: int
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRecovered(Event):
+    guid: int
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCreated(Event):
+    mgid: int
+    mlid: int
+
+
+@dataclass(frozen=True, slots=True)
+class GroupDeleted(Event):
+    mgid: int
+    mlid: int
+
+
+@dataclass(frozen=True, slots=True)
+class MemberJoined(Event):
+    mgid: int
+    port: PortRef
+    join_state: int
+    proxy: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MemberLeft(Event):
+    mgid: int
+    port: PortRef
+    join_state: int
+    """Join state bits that remain (0: the port left the group)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MftChanged(Event):
+    switch: int
+    mlid: int
+    old: frozenset[int]
+    new: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class LftChanged(Event):
+    switch: int
+    lids_changed: int
+
+
+@dataclass(frozen=True, slots=True)
+class PrimaryPortRemapped(Event):
+    switch: int
+    old_primary: int
+    new_primary: int
+    old_not_primary: int
+    new_not_primary: int
+
+
+@dataclass(frozen=True, slots=True)
+class SweepDone(Event):
+    heavy: bool
+    time_us: float
+
+
+@dataclass(frozen=True, slots=True)
+class FailoverPhase(Event):
+    """A step of a failover or failback, with its mode and the reason it was chosen."""
+
+    group: str
+    phase: str
+    mode: str
+    reason: str
+    time_us: float
+    started: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class MadSent(Event):
+    mad: Any

@@ -1,0 +1,99 @@
+"""What the failover controller protects and what it reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Mode(Enum):
+    AUTO = "auto"
+    MLID = "mlid"
+    """Mode 1, MLID reassignment: the takeover node joins the group (seed FIG. 7/8)."""
+    PORT = "port"
+    """Mode 2, switch multicast port remap: DefaultMulticastPrimaryPort moves (FIG. 9/10)."""
+    LMC = "lmc"
+    """Prior art: the takeover port's LMC range is widened over the failed port's LID."""
+
+
+@dataclass
+class Detection:
+    """How a failure is noticed.
+
+    ``"peer"``: the takeover node misses ``miss_count`` heartbeats sent every
+    ``interval_us``. ``"sm"``: the neighbouring switch's trap 128 reaches the SM, which
+    sweeps and reports the port gone.
+    """
+
+    method: str = "sm"
+    interval_us: float = 1000.0
+    miss_count: int = 3
+    report_us: float = 20.0
+    """SM only: delivering the SA's report (trap 65, GID out of service) to the takeover."""
+
+
+@dataclass
+class Failback:
+    state_dump: bool = True
+    state_dump_us: float = 500.0
+    """Time to copy the takeover node's state to the recovered node."""
+    stay_until_expired: bool = False
+    connection_lifetime_us: float = 2000.0
+    """With ``stay_until_expired``, the takeover leaves only after its connections expire."""
+
+
+@dataclass
+class ProtectedGroup:
+    """A multicast address served by ``primary``, to be taken over by ``takeover``."""
+
+    name: str
+    mgid: int
+    primary: int
+    takeover: int
+    senders: list[int] = field(default_factory=list)
+    mode: Mode = Mode.AUTO
+    exclusive: bool = False
+    """The fabric allows one member at a time (DLIDs cannot be shared): before the takeover
+    joins, it leaves on behalf of the failed node (a proxy leave)."""
+    switch: int | None = None
+    """Mode 2: the switch whose default multicast ports are remapped."""
+    detection: Detection = field(default_factory=Detection)
+    failback: Failback = field(default_factory=Failback)
+    qkey: int = 0x1E1E
+
+
+@dataclass
+class Outcome:
+    """One failover or failback of one group, with its figures."""
+
+    group: str
+    node: int
+    kind: str
+    """``failover`` or ``failback``."""
+    mode: Mode
+    reason: str
+    started_us: float
+    detected_us: float | None = None
+    restored_us: float | None = None
+    mads: int = 0
+    nodes_touched: set[int] = field(default_factory=set)
+    remote_peers_touched: int = 0
+    phases: list[tuple[float, str]] = field(default_factory=list)
+    frozen_us: tuple[float, float] | None = None
+    """Failback: when the takeover node's connections were frozen (start, end)."""
+
+    @property
+    def outage_us(self) -> float | None:
+        if self.restored_us is None:
+            return None
+        return self.restored_us - self.started_us
+
+    def to_dict(self) -> dict[str, object]:
+        return {"group": self.group, "node": f"{self.node:#018x}", "kind": self.kind,
+                "mode": self.mode.value, "reason": self.reason,
+                "failed_us" if self.kind == "failover" else "started_us": self.started_us,
+                "detected_us": self.detected_us, "restored_us": self.restored_us,
+                "outage_us": self.outage_us, "mads": self.mads,
+                "nodes_touched": len(self.nodes_touched),
+                "remote_peers_touched": self.remote_peers_touched,
+                "phases": [{"at_us": t, "phase": p} for t, p in self.phases]}

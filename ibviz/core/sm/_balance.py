@@ -1,0 +1,159 @@
+"""Port balancing of ``osm_switch_recommend_path``, vectorised over all switches.
+
+OpenSM routes LID after LID; at each switch it picks, among the ports with the fewest
+hops to the LID, the one that has carried the fewest LIDs so far, scanning the ports
+from ``start_from`` (port 1 for a port's base LID) so that ties go to the first port
+in scan order. Per switch this is a greedy water-filling: assigning ``k`` LIDs with the
+same candidate ports one by one gives LID ``j`` the ``j``-th smallest pair
+``(load_p + t, scan rank of p)``, ``t >= 0``. :func:`fill_group` computes that for a
+whole group of LIDs (all LIDs behind one destination switch share the candidate set at
+every switch) and for every switch at once. :func:`pick_lmc` is the single-LID step of
+the LMC-aware mode, used for the LIDs above a port's base LID.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Candidates:
+    """Candidate edges of every switch towards one destination, grouped by switch."""
+
+    edge: np.ndarray
+    """Edge numbers, sorted by (source switch, port)."""
+    src: np.ndarray
+    """Source switch of each segment (one segment per switch that has candidates)."""
+    starts: np.ndarray
+    counts: np.ndarray
+    seg: np.ndarray
+    """Segment of each candidate."""
+
+    @classmethod
+    def of(cls, edge: np.ndarray, e_src: np.ndarray) -> Candidates:
+        s = e_src[edge]
+        if len(s):
+            brk = np.flatnonzero(s[1:] != s[:-1]) + 1
+            starts = np.concatenate(([0], brk))
+        else:
+            starts = np.zeros(0, dtype=np.int64)
+        counts = np.diff(np.append(starts, len(s)))
+        seg = np.repeat(np.arange(len(starts)), counts)
+        return cls(edge, s[starts], starts, counts, seg)
+
+    def __len__(self) -> int:
+        return len(self.src)
+
+
+def fill_group(load: np.ndarray, cand: Candidates, k: int) -> np.ndarray:
+    """Assign ``k`` LIDs at every candidate switch; update ``load``; return chosen edges.
+
+    Parameters
+    ----------
+    load:
+        LIDs routed so far through each edge (updated in place).
+    cand:
+        Candidate edges (ports with the fewest hops) of each switch; within a switch
+        they are in port order, which is the scan order for base LIDs.
+    k:
+        Number of LIDs, in routing order.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(len(cand), k)`` edge numbers: the port chosen at switch ``cand.src[i]`` for
+        the ``j``-th LID.
+    """
+    n = len(cand)
+    if n == 0 or k == 0:
+        return np.zeros((n, k), dtype=np.int64)
+    lo = load[cand.edge]
+    low = np.minimum.reduceat(lo, cand.starts)
+    rel = lo - low[cand.seg]
+    at_min = np.add.reduceat((rel == 0).astype(np.int64), cand.starts)
+    top = (k - 1) // at_min  # no switch needs a level above this
+    reps = np.maximum(top[cand.seg] - rel + 1, 0)
+    total = int(reps.sum())
+    which = np.repeat(np.arange(len(cand.edge)), reps)
+    first = np.cumsum(reps) - reps
+    level = rel[which] + (np.arange(total) - np.repeat(first, reps))
+    key = (cand.seg[which] << 40) | (level << 20) | which
+    order = np.argsort(key, kind="stable")
+    per_seg = np.add.reduceat(reps, cand.starts)
+    seg_first = np.cumsum(per_seg) - per_seg
+    picked = which[order[seg_first[:, None] + np.arange(k)[None, :]]]
+    load[cand.edge] += np.bincount(picked.ravel(), minlength=len(cand.edge))
+    return cand.edge[picked]
+
+
+def pick_lmc(load: np.ndarray, cand: Candidates, port: np.ndarray, dst: np.ndarray,
+             system: np.ndarray, nports: np.ndarray, start: np.ndarray,
+             used: list[np.ndarray]) -> np.ndarray:
+    """One LID of an LMC range at every candidate switch (routing_for_lmc mode).
+
+    Preference, as in ``osm_switch_recommend_path``: a port to a system none of the
+    port's earlier LIDs went to; else to a node none of them went to; else any port, the
+    least used one, ties to fewer of this port's LIDs already sent that way. Within a
+    preference: fewest LIDs so far, first in scan order from ``start``.
+
+    Parameters
+    ----------
+    load:
+        Per-edge LID counts (updated in place).
+    cand:
+        Candidate edges.
+    port, dst, system, nports:
+        Edge ports, edge destination switches, switch systems, switch port counts.
+    start:
+        Per segment: scan start (port of the previous LID + 1).
+    used:
+        Per earlier LID of the same port: per segment, the switch the LID was sent to
+        (-1 if none).
+
+    Returns
+    -------
+    numpy.ndarray
+        Chosen edge per segment.
+    """
+    e = cand.edge
+    seg = cand.seg
+    nbr = dst[e]
+    rot = (port[e] - start[seg]) % nports[cand.src][seg]
+    sys_found = np.zeros(len(e), dtype=bool)
+    node_found = np.zeros(len(e), dtype=bool)
+    fwd = np.zeros(len(e), dtype=np.int64)
+    for prev in used:
+        p = prev[seg]
+        same = p == nbr
+        node_found |= same
+        fwd += same
+        sys_found |= (p >= 0) & (system[np.maximum(p, 0)] == system[nbr])
+    klass = np.where(~sys_found, 0, np.where(~node_found, 1, 2))
+    key = (klass << 52) | (load[e] << 20) | rot
+    best = np.minimum.reduceat(key, cand.starts)
+    chosen = np.empty(len(cand), dtype=np.int64)
+    flat = np.flatnonzero(key == best[seg])
+    chosen[seg[flat]] = e[flat]
+    tricky = (best >> 52 == 2) & (np.maximum.reduceat(fwd, cand.starts)
+                                  != np.minimum.reduceat(fwd, cand.starts))
+    for i in np.flatnonzero(tricky).tolist():
+        chosen[i] = _fold(e, rot, load, fwd, cand.starts[i], cand.counts[i])
+    load[chosen] += 1  # one edge per switch: no repeats
+    return chosen
+
+
+def _fold(e: np.ndarray, rot: np.ndarray, load: np.ndarray, fwd: np.ndarray, lo: int,
+          n: int) -> int:
+    """OpenSM's scan when every candidate leads to an already used node (exact quirks)."""
+    idx = sorted(range(lo, lo + n), key=lambda i: int(rot[i]))
+    best = idx[0]
+    least, least_fwd = int(load[e[best]]), int(fwd[best])
+    for i in idx[1:]:
+        count = int(load[e[i]])
+        if count < least:
+            best, least, least_fwd = i, count, min(least_fwd, int(fwd[i]))
+        elif count == least and fwd[i] < least_fwd:
+            best, least_fwd = i, int(fwd[i])
+    return int(e[best])

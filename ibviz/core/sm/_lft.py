@@ -1,0 +1,153 @@
+"""Fill linear forwarding tables the way OpenSM's ``ucast_mgr_build_lfts`` does.
+
+OpenSM fills each switch's table independently (the port loads are per switch), taking
+destination ports in ``port_order_list`` order: the end ports of each switch, switches
+sorted by their number of end ports (most first, ties in ``sw_guid_tbl`` order) and
+each switch's end ports by port number, then every other port (switch port 0s) in
+``port_guid_tbl`` order. With an LMC it makes one pass per LID offset: first every
+port's base LID, then every port's base + 1, and so on. Switch LIDs are routed but not
+counted in the port loads (``port_profile_switch_nodes`` is off by default).
+
+Here every switch is handled at once: all LIDs behind one destination switch have the
+same candidate ports at a given switch, so a whole group is balanced in one vectorised
+step (:func:`~ibviz.core.sm._balance.fill_group`); the switch LIDs, which change no
+load, are routed for all switches and destinations in a few matrix operations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ibviz.core.sm._balance import Candidates, fill_group, pick_lmc
+from ibviz.core.sm._graph import NO_PATH, SwitchGraph
+
+_CHUNK_CELLS = 500_000
+_BIG = np.int64(1) << 62
+
+
+class LftBuilder:
+    """Writes the rows of ``table`` (switch x LID, uint8) for one component at a time.
+
+    Parameters
+    ----------
+    graph:
+        The switch graph.
+    hops:
+        ``hops[s, d]``: hops from switch ``s`` to switch ``d`` as the routing engine
+        counts them (min-hop or up/down).
+    table:
+        The LFTs to fill, initialised to :data:`NO_PATH`.
+    down, down_only:
+        Up/down routing only: per edge, whether it is a down move; per (switch,
+        destination), whether the switch's path is down-only (see
+        :func:`~ibviz.core.sm._hops.updown_hops`).
+    """
+
+    def __init__(self, graph: SwitchGraph, hops: np.ndarray, table: np.ndarray,
+                 down: np.ndarray | None = None, down_only: np.ndarray | None = None) -> None:
+        g = self.g = graph
+        self.hops_t = np.ascontiguousarray(hops.T).astype(np.int16)
+        self.table = table
+        self.down = down
+        self.down_only_t = None if down_only is None else np.ascontiguousarray(down_only.T)
+        self.load = np.zeros(len(g.e_src), dtype=np.int64)
+        width = max(int(g.nports.max()) if g.size else 1, NO_PATH + 1)
+        self.nbr_of = np.full((g.size, width), -1, dtype=np.int64)
+        self.nbr_of[g.e_src, g.e_port] = g.e_dst
+        self.seg_starts = g.seg_starts()
+        self._cand: dict[int, Candidates] = {}
+
+    def candidates(self, d: int) -> Candidates:
+        """Edges on a fewest-hop (or legal up/down) path towards switch ``d``."""
+        cand = self._cand.get(d)
+        if cand is None:
+            g = self.g
+            col = self.hops_t[d]
+            hs = col[g.e_src]
+            mask = (hs != NO_PATH) & (col[g.e_dst] + 1 == hs)
+            if self.down is not None:
+                a = self.down_only_t[d]
+                mask &= np.where(self.down, a[g.e_src] & a[g.e_dst], ~a[g.e_src])
+            cand = Candidates.of(np.flatnonzero(mask), g.e_src)
+        return cand
+
+    def route_component(self, members: np.ndarray) -> None:
+        """Fill the rows of the switches in ``members`` (one connected component)."""
+        g, table = self.g, self.table
+        in_comp = np.zeros(g.size, dtype=bool)
+        in_comp[members] = True
+        eps = [x for x in np.flatnonzero(in_comp[g.ep_sw]).tolist() if g.ep_lids[x]]
+        for x in eps:
+            table[g.ep_sw[x], list(g.ep_lids[x])] = g.ep_swport[x]
+        for s in members.tolist():
+            table[s, list(g.lids[s])] = 0
+        count = np.bincount(g.ep_sw[eps], minlength=g.size) if eps else np.zeros(g.size, int)
+        order = sorted((s for s in members.tolist() if count[s]), key=lambda s: -count[s])
+        by_sw: dict[int, list[int]] = {s: [] for s in order}
+        for x in eps:  # already sorted by (switch, switch port)
+            by_sw[int(g.ep_sw[x])].append(x)
+        groups = [(s, by_sw[s]) for s in order]
+        multi_pass = any(len(g.ep_lids[x]) > 1 for x in eps) or \
+            any(len(g.lids[s]) > 1 for s in members.tolist())  # LMC: keep candidates
+        self._cand = {}
+        offsets = max([len(g.ep_lids[x]) for x in eps] + [len(g.lids[s]) for s in members],
+                      default=0)
+        for i in range(offsets):
+            for d, xs in groups:
+                todo = [x for x in xs if len(g.ep_lids[x]) > i]
+                if not todo:
+                    continue
+                cand = self.candidates(d)
+                if multi_pass:
+                    self._cand[d] = cand
+                if len(cand) == 0:
+                    continue
+                if i == 0:
+                    lids = np.array([g.ep_lids[x][0] for x in todo])
+                    edges = fill_group(self.load, cand, len(lids))
+                    table[cand.src[:, None], lids[None, :]] = g.e_port[edges]
+                else:
+                    for x in todo:
+                        self._route_offset(cand, g.ep_lids[x], i)
+            self._route_switch_lids(members, i)
+        self._cand = {}
+
+    def _route_offset(self, cand: Candidates, lids: range, i: int) -> None:
+        g, table, src = self.g, self.table, cand.src
+        lid = lids[i]
+        start = table[src, lid - 1].astype(np.int64) + 1
+        used = [self.nbr_of[src, table[src, lids[j]]] for j in range(i)]
+        chosen = pick_lmc(self.load, cand, g.e_port, g.e_dst, g.system, g.nports, start, used)
+        table[src, lid] = g.e_port[chosen]
+
+    def _route_switch_lids(self, members: np.ndarray, i: int) -> None:
+        """Route offset ``i`` of every switch LID in ``members`` (loads stay as they are)."""
+        g, table = self.g, self.table
+        dests = [d for d in members.tolist() if len(g.lids[d]) > i]
+        if not dests or not len(g.e_src):
+            return
+        srcs = np.flatnonzero(np.diff(self.seg_starts))
+        starts = self.seg_starts[srcs]
+        step = max(1, _CHUNK_CELLS // len(g.e_src))
+        nports = g.nports[g.e_src]
+        for lo in range(0, len(dests), step):
+            chunk = np.array(dests[lo:lo + step])
+            lid = np.array([g.lids[d][i] for d in chunk])
+            h = self.hops_t[chunk]
+            hs = h[:, g.e_src]
+            mask = (hs != NO_PATH) & (h[:, g.e_dst] + 1 == hs)
+            if self.down is not None:
+                a = self.down_only_t[chunk]
+                mask &= np.where(self.down[None, :], a[:, g.e_src] & a[:, g.e_dst],
+                                 ~a[:, g.e_src])
+            if i:
+                begin = table[g.e_src[None, :], lid[:, None] - 1].astype(np.int64) + 1
+            else:
+                begin = np.ones((1, 1), dtype=np.int64)
+            rot = (g.e_port[None, :] - begin) % nports[None, :]
+            key = np.where(mask, (self.load[None, :] << 20) | rot, _BIG)
+            best = np.minimum.reduceat(key, starts, axis=1)
+            rows, cols = np.nonzero(best != _BIG)
+            sw = srcs[cols]
+            first = begin[rows, starts[cols]] if i else 1
+            table[sw, lid[rows]] = ((best[rows, cols] & 0xFFFFF) + first) % g.nports[sw]

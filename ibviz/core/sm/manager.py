@@ -1,0 +1,473 @@
+"""The subnet manager: sweeps the fabric model and programs it, like OpenSM.
+
+A heavy sweep brings live cabled ports to ACTIVE and dead ones to DOWN, assigns LIDs
+(stable across sweeps), computes the unicast LFTs and every group's multicast tree, and
+programs only what changed, recording each SMP it would send (LFT and MFT blocks,
+SwitchInfo). SA requests (join/leave/get) go through :meth:`SubnetManager.sa_request`,
+which records the SA MADs and reprograms the group's MFT entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ibviz.core import events as ev
+from ibviz.core.addressing import LINK_LOCAL_PREFIX
+from ibviz.core.bulk import gc_paused
+from ibviz.core.fabric import Fabric
+from ibviz.core.model import Link, NodeKind, PortRef, PortState
+from ibviz.core.sm.groups import McGroup
+from ibviz.core.sm.mads import SA_CLASS, SMP_CLASS, LatencyModel, Mad, MadLog
+from ibviz.core.sm.multicast import McTree, SwitchHops, build_tree, switch_adjacency
+from ibviz.core.sm.records import McMemberRecord, SaMethod, SaStatus
+from ibviz.core.sm.sa import SaConfig, SaResponse, SubnetAdministration
+from ibviz.core.sm.switchinfo import SwitchInfo
+
+LFT_BLOCK = 64
+MFT_BLOCK = 32
+NO_PATH = 255
+
+
+@dataclass
+class SmConfig:
+    lmc: int = 0
+    routing: str = "minhop"
+    mlid_count: int = 1024
+    broadcast_group: bool = True
+    sm_port: PortRef | None = None
+    """Where the SM runs (default: the first CA port by GUID)."""
+    latency: LatencyModel = field(default_factory=LatencyModel)
+    no_mft_switches: set[int] = field(default_factory=set)
+    """Switches that keep no multicast table (SwitchInfo.MulticastFDBCap = 0)."""
+
+
+class SubnetManager:
+    """OpenSM-like subnet manager over a :class:`Fabric`; emits events on ``fabric.events``."""
+
+    def __init__(self, fabric: Fabric, config: SmConfig | None = None) -> None:
+        self.fabric = fabric
+        self.events = fabric.events
+        self.config = config or SmConfig()
+        self.failed: set[int] = set()
+        self.down_links: set[tuple[PortRef, PortRef]] = set()
+        self.switch_info: dict[int, SwitchInfo] = {}
+        self.lfts: dict[int, np.ndarray] = {}
+        self.mfts: dict[int, dict[int, frozenset[int]]] = {}
+        self.trees: dict[int, McTree] = {}
+        self.mads = MadLog()
+        self.now_us = 0.0
+        self.state = "DISCOVERING"
+        from ibviz.core.sm.lids import LidManager
+
+        self.lid_manager = LidManager()
+        prefix = fabric.subnets.get("default", LINK_LOCAL_PREFIX)
+        self.sa = SubnetAdministration(self._port_by_guid, self._guid_of_port, prefix,
+                                       SaConfig(mlid_count=self.config.mlid_count))
+        self._port_guids: dict[int, PortRef] = {}
+        self._hops: dict[int, int] = {}
+        self._sm_port: PortRef | None = None
+        self.switch_hops: SwitchHops | None = None
+        self._adjacency: dict | None = None
+        self.reachable: set[int] | None = None
+        """Nodes the SM reached in its last sweep (a cut fabric: only the SM's part)."""
+        for node in fabric.switches():
+            self.switch_info[node.guid] = SwitchInfo(
+                multicast_fdb_cap=0 if node.guid in self.config.no_mft_switches else 1024,
+                enhanced_port0=bool(node.enhanced_port0))
+
+    # ----------------------------------------------------------------- views
+    def _guid_of_port(self, port: PortRef) -> int:
+        node = self.fabric.nodes[port.node]
+        return node.guid if node.kind is NodeKind.SWITCH else node.ports[port.port].guid
+
+    def _port_by_guid(self, guid: int) -> PortRef | None:
+        ref = self._port_guids.get(guid)
+        if ref is None or not self.port_in_subnet(ref):
+            return None
+        return ref
+
+    def port_in_subnet(self, ref: PortRef) -> bool:
+        """The port's node is in the subnet and (but for a switch's port 0) its cable is up."""
+        if not self.in_subnet(ref.node):
+            return False
+        if ref.port == 0 and self.fabric.nodes[ref.node].kind is NodeKind.SWITCH:
+            return True
+        link = self.fabric.link_at(ref)
+        return link is not None and self.usable(link)
+
+    def in_subnet(self, guid: int) -> bool:
+        """Alive and reached by the SM's last sweep."""
+        return guid not in self.failed and (self.reachable is None or guid in self.reachable)
+
+    def usable(self, link: Link) -> bool:
+        return (self.in_subnet(link.a.node) and self.in_subnet(link.b.node)
+                and link.key not in self.down_links)
+
+    def _find_reachable(self) -> set[int]:
+        start = self.sm_port.node
+        seen, todo = {start}, [start]
+        while todo:
+            guid = todo.pop()
+            for link in self.fabric.node_links(guid):
+                if link.key in self.down_links:
+                    continue
+                for end in (link.a.node, link.b.node):
+                    if end not in seen and end not in self.failed:
+                        seen.add(end)
+                        todo.append(end)
+        return seen
+
+    def live_fabric(self) -> Fabric:
+        """The fabric without failed nodes and down cables (nodes shared, not copied)."""
+        if not self.failed and not self.down_links and (
+                self.reachable is None or len(self.reachable) == len(self.fabric.nodes)):
+            return self.fabric
+        view = Fabric(self.fabric.name)
+        view.subnets = self.fabric.subnets
+        for guid, node in self.fabric.nodes.items():
+            if self.in_subnet(guid):
+                view.nodes[guid] = node
+                view.graph.add_node(guid)
+        for link in self.fabric.links.values():
+            if self.usable(link):
+                view._attach(Link(link.a, link.b, link.width, link.speed))
+        return view
+
+    @property
+    def sm_port(self) -> PortRef:
+        if self._sm_port is None:
+            self._sm_port = self._find_sm_port()
+        return self._sm_port
+
+    def _find_sm_port(self) -> PortRef:
+        if self.config.sm_port is not None:
+            return self.config.sm_port
+        ca = min((n for n in self.fabric.cas() if n.guid not in self.failed),
+                 key=lambda n: n.guid, default=None)
+        if ca is None:
+            sw = min(self.fabric.switches(), key=lambda n: n.guid)
+            return PortRef(sw.guid, 0)
+        return PortRef(ca.guid, min(p for p in ca.ports if p))
+
+    # ------------------------------------------------------------ MAD record
+    def _hops_to(self, node: int) -> int:
+        return self._hops.get(node, 1)
+
+    def smp(self, attribute: str, dst: int, modifier: int = 0, reason: str = "",
+            **fields: object) -> Mad:
+        mad = Mad(SMP_CLASS, SaMethod.SET, attribute, modifier, self.sm_port,
+                  PortRef(dst, 0), self.now_us,
+                  self.config.latency.smp(self._hops_to(dst)), reason, 0, dict(fields))
+        self.mads.add(mad)
+        if self.events.active:
+            self.events.emit(ev.MadSent(mad))
+        return mad
+
+    def _compute_hops(self, view: Fabric) -> None:
+        start = self.sm_port.node
+        self._hops = {start: 0}
+        frontier = [start]
+        while frontier:
+            nxt = []
+            for guid in frontier:
+                for nb in view.graph.neighbors(guid):
+                    if nb not in self._hops:
+                        self._hops[nb] = self._hops[guid] + 1
+                        nxt.append(nb)
+            frontier = nxt
+
+    # ----------------------------------------------------------------- sweep
+    def sweep(self, heavy: bool = True, reason: str = "sweep") -> None:
+        """Discover, assign LIDs, route and program the fabric (only what changed)."""
+        with gc_paused():
+            self.reachable, self._sm_port, self._adjacency = None, None, None
+            self.reachable = self._find_reachable()
+            view = self.live_fabric()
+            self._port_guids = {}
+            for node in view.nodes.values():
+                for p in node.lid_ports():
+                    self._port_guids[p.guid or node.guid] = PortRef(node.guid, p.num)
+            self._set_port_states(view)
+            self._compute_hops(view)
+            self.lid_manager.assign(self.fabric, self.config.lmc)
+            from ibviz.core.sm.routing import compute_lfts
+
+            lfts = compute_lfts(view, algorithm=self.config.routing)
+            self.switch_hops = SwitchHops(lfts.switches, lfts.switch_hops) \
+                if lfts.switch_hops is not None else None
+            self._program_lfts(lfts, reason)
+            if self.config.broadcast_group and not self.sa.groups:
+                self.sa.create_broadcast_group()
+            self._drop_departed_members()
+            self.reprogram_groups(self.sa.groups.values(), reason)
+            self.state = "SUBNET UP"
+        if self.events.active:
+            self.events.emit(ev.SweepDone(heavy, self.now_us))
+
+    def _set_port_states(self, view: Fabric) -> None:
+        for node in self.fabric.nodes.values():
+            for num, port in node.ports.items():
+                if num == 0 and node.kind is NodeKind.SWITCH:
+                    want = PortState.ACTIVE if self.in_subnet(node.guid) else PortState.DOWN
+                else:
+                    link = self.fabric.link_at(PortRef(node.guid, num))
+                    if link is None or link.key in self.down_links or \
+                            link.a.node in self.failed or link.b.node in self.failed:
+                        want = PortState.DOWN
+                    else:  # physically up; ACTIVE only where the SM configured it
+                        want = PortState.ACTIVE if self.usable(link) else PortState.INIT
+                if port.state is not want:
+                    self.fabric.set_port_state(PortRef(node.guid, num), want)
+
+    def _program_lfts(self, new: dict[int, np.ndarray], reason: str) -> None:
+        for sw, table in new.items():
+            old = self.lfts.get(sw)
+            size = len(table) if old is None else max(len(table), len(old))
+            a = np.full(size, NO_PATH, np.uint8)
+            b = np.full(size, NO_PATH, np.uint8)
+            if old is not None:
+                a[: len(old)] = old
+            b[: len(table)] = table
+            changed = np.nonzero(a != b)[0]
+            if len(changed) == 0:
+                continue
+            blocks = np.unique(changed // LFT_BLOCK)
+            for block in blocks.tolist():
+                self.smp("LinearForwardingTable", sw, block, reason)
+            info = self.switch_info.setdefault(sw, SwitchInfo())
+            top = int(np.nonzero(b != NO_PATH)[0][-1]) if (b != NO_PATH).any() else 0
+            if top != info.linear_fdb_top:
+                info.linear_fdb_top = top
+                self.smp("SwitchInfo", sw, 0, reason, linear_fdb_top=top)
+            self.lfts[sw] = np.array(table)  # the SM's own, writable copy
+            if self.events.active:
+                self.events.emit(ev.LftChanged(sw, len(changed)))
+
+    # ------------------------------------------------------------- multicast
+    def _drop_departed_members(self) -> None:
+        """Like OpenSM, remove memberships of ports that left the subnet (a failed node, or
+        a port whose cable went down while the node's other ports stay up)."""
+        for group in list(self.sa.groups.values()):
+            for port in [p for p in group.members if not self.port_in_subnet(p)]:
+                del group.members[port]
+                self._emit(ev.MemberLeft(group.mgid, port, 0))
+            if not group.well_known and (not group.members or not group.has_creator):
+                del self.sa.groups[group.mgid]
+                self._emit(ev.GroupDeleted(group.mgid, group.mlid))
+                self._set_mft(group.mlid, {}, "group deleted: its last full member left")
+
+    def reprogram_groups(self, groups: Iterable[McGroup], reason: str) -> None:
+        if self._adjacency is None:
+            self._adjacency = switch_adjacency(self.fabric, self.usable)
+        adjacency = self._adjacency
+        for group in list(groups):
+            receivers = set(group.receivers)
+            tree = build_tree(self.fabric, group.member_ports, receivers, self.usable,
+                              adjacency, self.switch_hops)
+            self.trees[group.mgid] = tree
+            self._set_mft(group.mlid, tree.entries, reason)
+            if group.unicast_lid:
+                self._route_group_lid(group, reason)
+
+    def _set_mft(self, mlid: int, entries: dict[int, frozenset[int]], reason: str) -> None:
+        switches = set(entries) | {sw for sw, t in self.mfts.items() if mlid in t}
+        for sw in sorted(switches):
+            table = self.mfts.setdefault(sw, {})
+            old = table.get(mlid, frozenset())
+            new = entries.get(sw, frozenset())
+            if old == new:
+                continue
+            if new:
+                table[mlid] = new
+            else:
+                table.pop(mlid, None)
+            info = self.switch_info.get(sw)
+            if info is None or info.keeps_multicast_table:
+                self.smp("MulticastForwardingTable", sw, (mlid - 0xC000) // MFT_BLOCK, reason,
+                         mlid=mlid, ports=sorted(new))
+            self._emit(ev.MftChanged(sw, mlid, old, new))
+
+    def _emit(self, event: ev.Event) -> None:
+        if self.events.active:
+            self.events.emit(event)
+
+    # -------------------------------------------------------------------- SA
+    def sa_request(self, method: SaMethod, requester: PortRef, record: McMemberRecord,
+                   comp: int, reason: str = "", sm_key: int = 0) -> SaResponse:
+        """Handle one SA MCMemberRecord request from ``requester`` (recorded as MADs)."""
+        before = {g.mgid: (g.mlid, {p: m.join_state for p, m in g.members.items()})
+                  for g in self.sa.groups.values()}
+        if method == SaMethod.SET:
+            resp = self.sa.join(requester, record, comp)
+        elif method == SaMethod.DELETE:
+            resp = self.sa.leave(requester, record, comp)
+        else:
+            resp = self.sa.get(requester, record, comp, sm_key)
+        if resp.record is None:  # OpenSM answers a refused request with the request record
+            resp = SaResponse(resp.status, record, resp.error, resp.changed)
+        hops = self._hops.get(requester.node, 2)
+        self.mads.add(Mad(SA_CLASS, int(method), "MCMemberRecord", 0, requester, self.sm_port,
+                          self.now_us, self.config.latency.sa(hops), reason,
+                          int(resp.status), {"mgid": record.mgid, "join_state":
+                                             record.join_state, "mlid": resp.record.mlid
+                                             if resp.record else 0, "comp_mask": comp}))
+        if resp.status == SaStatus.SUCCESS and resp.changed is not None:
+            self._announce(before, resp.changed)
+            group = self.sa.groups.get(resp.changed)
+            if group is not None:
+                self.reprogram_groups([group], reason or "membership changed")
+            else:
+                mlid = before[resp.changed][0]
+                self._set_mft(mlid, {}, reason or "group deleted")
+        return resp
+
+    def _announce(self, before: dict, mgid: int) -> None:
+        group = self.sa.groups.get(mgid)
+        old_members = before.get(mgid, (0, {}))[1]
+        if group is not None and mgid not in before:
+            self._emit(ev.GroupCreated(mgid, group.mlid))
+        new_members = {p: m.join_state for p, m in group.members.items()} if group else {}
+        for port, state in new_members.items():
+            if old_members.get(port, 0) != state and state & ~old_members.get(port, 0):
+                self._emit(ev.MemberJoined(mgid, port, state, group.members[port].proxy))
+        for port, state in old_members.items():
+            if new_members.get(port, 0) != state and not new_members.get(port, 0) & ~state:
+                self._emit(ev.MemberLeft(mgid, port, new_members.get(port, 0)))
+        if group is None and mgid in before:
+            self._emit(ev.GroupDeleted(mgid, before[mgid][0]))
+
+    # --------------------------------------------------------- fabric events
+    def _topology_changed(self) -> None:
+        """Cached views of the topology are stale until the next sweep."""
+        self._sm_port, self._adjacency, self.switch_hops = None, None, None
+
+    def fail_node(self, guid: int) -> None:
+        self._topology_changed()
+        self.failed.add(guid)
+        self._emit(ev.NodeFailed(guid))
+
+    def recover_node(self, guid: int) -> None:
+        self._topology_changed()
+        self.failed.discard(guid)
+        self._emit(ev.NodeRecovered(guid))
+
+    def set_link(self, end: PortRef, up: bool) -> None:
+        link = self.fabric.link_at(end)
+        if link is None:
+            raise ValueError(f"{end} is not cabled")
+        self._topology_changed()
+        (self.down_links.discard if up else self.down_links.add)(link.key)
+
+    def set_default_mcast_ports(self, switch: int, primary: int, not_primary: int,
+                                reason: str = "") -> None:
+        """SwitchInfo Set of DefaultMulticastPrimaryPort / DefaultMulticastNotPrimaryPort."""
+        info = self.switch_info[switch]
+        old = (info.default_mcast_primary_port, info.default_mcast_not_primary_port)
+        info.default_mcast_primary_port, info.default_mcast_not_primary_port = primary, \
+            not_primary
+        self.smp("SwitchInfo", switch, 0, reason, default_mcast_primary_port=primary,
+                 default_mcast_not_primary_port=not_primary)
+        self._emit(ev.PrimaryPortRemapped(switch, old[0], primary, old[1], not_primary))
+
+    def _route_group_lid(self, group: McGroup, reason: str) -> None:
+        """Route a group's unicast-range LID like the LID of its first receiving port (the
+        seed's RC/UC workaround: a connected QP can only address a unicast DLID)."""
+        receivers = [p for p in group.receivers if self.port_in_subnet(p)]
+        target = self.fabric.port(receivers[0]).lid if receivers else 0
+        lid = group.unicast_lid
+        for sw, table in self.lfts.items():
+            if lid >= len(table):
+                grown = np.full(lid + 1, NO_PATH, np.uint8)
+                grown[: len(table)] = table
+                table = self.lfts[sw] = grown
+            want = table[target] if 0 < target < len(table) else NO_PATH
+            if table[lid] != want:
+                table[lid] = want
+                self.smp("LinearForwardingTable", sw, lid // LFT_BLOCK, reason or
+                         "group LID follows the group", lid=lid, port=int(want))
+
+    def group_lid_owner(self, mgid: int) -> PortRef | None:
+        """The port a group's unicast-range LID currently reaches (None without one)."""
+        group = self.sa.groups.get(mgid)
+        receivers = [p for p in group.receivers if self.port_in_subnet(p)] if group else []
+        return receivers[0] if group and group.unicast_lid and receivers else None
+
+    def associate_unicast_lid(self, mgid: int, lid: int) -> None:
+        """Associate a unicast-range LID with a group, for RC/UC multicast (seed workaround)."""
+        if not 0 < lid < 0xC000:
+            raise ValueError(f"{lid:#x} is not a unicast LID")
+        owners = self.fabric.lid_owners()
+        if lid in owners:
+            raise ValueError(f"LID {lid:#x} already belongs to {owners[lid][0]}")
+        group = self.sa.groups[mgid]
+        group.unicast_lid = lid
+        self._route_group_lid(group, "unicast-range group LID associated")
+
+
+@dataclass
+class SmSnapshot:
+    """Everything a sweep or an SA request changes, for undo."""
+
+    failed: set[int]
+    down_links: set[tuple[PortRef, PortRef]]
+    switch_info: dict[int, tuple]
+    lfts: dict[int, np.ndarray]
+    mfts: dict[int, dict[int, frozenset[int]]]
+    groups: dict[int, McGroup]
+    lids: dict[PortRef, tuple[int, int]]
+    states: dict[PortRef, PortState]
+    reachable: set[int] | None
+    port_guids: dict[int, PortRef]
+
+
+def snapshot(sm: SubnetManager) -> SmSnapshot:
+    f = sm.fabric
+    return SmSnapshot(
+        set(sm.failed), set(sm.down_links),
+        {g: (i.default_mcast_primary_port, i.default_mcast_not_primary_port,
+             i.linear_fdb_top) for g, i in sm.switch_info.items()},
+        {g: t.copy() for g, t in sm.lfts.items()},
+        {g: dict(t) for g, t in sm.mfts.items()},
+        {m: g.copy() for m, g in sm.sa.groups.items()},
+        {PortRef(n.guid, p.num): (p.lid, p.lmc) for n in f.nodes.values() for p in n.lid_ports()},
+        {PortRef(n.guid, p.num): p.state for n in f.nodes.values() for p in n.ports.values()},
+        None if sm.reachable is None else set(sm.reachable), dict(sm._port_guids))
+
+
+def restore(sm: SubnetManager, snap: SmSnapshot) -> None:
+    """Put the SM back to ``snap``, emitting the events that describe the difference."""
+    for guid in sorted(sm.failed - snap.failed):
+        sm.recover_node(guid)
+    for guid in sorted(snap.failed - sm.failed):
+        sm.fail_node(guid)
+    sm.down_links = set(snap.down_links)
+    sm._topology_changed()
+    sm.reachable = None if snap.reachable is None else set(snap.reachable)
+    sm._port_guids = dict(snap.port_guids)
+    for guid, (prim, notp, top) in snap.switch_info.items():
+        info = sm.switch_info[guid]
+        if (info.default_mcast_primary_port, info.default_mcast_not_primary_port) != (prim, notp):
+            old = (info.default_mcast_primary_port, info.default_mcast_not_primary_port)
+            info.default_mcast_primary_port, info.default_mcast_not_primary_port = prim, notp
+            sm._emit(ev.PrimaryPortRemapped(guid, old[0], prim, old[1], notp))
+        info.linear_fdb_top = top
+    for ref, (lid, lmc) in snap.lids.items():
+        sm.fabric.assign_lid(ref, lid, lmc)
+    for ref, state in snap.states.items():
+        sm.fabric.set_port_state(ref, state)
+    sm.lfts = {g: t.copy() for g, t in snap.lfts.items()}
+    before = {m: (g.mlid, {p: x.join_state for p, x in g.members.items()})
+              for m, g in sm.sa.groups.items()}
+    sm.sa.groups = {m: g.copy() for m, g in snap.groups.items()}
+    for mgid in sorted(set(before) | set(sm.sa.groups)):
+        sm._announce(before, mgid)
+    for sw in sorted(set(sm.mfts) | set(snap.mfts)):
+        now, then = sm.mfts.get(sw, {}), snap.mfts.get(sw, {})
+        for mlid in sorted(set(now) | set(then)):
+            if now.get(mlid, frozenset()) != then.get(mlid, frozenset()):
+                sm._emit(ev.MftChanged(sw, mlid, now.get(mlid, frozenset()),
+                                       then.get(mlid, frozenset())))
+    sm.mfts = {g: dict(t) for g, t in snap.mfts.items()}

@@ -1,0 +1,242 @@
+"""Subnet manager + failover controller on the seed's fabrics: both modes, failback,
+prior art, auto choice, detection timing, events and undo."""
+
+from __future__ import annotations
+
+import pytest
+
+from ibviz.core import events as ev
+from ibviz.core.addressing import parse_gid
+from ibviz.core.failover import Detection, Failback, FailoverController, Mode, ProtectedGroup
+from ibviz.core.failover.commands import CommandStack, FailBack, FailNode, Join, Leave
+from ibviz.core.model import PortRef, PortState
+from ibviz.core.sim.engine import Engine
+from ibviz.core.sm.manager import SmConfig, SubnetManager
+from ibviz.core.sm.multicast import multicast_out_ports
+from ibviz.topology.builtin import FAILOVER_ROLES, load_builtin
+
+MGID = parse_gid("ff12:601b:ffff::1:0:1")
+
+
+def setup(name: str = "fig8", mode: Mode = Mode.AUTO, no_mft: bool = False,
+          detection: str = "sm", exclusive: bool = False, **failback):
+    fabric = load_builtin(name)
+    roles = FAILOVER_ROLES[name]
+    cfg = SmConfig(no_mft_switches={roles["switch"]} if no_mft else set())
+    sm = SubnetManager(fabric, cfg)
+    seen: list[ev.Event] = []
+    fabric.events.subscribe(ev.Event, seen.append)
+    sm.sweep()
+    ctl = FailoverController(sm, Engine())
+    pg = ProtectedGroup("svc", MGID, roles["primary"], roles["takeover"],
+                        list(roles["senders"]), mode=mode, exclusive=exclusive,
+                        detection=Detection(method=detection), failback=Failback(**failback))
+    ctl.protect(pg)
+    return fabric, roles, sm, ctl, pg, seen
+
+
+def receivers_at(sm: SubnetManager, mlid: int) -> set[int]:
+    """CA nodes a multicast packet from a sender reaches through the MFTs (walks them)."""
+    from ibviz.core.model import NodeKind
+
+    f = sm.fabric
+    got: set[int] = set()
+    roles = None
+    for r in FAILOVER_ROLES.values():
+        if r["switch"] in f.nodes:
+            roles = r
+    start = PortRef(roles["senders"][0], 1)
+    todo = [(f.peer(start), start)]
+    seen = set()
+    while todo:
+        at, came_from = todo.pop()
+        if at is None or at in seen or at.node in sm.failed:
+            continue
+        seen.add(at)
+        node = f.nodes[at.node]
+        if node.kind is NodeKind.CA:
+            got.add(at.node)
+            continue
+        out = multicast_out_ports(sm.switch_info[at.node], sm.mfts.get(at.node, {}).get(mlid),
+                                  at.port)
+        for p in out:
+            here = PortRef(at.node, p)
+            link = f.link_at(here)
+            if link is not None and sm.usable(link):
+                todo.append((f.peer(here), here))
+    return got
+
+
+def test_sweep_brings_ports_up_assigns_lids_and_routes():
+    fabric, roles, sm, ctl, pg, seen = setup()
+    assert sm.state == "SUBNET UP"
+    for node in fabric.nodes.values():
+        for p in node.lid_ports():
+            assert p.lid > 0
+    assert all(fabric.port(r).state is PortState.ACTIVE for r in fabric.cabled_ports())
+    assert set(sm.lfts) == {n.guid for n in fabric.switches()}
+    assert any(isinstance(e, ev.MadSent) for e in seen)
+    assert sm.mads.count("LinearForwardingTable") > 0
+
+
+def test_mode1_mlid_reassignment_failover_and_failback():
+    fabric, roles, sm, ctl, pg, seen = setup(mode=Mode.MLID)
+    mlid = ctl.mlids["svc"]
+    assert receivers_at(sm, mlid) == {roles["primary"]}
+    mads_before = len(sm.mads)
+    ctl.fail(roles["primary"], at_us=1000.0)
+    ctl.engine.run()
+    out = ctl.outcomes[-1]
+    assert out.kind == "failover" and out.mode is Mode.MLID
+    assert out.detected_us > 1000.0 and out.restored_us >= out.detected_us
+    assert ctl.mlids["svc"] == mlid                                   # same multicast DLID
+    assert receivers_at(sm, mlid) == {roles["takeover"]}
+    assert ctl.serving["svc"] == roles["takeover"]
+    assert out.remote_peers_touched == 0
+    assert not set(roles["senders"]) & {m.src.node for m in sm.mads.mads[mads_before:]
+                                        if m.kind == "SA"}           # peers never take part
+    assert any(isinstance(e, ev.MemberJoined) and e.port.node == roles["takeover"]
+               for e in seen)
+    ctl.recover(roles["primary"], at_us=ctl.engine.now + 5000)
+    ctl.engine.run()
+    back = ctl.outcomes[-1]
+    assert back.kind == "failback" and back.frozen_us is not None
+    phases = [p for _, p in back.phases]
+    leave = next(i for i, p in enumerate(phases) if "takeover node leaves" in p)
+    rejoin = next(i for i, p in enumerate(phases) if "first node rejoins" in p)
+    assert phases[0].startswith("state dump") and leave < rejoin
+    assert receivers_at(sm, ctl.mlids["svc"]) == {roles["primary"]}
+    assert ctl.mlids["svc"] == mlid
+
+
+def test_exclusive_fabric_sends_a_proxy_leave_first():
+    fabric, roles, sm, ctl, pg, seen = setup(mode=Mode.MLID, exclusive=True,
+                                             detection="peer")
+    ctl.fail(roles["primary"], at_us=0.0)
+    ctl.engine.run()
+    phases = " | ".join(p for _, p in ctl.outcomes[-1].phases)
+    assert "proxy leave" in phases
+    group = sm.sa.groups[MGID]
+    assert [p.node for p in group.receivers] == [roles["takeover"]]
+
+
+def test_mode2_port_remap_on_a_switch_without_multicast_table():
+    fabric, roles, sm, ctl, pg, seen = setup("fig10", no_mft=True)
+    assert ctl.modes["svc"][0] is Mode.PORT and "MulticastFDBCap = 0" in ctl.modes["svc"][1]
+    info = sm.switch_info[roles["switch"]]
+    assert info.default_mcast_primary_port == roles["primary_port"]
+    mlid = ctl.mlids["svc"]
+    assert receivers_at(sm, mlid) == {roles["primary"]}
+    ctl.fail(roles["primary"], at_us=10.0)
+    ctl.engine.run()
+    assert info.default_mcast_primary_port == roles["non_primary_port"]
+    assert receivers_at(sm, mlid) == {roles["takeover"]}
+    assert any(isinstance(e, ev.PrimaryPortRemapped) for e in seen)
+    ctl.recover(roles["primary"], at_us=ctl.engine.now + 100)
+    ctl.engine.run()
+    assert info.default_mcast_primary_port == roles["primary_port"]
+    assert receivers_at(sm, mlid) == {roles["primary"]}
+
+
+def test_auto_mode_picks_mlid_where_switches_keep_tables():
+    _, _, _, ctl, _, _ = setup("fig10")
+    assert ctl.modes["svc"][0] is Mode.MLID and "keep multicast tables" in ctl.modes["svc"][1]
+
+
+def test_detection_by_peer_heartbeat_takes_interval_times_misses():
+    _, roles, _, ctl, pg, _ = setup(detection="peer")
+    ctl.fail(roles["primary"], at_us=100.0)
+    ctl.engine.run()
+    out = ctl.outcomes[-1]
+    assert out.detected_us == pytest.approx(100.0 + 3 * 1000.0)
+
+
+def test_prior_art_lmc_takeover_touches_remote_peers():
+    fabric, roles, sm, ctl, pg, _ = setup(mode=Mode.LMC)
+    ctl.fail(roles["primary"], at_us=0.0)
+    ctl.engine.run()
+    out = ctl.outcomes[-1]
+    assert out.mode is Mode.LMC and out.remote_peers_touched == len(roles["senders"])
+    assert out.mads > 0
+
+
+def test_stay_until_connections_expire_delays_failback():
+    _, roles, _, ctl, _, _ = setup(mode=Mode.MLID, stay_until_expired=True,
+                                   connection_lifetime_us=7000.0)
+    ctl.fail(roles["primary"], at_us=0.0)
+    ctl.engine.run()
+    ctl.recover(roles["primary"], at_us=ctl.engine.now + 10)
+    ctl.engine.run()
+    back = ctl.outcomes[-1]
+    assert back.restored_us - back.started_us >= 7000.0
+
+
+def test_commands_undo_and_redo_restore_state_and_emit_events():
+    fabric, roles, sm, ctl, pg, seen = setup(mode=Mode.MLID)
+    stack = CommandStack(ctl)
+    mlid = ctl.mlids["svc"]
+    before = {sw: dict(t) for sw, t in sm.mfts.items()}
+    stack.push(FailNode(guid=roles["primary"]))
+    assert stack.undo_name == f"Fail node {roles['primary']:#x}"
+    assert receivers_at(sm, mlid) == {roles["takeover"]}
+    n = len(seen)
+    stack.undo()
+    assert {sw: dict(t) for sw, t in sm.mfts.items()} == before
+    assert receivers_at(sm, mlid) == {roles["primary"]} and not sm.failed
+    assert any(isinstance(e, ev.MftChanged) for e in seen[n:])
+    assert any(isinstance(e, ev.NodeRecovered) for e in seen[n:])
+    stack.redo()
+    assert receivers_at(sm, mlid) == {roles["takeover"]}
+    stack.push(FailBack(guid=roles["primary"]))
+    assert receivers_at(sm, ctl.mlids["svc"]) == {roles["primary"]}
+    stack.push(Join(group="svc", guid=roles["takeover"]))
+    stack.push(Leave(group="svc", guid=roles["takeover"]))
+    for _ in range(4):
+        stack.undo()
+    assert {sw: dict(t) for sw, t in sm.mfts.items()} == before
+
+
+def test_single_member_groups_get_no_tree_and_say_why():
+    fabric, roles, sm, ctl, pg, seen = setup()
+    from ibviz.core.sm.records import REQUIRED_FOR_CREATE, JoinState, SaMethod
+    from ibviz.core.sm.records import McMemberRecord as R
+
+    mgid = parse_gid("ff12::77")
+    port = ctl.port_of(roles["takeover"])
+    guid = fabric.node(port.node).ports[port.port].guid
+    from ibviz.core.addressing import link_local_gid
+
+    sm.sa_request(SaMethod.SET, port, R(mgid=mgid, port_gid=link_local_gid(guid),
+                                        join_state=int(JoinState.FULL)),
+                  int(REQUIRED_FOR_CREATE))
+    tree = sm.trees[mgid]
+    assert not tree.entries and "at least" in tree.reason or "2 or more" in tree.reason
+
+
+def test_unicast_range_group_lid_for_connected_transports():
+    """RC/UC workaround: a unicast-range LID routed to the group, moving on failover."""
+    from ibviz.core.sm.routing import route
+
+    fabric, roles, sm, ctl, pg, seen = setup(mode=Mode.MLID)
+    free = max(fabric.lid_owners()) + 1
+    sm.associate_unicast_lid(MGID, free)
+    assert sm.sa.groups[MGID].unicast_lid == free
+    with pytest.raises(ValueError):
+        sm.associate_unicast_lid(MGID, 0xC005)
+
+    def reached(dlid: int) -> int:
+        sender = PortRef(roles["senders"][0], 1)
+        node, port = sender.node, sender.port
+        at = fabric.peer(sender)
+        for _ in range(16):
+            if at.node not in sm.lfts:
+                return at.node
+            out = int(sm.lfts[at.node][dlid])
+            at = fabric.peer(PortRef(at.node, out))
+        raise AssertionError(f"no delivery of {dlid:#x} from {node:#x}/{port}")
+
+    assert reached(free) == roles["primary"] and sm.group_lid_owner(MGID).node == roles["primary"]
+    ctl.fail(roles["primary"], at_us=0.0)
+    ctl.engine.run()
+    assert reached(free) == roles["takeover"]
+    assert route  # the routing module's own walker is tested in test_sm_routing.py
