@@ -240,3 +240,59 @@ def test_unicast_range_group_lid_for_connected_transports():
     ctl.engine.run()
     assert reached(free) == roles["takeover"]
     assert route  # the routing module's own walker is tested in test_sm_routing.py
+
+
+def test_several_protected_groups_fail_over_independently():
+    fabric, roles, sm, ctl, pg, seen = setup("fig8", mode=Mode.MLID)
+    other = ProtectedGroup("svc2", parse_gid("ff12:601b:ffff::1:0:2"), roles["takeover"],
+                           roles["primary"], list(roles["senders"]), mode=Mode.MLID)
+    ctl.protect(other)
+    ctl.fail(roles["primary"], at_us=0.0)
+    ctl.engine.run()
+    assert [o.group for o in ctl.outcomes] == ["svc"]   # svc2's primary is still alive
+    assert ctl.serving == {"svc": roles["takeover"], "svc2": roles["takeover"]}
+    assert {p.node for p in sm.sa.groups[other.mgid].receivers} == {roles["takeover"]}
+
+
+def test_failover_phases_are_events_with_start_and_finish():
+    fabric, roles, sm, ctl, pg, seen = setup(mode=Mode.MLID)
+    ctl.fail(roles["primary"], at_us=0.0)
+    ctl.engine.run()
+    phases = [e for e in seen if isinstance(e, ev.FailoverPhase)]
+    assert phases[0].started and phases[0].mode == "mlid" and "keep" not in phases[0].phase
+    assert not phases[-1].started and "failover finished" in phases[-1].phase
+    assert all(p.reason == "mode forced to mlid" for p in phases)
+    ctl.recover(roles["primary"], at_us=ctl.engine.now + 10)
+    ctl.engine.run()
+    came_back = [e.new for e in seen if isinstance(e, ev.PortStateChanged)
+                 and e.port.node == roles["primary"]]
+    assert came_back == [PortState.DOWN, PortState.ARMED, PortState.ACTIVE]
+
+
+def test_mlid_missing_from_a_tabled_switch_uses_the_default_ports():
+    from ibviz.core.sm.switchinfo import SwitchInfo
+
+    info = SwitchInfo(default_mcast_primary_port=3, default_mcast_not_primary_port=5)
+    assert multicast_out_ports(info, None, 1) == {3}          # not from primary: to primary
+    assert multicast_out_ports(info, None, 3) == {5}          # from primary: to non-primary
+    assert multicast_out_ports(info, frozenset({1, 2, 7}), 2) == {1, 7}   # table wins
+    no_table = SwitchInfo(multicast_fdb_cap=0, default_mcast_primary_port=3)
+    assert multicast_out_ports(no_table, frozenset({1, 2}), 2) == {3}      # no table: defaults
+    assert multicast_out_ports(SwitchInfo(), None, 4) == frozenset()       # unset: dropped
+
+
+@pytest.mark.parametrize("name", ["fig8", "fig10"])
+def test_three_strategies_compared_on_the_same_failure(name):
+    results = {}
+    for mode in (Mode.MLID, Mode.PORT, Mode.LMC):
+        fabric, roles, sm, ctl, pg, _ = setup(name, mode=mode, no_mft=(mode is Mode.PORT))
+        ctl.fail(roles["primary"], at_us=0.0)
+        ctl.engine.run()
+        results[mode] = ctl.outcomes[-1]
+    mlid, port, lmc = results[Mode.MLID], results[Mode.PORT], results[Mode.LMC]
+    for out in results.values():
+        assert out.detected_us is not None and out.restored_us >= out.detected_us
+    assert mlid.remote_peers_touched == port.remote_peers_touched == 0
+    assert lmc.remote_peers_touched == len(FAILOVER_ROLES[name]["senders"])
+    assert port.mads <= mlid.mads          # one SwitchInfo Set vs SA join + MFT blocks
+    assert port.nodes_touched == {FAILOVER_ROLES[name]["switch"]}

@@ -148,10 +148,11 @@ class FailoverController:
         self.sm.now_us = self.engine.now
         self.sm.sweep(reason=reason)
 
-    def _phase(self, out: Outcome, phase: str) -> None:
+    def _phase(self, out: Outcome, phase: str, started: bool = True) -> None:
         out.phases.append((self.engine.now, phase))
-        self.sm.events.emit(ev.FailoverPhase(out.group, phase, out.mode.value, out.reason,
-                                             self.engine.now)) if self.sm.events.active else None
+        if self.sm.events.active:
+            self.sm.events.emit(ev.FailoverPhase(out.group, phase, out.mode.value, out.reason,
+                                                 self.engine.now, started))
 
     def _detected(self, pg: ProtectedGroup, out: Outcome) -> None:
         out.detected_us = self.engine.now
@@ -181,7 +182,7 @@ class FailoverController:
     def _served_by(self, pg: ProtectedGroup, guid: int, out: Outcome) -> None:
         self.serving[pg.name] = guid
         out.restored_us = self.engine.now
-        self._phase(out, f"{pg.name} served by {guid:#x}")
+        self._phase(out, f"{out.kind} finished: {pg.name} served by {guid:#x}", started=False)
 
     # ----------------------------------------------------------- the modes
     def _mlid_steps(self, pg: ProtectedGroup, out: Outcome) -> list[Step]:

@@ -220,7 +220,10 @@ class SubnetManager:
                     else:  # physically up; ACTIVE only where the SM configured it
                         want = PortState.ACTIVE if self.usable(link) else PortState.INIT
                 if port.state is not want:
-                    self.fabric.set_port_state(PortRef(node.guid, num), want)
+                    ref = PortRef(node.guid, num)
+                    if want is PortState.ACTIVE and port.state is not PortState.ARMED:
+                        self.fabric.set_port_state(ref, PortState.ARMED)  # as OpenSM: ARMED,
+                    self.fabric.set_port_state(ref, want)                 # then ACTIVE
 
     def _program_lfts(self, new: dict[int, np.ndarray], reason: str) -> None:
         for sw, table in new.items():
@@ -309,19 +312,23 @@ class SubnetManager:
         if resp.record is None:  # OpenSM answers a refused request with the request record
             resp = SaResponse(resp.status, record, resp.error, resp.changed)
         hops = self._hops.get(requester.node, 2)
+        latency = self.config.latency.sa(hops)
         self.mads.add(Mad(SA_CLASS, int(method), "MCMemberRecord", 0, requester, self.sm_port,
-                          self.now_us, self.config.latency.sa(hops), reason,
+                          self.now_us, latency, reason,
                           int(resp.status), {"mgid": record.mgid, "join_state":
                                              record.join_state, "mlid": resp.record.mlid
                                              if resp.record else 0, "comp_mask": comp}))
         if resp.status == SaStatus.SUCCESS and resp.changed is not None:
             self._announce(before, resp.changed)
             group = self.sa.groups.get(resp.changed)
-            if group is not None:
-                self.reprogram_groups([group], reason or "membership changed")
-            else:
-                mlid = before[resp.changed][0]
-                self._set_mft(mlid, {}, reason or "group deleted")
+            sent_at, self.now_us = self.now_us, self.now_us + latency / 2  # after processing
+            try:
+                if group is not None:
+                    self.reprogram_groups([group], reason or "membership changed")
+                else:
+                    self._set_mft(before[resp.changed][0], {}, reason or "group deleted")
+            finally:
+                self.now_us = sent_at
         return resp
 
     def _announce(self, before: dict, mgid: int) -> None:
