@@ -281,3 +281,19 @@ def estimate_limits(net_file: Path) -> tuple[int, int, int]:
     counts = (nodes, switches, ports)
     n, s, p = (max(d, c + c // 4 + 16) for d, c in zip(IBSIM_DEFAULTS, counts, strict=True))
     return n, s, p
+
+
+class ChildProcess:
+    """Mixin for wrappers that own one child process in ``self._proc``."""
+
+    _proc: subprocess.Popen | None
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id (None before start)."""
+        return self._proc.pid if self._proc else None
+
+    @property
+    def running(self) -> bool:
+        """True while the child process is alive."""
+        return self._proc is not None and self._proc.poll() is None

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from ibviz.backends._proc import (
+    ChildProcess,
     MissingToolsError,
     OutputCollector,
     check_tools,
@@ -47,7 +48,7 @@ class IbsimError(RuntimeError):
     """ibsim failed to start, died, or a client against it failed or timed out."""
 
 
-class IbsimFabric:
+class IbsimFabric(ChildProcess):
     """One running ``ibsim`` instance with a private socket name and work directory.
 
     Parameters
@@ -88,16 +89,6 @@ class IbsimFabric:
         self._stopped = False
 
     # -- life cycle -------------------------------------------------------------------------
-    @property
-    def pid(self) -> int | None:
-        """ibsim's process id (None before start)."""
-        return self._proc.pid if self._proc else None
-
-    @property
-    def running(self) -> bool:
-        """True while the ibsim process is alive."""
-        return self._proc is not None and self._proc.poll() is None
-
     def start(self) -> IbsimFabric:
         """Start ibsim and wait until its console and sockets are ready.
 

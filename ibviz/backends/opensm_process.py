@@ -19,7 +19,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ibviz.backends._proc import OutputCollector, check_tools, kill_group, which_tool
+from ibviz.backends._proc import (
+    ChildProcess,
+    OutputCollector,
+    check_tools,
+    kill_group,
+    which_tool,
+)
 from ibviz.backends.ibsim_process import IbsimError, IbsimFabric
 
 __all__ = ["OpenSm", "OpenSmError", "parse_guid2lid", "parse_mcfdbs"]
@@ -55,7 +61,7 @@ def parse_guid2lid(text: str) -> dict[int, tuple[int, int]]:
     return out
 
 
-class OpenSm:
+class OpenSm(ChildProcess):
     """OpenSM attached at ``sim_host`` of a started :class:`IbsimFabric`; a context manager.
 
     Parameters
@@ -124,14 +130,6 @@ class OpenSm:
     def guid2lid_path(self) -> Path:
         return self._path("guid2lid")
 
-
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self._proc else None
-
-    @property
-    def running(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
 
     # -- life cycle ----------------------------------------------------------------------------
     def start(self) -> OpenSm:

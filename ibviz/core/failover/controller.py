@@ -206,14 +206,19 @@ class FailoverController:
         return steps
 
     def _port_steps(self, pg: ProtectedGroup, out: Outcome) -> list[Step]:
+        return [self.remap_step(pg, to_takeover=True)]
+
+    def remap_step(self, pg: ProtectedGroup, to_takeover: bool) -> Step:
+        """Mode 2: point the switch's primary multicast port at the takeover node (failover)
+        or back at the first node (failback); the other node's port becomes non-primary."""
         def remap(o: Outcome) -> float:
-            sw, to_primary, to_takeover = self._switch_ports(pg)
-            self.sm.set_default_mcast_ports(sw, to_takeover, to_primary,
-                                            "mode 2: primary multicast port remapped")
-            self._phase(o, f"mode 2: switch {sw:#x} primary multicast port {to_primary} -> "
-                        f"{to_takeover}")
+            sw, p_first, p_takeover = self._switch_ports(pg)
+            new, old = (p_takeover, p_first) if to_takeover else (p_first, p_takeover)
+            what = "mode 2" if to_takeover else "mode 2 failback"
+            self.sm.set_default_mcast_ports(sw, new, old, f"{what}: primary multicast port")
+            self._phase(o, f"{what}: switch {sw:#x} primary multicast port {old} -> {new}")
             return self.engine.now
-        return [remap]
+        return remap
 
     def _lmc_steps(self, pg: ProtectedGroup, out: Outcome) -> list[Step]:
         def widen(o: Outcome) -> float:

@@ -36,14 +36,7 @@ def failback_steps(ctl: FailoverController, pg: ProtectedGroup, out: Outcome) ->
         steps.append(stay)
 
     if out.mode is Mode.PORT:
-        def remap_back(o: Outcome) -> float:
-            sw, to_primary, to_takeover = ctl._switch_ports(pg)
-            ctl.sm.set_default_mcast_ports(sw, to_primary, to_takeover,
-                                           "mode 2 failback: primary multicast port back")
-            ctl._phase(o, f"mode 2 failback: switch {sw:#x} primary multicast port "
-                       f"{to_takeover} -> {to_primary}")
-            return ctl.engine.now
-        steps.append(remap_back)
+        steps.append(ctl.remap_step(pg, to_takeover=False))
     elif out.mode is Mode.MLID:
         def leave(o: Outcome) -> float:
             resp = ctl._sa(pg, M.DELETE, pg.takeover, pg.takeover, JoinState.FULL,
