@@ -190,9 +190,11 @@ class SubnetManager:
             for node in view.nodes.values():
                 for p in node.lid_ports():
                     self._port_guids[p.guid or node.guid] = PortRef(node.guid, p.num)
+            before = self._port_settings()
             self._set_port_states(view)
             self._compute_hops(view)
             self.lid_manager.assign(self.fabric, self.config.lmc)
+            self._record_port_info(before, reason)
             from ibviz.core.sm.routing import compute_lfts
 
             lfts = compute_lfts(view, algorithm=self.config.routing)
@@ -206,6 +208,20 @@ class SubnetManager:
             self.state = "SUBNET UP"
         if self.events.active:
             self.events.emit(ev.SweepDone(heavy, self.now_us))
+
+    def _port_settings(self) -> dict[PortRef, tuple[int, int, PortState]]:
+        return {PortRef(n.guid, p.num): (p.lid, p.lmc, p.state)
+                for n in self.fabric.nodes.values() for p in n.ports.values()}
+
+    def _record_port_info(self, before: dict[PortRef, tuple[int, int, PortState]],
+                          reason: str) -> None:
+        """One PortInfo Set per port whose LID, LMC or state the sweep changed (OpenSM
+        sets them port by port; a switch's external ports only carry the state)."""
+        for ref, old in before.items():
+            port = self.fabric.nodes[ref.node].ports[ref.port]
+            if (port.lid, port.lmc, port.state) != old and port.state is not PortState.DOWN:
+                self.smp("PortInfo", ref.node, ref.port, reason, lid=port.lid, lmc=port.lmc,
+                         state=port.state.label)
 
     def _set_port_states(self, view: Fabric) -> None:
         for node in self.fabric.nodes.values():
