@@ -142,7 +142,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
             with open(args.output, "w", encoding="utf-8") as fh:
                 fh.write(text)
         except OSError as exc:
-            return _fail(exc)
+            return _fail(TopologyError(f"cannot write file: {exc.strerror or exc}",
+                                       file=args.output))
         print(f"wrote {args.output} ({fmt}: {len(fabric.nodes)} nodes, {len(fabric.links)} "
               "cables)", file=sys.stderr)
     return 0

@@ -77,9 +77,10 @@ def load(path: str | Path, fmt: str | None = None, progress: Progress | None = N
         fabric = _reader(fmt, progress)(file, lines)
         fabric.warnings[:0] = warnings
         fabric.source, fabric.source_format = file, fmt
-        for finding in checks.degraded_links(fabric):
-            fabric.warnings.append(TopologyWarning(finding.message, file, None,
-                                                   "degraded-link"))
+        if fmt != "json":  # a JSON file already carries the warnings it was saved with
+            for finding in checks.degraded_links(fabric):
+                fabric.warnings.append(TopologyWarning(finding.message, file, None,
+                                                       "degraded-link"))
     return fabric
 
 

@@ -151,7 +151,11 @@ def resolve_links(st: _State, file: str) -> None:
                   f"at {fabric.nodes[first.local.node].name}", first.file, first.line,
                   "one-sided-cable")
 
-    for guid, halves in lid0.items():
+    any_lid = any(p.lid for n in fabric.nodes.values() for p in n.lid_ports())
+    if lid0 and not any_lid and st.dialect != "ibsim":
+        _warn(st, "no port has a LID: no subnet manager had configured this fabric",
+              file, None, "no-lids")
+    for guid, halves in lid0.items() if any_lid else ():
         node = fabric.nodes[guid]
         _warn(st, f"{node.name} ({node.description or 'no description'}) is reported with "
               f"LID 0 by {len(halves)} port line(s): not configured by the SM",

@@ -41,7 +41,12 @@ def decode_lines(data: bytes, name: str = "<input>",
             line = data[: exc.start].count(b"\n") + 1
             warnings.append(TopologyWarning(
                 "bytes that are not UTF-8 were replaced by U+FFFD", name, line, "encoding"))
-    return text.splitlines()
+    # Only \n, \r\n and \r end a line: str.splitlines() would also split on form feeds,
+    # U+2028 and other characters a free-form NodeDescription may contain.
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def strip_markdown_quote(lines: list[str]) -> list[str]:

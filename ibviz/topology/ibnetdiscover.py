@@ -160,6 +160,9 @@ class _BlockParser:
         if _GROUPED_RE.match(line):
             self.node = None
             return
+        if re.match(r"^(Switch|Ca|Rt|Hca)\s+\d", line):
+            raise self.error("malformed node header", idx, 1,
+                             'Switch|Ca|Rt N "name" # "description" ...')
         if _STDERR_RE.match(line):
             self.warn(f"ignored a tool message: {line[:100]!r}", idx, "tool-message")
             return

@@ -146,3 +146,19 @@ def test_large_reads_report_progress(tmp_path):
     load(path, progress=lambda done, total: calls.append((done, total)))
     assert len(calls) >= 2 and calls[-1][0] == calls[-1][1]
     assert all(a <= b for (a, _), (b, _) in zip(calls, calls[1:], strict=False))
+
+
+def test_json_round_trips_are_a_fixed_point_for_warnings(tmp_path):
+    src = corpus_file("ibnetdiscover-man-voltaire-sdr-lmc1.topo")
+    a, b, c = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "c.json"
+    ibviz("topo", "convert", str(src), str(a), check=True)
+    ibviz("topo", "convert", str(a), str(b), check=True)
+    ibviz("topo", "convert", str(b), str(c), check=True)
+    warnings = [json.loads(p.read_text())["warnings"] for p in (a, b, c)]
+    assert warnings[0] == warnings[1] == warnings[2] and len(warnings[0]) == 4
+
+
+def test_unwritable_output_is_a_one_line_error(tmp_path):
+    proc = ibviz("topo", "convert", "fig8", str(tmp_path / "no" / "such" / "x.json"))
+    assert proc.returncode == 1
+    assert proc.stderr.strip().endswith("x.json: cannot write file: No such file or directory")

@@ -296,3 +296,104 @@ def test_three_strategies_compared_on_the_same_failure(name):
     assert lmc.remote_peers_touched == len(FAILOVER_ROLES[name]["senders"])
     assert port.mads <= mlid.mads          # one SwitchInfo Set vs SA join + MFT blocks
     assert port.nodes_touched == {FAILOVER_ROLES[name]["switch"]}
+
+
+# ------------------------------------------------------ regressions from the code review
+def test_prior_art_lmc_takeover_really_moves_the_lid():
+    fabric, roles, sm, ctl, pg, _ = setup(mode=Mode.LMC)
+    failed_lid = fabric.port(ctl.port_of(roles["primary"])).lid
+    ctl.fail(roles["primary"], at_us=0.0)
+    ctl.engine.run()
+    out = ctl.outcomes[-1]
+    assert out.problem is None, out.problem
+    tp = fabric.port(ctl.port_of(roles["takeover"]))
+    assert tp.lid != 0 and failed_lid in tp.lids()
+    live = {}
+    for lid, refs in fabric.lid_owners().items():
+        refs = [r for r in refs if r.node not in sm.failed]
+        assert len(refs) <= 1, f"LID {lid:#x} owned by {refs}"
+        live[lid] = refs
+    assert live[failed_lid] == [ctl.port_of(roles["takeover"])]
+    assert sm.lfts and all(int(t[failed_lid]) != 255 for t in sm.lfts.values())
+
+
+def test_failing_the_serving_takeover_fails_back_over_or_reports_the_loss():
+    fabric, roles, sm, ctl, pg, _ = setup(mode=Mode.MLID)
+    ctl.fail(roles["primary"], at_us=0.0)
+    ctl.engine.run()
+    ctl.fail(roles["takeover"], at_us=ctl.engine.now + 10)
+    ctl.engine.run()
+    lost = ctl.outcomes[-1]
+    assert lost.problem and "no live node left" in lost.problem and lost.restored_us is None
+    assert ctl.serving["svc"] is None
+    ctl.recover(roles["takeover"], at_us=ctl.engine.now + 10)
+    ctl.engine.run()
+    assert ctl.serving["svc"] == roles["takeover"]
+    assert receivers_at(sm, ctl.mlids["svc"]) == {roles["takeover"]}
+
+
+def test_takeover_failing_first_then_primary_is_reported_lost():
+    fabric, roles, sm, ctl, pg, _ = setup(mode=Mode.MLID)
+    ctl.fail(roles["takeover"], at_us=0.0)
+    ctl.fail(roles["primary"], at_us=100.0)
+    ctl.engine.run()
+    assert [o.problem is not None for o in ctl.outcomes] == [True]
+    assert ctl.serving["svc"] is None
+
+
+@pytest.mark.parametrize("mode", [Mode.PORT, Mode.LMC])
+def test_failback_rejoins_the_primary_in_every_mode(mode):
+    fabric, roles, sm, ctl, pg, _ = setup("fig10", mode=mode, no_mft=(mode is Mode.PORT))
+    before = {sw: dict(t) for sw, t in sm.mfts.items()}
+    ctl.fail(roles["primary"], at_us=0.0)
+    ctl.engine.run()
+    ctl.recover(roles["primary"], at_us=ctl.engine.now + 10)
+    ctl.engine.run()
+    back = ctl.outcomes[-1]
+    assert back.kind == "failback" and back.problem is None and back.restored_us
+    assert any(p.node == roles["primary"] for p in sm.sa.groups[MGID].receivers)
+    assert {sw: dict(t) for sw, t in sm.mfts.items()} == before
+    assert receivers_at(sm, ctl.mlids["svc"]) == {roles["primary"]}
+
+
+def test_forced_port_remap_on_switches_that_keep_tables_reports_the_problem():
+    fabric, roles, sm, ctl, pg, _ = setup("fig8", mode=Mode.PORT)
+    ctl.fail(roles["primary"], at_us=0.0)
+    ctl.engine.run()
+    out = ctl.outcomes[-1]
+    assert out.problem and "keeps a multicast table" in out.problem
+    assert out.restored_us is None
+
+
+def test_a_second_recover_during_failback_is_ignored():
+    fabric, roles, sm, ctl, pg, _ = setup(mode=Mode.MLID)
+    ctl.fail(roles["primary"], at_us=0.0)
+    ctl.engine.run()
+    t = ctl.engine.now
+    ctl.recover(roles["primary"], at_us=t + 10)
+    ctl.recover(roles["primary"], at_us=t + 20)
+    ctl.engine.run()
+    assert [o.kind for o in ctl.outcomes] == ["failover", "failback"]
+    assert ctl.outcomes[-1].problem is None
+
+
+def test_failing_the_switch_under_both_nodes_loses_the_group():
+    fabric, roles, sm, ctl, pg, _ = setup("fig10", mode=Mode.MLID)
+    ctl.fail(roles["switch"], at_us=0.0)
+    ctl.engine.run()
+    assert ctl.outcomes and ctl.outcomes[-1].problem and ctl.serving["svc"] is None
+
+
+def test_force_mode_undo_and_deterministic_redo():
+    from ibviz.core.failover.commands import ForceMode
+
+    fabric, roles, sm, ctl, pg, _ = setup()
+    stack = CommandStack(ctl)
+    stack.push(ForceMode(group="svc", mode=Mode.LMC))
+    stack.undo()
+    assert ctl.groups["svc"].mode is Mode.AUTO and ctl.modes["svc"][0] is Mode.MLID
+    stack.push(FailNode(guid=roles["primary"]))
+    first = ctl.outcomes[-1].to_dict()
+    stack.undo()
+    stack.redo()
+    assert ctl.outcomes[-1].to_dict() == first

@@ -323,3 +323,28 @@ def test_ibsim_masks_without_common_speed_are_refused(write):
     with pytest.raises(TopologyError, match="no common link speed") as err:
         load(write(text, "bad.net"))
     assert "bad.net:2" in str(err.value)
+
+
+def test_form_feed_and_line_separator_in_descriptions_stay_in_the_line(write):
+    text = BASIC.replace('"ISR9024 Voltaire" base', '"ISR\x0c9024\u2028Voltaire" base')
+    f = load(write(text))
+    assert f.node(SW).description == "ISR\x0c9024\u2028Voltaire"
+
+
+def test_malformed_node_header_is_named(write):
+    from ibviz.topology.errors import TopologyError
+
+    with pytest.raises(TopologyError, match="malformed node header") as err:
+        load(write('switchguid=0x10(10)\nSwitch 4 "unterminated\n'), "ibnetdiscover")
+    assert err.value.line == 2
+
+
+def test_fabrics_without_any_lid_get_one_warning_not_one_per_node(write):
+    from ibviz.topology import dumps
+    from ibviz.topology.generators import fat_tree
+
+    path = write(dumps(fat_tree(4, 2), "ibnetdiscover"), "gen.topo")
+    kinds = [w.kind for w in load(path).warnings]
+    assert kinds == ["no-lids"]
+    assert [w.kind for w in load(write(dumps(fat_tree(4, 2), "ibsim"), "gen.net")).warnings] \
+        == []

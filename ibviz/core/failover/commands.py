@@ -1,8 +1,9 @@
 """User actions as command objects with do/undo, applied through one stack (glue-style).
 
-Each command takes a snapshot of the subnet manager and the controller before it runs;
-undo restores it and the SM emits the events that describe the difference, so views
-that only listen to events stay right. Redo runs the command again (deterministic).
+Each command takes a snapshot of the subnet manager and the controller (including the
+simulated clock) before it runs; undo restores it and the SM emits the events that
+describe the difference, so views that only listen to events stay right. Redo runs the
+command again from the restored state, so it reproduces the same result and times.
 """
 
 from __future__ import annotations
@@ -42,13 +43,15 @@ class Command:
 def _controller_state(ctl: FailoverController) -> dict[str, Any]:
     return {"serving": dict(ctl.serving), "modes": dict(ctl.modes), "mlids": dict(ctl.mlids),
             "outcomes": list(ctl.outcomes), "lmc_saved": dict(ctl.lmc_saved),
-            "groups": copy.copy(ctl.groups), "now": ctl.engine.now}
+            "groups": {k: copy.copy(pg) for k, pg in ctl.groups.items()},
+            "now": ctl.engine.now}
 
 
 def _set_controller_state(ctl: FailoverController, state: dict[str, Any]) -> None:
     ctl.serving, ctl.modes, ctl.mlids = state["serving"], state["modes"], state["mlids"]
-    ctl.outcomes, ctl.lmc_saved, ctl.groups = state["outcomes"], state["lmc_saved"], \
-        state["groups"]
+    ctl.outcomes, ctl.lmc_saved = list(state["outcomes"]), dict(state["lmc_saved"])
+    ctl.groups = {k: copy.copy(pg) for k, pg in state["groups"].items()}
+    ctl.engine.now = state["now"]  # commands run the engine dry, so its queue is empty
 
 
 @dataclass

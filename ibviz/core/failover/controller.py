@@ -30,11 +30,12 @@ class FailoverController:
         self.sm = sm
         self.engine = engine or Engine()
         self.groups: dict[str, ProtectedGroup] = {}
-        self.serving: dict[str, int] = {}
+        self.serving: dict[str, int | None] = {}
         self.modes: dict[str, tuple[Mode, str]] = {}
         self.outcomes: list[Outcome] = []
         self.mlids: dict[str, int] = {}
         self.lmc_saved: dict[PortRef, tuple[int, int]] = {}
+        self._in_progress: set[str] = set()
 
     # ---------------------------------------------------------------- helpers
     def port_of(self, guid: int) -> PortRef:
@@ -101,10 +102,14 @@ class FailoverController:
         self.serving[pg.name] = pg.primary
         self.sm.now_us = self.engine.now
         requester = pg.takeover if pg.exclusive else pg.primary
-        self._sa(pg, M.SET, requester, pg.primary, JoinState.FULL, f"{pg.name}: primary joins")
-        for sender in pg.senders:
-            self._sa(pg, M.SET, sender, sender, JoinState.SEND_ONLY_FULL,
-                     f"{pg.name}: sender joins as send-only full member")
+        joins = [(requester, pg.primary, JoinState.FULL, "primary joins")]
+        joins += [(s, s, JoinState.SEND_ONLY_FULL, "sender joins as send-only full member")
+                  for s in pg.senders]
+        for who, member, state, what in joins:
+            resp = self._sa(pg, M.SET, who, member, state, f"{pg.name}: {what}")
+            if resp.status != 0:
+                raise ValueError(f"{pg.name}: {what} refused by the SA: "
+                                 f"{resp.error or hex(resp.status)}")
         if mode is Mode.PORT:
             sw, to_primary, to_takeover = self._switch_ports(pg)
             self.sm.set_default_mcast_ports(sw, to_primary, to_takeover,
@@ -116,24 +121,37 @@ class FailoverController:
         t = self.engine.now if at_us is None else at_us
         self.engine.at(t, lambda: self._failed(guid), f"node {guid:#x} fails")
 
+    def _alive(self, guid: int, reach: set[int]) -> bool:
+        """Up, reachable by the SM, and with at least one cable to a live neighbour."""
+        if guid in self.sm.failed or guid not in reach:
+            return False
+        return any(lk.key not in self.sm.down_links and lk.a.node not in self.sm.failed
+                   and lk.b.node not in self.sm.failed for lk in self.sm.fabric.node_links(guid))
+
     def _failed(self, guid: int) -> None:
         now = self.engine.now
         self.sm.now_us = now
         self.sm.fail_node(guid)
+        reach = self.sm._find_reachable()
         switch = self._neighbour_switch(guid)
         trap_at = now + self.sm.config.latency.smp(self.sm._hops_to(switch)) / 2
         self.engine.at(trap_at, lambda: self._sweep("trap 128: link down"), "SM sweep")
         for pg in self.groups.values():
-            if self.serving.get(pg.name) != guid:
-                continue
+            serving = self.serving.get(pg.name)
+            if serving is None or self._alive(serving, reach):
+                continue  # unaffected (a failed switch may cut the serving node off too)
+            target = pg.primary if serving == pg.takeover else pg.takeover
             mode, reason = self.modes[pg.name]
-            out = Outcome(pg.name, guid, "failover", mode, reason, now)
+            out = Outcome(pg.name, serving, "failover", mode, reason, now, target=target)
             self.outcomes.append(out)
+            if not self._alive(target, reach):
+                out.problem = f"no live node left to serve {pg.name}: {target:#018x} is down"
+                self.serving[pg.name] = None
+                self._phase(out, f"failover failed: {out.problem}", started=False)
+                continue
             det = pg.detection
-            if det.method == "peer":
-                detected = now + det.interval_us * det.miss_count
-            else:
-                detected = trap_at + det.report_us
+            detected = now + det.interval_us * det.miss_count if det.method == "peer" \
+                else trap_at + det.report_us
             self.engine.at(detected, lambda p=pg, o=out: self._detected(p, o),
                            f"{pg.name}: failure detected", priority=1)
 
@@ -156,16 +174,20 @@ class FailoverController:
 
     def _detected(self, pg: ProtectedGroup, out: Outcome) -> None:
         out.detected_us = self.engine.now
-        self._phase(out, f"failure of {out.node:#x} detected ({pg.detection.method})")
-        steps = {Mode.MLID: self._mlid_steps, Mode.PORT: self._port_steps,
-                 Mode.LMC: self._lmc_steps}[out.mode](pg, out)
-        self._chain(out, steps, done=lambda: self._served_by(pg, pg.takeover, out))
+        self._phase(out, f"failure of {out.node:#018x} detected ({pg.detection.method})")
+        self._chain(out, self.takeover_steps(pg, out), done=lambda: self._finish(pg, out))
+
+    def takeover_steps(self, pg: ProtectedGroup, out: Outcome) -> list[Step]:
+        """The steps that make ``out.target`` serve the group instead of ``out.node``."""
+        return {Mode.MLID: self._mlid_steps, Mode.PORT: self._port_steps,
+                Mode.LMC: self._lmc_steps}[out.mode](pg, out)
 
     def _chain(self, out: Outcome, steps: list[Step], done: Callable[[], None]) -> None:
-        """Run ``steps`` one after another, each when the previous one's MADs complete."""
+        """Run ``steps`` one after another, each when the previous one's MADs complete;
+        stop early when a step found a problem."""
         def run(i: int) -> None:
             self.sm.now_us = self.engine.now
-            if i == len(steps):
+            if i == len(steps) or out.problem:
                 done()
                 return
             mark = len(self.sm.mads)
@@ -179,44 +201,63 @@ class FailoverController:
 
         run(0)
 
-    def _served_by(self, pg: ProtectedGroup, guid: int, out: Outcome) -> None:
-        self.serving[pg.name] = guid
+    def _finish(self, pg: ProtectedGroup, out: Outcome) -> None:
+        self._in_progress.discard(pg.name)
+        if out.problem:
+            self.serving[pg.name] = None
+            self._phase(out, f"{out.kind} failed: {out.problem}", started=False)
+            return
+        self.serving[pg.name] = out.target
         out.restored_us = self.engine.now
-        self._phase(out, f"{out.kind} finished: {pg.name} served by {guid:#x}", started=False)
+        self._phase(out, f"{out.kind} finished: {pg.name} served by {out.target:#018x}",
+                    started=False)
 
     # ----------------------------------------------------------- the modes
     def _mlid_steps(self, pg: ProtectedGroup, out: Outcome) -> list[Step]:
         steps: list[Step] = []
         if pg.exclusive:
             def proxy_leave(o: Outcome) -> float:
-                resp = self._sa(pg, M.DELETE, pg.takeover, pg.primary, JoinState.FULL,
-                                f"mode 1: proxy leave for {pg.primary:#x}")
+                resp = self._sa(pg, M.DELETE, o.target, o.node, JoinState.FULL,
+                                f"mode 1: proxy leave for {o.node:#018x}")
                 self._phase(o, "mode 1: proxy leave on behalf of the failed node "
                             + ("done" if resp.status == 0 else f"not needed ({resp.error})"))
                 return self.engine.now
             steps.append(proxy_leave)
-
-        def join(o: Outcome) -> float:
-            resp = self._sa(pg, M.SET, pg.takeover, pg.takeover, JoinState.FULL,
-                            "mode 1: takeover join", keep_mlid=True)
-            self._phase(o, f"mode 1: takeover joins; MLID {self.mlids.get(pg.name, 0):#06x} now "
-                        f"reaches it (status {int(resp.status):#06x})")
-            return self.engine.now
-        steps.append(join)
+        steps.append(self.join_step(pg, "mode 1: takeover joins"))
         return steps
 
-    def _port_steps(self, pg: ProtectedGroup, out: Outcome) -> list[Step]:
-        return [self.remap_step(pg, to_takeover=True)]
+    def join_step(self, pg: ProtectedGroup, what: str) -> Step:
+        """``out.target`` joins the group keeping its MLID (the same multicast DLID)."""
+        def join(o: Outcome) -> float:
+            requester = pg.takeover if pg.exclusive and o.target == pg.primary else o.target
+            resp = self._sa(pg, M.SET, requester, o.target, JoinState.FULL, what,
+                            keep_mlid=True)
+            if resp.status != 0:
+                o.problem = f"{what}: the SA refused ({resp.error or int(resp.status)})"
+            else:
+                self._phase(o, f"{what}; MLID {self.mlids.get(pg.name, 0):#06x} now reaches "
+                            f"{o.target:#018x}")
+            return self.engine.now
+        return join
 
-    def remap_step(self, pg: ProtectedGroup, to_takeover: bool) -> Step:
-        """Mode 2: point the switch's primary multicast port at the takeover node (failover)
-        or back at the first node (failback); the other node's port becomes non-primary."""
+    def _port_steps(self, pg: ProtectedGroup, out: Outcome) -> list[Step]:
+        return [self.remap_step(pg)]
+
+    def remap_step(self, pg: ProtectedGroup) -> Step:
+        """Mode 2: point the switch's primary multicast port at ``out.target``; the other
+        node's port becomes the non-primary one."""
         def remap(o: Outcome) -> float:
             sw, p_first, p_takeover = self._switch_ports(pg)
-            new, old = (p_takeover, p_first) if to_takeover else (p_first, p_takeover)
-            what = "mode 2" if to_takeover else "mode 2 failback"
+            new, old = (p_takeover, p_first) if o.target == pg.takeover else (p_first,
+                                                                                p_takeover)
+            what = "mode 2" if o.kind == "failover" else "mode 2 failback"
             self.sm.set_default_mcast_ports(sw, new, old, f"{what}: primary multicast port")
-            self._phase(o, f"{what}: switch {sw:#x} primary multicast port {old} -> {new}")
+            self._phase(o, f"{what}: switch {sw:#018x} primary multicast port {old} -> {new}")
+            mlid = self.mlids.get(pg.name, 0)
+            if self.sm.switch_info[sw].keeps_multicast_table and \
+                    mlid in self.sm.mfts.get(sw, {}):
+                o.problem = (f"switch {sw:#018x} keeps a multicast table with an entry for "
+                             f"MLID {mlid:#06x}: the entry wins over the default ports")
             return self.engine.now
         return remap
 
@@ -224,8 +265,11 @@ class FailoverController:
         def widen(o: Outcome) -> float:
             from ibviz.core.failover.lmc_takeover import lmc_takeover
 
-            text = lmc_takeover(self.sm, self.port_of(pg.takeover), self.port_of(pg.primary),
-                                self.lmc_saved)
+            ok, text, moved = lmc_takeover(self.sm, self.port_of(o.target),
+                                           self.port_of(o.node), self.lmc_saved)
+            if not ok:
+                o.problem = f"prior art: {text}"
+                return self.engine.now
             o.remote_peers_touched = len(pg.senders)
             self._phase(o, f"prior art: {text}; {len(pg.senders)} remote peer(s) hold stale "
                         "path records")
@@ -239,17 +283,29 @@ class FailoverController:
         self.engine.at(t, lambda: self._recovered(guid), f"node {guid:#x} recovers")
 
     def _recovered(self, guid: int) -> None:
+        if guid not in self.sm.failed:
+            return  # a second trap for a node that is already back
         self.sm.now_us = self.engine.now
         self.sm.recover_node(guid)
         self._sweep("trap 128: link up")
         from ibviz.core.failover.failback import failback_steps
 
         for pg in self.groups.values():
-            if pg.primary != guid or self.serving.get(pg.name) != pg.takeover:
+            if pg.name in self._in_progress or guid not in (pg.primary, pg.takeover):
                 continue
+            serving = self.serving.get(pg.name)
             mode, reason = self.modes[pg.name]
-            out = Outcome(pg.name, guid, "failback", mode, reason, self.engine.now,
-                          detected_us=self.engine.now)
+            if serving is None:  # the group was lost: the node that came back serves it
+                other = pg.takeover if guid == pg.primary else pg.primary
+                out = Outcome(pg.name, other, "failover", mode, reason, self.engine.now,
+                              detected_us=self.engine.now, target=guid)
+                steps = self.takeover_steps(pg, out)
+            elif guid == pg.primary and serving == pg.takeover:
+                out = Outcome(pg.name, pg.takeover, "failback", mode, reason, self.engine.now,
+                              detected_us=self.engine.now, target=guid)
+                steps = failback_steps(self, pg, out)
+            else:
+                continue
             self.outcomes.append(out)
-            self._chain(out, failback_steps(self, pg, out),
-                        done=lambda p=pg, o=out: self._served_by(p, p.primary, o))
+            self._in_progress.add(pg.name)
+            self._chain(out, steps, done=lambda p=pg, o=out: self._finish(p, o))

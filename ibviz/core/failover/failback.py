@@ -2,8 +2,9 @@
 
 Order: an optional state dump from the takeover node to the first node, during which the
 takeover node's connections are frozen; optionally the takeover node stays until its
-existing connections expire; then the takeover node leaves (mode 1) or the primary
-multicast port is remapped back (mode 2) *before* the first node rejoins.
+existing connections expire; then the takeover node leaves (mode 1), the primary
+multicast port is remapped back (mode 2) or the LMC is narrowed again (prior art)
+*before* the first node rejoins the group (the SM dropped its membership when it failed).
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ if TYPE_CHECKING:
 
 
 def failback_steps(ctl: FailoverController, pg: ProtectedGroup, out: Outcome) -> list[Step]:
+    """``out.node`` (the takeover node) hands the group back to ``out.target``."""
     fb = pg.failback
     steps: list[Step] = []
     if fb.state_dump:
         def dump(o: Outcome) -> float:
             o.frozen_us = (ctl.engine.now, ctl.engine.now + fb.state_dump_us)
-            ctl._phase(o, f"state dump from {pg.takeover:#x} to {pg.primary:#x}; the takeover "
+            ctl._phase(o, f"state dump from {o.node:#018x} to {o.target:#018x}; the takeover "
                        "node's connections are frozen until failback completes")
             return ctl.engine.now + fb.state_dump_us
         steps.append(dump)
@@ -36,29 +38,22 @@ def failback_steps(ctl: FailoverController, pg: ProtectedGroup, out: Outcome) ->
         steps.append(stay)
 
     if out.mode is Mode.PORT:
-        steps.append(ctl.remap_step(pg, to_takeover=False))
+        steps.append(ctl.remap_step(pg))
     elif out.mode is Mode.MLID:
         def leave(o: Outcome) -> float:
-            resp = ctl._sa(pg, M.DELETE, pg.takeover, pg.takeover, JoinState.FULL,
+            resp = ctl._sa(pg, M.DELETE, o.node, o.node, JoinState.FULL,
                            "mode 1 failback: takeover leaves")
-            ctl._phase(o, f"mode 1 failback: takeover node leaves (status {int(resp.status):#06x})")
+            ctl._phase(o, "mode 1 failback: takeover node leaves" +
+                       ("" if resp.status == 0 else f" (not a member: {resp.error})"))
             return ctl.engine.now
-
-        def rejoin(o: Outcome) -> float:
-            requester = pg.takeover if pg.exclusive else pg.primary
-            resp = ctl._sa(pg, M.SET, requester, pg.primary, JoinState.FULL,
-                           "mode 1 failback: first node rejoins", keep_mlid=True)
-            ctl._phase(o, f"mode 1 failback: first node rejoins MLID "
-                       f"{ctl.mlids.get(pg.name, 0):#06x} (status {int(resp.status):#06x})")
-            return ctl.engine.now
-        steps += [leave, rejoin]
+        steps.append(leave)
     else:
         def lmc_back(o: Outcome) -> float:
             from ibviz.core.failover.lmc_takeover import lmc_release
 
-            text = lmc_release(ctl.sm, ctl.port_of(pg.takeover), ctl.port_of(pg.primary),
-                               ctl.lmc_saved)
+            text = lmc_release(ctl.sm, ctl.port_of(o.node), ctl.lmc_saved)
             ctl._phase(o, "prior art failback: " + text)
             return ctl.engine.now
         steps.append(lmc_back)
+    steps.append(ctl.join_step(pg, f"{out.mode.value} failback: first node rejoins"))
     return steps

@@ -1,42 +1,77 @@
 """The prior art the product is compared with: LID takeover by LMC expansion.
 
-The takeover port widens its LMC until its LID range covers the failed port's base LID,
-and every switch's LFT must then route that LID to the takeover port. Remote peers keep
-path records with the failed port's GID, which are now stale.
+The takeover port's LMC is widened so that its LID range becomes the aligned block that
+holds the failed port's LID (a block may not contain LID 0). Other ports whose LIDs sit in
+that block must move to free LIDs, and every switch's LFT is recomputed: the disruption
+the product's multicast methods avoid. Remote peers keep path records naming the failed
+port's GID (and the moved ports' old LIDs), which are now stale.
+
+The new LIDs live until the next full sweep re-applies the SM's guid2lid map, which is
+what the failback does.
 """
 
 from __future__ import annotations
 
-from ibviz.core.addressing import MAX_LMC
+from ibviz.core.addressing import MAX_LMC, UNICAST_LID_MAX
 from ibviz.core.model import PortRef
 from ibviz.core.sm.manager import SubnetManager
 
 
+def _free_lid(used: set[int], avoid: range) -> int:
+    lid = 1
+    while lid in used or lid in avoid:
+        lid += 1
+    if lid > UNICAST_LID_MAX:
+        raise ValueError("no free unicast LID left")
+    return lid
+
+
 def lmc_takeover(sm: SubnetManager, takeover: PortRef, failed: PortRef,
-                 saved: dict[PortRef, tuple[int, int]]) -> str:
-    """Widen the takeover port's LMC over the failed port's LID; ``saved`` keeps the old
-    (LID, LMC) for :func:`lmc_release`."""
+                 saved: dict[PortRef, tuple[int, int]]) -> tuple[bool, str, set[PortRef]]:
+    """Widen the takeover port's LMC over the failed port's LID.
+
+    Returns ``(done, text, moved)``: whether it was possible, what happened, and the other
+    ports whose LIDs had to move. ``saved`` keeps the takeover's old (LID, LMC).
+    """
     port = sm.fabric.port(takeover)
+    old = (port.lid, port.lmc)
     target = sm.fabric.port(failed).lid
-    lmc = next((k for k in range(MAX_LMC + 1) if (port.lid >> k) == (target >> k)), None)
-    if lmc is None:
-        return f"impossible: LID {target:#x} is outside every LMC range of {takeover}"
-    saved[takeover] = (port.lid, port.lmc)
-    base = port.lid & ~((1 << lmc) - 1)
-    sm.fabric.assign_lid(takeover, base, lmc)
-    sm.smp("PortInfo", takeover.node, takeover.port, "prior art: widen LMC", lid=base, lmc=lmc)
-    moved = 0
-    for sw, table in sm.lfts.items():
-        path_port = table[port.lid] if port.lid < len(table) else 255
-        if target < len(table) and table[target] != path_port:
-            table[target] = path_port
-            sm.smp("LinearForwardingTable", sw, target // 64, "prior art: route the moved LID")
-            moved += 1
-    return (f"{takeover} LMC {lmc} covers LID {target:#x}; {moved} switch LFT(s) rewritten")
+    if not old[0] or not target:
+        return False, "impossible: the takeover or the failed port has no LID", set()
+    owners = sm.fabric.lid_owners()
+    for lmc in range(max(1, old[1]), MAX_LMC + 1):
+        base = target & ~((1 << lmc) - 1)
+        block = range(base, base + (1 << lmc))
+        if base == 0:
+            continue
+        movers = sorted({r for lid in block for r in owners.get(lid, ())
+                         if r not in (takeover, failed)})
+        saved[takeover] = old
+        used = set(owners)
+        for ref in movers:
+            new = _free_lid(used, block)
+            used.add(new)
+            sm.fabric.assign_lid(ref, new, 0)
+            sm.smp("PortInfo", ref.node, ref.port, "prior art: move a LID out of the way",
+                   lid=new, lmc=0)
+        sm.fabric.assign_lid(takeover, base, lmc)
+        sm.smp("PortInfo", takeover.node, takeover.port, "prior art: widen LMC",
+               lid=base, lmc=lmc)
+        from ibviz.core.sm.routing import compute_lfts
+
+        sm._program_lfts(compute_lfts(sm.live_fabric(), algorithm=sm.config.routing),
+                         "prior art: re-route after the LID move")
+        moved = f"; {len(movers)} other port(s) had to move" if movers else ""
+        return True, (f"{takeover} LMC {old[1]} -> {lmc}: LIDs {base:#x}-{block[-1]:#x} now "
+                      f"include the failed LID {target:#x}{moved}; every LFT recomputed"), \
+            set(movers)
+    return False, (f"impossible: no LMC <= {MAX_LMC} gives a block holding LID {target:#x} "
+                   "without LID 0"), set()
 
 
-def lmc_release(sm: SubnetManager, takeover: PortRef, failed: PortRef,
-                saved: dict[PortRef, tuple[int, int]]) -> str:
+def lmc_release(sm: SubnetManager, takeover: PortRef, saved: dict[PortRef, tuple[int, int]]
+                ) -> str:
+    """Give the takeover port its old LID/LMC back; the re-sweep restores moved ports."""
     lid, lmc = saved.pop(takeover, (sm.fabric.port(takeover).lid, 0))
     sm.fabric.assign_lid(takeover, lid, lmc)
     sm.smp("PortInfo", takeover.node, takeover.port, "prior art failback", lid=lid, lmc=lmc)

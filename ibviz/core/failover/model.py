@@ -81,6 +81,10 @@ class Outcome:
     phases: list[tuple[float, str]] = field(default_factory=list)
     frozen_us: tuple[float, float] | None = None
     """Failback: when the takeover node's connections were frozen (start, end)."""
+    target: int | None = None
+    """The node that serves the group afterwards."""
+    problem: str | None = None
+    """Why the group is not served (then ``restored_us`` stays None)."""
 
     @property
     def outage_us(self) -> float | None:
@@ -89,11 +93,17 @@ class Outcome:
         return self.restored_us - self.started_us
 
     def to_dict(self) -> dict[str, object]:
-        return {"group": self.group, "node": f"{self.node:#018x}", "kind": self.kind,
-                "mode": self.mode.value, "reason": self.reason,
-                "failed_us" if self.kind == "failover" else "started_us": self.started_us,
-                "detected_us": self.detected_us, "restored_us": self.restored_us,
-                "outage_us": self.outage_us, "mads": self.mads,
+        def us(value: float | None) -> float | None:
+            return None if value is None else round(value, 3)
+
+        return {"group": self.group, "node": f"{self.node:#018x}",
+                "target": None if self.target is None else f"{self.target:#018x}",
+                "kind": self.kind, "mode": self.mode.value, "reason": self.reason,
+                "failed_us" if self.kind == "failover" else "started_us": us(self.started_us),
+                "detected_us": us(self.detected_us), "restored_us": us(self.restored_us),
+                "outage_us": us(self.outage_us), "problem": self.problem, "mads": self.mads,
                 "nodes_touched": len(self.nodes_touched),
                 "remote_peers_touched": self.remote_peers_touched,
-                "phases": [{"at_us": t, "phase": p} for t, p in self.phases]}
+                "frozen_us": None if self.frozen_us is None else
+                [us(self.frozen_us[0]), us(self.frozen_us[1])],
+                "phases": [{"at_us": us(t), "phase": p} for t, p in self.phases]}

@@ -76,6 +76,10 @@ class LidManager:
         """A copy of the map: port GUID -> (first LID, last LID), sorted by GUID."""
         return dict(sorted(self._g2l.items()))
 
+    def restore_guid2lid(self, entries: dict[int, tuple[int, int]]) -> None:
+        """Replace the map with ``entries`` (a copy taken from :attr:`guid2lid`; for undo)."""
+        self._g2l = dict(entries)
+
     def load_guid2lid(self, path: str | os.PathLike[str]) -> None:
         """Replace the map with an OpenSM ``guid2lid`` file's.
 

@@ -38,7 +38,7 @@ class SmConfig:
     mlid_count: int = 1024
     broadcast_group: bool = True
     sm_port: PortRef | None = None
-    """Where the SM runs (default: the first CA port by GUID)."""
+    """Where the SM runs (default: port 0 of the lowest-GUID switch)."""
     latency: LatencyModel = field(default_factory=LatencyModel)
     no_mft_switches: set[int] = field(default_factory=set)
     """Switches that keep no multicast table (SwitchInfo.MulticastFDBCap = 0)."""
@@ -143,13 +143,16 @@ class SubnetManager:
         return self._sm_port
 
     def _find_sm_port(self) -> PortRef:
+        """Where the SM runs: as configured, else on the lowest-GUID live switch (as on a
+        managed switch, so a failing host never takes the SM with it), else on a CA."""
         if self.config.sm_port is not None:
             return self.config.sm_port
-        ca = min((n for n in self.fabric.cas() if n.guid not in self.failed),
+        sw = min((n for n in self.fabric.switches() if n.guid not in self.failed),
                  key=lambda n: n.guid, default=None)
-        if ca is None:
-            sw = min(self.fabric.switches(), key=lambda n: n.guid)
+        if sw is not None:
             return PortRef(sw.guid, 0)
+        ca = min((n for n in self.fabric.cas() if n.guid not in self.failed),
+                 key=lambda n: n.guid)
         return PortRef(ca.guid, min(p for p in ca.ports if p))
 
     # ------------------------------------------------------------ MAD record
@@ -193,7 +196,7 @@ class SubnetManager:
             before = self._port_settings()
             self._set_port_states(view)
             self._compute_hops(view)
-            self.lid_manager.assign(self.fabric, self.config.lmc)
+            self.lid_manager.assign(self.fabric, self.config.lmc, sm_port=self.sm_port)
             self._record_port_info(before, reason)
             from ibviz.core.sm.routing import compute_lfts
 
@@ -444,6 +447,8 @@ class SmSnapshot:
     states: dict[PortRef, PortState]
     reachable: set[int] | None
     port_guids: dict[int, PortRef]
+    trees: dict[int, McTree]
+    guid2lid: dict
 
 
 def snapshot(sm: SubnetManager) -> SmSnapshot:
@@ -457,7 +462,8 @@ def snapshot(sm: SubnetManager) -> SmSnapshot:
         {m: g.copy() for m, g in sm.sa.groups.items()},
         {PortRef(n.guid, p.num): (p.lid, p.lmc) for n in f.nodes.values() for p in n.lid_ports()},
         {PortRef(n.guid, p.num): p.state for n in f.nodes.values() for p in n.ports.values()},
-        None if sm.reachable is None else set(sm.reachable), dict(sm._port_guids))
+        None if sm.reachable is None else set(sm.reachable), dict(sm._port_guids),
+        dict(sm.trees), sm.lid_manager.guid2lid)
 
 
 def restore(sm: SubnetManager, snap: SmSnapshot) -> None:
@@ -470,6 +476,8 @@ def restore(sm: SubnetManager, snap: SmSnapshot) -> None:
     sm._topology_changed()
     sm.reachable = None if snap.reachable is None else set(snap.reachable)
     sm._port_guids = dict(snap.port_guids)
+    sm.trees = dict(snap.trees)
+    sm.lid_manager.restore_guid2lid(snap.guid2lid)
     for guid, (prim, notp, top) in snap.switch_info.items():
         info = sm.switch_info[guid]
         if (info.default_mcast_primary_port, info.default_mcast_not_primary_port) != (prim, notp):
