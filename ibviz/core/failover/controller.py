@@ -28,7 +28,7 @@ Step = Callable[[Outcome], float]
 class FailoverController:
     def __init__(self, sm: SubnetManager, engine: Engine | None = None) -> None:
         self.sm = sm
-        self.engine = engine or Engine()
+        self.engine = engine if engine is not None else Engine()
         self.groups: dict[str, ProtectedGroup] = {}
         self.serving: dict[str, int | None] = {}
         self.modes: dict[str, tuple[Mode, str]] = {}
