@@ -114,19 +114,11 @@ def port_accepts_dlid(port_lid: int, lmc: int, dlid: int) -> bool:
     return (dlid >> lmc) == (port_lid >> lmc)
 
 
-def ranges_overlap(a: range, b: range) -> bool:
-    return bool(a) and bool(b) and a.start < b.stop and b.start < a.stop
-
-
 def check_qpn(qpn: int) -> int:
     """Return ``qpn`` or raise ``ValueError`` if it is not a 24-bit QP number."""
     if not 0 <= qpn <= QPN_MASK:
         raise ValueError(f"QPN {qpn:#x} does not fit in 24 bits")
     return qpn
-
-
-def format_lid(lid: int) -> str:
-    return f"0x{lid:04x}"
 
 
 def format_guid(guid: int) -> str:

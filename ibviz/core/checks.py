@@ -147,18 +147,6 @@ def degraded_links(fabric: Fabric) -> list[Finding]:
     return found
 
 
-def run_all(fabric: Fabric) -> list[Finding]:
-    """Every check, in a stable order."""
-    found: list[Finding] = []
-    for lid, refs in duplicate_lids(fabric).items():
-        names = ", ".join(_label(fabric, r) for r in refs)
-        found.append(Finding("duplicate-lid", f"LID {lid} ({lid:#06x}) is used by {names}",
-                             tuple(refs)))
-    found += lmc_overlaps(fabric) + bad_lids(fabric) + unassigned_lids(fabric)
-    found += degraded_links(fabric)
-    return found
-
-
 def speed_histogram(fabric: Fabric) -> Counter[str]:
     """Cables per width and speed, e.g. ``{"4xHDR": 800, "4x?": 2}`` (``?`` = not known)."""
     return Counter((lk.width.label if lk.width else "?") + (lk.speed.label if lk.speed else "?")

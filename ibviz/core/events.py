@@ -29,14 +29,6 @@ class NodeRemoved(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class NodeChanged(Event):
-    guid: int
-    field: str
-    old: Any
-    new: Any
-
-
-@dataclass(frozen=True, slots=True)
 class LinkAdded(Event):
     a: PortRef
     b: PortRef

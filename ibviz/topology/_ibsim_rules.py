@@ -101,8 +101,3 @@ def speed_options(speed: LinkSpeed) -> dict[str, int] | None:
 
 def width_mask_for(width: LinkWidth) -> int:
     return {v: k for k, v in WIDTH_BITS.items()}[width]
-
-
-def speed_mask_for(speed: LinkSpeed) -> int | None:
-    """The ``s=`` mask for a speed ibsim can run natively (SDR/DDR/QDR), else None."""
-    return {v: k for k, v in SPEED_BITS.items()}.get(speed)

@@ -7,8 +7,6 @@ CAs ellipses, routers diamonds; routers' subnets become clusters.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import Node, NodeKind
 from ibviz.core.phy import format_width_speed
@@ -57,7 +55,3 @@ def format_dot(fabric: Fabric) -> str:
                    + (f", label={_q(ws)}" if ws else "") + "];")
     out.append("}")
     return "\n".join(out) + "\n"
-
-
-def write_dot(fabric: Fabric, path: str | Path) -> None:
-    Path(path).write_text(format_dot(fabric), encoding="utf-8")

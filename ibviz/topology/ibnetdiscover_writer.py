@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 from ibviz import __version__
 from ibviz.core.fabric import Fabric
@@ -163,7 +162,3 @@ def format_ibnetdiscover(fabric: Fabric, *, flavour: str = "ibnetdiscover",
             raise ValueError(f"{len(long)} line(s) exceed ibsim's {IBSIM_MAX_LINE}-byte limit, "
                              f"e.g. {long[0][:60]!r}...")
     return "\n".join(lines)
-
-
-def write_ibnetdiscover(fabric: Fabric, path: str | Path, **kwargs: object) -> None:
-    Path(path).write_text(format_ibnetdiscover(fabric, **kwargs), encoding="utf-8")  # type: ignore[arg-type]

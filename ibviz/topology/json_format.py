@@ -55,9 +55,6 @@ def format_json(fabric: Fabric) -> str:
     return json.dumps(fabric_to_dict(fabric), indent=1, ensure_ascii=False) + "\n"
 
 
-def write_json(fabric: Fabric, path: str | Path) -> None:
-    Path(path).write_text(format_json(fabric), encoding="utf-8")
-
 
 class _Reader:
     def __init__(self, file: str) -> None:

@@ -36,35 +36,13 @@ def setup(name: str = "fig8", mode: Mode = Mode.AUTO, no_mft: bool = False,
 
 
 def receivers_at(sm: SubnetManager, mlid: int) -> set[int]:
-    """CA nodes a multicast packet from a sender reaches through the MFTs (walks them)."""
-    from ibviz.core.model import NodeKind
+    """CA nodes a multicast packet from the first sender reaches through the MFTs."""
+    from test_sm_properties import flood
 
-    f = sm.fabric
-    got: set[int] = set()
-    roles = None
-    for r in FAILOVER_ROLES.values():
-        if r["switch"] in f.nodes:
-            roles = r
-    start = PortRef(roles["senders"][0], 1)
-    todo = [(f.peer(start), start)]
-    seen = set()
-    while todo:
-        at, came_from = todo.pop()
-        if at is None or at in seen or at.node in sm.failed:
-            continue
-        seen.add(at)
-        node = f.nodes[at.node]
-        if node.kind is NodeKind.CA:
-            got.add(at.node)
-            continue
-        out = multicast_out_ports(sm.switch_info[at.node], sm.mfts.get(at.node, {}).get(mlid),
-                                  at.port)
-        for p in out:
-            here = PortRef(at.node, p)
-            link = f.link_at(here)
-            if link is not None and sm.usable(link):
-                todo.append((f.peer(here), here))
-    return got
+    roles = next(r for r in FAILOVER_ROLES.values() if r["switch"] in sm.fabric.nodes)
+    got, loops = flood(sm, mlid, PortRef(roles["senders"][0], 1))
+    assert loops == 0
+    return {p.node for p in got}
 
 
 def test_sweep_brings_ports_up_assigns_lids_and_routes():

@@ -54,7 +54,7 @@ def attachment(fabric: Fabric, port: PortRef, usable: Callable[[Link], bool]
     return (peer.node, peer.port)
 
 
-def _switch_adjacency(fabric: Fabric, usable: Callable[[Link], bool]
+def switch_adjacency(fabric: Fabric, usable: Callable[[Link], bool]
                       ) -> dict[int, list[tuple[int, int, int]]]:
     """Switch -> sorted [(neighbour switch, my port, its port)] over usable cables."""
     adj: dict[int, list[tuple[int, int, int]]] = {}
@@ -111,7 +111,7 @@ def build_tree(fabric: Fabric, members: Iterable[PortRef], receivers: set[PortRe
     where = {m: attachment(fabric, m, usable) for m in members}
     attached = {m: w for m, w in where.items() if w is not None}
     lost = [m for m, w in where.items() if w is None]
-    adj = adjacency if adjacency is not None else _switch_adjacency(fabric, usable)
+    adj = adjacency if adjacency is not None else switch_adjacency(fabric, usable)
     member_switches = sorted({w[0] for w in attached.values()})
     if not member_switches:
         return McTree(None, reason="no member port is attached to a live switch",
@@ -203,12 +203,6 @@ class SwitchHops:
                 parent[sw] = (nb, nb_port, my_port)
                 sw = nb
         return parent
-
-
-def switch_adjacency(fabric: Fabric, usable: Callable[[Link], bool]
-                     ) -> dict[int, list[tuple[int, int, int]]]:
-    """Public form of the switch adjacency (computed once per sweep)."""
-    return _switch_adjacency(fabric, usable)
 
 
 def multicast_out_ports(info: SwitchInfo, entry: frozenset[int] | None, in_port: int
