@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 DEB_PACKAGES=(
   ibsim-utils infiniband-diags libibumad3 opensm          # real tools: ibsim, ibnetdiscover, OpenSM
+  python3-pyverbs                                          # local host RDMA devices (pyverbs)
   tshark                                                   # decodes ibviz's pcap exports
   libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3  # Qt offscreen
 )

@@ -11,7 +11,7 @@ from ibviz import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ibviz.cli import topo
+    from ibviz.cli import attach, run, topo
 
     parser = argparse.ArgumentParser(
         prog="ibviz",
@@ -22,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     gui = sub.add_parser("gui", help="open the graphical application (default)")
     gui.add_argument("file", nargs="?", help="fabric or scenario to open (default: the demo)")
     topo.add_parser(sub)
+    run.add_parser(sub)
+    attach.add_parser(sub)
     return parser
 
 

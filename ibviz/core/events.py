@@ -154,6 +154,20 @@ class PrimaryPortRemapped(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class LinkStateChanged(Event):
+    a: PortRef
+    b: PortRef
+    up: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SessionReset(Event):
+    """A session was rebuilt (undo, redo, reload): views re-read everything from it."""
+
+    time_us: float
+
+
+@dataclass(frozen=True, slots=True)
 class SweepDone(Event):
     heavy: bool
     time_us: float

@@ -96,9 +96,16 @@ def test_convert_to_stdout_and_format_from_extension(tmp_path):
     assert json.loads((tmp_path / "x.json").read_text())["version"] == 1
 
 
-def test_gui_placeholder_is_a_clear_message():
-    proc = ibviz()
-    assert proc.returncode == 2 and "topo info demo" in proc.stderr
+def test_no_display_is_one_clear_line_not_a_qt_abort():
+    import os
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    proc = subprocess.run([sys.executable, "-m", "ibviz"], capture_output=True, text=True,
+                          cwd=REPO, timeout=120, env=env)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "xvfb-run" in lines[0] and "QT_QPA_PLATFORM=offscreen" in lines[0]
 
 
 def test_internal_errors_are_one_line_unless_debugging(monkeypatch, capsys):

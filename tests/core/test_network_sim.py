@@ -10,7 +10,8 @@ from ibviz.core.addressing import MULTICAST_QPN, make_mgid
 from ibviz.core.failover import FailoverController, Mode, ProtectedGroup
 from ibviz.core.model import PortRef
 from ibviz.core.sim.engine import Engine
-from ibviz.core.sim.network import DataPacket, NetworkSim
+from ibviz.core.sim.network import NetworkSim
+from ibviz.core.sim.packet import DataPacket
 from ibviz.core.sm.manager import SmConfig, SubnetManager
 from ibviz.topology.builtin import FAILOVER_ROLES, load_builtin
 from ibviz.topology.generators import leaf_spine, torus
@@ -58,7 +59,7 @@ def test_receive_checks_name_their_reason():
     reasons = {f: dict(c.dropped) for f, c in net.counters.items()}
     tree_end = {"multicast tree ends here": 1}  # the copy towards send-only sender-2's switch
     assert reasons["rc"] == {"multicast is not defined for RC": 1} | tree_end
-    assert reasons["noqp"] == {"multicast DLID needs DestQP 0xFFFFFF": 1} | tree_end
+    assert reasons["noqp"] == {f"QP 0x22 is not attached to MLID {mlid:#06x}": 1} | tree_end
     assert reasons["nogrh"] == {"multicast packet without GRH": 1} | tree_end
     assert reasons["dlid0"] == {"DLID 0": 1}
     assert all(c.delivered == 0 for c in net.counters.values())
@@ -86,7 +87,7 @@ def test_port_remap_delivers_through_the_default_ports():
     fabric, roles, sm, ctl, net = protected("fig10", Mode.PORT, no_mft=True)
     mlid = ctl.mlids["svc"]
     net.attach_group_receivers()
-    net.receivers[mlid] = {PortRef(roles["primary"], 1), PortRef(roles["takeover"], 1)}
+    net.receive.attach(mlid, PortRef(roles["takeover"], 1))  # standby QP of mode 2
     src = PortRef(roles["senders"][0], 1)
     net.send(src, mcast(mlid, "before"))
     ctl.engine.run()

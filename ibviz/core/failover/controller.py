@@ -114,6 +114,24 @@ class FailoverController:
             sw, to_primary, to_takeover = self._switch_ports(pg)
             self.sm.set_default_mcast_ports(sw, to_primary, to_takeover,
                                             f"{pg.name}: primary multicast port -> primary")
+            if len(self.sm.switch_info) > 1:
+                self._anchor(pg, sw)
+
+    def _anchor(self, pg: ProtectedGroup, switch: int) -> None:
+        """Mode 2 behind other switches: the remap switch's port 0 joins as a NonMember
+        (a proxy join by the SM's port), so the group's tree keeps leading multicast
+        packets to that switch when the serving node's membership is gone; there the
+        default multicast ports pick the node."""
+        guid = self.sm.fabric.node(switch).guid
+        rec = McMemberRecord(mgid=pg.mgid, port_gid=link_local_gid(guid), qkey=pg.qkey,
+                             pkey=0xFFFF, join_state=int(JoinState.NON_MEMBER), mlid=0, sl=0,
+                             tclass=0)
+        resp = self.sm.sa_request(M.SET, self.sm.sm_port, rec, int(REQUIRED_FOR_CREATE),
+                                  f"{pg.name}: mode 2 anchors the tree at switch "
+                                  f"{switch:#018x} (NonMember join of its port 0)")
+        if resp.status != 0:
+            raise ValueError(f"{pg.name}: the SA refused the NonMember join of the remap "
+                             f"switch's port 0: {resp.error or hex(resp.status)}")
 
     # --------------------------------------------------------------- failure
     def fail(self, guid: int, at_us: float | None = None) -> None:
@@ -129,9 +147,15 @@ class FailoverController:
                    and lk.b.node not in self.sm.failed for lk in self.sm.fabric.node_links(guid))
 
     def _failed(self, guid: int) -> None:
+        self.sm.now_us = self.engine.now
+        self.sm.fail_node(guid)
+        self.cut_off(guid)
+
+    def cut_off(self, guid: int) -> None:
+        """``guid`` failed or lost its cable: the neighbouring switch traps, the SM sweeps,
+        and every group whose serving node is no longer alive fails over."""
         now = self.engine.now
         self.sm.now_us = now
-        self.sm.fail_node(guid)
         reach = self.sm._find_reachable()
         switch = self._neighbour_switch(guid)
         trap_at = now + self.sm.config.latency.smp(self.sm._hops_to(switch)) / 2
@@ -187,6 +211,10 @@ class FailoverController:
         stop early when a step found a problem."""
         def run(i: int) -> None:
             self.sm.now_us = self.engine.now
+            if out.kind == "failback" and out.target is not None and \
+                    not self._alive(out.target, self.sm._find_reachable()):
+                self._abort_failback(out)
+                return
             if i == len(steps) or out.problem:
                 done()
                 return
@@ -200,6 +228,18 @@ class FailoverController:
             self.engine.at(max(end, self._done(mark)), lambda: run(i + 1), priority=2)
 
         run(0)
+
+    def _abort_failback(self, out: Outcome) -> None:
+        """The first node failed again during its failback: the takeover node keeps (or
+        takes back) the group, as in a failover from the first node."""
+        pg = self.groups[out.group]
+        self._phase(out, f"failback aborted: {out.target:#018x} failed again; "
+                    f"{out.node:#018x} keeps serving {pg.name}", started=False)
+        again = Outcome(pg.name, out.target, "failover", out.mode, out.reason,
+                        self.engine.now, detected_us=self.engine.now, target=out.node)
+        self.outcomes.append(again)
+        self._chain(again, self.takeover_steps(pg, again),
+                    done=lambda: self._finish(pg, again))
 
     def _finish(self, pg: ProtectedGroup, out: Outcome) -> None:
         self._in_progress.discard(pg.name)
@@ -287,7 +327,15 @@ class FailoverController:
             return  # a second trap for a node that is already back
         self.sm.now_us = self.engine.now
         self.sm.recover_node(guid)
+        self.reconnected(guid)
+
+    def reconnected(self, guid: int) -> None:
+        """``guid`` is back (recovered, or its cable is up again): sweep and fail back the
+        groups it served."""
+        self.sm.now_us = self.engine.now
         self._sweep("trap 128: link up")
+        if not self._alive(guid, self.sm._find_reachable()):
+            return
         from ibviz.core.failover.failback import failback_steps
 
         for pg in self.groups.values():

@@ -164,10 +164,12 @@ def mad_bytes(mad: Mad, tid: int = 0, path: Sequence[int] = ()) -> bytes:
     """
     f = mad.fields
     if mad.mgmt_class == SA_CLASS:
+        if mad.attribute != "MCMemberRecord":
+            raise ValueError(f"no encoder for SA attribute {mad.attribute}")
         guid = int(f.get("port_guid", mad.src.node if mad.src else 0))
+        gid = int(f["port_gid"]) if "port_gid" in f else LINK_LOCAL_PREFIX << 64 | guid
         rec = McMemberRecord(mgid=int(f.get("mgid", 0)), mlid=int(f.get("mlid", 0)),
-                             join_state=int(f.get("join_state", 0)),
-                             port_gid=LINK_LOCAL_PREFIX << 64 | guid)
+                             join_state=int(f.get("join_state", 0)), port_gid=gid)
         return encode_mcmember_mad(mad.method, rec, int(f.get("comp_mask", 0)), tid,
                                    status=mad.status)
     if mad.attribute == "SwitchInfo":

@@ -1,40 +1,39 @@
 """Data packets through the fabric the subnet manager programmed.
 
-Each packet copy hops port to port on the event engine. A link adds its serialization
-time (bytes x 8 / width x per-lane data rate) and a propagation delay. Switches forward
-unicast by LFT and multicast by MFT, falling back to the default multicast ports
-(:func:`~ibviz.core.sm.multicast.multicast_out_ports`). Every copy ends delivered, or
-dropped with a named reason, or is still in flight, so conservation can be checked;
-copies reaching a CA port twice, or a switch twice, are counted as duplicates and loops.
+Each packet copy hops port to port on the event engine, one event per hop: leaving a
+port, the copy is timed over the cable (serialization bytes x 8 / width x per-lane rate,
+plus propagation) and arrives at the peer. Switches forward unicast by LFT and multicast
+by MFT, falling back to the default multicast ports
+(:func:`~ibviz.core.sm.multicast.multicast_out_ports`); they drop DLID 0. Routers forward
+between subnets by the GRH (:mod:`ibviz.core.sim.router`). Channel adapters run the
+receive checks of :mod:`ibviz.core.sim.receive`. Every copy ends delivered, dropped with a
+named reason, or still in flight, so conservation can be checked; a copy reaching the
+same CA port twice counts as a duplicate, a multicast copy reaching the same switch
+twice or a unicast packet exceeding twice the node count in hops as a loop. Forwarding
+decisions are cached per switch and forgotten whenever the SM changes a table.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from heapq import heappush
 from itertools import count
 
-from ibviz.core.addressing import MULTICAST_QPN, is_multicast_lid, port_accepts_dlid
+from ibviz.core import events as ev
 from ibviz.core.model import NodeKind, PortRef
 from ibviz.core.phy import link_rate_gbps
 from ibviz.core.sim.engine import Engine
+from ibviz.core.sim.hoplog import Drop, HopLog
+from ibviz.core.sim.packet import DataPacket
+from ibviz.core.sim.receive import ReceiveChecks
+from ibviz.core.sim.router import ports_by_guid, route_by_grh
 from ibviz.core.sm.manager import SubnetManager
 from ibviz.core.sm.multicast import multicast_out_ports
 
 NO_PATH = 255
-
-
-@dataclass(frozen=True, slots=True)
-class DataPacket:
-    """What forwarding and the receive checks look at (the wire form is in core.packets)."""
-
-    flow: str
-    dlid: int
-    slid: int
-    dest_qp: int
-    size: int = 256
-    has_grh: bool = False
-    transport: str = "UD"
+KIND_CODE = {"data": 0, "ack": 1, "mad": 2}
 
 
 @dataclass
@@ -59,118 +58,295 @@ class Counters:
         return self.sent + self.copies - self.delivered - sum(self.dropped.values())
 
 
+Handler = Callable[[int, DataPacket, PortRef], "str | None"]
+"""Transport-layer hook on a delivered copy: returns a drop reason, or None to accept."""
+
+
 class NetworkSim:
     """Forwards :class:`DataPacket` copies through ``sm``'s tables on ``engine``."""
 
     def __init__(self, sm: SubnetManager, engine: Engine, propagation_us: float = 0.05,
-                 switch_latency_us: float = 0.1) -> None:
+                 switch_latency_us: float = 0.1, record_hops: bool = True) -> None:
         self.sm = sm
         self.engine = engine
         self.propagation_us = propagation_us
         self.switch_latency_us = switch_latency_us
         self.counters: dict[str, Counters] = {}
         self.deliveries: list[Delivery] = []
+        self.drops: list[Drop] = []
+        self.hops: HopLog | None = HopLog() if record_hops else None
+        self.packets: dict[int, DataPacket] = {}
+        self.sent_at: dict[int, tuple[PortRef, float]] = {}
+        self.delivered_to: dict[int, list[PortRef]] = {}
+        self.live: dict[int, int] = {}
+        """Packet id -> copies still on the wire (0: every copy ended)."""
+        self.on_send: Callable[[int, DataPacket, PortRef], None] | None = None
+        self.receive = ReceiveChecks(sm)
+        self.handlers: dict[str, Handler] = {}
         self._ids = count()
         self._seen_at: dict[int, set[PortRef]] = {}
+        """Packet id -> CA ports it was delivered to (duplicates)."""
         self._switch_seen: dict[int, set[int]] = {}
-        self.receivers: dict[int, set[PortRef]] = {}
-        """MLID -> CA ports with a QP attached to the group (set by the caller)."""
+        """Multicast packet id -> switches its copies passed (loops)."""
+        self._kinds = {n.guid: n.kind for n in sm.fabric.nodes.values()}
+        self._wire: dict[PortRef, tuple[PortRef, PortRef, tuple, float] | None] = {}
+        """Port -> (port, peer, link key, microseconds per byte), or None: not cabled."""
+        self._switches = {g for g, k in self._kinds.items() if k is NodeKind.SWITCH}
+        self._arrive_cb = self._arrive
+        self._by_guid: dict[int, PortRef] | None = None
+        self._lft: dict[int, list[int]] = {}
+        self._mcast: dict[tuple[int, int, int], list[PortRef]] = {}
+        self._mcast_end: dict[tuple[int, int, int], str] = {}
+        self._ports: dict[tuple[int, int], PortRef] = {}
+        self.max_hops = 2 * len(self._kinds) + 2
+        for kind in (ev.LftChanged, ev.MftChanged, ev.PrimaryPortRemapped, ev.SweepDone,
+                     ev.MadSent, ev.SessionReset):
+            sm.events.subscribe(kind, self._forget_tables)
+
+    def _forget_tables(self, _event: object) -> None:
+        """Forwarding tables changed: drop the per-switch caches."""
+        self._lft.clear()
+        self._mcast.clear()
+
+    @property
+    def receivers(self) -> dict[int, set[PortRef]]:
+        """MLID -> CA ports with a QP attached to the group."""
+        return self.receive.attached_ports()
 
     # ----------------------------------------------------------------- sending
     def send(self, src: PortRef, packet: DataPacket, at_us: float | None = None) -> int:
-        """Inject ``packet`` at CA port ``src``; returns the packet id."""
+        """Inject ``packet`` at CA port ``src`` (now, or at ``at_us``); returns its id."""
         pid = next(self._ids)
-        c = self.counters.setdefault(packet.flow, Counters())
+        c = self.counters.get(packet.flow)
+        if c is None:
+            c = self.counters[packet.flow] = Counters()
         c.sent += 1
-        self._seen_at[pid] = set()
-        self._switch_seen[pid] = set()
+        self.packets[pid] = packet
+        self.live[pid] = 1
+        if self.on_send is not None:
+            self.on_send(pid, packet, src)
         t = self.engine.now if at_us is None else at_us
-        self.engine.at(t, lambda: self._leave(pid, packet, src), f"send {packet.flow}")
+        self.sent_at[pid] = (src, t)
+        if t <= self.engine.now:
+            self._depart(pid, packet, src, self.engine.now, 0)
+        else:
+            self.engine.at(t, self._depart, args=(pid, packet, src, t, 0))
         return pid
 
-    def _drop(self, packet: DataPacket, reason: str) -> None:
+    def drop(self, pid: int, packet: DataPacket, port: PortRef, reason: str) -> None:
         self.counters[packet.flow].dropped[reason] += 1
+        self.live[pid] -= 1
+        self.drops.append(Drop(self.engine.now, port, pid, packet.flow, reason))
 
-    def _leave(self, pid: int, packet: DataPacket, out: PortRef) -> None:
-        """The copy leaves through port ``out``: cross the cable if it is up."""
+    def _cable(self, out: PortRef) -> tuple[PortRef, PortRef, tuple, float] | None:
+        link = self.sm.fabric.link_at(out)
+        if link is None:
+            wire = None
+        else:
+            rate = link_rate_gbps(link.width, link.speed) or 2.0
+            wire = (out, link.b if link.a == out else link.a, link.key, 8 / (rate * 1000.0))
+        self._wire[out] = wire
+        return wire
+
+    def _depart(self, pid: int, packet: DataPacket, out: PortRef, t0: float, hops: int
+                ) -> None:
+        """The copy leaves through port ``out`` at ``t0``: cross the cable if it is up."""
         sm = self.sm
         if out.node in sm.failed:
-            return self._drop(packet, "node down")
-        link = sm.fabric.link_at(out)
-        if link is None:
-            return self._drop(packet, "port not cabled")
-        if link.key in sm.down_links or link.other(out).node in sm.failed:
-            return self._drop(packet, "link down")
-        rate = link_rate_gbps(link.width, link.speed) or 2.0
-        delay = packet.size * 8 / (rate * 1000.0) + self.propagation_us
-        peer = link.other(out)
-        self.engine.after(delay, lambda: self._arrive(pid, packet, peer))
+            return self.drop(pid, packet, out, "node down")
+        wire = self._wire.get(out, False)
+        if wire is False:
+            wire = self._cable(out)
+        if wire is None:
+            return self.drop(pid, packet, out, "port not cabled")
+        _, peer, key, us_per_byte = wire
+        if key in sm.down_links or peer.node in sm.failed:
+            return self.drop(pid, packet, out, "link down")
+        t1 = t0 + packet.size * us_per_byte + self.propagation_us
+        if self.hops is not None:
+            self.hops.add(pid, self.hops.flow_id(packet.flow), out, peer, t0, t1,
+                          KIND_CODE[packet.kind])
+        self.engine.push(t1, self._arrive_cb, (pid, packet, peer, hops + 1))
 
     # ---------------------------------------------------------------- arriving
-    def _arrive(self, pid: int, packet: DataPacket, at: PortRef) -> None:
-        node = self.sm.fabric.nodes[at.node]
-        if at.node in self.sm.failed:
-            return self._drop(packet, "node down")
-        if node.kind is NodeKind.SWITCH:
-            return self._switch(pid, packet, at)
+    def _arrive(self, pid: int, packet: DataPacket, at: PortRef, hops: int) -> None:
+        node = at[0]
+        failed = self.sm.failed
+        if node in failed:
+            return self.drop(pid, packet, at, "node down")
+        if node not in self._switches:
+            return self._endpoint(pid, packet, at, hops)
+        dlid = packet.dlid
+        if 0 < dlid < 0xC000 and hops <= self.max_hops:
+            # The common case, inlined: a unicast packet forwarded by the LFT onto a live
+            # cable. Anything unusual falls through to _switch, which names the drop.
+            table = self._lft.get(node)
+            if table is None:
+                table = self._load_lft(node)
+            port = table[dlid] if dlid < len(table) else NO_PATH
+            if 0 < port < NO_PATH:
+                wire = self._wire.get((node, port), False)
+                if wire is False:
+                    wire = self._cable(PortRef(node, port))
+                if wire is not None:
+                    out, peer, key, us_per_byte = wire
+                    if key not in self.sm.down_links and peer[0] not in failed:
+                        t0 = self.engine.now + self.switch_latency_us
+                        t1 = t0 + packet.size * us_per_byte + self.propagation_us
+                        if self.hops is not None:
+                            self.hops.add(pid, self.hops.flow_id(packet.flow), out, peer, t0,
+                                          t1, KIND_CODE[packet.kind])
+                        engine = self.engine
+                        seq = engine._seq
+                        engine._seq = seq + 1
+                        heappush(engine._heap, (t1, 0, seq, self._arrive_cb,
+                                                (pid, packet, peer, hops + 1)))
+                        return
+        elif dlid >= 0xC000 and dlid != 0xFFFF:
+            outs = self._mcast.get((node, dlid, at[1]))
+            if outs is not None and not outs:  # cached: the tree ends here
+                return self.drop(pid, packet, at, self._mcast_end[(node, dlid, at[1])])
+            seen = self._switch_seen.get(pid)
+            if outs and (seen is None or node not in seen):
+                # a multicast copy at a switch whose decision is cached: fan out inline
+                if seen is None:
+                    self._switch_seen[pid] = {node}
+                else:
+                    seen.add(node)
+                extra = len(outs) - 1
+                if extra:
+                    self.counters[packet.flow].copies += extra
+                    self.live[pid] += extra
+                return self._fan_out(pid, packet, outs, hops)
+        self._switch(pid, packet, at, hops)
+
+    def _endpoint(self, pid: int, packet: DataPacket, at: PortRef, hops: int) -> None:
+        if self._kinds[at.node] is NodeKind.ROUTER:
+            if self._by_guid is None:
+                self._by_guid = ports_by_guid(self.sm.fabric)
+            out, routed = route_by_grh(self.sm, packet, at, self._by_guid)
+            if out is None:
+                return self.drop(pid, packet, at, routed)
+            return self._depart(pid, routed, out, self.engine.now + self.switch_latency_us,
+                                hops)
         self._receive(pid, packet, at)
 
-    def _switch(self, pid: int, packet: DataPacket, at: PortRef) -> None:
-        c = self.counters[packet.flow]
-        if at.node in self._switch_seen[pid]:
-            c.loops += 1
-            return self._drop(packet, "loop")
-        self._switch_seen[pid].add(at.node)
-        if packet.dlid == 0:
-            return self._drop(packet, "DLID 0")
-        if is_multicast_lid(packet.dlid):
-            outs = sorted(multicast_out_ports(self.sm.switch_info[at.node],
-                                              self.sm.mfts.get(at.node, {}).get(packet.dlid),
-                                              at.port))
+    def _load_lft(self, node: int) -> list[int]:
+        lft = self.sm.lfts.get(node)
+        table = self._lft[node] = lft.tolist() if lft is not None else []
+        return table
+
+    def _switch(self, pid: int, packet: DataPacket, at: PortRef, hops: int) -> None:
+        dlid = packet.dlid
+        node = at.node
+        if dlid >= 0xC000 and dlid != 0xFFFF:
+            seen = self._switch_seen.get(pid)
+            if seen is None:
+                seen = self._switch_seen[pid] = set()
+            if node in seen:  # a multicast copy back at a switch: a loop
+                self.counters[packet.flow].loops += 1
+                return self.drop(pid, packet, at, "loop")
+            seen.add(node)
+            outs = self._mcast.get((node, dlid, at.port))
+            if outs is None:
+                outs = self._multicast_outs(node, dlid, at.port)
             if not outs:  # e.g. a switch in the tree only for a send-only member
-                entry = self.sm.mfts.get(at.node, {}).get(packet.dlid)
-                return self._drop(packet, "multicast tree ends here" if entry
-                                  else "no multicast route")
+                entry = self.sm.mfts.get(node, {}).get(dlid)
+                return self.drop(pid, packet, at, "multicast tree ends here" if entry
+                                 else "no multicast route")
+            extra = len(outs) - 1
+            if extra:
+                self.counters[packet.flow].copies += extra
+                self.live[pid] += extra
         else:
-            table = self.sm.lfts.get(at.node)
-            port = int(table[packet.dlid]) if table is not None and packet.dlid < len(table) \
-                else NO_PATH
-            if port in (NO_PATH, 0):
-                return self._drop(packet, "no unicast route")
-            outs = [port]
-        c.copies += len(outs) - 1
-        for p in outs:
-            self.engine.after(self.switch_latency_us,
-                              lambda p=p: self._leave(pid, packet, PortRef(at.node, p)))
+            if hops > self.max_hops:
+                self.counters[packet.flow].loops += 1
+                return self.drop(pid, packet, at, "loop")
+            if dlid == 0:
+                return self.drop(pid, packet, at, "DLID 0")
+            table = self._lft.get(node)
+            if table is None:
+                table = self._load_lft(node)
+            port = table[dlid] if dlid < len(table) else NO_PATH
+            if port == NO_PATH or port == 0:
+                return self.drop(pid, packet, at, "no unicast route")
+            ref = self._ports.get((node, port))
+            if ref is None:
+                ref = self._ports[(node, port)] = PortRef(node, port)
+            outs = (ref,)
+        self._fan_out(pid, packet, outs, hops)
+
+    def _fan_out(self, pid: int, packet: DataPacket, outs: list[PortRef] | tuple[PortRef],
+                 hops: int) -> None:
+        """Send copies out of ``outs`` (_depart inlined for copies on live cables)."""
+        t0 = self.engine.now + self.switch_latency_us
+        sm, engine, wires, log = self.sm, self.engine, self._wire, self.hops
+        size_us, arrive = packet.size, self._arrive_cb
+        for out in outs:
+            wire = wires.get(out, False)
+            if wire is None or wire is False or wire[2] in sm.down_links or \
+                    wire[1].node in sm.failed:
+                self._depart(pid, packet, out, t0, hops)  # names the drop
+                continue
+            peer = wire[1]
+            t1 = t0 + size_us * wire[3] + self.propagation_us
+            if log is not None:
+                log.add(pid, log.flow_id(packet.flow), out, peer, t0, t1,
+                        KIND_CODE[packet.kind])
+            seq = engine._seq
+            engine._seq = seq + 1
+            heappush(engine._heap, (t1, 0, seq, arrive, (pid, packet, peer, hops + 1)))
+
+    def _multicast_outs(self, node: int, dlid: int, in_port: int) -> list[PortRef]:
+        entry = self.sm.mfts.get(node, {}).get(dlid)
+        ports = sorted(multicast_out_ports(self.sm.switch_info[node], entry, in_port))
+        outs = self._mcast[(node, dlid, in_port)] = [PortRef(node, p) for p in ports]
+        if not outs:
+            self._mcast_end[(node, dlid, in_port)] = "multicast tree ends here" if entry \
+                else "no multicast route"
+        return outs
 
     def _receive(self, pid: int, packet: DataPacket, at: PortRef) -> None:
-        """Channel adapter receive checks (link level, then transport level)."""
+        """Channel adapter receive checks (link level, transport level, then the flow's)."""
         c = self.counters[packet.flow]
-        port = self.sm.fabric.port(at)
-        mcast = is_multicast_lid(packet.dlid)
-        if mcast:
-            if at not in self.receivers.get(packet.dlid, ()):
-                return self._drop(packet, "MLID not attached to the port")
-            if packet.transport in ("RC", "UC", "RD"):
-                return self._drop(packet, f"multicast is not defined for {packet.transport}")
-            if packet.dest_qp != MULTICAST_QPN:
-                return self._drop(packet, "multicast DLID needs DestQP 0xFFFFFF")
-            if not packet.has_grh:
-                return self._drop(packet, "multicast packet without GRH")
-        elif not port_accepts_dlid(port.lid, port.lmc, packet.dlid):
-            return self._drop(packet, "DLID not of this port")
-        if at in self._seen_at[pid]:
+        reason = self.receive.check(packet, at)
+        seen = self._seen_at.get(pid)
+        if reason is None and seen is not None and at in seen:
             c.duplicates += 1
-            return self._drop(packet, "duplicate")
-        self._seen_at[pid].add(at)
+            reason = "duplicate"
+        if reason is None:
+            handler = self.handlers.get(packet.flow)
+            reason = handler(pid, packet, at) if handler is not None else None
+        if reason is not None:
+            return self.drop(pid, packet, at, reason)
+        if seen is None:
+            self._seen_at[pid] = {at}
+        else:
+            seen.add(at)
         c.delivered += 1
+        self.live[pid] -= 1
+        self.delivered_to.setdefault(pid, []).append(at)
         self.deliveries.append(Delivery(pid, packet.flow, at, self.engine.now))
 
     # ----------------------------------------------------------------- helpers
     def attach_group_receivers(self) -> None:
-        """Attach QPs of every receiving member of every SA group (as a CA does on join)."""
-        self.receivers = {g.mlid: set(g.receivers) for g in self.sm.sa.groups.values()}
+        """Attach a QP of every receiving member of every SA group (as a CA does on join)."""
+        self.receive.attach_all_groups()
+
+    def totals(self) -> Counters:
+        total = Counters()
+        for c in self.counters.values():
+            total.sent += c.sent
+            total.delivered += c.delivered
+            total.dropped.update(c.dropped)
+            total.duplicates += c.duplicates
+            total.loops += c.loops
+            total.copies += c.copies
+        return total
 
     def conservation_holds(self) -> bool:
-        return all(c.in_flight() >= 0 for c in self.counters.values()) and \
-            (len(self.engine) > 0 or all(c.in_flight() == 0 for c in self.counters.values()))
+        """Every copy is delivered, dropped with a reason, or still in flight."""
+        flying = [c.in_flight() for c in self.counters.values()]
+        if any(n < 0 for n in flying) or any(n < 0 for n in self.live.values()):
+            return False
+        return self.engine.peek() != float("inf") or all(n == 0 for n in flying)

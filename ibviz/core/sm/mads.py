@@ -17,7 +17,7 @@ SA_CLASS = 0x03
 
 ATTR = {"NodeInfo": 0x0011, "SwitchInfo": 0x0012, "PortInfo": 0x0015,
         "LinearForwardingTable": 0x0019, "MulticastForwardingTable": 0x001B,
-        "MCMemberRecord": 0x0038}
+        "PathRecord": 0x0035, "MCMemberRecord": 0x0038}
 
 
 @dataclass(frozen=True)

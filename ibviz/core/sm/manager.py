@@ -297,6 +297,9 @@ class SubnetManager:
     def _set_mft(self, mlid: int, entries: dict[int, frozenset[int]], reason: str) -> None:
         switches = set(entries) | {sw for sw, t in self.mfts.items() if mlid in t}
         for sw in sorted(switches):
+            info = self.switch_info.get(sw)
+            if info is not None and not info.keeps_multicast_table:
+                continue  # MulticastFDBCap = 0: nothing to program (default ports rule)
             table = self.mfts.setdefault(sw, {})
             old = table.get(mlid, frozenset())
             new = entries.get(sw, frozenset())
@@ -306,10 +309,8 @@ class SubnetManager:
                 table[mlid] = new
             else:
                 table.pop(mlid, None)
-            info = self.switch_info.get(sw)
-            if info is None or info.keeps_multicast_table:
-                self.smp("MulticastForwardingTable", sw, (mlid - 0xC000) // MFT_BLOCK, reason,
-                         mlid=mlid, ports=sorted(new))
+            self.smp("MulticastForwardingTable", sw, (mlid - 0xC000) // MFT_BLOCK, reason,
+                     mlid=mlid, ports=sorted(new))
             self._emit(ev.MftChanged(sw, mlid, old, new))
 
     def _emit(self, event: ev.Event) -> None:
@@ -332,11 +333,13 @@ class SubnetManager:
             resp = SaResponse(resp.status, record, resp.error, resp.changed)
         hops = self._hops.get(requester.node, 2)
         latency = self.config.latency.sa(hops)
-        self.mads.add(Mad(SA_CLASS, int(method), "MCMemberRecord", 0, requester, self.sm_port,
-                          self.now_us, latency, reason,
-                          int(resp.status), {"mgid": record.mgid, "join_state":
-                                             record.join_state, "mlid": resp.record.mlid
-                                             if resp.record else 0, "comp_mask": comp}))
+        mad = self.mads.add(Mad(SA_CLASS, int(method), "MCMemberRecord", 0, requester,
+                                self.sm_port, self.now_us, latency, reason, int(resp.status),
+                                {"mgid": record.mgid, "join_state": record.join_state,
+                                 "mlid": resp.record.mlid if resp.record else 0,
+                                 "comp_mask": comp, "port_gid": record.port_gid}))
+        if self.events.active:
+            self.events.emit(ev.MadSent(mad))
         if resp.status == SaStatus.SUCCESS and resp.changed is not None:
             self._announce(before, resp.changed)
             group = self.sa.groups.get(resp.changed)
@@ -349,6 +352,19 @@ class SubnetManager:
             finally:
                 self.now_us = sent_at
         return resp
+
+    def sa_path_record(self, requester: PortRef, mgid: int, reason: str = "") -> Mad:
+        """A PathRecord Get for a multicast DGID: the answer's DLID is the group's MLID."""
+        group = self.sa.groups.get(mgid)
+        status = SaStatus.SUCCESS if group is not None else SaStatus.NO_RECORDS
+        mad = self.mads.add(Mad(SA_CLASS, int(SaMethod.GET), "PathRecord", 0, requester,
+                                self.sm_port, self.now_us,
+                                self.config.latency.sa(self._hops.get(requester.node, 2)),
+                                reason, int(status),
+                                {"dgid": mgid, "dlid": group.mlid if group else 0}))
+        if self.events.active:
+            self.events.emit(ev.MadSent(mad))
+        return mad
 
     def _announce(self, before: dict, mgid: int) -> None:
         group = self.sa.groups.get(mgid)
@@ -386,6 +402,7 @@ class SubnetManager:
             raise ValueError(f"{end} is not cabled")
         self._topology_changed()
         (self.down_links.discard if up else self.down_links.add)(link.key)
+        self._emit(ev.LinkStateChanged(link.key[0], link.key[1], up))
 
     def set_default_mcast_ports(self, switch: int, primary: int, not_primary: int,
                                 reason: str = "") -> None:

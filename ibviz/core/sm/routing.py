@@ -54,6 +54,8 @@ from ibviz.core.sm._lft import LftBuilder
 from ibviz.core.sm._walk import walk
 
 ALGORITHMS = ("minhop", "updn")
+MAX_LFT_PORT = 254
+"""LFT entries are one byte; 255 means no path."""
 
 
 class RoutingError(ValueError):
@@ -179,7 +181,8 @@ def compute_lfts(fabric: Fabric, *, algorithm: str = "minhop",
     Raises
     ------
     RoutingError
-        Unknown algorithm, or a LID used twice within one component.
+        Unknown algorithm, a LID used twice within one component, or a switch with more
+        ports than an 8-bit LFT entry can name (a generated director of 625 ports).
     UpDownError
         ``updn`` found no root in a component, or some switch with CAs or routers cannot
         reach another one under the up/down rule. (Switch LIDs that no legal path
@@ -188,6 +191,11 @@ def compute_lfts(fabric: Fabric, *, algorithm: str = "minhop",
     if algorithm not in ALGORITHMS:
         raise RoutingError(f"unknown routing algorithm {algorithm!r}; "
                            f"available: {', '.join(ALGORITHMS)}")
+    wide = [n for n in fabric.switches() if n.num_ports > MAX_LFT_PORT]
+    if wide:
+        raise RoutingError(f"{wide[0].label} has {wide[0].num_ports} ports, but an LFT entry "
+                           f"is 8 bits (ports 1..{MAX_LFT_PORT}): this fabric cannot be "
+                           "routed (for 10,000 HCAs use a fat tree, e.g. fat-tree:k=22,n=3)")
     g = extract(fabric)
     hops = min_hops(g.size, g.e_src, g.e_dst)
     switch_hops = hops
@@ -230,6 +238,11 @@ def compute_lfts(fabric: Fabric, *, algorithm: str = "minhop",
 
 def hop_counts(fabric: Fabric) -> HopCounts:
     """Fewest-hop counts from every switch to every switch and every assigned LID."""
+    wide = [n for n in fabric.switches() if n.num_ports > MAX_LFT_PORT]
+    if wide:
+        raise RoutingError(f"{wide[0].label} has {wide[0].num_ports} ports, but an LFT entry "
+                           f"is 8 bits (ports 1..{MAX_LFT_PORT}): this fabric cannot be "
+                           "routed (for 10,000 HCAs use a fat tree, e.g. fat-tree:k=22,n=3)")
     g = extract(fabric)
     hops = min_hops(g.size, g.e_src, g.e_dst)
     table = np.full((g.size, _max_lid(g) + 1), NO_PATH, dtype=np.uint8)

@@ -1,0 +1,119 @@
+"""Packet simulator speed: packet-hop events per second, beside a bare heapq loop.
+
+1. A 10,648-HCA fabric (``fat-tree:k=22,n=3`` by default, 1,452 switches of 44 ports) with 1,000 concurrent flows
+   between random HCA pairs (half unicast UD, half multicast to 100 groups), run for a
+   stretch of simulated time; packet-hop events/s = hops / wall seconds of the run (the
+   SM's set-up is timed apart). Measured with the hop record on (what the GUI and pcap
+   need) and off.
+2. A bare heapq loop in the same process pushing and popping the same number of
+   ``(time, seq, callable, args)`` entries, each calling a function that schedules the
+   next: the ceiling for any Python event loop on this machine. The ratio is printed.
+3. Simulated time / wall time of the built-in ``fat-tree-1000`` scenario.
+
+Usage: python benchmarks/bench_sim.py [--fabric SPEC] [--flows N] [--repeat R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import heapq
+import random
+import statistics
+import time
+
+from ibviz.core.scenario import FlowSpec, GroupSpec, MemberSpec, Scenario, Session
+from ibviz.topology import open_fabric
+from ibviz.topology.scenarios import open_session
+
+
+def build(spec: str, flows: int, record: bool, seed: int = 1) -> tuple[Session, float]:
+    fabric = open_fabric(spec)
+    names = sorted(n.name for n in fabric.cas())
+    rng = random.Random(seed)
+    groups = [GroupSpec(f"g{i}", 0xFF15 << 112 | (0x1000 + i),
+                        [MemberSpec(rng.choice(names), "full") for _ in range(4)])
+              for i in range(100)]
+    specs = []
+    for i in range(flows):
+        src = rng.choice(names)
+        if i % 2:  # senders join as send-only members, so the tree reaches their switch
+            dst = f"group:g{i % 100}"
+            groups[i % 100].members.append(MemberSpec(src, "send-only-full"))
+        else:
+            dst = rng.choice([n for n in (rng.choice(names), rng.choice(names)) if n != src])
+        specs.append(FlowSpec(f"f{i}", src, dst, rate_pps=100_000, pattern="poisson"))
+    sc = Scenario("bench", spec, groups=groups, flows=specs, duration_us=200.0, seed=seed)
+    t = time.perf_counter()
+    session = Session(sc, fabric, record_hops=record)
+    return session, time.perf_counter() - t
+
+
+def hop_rate(session: Session, until: float) -> tuple[float, float, int, float]:
+    """(events per wall second, per CPU second, events, wall seconds)."""
+    gc.collect()
+    before = session.engine.events_run
+    t, c = time.perf_counter(), time.process_time()
+    session.run_until(until)
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    events = session.engine.events_run - before
+    return events / wall, events / cpu, events, wall
+
+
+def bare_heapq(n: int) -> tuple[float, float]:
+    heap: list = []
+    push, pop = heapq.heappush, heapq.heappop
+    seq = [0]
+
+    def action(x: int) -> None:
+        seq[0] += 1
+        push(heap, (x + 1.0, seq[0], action, (x + 1,)))
+
+    for i in range(1000):
+        push(heap, (float(i), i, action, (i,)))
+    seq[0] = 1000
+    t, c = time.perf_counter(), time.process_time()
+    for _ in range(n):
+        _, _, fn, args = pop(heap)
+        fn(*args)
+    return n / (time.perf_counter() - t), n / (time.process_time() - c)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--fabric", default="fat-tree:k=22,n=3")
+    ap.add_argument("--flows", type=int, default=1000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    print(f"fabric {args.fabric}, {args.flows} concurrent flows (100,000 pps each)")
+    for record in (True, False):
+        walls, cpus, bare_walls, bare_cpus, setups = [], [], [], [], []
+        for r in range(args.repeat):
+            session, setup = build(args.fabric, args.flows, record, seed=r + 1)
+            rate, cpu_rate, events, wall = hop_rate(session, 150.0)
+            walls.append(rate)
+            cpus.append(cpu_rate)
+            setups.append(setup)
+            bw, bc = bare_heapq(events)
+            bare_walls.append(bw)
+            bare_cpus.append(bc)
+            del session
+        med = statistics.median
+        print(f"  hop record {'on ' if record else 'off'}: {med(walls):,.0f} events/s wall, "
+              f"{med(cpus):,.0f}/s CPU (median of {args.repeat}; {events:,} events); bare "
+              f"heapq loop {med(bare_walls):,.0f}/s wall, {med(bare_cpus):,.0f}/s CPU; ratio "
+              f"{med(cpus) / med(bare_cpus):.2f}; SM set-up {med(setups):.2f} s")
+    walls = []
+    for _ in range(args.repeat):
+        t = time.perf_counter()
+        s = open_session("fat-tree-1000")
+        s.run()
+        walls.append(time.perf_counter() - t)
+    w = statistics.median(walls)
+    print(f"fat-tree-1000 scenario: {s.duration_us / 1000:.0f} ms simulated in {w:.2f} s wall "
+          f"(set-up included): sim/wall = {s.duration_us * 1e-6 / w:.4f}; "
+          f"{s.engine.events_run:,} events")
+
+
+if __name__ == "__main__":
+    main()

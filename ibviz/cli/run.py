@@ -1,0 +1,193 @@
+"""``ibviz run``: a scenario headless, with a table per flow and the failover timeline,
+``--compare`` of the three strategies, JSON, pcap and a JSON-lines trace.
+
+Exit codes: 0 ok, 1 a broken invariant, 2 invalid input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ibviz.cli.progress import ProgressBar
+from ibviz.core.scenario import ScenarioError, Session
+from ibviz.core.scenario.report import invariants_hold
+from ibviz.topology.errors import TopologyError
+
+MODES = ("auto", "mlid", "port", "lmc")
+COMPARED = ("mlid", "port", "lmc")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run a scenario headless and report what happened",
+                       description="Run a scenario (a built-in name or a YAML file) on the "
+                       "built-in simulation. Exit code 0: ok; 1: an invariant broke; "
+                       "2: invalid input.")
+    p.add_argument("scenario", nargs="?", help="built-in scenario name or scenario file")
+    p.add_argument("--list", action="store_true", help="list the built-in scenarios")
+    p.add_argument("--mode", choices=MODES, help="override the scenario's failover mode")
+    p.add_argument("--compare", action="store_true",
+                   help="run MLID reassignment, port remap and the prior-art LMC takeover "
+                        "on the same scenario, side by side")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--pcap", metavar="FILE", help="write every packet and MAD as pcapng")
+    p.add_argument("--trace", metavar="FILE", help="write the event log and every packet "
+                   "hop as JSON lines")
+    p.add_argument("--seed", type=int, help="override the scenario's seed")
+    p.set_defaults(func=run_command)
+
+
+def _run(spec: str, mode: str | None, seed: int | None, label: str,
+         record_hops: bool = False) -> Session:
+    from ibviz.topology.scenarios import open_session
+
+    bar = ProgressBar(label)
+    session = open_session(spec, mode=mode, seed=seed, progress=bar, record_hops=record_hops)
+    steps = 50
+    for i in range(1, steps + 1):
+        session.run_until(session.duration_us * i / steps)
+        bar(i, steps)
+    session.run()
+    bar.close()
+    return session
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from ibviz.topology.scenarios import scenario_description, scenario_names
+
+    if args.list:
+        for name in scenario_names():
+            print(f"{name:22} {scenario_description(name)}")
+        return 0
+    if not args.scenario:
+        print("ibviz run: name a scenario (ibviz run --list shows the built-in ones)",
+              file=sys.stderr)
+        return 2
+    try:
+        if args.compare:
+            reports = {m: _run(args.scenario, m, args.seed, f"{args.scenario} ({m})").report()
+                       for m in COMPARED}
+            if args.json:
+                print(json.dumps({"scenario": args.scenario, "compare": reports}, indent=2))
+            else:
+                print(format_compare(args.scenario, reports))
+            return 0  # a strategy that cannot work here is a finding, shown in the table
+        session = _run(args.scenario, args.mode, args.seed, args.scenario,
+                       record_hops=bool(args.pcap or args.trace))
+    except (ScenarioError, TopologyError) as exc:
+        print(f"ibviz run: {exc}", file=sys.stderr)
+        return 2
+    report = session.report()
+    if args.pcap:
+        from ibviz.core.scenario.wire import write_pcap
+
+        counts = write_pcap(session, args.pcap)
+        print(f"ibviz run: wrote {counts['frames']} frames to {args.pcap}"
+              + (f" ({counts['skipped']} RD/raw/PathRecord left out)"
+                 if counts["skipped"] else ""), file=sys.stderr)
+    if args.trace:
+        write_trace(session, Path(args.trace))
+    print(json.dumps(report, indent=2) if args.json else format_report(session, report))
+    if not invariants_hold(report):
+        print("ibviz run: an invariant is broken: "
+              + json.dumps(report["invariants"]), file=sys.stderr)
+        return 1
+    return 0
+
+
+def write_trace(session: Session, path: Path) -> None:
+    hops = session.hops
+    with path.open("w", encoding="utf-8") as out:
+        for e in session.log:
+            out.write(json.dumps({"t_us": round(e.t_us, 3), "type": "log", "kind": e.kind,
+                                  "text": e.text, "group": e.group}) + "\n")
+        for i in range(len(hops) if hops is not None else 0):
+            h = hops[i]
+            out.write(json.dumps({"t_us": round(h.t0, 3), "type": "hop", "kind": h.kind,
+                                  "pid": h.pid, "flow": h.flow, "from": str(h.src),
+                                  "to": str(h.dst), "arrive_us": round(h.t1, 3)}) + "\n")
+        for d in session.drops:
+            out.write(json.dumps({"t_us": round(d.t_us, 3), "type": "drop", "pid": d.pid,
+                                  "flow": d.flow, "at": str(d.port), "reason": d.reason})
+                      + "\n")
+
+
+def _us(v: float | None) -> str:
+    return "-" if v is None else f"{v:,.1f}"
+
+
+def format_report(session: Session, r: dict) -> str:
+    lines = [f"scenario {r['scenario']}  mode {r['mode']}  seed {r['seed']}  "
+             f"simulated {r['duration_us']:,.0f} us"]
+    for name, m in r["modes"].items():
+        lines.append(f"  group {name}: {m['mode']} ({m['reason']})")
+    lines.append("")
+    head = f"{'flow':24} {'transport':9} {'sent':>7} {'deliv':>7} {'lost':>6} {'dup':>5}  " \
+           "lost by reason / not sent"
+    lines += [head, "-" * len(head)]
+    for f in r["flows"]:
+        why = "; ".join(f"{k}: {v}" for k, v in f["lost_by_reason"].items())
+        why += "".join(f"; not sent ({k}): {v}" for k, v in f["not_sent"].items())
+        if f.get("broken"):
+            why += f"; BROKEN: {f['broken']}"
+        lines.append(f"{f['name'][:24]:24} {f['transport']:9} {f['sent']:>7} "
+                     f"{f['delivered']:>7} {f['lost']:>6} {f['duplicated']:>5}  "
+                     f"{why.lstrip('; ')}")
+    lines.append("")
+    lines.append("failover timeline")
+    for o in r["failover"]:
+        lines.append(f"  {o['group']} {o['kind']} of {o['node_name']} ({o['mode']}): detected "
+                     f"{_us(o['detected_us'])} us, restored {_us(o['restored_us'])} us, outage "
+                     f"{_us(o['outage_us'])} us, {o['mads']} MADs, {o['nodes_touched']} "
+                     f"nodes touched, {o['packets_lost']} messages lost"
+                     + (f"  PROBLEM: {o['problem']}" if o["problem"] else ""))
+        for ph in o["phases"]:
+            lines.append(f"    {ph['at_us']:>10,.1f} us  {ph['phase']}")
+    inv = r["invariants"]
+    lines.append("")
+    lines.append(f"invariants: conservation {'ok' if inv['conservation'] else 'BROKEN'}, "
+                 f"loops {inv['loops']}, duplicates {inv['duplicates']}, exactly-once "
+                 f"{'ok' if inv['exactly_once'] else 'BROKEN'} "
+                 f"({inv['exactly_once_checked']} multicast packets checked)")
+    lines += [f"  {p}" for p in inv["problems"]]
+    return "\n".join(lines)
+
+
+def _summary(r: dict) -> dict[str, str]:
+    fos = [o for o in r["failover"] if o["kind"] == "failover"]
+    if not fos:
+        return {}
+    det = [o["detected_us"] - o["failed_us"] for o in fos if o["detected_us"] is not None]
+    res = [o["restored_us"] - o["detected_us"] for o in fos
+           if o["restored_us"] is not None and o["detected_us"] is not None]
+    out = [o["outage_us"] for o in fos if o["outage_us"] is not None]
+    problems = [o["problem"] for o in fos if o["problem"]]
+    return {"detection (us)": f"{max(det):,.1f}" if det else "-",
+            "restore (us)": f"{max(res):,.1f}" if res else "-",
+            "outage (us)": f"{max(out):,.1f}" if out else "not restored",
+            "lost in failovers": str(sum(o["packets_lost"] for o in fos)),
+            "lost in the whole run": str(sum(f["lost"] for f in r["flows"])),
+            "MADs sent": str(sum(o["mads"] for o in fos)),
+            "nodes touched": str(sum(o["nodes_touched"] for o in fos)),
+            "remote peers touched": str(sum(o["remote_peers_touched"] for o in fos)),
+            "invariants": "ok" if invariants_hold(r) else "BROKEN",
+            "problem": "see below" if problems else "-", "_problems": problems}
+
+
+def format_compare(name: str, reports: dict[str, dict]) -> str:
+    names = {"mlid": "MLID reassignment", "port": "port remap", "lmc": "prior-art LMC"}
+    rows = {m: _summary(r) for m, r in reports.items()}
+    keys = next(([k for k in v if not k.startswith("_")] for v in rows.values() if v), [])
+    width = max(22, *(len(names[m]) + 2 for m in rows))
+    lines = [f"scenario {name}: the three strategies (failovers only; worst case over groups)",
+             f"{'':22}" + "".join(f"{names[m]:>{width}}" for m in rows)]
+    for k in keys:
+        lines.append(f"{k:22}" + "".join(f"{rows[m].get(k, '-'):>{width}}" for m in rows))
+    for m, row in rows.items():
+        for problem in row.get("_problems", []):
+            lines.append(f"  {names[m]}: {problem}")
+        for problem in reports[m]["invariants"]["problems"][:1]:
+            lines.append(f"  {names[m]}: exactly-once broken, e.g. {problem}")
+    return "\n".join(lines)

@@ -1,0 +1,61 @@
+"""One plain sentence per failover phase, for a trainer's narration strip."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ibviz.core.failover.model import Mode
+
+if TYPE_CHECKING:
+    from ibviz.core.scenario.session import Session
+
+MODE_WORDS = {Mode.MLID: "MLID reassignment", Mode.PORT: "switch multicast port remap",
+              Mode.LMC: "the prior art (LID takeover by LMC)", Mode.AUTO: "automatic choice"}
+
+
+def narrate(s: Session) -> list[tuple[float, str]]:
+    fabric, ctl = s.fabric, s.controller
+    name = lambda guid: fabric.nodes[guid].label if guid in fabric.nodes \
+        else f"{guid:#x}"  # noqa: E731
+    lines: list[tuple[float, str]] = []
+    for o in ctl.outcomes:
+        pg = ctl.groups[o.group]
+        mlid = ctl.mlids.get(o.group)
+        mlid_text = f" {mlid:#06x}" if mlid else ""
+        if o.kind == "failover":
+            lines.append((o.started_us, f"Node {name(o.node)} failed; it served group "
+                          f"{o.group} (MLID{mlid_text})."))
+        else:
+            lines.append((o.started_us, f"Node {name(o.target)} is back; group {o.group} "
+                          f"fails back to it from {name(o.node)}."))
+        if o.detected_us is not None and o.kind == "failover":
+            how = "the switch's trap reached the SM, which told the takeover node" \
+                if pg.detection.method == "sm" else "the takeover node missed " \
+                f"{pg.detection.miss_count} heartbeats"
+            lines.append((o.detected_us, f"The failure was noticed after "
+                          f"{o.detected_us - o.started_us:.0f} us: {how}. Strategy: "
+                          f"{MODE_WORDS[o.mode]} ({o.reason})."))
+        for t, phase in o.phases[1 if o.kind == "failover" else 0:]:
+            lines.append((t, _plain(phase, s)))
+        changes = [e for e in s.log if e.kind in ("mft", "remap") and o.started_us <= e.t_us
+                   <= (o.restored_us if o.restored_us is not None else o.started_us + 1e4)]
+        for e in changes[:4]:
+            lines.append((e.t_us, "Now " + e.text + "."))
+        if o.restored_us is not None and o.target is not None:
+            lines.append((o.restored_us, f"Group {o.group} is served by {name(o.target)} "
+                          f"after {o.outage_us:.0f} us; the remote senders changed nothing."
+                          if o.mode is not Mode.LMC else
+                          f"{name(o.target)} answers the old LID after {o.outage_us:.0f} us,"
+                          f" but {o.remote_peers_touched} remote peer(s) hold stale path "
+                          "records and every LFT was rewritten."))
+        elif o.problem:
+            lines.append((o.started_us, f"Group {o.group} is not served: {o.problem}."))
+    lines.sort(key=lambda x: x[0])
+    return lines
+
+
+def _plain(phase: str, s: Session) -> str:
+    from ibviz.core.scenario.report import humanize
+
+    text = humanize(phase, s)
+    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")

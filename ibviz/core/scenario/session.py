@@ -1,0 +1,247 @@
+"""A running scenario: the SM, the failover controller, the traffic and the timeline on
+one event engine, plus the user's actions with undo and redo.
+
+Deterministic for a scenario and a seed. User actions are recorded with the simulated
+time they were taken at; undo removes the last one and rebuilds the session by
+replaying the scenario and the remaining actions up to that time (redo puts it back),
+so the state after an undo is exactly the state the user saw before the action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ibviz.core import events as ev
+from ibviz.core.bulk import gc_paused
+from ibviz.core.fabric import Fabric
+from ibviz.core.failover.controller import FailoverController
+from ibviz.core.failover.model import Mode
+from ibviz.core.model import PortRef
+from ibviz.core.scenario.model import Action, Scenario
+from ibviz.core.scenario.setup import build_session_parts
+from ibviz.core.sim.engine import Engine
+from ibviz.core.sim.network import NetworkSim
+from ibviz.core.sm.manager import SubnetManager
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    t_us: float
+    kind: str
+    text: str
+    node: int | None = None
+    group: str | None = None
+
+
+class Session:
+    """See the module docstring; the GUI and ``ibviz run`` both drive one of these."""
+
+    def __init__(self, scenario: Scenario, fabric: Fabric, *, mode: str | None = None,
+                 seed: int | None = None, record_hops: bool = True) -> None:
+        self.scenario = scenario
+        self.mode_override = mode
+        self.seed = scenario.seed if seed is None else seed
+        self.duration_us = scenario.duration_us
+        self.record_hops = record_hops
+        self._pristine = fabric.copy()
+        self.events = fabric.events
+        self.actions: list[Action] = []
+        self._redo: list[Action] = []
+        self._build(fabric)
+
+    # ----------------------------------------------------------------- build
+    def _build(self, fabric: Fabric) -> None:
+        fabric.events = self.events
+        self.fabric = fabric
+        self.log: list[LogEntry] = []
+        self._port_memo: dict[int, PortRef] = {}
+        self._gid_memo: dict[PortRef, int] = {}
+        self.engine = Engine()
+        parts = build_session_parts(self, self.scenario, fabric, self.mode_override)
+        self.sm: SubnetManager = parts.sm
+        self.controller: FailoverController = parts.controller
+        self.net: NetworkSim = parts.net
+        self.flows = parts.flows
+        self.learners = parts.learners
+        self.service_lids = parts.service_lids
+        self.resolve = parts.resolve
+        self._unsubscribe = parts.unsubscribe
+        from ibviz.core.scenario.report import ExpectationRecorder
+        from ibviz.core.scenario.timeline import schedule_action
+
+        self.expectations = ExpectationRecorder(self)
+        self.net.on_send = self.expectations.on_send
+        for i, action in enumerate(self.scenario.timeline):
+            schedule_action(self, action, f"timeline[{i}]")
+        for action in self.actions:
+            self._schedule(action)
+
+    def _rebuild(self, until: float) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._build(self._pristine.copy())
+        self.run_until(until)
+        self.events.emit(ev.SessionReset(self.engine.now))
+
+    # --------------------------------------------------------------- running
+    @property
+    def now_us(self) -> float:
+        return self.engine.now
+
+    def run_until(self, t_us: float) -> None:
+        """Advance simulated time to ``t_us`` (never backwards)."""
+        if t_us > self.engine.now or self.engine.peek() <= t_us:
+            with gc_paused():  # packets make no reference cycles; rescans cost ~30%
+                self.engine.run(until=t_us)
+            self.sm.now_us = self.engine.now
+
+    def run(self) -> None:
+        """Run to the scenario's end (its duration, plus draining what is in flight)."""
+        self.run_until(self.duration_us)
+        self.run_until(self.duration_us + 1000.0)
+
+    @property
+    def hops(self):
+        return self.net.hops
+
+    @property
+    def drops(self):
+        return self.net.drops
+
+    @property
+    def flow_names(self) -> list[str]:
+        return self.net.hops.flow_names if self.net.hops is not None else []
+
+    # ---------------------------------------------------------------- helpers
+    def port_of(self, guid: int) -> PortRef:
+        """A CA's first cabled port (cabling never changes during a session: memoised)."""
+        port = self._port_memo.get(guid)
+        if port is None:
+            port = self._port_memo[guid] = self.controller.port_of(guid)
+        return port
+
+    def gid_of(self, port: PortRef) -> int:
+        gid = self._gid_memo.get(port)
+        if gid is None:
+            from ibviz.core.sim.router import port_gid
+
+            gid = self._gid_memo[port] = port_gid(self.fabric, port)
+        return gid
+
+    def mode_of(self, group: str) -> Mode:
+        return self.controller.modes.get(group, (Mode.MLID, ""))[0]
+
+    def frozen(self, node: int) -> bool:
+        """Whether ``node``'s connections are frozen now (a failback's state dump)."""
+        outcomes = self.controller.outcomes
+        if not outcomes:
+            return False
+        now = self.engine.now
+        return any(o.frozen_us is not None and o.node == node and
+                   o.frozen_us[0] <= now < o.frozen_us[1] for o in outcomes)
+
+    def note(self, kind: str, text: str, node: int | None = None,
+             group: str | None = None) -> None:
+        self.log.append(LogEntry(self.engine.now, kind, text, node, group))
+
+    def path_record_query(self, flow, at_us: float) -> None:
+        """A client asks the SA for the service's path record: the answer names the MLID."""
+        def ask() -> None:
+            src = flow.source_port()
+            if src is None:
+                return
+            mad = self.sm.sa_path_record(src, flow.dst.mgid, f"{flow.spec.name}: PathRecord")
+            group = self.sm.sa.groups.get(flow.dst.mgid)
+
+            def answer() -> None:
+                if group is not None:
+                    flow.learned = group.mlid
+                    self.note("learn", f"{flow.spec.name}: path record names MLID "
+                              f"{group.mlid:#06x} as the service address")
+            self.engine.at(max(self.engine.now, mad.done_us), answer)
+        self.engine.at(at_us, ask)
+
+    def roles(self, group: str) -> dict[int, str]:
+        pg = self.controller.groups.get(group)
+        if pg is None:
+            return {}
+        roles = {s: "sender" for s in pg.senders}
+        roles[pg.takeover] = "takeover"
+        roles[pg.primary] = "primary"
+        return roles
+
+    # ------------------------------------------------------------ the timeline
+    def _schedule(self, action: Action) -> None:
+        from ibviz.core.scenario.timeline import schedule_action
+
+        schedule_action(self, action)
+
+    def _user(self, action: Action) -> None:
+        self.actions.append(action)
+        self._redo.clear()
+        self._schedule(action)
+        self.run_until(self.engine.now)
+
+    def fail(self, guid: int) -> None:
+        self._user(Action(self.engine.now, "fail", node=hex(guid)))
+
+    def failback(self, guid: int) -> None:
+        self._user(Action(self.engine.now, "failback", node=hex(guid)))
+
+    def join(self, group: str, guid: int, join_state: str = "full") -> None:
+        self._user(Action(self.engine.now, "join", node=hex(guid), group=group,
+                          join_state=join_state))
+
+    def leave(self, group: str, guid: int) -> None:
+        self._user(Action(self.engine.now, "leave", node=hex(guid), group=group))
+
+    def set_link(self, port: PortRef, up: bool) -> None:
+        self._user(Action(self.engine.now, "link_up" if up else "link_down",
+                          node=hex(port.node), port=port.port))
+
+    def remap(self, switch: int, primary: int, not_primary: int) -> None:
+        self._user(Action(self.engine.now, "remap", node=hex(switch), primary=primary,
+                          not_primary=not_primary))
+
+    @staticmethod
+    def action_name(action: Action) -> str:
+        what = {"fail": "Fail", "failback": "Fail back", "join": "Join", "leave": "Leave",
+                "link_down": "Link down", "link_up": "Link up", "remap": "Remap"}[action.kind]
+        extra = f" {action.group}" if action.group else ""
+        port = f" port {action.port}" if action.port else ""
+        return f"{what} {action.node}{port}{extra}"
+
+    @property
+    def undo_name(self) -> str | None:
+        return self.action_name(self.actions[-1]) if self.actions else None
+
+    @property
+    def redo_name(self) -> str | None:
+        return self.action_name(self._redo[-1]) if self._redo else None
+
+    def undo(self) -> str | None:
+        if not self.actions:
+            return None
+        action = self.actions.pop()
+        self._redo.append(action)
+        self._rebuild(action.at_us)
+        return self.action_name(action)
+
+    def redo(self) -> str | None:
+        if not self._redo:
+            return None
+        action = self._redo.pop()
+        self.actions.append(action)
+        self._rebuild(action.at_us)
+        return self.action_name(action)
+
+    # ------------------------------------------------------------- reporting
+    def report(self) -> dict:
+        from ibviz.core.scenario.report import build_report
+
+        return build_report(self)
+
+    def narration(self) -> list[tuple[float, str]]:
+        from ibviz.core.scenario.narration import narrate
+
+        return narrate(self)

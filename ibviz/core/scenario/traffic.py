@@ -1,0 +1,262 @@
+"""Traffic sources: datagram flows and connected (RC/UC/RD) flows with PSNs.
+
+A flow sends at its rate from ``start_us`` to ``stop_us`` (constant gaps, or Poisson gaps
+from the scenario's seed). Each application message has a sequence number; datagram
+flows send it once. RC and RD flows number packets with PSNs, keep up to ``window``
+unacknowledged, and go back to the oldest unacknowledged PSN on a NAK or when the ACK
+timer fires, giving up after ``retry_count`` retries without progress (the connection
+breaks). The responder's state (expected PSN) belongs to the service, so the node that
+serves the group after a failover continues the connection; during a failback's state
+dump the takeover node's connections are frozen and it answers nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ibviz.core.model import PortRef
+from ibviz.core.scenario.addressing import (
+    FLOW_QP_BASE,
+    Address,
+    Endpoint,
+    NotAddressable,
+    make_packet,
+    node_address,
+    service_address,
+)
+from ibviz.core.scenario.model import FlowSpec
+from ibviz.core.sim.packet import ACK, NAK_SEQUENCE, DataPacket
+
+if TYPE_CHECKING:
+    from ibviz.core.scenario.session import Session
+
+RELIABLE = ("RC", "RD")
+FROZEN = "frozen during the failback state dump"
+
+
+class Flow:
+    """One flow of a session (datagrams; :class:`ConnectedFlow` adds PSNs)."""
+
+    def __init__(self, session: Session, index: int, spec: FlowSpec, src: Endpoint,
+                 dst: Endpoint) -> None:
+        self.s, self.spec, self.src, self.dst = session, spec, src, dst
+        self.qpn = FLOW_QP_BASE + index
+        self.rng = random.Random(session.seed * 1_000_003 + index)
+        self.next_seq = 0
+        self.not_sent: dict[str, int] = {}
+        self.learned: int | None = None
+        self.seq_sent_at: dict[int, float] = {}
+        self.stop_us = spec.stop_us if spec.stop_us is not None else session.duration_us
+        self.broken: str | None = None
+
+    # --------------------------------------------------------------- schedule
+    def start(self) -> None:
+        first = self.spec.start_us + self._gap() * self.rng.random()
+        if self.spec.learn == "path_record":
+            self.s.path_record_query(self, self.spec.start_us)
+        self.s.engine.at(first, self._tick)
+
+    def _gap(self) -> float:
+        mean = 1e6 / self.spec.rate_pps
+        return self.rng.expovariate(1 / mean) if self.spec.pattern == "poisson" else mean
+
+    def _tick(self) -> None:
+        now = self.s.engine.now
+        if now > self.stop_us or self.broken:
+            return
+        self.emit_message()
+        self.s.engine.at(now + self._gap(), self._tick)
+
+    # ---------------------------------------------------------------- sending
+    def source_port(self) -> PortRef | None:
+        node = self.src.node if self.src.group is None else \
+            self.s.controller.serving.get(self.src.group)
+        if node is None or node in self.s.sm.failed:
+            return None
+        return self.s.port_of(node)
+
+    def skip(self, reason: str) -> None:
+        self.not_sent[reason] = self.not_sent.get(reason, 0) + 1
+
+    def address(self, src: PortRef) -> Address:
+        spec = self.spec
+        if self.dst.group is None:
+            return node_address(self.s.sm, src, self.s.port_of(self.dst.node), self.qpn)
+        if spec.learn != "none" and self.learned is None:
+            raise NotAddressable(f"the service address is not learned yet ({spec.learn})")
+        mode = self.s.mode_of(self.dst.group)
+        return service_address(self.s.sm, self.dst, spec.transport, spec.workaround, mode,
+                               self.s.service_lids.get(self.dst.group, 0), self.learned)
+
+    def slid(self, src: PortRef) -> int:
+        if self.spec.slid == "mlid" and self.src.group is not None:
+            group = self.s.sm.sa.groups.get(self.src.mgid)
+            if group is not None:
+                return group.mlid
+        return self.s.fabric.port(src).lid
+
+    def emit_message(self) -> None:
+        src = self.source_port()
+        if src is None:
+            return self.skip("source node down")
+        try:
+            addr = self.address(src)
+        except NotAddressable as exc:
+            return self.skip(str(exc))
+        seq = self.next_seq
+        self.next_seq += 1
+        self.seq_sent_at[seq] = self.s.engine.now
+        self.transmit(src, addr, seq, seq)
+
+    def transmit(self, src: PortRef, addr: Address, seq: int, psn: int) -> None:
+        spec = self.spec
+        packet = make_packet(spec.name, addr, self.slid(src), spec.transport, spec.size, seq,
+                             psn, self.qpn, self.s.gid_of(src))
+        self.s.net.send(src, packet)
+
+    def on_receive(self, pid: int, packet: DataPacket, at: PortRef) -> str | None:
+        """Transport-level acceptance at the receiver (None: accepted)."""
+        if self.s.frozen(at.node):
+            return FROZEN
+        for other in self.s.learners.get(self.spec.name, ()):
+            other.learn_from_slid(packet.slid)
+        return None
+
+    def learn_from_slid(self, slid: int) -> None:
+        from ibviz.core.addressing import is_multicast_lid
+
+        if self.learned is None and is_multicast_lid(slid):
+            self.learned = slid
+            self.s.note("learn", f"{self.spec.name}: learned the service address "
+                        f"{slid:#06x} from a packet's SLID (the MLID used as SLID)")
+
+
+class ConnectedFlow(Flow):
+    """RC/RD (reliable: ACKs, retries) and UC (PSNs only)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.reliable = self.spec.transport in RELIABLE
+        self.next_psn = 0
+        self.unacked: deque[tuple[int, int]] = deque()
+        """(psn, seq) sent and not yet acknowledged, oldest first."""
+        self.backlog: deque[int] = deque()
+        self.expected_psn = 0
+        self.retries = 0
+        self.retransmitted = 0
+        self._timer: int | None = None
+        self.duplicates = 0
+
+    def emit_message(self) -> None:
+        if not self.reliable:
+            return super().emit_message()
+        seq = self.next_seq
+        self.next_seq += 1
+        self.seq_sent_at[seq] = self.s.engine.now
+        self.backlog.append(seq)
+        self._pump()
+
+    def _pump(self) -> None:
+        while self.backlog and len(self.unacked) < self.spec.window and not self.broken:
+            src = self.source_port()
+            if src is None:
+                return
+            try:
+                addr = self.address(src)
+            except NotAddressable:
+                return
+            seq = self.backlog.popleft()
+            psn = self.next_psn
+            self.next_psn += 1
+            self.unacked.append((psn, seq))
+            self.transmit(src, addr, seq, psn)
+            self._arm()
+
+    def _arm(self) -> None:
+        if self._timer is None:
+            self._timer = self.s.engine.after(self.spec.ack_timeout_us, self._timeout)
+
+    def _timeout(self) -> None:
+        self._timer = None
+        if not self.unacked or self.broken:
+            return
+        self.retries += 1
+        if self.retries > self.spec.retry_count:
+            self.broken = f"retry count exceeded ({self.spec.retry_count} retries)"
+            self.s.note("flow", f"{self.spec.name}: connection broken: {self.broken}")
+            return
+        self._go_back(self.unacked[0][0], f"ACK timeout, retry {self.retries}")
+
+    def _go_back(self, psn: int, why: str) -> None:
+        """Retransmit everything from ``psn`` on (go-back-N)."""
+        src = self.source_port()
+        if src is None:
+            self._arm()
+            return
+        try:
+            addr = self.address(src)
+        except NotAddressable:
+            self._arm()
+            return
+        for p, seq in self.unacked:
+            if p >= psn:
+                self.retransmitted += 1
+                self.transmit(src, addr, seq, p)
+        self._arm()
+
+    # -------------------------------------------------------------- responder
+    def on_receive(self, pid: int, packet: DataPacket, at: PortRef) -> str | None:
+        if self.s.frozen(at.node):
+            return FROZEN
+        if packet.psn == self.expected_psn or (not self.reliable and
+                                               packet.psn > self.expected_psn):
+            self.expected_psn = packet.psn + 1
+            if self.reliable:
+                self._ack(packet, at, ACK, packet.psn)
+            return None
+        if packet.psn < self.expected_psn:
+            self.duplicates += 1
+            if self.reliable:
+                self._ack(packet, at, ACK, self.expected_psn - 1)
+            return "duplicate PSN (retransmission)"
+        self._ack(packet, at, NAK_SEQUENCE, self.expected_psn)
+        return "PSN out of sequence"
+
+    def _ack(self, packet: DataPacket, at: PortRef, syndrome: int, psn: int) -> None:
+        requester = self.s.port_of(self.src.node)
+        try:
+            addr = node_address(self.s.sm, at, requester, self.qpn)
+        except NotAddressable:
+            return
+        slid = packet.dlid if not addr.has_grh else self.s.fabric.port(at).lid
+        ack = DataPacket(self.spec.name + "/ack", addr.dlid, slid, self.qpn, 64, addr.has_grh,
+                         packet.transport, "ack", psn & 0xFFFFFF, dgid=addr.dgid,
+                         syndrome=syndrome)
+        self.s.net.send(at, ack)
+
+    # -------------------------------------------------------------- requester
+    def on_ack(self, pid: int, packet: DataPacket, at: PortRef) -> str | None:
+        progressed = False
+        while self.unacked and self.unacked[0][0] <= packet.psn - (packet.syndrome != ACK):
+            self.unacked.popleft()
+            progressed = True
+        if progressed:
+            self.retries = 0
+            if self._timer is not None:
+                self.s.engine.cancel(self._timer)
+                self._timer = None
+        if packet.syndrome == NAK_SEQUENCE:
+            self._go_back(packet.psn, "NAK: PSN sequence error")
+        elif self.unacked:
+            self._arm()
+        self._pump()
+        return None
+
+
+def make_flow(session: Session, index: int, spec: FlowSpec, src: Endpoint, dst: Endpoint
+              ) -> Flow:
+    cls: Callable[..., Flow] = ConnectedFlow if spec.transport in ("RC", "UC", "RD") else Flow
+    return cls(session, index, spec, src, dst)

@@ -1,0 +1,100 @@
+"""A simulated packet as it is on the wire, and a session's pcapng export.
+
+Every hop leaving a port becomes one frame (data packets and RC ACKs), and every MAD the
+SM or the failover controller sent becomes one frame at its send time; each frame's
+comment says why it was sent. Link type ERF (197), ERF record type 21 (InfiniBand), as
+Wireshark reads them. RD (its RDETH) and raw datagrams have no encoder here: they are
+counted and left out; so are SA PathRecord queries.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ibviz.core.packets import (
+    OP_RC_ACK,
+    OP_RC_SEND_ONLY,
+    OP_UC_SEND_ONLY,
+    OP_UD_SEND_ONLY,
+    Aeth,
+    Bth,
+    Deth,
+    Grh,
+    IbPacket,
+    Lrh,
+    PcapWriter,
+    encode,
+    mad_packet,
+)
+from ibviz.core.packets.headers import ICRC_SIZE, VCRC_SIZE
+from ibviz.core.packets.smp import mad_bytes
+from ibviz.core.sim.packet import DataPacket
+from ibviz.core.sm.mads import SA_CLASS
+
+if TYPE_CHECKING:
+    from ibviz.core.scenario.session import Session
+
+OPCODES = {"UD": OP_UD_SEND_ONLY, "RC": OP_RC_SEND_ONLY, "UC": OP_UC_SEND_ONLY}
+
+
+def to_wire(p: DataPacket, qkey: int = 0x1E1E) -> IbPacket | None:
+    """The IBA packet for ``p`` (None for RD and raw, which are not encoded)."""
+    if p.transport not in OPCODES:
+        return None
+    grh = Grh(sgid=p.sgid, dgid=p.dgid) if p.has_grh else None
+    if p.kind == "ack":
+        return IbPacket(Lrh(dlid=p.dlid, slid=p.slid),
+                        Bth(opcode=OP_RC_ACK, dest_qp=p.dest_qp, psn=p.psn), grh,
+                        aeth=Aeth(syndrome=p.syndrome, msn=p.psn & 0xFFFFFF))
+    deth = Deth(qkey=qkey, src_qp=p.src_qp) if p.transport == "UD" else None
+    bth = Bth(opcode=OPCODES[p.transport], dest_qp=p.dest_qp, psn=p.psn,
+              ack_req=p.transport == "RC")
+    empty = IbPacket(Lrh(dlid=p.dlid, slid=p.slid), bth, grh, deth)
+    room = p.size - empty.header_size - ICRC_SIZE - VCRC_SIZE
+    return IbPacket(empty.lrh, bth, grh, deth, payload=bytes(max(0, room) // 4 * 4))
+
+
+def packet_comment(s: Session, pid: int, src, dst) -> str:
+    p = s.net.packets[pid]
+    name = lambda ref: f"{s.fabric.nodes[ref.node].name}[{ref.port}]"  # noqa: E731
+    what = "ACK" if p.kind == "ack" else f"seq {p.seq}"
+    return f"flow {p.flow}: {p.transport} {what} PSN {p.psn}: {name(src)} -> {name(dst)}"
+
+
+def write_pcap(s: Session, path: str | Path) -> dict[str, int]:
+    """Write the session so far; returns counts of frames written and left out."""
+    frames: list[tuple[float, int, bytes, str]] = []
+    skipped = 0
+    hops = s.net.hops
+    cache: dict[int, bytes | None] = {}
+    for i in range(len(hops) if hops is not None else 0):
+        pid = hops.pid(i)
+        if pid not in cache:
+            wire = to_wire(s.net.packets[pid])
+            cache[pid] = encode(wire) if wire is not None else None
+        data = cache[pid]
+        if data is None:
+            skipped += 1
+            continue
+        hop = hops[i]
+        frames.append((hop.t0, len(frames), data, packet_comment(s, pid, hop.src, hop.dst)))
+    sm_lid = s.fabric.port(s.sm.sm_port).lid if s.sm.sm_port else 0
+    for tid, mad in enumerate(s.sm.mads.mads, 1):
+        try:
+            raw = mad_bytes(mad, tid)
+        except ValueError:
+            skipped += 1
+            continue
+        if mad.mgmt_class == SA_CLASS:
+            src_lid = s.fabric.port(mad.src).lid if mad.src else 0
+            pkt = mad_packet(raw, dlid=sm_lid, slid=src_lid, dest_qp=1)
+        else:
+            pkt = mad_packet(raw, dlid=0xFFFF, slid=0xFFFF, dest_qp=0)
+        frames.append((mad.time_us, len(frames), encode(pkt),
+                       f"{mad.kind} {mad.attribute}: {mad.reason or 'SM'}"))
+    frames.sort()
+    with PcapWriter(path) as out:
+        for t, _, data, comment in frames:
+            out.write(t, data, comment)
+    return {"frames": len(frames), "skipped": skipped}

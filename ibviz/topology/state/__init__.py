@@ -1,0 +1,30 @@
+"""Subnet *state* read from the files operators already have: LIDs, LFTs, MFTs, groups.
+
+>>> state = load_state_dir("/var/log/opensm-dumps")    # every state file in a directory
+>>> state = load_state("opensm.mcfdbs")                # one file, format detected
+>>> apply_state(state, fabric, sm)                     # show it on a fabric + SM mirror
+
+Formats: OpenSM's ``opensm-lfts.dump``, ``opensm.fdbs``, ``opensm.mcfdbs``,
+``opensm-sa.dump`` and ``guid2lid``; ``ibroute`` / ``dump_fts`` (and ``-M``), ``saquery -g``
+/ ``-m``, ``sminfo``; ibdiagnet's ``.fdbs`` / ``.mcfdbs``; and the LIDs of topology files
+(``opensm-subnet.lst``, ibdiagnet ``.lst`` and ``db_csv``, ``iblinkinfo``, ``ibnetdiscover``).
+"""
+
+from __future__ import annotations
+
+from ibviz.topology.state.apply import apply_state
+from ibviz.topology.state.load import (
+    READERS,
+    STATE_FORMATS,
+    TOPOLOGY_STATE_FORMATS,
+    detect_state,
+    load_state,
+    load_state_dir,
+    load_state_files,
+    parse_state,
+)
+from ibviz.topology.state.model import NO_PORT, FabricState, GroupState, SmState
+
+__all__ = ["NO_PORT", "READERS", "STATE_FORMATS", "TOPOLOGY_STATE_FORMATS", "FabricState",
+           "GroupState", "SmState", "apply_state", "detect_state", "load_state",
+           "load_state_dir", "load_state_files", "parse_state"]

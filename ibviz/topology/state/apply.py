@@ -1,0 +1,183 @@
+"""Put a :class:`FabricState` on a fabric and a :class:`SubnetManager` used as a mirror.
+
+The mirror SM is never swept: its ``lfts``, ``mfts``, ``switch_info`` and ``sa.groups``
+are filled from the state, so the views and the packet simulator that read a subnet
+manager work on a real fabric's state too. Every difference from what the mirror held
+before is published as a core event (``LidAssigned``, ``LftChanged``, ``MftChanged``,
+``GroupCreated``/``GroupDeleted``, ``MemberJoined``/``MemberLeft``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ibviz.core import events as ev
+from ibviz.core.fabric import Fabric
+from ibviz.core.model import NodeKind, PortRef
+from ibviz.core.sm.groups import McGroup, Membership
+from ibviz.core.sm.manager import SubnetManager
+from ibviz.core.sm.records import JoinState
+from ibviz.core.sm.switchinfo import SwitchInfo
+from ibviz.topology.state.model import NO_PORT, FabricState, GroupState
+
+_GROUP_FIELDS = ("qkey", "pkey", "tclass", "sl", "flow_label", "mtu", "rate", "pkt_life",
+                 "hop_limit", "scope")
+
+
+def port_index(fabric: Fabric) -> dict[int, PortRef]:
+    """Port GUID -> port (a switch's node GUID -> its port 0)."""
+    index: dict[int, PortRef] = {}
+    for node in fabric.nodes.values():
+        for port in node.lid_ports():
+            guid = node.guid if node.kind is NodeKind.SWITCH else port.guid
+            if guid:
+                index[guid] = PortRef(node.guid, port.num)
+    return index
+
+
+def apply_state(state: FabricState, fabric: Fabric, sm: SubnetManager,
+                infer_members: bool = True) -> list[str]:
+    """Fill ``fabric`` (port LIDs) and the mirror ``sm`` from ``state``.
+
+    Parameters
+    ----------
+    infer_members : bool
+        For a group whose members the source did not list (``saquery -g``, ``ibroute -M``
+        only), take the CA ports its MFT entries lead to as its receiving members.
+
+    Returns
+    -------
+    list of str
+        What could not be placed (GUIDs the fabric does not have, inferred members).
+    """
+    notes: list[str] = []
+    index = port_index(fabric)
+    missing = [g for g in state.lids if g not in index]
+    for guid, (lid, lmc) in state.lids.items():
+        if guid in index:
+            fabric.assign_lid(index[guid], lid, lmc)
+    if missing:
+        notes.append(f"{len(missing)} port GUIDs with a LID are not in the fabric "
+                     f"(first {missing[0]:#018x})")
+    switches = {n.guid for n in fabric.switches()}
+    for guid in switches:
+        sm.switch_info.setdefault(guid, SwitchInfo())
+    for guid in [g for g in sm.switch_info if g not in switches]:
+        del sm.switch_info[guid]
+    _apply_lfts(state, sm, switches, notes)
+    _apply_mfts(state, sm, switches, notes)
+    _apply_groups(state, fabric, sm, index, notes, infer_members)
+    return notes
+
+
+def _emit(sm: SubnetManager, event: ev.Event) -> None:
+    if sm.events.active:
+        sm.events.emit(event)
+
+
+def _apply_lfts(state: FabricState, sm: SubnetManager, switches: set[int],
+                notes: list[str]) -> None:
+    unknown = [g for g in state.lfts if g not in switches]
+    if unknown:
+        notes.append(f"{len(unknown)} LFTs of switches not in the fabric "
+                     f"(first {unknown[0]:#018x})")
+    for sw in [g for g in sm.lfts if g not in switches or
+               (state.lfts_complete and g not in state.lfts)]:
+        old = sm.lfts.pop(sw)
+        if sw in switches:
+            _emit(sm, ev.LftChanged(sw, int((old != NO_PORT).sum())))
+    for sw, table in state.lfts.items():
+        if sw not in switches:
+            continue
+        old = sm.lfts.get(sw)
+        size = max(len(table), 0 if old is None else len(old))
+        a, b = np.full(size, NO_PORT, np.uint8), np.full(size, NO_PORT, np.uint8)
+        if old is not None:
+            a[: len(old)] = old
+        b[: len(table)] = table
+        changed = int((a != b).sum())
+        sm.lfts[sw] = np.array(table, dtype=np.uint8)
+        info = state.switch_info.get(sw)
+        sm.switch_info[sw].linear_fdb_top = info.linear_fdb_top if info else len(table) - 1
+        if changed:
+            _emit(sm, ev.LftChanged(sw, changed))
+
+
+def _apply_mfts(state: FabricState, sm: SubnetManager, switches: set[int],
+                notes: list[str]) -> None:
+    unknown = [g for g in state.mfts if g not in switches]
+    if unknown:
+        notes.append(f"{len(unknown)} MFTs of switches not in the fabric "
+                     f"(first {unknown[0]:#018x})")
+    targets = set(state.mfts) & switches
+    if state.mfts_complete:
+        targets |= switches
+    for sw in [g for g in sm.mfts if g not in switches]:
+        del sm.mfts[sw]
+    for sw in sorted(targets):
+        old, new = sm.mfts.get(sw, {}), state.mfts.get(sw, {})
+        for mlid in sorted(set(old) | set(new)):
+            before, after = old.get(mlid, frozenset()), new.get(mlid, frozenset())
+            if before != after:
+                _emit(sm, ev.MftChanged(sw, mlid, before, after))
+        sm.mfts[sw] = dict(new)
+        info = state.switch_info.get(sw)
+        if info is not None and info.multicast_fdb_cap != SwitchInfo().multicast_fdb_cap:
+            sm.switch_info[sw].multicast_fdb_cap = info.multicast_fdb_cap
+
+
+def _apply_groups(state: FabricState, fabric: Fabric, sm: SubnetManager,
+                  index: dict[int, PortRef], notes: list[str], infer: bool) -> None:
+    if not state.groups and not state.groups_complete:
+        return
+    groups = sm.sa.groups
+    for mgid in [m for m in groups if state.groups_complete and m not in state.groups]:
+        gone = groups.pop(mgid)
+        for port in gone.member_ports:
+            _emit(sm, ev.MemberLeft(mgid, port, 0))
+        _emit(sm, ev.GroupDeleted(mgid, gone.mlid))
+    unknown = 0
+    for mgid, gs in state.groups.items():
+        new = McGroup(mgid, gs.mlid, well_known=gs.well_known,
+                      **{k: gs.fields[k] for k in _GROUP_FIELDS if k in gs.fields})
+        for guid, join in gs.member_guids().items():
+            ref = index.get(guid)
+            if ref is None:
+                unknown += 1
+                continue
+            proxy = any(gid & ((1 << 64) - 1) == guid for gid in gs.proxies)
+            new.members[ref] = Membership(ref, join, proxy, ref)
+        if not gs.members_known and not new.members and infer:
+            for ref in _mft_receivers(fabric, sm, gs):
+                new.members[ref] = Membership(ref, int(JoinState.FULL), False, ref)
+            if new.members:
+                notes.append(f"group {gs.mlid:#06x}: members not listed; "
+                             f"{len(new.members)} receivers taken from its MFT entries")
+        old = groups.get(mgid)
+        if old is None:
+            _emit(sm, ev.GroupCreated(mgid, new.mlid))
+            old_members: dict[PortRef, int] = {}
+        else:
+            old_members = {p: m.join_state for p, m in old.members.items()}
+            new.unicast_lid, new.name = old.unicast_lid, old.name
+        groups[mgid] = new
+        for ref, m in new.members.items():
+            if old_members.get(ref) != m.join_state and m.join_state & ~old_members.get(ref, 0):
+                _emit(sm, ev.MemberJoined(mgid, ref, m.join_state, m.proxy))
+        for ref, join in old_members.items():
+            left = new.members[ref].join_state if ref in new.members else 0
+            if left != join and not left & ~join:
+                _emit(sm, ev.MemberLeft(mgid, ref, left))
+    if unknown:
+        notes.append(f"{unknown} group members are ports the fabric does not have")
+
+
+def _mft_receivers(fabric: Fabric, sm: SubnetManager, gs: GroupState) -> list[PortRef]:
+    """CA ports that an MFT entry of the group's MLID forwards to."""
+    found = set()
+    for sw, table in sm.mfts.items():
+        for port in table.get(gs.mlid, ()):
+            peer = fabric.peer(PortRef(sw, port))
+            if peer is not None and fabric.nodes[peer.node].kind is not NodeKind.SWITCH:
+                found.add(peer)
+    return sorted(found)

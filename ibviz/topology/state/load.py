@@ -1,0 +1,180 @@
+"""Recognise and read subnet state files, one by one or a whole directory.
+
+Detection reuses :func:`ibviz.topology.detect.detect_format` (which refuses state files
+where a topology is expected) and adds what only state reading needs: OpenSM's
+``opensm-lfts.dump`` versus ``ibroute`` output, ``sminfo`` output, and OpenSM files that
+are empty (``opensm.mcfdbs`` with no multicast entry), recognised by name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from ibviz.topology._text import decode_lines, read_lines, strip_markdown_quote
+from ibviz.topology.detect import detect_format
+from ibviz.topology.errors import TopologyError, TopologyWarning
+from ibviz.topology.state._reader import StateReader
+from ibviz.topology.state.lids import lids_from_topology, parse_guid2lid
+from ibviz.topology.state.model import FabricState
+from ibviz.topology.state.multicast import parse_ibroute_mcast, parse_mcfdbs
+from ibviz.topology.state.sa import parse_sa_dump, parse_saquery_mcmember, parse_sminfo
+from ibviz.topology.state.unicast import parse_fdbs, parse_unicast_tables
+
+READERS: dict[str, Callable[[StateReader], None]] = {
+    "guid2lid": parse_guid2lid,
+    "ibroute": parse_unicast_tables,
+    "opensm-lfts": parse_unicast_tables,
+    "opensm-fdbs": parse_fdbs,
+    "ibroute-mcast": parse_ibroute_mcast,
+    "opensm-mcfdbs": parse_mcfdbs,
+    "saquery-mcmember": parse_saquery_mcmember,
+    "opensm-sa-dump": parse_sa_dump,
+    "sminfo": parse_sminfo,
+}
+"""State formats and their readers, in the order a directory is applied."""
+
+TOPOLOGY_STATE_FORMATS = ("ibnetdiscover", "json", "opensm-subnet-lst", "ibdiagnet-csv",
+                          "ibnetdiscover-ports", "iblinkinfo")
+"""Topology formats read for their LIDs, best topology first."""
+
+STATE_FORMATS = TOPOLOGY_STATE_FORMATS + tuple(READERS)
+
+_NAME_HINTS = {"opensm.mcfdbs": "opensm-mcfdbs", "opensm-mfts.dump": "opensm-mcfdbs",
+               "opensm.fdbs": "opensm-fdbs", "opensm-lfts.dump": "opensm-lfts",
+               "opensm-sa.dump": "opensm-sa-dump", "guid2lid": "guid2lid"}
+_WHOLE_LFTS = ("opensm-lfts", "opensm-fdbs")
+_WHOLE_MFTS = ("opensm-mcfdbs",)
+_WHOLE_GROUPS = ("opensm-sa-dump", "saquery-mcmember")
+_EXTRA_RULES = (  # what detect_format does not know (or misses)
+    ("sminfo", re.compile(r"^sminfo: sm lid \d+ sm guid 0x")),
+    ("opensm-lfts", re.compile(r"^Unicast lids \[\d+-\d+\] of switch Lid \d+ guid 0x")),
+    ("opensm-sa-dump", re.compile(r"^MC Group 0x[0-9a-fA-F]+\s+\(well known\)\s*:")),
+)
+_IBROUTE_COLUMNS_RE = re.compile(r"^\s*Lid\s+Out\s+Destination")
+_DETECT_BYTES = 1 << 16
+
+
+def detect_state(path_or_lines: str | Path | list[str]) -> str | None:
+    """The state format of a file (path) or of its lines, or None when it holds no
+    state ibviz reads. Topology formats that carry LIDs count (see
+    :data:`TOPOLOGY_STATE_FORMATS`)."""
+    name = None
+    if isinstance(path_or_lines, (str, Path)):
+        name = Path(path_or_lines).name
+        try:
+            with open(path_or_lines, "rb") as fh:
+                lines = decode_lines(fh.read(_DETECT_BYTES))
+        except (OSError, TopologyError):
+            return None
+    else:
+        lines = path_or_lines
+    found = detect_format(lines)
+    if found is None:
+        body = [ln.strip() for ln in strip_markdown_quote(lines[:50]) if ln.strip()]
+        for fmt, rule in _EXTRA_RULES:
+            if body and rule.match(body[0]):
+                return fmt
+        if not body and name is not None:
+            return _NAME_HINTS.get(name) or ("opensm-mcfdbs" if name.endswith(".mcfdbs")
+                                             else None)
+        return None
+    fmt = found.format
+    if fmt == "ibroute":
+        rest = [ln for ln in strip_markdown_quote(lines)[found.line: found.line + 3]
+                if ln.strip()]
+        return "ibroute" if rest and _IBROUTE_COLUMNS_RE.match(rest[0]) else "opensm-lfts"
+    return fmt if fmt in STATE_FORMATS else None
+
+
+def parse_state(lines: list[str], fmt: str, file: str = "<input>",
+                state: FabricState | None = None) -> FabricState:
+    """Read ``lines`` of format ``fmt`` into ``state`` (a new one by default).
+
+    Raises
+    ------
+    TopologyError
+        Malformed input: names the file, the line and what was expected there.
+    """
+    state = FabricState() if state is None else state
+    if fmt in READERS:
+        READERS[fmt](StateReader(lines, file, state))
+        state.lfts_complete |= fmt in _WHOLE_LFTS
+        state.mfts_complete |= fmt in _WHOLE_MFTS
+        state.groups_complete |= fmt in _WHOLE_GROUPS
+    elif fmt in TOPOLOGY_STATE_FORMATS:
+        from ibviz.topology import _reader
+
+        fabric = _reader(fmt)(file, lines)
+        fabric.source, fabric.source_format = file, fmt
+        lids_from_topology(StateReader(lines, file, state), fabric)
+        state.topology_files.append((file, fmt))
+        state.warnings += fabric.warnings
+        best = state.topology
+        if best is None or format_rank(fmt) < format_rank(best.source_format or ""):
+            state.topology = fabric
+    else:
+        raise TopologyError(f"unknown state format {fmt!r}", file=file,
+                            expected=f"one of {', '.join(STATE_FORMATS)}")
+    state.sources.append((file, fmt))
+    return state
+
+
+def format_rank(fmt: str) -> int:
+    """Order in which formats are applied: topologies (best first), LIDs, LFTs, MFTs, SA."""
+    order = TOPOLOGY_STATE_FORMATS + tuple(READERS)
+    return order.index(fmt) if fmt in order else len(order)
+
+
+def load_state(path: str | Path, fmt: str | None = None) -> FabricState:
+    """Read one state file (format detected unless given)."""
+    file = str(path)
+    fmt = fmt or detect_state(path)
+    if fmt is None:
+        raise TopologyError("not a subnet state file ibviz reads", file=file, line=1,
+                            expected=f"one of {', '.join(STATE_FORMATS)}")
+    warnings: list[TopologyWarning] = []
+    lines = read_lines(path, warnings)
+    state = parse_state(lines, fmt, file)
+    state.warnings[:0] = warnings
+    return state
+
+
+def load_state_files(paths: Iterable[str | Path]) -> FabricState:
+    """Read several state files into one state; tables are applied in a fixed order
+    (topologies, LIDs, LFTs, MFTs, SA, SM) so the result does not depend on argument order."""
+    found = []
+    for path in paths:
+        fmt = detect_state(path)
+        if fmt is None:
+            raise TopologyError("not a subnet state file ibviz reads", file=str(path), line=1,
+                                expected=f"one of {', '.join(STATE_FORMATS)}")
+        found.append((format_rank(fmt), str(path), fmt))
+    if not found:
+        raise TopologyError("no state files given", expected="one or more state files")
+    state = FabricState()
+    for _, path, fmt in sorted(found):
+        state.merge(load_state(path, fmt))
+    return state
+
+
+def load_state_dir(directory: str | Path) -> FabricState:
+    """Every state file in ``directory`` (not recursive); other files are skipped with a
+    warning naming them."""
+    root = Path(directory)
+    if not root.is_dir():
+        raise TopologyError("not a directory", file=str(root), expected="a directory")
+    files = sorted(p for p in root.iterdir() if p.is_file() and not p.name.startswith("."))
+    known = [p for p in files if detect_state(p) is not None]
+    if not known:
+        raise TopologyError("no subnet state files in this directory", file=str(root),
+                            expected=f"files in one of {', '.join(STATE_FORMATS)}")
+    state = load_state_files(known)
+    skipped = [p.name for p in files if p not in known]
+    if skipped:
+        state.warnings.append(TopologyWarning(
+            f"not state files, skipped: {', '.join(skipped[:10])}"
+            + (f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""),
+            str(root), None, "skipped"))
+    return state

@@ -1,0 +1,173 @@
+"""Readers for unicast forwarding tables (LFTs).
+
+``ibroute`` / ``dump_fts`` output and OpenSM's ``opensm-lfts.dump`` share one layout::
+
+    Unicast lids [0x0-0x6] of switch Lid 1 guid 0x0002c90400000000 (switch-1):
+      Lid  Out   Destination
+           Port     Info
+    0x0001 000 : (Switch portguid 0x0002c90400000000: 'switch-1')
+    0x0003 001 : (Channel Adapter portguid 0x0002c90300000001: 'first-node')
+    6 valid lids dumped
+
+(``dump_fts`` names the switch by ``DR path slid 0; dlid 0; 0,4`` instead of ``Lid N``;
+``opensm-lfts.dump`` has no column header, writes ``# Type portguid ...: 'desc'`` after the
+port and ends with ``N lids dumped``). LIDs past a base LID print
+``(path #2 out of 4: portguid 0x...)``. Destinations give each LID's port GUID.
+
+OpenSM's ``opensm.fdbs`` (and ibdiagnet's old ``.fdbs``) list every LID with port, hops
+and whether the hop count is optimal::
+
+    dump_ucast_routes: Switch 0x0002c90400000000
+    LID    : Port : Hops : Optimal
+    0x0001 : 000  : 00   : yes
+    0x0006 : UNREACHABLE
+"""
+
+from __future__ import annotations
+
+import re
+
+from ibviz.topology.state._reader import MAX_PORT, StateReader
+
+_UNICAST_HEADER_RE = re.compile(
+    r"^Unicast lids \[(?:0x)?(?P<lo>[0-9A-Fa-f]+)-(?:0x)?(?P<hi>[0-9A-Fa-f]+)\] of switch "
+    r"(?P<where>.*?)\s*guid 0x(?P<guid>[0-9A-Fa-f]{1,16})\s*\((?P<desc>.*)\):\s*$")
+_SWITCH_LID_RE = re.compile(r"^Lid (\d+)$")
+_COLUMNS_RE = re.compile(r"^\s*(Lid\s+Out\s+Destination|Port\s+Info)\s*$")
+_ROW_RE = re.compile(r"^(?P<lid>0x[0-9A-Fa-f]+|\d+)\s+(?P<port>\d{1,3})(?:\s*(?P<sep>[:#])\s*"
+                     r"(?P<dest>.*?))?\s*$")
+_DEST_RE = re.compile(r"^\(?\s*(?P<type>Switch|Channel Adapter|Router|\w[\w ]*?) portguid "
+                      r"0x(?P<guid>[0-9A-Fa-f]{1,16}):?\s*'(?P<desc>.*)'\s*\)?$")
+_PATH_RE = re.compile(r"^\(path #(?P<n>\d+) out of (?P<of>\d+): portguid "
+                      r"0x(?P<guid>[0-9A-Fa-f]{1,16})\)$")
+_FOOTER_RE = re.compile(r"^(?P<n>\d+) (?P<valid>valid )?lids dumped\s*$")
+_ROW_EXPECTED = "a row 'LID PORT : (Type portguid 0x...: 'description')' or 'N valid lids dumped'"
+_HEADER_EXPECTED = "'Unicast lids [LO-HI] of switch Lid N guid 0x... (description):'"
+
+_FDBS_SWITCH_RE = re.compile(r"^(?:\w+_)?dump_ucast_routes: Switch (?:0x)?([0-9A-Fa-f]{1,16})\s*$")
+_FDBS_COLUMNS_RE = re.compile(r"^LID\s*: Port : Hops : Optimal\s*$")
+_FDBS_ROW_RE = re.compile(
+    r"^0x(?P<lid>[0-9A-Fa-f]{1,4})\s*:\s*(?:(?P<unreachable>UNREACHABLE)|(?P<port>\d{1,3})\s*:\s*"
+    r"(?:HOPS UNKNOWN|(?P<hops>\d+)\s*:\s*(?P<opt>.*)))\s*$")
+_FDBS_EXPECTED = ("a row '0xLID : PORT : HOPS : yes' or '0xLID : UNREACHABLE', or "
+                  "'dump_ucast_routes: Switch 0x...'")
+
+
+def parse_unicast_tables(reader: StateReader) -> None:
+    """``ibroute``, ``dump_fts`` or ``opensm-lfts.dump`` output (one or more switches)."""
+    state = reader.state
+    switch: int | None = None
+    table: dict[int, int] = {}
+    rows = 0
+    lids_seen: dict[int, list[int]] = {}  # port GUID -> LIDs it was printed for
+
+    def finish() -> None:
+        if switch is not None:
+            state.set_lft(switch, table, reader.file)
+
+    dest_cache: dict[str, tuple[int, str] | None] = {}
+    for idx, line in reader.body():
+        m = _ROW_RE.match(line)
+        if m is not None and switch is not None:  # the common case first
+            base = 16 if m["lid"][:2] in ("0x", "0X") else 10
+            lid = reader.unicast_lid(m["lid"], idx, base=base, allow_zero=True)
+            port = int(m["port"])
+            table[lid] = port if port <= MAX_PORT else reader.port(
+                m["port"], idx, column=line.index(m["port"]) + 1)
+            rows += 1
+            _destination(reader, idx, lid, (m["dest"] or "").strip(), lids_seen, dest_cache)
+            continue
+        if m := _UNICAST_HEADER_RE.match(line):
+            finish()
+            switch, table, rows = reader.guid(m["guid"], idx), {}, 0
+            where = _SWITCH_LID_RE.match(m["where"].strip())
+            if where:
+                state.set_lid(switch, reader.unicast_lid(where[1], idx, base=10, allow_zero=True))
+            state.descriptions[switch] = m["desc"].strip("'")
+            continue
+        if switch is None:
+            raise reader.error("table rows before a switch header", idx, _HEADER_EXPECTED)
+        if _COLUMNS_RE.match(line):
+            continue
+        if m := _FOOTER_RE.match(line.strip()):
+            if m["valid"] and int(m["n"]) != rows:
+                reader.warn(f"footer says {m['n']} LIDs but {rows} rows were read "
+                            "(truncated output?)", idx, "count")
+            continue
+        raise reader.error(f"cannot read {line.strip()!r}", idx, _ROW_EXPECTED)
+    finish()
+    if switch is None:
+        raise reader.error("no switch table found", 0, _HEADER_EXPECTED)
+    _lids_from_destinations(reader, lids_seen)
+
+
+def _destination(reader: StateReader, idx: int, lid: int, dest: str,
+                 lids_seen: dict[int, list[int]],
+                 cache: dict[str, tuple[int, str] | None]) -> None:
+    """Note the port GUID a LID leads to (each switch repeats the same destinations)."""
+    if not dest or dest in ("unknown node and type", "(no description yet)") or lid == 0:
+        return
+    if dest not in cache:
+        if m := _DEST_RE.match(dest):
+            cache[dest] = (reader.guid(m["guid"], idx), m["desc"])
+        elif m := _PATH_RE.match(dest):
+            cache[dest] = (reader.guid(m["guid"], idx), "")
+        elif dest.startswith("(") or dest.endswith(")"):
+            cache[dest] = None  # "(illegal port)" and other notes without a port
+        else:
+            raise reader.error(f"cannot read the destination {dest!r}", idx,
+                               "'(Type portguid 0x...: 'description')'")
+    found = cache[dest]
+    if found is not None:
+        guid, desc = found
+        lids_seen.setdefault(guid, []).append(lid)
+        if desc:
+            reader.state.descriptions.setdefault(guid, desc)
+
+
+def _lids_from_destinations(reader: StateReader, lids_seen: dict[int, list[int]]) -> None:
+    """A port printed for LIDs base..base+2**k-1 has LMC k (one table is enough)."""
+    for guid, lids in lids_seen.items():
+        unique = sorted(set(lids))
+        base, count = unique[0], len(unique)
+        lmc = count.bit_length() - 1
+        if count == 1 << lmc and unique == list(range(base, base + count)) and \
+                base % count == 0 and lmc <= 7:
+            reader.state.set_lid(guid, base, lmc)
+        else:
+            reader.state.set_lid(guid, base, 0)
+            reader.warn(f"port {guid:#018x} is the destination of LIDs {unique[:8]}, not one "
+                        "LMC range; took the lowest as its LID", None, "lmc",
+                        once=f"lmc{guid}")
+
+
+def parse_fdbs(reader: StateReader) -> None:
+    """OpenSM ``opensm.fdbs`` / ibdiagnet ``.fdbs`` (LID : port : hops : optimal)."""
+    switch: int | None = None
+    table: dict[int, int] = {}
+    for idx, line in reader.body():
+        if m := _FDBS_SWITCH_RE.match(line.strip()):
+            if switch is not None:
+                reader.state.set_lft(switch, table, reader.file)
+            switch, table = reader.guid(m[1], idx), {}
+            continue
+        if _FDBS_COLUMNS_RE.match(line.strip()):
+            continue
+        if switch is None:
+            raise reader.error("rows before a switch line", idx,
+                               "'dump_ucast_routes: Switch 0x<GUID>'")
+        m = _FDBS_ROW_RE.match(line.strip())
+        if m is None:
+            raise reader.error(f"cannot read {line.strip()!r}", idx, _FDBS_EXPECTED)
+        lid = reader.unicast_lid(m["lid"], idx)
+        if m["unreachable"]:
+            table.pop(lid, None)
+            continue
+        table[lid] = reader.port(m["port"], idx)
+        if m["opt"] is not None and m["opt"].strip() not in ("yes", "") and \
+                not m["opt"].startswith("No "):
+            raise reader.error(f"cannot read the Optimal column {m['opt']!r}", idx,
+                               "'yes' or 'No N hop path possible via port P!'")
+    if switch is None:
+        raise reader.error("no switch section found", 0, "'dump_ucast_routes: Switch 0x<GUID>'")
+    reader.state.set_lft(switch, table, reader.file)

@@ -1,0 +1,107 @@
+"""User actions on a running session: fail, fail back, joins, links; undo and redo."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ibviz.core import events as ev
+from ibviz.core.model import PortRef
+from ibviz.topology.scenarios import open_session, session_for_fabric
+
+
+def state(s):
+    return (s.engine.now, set(s.sm.failed), dict(s.controller.serving),
+            {m: {sw: e for sw, e in t.items()} for m, t in s.sm.mfts.items()},
+            len(s.net.packets), len(s.log))
+
+
+def test_user_fail_then_undo_restores_exactly_what_was_seen_and_redo_reapplies():
+    s = open_session("fig8")
+    pg = s.controller.groups["svc"]
+    s.run_until(1500)
+    before = state(s)
+    resets = []
+    s.events.subscribe(ev.SessionReset, resets.append)
+    s.fail(pg.primary)
+    assert s.undo_name == f"Fail {pg.primary:#x}"
+    s.run_until(1800)
+    assert s.controller.serving["svc"] == pg.takeover and pg.primary in s.sm.failed
+    assert s.undo() == f"Fail {pg.primary:#x}"
+    assert state(s) == before and len(resets) == 1
+    assert s.redo_name == f"Fail {pg.primary:#x}" and s.undo_name is None
+    s.redo()
+    s.run_until(1800)
+    assert s.controller.serving["svc"] == pg.takeover
+    assert s.undo_name is not None and s.redo_name is None
+
+
+def test_failback_from_the_gui_hands_the_group_back():
+    s = open_session("fig10")
+    pg = s.controller.groups["svc"]
+    s.run_until(2500)                       # the scenario failed first-node at 2 ms
+    assert s.controller.serving["svc"] == pg.takeover
+    s.failback(pg.primary)
+    s.run_until(3500)
+    assert s.controller.serving["svc"] == pg.primary
+    assert s.sm.switch_info[pg.switch or next(iter(s.sm.switch_info))] \
+        .default_mcast_primary_port == 1
+
+
+def test_cutting_the_primarys_cable_fails_the_group_over_and_restoring_fails_back():
+    s = open_session("fig8")
+    pg = s.controller.groups["svc"]
+    s.run_until(500)
+    s.set_link(PortRef(pg.primary, 1), up=False)
+    s.run_until(1000)
+    assert s.controller.serving["svc"] == pg.takeover
+    assert any(e.kind == "link" and "down" in e.text for e in s.log)
+    s.set_link(PortRef(pg.primary, 1), up=True)
+    s.run_until(1900)
+    assert s.controller.serving["svc"] == pg.primary
+
+
+def test_join_and_leave_attach_and_detach_the_qp():
+    s = open_session("fig8")
+    pg = s.controller.groups["svc"]
+    s.run_until(100)
+    mlid = s.controller.mlids["svc"]
+    sender = pg.senders[0]
+    s.join("svc", sender)
+    s.run_until(200)
+    assert PortRef(sender, 1) in s.net.receive.attached[mlid]
+    s.leave("svc", sender)
+    s.run_until(300)
+    assert PortRef(sender, 1) not in s.net.receive.attached[mlid]
+    assert [e.kind for e in s.log if e.node == sender][-2:] == ["join", "leave"]
+
+
+def test_hop_log_answers_what_is_on_the_wire_at_any_past_time():
+    s = open_session("fig8")
+    s.run_until(3000)
+    hops = s.hops
+    assert len(hops) > 100
+    k = len(hops) // 2
+    t = (hops.t0[k] + hops.t1[k]) / 2
+    idx = hops.in_flight(t)
+    assert k in idx
+    assert np.all(hops.t0[idx] <= t) and np.all(hops.t1[idx] > t)
+    h = hops[int(idx[0])]
+    assert s.fabric.link_at(h.src).other(h.src) == h.dst
+    assert h.flow in s.flow_names
+
+
+def test_narration_says_what_happened_in_plain_words():
+    s = open_session("fig8")
+    s.run()
+    text = " ".join(line for _, line in s.narration())
+    assert "Node first-node (primary) failed" in text
+    assert "second-node" in text and "0x" not in text.replace("0xc0", "")
+    assert "remote senders changed nothing" in text
+
+
+def test_a_bare_fabric_gets_a_session_without_traffic():
+    from ibviz.topology import open_fabric
+
+    s = session_for_fabric(open_fabric("fat-tree:k=4,n=2"))
+    s.run_until(100)
+    assert s.sm.lfts and not s.flows and s.report()["flows"] == []
