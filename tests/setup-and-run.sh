@@ -15,6 +15,11 @@ DEB_PACKAGES=(
   python3-pyverbs                                          # local host RDMA devices (pyverbs)
   tshark                                                   # decodes ibviz's pcap exports
   libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3  # Qt offscreen
+  xvfb libxcb-cursor0                                      # Qt on a virtual X display
+  dpkg-dev patchelf lintian appstream                      # building and checking the .deb
+  libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-randr0
+  libxcb-shape0 libxcb-sync1 libxcb-xfixes0 libxcb-xkb1 libxcb-glx0 libxcb-shm0
+  libx11-xcb1 libxkbcommon-x11-0                           # what Qt's xcb plugin links
 )
 
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then

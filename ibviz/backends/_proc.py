@@ -156,11 +156,13 @@ def kill_group(proc: subprocess.Popen, term_timeout: float = 2.0) -> int:
     return proc.returncode
 
 
-def reap_orphans(prefix: str = "ibviz") -> list[int]:
-    """SIGKILL ``ibsim`` processes whose creator died without stopping them.
+def reap_orphans(prefix: str = "ibviz", command: str = "ibsim") -> list[int]:
+    """SIGKILL ``command`` processes (ibsim, opensm) whose creator died without stopping
+    them.
 
-    Our socket names are ``f"{prefix}{creator pid}_{hex}"``: an ibsim carrying such an
-    ``IBSIM_SOCKNAME`` whose creator pid no longer exists is an orphan.
+    Our socket names are ``f"{prefix}{creator pid}_{hex}"``: a process carrying such an
+    ``IBSIM_SOCKNAME`` whose creator pid no longer exists is an orphan (an OpenSM whose
+    ibsim is gone hangs and ignores SIGTERM).
 
     Returns
     -------
@@ -171,7 +173,7 @@ def reap_orphans(prefix: str = "ibviz") -> list[int]:
     killed = []
     for proc_dir in Path("/proc").glob("[0-9]*"):
         try:
-            if (proc_dir / "comm").read_text().strip() != "ibsim":
+            if (proc_dir / "comm").read_text().strip() != command:
                 continue
             for item in (proc_dir / "environ").read_bytes().split(b"\0"):
                 m = pat.match(item)

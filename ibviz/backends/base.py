@@ -77,7 +77,7 @@ class Backend(ABC):
     def leave(self, guid: int, mgid: int) -> None:
         raise ReadOnlyBackend(f"{self.name} is read-only: it cannot leave a group")
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (optional hook: most backends own nothing)
         """Stop child processes and remove temporary files (idempotent)."""
 
     def __enter__(self) -> Backend:

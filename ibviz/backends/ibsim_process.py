@@ -38,6 +38,7 @@ __all__ = [
     "MissingToolsError",
     "check_tools",
     "estimate_limits",
+    "fabric_processes",
     "find_umad2sim",
 ]
 
@@ -304,3 +305,19 @@ class IbsimFabric(ChildProcess):
         if res.returncode != 0:
             raise IbsimError(f"ibnetdiscover exited {res.returncode}:\n{res.stderr}")
         return res.stdout
+
+
+def fabric_processes(sockname_prefix: str) -> list[int]:
+    """Pids of the live processes (ibsim, OpenSM, umad clients) whose environment carries an
+    ``IBSIM_SOCKNAME`` starting with ``sockname_prefix``: what is left of a fabric (pass
+    its ``sockname``) or of every fabric one process created (``f"ibviz{pid}_"``)."""
+    wanted = b"IBSIM_SOCKNAME=" + sockname_prefix.encode()
+    found = []
+    for proc_dir in Path("/proc").glob("[0-9]*"):
+        try:
+            environ = (proc_dir / "environ").read_bytes()
+        except OSError:
+            continue
+        if any(item.startswith(wanted) for item in environ.split(b"\0")):
+            found.append(int(proc_dir.name))
+    return found

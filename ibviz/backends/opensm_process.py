@@ -24,11 +24,12 @@ from ibviz.backends._proc import (
     OutputCollector,
     check_tools,
     kill_group,
+    reap_orphans,
     which_tool,
 )
 from ibviz.backends.ibsim_process import IbsimError, IbsimFabric
 
-__all__ = ["OpenSm", "OpenSmError", "parse_guid2lid", "parse_mcfdbs"]
+__all__ = ["OpenSm", "OpenSmError", "parse_guid2lid", "parse_mcfdbs", "reap_orphan_opensm"]
 
 SUBNET_UP = "SUBNET UP"
 _SWITCH_RE = re.compile(r"^Switch 0x([0-9a-fA-F]+)")
@@ -267,3 +268,8 @@ class OpenSm(ChildProcess):
     def guid2lid(self) -> dict[int, tuple[int, int]]:
         """OpenSM's LID assignment: {port GUID: (base LID, top LID)}."""
         return parse_guid2lid(self.read_stable(self.guid2lid_path))
+
+
+def reap_orphan_opensm(prefix: str = "ibviz") -> list[int]:
+    """SIGKILL OpenSM processes whose creator died without stopping them."""
+    return reap_orphans(prefix, "opensm")

@@ -120,13 +120,18 @@ class SaClient:
         self._lock = threading.Lock()
 
     # life cycle
+    child_module = "ibviz.backends.umad_client"
+    """The module the child process runs (``python -m``); subclasses name their own."""
+    error = SaClientError
+    what = "umad client"
+
     def start(self) -> SaClient:
         if self._proc is not None:
-            raise SaClientError("SaClient.start() called twice")
+            raise self.error(f"{type(self).__name__}.start() called twice")
         env = {"PYTHONPATH": os.pathsep.join(
             p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p)}
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "ibviz.backends.umad_client"],
+            [sys.executable, "-m", self.child_module],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             cwd=self.fabric.new_scratch_dir(), env=self.fabric.client_env(self.sim_host, env),
             start_new_session=True, bufsize=1,
@@ -137,8 +142,8 @@ class SaClient:
         try:
             hello = json.loads(self._next_line(self.start_timeout, "attach"))
             if not hello.get("ready"):
-                raise SaClientError(f"umad client at {self.sim_host!r} failed: "
-                                    f"{hello.get('error')}\n{''.join(self._stderr)}")
+                raise self.error(f"{self.what} at {self.sim_host!r} failed: "
+                                 f"{hello.get('error')}\n{''.join(self._stderr)}")
             self.port = hello["port"]
         except BaseException:
             self.close()

@@ -11,7 +11,7 @@ from ibviz import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ibviz.cli import attach, run, topo
+    from ibviz.cli import attach, lab, run, topo
 
     parser = argparse.ArgumentParser(
         prog="ibviz",
@@ -19,29 +19,35 @@ def build_parser() -> argparse.ArgumentParser:
                     "when a node fails.")
     parser.add_argument("--version", action="version", version=f"ibviz {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    gui = sub.add_parser("gui", help="open the graphical application (default)")
-    gui.add_argument("file", nargs="?", help="fabric or scenario to open (default: the demo)")
+    gui = sub.add_parser("gui", help="open the graphical application (default)",
+                         description="Open the ibviz window. Options: --screenshot PATH "
+                         "(render to PNG and exit), --after-failover, --size WxH, "
+                         "--theme light|dark.")
+    gui.add_argument("file", nargs="?", help="fabric, scenario or saved session to open "
+                     "(default: the demo)")
     topo.add_parser(sub)
     run.add_parser(sub)
     attach.add_parser(sub)
+    lab.add_parser(sub)
     return parser
 
 
-def run_gui(file: str | None) -> int:
+def run_gui(argv: Sequence[str] = ()) -> int:
     try:
         from ibviz.gui.app import main as gui_main  # noqa: PLC0415 (optional, heavy)
-    except ImportError:
-        print("ibviz: the graphical application is not part of this version yet; "
-              "meanwhile try 'ibviz topo info demo' or 'ibviz topo --help'.", file=sys.stderr)
+    except ImportError as exc:
+        print(f"ibviz: the graphical application cannot start: {exc} (install the "
+              "'PySide6-Essentials' and 'pyqtgraph' packages)", file=sys.stderr)
         return 2
-    return gui_main(file)
+    return gui_main(argv=list(argv))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] == "gui" and not {"-h", "--help"} & set(argv[1:2]):
+        return run_gui(argv[1:])  # the window parses its own options
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command in (None, "gui"):
-        return run_gui(getattr(args, "file", None))
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -36,6 +36,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--trace", metavar="FILE", help="write the event log and every packet "
                    "hop as JSON lines")
     p.add_argument("--seed", type=int, help="override the scenario's seed")
+    p.add_argument("--backend", choices=("builtin", "lab"), default="builtin",
+                   help="builtin: the simulation (default); lab: the real OpenSM on an "
+                        "ibsim fabric (mode 1, fail/failback; needs opensm, ibsim-utils)")
     p.set_defaults(func=run_command)
 
 
@@ -74,6 +77,8 @@ def run_command(args: argparse.Namespace) -> int:
             else:
                 print(format_compare(args.scenario, reports))
             return 0  # a strategy that cannot work here is a finding, shown in the table
+        if args.backend == "lab":
+            return _run_lab(args)
         session = _run(args.scenario, args.mode, args.seed, args.scenario,
                        record_hops=bool(args.pcap or args.trace))
     except (ScenarioError, TopologyError) as exc:
@@ -95,6 +100,38 @@ def run_command(args: argparse.Namespace) -> int:
               + json.dumps(report["invariants"]), file=sys.stderr)
         return 1
     return 0
+
+
+def _run_lab(args: argparse.Namespace) -> int:
+    from ibviz.backends.base import BackendError
+    from ibviz.backends.lab_run import run_on_lab
+    from ibviz.topology.scenarios import fabric_for, load_scenario
+
+    if args.compare or args.pcap or args.trace:
+        print("ibviz run: --compare, --pcap and --trace need the built-in backend",
+              file=sys.stderr)
+        return 2
+    sc = load_scenario(args.scenario)
+    if args.seed is not None:
+        sc.seed = args.seed
+    bar = ProgressBar(f"{args.scenario} on the OpenSM lab")
+    try:
+        report = run_on_lab(sc, fabric_for(sc), mode=args.mode, progress=bar)
+    except BackendError as exc:
+        bar.close()
+        print(f"ibviz run: {exc}", file=sys.stderr)
+        return 2
+    bar.close()
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        for cp in report["checkpoints"]:
+            print(f"after {cp['after']} of {cp['group']}: receivers {cp['receivers']}, "
+                  f"probe packets reached {cp['reached']}")
+        for f in report["flows"]:
+            print(f"  {f['name']}: sent {f['sent']}, delivered {f['delivered']}, "
+                  f"lost {f['lost']} {f['lost_by_reason'] or ''}")
+    return 0 if invariants_hold(report) else 1
 
 
 def write_trace(session: Session, path: Path) -> None:

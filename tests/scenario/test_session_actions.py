@@ -105,3 +105,25 @@ def test_a_bare_fabric_gets_a_session_without_traffic():
     s = session_for_fabric(open_fabric("fat-tree:k=4,n=2"))
     s.run_until(100)
     assert s.sm.lfts and not s.flows and s.report()["flows"] == []
+
+
+def test_inspection_helpers_the_gui_uses():
+    s = open_session("fig8")
+    s.run()
+    times = s.failover_times()
+    fo = s.controller.outcomes[0]
+    assert times[0] == fo.started_us and fo.restored_us in times and times == sorted(times)
+    sw = next(n.guid for n in s.fabric.switches() if n.name == "switch-1")
+    mlid = s.controller.mlids["svc"]
+    before, after = s.mft_diff(sw)[mlid]   # last outcome: the failback
+    assert before != after
+    t, delivered, lost = s.flow_series("requests")
+    r = s.report()["flows"][0]
+    assert delivered[-1] == r["delivered"] and lost[-1] == r["lost"]
+    assert list(t) == sorted(t)
+    i = next(i for i, e in enumerate(s.log) if e.kind == "mad")
+    assert s.mad(i) is s.sm.mads.mads[s.log[i].ref]
+    assert s.mad(next(i for i, e in enumerate(s.log) if e.kind != "mad")) is None
+    pid = next(p for p, pk in s.net.packets.items() if pk.flow == "requests")
+    wire = s.packet(pid)
+    assert wire.lrh.dlid == mlid and wire.bth.dest_qp == 0xFFFFFF and wire.grh is not None

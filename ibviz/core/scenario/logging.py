@@ -45,6 +45,7 @@ def subscribe_log(session: Session, sm: SubnetManager, net: NetworkSim
         session.note("leave", f"group {e.mgid:#034x} deleted; MLID {e.mlid:#06x} freed")
 
     def on_mft(e: ev.MftChanged) -> None:
+        session.mft_changes.append((session.engine.now, e.switch, e.mlid, e.old, e.new))
         ports = lambda p: ", ".join(map(str, sorted(p)))  # noqa: E731
         text = f"{label(e.switch)} forwards MLID {e.mlid:#06x} to port(s) {ports(e.new)}" \
             if e.new else f"{label(e.switch)} no longer forwards MLID {e.mlid:#06x}"
@@ -53,6 +54,8 @@ def subscribe_log(session: Session, sm: SubnetManager, net: NetworkSim
     def on_phase(e: ev.FailoverPhase) -> None:
         kind = "failback" if "failback" in e.phase else "failover"
         session.note(kind, f"{e.group}: {e.phase}", None, e.group)
+        if not e.started and " finished" in e.phase:
+            session.checkpoint(kind, e.group)
 
     handlers: list[tuple[type, Callable]] = [
         (ev.NodeFailed, lambda e: session.note("fail", f"{label(e.guid)} failed", e.guid)),
@@ -74,6 +77,6 @@ def subscribe_log(session: Session, sm: SubnetManager, net: NetworkSim
         (ev.MadSent, lambda e: session.note(
             "mad", f"{e.mad.kind} {e.mad.attribute} -> "
             f"{label(e.mad.dst.node) if e.mad.dst else '?'}: {e.mad.reason}",
-            e.mad.dst.node if e.mad.dst else None)),
+            e.mad.dst.node if e.mad.dst else None, None, len(sm.mads) - 1)),
     ]
     return [bus.subscribe(kind, handler) for kind, handler in handlers]

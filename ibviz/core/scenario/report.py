@@ -133,6 +133,33 @@ def flow_figures(s: Session) -> list[dict]:
     return out
 
 
+def flow_series(s: Session, name: str):
+    """Cumulative delivered and lost messages of flow ``name`` over simulated time."""
+    import numpy as np
+
+    net = s.net
+    first: dict[int, float] = {}
+    pids: dict[int, list[int]] = defaultdict(list)
+    for pid, packet in net.packets.items():
+        if packet.flow == name and packet.kind == "data":
+            pids[packet.seq].append(pid)
+    for d in net.deliveries:
+        if d.flow == name:
+            seq = net.packets[d.packet].seq
+            first[seq] = min(first.get(seq, d.time_us), d.time_us)
+    ended: dict[int, float] = {}
+    for d in net.drops:
+        if d.flow == name:
+            ended[d.pid] = d.t_us
+    events: list[tuple[float, int, int]] = [(t, 1, 0) for t in first.values()]
+    for seq, group in pids.items():
+        if seq not in first and all(not net.live.get(p, 0) for p in group):
+            events.append((max((ended.get(p, 0.0) for p in group), default=0.0), 0, 1))
+    events.sort()
+    t = np.array([e[0] for e in events], float)
+    return t, np.cumsum([e[1] for e in events]), np.cumsum([e[2] for e in events])
+
+
 def lost_during(s: Session, start: float, end: float, group: str) -> int:
     """Messages to or from ``group`` first sent in [start, end) and never delivered."""
     net = s.net
@@ -173,12 +200,21 @@ def build_report(s: Session) -> dict:
     mode = s.mode_override or (sorted(set(modes.values()))[0] if len(set(modes.values())) == 1
                                else ",".join(sorted(set(modes.values()))) or "none")
     conservation = s.net.conservation_holds()
+    checkpoints = []
+    for cp in s.checkpoints:
+        end = min((o.started_us for o in s.controller.outcomes if o.started_us > cp["t_us"]),
+                  default=float("inf"))
+        flows = {f.spec.name for f in s.flows if f.dst.group == cp["group"]}
+        reached = {s.fabric.nodes[d.port.node].name for d in s.net.deliveries
+                   if d.flow in flows and cp["t_us"] < d.time_us < end}
+        checkpoints.append({**cp, "t_us": round(cp["t_us"], 3), "reached": sorted(reached)})
     return {
         "scenario": s.scenario.name, "mode": mode, "seed": s.seed,
         "duration_us": s.duration_us, "simulated_us": round(s.engine.now, 3),
         "modes": {name: {"mode": m.value, "reason": r}
                   for name, (m, r) in s.controller.modes.items()},
-        "flows": flow_figures(s), "failover": failover,
+        "backend": "builtin", "flows": flow_figures(s), "failover": failover,
+        "checkpoints": checkpoints,
         "mads": {"total": len(s.sm.mads), "smp": sum(1 for m in s.sm.mads.mads
                                                       if m.kind == "SMP"),
                  "sa": sum(1 for m in s.sm.mads.mads if m.kind == "SA")},

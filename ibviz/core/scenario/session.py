@@ -31,6 +31,8 @@ class LogEntry:
     text: str
     node: int | None = None
     group: str | None = None
+    ref: int | None = None
+    """``mad`` entries: the index of the MAD in ``session.sm.mads.mads``."""
 
 
 class Session:
@@ -54,6 +56,10 @@ class Session:
         fabric.events = self.events
         self.fabric = fabric
         self.log: list[LogEntry] = []
+        self.checkpoints: list[dict] = []
+        """After each finished failover or failback: the group's receivers (see report)."""
+        self.mft_changes: list[tuple[float, int, int, frozenset[int], frozenset[int]]] = []
+        """(time, switch, MLID, old ports, new ports) of every MFT change."""
         self._port_memo: dict[int, PortRef] = {}
         self._gid_memo: dict[PortRef, int] = {}
         self.engine = Engine()
@@ -141,8 +147,17 @@ class Session:
                    o.frozen_us[0] <= now < o.frozen_us[1] for o in outcomes)
 
     def note(self, kind: str, text: str, node: int | None = None,
-             group: str | None = None) -> None:
-        self.log.append(LogEntry(self.engine.now, kind, text, node, group))
+             group: str | None = None, ref: int | None = None) -> None:
+        self.log.append(LogEntry(self.engine.now, kind, text, node, group, ref))
+
+    def checkpoint(self, after: str, group: str) -> None:
+        """Remember who receives ``group`` now (compared across backends)."""
+        pg = self.controller.groups[group]
+        sa = self.sm.sa.groups.get(pg.mgid)
+        members = sorted(self.fabric.nodes[p.node].name for p in (sa.receivers if sa else ())
+                         if p.node not in self.sm.switch_info)
+        self.checkpoints.append({"after": after, "group": group, "t_us": self.engine.now,
+                                 "receivers": members})
 
     def path_record_query(self, flow, at_us: float) -> None:
         """A client asks the SA for the service's path record: the answer names the MLID."""
@@ -177,9 +192,9 @@ class Session:
         schedule_action(self, action)
 
     def _user(self, action: Action) -> None:
+        self._schedule(action)  # raises ScenarioError for a bad action: nothing recorded
         self.actions.append(action)
         self._redo.clear()
-        self._schedule(action)
         self.run_until(self.engine.now)
 
     def fail(self, guid: int) -> None:
@@ -234,6 +249,53 @@ class Session:
         self.actions.append(action)
         self._rebuild(action.at_us)
         return self.action_name(action)
+
+    # ------------------------------------------------------------ inspection
+    def packet(self, pid: int):
+        """The wire form of packet ``pid`` (every LRH/GRH/BTH/DETH/AETH field)."""
+        from ibviz.core.scenario.wire import inspect_packet
+
+        return inspect_packet(self.net.packets[pid])
+
+    def mad(self, index: int):
+        """The MAD behind log entry ``index`` (a ``mad`` entry), else None."""
+        if not 0 <= index < len(self.log) or self.log[index].ref is None:
+            return None
+        return self.sm.mads.mads[self.log[index].ref]
+
+    def write_pcap(self, path) -> dict[str, int]:
+        from ibviz.core.scenario.wire import write_pcap
+
+        return write_pcap(self, path)
+
+    def failover_times(self) -> list[float]:
+        """Failure, detection and restore instants of every failover and failback."""
+        times = set()
+        for o in self.controller.outcomes:
+            times.update(t for t in (o.started_us, o.detected_us, o.restored_us)
+                         if t is not None)
+        return sorted(times)
+
+    def mft_diff(self, switch: int) -> dict[int, tuple[frozenset[int], frozenset[int]]]:
+        """MLID -> (ports before the last failover or failback, ports now), for the MLIDs
+        of ``switch`` that it changed."""
+        outcomes = self.controller.outcomes
+        if not outcomes:
+            return {}
+        since = outcomes[-1].started_us
+        now = self.sm.mfts.get(switch, {})
+        out: dict[int, tuple[frozenset[int], frozenset[int]]] = {}
+        for t, sw, mlid, old, _new in self.mft_changes:
+            if sw == switch and t >= since and mlid not in out:
+                out[mlid] = (old, now.get(mlid, frozenset()))
+        return out
+
+    def flow_series(self, name: str):
+        """``(t_us, delivered, lost)`` numpy arrays: cumulative messages of flow ``name``
+        delivered and lost, at each instant one of them changed."""
+        from ibviz.core.scenario.report import flow_series
+
+        return flow_series(self, name)
 
     # ------------------------------------------------------------- reporting
     def report(self) -> dict:

@@ -27,7 +27,7 @@ from ibviz.core.packets import (
     encode,
     mad_packet,
 )
-from ibviz.core.packets.headers import ICRC_SIZE, VCRC_SIZE
+from ibviz.core.packets.headers import ICRC_SIZE, OP_RD_SEND_ONLY, VCRC_SIZE
 from ibviz.core.packets.smp import mad_bytes
 from ibviz.core.sim.packet import DataPacket
 from ibviz.core.sm.mads import SA_CLASS
@@ -53,6 +53,18 @@ def to_wire(p: DataPacket, qkey: int = 0x1E1E) -> IbPacket | None:
     empty = IbPacket(Lrh(dlid=p.dlid, slid=p.slid), bth, grh, deth)
     room = p.size - empty.header_size - ICRC_SIZE - VCRC_SIZE
     return IbPacket(empty.lrh, bth, grh, deth, payload=bytes(max(0, room) // 4 * 4))
+
+
+def inspect_packet(p: DataPacket) -> IbPacket:
+    """Like :func:`to_wire`, also for RD and raw packets (their BTH opcode shown as RD
+    SEND_ONLY / 0; RDETH is not modelled): for the packet inspector."""
+    wire = to_wire(p)
+    if wire is not None:
+        return wire
+    grh = Grh(sgid=p.sgid, dgid=p.dgid) if p.has_grh else None
+    opcode = OP_RD_SEND_ONLY if p.transport == "RD" else 0
+    return IbPacket(Lrh(dlid=p.dlid, slid=p.slid), Bth(opcode=opcode, dest_qp=p.dest_qp,
+                                                       psn=p.psn), grh)
 
 
 def packet_comment(s: Session, pid: int, src, dst) -> str:

@@ -73,7 +73,8 @@ class NetworkSim:
         self.switch_latency_us = switch_latency_us
         self.counters: dict[str, Counters] = {}
         self.deliveries: list[Delivery] = []
-        self.drops: list[Drop] = []
+        self._drop_rows: list[tuple] = []
+        self._drops: list[Drop] = []
         self.hops: HopLog | None = HopLog() if record_hops else None
         self.packets: dict[int, DataPacket] = {}
         self.sent_at: dict[int, tuple[PortRef, float]] = {}
@@ -109,6 +110,15 @@ class NetworkSim:
         self._mcast.clear()
 
     @property
+    def drops(self) -> list[Drop]:
+        """Every copy that ended without delivery: where, when and why (built on demand
+        from plain rows recorded on the hot path)."""
+        rows, done = self._drop_rows, self._drops
+        if len(done) < len(rows):
+            done.extend(Drop._make(r) for r in rows[len(done):])
+        return done
+
+    @property
     def receivers(self) -> dict[int, set[PortRef]]:
         """MLID -> CA ports with a QP attached to the group."""
         return self.receive.attached_ports()
@@ -136,7 +146,7 @@ class NetworkSim:
     def drop(self, pid: int, packet: DataPacket, port: PortRef, reason: str) -> None:
         self.counters[packet.flow].dropped[reason] += 1
         self.live[pid] -= 1
-        self.drops.append(Drop(self.engine.now, port, pid, packet.flow, reason))
+        self._drop_rows.append((self.engine.now, port, pid, packet.flow, reason))
 
     def _cable(self, out: PortRef) -> tuple[PortRef, PortRef, tuple, float] | None:
         link = self.sm.fabric.link_at(out)

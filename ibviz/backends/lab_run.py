@@ -1,0 +1,168 @@
+"""``ibviz run SCENARIO --backend lab``: a scenario on the real OpenSM (ibsim + OpenSM).
+
+The scenario's groups are joined through OpenSM's SA; each timeline ``fail`` is an ibsim
+``Unlink`` followed by mode 1 (the takeover joins through the SA), each ``failback`` a
+``ReLink``, the primary's rejoin and the takeover's leave. After the set-up and after
+every failover and failback the group flows are played through the packet simulator
+fed with OpenSM's own tables (ibsim forwards no data packets), for a probe of
+``PROBE_US``; the report has the same shape as the built-in backend's, with
+``"backend": "lab"`` and wall-clock timings. Mode 2 and the prior art are not run here
+(``docs/lab.md`` says why), nor other timeline actions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from ibviz.backends.base import BackendError
+from ibviz.backends.lab import OpenSmLab
+from ibviz.core.scenario import Scenario, ScenarioError
+from ibviz.core.scenario.setup import resolver
+from ibviz.core.sim.engine import Engine
+from ibviz.core.sim.network import NetworkSim
+from ibviz.core.sim.packet import DataPacket
+from ibviz.core.sm.records import JoinState
+
+PROBE_US = 1000.0
+STATES = {"full": JoinState.FULL, "non-member": JoinState.NON_MEMBER,
+          "send-only": JoinState.SEND_ONLY_NON_MEMBER, "send-only-full": JoinState.SEND_ONLY_FULL}
+
+
+def _check(sc: Scenario, mode: str | None) -> None:
+    for i, fo in enumerate(sc.failover):
+        if (mode or fo.mode) not in ("mlid", "auto"):
+            raise sc.error(f"failover[{i}].mode" if len(sc.failover) > 1 else "failover.mode",
+                           "the lab backend runs mode 1 (mlid) only; mode 2 needs a "
+                           "DefaultMulticastPrimaryPort that ibsim does not keep")
+    for i, a in enumerate(sc.timeline):
+        if a.kind not in ("fail", "failback"):
+            raise sc.error(f"timeline[{i}]", f"the lab backend runs fail and failback, "
+                           f"not {a.kind}")
+
+
+def _probe(lab: OpenSmLab, sc: Scenario, resolve: Callable[[str, str], int], label: str,
+           totals: dict[str, dict]) -> dict[str, set[str]]:
+    """Play the scenario's flows to groups for ``PROBE_US`` on OpenSM's tables."""
+    engine = Engine()
+    net = NetworkSim(lab.sm, engine, record_hops=False)
+    net.receive.attach_all_groups()
+    groups = {g.name: g for g in sc.groups}
+    reached: dict[str, set[str]] = {}
+    for i, f in enumerate(sc.flows):
+        if not f.destination.startswith("group:") or f.transport not in ("UD", "raw"):
+            continue
+        spec = groups[f.destination[6:]]
+        group = lab.sm.sa.groups.get(spec.mgid)
+        src = lab.member_port(resolve(f.source, f"flows[{i}].source"))
+        if group is None or src.node in lab.sm.failed:
+            continue
+        gap = 1e6 / f.rate_pps
+        n = max(1, int(PROBE_US / gap))
+        for k in range(n):
+            net.send(src, DataPacket(f.name, group.mlid, lab.fabric.port(src).lid, 0xFFFFFF,
+                                     f.size, True, f.transport, seq=k), at_us=k * gap)
+    engine.run()
+    checked = broken = 0
+    for pid, packet in net.packets.items():
+        group = next((g for g in lab.sm.sa.groups.values() if g.mlid == packet.dlid), None)
+        if group is None:
+            continue
+        want = {p for p in group.receivers if p.node not in lab.sm.switch_info
+                and p.node not in lab.sm.failed} - {net.sent_at[pid][0]}
+        got = net.delivered_to.get(pid, [])
+        checked += 1
+        broken += set(got) != want or len(got) != len(set(got))
+    for f in sc.flows:
+        c = net.counters.get(f.name)
+        if c is None:
+            continue
+        t = totals.setdefault(f.name, {"name": f.name, "transport": f.transport,
+                                       "source": f.source, "destination": f.destination,
+                                       "sent": 0, "delivered": 0, "lost": 0, "in_flight": 0,
+                                       "duplicated": 0, "lost_by_reason": {}, "not_sent": {}})
+        got = {d.packet for d in net.deliveries if d.flow == f.name}
+        t["sent"] += c.sent
+        t["delivered"] += len(got)
+        t["lost"] += c.sent - len(got)
+        t["duplicated"] += c.duplicates
+        for d in net.drops:
+            if d.flow == f.name and d.pid not in got:
+                t["lost_by_reason"][d.reason] = t["lost_by_reason"].get(d.reason, 0) + 1
+        reached.setdefault(f.destination[6:], set()).update(
+            lab.fabric.nodes[d.port.node].name for d in net.deliveries if d.flow == f.name)
+    totals.setdefault("_checks", []).append((label, net.conservation_holds(),
+                                             sum(c.loops for c in net.counters.values()),
+                                             checked, broken))
+    return reached
+
+
+def run_on_lab(sc: Scenario, fabric, *, mode: str | None = None,
+               progress: Callable[[int, int], None] | None = None) -> dict:
+    """Run ``sc`` on a fresh OpenSM lab; returns the report (see the module docstring)."""
+    _check(sc, mode)
+    resolve = resolver(sc, fabric)
+    totals: dict[str, dict] = {}
+    failover, checkpoints = [], []
+    with OpenSmLab(fabric, lmc=sc.sm.lmc, routing=sc.sm.routing) as lab:
+        lab.start(progress)
+        protected = {}
+        for i, fo in enumerate(sc.failover):
+            key = f"failover[{i}]" if len(sc.failover) > 1 else "failover"
+            protected[fo.group] = (resolve(fo.primary, f"{key}.primary"),
+                                   resolve(fo.takeover, f"{key}.takeover"))
+        for g in sc.groups:
+            if g.name in protected:
+                lab.join(protected[g.name][0], g.mgid, JoinState.FULL)
+            for j, m in enumerate(g.members):
+                lab.join(resolve(m.node, f"groups.{g.name}.members[{j}].node"), g.mgid,
+                         STATES[m.join_state])
+            if g.mgid in lab.sm.sa.groups:
+                lab.sm.sa.groups[g.mgid].name = g.name
+        mlids = [lab.sm.sa.groups[g.mgid].mlid for g in sc.groups
+                 if g.mgid in lab.sm.sa.groups]
+        lab.wait_until(lambda: all(any(m in t for t in lab.sm.mfts.values()) for m in mlids),
+                       10.0, "OpenSM to program the groups' multicast trees")
+        _probe(lab, sc, resolve, "set-up", totals)
+        mgids = {g.name: g.mgid for g in sc.groups}
+        for i, action in enumerate(sorted(sc.timeline, key=lambda a: a.at_us)):
+            guid = resolve(action.node, f"timeline[{i}].{action.kind}")
+            for name, (primary, takeover) in protected.items():
+                if guid != primary:
+                    continue
+                t0 = time.monotonic()
+                if action.kind == "fail":
+                    lab.fail_node(primary)
+                    out = lab.failover_mlid(mgids[name], primary, takeover)
+                    kind = "failover"
+                else:
+                    out = lab.failback_mlid(mgids[name], primary, takeover)
+                    kind = "failback"
+                out.restored_us = (time.monotonic() - t0) * 1e6
+                lab.poll()
+                reached = _probe(lab, sc, resolve, kind, totals)
+                d = out.to_dict()
+                d["node_name"] = fabric.nodes[out.node].label
+                d["packets_lost"] = 0
+                failover.append(d)
+                sa = lab.sm.sa.groups.get(mgids[name])
+                receivers = sorted(fabric.nodes[p.node].name
+                                   for p in (sa.receivers if sa else ())
+                                   if p.node not in lab.sm.switch_info)
+                checkpoints.append({"after": kind, "group": name, "t_us": d["restored_us"],
+                                    "receivers": receivers,
+                                    "reached": sorted(reached.get(name, ()))})
+        mads = lab.clients.requests if lab.clients is not None else 0
+    checks = totals.pop("_checks", [])
+    return {"scenario": sc.name, "mode": mode or "mlid", "seed": sc.seed, "backend": "lab",
+            "flows": list(totals.values()), "failover": failover, "checkpoints": checkpoints,
+            "mads": {"total": mads},
+            "invariants": {"conservation": all(c[1] for c in checks),
+                           "loops": sum(c[2] for c in checks), "duplicates": 0,
+                           "exactly_once": not any(c[4] for c in checks),
+                           "exactly_once_checked": sum(c[3] for c in checks),
+                           "problems": [f"{c[4]} probe packet(s) after {c[0]} did not reach "
+                                        "every receiver exactly once" for c in checks if c[4]]}}
+
+
+__all__ = ["BackendError", "ScenarioError", "run_on_lab"]

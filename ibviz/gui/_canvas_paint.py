@@ -1,0 +1,230 @@
+"""Paint the whole fabric in a handful of QPainter calls from the canvas arrays.
+
+Everything is mapped to device pixels with numpy first, then drawn with the painter's
+transform reset: glyphs keep a readable pixel size at any zoom, lines are one batch per
+style (``drawLines`` from a numpy array), nodes one ``drawPixmapFragments`` call. Only
+what intersects the exposed rectangle is drawn. Labels and port numbers appear once the
+zoom leaves room for them. Big fabrics keep their links as an image for zoom previews
+(:class:`ibviz.gui._canvas_native.LinkLayer`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPaintEngine, QPainter, QPen
+
+from ibviz.gui._canvas_glyphs import atlas_for, paint_glyph
+from ibviz.gui._canvas_labels import Labeller
+from ibviz.gui._canvas_model import CanvasModel
+from ibviz.gui._canvas_native import (
+    LAYER_MIN_PX,
+    LinkLayer,
+    device_transform,
+    draw_fragments,
+    draw_lines,
+    fragments,
+    rect_to_device,
+    to_device,
+    visible_length,
+)
+from ibviz.gui.palette import NODE_STATES, SPEED_CLASSES, CanvasTheme
+
+LABEL_SCALE = 30.0
+"""Pixels per slot from which node names and LIDs are drawn."""
+PORT_SCALE = 75.0
+"""Pixels per slot from which port numbers are drawn at link ends."""
+MAX_LABELS = 600
+AA_MAX_PX = 250_000
+"""Antialias lines only when those on screen are at most this many pixels long in total:
+antialiasing costs about 7 times more per pixel (12 ms for this much)."""
+DENSE_LINKS = 600
+"""With more links than this on screen they are drawn in a lighter tint, so the nodes and
+highlighted trees stand out from the mesh."""
+
+
+def glyph_size(scale: float) -> float:
+    """Glyph diameter in pixels at ``scale`` pixels per slot (whole pixels, 3-48)."""
+    return float(min(48, max(3, round(scale * 0.55))))
+
+
+def is_vector(painter: QPainter) -> bool:
+    engine = painter.paintEngine()
+    return engine is not None and engine.type() in (QPaintEngine.Type.SVG,
+                                                    QPaintEngine.Type.Pdf)
+
+
+def paint_fabric(painter: QPainter, exposed: QRectF, model: CanvasModel | None,
+                 theme: CanvasTheme, ratio: float = 1.0, visible: QRectF | None = None,
+                 layer: LinkLayer | None = None, layer_key: Hashable = None,
+                 preview: bool = False) -> None:
+    """Fill ``exposed`` (scene coordinates) with the background and every link,
+    highlight, node and label of ``model`` in it.
+
+    Parameters
+    ----------
+    ratio:
+        Device pixel ratio, for sharp glyphs on high-DPI screens.
+    visible:
+        The whole area on screen when only a strip of it is repainted (after a pan):
+        antialiasing and labels are chosen for the whole view so the strip matches.
+    layer, layer_key:
+        Link raster of a big fabric: refreshed by full paints, and with ``preview`` drawn
+        scaled instead of the links while ``layer_key`` still matches.
+    """
+    m = device_transform(painter)
+    scale = float(np.hypot(m[0, 0], m[1, 0])) or 1.0
+    painter.save()
+    painter.resetTransform()
+    painter.fillRect(rect_to_device(m, exposed), QColor(theme.background))
+    if model is not None and len(model.guids):
+        visible = visible or exposed
+        frame = _Frame(painter, model, theme, m, scale, ratio)
+        layer = None if frame.vector else layer
+        whole = exposed.contains(visible)
+        exact = layer is not None and layer.covers(layer_key, m, exposed)
+        if layer is not None and (exact or preview and layer.usable(layer_key, scale)):
+            # the links as rastered: as they are (nodes changed, a pan) or scaled (zooming)
+            layer.draw(painter, m, smooth=not exact)
+            ports = scale >= PORT_SCALE  # port numbers need the link ends
+            frame.cull(visible, links=ports)
+            labels = len(frame.nodes) <= MAX_LABELS
+            if not whole:
+                frame.cull(exposed, links=ports)
+            frame.paint_nodes(labels)
+        else:
+            frame.cull(visible)
+            length = visible_length(frame.segments, *rect_to_device(m, visible).getCoords())
+            antialias = frame.vector or length <= AA_MAX_PX
+            labels = len(frame.nodes) <= MAX_LABELS
+            if layer is not None and whole and length >= LAYER_MIN_PX:
+                target, shifted, covered = layer.begin(visible, m, ratio, layer_key)
+                links = _Frame(target, model, theme, shifted, scale, ratio)
+                links.cull(covered)
+                target.setRenderHint(QPainter.RenderHint.Antialiasing, antialias)
+                links.paint_links()
+                target.end()
+                layer.draw(painter, m, smooth=False)
+            else:
+                if layer is not None and whole:
+                    layer.clear()  # this zoom repaints fully: no stale preview later
+                if not whole:
+                    frame.cull(exposed)
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing, antialias)
+                frame.paint_links()
+            frame.paint_nodes(labels)
+    painter.restore()
+
+
+class _Frame:
+    """One paint of the fabric: culling, then links, highlights, nodes, labels."""
+
+    def __init__(self, painter: QPainter, model: CanvasModel, theme: CanvasTheme,
+                 m: np.ndarray, scale: float, ratio: float) -> None:
+        self.p, self.model, self.theme, self.m, self.scale = painter, model, theme, m, scale
+        self.ratio = ratio
+        self.size = glyph_size(scale)
+        self.vector = is_vector(painter)
+        self.width = float(np.clip(self.size / 20, 0.6, 1.4))
+
+    def cull(self, exposed: QRectF, links: bool = True) -> None:
+        """Keep the nodes (and ``links``) that can paint into ``exposed`` (scene
+        coordinates)."""
+        model, scale = self.model, self.scale
+        pad = (self.size + (140 if scale >= LABEL_SCALE else 0)) / scale
+        left, top = exposed.left() - pad, exposed.top() - pad
+        right, bottom = exposed.right() + pad, exposed.bottom() + pad
+        xy = model.xy
+        self.nodes = np.flatnonzero((xy[:, 0] >= left) & (xy[:, 0] <= right)
+                                    & (xy[:, 1] >= top) & (xy[:, 1] <= bottom))
+        if not links:
+            self.links, self.segments = np.zeros(0, np.int64), np.zeros((0, 4))
+            return
+        a, b = xy[model.ends[:, 0]], xy[model.ends[:, 1]]
+        self.links = np.flatnonzero((np.minimum(a[:, 0], b[:, 0]) <= right)
+                                    & (np.maximum(a[:, 0], b[:, 0]) >= left)
+                                    & (np.minimum(a[:, 1], b[:, 1]) <= bottom)
+                                    & (np.maximum(a[:, 1], b[:, 1]) >= top))
+        self.segments = np.hstack([to_device(self.m, a[self.links]),
+                                   to_device(self.m, b[self.links])])
+
+    # ------------------------------------------------------------------ links
+    def paint_links(self) -> None:
+        """Tree highlight bands, then up links by speed class, then down links dashed."""
+        model, theme = self.model, self.theme
+        down = model.down[self.links]
+        tree = model.tree[self.links]
+        speed = model.speed[self.links]
+        if tree.any():
+            colour = theme.highlight.get(model.highlight_key, theme.highlight["tree"])
+            self._stroke(self.segments[tree], colour, max(6.0, self.size * 0.38),
+                         Qt.PenCapStyle.RoundCap)
+        up = ~down
+        fade = 0.0 if len(self.links) < DENSE_LINKS else 0.45 if len(self.links) < 5000 else 0.6
+        colour = _blend(theme.link, theme.background, fade)
+        for cls in np.unique(speed[up]).tolist():
+            self._stroke(self.segments[up & (speed == cls)], colour,
+                         SPEED_CLASSES[cls][1] * self.width)
+        if down.any():
+            self._stroke(self.segments[down], theme.link_down, max(1.5, 2.2 * self.width),
+                         style=Qt.PenStyle.DashLine)
+
+    def _stroke(self, lines: np.ndarray, colour: str | QColor, width: float,
+                cap: Qt.PenCapStyle = Qt.PenCapStyle.FlatCap,
+                style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> None:
+        pen = QPen(QColor(colour), width, style, cap)
+        pen.setCosmetic(width <= 1.0)  # Qt's fast path for one-pixel lines
+        if style == Qt.PenStyle.DashLine:
+            pen.setDashPattern([3.0, 2.0])
+        self.p.setPen(pen)
+        draw_lines(self.p, lines)
+
+    # ------------------------------------------------------------------ nodes
+    def paint_nodes(self, labels: bool) -> None:
+        """Member-port rings, glyphs, then (zoomed in) names, LIDs and port numbers."""
+        model, nodes = self.model, self.nodes
+        centres = to_device(self.m, model.xy[nodes])
+        self._member_rings()
+        if self.vector:
+            self.p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            for (x, y), kind, state in zip(centres.tolist(), model.kinds[nodes].tolist(),
+                                           model.state[nodes].tolist(), strict=True):
+                paint_glyph(self.p, kind, NODE_STATES[state], QPointF(x, y), self.size,
+                            self.theme)
+        else:
+            atlas = atlas_for(self.size, self.theme.name, self.ratio)
+            rows = fragments(centres, atlas.source(model.kinds[nodes], model.state[nodes]),
+                             atlas.cell, 1.0 / self.ratio)
+            draw_fragments(self.p, rows, atlas.pixmap)
+        if labels and self.scale >= LABEL_SCALE:
+            self.p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self.p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+            labeller = Labeller(self.p, self.theme, self.scale, self.size)
+            labeller.reserve_glyphs(centres)
+            labeller.nodes(model, nodes, centres)
+            if self.scale >= PORT_SCALE:
+                labeller.ports(self.segments, model.ports[self.links])
+
+    def _member_rings(self) -> None:
+        model = self.model
+        if not model.member_ports:
+            return
+        colour = QColor(self.theme.highlight.get(model.highlight_key,
+                                                 self.theme.highlight["tree"]))
+        ring = max(3.0, self.size * 0.16)
+        self.p.setPen(QPen(colour, ring))
+        self.p.setBrush(Qt.BrushStyle.NoBrush)
+        members = {model.index[r.node] for r in model.member_ports if r.node in model.index}
+        shown = np.intersect1d(np.fromiter(members, np.int64, len(members)), self.nodes)
+        radius = self.size * 0.5 + ring * 0.5 + 1
+        for x, y in to_device(self.m, model.xy[shown]).tolist():
+            self.p.drawEllipse(QPointF(x, y), radius, radius)
+
+
+def _blend(colour: str, towards: str, amount: float) -> QColor:
+    a, b = QColor(colour), QColor(towards)
+    return QColor.fromRgbF(*(x + (y - x) * amount for x, y in zip(a.getRgbF()[:3],
+                                                                     b.getRgbF()[:3],
+                                                                     strict=True)))

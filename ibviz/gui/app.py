@@ -1,0 +1,166 @@
+"""Entry point of the Qt application: ``ibviz`` and ``ibviz gui [FILE]``.
+
+``main`` checks for a display before Qt gets a chance to abort, builds the
+:class:`QApplication` (name, icon, settings location), opens the main window on the
+demo scenario or on ``file``, and runs the event loop. With ``screenshot`` it renders
+the window offscreen to a PNG instead and exits (the packaging test uses it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+NO_DISPLAY = ("ibviz: no display found (DISPLAY/WAYLAND_DISPLAY unset): run it on a desktop, "
+              "under a virtual one with 'xvfb-run -a ibviz', or headless with "
+              "QT_QPA_PLATFORM=offscreen")
+DEFAULT_SIZE = (1600, 1000)
+
+
+def display_available() -> bool:
+    """Whether Qt can open a window: a display, or a platform plugin chosen explicitly."""
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    if not sys.platform.startswith("linux") and not sys.platform.startswith("freebsd"):
+        return True  # Windows and macOS always have their native platform
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def parse_size(text: str | None) -> tuple[int, int]:
+    """``"1600x1000"`` -> ``(1600, 1000)``; raises ValueError naming the bad value."""
+    if not text:
+        return DEFAULT_SIZE
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"--size {text!r}: expected WIDTHxHEIGHT, e.g. 1600x1000") from None
+    if not (200 <= w <= 10000 and 200 <= h <= 10000):
+        raise ValueError(f"--size {text!r}: width and height must be 200-10000 pixels")
+    return w, h
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ibviz gui", description="Open the ibviz window.")
+    parser.add_argument("file", nargs="?", help="fabric, scenario or saved session to open")
+    parser.add_argument("--screenshot", metavar="PATH",
+                        help="render the window to a PNG file and exit")
+    parser.add_argument("--after-failover", action="store_true",
+                        help="with --screenshot: fail the primary node first and show the "
+                             "fabric once the failover completed")
+    parser.add_argument("--size", metavar="WxH", help="window size for --screenshot")
+    parser.add_argument("--theme", choices=("light", "dark"), help="colour theme")
+    return parser
+
+
+def main(file: str | None = None, argv: Sequence[str] | None = None, *,
+         screenshot: str | None = None, after_failover: bool = False,
+         size: str | None = None, theme: str | None = None) -> int:
+    """Run the application; returns the process exit status.
+
+    Parameters
+    ----------
+    file:
+        Fabric file (any format ``ibviz.topology.load`` reads), scenario YAML, saved
+        session (``.ibviz.json``), built-in scenario name or generator spec. None: the demo.
+    argv:
+        ``ibviz gui`` arguments (``[FILE] [--screenshot PATH] [--after-failover]
+        [--size WxH] [--theme light|dark]``); keyword arguments given here win.
+    """
+    if argv is not None:
+        args = build_parser().parse_args(list(argv))
+        file = file or args.file
+        screenshot = screenshot or args.screenshot
+        after_failover = after_failover or args.after_failover
+        size, theme = size or args.size, theme or args.theme
+    try:
+        width, height = parse_size(size)
+    except ValueError as exc:
+        print(f"ibviz: {exc}", file=sys.stderr)
+        return 2
+    if not display_available():
+        print(NO_DISPLAY, file=sys.stderr)
+        return 2
+    app = make_application()
+    from ibviz.gui.main_window import MainWindow
+
+    window = MainWindow()
+    if theme:
+        window.set_theme(theme)
+    if screenshot:
+        return _screenshot(window, file, screenshot, after_failover, (width, height))
+    window.show()
+    if not window.open_spec(file or "demo", background=file is not None):
+        window.open_spec("demo", background=False)
+    return app.exec()
+
+
+def make_application():
+    """The QApplication (created once) with ibviz's names and icon."""
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv else "ibviz"])
+    app.setOrganizationName("ibviz")
+    app.setApplicationName("ibviz")
+    app.setApplicationDisplayName("ibviz")
+    app.setDesktopFileName("io.github.ibviz")
+    icon = app_icon_path()
+    if icon is not None:
+        app.setWindowIcon(QIcon(icon))
+    return app
+
+
+def app_icon_path() -> str | None:
+    from ibviz.resources import resource_path
+
+    try:
+        return str(resource_path("icons", "ibviz.svg"))
+    except FileNotFoundError:
+        return None
+
+
+def _screenshot(window, file: str | None, path: str, after_failover: bool,
+                size: tuple[int, int]) -> int:
+    errors: list[BaseException] = []
+    previous = sys.excepthook
+
+    def record(kind, value, tb) -> None:  # an exception inside a Qt slot
+        errors.append(value)
+        previous(kind, value, tb)
+
+    sys.excepthook = record
+    try:
+        status = _render(window, file, path, after_failover, size)
+    finally:
+        sys.excepthook = previous
+    if errors and status == 0:
+        print(f"ibviz: --screenshot: {len(errors)} error(s) while drawing (see above)",
+              file=sys.stderr)
+        return 1
+    return status
+
+
+def _render(window, file: str | None, path: str, after_failover: bool,
+            size: tuple[int, int]) -> int:
+    window.batch = True
+    window.resize(*size)
+    window.show()
+    if not window.open_spec(file or "demo", background=False):
+        return 1
+    if after_failover and not window.play_through_failover():
+        print("ibviz: --after-failover: this session has no protected group to fail over",
+              file=sys.stderr)
+        return 1
+    if not window.save_screenshot(path):
+        print(f"ibviz: cannot write {path}", file=sys.stderr)
+        return 1
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(None, sys.argv[1:]))

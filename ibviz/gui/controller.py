@@ -1,0 +1,288 @@
+"""Glue between one core :class:`~ibviz.core.scenario.Session` and the Qt widgets.
+
+The controller owns the session, paces simulated time against wall time with a
+:class:`QTimer` (the core never sleeps), turns the core's synchronous events into one
+coalesced Qt signal per frame, and mirrors the session's undo stack to two QActions.
+Panels only read the session; every user action goes through the methods here.
+
+The *view time* is what the animation shows. It may lag behind ``session.now_us`` (after a
+step back or a jump in the event log): the session only runs forward, and the hop log
+replays the past.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+
+from ibviz.core import events as ev
+from ibviz.core.model import PortRef
+from ibviz.gui.view_sync import with_node_names
+
+FRAME_MS = 16
+SPEED_MIN = 0.01
+"""Slowest pace: simulated microseconds per wall-clock second (packets crawl along links)."""
+SPEED_MAX = 100_000.0
+"""Fastest pace: a 10 ms scenario plays in a tenth of a second."""
+DEFAULT_SPEED = 500.0
+SEARCH_STEP_US = 100.0
+"""Looking for the next failover event, the session runs ahead in steps this long."""
+STEP_WALL_S = 0.25
+"""A step covers what a quarter second of play would, or less when something happens."""
+
+
+def clamp_speed(speed: float) -> float:
+    return min(SPEED_MAX, max(SPEED_MIN, float(speed)))
+
+
+def speed_to_slider(speed: float, steps: int = 1000) -> int:
+    """Position of ``speed`` on a log-scale slider of ``steps`` steps."""
+    lo, hi = math.log10(SPEED_MIN), math.log10(SPEED_MAX)
+    return round((math.log10(clamp_speed(speed)) - lo) / (hi - lo) * steps)
+
+
+def slider_to_speed(value: int, steps: int = 1000) -> float:
+    lo, hi = math.log10(SPEED_MIN), math.log10(SPEED_MAX)
+    return clamp_speed(10 ** (lo + (hi - lo) * value / steps))
+
+
+class SessionController(QObject):
+    """Owns the session being shown and everything that changes it.
+
+    Signals
+    -------
+    sessionChanged
+        A different session was loaded: re-read everything (fabric included).
+    sessionReset
+        Undo or redo rebuilt the session (new fabric, SM and controller objects, same
+        GUIDs): re-read everything but keep positions and selections.
+    stateChanged
+        The model changed (core events, an action, undo/redo): re-read tables and states.
+    timeChanged(float)
+        The view time moved (every animation frame while playing).
+    playingChanged(bool)
+    """
+
+    sessionChanged = Signal()
+    sessionReset = Signal()
+    stateChanged = Signal()
+    timeChanged = Signal(float)
+    playingChanged = Signal(bool)
+    actionFailed = Signal(str, str)
+    """(action, why) when the session refused a user action (nothing changed)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session: Any = None
+        self.source: dict[str, Any] = {}
+        """How the session was opened (for saving): spec, kind, mode, seed."""
+        self.view_time_us = 0.0
+        self.speed = DEFAULT_SPEED
+        self._dirty = False
+        self._reset = False
+        self._unsubscribe: Any = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(FRAME_MS)
+        self._timer.timeout.connect(self._tick)
+        self._last_tick = 0.0
+        self.undo_action = QAction("&Undo", self)
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.triggered.connect(self.undo)
+        self.redo_action = QAction("&Redo", self)
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.redo_action.triggered.connect(self.redo)
+        self._sync_undo_actions()
+
+    # ------------------------------------------------------------------ session
+    def set_session(self, session: Any, source: dict[str, Any] | None = None) -> None:
+        """Show ``session`` from its start (stops playing)."""
+        self.pause()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self.session = session
+        self.source = dict(source or {})
+        self._unsubscribe = session.events.subscribe(ev.Event, self._on_core_event)
+        self.view_time_us = float(session.now_us)
+        self._dirty = self._reset = False
+        self._sync_undo_actions()
+        self.sessionChanged.emit()
+        self.timeChanged.emit(self.view_time_us)
+
+    def _on_core_event(self, event: ev.Event) -> None:
+        self._dirty = True  # cheap: MadSent fires thousands of times in a sweep
+        if isinstance(event, ev.SessionReset):
+            self._reset = True
+
+    def _flush(self) -> None:
+        if self._reset:
+            self._reset = False
+            self.sessionReset.emit()
+        if self._dirty:
+            self._dirty = False
+            self.stateChanged.emit()
+
+    @property
+    def duration_us(self) -> float:
+        return float(self.session.duration_us) if self.session is not None else 0.0
+
+    # ------------------------------------------------------------------- pacing
+    @property
+    def playing(self) -> bool:
+        return self._timer.isActive()
+
+    def play(self) -> None:
+        if self.session is None or self.playing:
+            return
+        if self.view_time_us >= self.duration_us:
+            self.seek(0.0)
+        self._last_tick = time.monotonic()
+        self._timer.start()
+        self.playingChanged.emit(True)
+
+    def pause(self) -> None:
+        if self.playing:
+            self._timer.stop()
+            self.playingChanged.emit(False)
+
+    def toggle_play(self) -> None:
+        self.pause() if self.playing else self.play()
+
+    def set_speed(self, speed: float) -> None:
+        self.speed = clamp_speed(speed)
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        wall = min(now - self._last_tick, 0.1)  # a stalled frame does not jump ahead
+        self._last_tick = now
+        target = self.view_time_us + wall * self.speed
+        if target >= self.duration_us:
+            target = self.duration_us
+            self.pause()
+        self.seek(target)
+
+    def seek(self, t_us: float) -> None:
+        """Show simulated time ``t_us`` (running the session forward when needed)."""
+        if self.session is None:
+            return
+        t = max(0.0, min(float(t_us), max(self.duration_us, float(self.session.now_us))))
+        if t > self.session.now_us:
+            self.session.run_until(t)
+        self.view_time_us = t
+        self._flush()
+        self.timeChanged.emit(t)
+
+    def _step_target(self, forward: bool) -> float:
+        """The next (previous) instant something happens, at most a step's time away."""
+        t, span = self.view_time_us, max(self.speed * STEP_WALL_S, 1e-3)
+        if forward and t + span > self.session.now_us:
+            self.session.run_until(min(t + span, max(self.duration_us, t)))
+        hops = self.session.hops
+        candidates = [t + span if forward else t - span]
+        if len(hops):
+            import numpy as np
+
+            times = np.concatenate([hops.t0, hops.t1])
+            near = times[times > t + 1e-9] if forward else times[times < t - 1e-9]
+            if len(near):
+                candidates.append(float(near.min() if forward else near.max()))
+        logged = [e.t_us for e in self.session.log]
+        candidates += [x for x in logged if (x > t + 1e-9 if forward else x < t - 1e-9)]
+        return min(candidates) if forward else max(candidates)
+
+    def step_forward(self) -> None:
+        if self.session is not None:
+            self.pause()
+            self.seek(self._step_target(True))
+
+    def step_back(self) -> None:
+        if self.session is not None:
+            self.pause()
+            self.seek(max(0.0, self._step_target(False)))
+
+    def next_failover_time(self) -> float | None:
+        """The next failure, detection or restore instant after the view time (the
+        session runs forward only as far as needed to find it)."""
+        s = self.session
+        if s is None:
+            return None
+        while True:
+            later = [t for t in s.failover_times() if t > self.view_time_us + 1e-9]
+            if later or s.now_us >= self.duration_us:
+                return later[0] if later else None
+            s.run_until(min(self.duration_us, s.now_us + SEARCH_STEP_US))
+
+    def jump_to_next_failover(self) -> bool:
+        t = self.next_failover_time()
+        if t is None:
+            return False
+        self.seek(t)
+        return True
+
+    # ------------------------------------------------------------------ actions
+    def _act(self, name: str, *args: Any) -> None:
+        """Apply a user action at the head of the simulation; keeps undo in step."""
+        if self.session is None:
+            return
+        if self.view_time_us < self.session.now_us:
+            self.view_time_us = float(self.session.now_us)
+        try:
+            getattr(self.session, name)(*args)
+        except (ValueError, KeyError) as exc:  # e.g. a scenario error naming the problem
+            self.actionFailed.emit(name.replace("_", " "), str(exc.args[0] if isinstance(
+                exc, KeyError) and exc.args else exc))
+        self._after_change()
+
+    def _after_change(self) -> None:
+        self.view_time_us = min(self.view_time_us, float(self.session.now_us))
+        self._dirty = True
+        self._sync_undo_actions()
+        self._flush()
+        self.timeChanged.emit(self.view_time_us)
+
+    def fail(self, guid: int) -> None:
+        self._act("fail", guid)
+
+    def failback(self, guid: int) -> None:
+        self._act("failback", guid)
+
+    def join(self, group: str, guid: int) -> None:
+        self._act("join", group, guid)
+
+    def leave(self, group: str, guid: int) -> None:
+        self._act("leave", group, guid)
+
+    def set_link(self, end: PortRef, up: bool) -> None:
+        self._act("set_link", end, up)
+
+    def toggle_link(self, a: PortRef, b: PortRef) -> None:
+        """Fail a link that is up, restore one that is down (a click on a link)."""
+        key = (a, b) if a <= b else (b, a)
+        self.set_link(a, key in self.session.sm.down_links)
+
+    def undo(self) -> None:
+        if self.session is not None and self.session.undo_name:
+            self.session.undo()
+            self._after_change()
+
+    def redo(self) -> None:
+        if self.session is not None and self.session.redo_name:
+            self.session.redo()
+            self._after_change()
+
+    def readable(self, name: str | None) -> str | None:
+        """An action name with node GUIDs replaced by node names (``Fail first-node``)."""
+        if not name or self.session is None:
+            return name
+        return with_node_names(name, self.session.fabric)
+
+    def _sync_undo_actions(self) -> None:
+        undo = self.readable(self.session.undo_name) if self.session is not None else None
+        redo = self.readable(self.session.redo_name) if self.session is not None else None
+        self.undo_action.setEnabled(bool(undo))
+        self.undo_action.setText(f"&Undo {undo}" if undo else "&Undo")
+        self.redo_action.setEnabled(bool(redo))
+        self.redo_action.setText(f"&Redo {redo}" if redo else "&Redo")

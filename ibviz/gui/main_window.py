@@ -1,0 +1,289 @@
+"""The main window: the fabric canvas in the centre, dock panels around it, playback and
+node actions, live updates from the session. Loading and file dialogs live in
+:mod:`ibviz.gui.window_files`; node actions in :mod:`ibviz.gui.window_nodes`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QWidget,
+)
+
+from ibviz.gui import dialogs, view_sync
+from ibviz.gui.controller import SessionController
+from ibviz.gui.fabric_view import FabricLegend, FabricView
+from ibviz.gui.panels.animation_controls import AnimationControls, format_time
+from ibviz.gui.panels.event_log import EventLogPanel
+from ibviz.gui.panels.groups import GroupsPanel
+from ibviz.gui.panels.metrics import MetricsPanel
+from ibviz.gui.panels.narration import NarrationStrip
+from ibviz.gui.panels.packet_inspector import PacketInspector
+from ibviz.gui.panels.switch_inspector import SwitchInspector
+from ibviz.gui.theme import SettingsMixin
+from ibviz.gui.window_actions import WindowActions
+from ibviz.gui.window_files import FilesMixin
+from ibviz.gui.window_nodes import NodesMixin
+
+SLOW_REFRESH_MS = 250
+"""Plots and the in-flight list refresh at most four times a second while playing."""
+
+
+class MainWindow(FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
+    """See the module docstring. ``settings`` defaults to the user's QSettings."""
+
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None
+                 ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("ibviz")
+        self.settings = settings if settings is not None else QSettings()
+        self.controller = SessionController(self)
+        self.loaded: Any = None
+        self.selected_node: int | None = None
+        self.selected_group = 0
+        self.theme = "light"
+        self.view = FabricView(self)
+        self.view.setObjectName("fabricView")
+        self.setCentralWidget(self.view)
+        self._build_docks()
+        self.actions_ = WindowActions(self)
+        self.controls = AnimationControls(self.controller, [
+            self.actions_.restart, self.actions_.step_back, self.actions_.play,
+            self.actions_.step_forward, self.actions_.next_failover], self)
+        self.addToolBarBreak()
+        playback = self.addToolBar("Playback")
+        playback.setObjectName("playbackToolbar")
+        playback.addWidget(self.controls)
+        self._add_dock_toggles()
+        self._build_status_bar()
+        self._slow_timer = QTimer(self)
+        self._slow_timer.setSingleShot(True)
+        self._slow_timer.timeout.connect(self._slow_refresh)
+        self._tables_stale = False
+        self.failures = view_sync.NodeStates()
+        self._connect()
+        self._restore_settings()
+        self._update_enabled()
+
+    # ----------------------------------------------------------------- layout
+    def _dock(self, title: str, name: str, widget: QWidget,
+              area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        self.groups = GroupsPanel(self)
+        self.inspector = SwitchInspector(self)
+        self.log_panel = EventLogPanel(self)
+        self.packets = PacketInspector(self)
+        self.metrics = MetricsPanel(self)
+        self.narration = NarrationStrip(self)
+        self.legend = FabricLegend(self)
+        self.docks = {
+            "groups": self._dock("Multicast groups", "groupsDock", self.groups, left),
+            "legend": self._dock("Legend", "legendDock", self._scrolled(self.legend), left),
+            "inspector": self._dock("Switch inspector", "inspectorDock", self.inspector, right),
+            "packets": self._dock("Packet inspector", "packetDock", self.packets, right),
+            "log": self._dock("Event log", "logDock", self.log_panel, bottom),
+            "metrics": self._dock("Metrics", "metricsDock", self.metrics, bottom),
+            "narration": self._dock("Narration", "narrationDock", self.narration,
+                                    Qt.DockWidgetArea.TopDockWidgetArea),
+        }
+        self.tabifyDockWidget(self.docks["inspector"], self.docks["packets"])
+        self.docks["inspector"].raise_()
+        self.splitDockWidget(self.docks["log"], self.docks["metrics"], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["groups"], self.docks["inspector"]], [400, 420],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["log"]], [260], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["groups"], self.docks["legend"]], [400, 200],
+                         Qt.Orientation.Vertical)
+
+    def _scrolled(self, widget: QWidget) -> QScrollArea:
+        area = QScrollArea(self)
+        area.setWidget(widget)
+        area.setWidgetResizable(True)
+        area.setFrameShape(QScrollArea.Shape.NoFrame)
+        return area
+
+    def _add_dock_toggles(self) -> None:
+        for dock in self.docks.values():
+            self.actions_.view_menu.addAction(dock.toggleViewAction())
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.status_backend = QLabel("backend: built-in simulation", self)
+        self.status_sm = QLabel("SM: -", self)
+        self.status_time = QLabel("t = 0", self)
+        self.status_flight = QLabel("packets in flight: 0", self)
+        for label in (self.status_backend, self.status_sm, self.status_time,
+                      self.status_flight):
+            label.setContentsMargins(8, 0, 8, 0)
+            bar.addPermanentWidget(label)
+
+    def _connect(self) -> None:
+        c = self.controller
+        c.sessionChanged.connect(self._session_changed)
+        c.sessionReset.connect(self._session_reset)
+        c.stateChanged.connect(self._state_changed)
+        c.timeChanged.connect(self._time_changed)
+        c.playingChanged.connect(self._playing_changed)
+        c.actionFailed.connect(lambda what, why: dialogs.show_message(
+            self, f"Cannot {what}", why))
+        self.groups.groupSelected.connect(self._group_selected)
+        self.log_panel.entrySelected.connect(self._log_entry_selected)
+        self.view.nodeClicked.connect(self.node_clicked)
+        self.view.nodeContextMenuRequested.connect(self.node_context_menu)
+        self.view.linkClicked.connect(self.link_clicked)
+        self.view.nodeHovered.connect(self._node_hovered)
+        self.docks["metrics"].visibilityChanged.connect(lambda _v: self._slow_refresh())
+        self.metrics.currentChanged.connect(lambda _i: self._slow_refresh())
+        self.docks["packets"].visibilityChanged.connect(lambda _v: self._slow_refresh())
+
+    # ---------------------------------------------------------------- session
+    @property
+    def session(self) -> Any:
+        return self.controller.session
+
+    def install(self, loaded: Any) -> None:
+        """Show a freshly opened session (see :mod:`ibviz.gui.opening`)."""
+        self.loaded = loaded
+        self.selected_node = None
+        self.view.set_fabric(loaded.session.fabric, loaded.positions)
+        self.controller.set_session(loaded.session, loaded.source)
+        first = next(iter(loaded.session.controller.groups.values()), None)
+        mgid = loaded.group or (first.mgid if first is not None else 0)
+        self.groups.select_group(mgid)
+        if loaded.time_us:
+            self.controller.seek(loaded.time_us)
+        name = loaded.session.scenario.name
+        self.setWindowTitle(f"{name} - ibviz")
+        self.view.fit()
+
+    def _session_changed(self) -> None:
+        s = self.session
+        for panel in (self.groups, self.inspector, self.packets, self.log_panel):
+            panel.set_session(s)
+        self.narration.set_session(s)
+        self.metrics.set_session(s, self.controller.source)
+        self._state_changed()
+        self._update_enabled()
+
+    def _session_reset(self) -> None:
+        """Undo/redo rebuilt the session objects: re-read them, keep what the user chose."""
+        self.view.set_fabric(self.session.fabric, self.view.positions())
+        switch, group = self.inspector.switch, self.selected_group
+        for panel in (self.groups, self.packets, self.log_panel):
+            panel.set_session(self.session)
+        self.inspector.set_session(self.session)
+        if switch is not None:
+            self.inspector.show_switch(switch)
+        self.narration.set_session(self.session)
+        self.metrics.set_session(self.session, self.controller.source)
+        self.groups.select_group(group)
+        if self.selected_node in self.session.fabric.nodes:
+            self.view.select(self.selected_node)
+
+    def _state_changed(self) -> None:
+        s = self.session
+        if s is None:
+            return
+        self._tables_stale = True
+        self.log_panel.refresh()
+        self.view.set_link_states(set(s.sm.down_links))
+        self._apply_highlight()
+        if self.controller.playing:
+            self._schedule_slow_refresh()
+        else:
+            self._slow_refresh()
+        self._update_enabled()
+
+    def _time_changed(self, t_us: float) -> None:
+        s = self.session
+        if s is None:
+            return
+        self.view.set_node_states(self.failures.states(s, t_us))
+        span = self.controller.speed * view_sync.TRAIL_WALL_S
+        t0, t1, src, dst, flows = view_sync.hops_in_flight(s, self.view.node_xy, t_us, span)
+        shown = self.view.packets.show_hops(t0, t1, src, dst, flows, t_us)
+        drop_xy, drop_times, drops = view_sync.recent_drops(s, self.view.node_xy, t_us,
+                                                            span * view_sync.DROP_TRAILS)
+        self.view.packets.set_drops(drop_xy, times=drop_times,
+                                    lifetime=span * view_sync.DROP_TRAILS)
+        if drops:
+            last = drops[-1]
+            node = s.fabric.nodes.get(last.port.node)
+            self.statusBar().showMessage(
+                f"packet of {last.flow} dropped at {node.label if node else '?'} port "
+                f"{last.port.port}: {last.reason}", 3000)
+        self.narration.set_time(t_us)
+        self.status_time.setText(f"t = {format_time(t_us)}")
+        self.status_flight.setText(f"packets in flight: {shown}")
+        self.status_sm.setText(f"SM: {s.sm.state}")
+        if not self.controller.playing:
+            self._slow_refresh()
+        else:
+            self._schedule_slow_refresh()
+
+    def _playing_changed(self, playing: bool) -> None:
+        self.actions_.set_playing(playing, self)
+        if not playing:  # paused: every panel shows exactly this instant
+            self._slow_refresh()
+
+    def _schedule_slow_refresh(self) -> None:
+        if not self._slow_timer.isActive():
+            self._slow_timer.start(SLOW_REFRESH_MS)
+
+    def _slow_refresh(self) -> None:
+        """What is too costly for every frame: tables, narration, plots (<= 4 Hz)."""
+        if self.session is None:
+            return
+        if self._tables_stale:
+            self._tables_stale = False
+            self.groups.refresh()
+            self.inspector.refresh()
+            self.narration.refresh(self.session)
+            self.narration.set_time(self.controller.view_time_us)
+        if self.metrics.flows.isVisible():  # a hidden plot costs nothing; a shown one
+            self.metrics.flows.refresh()     # repaints its axes (4 ms): not every frame
+            self.metrics.flows.set_time(self.controller.view_time_us)
+        self.packets.show_in_flight(self.controller.view_time_us)
+
+    def _apply_highlight(self) -> None:
+        links, ports = view_sync.group_highlight(self.session, self.selected_group)
+        self.view.set_highlight(links, ports)
+
+    def _group_selected(self, mgid: int) -> None:
+        self.selected_group = mgid
+        if self.session is not None:
+            self._apply_highlight()
+
+    def _log_entry_selected(self, t_us: float, index: int) -> None:
+        self.controller.pause()
+        self.controller.seek(t_us)
+        entry = self.session.log[index]
+        if entry.node is not None and entry.node in self.session.fabric.nodes:
+            self.select_node(entry.node)
+        if entry.kind == "mad":
+            mad = self.session.mad(index)
+            if mad is not None:
+                self.packets.show_mad(mad, f"log entry {index}")
+                self.docks["packets"].raise_()
+
+    def _node_hovered(self, guid: int) -> None:
+        self.statusBar().showMessage(self.view.tooltip_for(guid).splitlines()[0], 3000)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self.controller.pause()
+        self.cancel_loading()
+        self.save_settings()
+        super().closeEvent(event)

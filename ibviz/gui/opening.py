@@ -1,0 +1,119 @@
+"""What ``File > Open`` and ``ibviz gui FILE`` accept, turned into a running session.
+
+A spec is a saved session (``*.ibviz.json``), a scenario (built-in name or YAML file), or
+a fabric (any file :func:`ibviz.topology.load` reads, a built-in fabric name or a
+generator spec such as ``leaf-spine:hcas=10000``); a fabric alone gets a session with
+its subnet manager and no traffic. Everything here runs in a worker thread: no Qt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ibviz.gui import session_file
+
+Progress = Callable[[int, int], None]
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+DEMO, DEMO_SCENARIO = "demo", "fig10"
+FILE_FILTER = ("Everything ibviz opens (*.ibviz.json *.yaml *.yml *.topo *.net *.json *.lst "
+               "*.txt *.out *.csv *.ibnetdiscover);;Saved sessions (*.ibviz.json);;"
+               "Scenarios (*.yaml *.yml);;Fabric files (*.topo *.net *.json *.lst *.txt *.out "
+               "*.csv *.ibnetdiscover);;All files (*)")
+
+
+@dataclass
+class Loaded:
+    """A session ready to show, and how it was opened."""
+
+    session: Any
+    source: dict[str, Any]
+    """``kind`` (scenario or fabric), ``spec``, ``mode``, ``seed`` (saved with the session)."""
+    positions: dict[int, tuple[float, float]] | None = None
+    time_us: float = 0.0
+    group: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def builtin_scenarios() -> list[tuple[str, str]]:
+    """(name, one-line description) of every built-in scenario."""
+    from ibviz.topology.scenarios import scenario_description, scenario_names
+
+    return [(name, scenario_description(name)) for name in scenario_names()]
+
+
+def resolve_demo(spec: str) -> str:
+    """``demo`` is the seed's FIG. 10 scenario unless a scenario of that name exists."""
+    from ibviz.topology.scenarios import scenario_names
+
+    if spec == DEMO and not Path(spec).exists() and DEMO not in scenario_names():
+        return DEMO_SCENARIO
+    return spec
+
+
+def spec_kind(spec: str) -> str:
+    """``session``, ``scenario`` or ``fabric``."""
+    path = Path(spec)
+    if session_file.is_session_file(path):
+        return "session"
+    if path.suffix.lower() in SCENARIO_SUFFIXES:
+        return "scenario"
+    if not path.exists():
+        from ibviz.topology.scenarios import scenario_names
+
+        if spec in scenario_names():
+            return "scenario"
+    return "fabric"
+
+
+def open_any(spec: str, progress: Progress | None = None, mode: str | None = None,
+             seed: int | None = None) -> Loaded:
+    """Open ``spec`` (see the module docstring).
+
+    Raises
+    ------
+    TopologyError, ScenarioError, SessionFileError, OSError
+        With a message naming the file and, where known, the line.
+    """
+    spec = resolve_demo(spec)
+    kind = spec_kind(spec)
+    if kind == "session":
+        saved = session_file.load(spec)
+        if spec_kind(saved.spec) == "session":
+            raise session_file.SessionFileError(f"{spec}: source: a session cannot open "
+                                                "another session")
+        loaded = open_any(saved.spec, progress, saved.mode, saved.seed)
+        session_file.replay(loaded.session, saved.actions)
+        loaded.session.run_until(saved.time_us)
+        loaded.positions = saved.positions or None
+        loaded.time_us, loaded.group = saved.time_us, saved.group
+        return loaded
+    if kind == "scenario":
+        from ibviz.topology.scenarios import open_session
+
+        session = open_session(spec, mode=mode, seed=seed, progress=progress)
+        return Loaded(session, {"kind": "scenario", "spec": spec, "mode": mode, "seed": seed})
+    return _open_fabric(spec, progress, seed)
+
+
+def _open_fabric(spec: str, progress: Progress | None, seed: int | None) -> Loaded:
+    from ibviz.topology import open_fabric
+    from ibviz.topology.scenarios import session_for_fabric
+
+    fabric = open_fabric(spec, progress=progress)
+    session = session_for_fabric(fabric)
+    warnings = [str(w) for w in fabric.warnings]
+    return Loaded(session, {"kind": "fabric", "spec": spec, "mode": None, "seed": seed},
+                  warnings=warnings)
+
+
+def save_session(path: str, loaded_source: dict[str, Any], session: Any, time_us: float,
+                 positions: dict[int, tuple[float, float]], group: int) -> None:
+    """Write the shown session to ``path`` (see :mod:`ibviz.gui.session_file`)."""
+    saved = session_file.SavedSession(
+        loaded_source["kind"], loaded_source["spec"], loaded_source.get("mode"),
+        loaded_source.get("seed"), float(time_us),
+        [session_file.action_to_dict(a) for a in session.actions], dict(positions), group)
+    session_file.save(path, saved)

@@ -1,0 +1,225 @@
+"""Multicast groups panel: every SA group with its members, roles and protection mode.
+
+Selecting a group (or one of its members) emits :attr:`GroupsPanel.groupSelected` with the
+group's MGID; the main window then highlights its multicast tree and member ports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ibviz.core.addressing import format_gid
+from ibviz.core.model import NodeKind, PortRef
+from ibviz.core.sm.groups import McGroup
+from ibviz.core.sm.records import JoinState
+from ibviz.gui.palette import canvas_theme
+
+COLUMNS = ("Group / member", "Role", "JoinState")
+ROLE_STATES = {"primary": "active", "takeover": "taking_over", "sender": "sender"}
+"""Each role is written in the canvas colour of the matching node state."""
+ROLE_ORDER = ("primary", "takeover", "sender")
+MGID_ROLE = Qt.ItemDataRole.UserRole
+DETAIL_ROLE = Qt.ItemDataRole.UserRole + 1
+MODE_NAMES = {"mlid": "MLID reassignment", "port": "switch primary multicast port remap",
+              "lmc": "prior art: LID takeover by LMC", "auto": "automatic"}
+
+
+def join_state_text(bits: int) -> str:
+    """``0x9`` -> ``"Full+SendOnlyFull"`` (IBA names, in bit order)."""
+    names = {JoinState.FULL: "Full", JoinState.NON_MEMBER: "NonMember",
+             JoinState.SEND_ONLY_NON_MEMBER: "SendOnlyNonMember",
+             JoinState.SEND_ONLY_FULL: "SendOnlyFull"}
+    parts = [text for bit, text in names.items() if bits & bit]
+    return "+".join(parts) if parts else "none"
+
+
+def protected_name(session: Any, mgid: int) -> str | None:
+    """Name of the protected group with this MGID, if the failover controller has one."""
+    for name, pg in session.controller.groups.items():
+        if pg.mgid == mgid:
+            return name
+    return None
+
+
+def group_title(session: Any, group: McGroup) -> str:
+    return protected_name(session, group.mgid) or group.name or \
+        ("IPoIB broadcast" if group.well_known else f"MLID {group.mlid:#06x}")
+
+
+class GroupsPanel(QWidget):
+    """A tree: one row per multicast group, one child row per member port."""
+
+    groupSelected = Signal(object)
+    """MGID (a 128-bit int) of the group the user selected (0: selection cleared)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session: Any = None
+        self.theme = "light"
+        self.tree = QTreeWidget(self)
+        self.tree.setObjectName("groupsTree")
+        self.tree.setHeaderLabels(list(COLUMNS))
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setUniformRowHeights(True)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.itemSelectionChanged.connect(self._selection_changed)
+        self.detail = QLabel("", self)
+        self.detail.setObjectName("groupDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
+        self.detail.setContentsMargins(6, 4, 6, 4)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.detail)
+        self._selected_mgid = 0
+
+    # --------------------------------------------------------------- reading
+    def set_session(self, session: Any) -> None:
+        self.session = session
+        self._selected_mgid = 0
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read every group from the session, keeping the selection."""
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        if self.session is not None:
+            groups = sorted(self.session.sm.sa.groups.values(),
+                            key=lambda g: (protected_name(self.session, g.mgid) is None, g.mlid))
+            for group in groups:
+                item = self._group_item(group)
+                self.tree.addTopLevelItem(item)
+                item.setExpanded(protected_name(self.session, group.mgid) is not None)
+                if group.mgid == self._selected_mgid:
+                    item.setSelected(True)
+        self.tree.blockSignals(False)
+        self._show_detail()
+
+    def _group_item(self, group: McGroup) -> QTreeWidgetItem:
+        session = self.session
+        name = protected_name(session, group.mgid)
+        protection = ""
+        roles: dict[int, str] = {}
+        if name is not None:
+            mode, reason = session.controller.modes[name]
+            serving = session.controller.serving.get(name)
+            who = "nobody (group lost)" if serving is None else self._node_label(serving)
+            protection = f"{MODE_NAMES.get(mode.value, mode.value)} ({reason}); served by {who}"
+            roles = session.roles(name)
+        count = len(group.members)
+        item = QTreeWidgetItem([group_title(session, group), f"MLID {group.mlid:#06x}",
+                                f"{count} member{'' if count == 1 else 's'}"])
+        item.setData(0, MGID_ROLE, f"{group.mgid:x}")
+        item.setData(0, DETAIL_ROLE, f"<b>{group_title(session, group)}</b> &nbsp; MGID "
+                     f"{format_gid(group.mgid)}, MLID {group.mlid:#06x}"
+                     + (f"<br>Protection: {protection}" if protection else ""))
+        item.setToolTip(0, f"MGID {format_gid(group.mgid)}")
+        bold = QFont(item.font(0))
+        bold.setBold(True)
+        item.setFont(0, bold)
+        for port, membership in sorted(group.members.items()):
+            item.addChild(self._member_item(group, port, membership.join_state,
+                                            membership.proxy, roles.get(port.node, "")))
+        members = {p.node for p in group.members}
+        for guid, role in sorted(roles.items(), key=lambda r: ROLE_ORDER.index(r[1])):
+            if guid not in members:  # e.g. mode 2's takeover, standing by on its port
+                item.addChild(self._standby_item(group, guid, role))
+        return item
+
+    def _standby_item(self, group: McGroup, guid: int, role: str) -> QTreeWidgetItem:
+        failed = guid in self.session.sm.failed
+        state = "failed" if failed else "stands by"
+        child = QTreeWidgetItem([self._node_label(guid), role, state])
+        child.setToolTip(2, "failed: the SM dropped its membership" if failed else
+                         "not a member of the group now; protected, ready to take over")
+        child.setData(0, MGID_ROLE, f"{group.mgid:x}")
+        child.setForeground(1, QBrush(QColor(self._role_colour(role))))
+        return child
+
+    def _member_item(self, group: McGroup, port: PortRef, join_state: int, proxy: bool,
+                     role: str) -> QTreeWidgetItem:
+        node = self.session.fabric.nodes.get(port.node)
+        kind = node.kind.short if node is not None else "?"
+        lid = node.ports[port.port].lid if node is not None and port.port in node.ports else 0
+        if node is not None and node.kind is NodeKind.SWITCH:
+            lid = node.ports[0].lid
+        state = join_state_text(join_state) + (" (proxy)" if proxy else "")
+        child = QTreeWidgetItem([self._node_label(port.node), role, state])
+        child.setToolTip(0, f"{kind} {port.node:#018x} port {port.port}, LID {lid:#x}")
+        child.setData(0, MGID_ROLE, f"{group.mgid:x}")
+        if role:
+            child.setForeground(1, QBrush(QColor(self._role_colour(role))))
+            bold = QFont(child.font(1))
+            bold.setBold(True)
+            child.setFont(1, bold)
+        return child
+
+    def set_theme(self, theme: str) -> None:
+        self.theme = theme
+        self.refresh()
+
+    def _role_colour(self, role: str) -> str:
+        fills = canvas_theme(self.theme).state_fill
+        return fills.get(ROLE_STATES.get(role, "active"), fills["active"])
+
+    def _node_label(self, guid: int) -> str:
+        node = self.session.fabric.nodes.get(guid)
+        return node.label if node is not None else f"{guid:#018x}"
+
+    # ------------------------------------------------------------- selection
+    def _selection_changed(self) -> None:
+        items = self.tree.selectedItems()
+        mgid = int(items[0].data(0, MGID_ROLE), 16) if items else 0
+        self._selected_mgid = mgid
+        self._show_detail()
+        self.groupSelected.emit(mgid)
+
+    def _show_detail(self) -> None:
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            if int(item.data(0, MGID_ROLE), 16) == self._selected_mgid:
+                self.detail.setText(item.data(0, DETAIL_ROLE))
+                return
+        self.detail.setText("Select a group to see its MGID and protection, and its "
+                            "multicast tree on the canvas.")
+
+    def select_group(self, mgid: int) -> None:
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            if int(item.data(0, MGID_ROLE), 16) == mgid:
+                self.tree.setCurrentItem(item)
+                return
+
+    @property
+    def selected_mgid(self) -> int:
+        return self._selected_mgid
+
+    def protection_text(self) -> str:
+        """The selected group's details as shown (plain text)."""
+        return self.detail.text().replace("<br>", "\n").replace("&nbsp;", " ") \
+            .replace("<b>", "").replace("</b>", "")
+
+    def member_rows(self, mgid: int) -> list[tuple[str, str, str]]:
+        """(member, JoinState, role) texts of one group as shown (for tests and export)."""
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            if int(item.data(0, MGID_ROLE), 16) == mgid:
+                return [(item.child(j).text(0), item.child(j).text(2), item.child(j).text(1))
+                        for j in range(item.childCount())]
+        return []

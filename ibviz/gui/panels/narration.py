@@ -1,0 +1,77 @@
+"""Narration strip for training: the failover phase reached at the view time, in one plain
+sentence, in a font large enough to read from the back of a classroom."""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
+
+IDLE = "Press Play (space) to start the scenario, or right-click a node to fail it."
+NO_PHASES = "Nothing has failed yet: traffic flows on the normal multicast tree."
+
+
+class NarrationStrip(QWidget):
+    """Shows ``session.narration()[k]`` for the last phase at or before the view time."""
+
+    def __init__(self, parent: QWidget | None = None, point_size: int = 17) -> None:
+        super().__init__(parent)
+        self.setObjectName("narrationStrip")
+        self.times: list[float] = []
+        self.sentences: list[str] = []
+        self.step = QLabel("", self)
+        self.step.setObjectName("narrationStep")
+        self.text = QLabel(IDLE, self)
+        self.text.setObjectName("narrationText")
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        big = QFont(self.text.font())
+        big.setPointSize(point_size)
+        self.text.setFont(big)
+        small = QFont(big)
+        small.setPointSize(max(9, point_size - 6))
+        small.setBold(True)
+        self.step.setFont(small)
+        self.step.setMinimumWidth(90)
+        self.step.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMaximumHeight(4 * point_size + 40)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 6)
+        layout.addWidget(self.step)
+        layout.addWidget(self.text, 1)
+        self._shown: tuple[int, bool] | None = None
+
+    def set_session(self, session: Any) -> None:
+        self.refresh(session)
+        self._shown = None
+        self.set_time(float(session.now_us), force=True)
+
+    def refresh(self, session: Any) -> None:
+        """Re-read the narration (it grows as the simulation runs; undo shortens it)."""
+        lines = sorted(session.narration(), key=lambda p: p[0])
+        self.times = [float(t) for t, _ in lines]
+        self.sentences = [s for _, s in lines]
+        self._shown = None
+
+    def set_time(self, t_us: float, force: bool = False) -> None:
+        k = bisect.bisect_right(self.times, t_us + 1e-9) - 1
+        shown = (k, k < 0 and t_us > 0)
+        if shown == self._shown and not force:
+            return
+        self._shown = shown
+        if k < 0:
+            self.step.setText("")
+            self.text.setText(NO_PHASES if t_us > 0 else IDLE)
+        else:
+            self.step.setText(f"step {k + 1} of {len(self.sentences)}\n"
+                              f"{self.times[k] / 1000:,.3f} ms")
+            self.text.setText(self.sentences[k])
+
+    @property
+    def sentence(self) -> str:
+        return self.text.text()

@@ -1,0 +1,189 @@
+"""Switch inspector: one switch's LFT (searchable), MFT per MLID with the before/after
+diff of the last failover highlighted, and its SwitchInfo default multicast ports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ibviz.gui.panels.lft_model import LftModel
+
+CHANGED = QColor("#F0E442")
+"""Okabe-Ito yellow behind MFT rows the last failover changed (dark text stays readable)."""
+CHANGED_TEXT = QColor("#000000")
+
+
+def ports_text(ports: frozenset[int] | set[int] | None) -> str:
+    return ", ".join(str(p) for p in sorted(ports)) if ports else "-"
+
+
+class SwitchInspector(QWidget):
+    """Pick a switch (or let a node click pick it); tables follow the live session."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session: Any = None
+        self.switch: int | None = None
+        self._owner_key: tuple = ()
+        self._owner_maps: tuple[dict, dict] = ({}, {})
+        self.chooser = QComboBox(self)
+        self.chooser.setObjectName("switchChooser")
+        self.chooser.currentIndexChanged.connect(self._chosen)
+        self.info = QLabel(self)
+        self.info.setObjectName("switchInfo")
+        self.info.setWordWrap(True)
+        self.lft_filter = QLineEdit(self)
+        self.lft_filter.setPlaceholderText("Search LFT: LID (12, 0xc), 'port 3' or node name")
+        self.lft_filter.setClearButtonEnabled(True)
+        self.lft_model = LftModel(self)
+        self.lft_filter.textChanged.connect(self.lft_model.set_filter)
+        self.lft_view = QTableView(self)
+        self.lft_view.setObjectName("lftView")
+        self.lft_view.setModel(self.lft_model)
+        self.lft_view.verticalHeader().setVisible(False)
+        self.lft_view.verticalHeader().setDefaultSectionSize(22)
+        self.lft_view.horizontalHeader().setStretchLastSection(True)
+        self.lft_view.setAlternatingRowColors(True)
+        self.mft = QTableWidget(0, 3, self)
+        self.mft.setObjectName("mftTable")
+        self.mft.setHorizontalHeaderLabels(["MLID", "Ports now", "Before last failover"])
+        self.mft.verticalHeader().setVisible(False)
+        self.mft.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.mft.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+
+        form = QFormLayout()
+        form.addRow("Switch", self.chooser)
+        form.addRow("SwitchInfo", self.info)
+        lft_box = QWidget(self)
+        lft_layout = QVBoxLayout(lft_box)
+        lft_layout.setContentsMargins(0, 0, 0, 0)
+        lft_layout.addWidget(QLabel("Linear forwarding table (unicast)"))
+        lft_layout.addWidget(self.lft_filter)
+        lft_layout.addWidget(self.lft_view)
+        mft_box = QWidget(self)
+        mft_layout = QVBoxLayout(mft_box)
+        mft_layout.setContentsMargins(0, 0, 0, 0)
+        self.mft_title = QLabel("Multicast forwarding table (changed rows highlighted)")
+        mft_layout.addWidget(self.mft_title)
+        mft_layout.addWidget(self.mft)
+        split = QSplitter(self)
+        split.setOrientation(split.orientation().Vertical)
+        split.addWidget(mft_box)
+        split.addWidget(lft_box)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(form)
+        layout.addWidget(split, 1)
+
+    # --------------------------------------------------------------- session
+    def set_session(self, session: Any) -> None:
+        self.session = session
+        self.chooser.blockSignals(True)
+        self.chooser.clear()
+        switches = sorted(session.fabric.switches(), key=lambda n: (n.label, n.guid))
+        for node in switches:
+            self.chooser.addItem(f"{node.label}  ({node.guid:#018x})", node.guid)
+        self.chooser.blockSignals(False)
+        self.switch = None
+        if switches:
+            self.show_switch(switches[0].guid)
+        else:
+            self.refresh()
+
+    def show_switch(self, guid: int) -> bool:
+        """Inspect switch ``guid``; False when it is not a switch of this fabric."""
+        index = self.chooser.findData(guid)
+        if index < 0:
+            return False
+        self.switch = guid
+        self.chooser.blockSignals(True)
+        self.chooser.setCurrentIndex(index)
+        self.chooser.blockSignals(False)
+        self.refresh()
+        return True
+
+    def _chosen(self, index: int) -> None:
+        if index >= 0:
+            self.switch = int(self.chooser.itemData(index))
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the switch's tables from the session."""
+        session, sw = self.session, self.switch
+        if session is None or sw is None:
+            self.info.setText("no switch in this fabric")
+            self.lft_model.set_table(None, {}, {})
+            self.mft.setRowCount(0)
+            return
+        info = session.sm.switch_info.get(sw)
+        if info is not None:
+            mft = "keeps a multicast table" if info.keeps_multicast_table else \
+                "no multicast table (MulticastFDBCap = 0)"
+            self.info.setText(
+                f"DefaultMulticastPrimaryPort <b>{info.default_mcast_primary_port}</b>, "
+                f"DefaultMulticastNotPrimaryPort <b>{info.default_mcast_not_primary_port}</b>"
+                f"; LinearFDBTop {info.linear_fdb_top:#x}; {mft}")
+        failed = " (FAILED)" if sw in session.sm.failed else ""
+        self.info.setToolTip(f"switch {sw:#018x}{failed}")
+        owners, labels = self._owners()
+        self.lft_model.set_table(session.sm.lfts.get(sw), owners, labels)
+        self._fill_mft(sw)
+
+    def _owners(self) -> tuple[dict, dict]:
+        """LID -> port and GUID -> name, rebuilt only when the SM sent MADs since (LIDs
+        change only by PortInfo Sets)."""
+        s = self.session
+        key = (id(s.fabric), len(s.sm.mads))
+        if self._owner_key != key:
+            self._owner_key = key
+            self._owner_maps = ({lid: refs[0] for lid, refs in s.fabric.lid_owners().items()},
+                                {g: n.label for g, n in s.fabric.nodes.items()})
+        return self._owner_maps
+
+    def _fill_mft(self, sw: int) -> None:
+        info = self.session.sm.switch_info.get(sw)
+        has_table = info is None or info.keeps_multicast_table
+        self.mft.setVisible(has_table)
+        self.mft_title.setText(
+            "Multicast forwarding table (rows the last failover changed are highlighted)"
+            if has_table else "No multicast forwarding table on this switch: every "
+            "multicast packet leaves by the default multicast ports above.")
+        self.mft_title.setWordWrap(True)
+        now = self.session.sm.mfts.get(sw, {})
+        diff = self.session.mft_diff(sw)
+        mlids = sorted(set(now) | set(diff))
+        self.mft.setRowCount(len(mlids))
+        for row, mlid in enumerate(mlids):
+            before, after = diff.get(mlid, (now.get(mlid), now.get(mlid)))
+            cells = (f"{mlid:#06x}", ports_text(now.get(mlid)), ports_text(before))
+            changed = mlid in diff and set(before or ()) != set(after or ())
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if changed:
+                    item.setBackground(QBrush(CHANGED))
+                    item.setForeground(QBrush(CHANGED_TEXT))
+                    item.setToolTip("changed by the last failover or failback")
+                self.mft.setItem(row, col, item)
+
+    def mft_rows(self) -> list[tuple[str, str, str, bool]]:
+        """(MLID, ports now, ports before, changed) as shown."""
+        rows = []
+        for r in range(self.mft.rowCount()):
+            cells = [self.mft.item(r, c).text() for c in range(3)]
+            changed = self.mft.item(r, 0).background().color() == CHANGED
+            rows.append((*cells, changed))
+        return rows

@@ -1,0 +1,211 @@
+"""File side of the main window: open (in a worker thread, with a progress dialog),
+built-in scenarios, save/restore a session, export PNG/SVG/pcap, screenshots."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFileDialog, QProgressDialog
+
+from ibviz.gui import dialogs, opening
+from ibviz.gui.worker import BackgroundTask, Cancelled
+
+AFTER_RESTORE_US = 150.0
+"""The after-failover screenshot shows packets flowing to the takeover node."""
+PROGRESS_DELAY_MS = 300
+"""Loads that finish faster never flash a progress dialog."""
+
+
+class FilesMixin:
+    """Mixed into :class:`~ibviz.gui.main_window.MainWindow`."""
+
+    _task: BackgroundTask | None = None
+    _progress: QProgressDialog | None = None
+    batch = False
+    """True when no user is present (``--screenshot``): errors go to stderr."""
+
+    # ------------------------------------------------------------------- open
+    def open_spec(self, spec: str, background: bool = True) -> bool:
+        """Open a file, built-in scenario or generator spec.
+
+        In the background (the default) a worker thread loads it behind a progress
+        dialog and the window stays responsive; returns True once started. In the
+        foreground it returns whether the load succeeded (errors still get a dialog).
+        """
+        if self._task is not None and self._task.running():
+            return False
+        self.controller.pause()
+        task = BackgroundTask(lambda progress: opening.open_any(spec, progress), self)
+        task.done.connect(lambda loaded: self._loaded(loaded, spec))
+        task.failed.connect(lambda exc: self._load_failed(exc, spec))
+        self._task = task
+        if background:
+            self._progress = dialogs.progress_dialog(self, f"Opening {Path(spec).name}...",
+                                                     PROGRESS_DELAY_MS)
+            self._progress.canceled.connect(task.cancel)
+            task.progress.connect(self._load_progress)
+            task.start()
+            return True
+        loop = QEventLoop()
+        task.done.connect(loop.quit)     # queued: delivered inside loop.exec(), even when
+        task.failed.connect(loop.quit)   # the worker finishes before the loop starts
+        task.start()
+        loop.exec()
+        task.wait()
+        return task.error is None
+
+    def _load_progress(self, done: int, total: int) -> None:
+        if self._progress is not None:
+            self._progress.setMaximum(max(total, 1))
+            self._progress.setValue(min(done, max(total, 1)))
+
+    def _finish_progress(self) -> None:
+        if self._progress is not None:
+            self._progress.reset()
+            self._progress.deleteLater()
+            self._progress = None
+
+    def _loaded(self, loaded: opening.Loaded, spec: str) -> None:
+        self._finish_progress()
+        if self._task is not None and self._task.cancelled:  # finished before it noticed
+            self.statusBar().showMessage(f"Opening {spec} cancelled", 5000)
+            return
+        self.install(loaded)
+        note = f"; {len(loaded.warnings)} warning(s) while reading" if loaded.warnings else ""
+        self.statusBar().showMessage(f"Opened {spec}{note}", 8000)
+
+    def _load_failed(self, exc: BaseException, spec: str) -> None:
+        self._finish_progress()
+        if isinstance(exc, Cancelled):
+            self.statusBar().showMessage(f"Opening {spec} cancelled", 5000)
+            return
+        if self.batch:  # --screenshot: nobody is there to close a dialog
+            print(f"ibviz: cannot open {spec}: {dialogs.error_text(exc)}", file=sys.stderr)
+            return
+        dialogs.show_error(self, f"Cannot open {spec}", exc)
+        if self.session is None and spec != opening.DEMO:  # never leave an empty window
+            QTimer.singleShot(0, lambda: self.open_spec(opening.DEMO))
+
+    def cancel_loading(self) -> None:
+        if self._task is not None and self._task.running():
+            self._task.cancel()
+            self._task.wait(5.0)
+
+    def ask_open(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open fabric, scenario or session",
+                                              str(self.settings.value("lastDir", "")),
+                                              opening.FILE_FILTER)
+        if path:
+            self.settings.setValue("lastDir", str(Path(path).parent))
+            self.open_spec(path)
+
+    def fill_builtin_menu(self) -> None:
+        menu = self.actions_.builtin_menu
+        if menu.actions():
+            return
+        try:
+            scenarios = opening.builtin_scenarios()
+        except (OSError, ValueError) as exc:  # the menu says what is wrong instead
+            menu.addAction(f"(built-in scenarios unavailable: {exc})").setEnabled(False)
+            return
+        for name, description in scenarios:
+            action = QAction(f"{name} - {description}", menu)
+            action.triggered.connect(lambda _c=False, n=name: self.open_spec(n))
+            menu.addAction(action)
+
+    # ------------------------------------------------------------ save/export
+    def _ask_path(self, title: str, suggestion: str, filter_: str) -> str | None:
+        start = str(Path(str(self.settings.value("lastDir", ""))) / suggestion)
+        path, _ = QFileDialog.getSaveFileName(self, title, start, filter_)
+        if path:
+            self.settings.setValue("lastDir", str(Path(path).parent))
+        return path or None
+
+    def _stem(self) -> str:
+        return Path(self.session.scenario.name).stem if self.session is not None else "ibviz"
+
+    def ask_save_session(self) -> None:
+        if self.session is None:
+            return
+        path = self._ask_path("Save session", self._stem() + ".ibviz.json",
+                              "ibviz sessions (*.ibviz.json)")
+        if path:
+            self.save_session(path)
+
+    def save_session(self, path: str) -> None:
+        try:
+            opening.save_session(path, self.controller.source, self.session,
+                                 self.controller.view_time_us, self.view.positions(),
+                                 self.selected_group)
+        except OSError as exc:
+            dialogs.show_error(self, f"Cannot save {path}", exc)
+            return
+        self.statusBar().showMessage(f"Session saved to {path}", 5000)
+
+    def ask_export(self, fmt: str) -> None:
+        if self.session is None:
+            return
+        path = self._ask_path(f"Export view as {fmt.upper()}", f"{self._stem()}.{fmt}",
+                              f"{fmt.upper()} images (*.{fmt})")
+        if path:
+            try:
+                (self.view.render_svg if fmt == "svg" else self.view.render_png)(path)
+            except OSError as exc:
+                dialogs.show_error(self, f"Cannot write {path}", exc)
+
+    def ask_export_pcap(self) -> None:
+        if self.session is None:
+            return
+        path = self._ask_path("Export trace to pcap", self._stem() + ".pcapng",
+                              "pcapng captures (*.pcapng *.pcap)")
+        if path:
+            try:
+                self.session.write_pcap(path)
+            except (OSError, ValueError) as exc:
+                dialogs.show_error(self, f"Cannot write {path}", exc)
+                return
+            self.statusBar().showMessage(f"Trace written to {path}", 5000)
+
+    def show_about(self) -> None:
+        dialogs.show_about(self)
+
+    # ------------------------------------------------------------- screenshot
+    def play_through_failover(self) -> bool:
+        """Run until the first failover completed and show that instant (for
+        ``--screenshot --after-failover``): the scenario's own timeline fails a node in
+        the first half of its run, else the first protected group's primary is failed."""
+        s: Any = self.session
+        group = next(iter(s.controller.groups.values()), None) if s is not None else None
+        if group is None:
+            return False
+        self.groups.select_group(group.mgid)
+        if not self._run_to_restore(s, s.duration_us / 2):
+            self.controller.fail(group.primary)
+            if not self._run_to_restore(s, s.duration_us):
+                return False
+        restored = max(o.restored_us or o.started_us for o in s.controller.outcomes)
+        self.controller.seek(min(s.duration_us, restored + AFTER_RESTORE_US))
+        return True
+
+    @staticmethod
+    def _run_to_restore(session: Any, until_us: float) -> bool:
+        """Advance until a failover outcome is restored (or failed); False at ``until_us``."""
+        t = session.now_us
+        while t < until_us:
+            t = min(until_us, t + 100.0)
+            session.run_until(t)
+            if any(o.kind == "failover" and (o.restored_us is not None or o.problem)
+                   for o in session.controller.outcomes):
+                return True
+        return False
+
+    def save_screenshot(self, path: str) -> bool:
+        """The whole window as a PNG (works offscreen)."""
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.processEvents()
+        return self.grab().save(str(path), "PNG")

@@ -1,0 +1,170 @@
+"""Node and link side of the main window: selection, context menu, Fail / Fail back /
+Join / Leave / Inspect (all undoable through the session), link clicks and search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QMenu
+
+from ibviz.core.model import NodeKind, PortRef
+from ibviz.gui import dialogs
+
+
+class NodesMixin:
+    """Mixed into :class:`~ibviz.gui.main_window.MainWindow`."""
+
+    selected_node: int | None
+
+    # -------------------------------------------------------------- selection
+    def select_node(self, guid: int | None) -> None:
+        self.selected_node = guid
+        self.view.select(guid)
+        if guid is not None and self.session is not None:
+            node = self.session.fabric.nodes.get(guid)
+            if node is not None and node.kind is NodeKind.SWITCH:
+                self.inspector.show_switch(guid)
+            self.statusBar().showMessage(f"Selected {node.label if node else hex(guid)}", 4000)
+        self._update_enabled()
+
+    def node_clicked(self, guid: int) -> None:
+        self.select_node(guid)
+
+    def node_context_menu(self, guid: int, where: QPoint) -> QMenu:
+        """Select ``guid`` and pop up its action menu at ``where`` (global position)."""
+        self.select_node(guid)
+        menu = self.node_menu()
+        menu.popup(where)
+        return menu
+
+    def node_menu(self) -> QMenu:
+        """The node's action menu (one QMenu, refilled for each node)."""
+        menu = self.findChild(QMenu, "nodeMenu")
+        if menu is None:
+            menu = QMenu(self)
+            menu.setObjectName("nodeMenu")
+        menu.clear()
+        node = self.session.fabric.nodes.get(self.selected_node) if self.session else None
+        if node is not None:
+            menu.addSection(node.label)
+        for action in self.actions_.node_actions:
+            menu.addAction(action)
+        return menu
+
+    def _update_enabled(self) -> None:
+        s, guid = self.session, self.selected_node
+        has = s is not None and guid is not None and guid in s.fabric.nodes
+        failed = has and guid in s.sm.failed
+        a = self.actions_
+        a.fail.setEnabled(has and not failed)
+        a.failback.setEnabled(bool(failed))
+        is_ca = has and s.fabric.nodes[guid].kind is NodeKind.CA
+        groups = bool(s is not None and s.controller.groups)
+        a.join.setEnabled(bool(is_ca and groups and not failed))
+        a.leave.setEnabled(bool(is_ca and groups and not failed))
+        a.inspect.setEnabled(has)
+        for action in (a.save, a.export_png, a.export_svg, a.export_pcap, a.play,
+                       a.step_back, a.step_forward, a.next_failover, a.restart):
+            action.setEnabled(s is not None)
+
+    # --------------------------------------------------------------- actions
+    def fail_selected(self) -> None:
+        if self.selected_node is not None and self.session is not None:
+            self.controller.fail(self.selected_node)
+
+    def failback_selected(self) -> None:
+        if self.selected_node is not None and self.session is not None:
+            self.controller.failback(self.selected_node)
+
+    def _member_groups(self, guid: int) -> list[str]:
+        s = self.session
+        out = []
+        for name, pg in s.controller.groups.items():
+            group = s.sm.sa.groups.get(pg.mgid)
+            if group is not None and any(p.node == guid for p in group.members):
+                out.append(name)
+        return out
+
+    def join_selected(self) -> None:
+        guid = self.selected_node
+        if guid is None or self.session is None:
+            return
+        names = [n for n in sorted(self.session.controller.groups)
+                 if n not in self._member_groups(guid)] or sorted(self.session.controller.groups)
+        group = dialogs.choose_group(self, "Join group", f"Group for {self._label(guid)} to "
+                                     "join (as a full member):", names)
+        if group:
+            self.controller.join(group, guid)
+
+    def leave_selected(self) -> None:
+        guid = self.selected_node
+        if guid is None or self.session is None:
+            return
+        names = self._member_groups(guid)
+        if not names:
+            dialogs.show_message(self, "Leave group",
+                                 f"{self._label(guid)} is not a member of any protected group.")
+            return
+        group = dialogs.choose_group(self, "Leave group", f"Group for {self._label(guid)} "
+                                     "to leave:", names)
+        if group:
+            self.controller.leave(group, guid)
+
+    def inspect_selected(self) -> None:
+        guid = self.selected_node
+        if guid is None or self.session is None:
+            return
+        node = self.session.fabric.nodes[guid]
+        target = guid if node.kind is NodeKind.SWITCH else self._switch_of(guid)
+        if target is not None:
+            self.inspector.show_switch(target)
+            self.docks["inspector"].show()
+            self.docks["inspector"].raise_()
+        self.view.center_on(guid)
+        self.statusBar().showMessage(self.view.tooltip_for(guid).replace("\n", "; "), 10000)
+
+    def _switch_of(self, guid: int) -> int | None:
+        """The switch a CA or router hangs off (its first cabled port's peer)."""
+        fabric = self.session.fabric
+        for link in fabric.node_links(guid):
+            for end in (link.a, link.b):
+                if end.node != guid and fabric.nodes[end.node].kind is NodeKind.SWITCH:
+                    return end.node
+        return None
+
+    def link_clicked(self, a: PortRef, b: PortRef) -> None:
+        """A click on a link fails it when up, restores it when down (undoable)."""
+        if self.session is not None:
+            self.controller.toggle_link(a, b)
+
+    def _label(self, guid: int) -> str:
+        node: Any = self.session.fabric.nodes.get(guid)
+        return node.label if node is not None else f"{guid:#018x}"
+
+    # ---------------------------------------------------------------- search
+    def focus_search(self) -> None:
+        box = self.actions_.search
+        box.setFocus()
+        box.selectAll()
+
+    def search_nodes(self) -> list[int]:
+        text = self.actions_.search.text().strip()
+        if not text or self.session is None:
+            return []
+        hits = self.view.search(text)
+        if hits:
+            self.select_node(hits[0])
+            self.view.center_on(hits[0])
+            more = f" (first of {len(hits)})" if len(hits) > 1 else ""
+            self.statusBar().showMessage(f"Found {self._label(hits[0])}{more}", 5000)
+        else:
+            self.statusBar().showMessage(f"No node matches {text!r}", 5000)
+        return hits
+
+    def view_fit(self) -> None:
+        self.view.fit()
+
+    def jump_next_failover(self) -> None:
+        if not self.controller.jump_to_next_failover():
+            self.statusBar().showMessage("No failover event after this time", 4000)
