@@ -44,6 +44,9 @@ def run_gui(argv: Sequence[str] = ()) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:  # answered before the subcommands' modules are imported
+        print(f"ibviz {__version__}")
+        return 0
     if not argv or argv[0] == "gui" and not {"-h", "--help"} & set(argv[1:2]):
         return run_gui(argv[1:])  # the window parses its own options
     parser = build_parser()

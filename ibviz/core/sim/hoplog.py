@@ -60,11 +60,14 @@ class HopLog:
             self.flow_names.append(flow)
         return fid
 
-    def add(self, pid: int, flow_id: int, src: PortRef, dst: PortRef, t0: float, t1: float,
+    def add(self, pid: int, flow: str, src: PortRef, dst: PortRef, t0: float, t1: float,
             kind: int = 0) -> None:
+        fid = self._flow_ids.get(flow)
+        if fid is None:
+            fid = self.flow_id(flow)
         self._t0.append(t0)
         self._t1.append(t1)
-        self._flow.append(flow_id)
+        self._flow.append(fid)
         self._kind.append(kind)
         self._rows.append((pid, src, dst))
 

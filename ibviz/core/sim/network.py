@@ -96,6 +96,8 @@ class NetworkSim:
         self._arrive_cb = self._arrive
         self._by_guid: dict[int, PortRef] | None = None
         self._lft: dict[int, list[int]] = {}
+        self._routes: dict[int, dict[int, tuple | None]] = {}
+        """Switch -> DLID -> the cable its LFT picks (None: no route), filled on use."""
         self._mcast: dict[tuple[int, int, int], list[PortRef]] = {}
         self._mcast_end: dict[tuple[int, int, int], str] = {}
         self._ports: dict[tuple[int, int], PortRef] = {}
@@ -107,7 +109,9 @@ class NetworkSim:
     def _forget_tables(self, _event: object) -> None:
         """Forwarding tables changed: drop the per-switch caches."""
         self._lft.clear()
+        self._routes.clear()
         self._mcast.clear()
+        self._mcast_end.clear()
 
     @property
     def drops(self) -> list[Drop]:
@@ -174,7 +178,7 @@ class NetworkSim:
             return self.drop(pid, packet, out, "link down")
         t1 = t0 + packet.size * us_per_byte + self.propagation_us
         if self.hops is not None:
-            self.hops.add(pid, self.hops.flow_id(packet.flow), out, peer, t0, t1,
+            self.hops.add(pid, packet.flow, out, peer, t0, t1,
                           KIND_CODE[packet.kind])
         self.engine.push(t1, self._arrive_cb, (pid, packet, peer, hops + 1))
 
@@ -190,28 +194,27 @@ class NetworkSim:
         if 0 < dlid < 0xC000 and hops <= self.max_hops:
             # The common case, inlined: a unicast packet forwarded by the LFT onto a live
             # cable. Anything unusual falls through to _switch, which names the drop.
-            table = self._lft.get(node)
-            if table is None:
-                table = self._load_lft(node)
-            port = table[dlid] if dlid < len(table) else NO_PATH
-            if 0 < port < NO_PATH:
-                wire = self._wire.get((node, port), False)
-                if wire is False:
-                    wire = self._cable(PortRef(node, port))
-                if wire is not None:
-                    out, peer, key, us_per_byte = wire
-                    if key not in self.sm.down_links and peer[0] not in failed:
-                        t0 = self.engine.now + self.switch_latency_us
-                        t1 = t0 + packet.size * us_per_byte + self.propagation_us
-                        if self.hops is not None:
-                            self.hops.add(pid, self.hops.flow_id(packet.flow), out, peer, t0,
-                                          t1, KIND_CODE[packet.kind])
-                        engine = self.engine
-                        seq = engine._seq
-                        engine._seq = seq + 1
-                        heappush(engine._heap, (t1, 0, seq, self._arrive_cb,
-                                                (pid, packet, peer, hops + 1)))
-                        return
+            routes = self._routes.get(node)
+            if routes is None:
+                routes = self._routes[node] = {}
+            wire = routes.get(dlid, False)
+            if wire is False:
+                wire = routes[dlid] = self._route(node, dlid)
+            if wire is not None:
+                out, peer, key, us_per_byte = wire
+                if key not in self.sm.down_links and peer[0] not in failed:
+                    engine = self.engine
+                    t0 = engine.now + self.switch_latency_us
+                    t1 = t0 + packet.size * us_per_byte + self.propagation_us
+                    log = self.hops
+                    if log is not None:
+                        log.add(pid, packet.flow, out, peer, t0, t1,
+                                KIND_CODE[packet.kind])
+                    seq = engine._seq
+                    engine._seq = seq + 1
+                    heappush(engine._heap, (t1, 0, seq, self._arrive_cb,
+                                            (pid, packet, peer, hops + 1)))
+                    return
         elif dlid >= 0xC000 and dlid != 0xFFFF:
             outs = self._mcast.get((node, dlid, at[1]))
             if outs is not None and not outs:  # cached: the tree ends here
@@ -240,6 +243,19 @@ class NetworkSim:
             return self._depart(pid, routed, out, self.engine.now + self.switch_latency_us,
                                 hops)
         self._receive(pid, packet, at)
+
+    def _route(self, node: int, dlid: int) -> tuple[PortRef, PortRef, tuple, float] | None:
+        """The cable a switch's LFT sends ``dlid`` to (None: no route or not cabled)."""
+        table = self._lft.get(node)
+        if table is None:
+            table = self._load_lft(node)
+        port = table[dlid] if dlid < len(table) else NO_PATH
+        if not 0 < port < NO_PATH:
+            return None
+        wire = self._wire.get((node, port), False)
+        if wire is False:
+            wire = self._cable(PortRef(node, port))
+        return wire
 
     def _load_lft(self, node: int) -> list[int]:
         lft = self.sm.lfts.get(node)
@@ -301,7 +317,7 @@ class NetworkSim:
             peer = wire[1]
             t1 = t0 + size_us * wire[3] + self.propagation_us
             if log is not None:
-                log.add(pid, log.flow_id(packet.flow), out, peer, t0, t1,
+                log.add(pid, packet.flow, out, peer, t0, t1,
                         KIND_CODE[packet.kind])
             seq = engine._seq
             engine._seq = seq + 1
