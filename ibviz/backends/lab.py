@@ -40,7 +40,7 @@ from ibviz.backends._lab_clients import (
 )
 from ibviz.backends._lab_failover import MODE2_NOTE, OWNED_MLID, LabFailover
 from ibviz.backends._lab_mirror import Mirror
-from ibviz.backends._lab_scenarios import LAB_SCENARIOS, run_lab_scenario
+from ibviz.backends._lab_scenarios import LAB_MGID, LAB_SCENARIOS, run_lab_scenario
 from ibviz.backends._lab_state import STATE_FILES, StateReader
 from ibviz.backends.base import Backend, BackendError, BackendStatus, Progress
 from ibviz.backends.ibsim_process import IbsimError, IbsimFabric
@@ -51,7 +51,7 @@ from ibviz.core.sm.manager import SmConfig, SubnetManager
 from ibviz.topology import dumps
 from ibviz.topology.ibnetdiscover_writer import ibsim_node_ids
 
-__all__ = ["LAB_SCENARIOS", "MODE2_NOTE", "OWNED_MLID", "STATE_FILES", "MissingLabTools",
+__all__ = ["LAB_MGID", "LAB_SCENARIOS", "MODE2_NOTE", "OWNED_MLID", "STATE_FILES", "MissingLabTools",
            "OpenSmLab", "run_lab_scenario"]
 
 PHASES = ("writing the ibsim net file", "starting ibsim", "starting OpenSM: waiting for "

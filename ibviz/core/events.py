@@ -83,6 +83,12 @@ class EventBus:
 
         return unsubscribe
 
+    def adopt(self, other: EventBus) -> None:
+        """Take over ``other``'s subscribers (when a bus is replaced, e.g. by one that
+        hands events from worker threads to the GUI thread)."""
+        self._handlers = {kind: list(handlers) for kind, handlers in other._handlers.items()}
+        self.active = other.active
+
     def emit(self, event: Event) -> None:
         for kind in type(event).__mro__:
             for handler in tuple(self._handlers.get(kind, ())):

@@ -125,6 +125,15 @@ class SessionController(QObject):
             self._dirty = False
             self.stateChanged.emit()
 
+    def refresh(self) -> None:
+        """The session changed outside an action (a live backend's poll): re-read it."""
+        if self.session is None:
+            return
+        self._dirty = True
+        self._sync_undo_actions()
+        self._flush()
+        self.timeChanged.emit(self.view_time_us)
+
     @property
     def duration_us(self) -> float:
         return float(self.session.duration_us) if self.session is not None else 0.0

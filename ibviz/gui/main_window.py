@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
 from ibviz.gui import dialogs, view_sync
 from ibviz.gui.controller import SessionController
 from ibviz.gui.fabric_view import FabricLegend, FabricView
+from ibviz.gui.live_window import LiveMixin
+from ibviz.gui.local_host_panel import LocalHostPanel
 from ibviz.gui.panels.animation_controls import AnimationControls, format_time
 from ibviz.gui.panels.event_log import EventLogPanel
 from ibviz.gui.panels.groups import GroupsPanel
@@ -34,7 +36,7 @@ SLOW_REFRESH_MS = 250
 """Plots and the in-flight list refresh at most four times a second while playing."""
 
 
-class MainWindow(FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
+class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
     """See the module docstring. ``settings`` defaults to the user's QSettings."""
 
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None
@@ -99,7 +101,12 @@ class MainWindow(FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
             "narration": self._dock("Narration", "narrationDock", self.narration,
                                     Qt.DockWidgetArea.TopDockWidgetArea),
         }
+        self.docks["localhost"] = self._dock("Local host (RDMA)", "localHostDock",
+                                             QLabel("", self), right)
+        self.docks["localhost"].visibilityChanged.connect(self._show_local_host)
         self.tabifyDockWidget(self.docks["inspector"], self.docks["packets"])
+        self.tabifyDockWidget(self.docks["packets"], self.docks["localhost"])
+        self.docks["localhost"].hide()
         self.docks["inspector"].raise_()
         self.splitDockWidget(self.docks["log"], self.docks["metrics"], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["groups"], self.docks["inspector"]], [400, 420],
@@ -107,6 +114,12 @@ class MainWindow(FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
         self.resizeDocks([self.docks["log"]], [260], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["groups"], self.docks["legend"]], [400, 200],
                          Qt.Orientation.Vertical)
+
+    def _show_local_host(self, visible: bool) -> None:
+        """The local-host panel reads pyverbs when first shown, not at start-up."""
+        dock = self.docks["localhost"]
+        if visible and not isinstance(dock.widget(), LocalHostPanel):
+            dock.setWidget(LocalHostPanel(self))
 
     def _scrolled(self, widget: QWidget) -> QScrollArea:
         area = QScrollArea(self)
@@ -156,6 +169,10 @@ class MainWindow(FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
 
     def install(self, loaded: Any) -> None:
         """Show a freshly opened session (see :mod:`ibviz.gui.opening`)."""
+        self.disconnect_backend()
+        self.status_backend.setText("backend: built-in simulation")
+        self.status_backend.setToolTip("")
+        self.actions_.restart_sm.setVisible(False)
         self.loaded = loaded
         self.selected_node = None
         self.view.set_fabric(loaded.session.fabric, loaded.positions)
@@ -285,5 +302,6 @@ class MainWindow(FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self.controller.pause()
         self.cancel_loading()
+        self.disconnect_backend()
         self.save_settings()
         super().closeEvent(event)

@@ -34,6 +34,14 @@ class WindowActions:
         w, ctl, sp = window, window.controller, QStyle.StandardPixmap
         self.open = _action(w, "&Open...", w.ask_open, QKeySequence.StandardKey.Open,
                             sp.SP_DialogOpenButton, "Open a fabric, scenario or saved session")
+        self.connect = _action(w, "&Connect...", w.ask_connect, "Ctrl+Shift+O",
+                               sp.SP_DriveNetIcon, "Connect to the built-in simulation, an "
+                               "OpenSM lab or a real fabric (read-only)")
+        self.restart_sm = _action(w, "Restart &SM", w.restart_sm, None, sp.SP_BrowserReload,
+                                  "Start OpenSM again: it reloads the groups from its last "
+                                  "dump; the last state stays shown until then")
+        self.restart_sm.setEnabled(False)
+        self.restart_sm.setVisible(False)
         self.save = _action(w, "&Save session...", w.ask_save_session,
                             QKeySequence.StandardKey.Save, sp.SP_DialogSaveButton)
         self.export_png = _action(w, "Export view as &PNG...", lambda: w.ask_export("png"))
@@ -87,6 +95,8 @@ class WindowActions:
         bar = w.menuBar()
         file = bar.addMenu("&File")
         file.addAction(self.open)
+        file.addAction(self.connect)
+        file.addAction(self.restart_sm)
         self.builtin_menu = file.addMenu("Open &built-in scenario")
         self.builtin_menu.aboutToShow.connect(w.fill_builtin_menu)
         file.addSeparator()
@@ -119,6 +129,7 @@ class WindowActions:
         tools.setObjectName("nodeToolbar")
         tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         tools.addAction(self.open)
+        tools.addAction(self.restart_sm)
         tools.addSeparator()
         for a in self.node_actions:
             tools.addAction(a)

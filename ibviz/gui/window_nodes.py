@@ -67,15 +67,41 @@ class NodesMixin:
         for action in (a.save, a.export_png, a.export_svg, a.export_pcap, a.play,
                        a.step_back, a.step_forward, a.next_failover, a.restart):
             action.setEnabled(s is not None)
+        self._update_live_enabled()
+
+    def _update_live_enabled(self) -> None:
+        """On a live backend: no saving or trace export; on a read-only one (or a lab
+        that is gone, or busy) no node actions, with a tooltip saying why."""
+        a, live = self.actions_, self.is_live()
+        why = self.live_block_reason() if live else None
+        busy = live and self.live_busy()
+        tips = {a.fail: "Fail the selected node", a.failback: "Bring the selected node back",
+                a.join: "Make the selected node join a multicast group",
+                a.leave: "Make the selected node leave a multicast group"}
+        for action, tip in tips.items():
+            if why is not None or busy:
+                action.setEnabled(False)
+            action.setToolTip(why or ("Busy: OpenSM is still working" if busy else tip))
+        no_trace = "A live backend keeps no session file or packet trace"
+        for action in (a.save, a.export_pcap):
+            if live:
+                action.setEnabled(False)
+            action.setToolTip(no_trace if live else action.text().replace("&", ""))
 
     # --------------------------------------------------------------- actions
     def fail_selected(self) -> None:
         if self.selected_node is not None and self.session is not None:
-            self.controller.fail(self.selected_node)
+            if self.is_live():
+                self.live_fail(self.selected_node)
+            else:
+                self.controller.fail(self.selected_node)
 
     def failback_selected(self) -> None:
         if self.selected_node is not None and self.session is not None:
-            self.controller.failback(self.selected_node)
+            if self.is_live():
+                self.live_failback(self.selected_node)
+            else:
+                self.controller.failback(self.selected_node)
 
     def _member_groups(self, guid: int) -> list[str]:
         s = self.session
@@ -95,7 +121,7 @@ class NodesMixin:
         group = dialogs.choose_group(self, "Join group", f"Group for {self._label(guid)} to "
                                      "join (as a full member):", names)
         if group:
-            self.controller.join(group, guid)
+            self.live_join(group, guid) if self.is_live() else self.controller.join(group, guid)
 
     def leave_selected(self) -> None:
         guid = self.selected_node
@@ -109,7 +135,8 @@ class NodesMixin:
         group = dialogs.choose_group(self, "Leave group", f"Group for {self._label(guid)} "
                                      "to leave:", names)
         if group:
-            self.controller.leave(group, guid)
+            self.live_leave(group, guid) if self.is_live() else \
+                self.controller.leave(group, guid)
 
     def inspect_selected(self) -> None:
         guid = self.selected_node
@@ -135,8 +162,13 @@ class NodesMixin:
 
     def link_clicked(self, a: PortRef, b: PortRef) -> None:
         """A click on a link fails it when up, restores it when down (undoable)."""
-        if self.session is not None:
-            self.controller.toggle_link(a, b)
+        if self.session is None:
+            return
+        if self.is_live():
+            self.statusBar().showMessage(self.live_block_reason() or "Links cannot be taken "
+                                         "down on a live backend from ibviz: fail a node", 5000)
+            return
+        self.controller.toggle_link(a, b)
 
     def _label(self, guid: int) -> str:
         node: Any = self.session.fabric.nodes.get(guid)

@@ -1,0 +1,189 @@
+"""File > Connect...: choose the built-in simulation, an OpenSM lab (the real OpenSM on
+ibsim) or a real fabric (read-only, state files or live polling).
+
+:class:`ConnectChoice` is what the user chose; :func:`make_backend` turns a choice into a
+backend that is not started yet (the window starts it in a worker thread).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+BUILTIN, LAB, REAL = "builtin", "lab", "real"
+ROUTINGS = ("minhop", "updn", "ftree", "dnup", "lash", "dor")
+LAB_FABRICS = ("fig8", "fig10", "demo", "leaf-spine:hcas=100", "fat-tree:k=4,n=2")
+
+
+@dataclass(frozen=True)
+class ConnectChoice:
+    """What File > Connect... asked for."""
+
+    kind: str = BUILTIN
+    """``builtin``, ``lab`` or ``real``."""
+    fabric: str = "fig8"
+    """Lab: a built-in fabric name, a generator spec or a fabric file."""
+    lmc: int = 0
+    routing: str = "minhop"
+    directory: str = ""
+    """Real fabric: a directory of state files (unless ``live``)."""
+    live: bool = False
+    interval: float = 10.0
+
+    def describe(self) -> str:
+        if self.kind == LAB:
+            return f"OpenSM lab on {self.fabric}"
+        if self.kind == REAL:
+            return "the live fabric" if self.live else f"state files in {self.directory}"
+        return "the built-in simulation"
+
+
+def make_backend(choice: ConnectChoice) -> Any:
+    """A backend for ``choice``, not started (may read a fabric file: call it in the
+    worker). The built-in simulation has none: use the window's open_spec."""
+    if choice.kind == LAB:
+        from ibviz.backends.lab import OpenSmLab
+        from ibviz.topology import open_fabric
+
+        return OpenSmLab(open_fabric(choice.fabric), lmc=choice.lmc, routing=choice.routing)
+    if choice.kind == REAL:
+        from ibviz.backends.attach import RealFabric
+
+        if choice.live:
+            return RealFabric(live=True, interval=choice.interval)
+        return RealFabric(choice.directory, interval=choice.interval)
+    raise ValueError("the built-in simulation is opened, not connected to")
+
+
+class ConnectDialog(QDialog):
+    """The dialog; :meth:`choice` reads what is filled in, :meth:`set_choice` fills it."""
+
+    def __init__(self, parent: QWidget | None = None, mode2_note: str = "") -> None:
+        super().__init__(parent)
+        self.setObjectName("connectDialog")
+        self.setWindowTitle("Connect - ibviz")
+        self.builtin = QRadioButton("Built-in simulation (ibviz's own subnet manager)")
+        self.lab = QRadioButton("OpenSM lab: the real OpenSM on a simulated fabric (ibsim)")
+        self.real = QRadioButton("Real fabric, read-only (state files or live polling)")
+        self.builtin.setChecked(True)
+        self.fabric = QComboBox()
+        self.fabric.setEditable(True)
+        self.fabric.addItems(LAB_FABRICS)
+        self.fabric.setToolTip("A built-in fabric (fig8, fig10, demo: with a ready failover "
+                               "group), a generator spec or a fabric file")
+        self.lmc = QSpinBox()
+        self.lmc.setRange(0, 7)
+        self.routing = QComboBox()
+        self.routing.addItems(ROUTINGS)
+        browse_fabric = QPushButton("Browse...")
+        browse_fabric.clicked.connect(self._browse_fabric)
+        row = QHBoxLayout()
+        row.addWidget(self.fabric, 1)
+        row.addWidget(browse_fabric)
+        self.lab_box = QGroupBox("OpenSM lab")
+        form = QFormLayout(self.lab_box)
+        form.addRow("Fabric:", row)
+        form.addRow("LMC:", self.lmc)
+        form.addRow("Routing engine:", self.routing)
+        note = QLabel("The lab fails nodes over by mode 1 (MLID reassignment) on the real "
+                      f"OpenSM. Mode 2 (port remap): {mode2_note}." if mode2_note else "")
+        note.setObjectName("mode2Note")
+        note.setWordWrap(True)
+        form.addRow(note)
+        self.directory = QLineEdit()
+        self.directory.setPlaceholderText("directory of opensm/ibdiagnet/ibroute state files")
+        browse_dir = QPushButton("Browse...")
+        browse_dir.clicked.connect(self._browse_directory)
+        drow = QHBoxLayout()
+        drow.addWidget(self.directory, 1)
+        drow.addWidget(browse_dir)
+        self.live = QCheckBox("Live: poll the fabric with infiniband-diags")
+        self.interval = QDoubleSpinBox()
+        self.interval.setRange(0.5, 3600.0)
+        self.interval.setValue(10.0)
+        self.interval.setSuffix(" s")
+        self.real_box = QGroupBox("Real fabric (read-only)")
+        rform = QFormLayout(self.real_box)
+        rform.addRow("State files:", drow)
+        rform.addRow(self.live)
+        rform.addRow("Poll every:", self.interval)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Connect")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for widget in (self.builtin, self.lab, self.lab_box, self.real, self.real_box,
+                       buttons):
+            layout.addWidget(widget)
+        for radio in (self.builtin, self.lab, self.real):
+            radio.toggled.connect(self._update_enabled)
+        self.live.toggled.connect(self._update_enabled)
+        self._update_enabled()
+
+    def _update_enabled(self) -> None:
+        self.lab_box.setEnabled(self.lab.isChecked())
+        self.real_box.setEnabled(self.real.isChecked())
+        self.directory.setEnabled(not self.live.isChecked())
+
+    def _browse_fabric(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Fabric for the lab")
+        if path:
+            self.fabric.setCurrentText(path)
+
+    def _browse_directory(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Directory of state files")
+        if path:
+            self.directory.setText(path)
+
+    def choice(self) -> ConnectChoice:
+        kind = LAB if self.lab.isChecked() else REAL if self.real.isChecked() else BUILTIN
+        return ConnectChoice(kind, self.fabric.currentText().strip() or "fig8",
+                             self.lmc.value(), self.routing.currentText(),
+                             self.directory.text().strip(), self.live.isChecked(),
+                             self.interval.value())
+
+    def set_choice(self, choice: ConnectChoice) -> None:
+        {LAB: self.lab, REAL: self.real}.get(choice.kind, self.builtin).setChecked(True)
+        self.fabric.setCurrentText(choice.fabric)
+        self.lmc.setValue(choice.lmc)
+        self.routing.setCurrentText(choice.routing)
+        self.directory.setText(choice.directory)
+        self.live.setChecked(choice.live)
+        self.interval.setValue(choice.interval)
+
+    def validate(self) -> str | None:
+        """Why the choice cannot be used, or None."""
+        c = self.choice()
+        if c.kind == REAL and not c.live and not Path(c.directory).is_dir():
+            return f"{c.directory or '(no directory)'} is not a directory"
+        return None
+
+    def accept(self) -> None:
+        problem = self.validate()
+        if problem is not None:
+            from ibviz.gui import dialogs
+
+            dialogs.show_message(self, "Connect", problem)
+            return
+        super().accept()

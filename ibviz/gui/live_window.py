@@ -1,0 +1,325 @@
+"""Live side of the main window: File > Connect..., starting a backend in a worker thread,
+polling it on a timer, node actions on the OpenSM lab (in a worker: a failover takes about
+half a second), Restart SM, and closing the backend on every way out."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QDialog, QProgressDialog
+
+from ibviz.gui import dialogs
+from ibviz.gui.connect_dialog import BUILTIN, LAB, ConnectChoice, ConnectDialog, make_backend
+from ibviz.gui.live_bus import GuiThreadBus, install_gui_bus, set_up_demo_group
+from ibviz.gui.live_session import LiveSession
+from ibviz.gui.worker import BackgroundTask, Cancelled
+
+LAB_POLL_MS = 200
+"""The lab's idle poll costs ~20 microseconds: OpenSM's changes show within 0.2 s."""
+CLOSE_WAIT_S = 30.0
+LAB_REASON = "MLID reassignment on the real OpenSM"
+
+
+def mode2_note() -> str:
+    from ibviz.backends.lab import MODE2_NOTE
+
+    return MODE2_NOTE
+
+
+class LiveMixin:
+    """Mixed into :class:`~ibviz.gui.main_window.MainWindow`."""
+
+    backend: Any = None
+    last_choice: ConnectChoice | None = None
+    _live_task: BackgroundTask | None = None
+    _connect_task: BackgroundTask | None = None
+    _connect_progress: QProgressDialog | None = None
+    _starting: list | None = None
+    _poll_timer: QTimer | None = None
+    _backend_dead: str | None = None
+    _sm_gone_shown = False
+
+    # ---------------------------------------------------------------- state
+    def is_live(self) -> bool:
+        return bool(getattr(self.session, "live", False))
+
+    def live_busy(self) -> bool:
+        return any(t is not None and t.running() for t in (self._live_task,
+                                                            self._connect_task))
+
+    def live_block_reason(self) -> str | None:
+        """Why node actions are unavailable on the live backend now (None: they are)."""
+        if not self.is_live():
+            return None
+        if self.session.read_only:
+            return "A real fabric is read-only: ibviz only observes it"
+        if self._backend_dead:
+            return f"The lab is gone ({self._backend_dead}): connect again"
+        return None
+
+    # -------------------------------------------------------------- connect
+    def ask_connect(self) -> None:
+        dialog = ConnectDialog(self, mode2_note())
+        if self.last_choice is not None:
+            dialog.set_choice(self.last_choice)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.connect_to(dialog.choice())
+
+    def connect_to(self, choice: ConnectChoice) -> bool:
+        """Close the backend in use and connect to ``choice`` (a lab or a real fabric
+        starts in a worker thread behind a progress dialog); False when busy."""
+        if self.live_busy() or (self._task is not None and self._task.running()):
+            self.statusBar().showMessage("Busy: wait for the running step to finish", 4000)
+            return False
+        self.last_choice = choice
+        self.controller.pause()
+        self.disconnect_backend()
+        if choice.kind == BUILTIN:
+            from ibviz.gui.opening import DEMO
+
+            return self.open_spec(DEMO)
+        bus = GuiThreadBus()  # made here: it delivers in this (the GUI) thread
+        starting: list = []
+        self._starting = starting
+
+        def work(progress) -> tuple[Any, Any]:
+            backend = make_backend(choice)
+            starting.append(backend)
+            install_gui_bus(backend, bus)
+            backend.start(progress)
+            demo = None
+            if choice.kind == LAB:
+                from ibviz.topology.builtin import FAILOVER_ROLES
+
+                roles = FAILOVER_ROLES.get(choice.fabric)
+                if roles is not None:
+                    progress(len(starting), 0)
+                    demo = set_up_demo_group(backend, roles)
+            return backend, demo
+
+        task = BackgroundTask(work, self)
+        task.done.connect(lambda result: self._connected(result, choice))
+        task.failed.connect(lambda exc: self._connect_failed(exc, choice))
+        self._connect_task = task
+        progress = dialogs.progress_dialog(self, f"Connecting to {choice.describe()}...", 300)
+        progress.canceled.connect(task.cancel)
+        task.progress.connect(lambda done, total: self._connect_step(done, total, starting))
+        self._connect_progress = progress
+        task.start()
+        return True
+
+    def _connect_step(self, done: int, total: int, starting: list) -> None:
+        progress = self._connect_progress
+        if progress is None:
+            return
+        phase = getattr(starting[0], "phase", "") if starting else ""
+        if total == 0 and done:
+            phase = "setting up the demo group through OpenSM's SA"
+        progress.setMaximum(max(total, 1))
+        progress.setValue(min(done, max(total, 1)))
+        if phase:
+            progress.setLabelText(f"Connecting: {phase}...")
+
+    def _finish_connect(self) -> None:
+        if self._connect_progress is not None:
+            self._connect_progress.reset()
+            self._connect_progress.deleteLater()
+            self._connect_progress = None
+        self._starting = None
+
+    def _connected(self, result: tuple[Any, Any], choice: ConnectChoice) -> None:
+        self._finish_connect()
+        backend, demo = result
+        if self._connect_task is not None and self._connect_task.cancelled:
+            backend.close()
+            self.statusBar().showMessage("Connecting cancelled", 5000)
+            return
+        self.backend, self._backend_dead, self._sm_gone_shown = backend, None, False
+        title = choice.describe()
+        session = LiveSession(backend, title)
+        if demo is not None:
+            session.controller.protect(demo, f"{LAB_REASON}; mode 2 is not run by the lab: "
+                                       f"{mode2_note()}")
+        session.deliver_pending()
+        self.loaded = None
+        self.selected_node = None
+        self.view.set_fabric(backend.fabric, None)
+        self.controller.set_session(session, {"kind": choice.kind, "spec": choice.fabric})
+        mgid = demo.mgid if demo is not None else next(iter(backend.sm.sa.groups), 0)
+        self.groups.select_group(mgid)
+        self.setWindowTitle(f"{title} - ibviz")
+        self.view.fit()
+        interval = LAB_POLL_MS if choice.kind == LAB else int(choice.interval * 1000)
+        self._poll_timer = QTimer(self)
+        self._poll_timer.timeout.connect(self.poll_backend)
+        self._poll_timer.start(interval)
+        self.show_backend_status()
+        self._update_enabled()
+        self.statusBar().showMessage(f"Connected to {title}", 8000)
+
+    def _connect_failed(self, exc: BaseException, choice: ConnectChoice) -> None:
+        for backend in self._starting or ():
+            backend.close()
+        self._finish_connect()
+        if isinstance(exc, Cancelled):
+            self.statusBar().showMessage("Connecting cancelled", 5000)
+        elif self.batch:
+            import sys
+
+            print(f"ibviz: cannot connect to {choice.describe()}: {exc}", file=sys.stderr)
+        else:
+            dialogs.show_message(self, f"Cannot connect to {choice.describe()}",
+                                 dialogs.error_text(exc))
+        if self.session is None or self.is_live():  # never leave an empty or dead window
+            from ibviz.gui.opening import DEMO
+
+            QTimer.singleShot(0, lambda: self.open_spec(DEMO))
+
+    def disconnect_backend(self) -> None:
+        """Stop polling and close the live backend (its processes and files); the last
+        state stays shown until something else is opened."""
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+            self._poll_timer = None
+        for task in (self._live_task, self._connect_task):
+            if task is not None and task.running():
+                task.cancel()
+                task.wait(CLOSE_WAIT_S)
+        for backend in [self.backend, *(self._starting or ())]:
+            if backend is not None:
+                backend.close()
+        if self.is_live():
+            self.session.busy = False
+        self.backend = None
+
+    # ----------------------------------------------------------------- poll
+    def poll_backend(self) -> bool:
+        """Pick up the backend's changes (the timer calls this); True if any."""
+        backend, session = self.backend, self.session
+        if backend is None or not self.is_live() or self.live_busy():
+            return False
+        from ibviz.backends.base import BackendError
+
+        try:
+            changed = backend.poll()
+        except BackendError as exc:
+            self._backend_gone(exc)
+            return False
+        delivered = session.deliver_pending()
+        session.extend_horizon()
+        self.show_backend_status()
+        if changed or delivered:
+            self.controller.refresh()
+        return bool(changed or delivered)
+
+    def _backend_gone(self, exc: BaseException) -> None:
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+        self._backend_dead = "ibsim exited"
+        self.status_backend.setText(f"backend: {self.backend.name} (ibsim gone)")
+        self.status_sm.setText("SM: gone")
+        self.statusBar().showMessage(str(exc), 15000)
+        self._update_enabled()
+        if not self.batch:
+            dialogs.show_message(self, "The lab is gone", str(exc))
+
+    def show_backend_status(self) -> None:
+        if self.backend is None:
+            return
+        st = self.backend.status()
+        text = st.backend if self.backend.read_only else f"{st.backend} ({st.sm_state})"
+        self.status_backend.setText(f"backend: {text}")
+        self.status_backend.setToolTip(st.detail)
+        gone = st.sm_state == "gone" and self._backend_dead is None and \
+            not self.backend.read_only
+        self.status_sm.setText(f"SM: {st.sm_state}" if not self.backend.read_only
+                               else f"SM: {self.backend.sm.state}")
+        self.actions_.restart_sm.setVisible(not self.backend.read_only)
+        self.actions_.restart_sm.setEnabled(gone and not self.live_busy())
+        if gone and not self._sm_gone_shown:
+            self._sm_gone_shown = True
+            self.statusBar().showMessage("OpenSM is gone: the last state is kept; "
+                                         "File > Restart SM starts it again", 15000)
+
+    # -------------------------------------------------------------- actions
+    def _run_live(self, what: str, work, after=None) -> bool:
+        reason = self.live_block_reason()
+        if reason is not None or self.live_busy():
+            self.statusBar().showMessage(reason or "Busy: wait for the running step", 5000)
+            return False
+        session, started, t0 = self.session, self.session.now_us, time.monotonic()
+        session.busy = True
+        task = BackgroundTask(lambda _progress: work(), self)
+        task.done.connect(lambda result: self._live_done(what, result, after, started, t0))
+        task.failed.connect(lambda exc: self._live_done(what, exc, None, started, t0))
+        self._live_task = task
+        self.statusBar().showMessage(f"{what}: OpenSM is working...")
+        self._update_enabled()
+        task.start()
+        return True
+
+    def _live_done(self, what: str, result: Any, after, started: float, t0: float) -> None:
+        session = self.session
+        if not self.is_live():
+            return
+        session.busy = False
+        session.deliver_pending()
+        session.extend_horizon()
+        if isinstance(result, BaseException):
+            self.statusBar().showMessage(f"{what} failed", 5000)
+            dialogs.show_message(self, f"Cannot {what}", dialogs.error_text(result))
+        else:
+            if after is not None:
+                after(result, started)
+            self.statusBar().showMessage(f"{what}: done in {time.monotonic() - t0:.2f} s",
+                                         8000)
+        self.controller.refresh()
+        self.show_backend_status()
+        self._update_enabled()
+
+    def live_fail(self, guid: int) -> bool:
+        """Fail ``guid`` (ibsim Unlink), then mode 1 for every group it serves."""
+        backend, session = self.backend, self.session
+        served = session.controller.served_by(guid)
+
+        def work() -> list:
+            backend.fail_node(guid)
+            return [(pg, backend.failover_mlid(pg.mgid, guid, pg.takeover)) for pg in served
+                    if pg.takeover not in backend.sm.failed]
+        return self._run_live(f"Fail {self._label(guid)}", work, self._record)
+
+    def live_failback(self, guid: int) -> bool:
+        """Bring ``guid`` back; mode 1's failback for the groups it is the primary of."""
+        backend, session = self.backend, self.session
+        groups = session.controller.primary_of(guid)
+
+        def work() -> list:
+            if not groups:
+                backend.recover_node(guid)
+            return [(pg, backend.failback_mlid(pg.mgid, guid, pg.takeover)) for pg in groups]
+        return self._run_live(f"Fail back {self._label(guid)}", work, self._record)
+
+    def _record(self, results: list, started: float) -> None:
+        for pg, out in results:
+            self.session.record(out, pg.name, started)
+
+    def live_join(self, group: str, guid: int) -> bool:
+        from ibviz.core.sm.records import JoinState
+
+        mgid = self.session.controller.groups[group].mgid
+        return self._run_live(f"Join {self._label(guid)} to {group}",
+                              lambda: self.backend.join(guid, mgid, JoinState.FULL))
+
+    def live_leave(self, group: str, guid: int) -> bool:
+        mgid = self.session.controller.groups[group].mgid
+        return self._run_live(f"Leave {group} ({self._label(guid)})",
+                              lambda: self.backend.leave(guid, mgid))
+
+    def restart_sm(self) -> bool:
+        """Start OpenSM again after it died (File > Restart SM)."""
+        if self.backend is None or self.backend.read_only:
+            return False
+        self._sm_gone_shown = False
+        return self._run_live("Restart SM", self.backend.restart_sm)
