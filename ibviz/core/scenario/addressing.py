@@ -67,15 +67,18 @@ def service_address(sm: SubnetManager, ep: Endpoint, transport: str, workaround:
     return Address(group.mlid, MULTICAST_QPN, True, ep.mgid)
 
 
-def node_address(sm: SubnetManager, src: PortRef, dst: PortRef, qpn: int) -> Address:
-    """Unicast to ``dst``; through a router when it sits in another subnet."""
+def node_address(sm: SubnetManager, src: PortRef, dst: PortRef, qpn: int,
+                 lid: int | None = None) -> Address:
+    """Unicast to ``dst`` (whose LID is ``lid`` when the caller knows it); through a
+    router when it sits in another subnet."""
     fabric = sm.fabric
     if len(fabric.subnets) > 1 and fabric.subnet_of(src) != fabric.subnet_of(dst):
         via = router_towards(sm, src, dst)
         if via is None:
             raise NotAddressable("no live router to the destination subnet")
         return Address(fabric.port(via).lid, qpn, True, port_gid(fabric, dst))
-    lid = fabric.port(dst).lid
+    if lid is None:
+        lid = fabric.port(dst).lid
     if not lid:
         raise NotAddressable("the destination port has no LID")
     return Address(lid, qpn)

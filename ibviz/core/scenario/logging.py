@@ -58,6 +58,7 @@ def subscribe_log(session: Session, sm: SubnetManager, net: NetworkSim
             session.checkpoint(kind, e.group)
 
     handlers: list[tuple[type, Callable]] = [
+        (ev.LidAssigned, lambda e: session._lid_memo.clear()),
         (ev.NodeFailed, lambda e: session.note("fail", f"{label(e.guid)} failed", e.guid)),
         (ev.NodeRecovered, lambda e: session.note("recover", f"{label(e.guid)} is back",
                                                   e.guid)),

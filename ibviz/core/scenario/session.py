@@ -62,6 +62,7 @@ class Session:
         """(time, switch, MLID, old ports, new ports) of every MFT change."""
         self._port_memo: dict[int, PortRef] = {}
         self._gid_memo: dict[PortRef, int] = {}
+        self._lid_memo: dict[PortRef, int] = {}
         self.engine = Engine()
         parts = build_session_parts(self, self.scenario, fabric, self.mode_override)
         self.sm: SubnetManager = parts.sm
@@ -125,6 +126,13 @@ class Session:
         if port is None:
             port = self._port_memo[guid] = self.controller.port_of(guid)
         return port
+
+    def lid_of(self, port: PortRef) -> int:
+        """A port's base LID (memoised; forgotten whenever the SM moves a LID)."""
+        lid = self._lid_memo.get(port)
+        if lid is None:
+            lid = self._lid_memo[port] = self.fabric.port(port).lid
+        return lid
 
     def gid_of(self, port: PortRef) -> int:
         gid = self._gid_memo.get(port)

@@ -84,7 +84,8 @@ class Flow:
     def address(self, src: PortRef) -> Address:
         spec = self.spec
         if self.dst.group is None:
-            return node_address(self.s.sm, src, self.s.port_of(self.dst.node), self.qpn)
+            dst = self.s.port_of(self.dst.node)
+            return node_address(self.s.sm, src, dst, self.qpn, self.s.lid_of(dst))
         if spec.learn != "none" and self.learned is None:
             raise NotAddressable(f"the service address is not learned yet ({spec.learn})")
         mode = self.s.mode_of(self.dst.group)
@@ -96,7 +97,7 @@ class Flow:
             group = self.s.sm.sa.groups.get(self.src.mgid)
             if group is not None:
                 return group.mlid
-        return self.s.fabric.port(src).lid
+        return self.s.lid_of(src)
 
     def emit_message(self) -> None:
         src = self.source_port()

@@ -19,7 +19,7 @@ INF = float("inf")
 class Engine:
     """Simulated time in microseconds."""
 
-    __slots__ = ("now", "_heap", "_seq", "_cancelled", "events_run")
+    __slots__ = ("now", "_heap", "_seq", "_cancelled", "events_run", "limit")
 
     def __init__(self, start: float = 0.0) -> None:
         self.now = start
@@ -27,6 +27,9 @@ class Engine:
         self._seq = 0
         self._cancelled: set[int] = set()
         self.events_run = 0
+        self.limit = INF
+        """The time the current :meth:`run` stops at: an action that runs events of its
+        own (the packet simulator's batch) must not go past it."""
 
     def at(self, time: float, action: Callable[..., Any], label: str = "",
            priority: int = 0, args: tuple = ()) -> int:
@@ -67,25 +70,31 @@ class Engine:
         if self.peek() == INF:
             return False
         time, _, _, action, args = heapq.heappop(self._heap)
-        self.now = time
+        self.now = self.limit = time
         self.events_run += 1
-        action(*args)
+        try:
+            action(*args)
+        finally:
+            self.limit = INF
         return True
 
     def run(self, until: float | None = None) -> None:
         """Run events up to and including time ``until`` (all of them when None)."""
         heap, pop, cancelled = self._heap, heapq.heappop, self._cancelled
-        limit = INF if until is None else until
+        limit = self.limit = INF if until is None else until
         done = 0
-        while heap and heap[0][0] <= limit:
-            time, _, seq, action, args = pop(heap)
-            if cancelled and seq in cancelled:
-                cancelled.discard(seq)
-                continue
-            self.now = time
-            done += 1
-            action(*args)
-        self.events_run += done
+        try:
+            while heap and heap[0][0] <= limit:
+                time, _, seq, action, args = pop(heap)
+                if cancelled and seq in cancelled:
+                    cancelled.discard(seq)
+                    continue
+                self.now = time
+                done += 1
+                action(*args)
+        finally:
+            self.limit = INF
+            self.events_run += done
         if until is not None and until > self.now:
             self.now = until
 

@@ -1,8 +1,11 @@
 """Data packets through the fabric the subnet manager programmed.
 
-Each packet copy hops port to port on the event engine, one event per hop: leaving a
-port, the copy is timed over the cable (serialization bytes x 8 / width x per-lane rate,
-plus propagation) and arrives at the peer. Switches forward unicast by LFT and multicast
+Each packet copy hops port to port, one event per hop: leaving a port, the copy is timed
+over the cable (serialization bytes x 8 / width x per-lane rate, plus propagation) and
+arrives at the peer. Arrivals wait in the simulator's own queue and run in time order in
+batches, each batch one engine event that stops at the engine's next other event (and at
+the time the engine runs to), so they interleave exactly with failures, SM actions and
+traffic sources while skipping the generic dispatch per hop. Switches forward unicast by LFT and multicast
 by MFT, falling back to the default multicast ports
 (:func:`~ibviz.core.sm.multicast.multicast_out_ports`); they drop DLID 0. Routers forward
 between subnets by the GRH (:mod:`ibviz.core.sim.router`). Channel adapters run the
@@ -18,7 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from heapq import heappush
+from heapq import heappop, heappush
 from itertools import count
 
 from ibviz.core import events as ev
@@ -33,6 +36,7 @@ from ibviz.core.sm.manager import SubnetManager
 from ibviz.core.sm.multicast import multicast_out_ports
 
 NO_PATH = 255
+INF = float("inf")
 KIND_CODE = {"data": 0, "ack": 1, "mad": 2}
 
 
@@ -93,7 +97,10 @@ class NetworkSim:
         self._wire: dict[PortRef, tuple[PortRef, PortRef, tuple, float] | None] = {}
         """Port -> (port, peer, link key, microseconds per byte), or None: not cabled."""
         self._switches = {g for g, k in self._kinds.items() if k is NodeKind.SWITCH}
-        self._arrive_cb = self._arrive
+        self._pq: list[tuple[float, int, int, DataPacket, PortRef, int]] = []
+        """Packet arrivals, run in batches by :meth:`_pump` (one engine event per batch)."""
+        self._pq_seq = 0
+        self._pump_at = INF
         self._by_guid: dict[int, PortRef] | None = None
         self._lft: dict[int, list[int]] = {}
         self._routes: dict[int, dict[int, tuple | None]] = {}
@@ -180,9 +187,42 @@ class NetworkSim:
         if self.hops is not None:
             self.hops.add(pid, packet.flow, out, peer, t0, t1,
                           KIND_CODE[packet.kind])
-        self.engine.push(t1, self._arrive_cb, (pid, packet, peer, hops + 1))
+        self._arrival(t1, pid, packet, peer, hops + 1)
 
     # ---------------------------------------------------------------- arriving
+    def _arrival(self, t1: float, pid: int, packet: DataPacket, at: PortRef, hops: int
+                 ) -> None:
+        seq = self._pq_seq
+        self._pq_seq = seq + 1
+        heappush(self._pq, (t1, seq, pid, packet, at, hops))
+        if t1 < self._pump_at:
+            self._pump_at = t1
+            self.engine.at(t1, self._pump)
+
+    def _pump(self) -> None:
+        """Run packet arrivals in time order, up to the engine's next other event (packet
+        arrivals first on a tie) and never past the time the engine runs to: one engine
+        event for a whole batch of hops, without the generic event dispatch."""
+        engine, pq, eheap, arrive = self.engine, self._pq, self.engine._heap, self._arrive
+        self._pump_at = -INF  # arrivals made while pumping only join the queue
+        done = 0
+        while pq:
+            t = pq[0][0]
+            limit = engine.limit
+            if eheap and eheap[0][0] < limit:
+                limit = eheap[0][0]
+            if t > limit:
+                break
+            _, _, pid, packet, at, hops = heappop(pq)
+            engine.now = t
+            done += 1
+            arrive(pid, packet, at, hops)
+        engine.events_run += done - 1  # the engine counted the pump itself
+        self._pump_at = INF
+        if pq:
+            self._pump_at = pq[0][0]
+            engine.at(self._pump_at, self._pump)
+
     def _arrive(self, pid: int, packet: DataPacket, at: PortRef, hops: int) -> None:
         node = at[0]
         failed = self.sm.failed
@@ -210,10 +250,12 @@ class NetworkSim:
                     if log is not None:
                         log.add(pid, packet.flow, out, peer, t0, t1,
                                 KIND_CODE[packet.kind])
-                    seq = engine._seq
-                    engine._seq = seq + 1
-                    heappush(engine._heap, (t1, 0, seq, self._arrive_cb,
-                                            (pid, packet, peer, hops + 1)))
+                    seq = self._pq_seq
+                    self._pq_seq = seq + 1
+                    heappush(self._pq, (t1, seq, pid, packet, peer, hops + 1))
+                    if t1 < self._pump_at:
+                        self._pump_at = t1
+                        engine.at(t1, self._pump)
                     return
         elif dlid >= 0xC000 and dlid != 0xFFFF:
             outs = self._mcast.get((node, dlid, at[1]))
@@ -305,23 +347,25 @@ class NetworkSim:
     def _fan_out(self, pid: int, packet: DataPacket, outs: list[PortRef] | tuple[PortRef],
                  hops: int) -> None:
         """Send copies out of ``outs`` (_depart inlined for copies on live cables)."""
-        t0 = self.engine.now + self.switch_latency_us
-        sm, engine, wires, log = self.sm, self.engine, self._wire, self.hops
-        size_us, arrive = packet.size, self._arrive_cb
+        engine, wires, log = self.engine, self._wire, self.hops
+        t0 = engine.now + self.switch_latency_us
+        down, failed, pq = self.sm.down_links, self.sm.failed, self._pq
+        size, prop, after = packet.size, self.propagation_us, hops + 1
         for out in outs:
-            wire = wires.get(out, False)
-            if wire is None or wire is False or wire[2] in sm.down_links or \
-                    wire[1].node in sm.failed:
-                self._depart(pid, packet, out, t0, hops)  # names the drop
+            wire = wires.get(out)
+            if wire is None or wire[2] in down or wire[1][0] in failed:
+                self._depart(pid, packet, out, t0, hops)  # caches the cable, names drops
                 continue
             peer = wire[1]
-            t1 = t0 + size_us * wire[3] + self.propagation_us
+            t1 = t0 + size * wire[3] + prop
             if log is not None:
-                log.add(pid, packet.flow, out, peer, t0, t1,
-                        KIND_CODE[packet.kind])
-            seq = engine._seq
-            engine._seq = seq + 1
-            heappush(engine._heap, (t1, 0, seq, arrive, (pid, packet, peer, hops + 1)))
+                log.add(pid, packet.flow, out, peer, t0, t1, KIND_CODE[packet.kind])
+            seq = self._pq_seq
+            self._pq_seq = seq + 1
+            heappush(pq, (t1, seq, pid, packet, peer, after))
+            if t1 < self._pump_at:
+                self._pump_at = t1
+                engine.at(t1, self._pump)
 
     def _multicast_outs(self, node: int, dlid: int, in_port: int) -> list[PortRef]:
         entry = self.sm.mfts.get(node, {}).get(dlid)
