@@ -23,6 +23,7 @@ from ibviz.core import events as ev
 from ibviz.core.failover.model import Mode, Outcome, ProtectedGroup
 from ibviz.core.model import NodeKind, PortRef
 from ibviz.core.scenario.session import LogEntry
+from ibviz.core.scenario.views import SessionViews
 from ibviz.core.sim.engine import Engine
 from ibviz.core.sim.network import NetworkSim
 from ibviz.core.sim.packet import DataPacket
@@ -72,7 +73,7 @@ class LiveProtection:
                 if pg.primary == guid and self.serving.get(name) != guid]
 
 
-class LiveSession:
+class LiveSession(SessionViews):
     """See the module docstring. ``busy`` is set while a backend action runs in a worker
     thread: the simulation then stands still (the tables are being rewritten)."""
 
@@ -195,56 +196,12 @@ class LiveSession:
         self.narrator.outcome(out)
 
     # ---------------------------------------------------------- what panels read
-    @property
-    def hops(self):
-        return self.net.hops
-
-    @property
-    def drops(self):
-        return self.net.drops
-
-    @property
-    def flow_names(self) -> list[str]:
-        return self.net.hops.flow_names if self.net.hops is not None else []
-
-    def roles(self, group: str) -> dict[int, str]:
-        pg = self.controller.groups.get(group)
-        if pg is None:
-            return {}
-        roles = {s: "sender" for s in pg.senders}
-        roles[pg.takeover] = "takeover"
-        roles[pg.primary] = "primary"
-        return roles
-
     def narration(self) -> list[tuple[float, str]]:
         return list(self.narrator.lines)
-
-    def packet(self, pid: int):
-        from ibviz.core.scenario.wire import inspect_packet
-
-        return inspect_packet(self.net.packets[pid])
 
     def mad(self, index: int) -> None:
         """The lab's MADs go to OpenSM and ibsim, not through ibviz: none to show."""
         return None
-
-    def failover_times(self) -> list[float]:
-        times = set()
-        for o in self.controller.outcomes:
-            times.update(t for t in (o.started_us, o.restored_us) if t is not None)
-        return sorted(times)
-
-    def mft_diff(self, switch: int) -> dict[int, tuple[frozenset[int], frozenset[int]]]:
-        """MLID -> (ports before the last failover or failback, ports now)."""
-        if not self.controller.outcomes:
-            return {}
-        since = self.controller.outcomes[-1].started_us
-        now = self.sm.mfts.get(switch, {})
-        out: dict[int, tuple[frozenset[int], frozenset[int]]] = {}
-        for t, sw, mlid, old, _new in self.mft_changes:
-            if sw == switch and t >= since and mlid not in out:
-                out[mlid] = (old, now.get(mlid, frozenset()))
-        return out
 
     def flow_series(self, name: str):
         """``(t_us, delivered, lost)``: cumulative probe copies of flow ``name`` delivered

@@ -19,6 +19,7 @@ from ibviz.core.failover.model import Mode
 from ibviz.core.model import PortRef
 from ibviz.core.scenario.model import Action, Scenario
 from ibviz.core.scenario.setup import build_session_parts
+from ibviz.core.scenario.views import SessionViews
 from ibviz.core.sim.engine import Engine
 from ibviz.core.sim.network import NetworkSim
 from ibviz.core.sm.manager import SubnetManager
@@ -35,7 +36,7 @@ class LogEntry:
     """``mad`` entries: the index of the MAD in ``session.sm.mads.mads``."""
 
 
-class Session:
+class Session(SessionViews):
     """See the module docstring; the GUI and ``ibviz run`` both drive one of these."""
 
     def __init__(self, scenario: Scenario, fabric: Fabric, *, mode: str | None = None,
@@ -107,18 +108,6 @@ class Session:
         self.run_until(self.duration_us)
         self.run_until(self.duration_us + 1000.0)
 
-    @property
-    def hops(self):
-        return self.net.hops
-
-    @property
-    def drops(self):
-        return self.net.drops
-
-    @property
-    def flow_names(self) -> list[str]:
-        return self.net.hops.flow_names if self.net.hops is not None else []
-
     # ---------------------------------------------------------------- helpers
     def port_of(self, guid: int) -> PortRef:
         """A CA's first cabled port (cabling never changes during a session: memoised)."""
@@ -183,15 +172,6 @@ class Session:
                               f"{group.mlid:#06x} as the service address")
             self.engine.at(max(self.engine.now, mad.done_us), answer)
         self.engine.at(at_us, ask)
-
-    def roles(self, group: str) -> dict[int, str]:
-        pg = self.controller.groups.get(group)
-        if pg is None:
-            return {}
-        roles = {s: "sender" for s in pg.senders}
-        roles[pg.takeover] = "takeover"
-        roles[pg.primary] = "primary"
-        return roles
 
     # ------------------------------------------------------------ the timeline
     def _schedule(self, action: Action) -> None:
@@ -259,12 +239,6 @@ class Session:
         return self.action_name(action)
 
     # ------------------------------------------------------------ inspection
-    def packet(self, pid: int):
-        """The wire form of packet ``pid`` (every LRH/GRH/BTH/DETH/AETH field)."""
-        from ibviz.core.scenario.wire import inspect_packet
-
-        return inspect_packet(self.net.packets[pid])
-
     def mad(self, index: int):
         """The MAD behind log entry ``index`` (a ``mad`` entry), else None."""
         if not 0 <= index < len(self.log) or self.log[index].ref is None:
@@ -275,28 +249,6 @@ class Session:
         from ibviz.core.scenario.wire import write_pcap
 
         return write_pcap(self, path)
-
-    def failover_times(self) -> list[float]:
-        """Failure, detection and restore instants of every failover and failback."""
-        times = set()
-        for o in self.controller.outcomes:
-            times.update(t for t in (o.started_us, o.detected_us, o.restored_us)
-                         if t is not None)
-        return sorted(times)
-
-    def mft_diff(self, switch: int) -> dict[int, tuple[frozenset[int], frozenset[int]]]:
-        """MLID -> (ports before the last failover or failback, ports now), for the MLIDs
-        of ``switch`` that it changed."""
-        outcomes = self.controller.outcomes
-        if not outcomes:
-            return {}
-        since = outcomes[-1].started_us
-        now = self.sm.mfts.get(switch, {})
-        out: dict[int, tuple[frozenset[int], frozenset[int]]] = {}
-        for t, sw, mlid, old, _new in self.mft_changes:
-            if sw == switch and t >= since and mlid not in out:
-                out[mlid] = (old, now.get(mlid, frozenset()))
-        return out
 
     def flow_series(self, name: str):
         """``(t_us, delivered, lost)`` numpy arrays: cumulative messages of flow ``name``

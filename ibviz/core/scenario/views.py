@@ -1,0 +1,64 @@
+"""What the views read of a session, shared by the simulated :class:`Session` and the
+GUI's session over a live backend: both keep ``net`` (the packet simulator),
+``controller`` (groups, serving nodes, outcomes), ``sm`` and ``mft_changes``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SessionViews:
+    net: Any
+    controller: Any
+    sm: Any
+    mft_changes: list[tuple[float, int, int, frozenset[int], frozenset[int]]]
+
+    @property
+    def hops(self):
+        return self.net.hops
+
+    @property
+    def drops(self):
+        return self.net.drops
+
+    @property
+    def flow_names(self) -> list[str]:
+        return self.net.hops.flow_names if self.net.hops is not None else []
+
+    def roles(self, group: str) -> dict[int, str]:
+        """Node GUID -> ``primary`` / ``takeover`` / ``sender`` for a protected group."""
+        pg = self.controller.groups.get(group)
+        if pg is None:
+            return {}
+        roles = {s: "sender" for s in pg.senders}
+        roles[pg.takeover] = "takeover"
+        roles[pg.primary] = "primary"
+        return roles
+
+    def packet(self, pid: int):
+        """The wire form of packet ``pid`` (every LRH/GRH/BTH/DETH/AETH field)."""
+        from ibviz.core.scenario.wire import inspect_packet
+
+        return inspect_packet(self.net.packets[pid])
+
+    def failover_times(self) -> list[float]:
+        """Failure, detection and restore instants of every failover and failback."""
+        times = set()
+        for o in self.controller.outcomes:
+            times.update(t for t in (o.started_us, o.detected_us, o.restored_us)
+                         if t is not None)
+        return sorted(times)
+
+    def mft_diff(self, switch: int) -> dict[int, tuple[frozenset[int], frozenset[int]]]:
+        """MLID -> (ports before the last failover or failback, ports now), for the MLIDs
+        of ``switch`` that it changed."""
+        outcomes = self.controller.outcomes
+        if not outcomes:
+            return {}
+        since = outcomes[-1].started_us
+        now = self.sm.mfts.get(switch, {})
+        out: dict[int, tuple[frozenset[int], frozenset[int]]] = {}
+        for t, sw, mlid, old, _new in self.mft_changes:
+            if sw == switch and t >= since and mlid not in out:
+                out[mlid] = (old, now.get(mlid, frozenset()))
+        return out
