@@ -176,15 +176,26 @@ class RealFabric(Backend):
     def poll(self) -> bool:
         """Take a new snapshot and apply it; True when something changed. A failing snapshot
         keeps the last state and sets :attr:`last_error`."""
+        return self.apply_snapshot(self.take_snapshot())
+
+    def take_snapshot(self) -> FabricState | None:
+        """Run the tools or read the files (slow in live mode; touches no shared state, so
+        a GUI runs it in a worker thread); None when nothing changed or it failed."""
         if self.log is None:
             raise BackendError("RealFabric.poll() before start()")
         if not self.live and self._signature == self._file_signature():
             self.last_poll = time.time()
-            return False
+            return None
         try:
-            state = self._snapshot(None)
+            return self._snapshot(None)
         except (BackendError, TopologyError) as exc:
             self.last_error = str(exc)
+            return None
+
+    def apply_snapshot(self, state: FabricState | None) -> bool:
+        """Apply a snapshot to the fabric and the mirror (in the thread that owns them);
+        True when something changed."""
+        if state is None or self.log is None:
             return False
         before = len(self.log.entries)
         self.log.remember_names()

@@ -38,6 +38,7 @@ class LiveMixin:
     _connect_progress: QProgressDialog | None = None
     _starting: list | None = None
     _poll_timer: QTimer | None = None
+    _poll_task: BackgroundTask | None = None
     _backend_dead: str | None = None
     _sm_gone_shown = False
 
@@ -183,7 +184,7 @@ class LiveMixin:
         if self._poll_timer is not None:
             self._poll_timer.stop()
             self._poll_timer = None
-        for task in (self._live_task, self._connect_task):
+        for task in (self._live_task, self._connect_task, self._poll_task):
             if task is not None and task.running():
                 task.cancel()
                 task.wait(CLOSE_WAIT_S)
@@ -197,15 +198,37 @@ class LiveMixin:
     # ----------------------------------------------------------------- poll
     def poll_backend(self) -> bool:
         """Pick up the backend's changes (the timer calls this); True if any."""
-        backend, session = self.backend, self.session
+        backend = self.backend
         if backend is None or not self.is_live() or self.live_busy():
             return False
         from ibviz.backends.base import BackendError
 
+        if backend.read_only and getattr(backend, "live", False):
+            return self._poll_in_worker(backend)
         try:
             changed = backend.poll()
         except BackendError as exc:
             self._backend_gone(exc)
+            return False
+        return self._after_poll(changed)
+
+    def _poll_in_worker(self, backend) -> bool:
+        """Live real fabric: the tools (ibnetdiscover, ibroute, saquery) run in a worker;
+        the snapshot is applied here, in the GUI thread that owns the model."""
+        if self._poll_task is not None and self._poll_task.running():
+            return False
+        task = BackgroundTask(lambda _progress: backend.take_snapshot(), self)
+        task.done.connect(lambda state: self._after_poll(
+            self.backend is backend and backend.apply_snapshot(state)))
+        task.failed.connect(lambda exc: self.statusBar().showMessage(
+            f"polling the fabric failed: {exc}", 8000))
+        self._poll_task = task
+        task.start()
+        return False
+
+    def _after_poll(self, changed: bool) -> bool:
+        session = self.session
+        if not self.is_live():
             return False
         delivered = session.deliver_pending()
         session.extend_horizon()

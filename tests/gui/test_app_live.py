@@ -146,4 +146,26 @@ def test_read_only_state_files_show_tables_with_actions_disabled(qtbot, tmp_path
         assert not action.isEnabled()
         assert "read-only" in action.toolTip()
     assert not window.actions_.restart_sm.isVisible()
+    # live polling runs the slow tools in a worker, and applies in the GUI thread
+    import threading
+    import time as clock
+
+    backend, seen = window.backend, {}
+    backend.live = True
+
+    def slow_snapshot():
+        seen["tools"] = threading.current_thread() is threading.main_thread()
+        clock.sleep(0.5)
+        return None
+
+    def apply(state):
+        seen["apply"] = threading.current_thread() is threading.main_thread()
+        return False
+
+    backend.take_snapshot, backend.apply_snapshot = slow_snapshot, apply
+    started = clock.monotonic()
+    window.poll_backend()
+    assert clock.monotonic() - started < 0.2          # the window did not wait
+    qtbot.waitUntil(lambda: "apply" in seen, timeout=5000)
+    assert seen == {"tools": False, "apply": True}
     window.close()
