@@ -5,15 +5,14 @@ over the cable (serialization bytes x 8 / width x per-lane rate, plus propagatio
 arrives at the peer. Arrivals wait in the simulator's own queue and run in time order in
 batches, each batch one engine event that stops at the engine's next other event (and at
 the time the engine runs to), so they interleave exactly with failures, SM actions and
-traffic sources while skipping the generic dispatch per hop. Switches forward unicast by LFT and multicast
-by MFT, falling back to the default multicast ports
-(:func:`~ibviz.core.sm.multicast.multicast_out_ports`); they drop DLID 0. Routers forward
-between subnets by the GRH (:mod:`ibviz.core.sim.router`). Channel adapters run the
-receive checks of :mod:`ibviz.core.sim.receive`. Every copy ends delivered, dropped with a
-named reason, or still in flight, so conservation can be checked; a copy reaching the
-same CA port twice counts as a duplicate, a multicast copy reaching the same switch
-twice or a unicast packet exceeding twice the node count in hops as a loop. Forwarding
-decisions are cached per switch and forgotten whenever the SM changes a table.
+traffic sources while skipping the generic dispatch per hop. Switches
+(:mod:`ibviz.core.sim.forwarding`) forward unicast by LFT and multicast by MFT, falling
+back to the default multicast ports; they drop DLID 0. Routers forward between subnets
+by the GRH (:mod:`ibviz.core.sim.router`). Channel adapters run the receive checks of
+:mod:`ibviz.core.sim.receive`. Every copy ends delivered, dropped with a named reason,
+or still in flight, so conservation can be checked; a copy reaching the same CA port
+twice counts as a duplicate, a multicast copy reaching the same switch twice or a
+unicast packet exceeding twice the node count in hops as a loop.
 """
 
 from __future__ import annotations
@@ -26,18 +25,13 @@ from itertools import count
 
 from ibviz.core import events as ev
 from ibviz.core.model import NodeKind, PortRef
-from ibviz.core.phy import link_rate_gbps
 from ibviz.core.sim.engine import Engine
+from ibviz.core.sim.forwarding import INF, KIND_CODE, Forwarding
 from ibviz.core.sim.hoplog import Drop, HopLog
 from ibviz.core.sim.packet import DataPacket
 from ibviz.core.sim.receive import ReceiveChecks
 from ibviz.core.sim.router import ports_by_guid, route_by_grh
 from ibviz.core.sm.manager import SubnetManager
-from ibviz.core.sm.multicast import multicast_out_ports
-
-NO_PATH = 255
-INF = float("inf")
-KIND_CODE = {"data": 0, "ack": 1, "mad": 2}
 
 
 @dataclass
@@ -66,7 +60,7 @@ Handler = Callable[[int, DataPacket, PortRef], "str | None"]
 """Transport-layer hook on a delivered copy: returns a drop reason, or None to accept."""
 
 
-class NetworkSim:
+class NetworkSim(Forwarding):
     """Forwards :class:`DataPacket` copies through ``sm``'s tables on ``engine``."""
 
     def __init__(self, sm: SubnetManager, engine: Engine, propagation_us: float = 0.05,
@@ -113,13 +107,6 @@ class NetworkSim:
                      ev.MadSent, ev.SessionReset):
             sm.events.subscribe(kind, self._forget_tables)
 
-    def _forget_tables(self, _event: object) -> None:
-        """Forwarding tables changed: drop the per-switch caches."""
-        self._lft.clear()
-        self._routes.clear()
-        self._mcast.clear()
-        self._mcast_end.clear()
-
     @property
     def drops(self) -> list[Drop]:
         """Every copy that ended without delivery: where, when and why (built on demand
@@ -158,46 +145,6 @@ class NetworkSim:
         self.counters[packet.flow].dropped[reason] += 1
         self.live[pid] -= 1
         self._drop_rows.append((self.engine.now, port, pid, packet.flow, reason))
-
-    def _cable(self, out: PortRef) -> tuple[PortRef, PortRef, tuple, float] | None:
-        link = self.sm.fabric.link_at(out)
-        if link is None:
-            wire = None
-        else:
-            rate = link_rate_gbps(link.width, link.speed) or 2.0
-            wire = (out, link.b if link.a == out else link.a, link.key, 8 / (rate * 1000.0))
-        self._wire[out] = wire
-        return wire
-
-    def _depart(self, pid: int, packet: DataPacket, out: PortRef, t0: float, hops: int
-                ) -> None:
-        """The copy leaves through port ``out`` at ``t0``: cross the cable if it is up."""
-        sm = self.sm
-        if out.node in sm.failed:
-            return self.drop(pid, packet, out, "node down")
-        wire = self._wire.get(out, False)
-        if wire is False:
-            wire = self._cable(out)
-        if wire is None:
-            return self.drop(pid, packet, out, "port not cabled")
-        _, peer, key, us_per_byte = wire
-        if key in sm.down_links or peer.node in sm.failed:
-            return self.drop(pid, packet, out, "link down")
-        t1 = t0 + packet.size * us_per_byte + self.propagation_us
-        if self.hops is not None:
-            self.hops.add(pid, packet.flow, out, peer, t0, t1,
-                          KIND_CODE[packet.kind])
-        self._arrival(t1, pid, packet, peer, hops + 1)
-
-    # ---------------------------------------------------------------- arriving
-    def _arrival(self, t1: float, pid: int, packet: DataPacket, at: PortRef, hops: int
-                 ) -> None:
-        seq = self._pq_seq
-        self._pq_seq = seq + 1
-        heappush(self._pq, (t1, seq, pid, packet, at, hops))
-        if t1 < self._pump_at:
-            self._pump_at = t1
-            self.engine.at(t1, self._pump)
 
     def _pump(self) -> None:
         """Run packet arrivals in time order, up to the engine's next other event (packet
@@ -285,96 +232,6 @@ class NetworkSim:
             return self._depart(pid, routed, out, self.engine.now + self.switch_latency_us,
                                 hops)
         self._receive(pid, packet, at)
-
-    def _route(self, node: int, dlid: int) -> tuple[PortRef, PortRef, tuple, float] | None:
-        """The cable a switch's LFT sends ``dlid`` to (None: no route or not cabled)."""
-        table = self._lft.get(node)
-        if table is None:
-            table = self._load_lft(node)
-        port = table[dlid] if dlid < len(table) else NO_PATH
-        if not 0 < port < NO_PATH:
-            return None
-        wire = self._wire.get((node, port), False)
-        if wire is False:
-            wire = self._cable(PortRef(node, port))
-        return wire
-
-    def _load_lft(self, node: int) -> list[int]:
-        lft = self.sm.lfts.get(node)
-        table = self._lft[node] = lft.tolist() if lft is not None else []
-        return table
-
-    def _switch(self, pid: int, packet: DataPacket, at: PortRef, hops: int) -> None:
-        dlid = packet.dlid
-        node = at.node
-        if dlid >= 0xC000 and dlid != 0xFFFF:
-            seen = self._switch_seen.get(pid)
-            if seen is None:
-                seen = self._switch_seen[pid] = set()
-            if node in seen:  # a multicast copy back at a switch: a loop
-                self.counters[packet.flow].loops += 1
-                return self.drop(pid, packet, at, "loop")
-            seen.add(node)
-            outs = self._mcast.get((node, dlid, at.port))
-            if outs is None:
-                outs = self._multicast_outs(node, dlid, at.port)
-            if not outs:  # e.g. a switch in the tree only for a send-only member
-                entry = self.sm.mfts.get(node, {}).get(dlid)
-                return self.drop(pid, packet, at, "multicast tree ends here" if entry
-                                 else "no multicast route")
-            extra = len(outs) - 1
-            if extra:
-                self.counters[packet.flow].copies += extra
-                self.live[pid] += extra
-        else:
-            if hops > self.max_hops:
-                self.counters[packet.flow].loops += 1
-                return self.drop(pid, packet, at, "loop")
-            if dlid == 0:
-                return self.drop(pid, packet, at, "DLID 0")
-            table = self._lft.get(node)
-            if table is None:
-                table = self._load_lft(node)
-            port = table[dlid] if dlid < len(table) else NO_PATH
-            if port == NO_PATH or port == 0:
-                return self.drop(pid, packet, at, "no unicast route")
-            ref = self._ports.get((node, port))
-            if ref is None:
-                ref = self._ports[(node, port)] = PortRef(node, port)
-            outs = (ref,)
-        self._fan_out(pid, packet, outs, hops)
-
-    def _fan_out(self, pid: int, packet: DataPacket, outs: list[PortRef] | tuple[PortRef],
-                 hops: int) -> None:
-        """Send copies out of ``outs`` (_depart inlined for copies on live cables)."""
-        engine, wires, log = self.engine, self._wire, self.hops
-        t0 = engine.now + self.switch_latency_us
-        down, failed, pq = self.sm.down_links, self.sm.failed, self._pq
-        size, prop, after = packet.size, self.propagation_us, hops + 1
-        for out in outs:
-            wire = wires.get(out)
-            if wire is None or wire[2] in down or wire[1][0] in failed:
-                self._depart(pid, packet, out, t0, hops)  # caches the cable, names drops
-                continue
-            peer = wire[1]
-            t1 = t0 + size * wire[3] + prop
-            if log is not None:
-                log.add(pid, packet.flow, out, peer, t0, t1, KIND_CODE[packet.kind])
-            seq = self._pq_seq
-            self._pq_seq = seq + 1
-            heappush(pq, (t1, seq, pid, packet, peer, after))
-            if t1 < self._pump_at:
-                self._pump_at = t1
-                engine.at(t1, self._pump)
-
-    def _multicast_outs(self, node: int, dlid: int, in_port: int) -> list[PortRef]:
-        entry = self.sm.mfts.get(node, {}).get(dlid)
-        ports = sorted(multicast_out_ports(self.sm.switch_info[node], entry, in_port))
-        outs = self._mcast[(node, dlid, in_port)] = [PortRef(node, p) for p in ports]
-        if not outs:
-            self._mcast_end[(node, dlid, in_port)] = "multicast tree ends here" if entry \
-                else "no multicast route"
-        return outs
 
     def _receive(self, pid: int, packet: DataPacket, at: PortRef) -> None:
         """Channel adapter receive checks (link level, transport level, then the flow's)."""
