@@ -13,12 +13,11 @@ from typing import Any
 import yaml
 
 from ibviz.core.addressing import parse_gid
+from ibviz.core.failover.model import Detection, Failback
 from ibviz.core.scenario.model import (
     ACTIONS,
     JOIN_STATES,
     Action,
-    DetectionSpec,
-    FailbackSpec,
     FailoverSpec,
     FlowSpec,
     GroupSpec,
@@ -209,7 +208,7 @@ def _failover(r: _Reader, fo: Any, key: str) -> FailoverSpec:
                   "connection_lifetime_us": NUM})
     return FailoverSpec(fo["group"], fo["primary"], fo["takeover"], fo.get("mode", "auto"),
                         fo.get("exclusive", False), fo.get("switch"),
-                        DetectionSpec(**det), FailbackSpec(**fb))
+                        Detection(**det), Failback(**fb))
 
 
 def _action(r: _Reader, a: Any, key: str) -> Action:

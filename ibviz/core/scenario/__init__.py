@@ -3,8 +3,6 @@ event engine (deterministic for a seed)."""
 
 from ibviz.core.scenario.model import (
     Action,
-    DetectionSpec,
-    FailbackSpec,
     FailoverSpec,
     FlowSpec,
     GroupSpec,
@@ -15,5 +13,5 @@ from ibviz.core.scenario.model import (
 )
 from ibviz.core.scenario.session import LogEntry, Session
 
-__all__ = ["Action", "DetectionSpec", "FailbackSpec", "FailoverSpec", "FlowSpec", "GroupSpec",
+__all__ = ["Action", "FailoverSpec", "FlowSpec", "GroupSpec",
            "LogEntry", "MemberSpec", "Scenario", "ScenarioError", "Session", "SmOptions"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ibviz.core.failover.model import Detection, Failback
+
 TRANSPORTS = ("UD", "RC", "UC", "RD", "raw")
 WORKAROUNDS = ("none", "accept_multicast", "unicast_lid")
 ACTIONS = ("fail", "failback", "join", "leave", "remap", "link_down", "link_up")
@@ -80,22 +82,6 @@ class FlowSpec:
 
 
 @dataclass
-class DetectionSpec:
-    method: str = "sm"
-    interval_us: float = 1000.0
-    miss_count: int = 3
-    report_us: float = 20.0
-
-
-@dataclass
-class FailbackSpec:
-    state_dump: bool = True
-    state_dump_us: float = 500.0
-    stay_until_expired: bool = False
-    connection_lifetime_us: float = 2000.0
-
-
-@dataclass
 class FailoverSpec:
     group: str
     primary: str
@@ -103,8 +89,8 @@ class FailoverSpec:
     mode: str = "auto"
     exclusive: bool = False
     switch: str | None = None
-    detection: DetectionSpec = field(default_factory=DetectionSpec)
-    failback: FailbackSpec = field(default_factory=FailbackSpec)
+    detection: Detection = field(default_factory=Detection)
+    failback: Failback = field(default_factory=Failback)
 
 
 @dataclass

@@ -7,13 +7,13 @@ anything runs, with the scenario key and line.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ibviz.core.addressing import link_local_gid, parse_guid
 from ibviz.core.fabric import Fabric
 from ibviz.core.failover.controller import FailoverController
-from ibviz.core.failover.model import Detection, Failback, Mode, ProtectedGroup
+from ibviz.core.failover.model import Mode, ProtectedGroup
 from ibviz.core.model import NodeKind, PortRef
 from ibviz.core.scenario.addressing import Endpoint
 from ibviz.core.scenario.logging import subscribe_log
@@ -117,12 +117,8 @@ def build_session_parts(session: Session, sc: Scenario, fabric: Fabric,
                    for m in spec.members if m.join_state == "send-only-full"]
         pg = ProtectedGroup(fo.group, spec.mgid, primary, takeover, senders, Mode(mode),
                             fo.exclusive, resolve(fo.switch, f"{key}.switch")
-                            if fo.switch else None,
-                            Detection(fo.detection.method, fo.detection.interval_us,
-                                      fo.detection.miss_count, fo.detection.report_us),
-                            Failback(fo.failback.state_dump, fo.failback.state_dump_us,
-                                     fo.failback.stay_until_expired,
-                                     fo.failback.connection_lifetime_us), spec.qkey)
+                            if fo.switch else None, replace(fo.detection),
+                            replace(fo.failback), spec.qkey)
         try:
             ctl.protect(pg)
         except ValueError as exc:
