@@ -590,3 +590,15 @@ def test_same_lids_and_lfts_as_the_real_opensm(build, lmc, routing, tmp_path):
     for guid, table in theirs.items():
         ours = {lid: int(port) for lid, port in enumerate(lfts[guid]) if port != NO_PATH}
         assert ours == table, f"switch {guid:#x}"
+
+
+def test_switches_with_more_ports_than_an_lft_entry_holds_are_refused():
+    from ibviz.core.sm.lids import LidManager
+    from ibviz.core.sm.routing import RoutingError, compute_lfts, hop_counts
+    from ibviz.topology.generators import leaf_spine
+
+    fabric = leaf_spine(300, hcas_per_leaf=1, switch_ports=2)  # 300-port spines
+    LidManager().assign(fabric)
+    for route in (compute_lfts, hop_counts):
+        with pytest.raises(RoutingError, match=r"300 ports, but an LFT entry is 8 bits"):
+            route(fabric)

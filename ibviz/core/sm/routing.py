@@ -157,6 +157,16 @@ def _name(fabric: Fabric, ref: PortRef) -> str:
     return f"{fabric.nodes[ref.node].label} port {ref.port}"
 
 
+def _check_port_numbers(fabric: Fabric) -> None:
+    """LFT entries are 8 bits: a switch with more ports cannot be routed (a generated
+    625-port director would wrap port 500 to 244 and make loops)."""
+    wide = [n for n in fabric.switches() if n.num_ports > MAX_LFT_PORT]
+    if wide:
+        raise RoutingError(f"{wide[0].label} has {wide[0].num_ports} ports, but an LFT entry "
+                           f"is 8 bits (ports 1..{MAX_LFT_PORT}): this fabric cannot be "
+                           "routed (for 10,000 HCAs use a fat tree, e.g. fat-tree:k=22,n=3)")
+
+
 def compute_lfts(fabric: Fabric, *, algorithm: str = "minhop",
                  roots: set[int] | None = None) -> Lfts:
     """Compute the unicast LFT of every switch.
@@ -191,11 +201,7 @@ def compute_lfts(fabric: Fabric, *, algorithm: str = "minhop",
     if algorithm not in ALGORITHMS:
         raise RoutingError(f"unknown routing algorithm {algorithm!r}; "
                            f"available: {', '.join(ALGORITHMS)}")
-    wide = [n for n in fabric.switches() if n.num_ports > MAX_LFT_PORT]
-    if wide:
-        raise RoutingError(f"{wide[0].label} has {wide[0].num_ports} ports, but an LFT entry "
-                           f"is 8 bits (ports 1..{MAX_LFT_PORT}): this fabric cannot be "
-                           "routed (for 10,000 HCAs use a fat tree, e.g. fat-tree:k=22,n=3)")
+    _check_port_numbers(fabric)
     g = extract(fabric)
     hops = min_hops(g.size, g.e_src, g.e_dst)
     switch_hops = hops
@@ -238,11 +244,7 @@ def compute_lfts(fabric: Fabric, *, algorithm: str = "minhop",
 
 def hop_counts(fabric: Fabric) -> HopCounts:
     """Fewest-hop counts from every switch to every switch and every assigned LID."""
-    wide = [n for n in fabric.switches() if n.num_ports > MAX_LFT_PORT]
-    if wide:
-        raise RoutingError(f"{wide[0].label} has {wide[0].num_ports} ports, but an LFT entry "
-                           f"is 8 bits (ports 1..{MAX_LFT_PORT}): this fabric cannot be "
-                           "routed (for 10,000 HCAs use a fat tree, e.g. fat-tree:k=22,n=3)")
+    _check_port_numbers(fabric)
     g = extract(fabric)
     hops = min_hops(g.size, g.e_src, g.e_dst)
     table = np.full((g.size, _max_lid(g) + 1), NO_PATH, dtype=np.uint8)
