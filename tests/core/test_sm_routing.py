@@ -599,6 +599,6 @@ def test_switches_with_more_ports_than_an_lft_entry_holds_are_refused():
 
     fabric = leaf_spine(300, hcas_per_leaf=1, switch_ports=2)  # 300-port spines
     LidManager().assign(fabric)
-    for route in (compute_lfts, hop_counts):
+    for routing in (compute_lfts, hop_counts):
         with pytest.raises(RoutingError, match=r"300 ports, but an LFT entry is 8 bits"):
-            route(fabric)
+            routing(fabric)
