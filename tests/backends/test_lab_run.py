@@ -30,7 +30,7 @@ def report(capsys, *argv: str) -> tuple[int, dict]:
 def test_fig8_same_outcome_on_both_backends(tools, capsys):
     code_b, builtin = report(capsys, "fig8")
     code_l, lab = report(capsys, "fig8", "--backend", "lab")
-    assert code_b == code_l == 0
+    assert code_b == code_l == 0, (builtin["invariants"], lab["invariants"])
     assert builtin["backend"] == "builtin" and lab["backend"] == "lab"
     assert set(builtin) <= set(lab) | {"duration_us", "simulated_us", "modes"}
     assert {f["name"] for f in builtin["flows"]} == {f["name"] for f in lab["flows"]}
