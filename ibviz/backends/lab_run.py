@@ -170,7 +170,13 @@ def run_on_lab(sc: Scenario, fabric, *, mode: str | None = None,
                     out = lab.failback_mlid(mgids[name], primary, takeover)
                     kind = "failback"
                 out.restored_us = (time.monotonic() - t0) * 1e6
-                lab.poll()
+
+                def sa_settled(mgid: int = mgids[name]) -> bool:
+                    """OpenSM's SA dump no longer lists a member on a failed node."""
+                    group = lab.sm.sa.groups.get(mgid)
+                    return group is None or not any(p.node in lab.sm.failed
+                                                    for p in group.members)
+                lab.wait_until(sa_settled, SETTLE_S, "OpenSM's SA to drop the failed node")
                 reached = _settled_probe(lab, sc, resolve, kind, totals)
                 d = out.to_dict()
                 d["node_name"] = fabric.nodes[out.node].label
