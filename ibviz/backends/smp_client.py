@@ -11,15 +11,13 @@ LID 0xFFFF and speaks the same JSON lines (:func:`ibviz.backends.umad_client.ser
 
 from __future__ import annotations
 
-import json
-import os
 import struct
 import sys
 from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ibviz.backends.umad_client import SaClient, SaClientError, serve
+from ibviz.backends.umad_client import SaClient, SaClientError, serve_child
 from ibviz.core.addressing import MULTICAST_LID_MIN
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import PortRef
@@ -95,18 +93,7 @@ class _Qp0Agent:
 
 def main() -> int:
     """Entry point of the child process (attached where ``SIM_HOST`` says)."""
-    from ibviz.backends._umad_ctypes import UmadAgent
-
-    try:
-        agent = UmadAgent(SMP_CLASS, SMP_CLASS_VERSION)
-    except Exception as exc:
-        print(json.dumps({"ready": False, "error": f"{type(exc).__name__}: {exc}"}), flush=True)
-        return 1
-    try:
-        print(json.dumps({"ready": True, "port": agent.info, "pid": os.getpid()}), flush=True)
-        return serve(_Qp0Agent(agent), sys.stdin, sys.stdout)
-    finally:
-        agent.close()
+    return serve_child(SMP_CLASS, SMP_CLASS_VERSION, _Qp0Agent)
 
 
 class SmpClient(SaClient):

@@ -77,6 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     mgmt_class = int(args[0], 0) if args else 3
     version = int(args[1], 0) if len(args) > 1 else 2
+    return serve_child(mgmt_class, version)
+
+
+def serve_child(mgmt_class: int, version: int, wrap: Any = None) -> int:
+    """Register a umad agent for the class, say ``ready`` (or why not) on stdout, then
+    serve requests from stdin; ``wrap(agent)`` adapts the agent (e.g. QP0 sends)."""
     from ibviz.backends._umad_ctypes import UmadAgent
 
     try:
@@ -86,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         print(json.dumps({"ready": True, "port": agent.info, "pid": os.getpid()}), flush=True)
-        return serve(agent, sys.stdin, sys.stdout)
+        return serve(wrap(agent) if wrap else agent, sys.stdin, sys.stdout)
     finally:
         agent.close()
 
