@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 import networkx as nx
 import pytest
 
@@ -38,7 +36,10 @@ def test_names_and_descriptions():
     for name in NAMES:
         text = builtin_description(name)
         assert text and "\n" not in text
-    assert "ethernet-adapter" in builtin_description("fig2")
+    for name, numbers in (("fig2", ("210", "214", "218", "220", "226", "228", "232")),
+                          ("fig3", ("300", "302", "312", "308", "334")),
+                          ("fig6", ("602", "604", "610", "624", "626", "628"))):
+        assert all(n in builtin_description(name) for n in numbers), name
 
 
 def test_unknown_name_lists_available():
@@ -60,6 +61,7 @@ def test_common_invariants(name):
     assert not {n.guid for n in f.nodes.values() if not n.is_switch} & set(guids)
     for node in f.nodes.values():
         assert node.subnet in f.subnets and node.description and node.name
+        assert len(node.description.encode()) <= 63  # NodeDescription: 64 bytes, NUL
         if not node.is_switch:
             assert all(p.guid == node.guid + n for n, p in node.ports.items())
     lid_ports = [p for n in f.nodes.values() for p in n.lid_ports()]
@@ -83,18 +85,24 @@ def _components_without_routers(f: Fabric) -> list[set[str]]:
 
 
 def test_fig2():
+    """Paragraphs 34-37: links 212/216/224/230 join HCA 210, TCAs 218/226 and router 232
+    to switch 214 of subnet 236; line 234 leads from the router to another network."""
     f = load_builtin("fig2")
     assert kinds(f) == (2, 4, 1)
     assert f.subnets == SUBNET_PREFIXES
     assert SUBNET_PREFIXES == {"subnet-A": 0xFEC0_0000_0000_000A,
                                "subnet-B": 0xFEC0_0000_0000_000B}
     n = by_name(f)
-    assert f.nodes[n["host-processor-node"]].description == "host processor node HCA-1"
-    assert f.nodes[n["host-processor-node"]].ca_role is CaRole.HCA
-    tcas = sorted(c.description for c in f.cas() if c.ca_role is CaRole.TCA)
-    assert tcas == ["TCA ethernet-adapter", "TCA storage/I-O target"]
-    assert {peer_node(f, g, 1) for g in (n["host-processor-node"], n["tca-io"],
-                                         n["tca-ethernet"], n["router"])} == {"switch"}
+    assert f.nodes[n["hca210"]].ca_role is CaRole.HCA
+    assert "processors 202, memory 206/208" in f.nodes[n["hca210"]].description
+    assert {c.name for c in f.cas() if c.ca_role is CaRole.TCA} == {"tca218", "tca226"}
+    assert "Ethernet network adapter 220" in f.nodes[n["tca218"]].description
+    assert "target peripheral 228" in f.nodes[n["tca226"]].description
+    assert "subnet 236" in f.nodes[n["sw214"]].description
+    assert [peer_node(f, n[x], 1) for x in ("hca210", "tca218", "tca226", "rt232")] == \
+        ["sw214"] * 4
+    assert "line 234" in f.nodes[n["rt232"]].description
+    assert f.nodes[f.peer(PortRef(n["rt232"], 2)).node].name == "net234-switch"
     assert _router_subnets(f) == [{"subnet-A", "subnet-B"}]
     assert _components_without_routers(f) == [{"subnet-A"}, {"subnet-B"}]
 
@@ -107,6 +115,8 @@ def test_fig3():
             "drives332", "storage334"]
     assert set(switches + ends + ["rt308"]) <= set(n)
     assert kinds(f) == (6, 10, 1)  # plus the wide-area subnet-B: one switch, one host
+    assert "fabric 301" in f.nodes[n["sw302"]].description
+    assert "arrows 303" in f.nodes[n["rt308"]].description
     for a in switches:  # switches fully meshed
         assert {f.nodes[g].name for g in f.neighbors(n[a])} >= set(switches) - {a}
         assert a[2:] in f.nodes[n[a]].description
@@ -140,16 +150,28 @@ def test_fig5():
 
 
 def test_fig6():
+    """Paragraph 52: subnet 602 (end nodes 604/606/608, switches 610/612) and subnet 604
+    (end nodes 614-620, switches 622/624) joined by routers 626 and 628; node 604 has one
+    port on switch 610 and one on switch 612."""
     f = load_builtin("fig6")
-    assert kinds(f) == (4, 6, 2)
+    assert kinds(f) == (4, 7, 2)
     assert f.subnets == SUBNET_PREFIXES
     assert len(set(f.subnets.values())) == 2
     comps = _components_without_routers(f)
     assert comps == [{"subnet-A"}, {"subnet-B"}]
-    per_subnet = Counter((n.subnet, n.kind) for n in f.nodes.values() if n.kind is not
-                         NodeKind.ROUTER)
-    assert per_subnet == {("subnet-A", NodeKind.SWITCH): 2, ("subnet-A", NodeKind.CA): 3,
-                          ("subnet-B", NodeKind.SWITCH): 2, ("subnet-B", NodeKind.CA): 3}
+    members = {s: sorted(n.name for n in f.nodes.values()
+                         if n.subnet == s and n.kind is not NodeKind.ROUTER)
+               for s in ("subnet-A", "subnet-B")}
+    assert members == {"subnet-A": ["node604", "node606", "node608", "sw610", "sw612"],
+                       "subnet-B": ["node614", "node616", "node618", "node620", "sw622",
+                                    "sw624"]}
+    n = by_name(f)
+    assert [peer_node(f, n["node604"], p) for p in (1, 2)] == ["sw610", "sw612"]
+    assert "subnet 602" in f.nodes[n["node606"]].description
+    assert "subnet 604" in f.nodes[n["node620"]].description
+    joined = {f.nodes[r.guid].name: (peer_node(f, r.guid, 1), peer_node(f, r.guid, 2))
+              for r in f.routers()}
+    assert joined == {"rt626": ("sw610", "sw622"), "rt628": ("sw612", "sw624")}
     for r in f.routers():
         assert f.subnet_of(PortRef(r.guid, 1)) == "subnet-A"
         assert f.subnet_of(PortRef(r.guid, 2)) == "subnet-B"
