@@ -37,6 +37,10 @@ def list_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cut(text: str, width: int = 110) -> str:
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
 def format_verdict(v: LessonVerdict) -> str:
     lines = [f"{v.lesson.name}: {v.lesson.title}"]
     for step in v.steps:
@@ -45,12 +49,12 @@ def format_verdict(v: LessonVerdict) -> str:
         lines.append(f"  {mark} step {step.index}: {step.title}{act}")
         for j, (text, r) in enumerate(step.results):
             lines.append(f"         {'holds' if r.ok else 'DOES NOT HOLD'}: {text} "
-                         f"(observed: {r.observed})")
+                         f"(observed: {_cut(r.observed)})")
             if step.skipped:
                 s = step.skipped[j][1]
                 lines.append(f"           without the action: "
                              f"{'fails, as it must' if not s.ok else 'STILL HOLDS'} "
-                             f"(observed: {s.observed})")
+                             f"(observed: {_cut(s.observed)})")
     checks = sum(len(s.results) for s in v.steps)
     counter = sum(len(s.skipped) for s in v.steps)
     lines.append(f"  {'OK' if v.ok else 'FAILED'}: {len(v.steps)} steps, {checks} checks, "

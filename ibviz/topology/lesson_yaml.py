@@ -1,5 +1,5 @@
 """Lesson files: YAML composed with ``yaml.SafeLoader`` (no tags, no aliases, nothing
-executed) and checked key by key with the scenario reader's helpers; every error names
+constructed but plain values) and checked key by key with the scenario reader's helpers; every error names
 the file, the line and the key.
 
 The format is documented in ``docs/lessons.md``; built-in lessons live in
@@ -29,24 +29,22 @@ class _LessonReader(_Reader):
         return LessonError(message, key, self.lines.get(key), self.source)
 
 
-def _refuse_aliases(root: yaml.Node, source: str) -> None:
-    """yaml.compose shares an anchored node wherever it is aliased: a node met twice is
-    an alias (and many are how a billion-laughs file grows); refuse both."""
-    seen: set[int] = set()
-    todo = [root]
-    while todo:
-        node = todo.pop()
-        if id(node) in seen:
-            raise LessonError("YAML aliases (*name) are not allowed in a lesson", "",
-                              node.start_mark.line + 1, source)
-        seen.add(id(node))
-        if len(seen) > MAX_NODES:
-            raise LessonError(f"more than {MAX_NODES} YAML nodes: not a lesson", "", None,
-                              source)
-        if isinstance(node, yaml.MappingNode):
-            todo.extend(x for pair in node.value for x in pair)
-        elif isinstance(node, yaml.SequenceNode):
-            todo.extend(node.value)
+def _compose(text: str, source: str) -> yaml.Node | None:
+    """The YAML node tree, after refusing aliases where they stand (an alias is how a
+    billion-laughs file grows) and files of more than :data:`MAX_NODES` nodes."""
+    try:
+        for n, event in enumerate(yaml.parse(text, Loader=yaml.SafeLoader)):
+            if isinstance(event, yaml.AliasEvent):
+                raise LessonError("YAML aliases (*name) are not allowed in a lesson", "",
+                                  event.start_mark.line + 1, source)
+            if n > MAX_NODES:
+                raise LessonError(f"more than {MAX_NODES} YAML nodes: not a lesson", "",
+                                  event.start_mark.line + 1, source)
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise LessonError(f"not valid YAML: {getattr(exc, 'problem', exc)}", "",
+                          mark.line + 1 if mark else None, source) from None
 
 
 def _number(r: _LessonReader, value: Any, key: str) -> int:
@@ -87,6 +85,8 @@ def _check(r: _LessonReader, data: Any, key: str):
     cls = CHECKS[kind]
     allowed = {k: (int, str) if t == (int,) else t for k, t in cls.FIELDS.items()}
     body = dict(_fields(r, body, f"{key}.{kind}", allowed, cls.REQUIRED))
+    if cls.ONE_OF and not set(cls.ONE_OF) & set(body):
+        raise r.error(f"{key}.{kind}", f"give at least one of {', '.join(cls.ONE_OF)}")
     for name, value in body.items():
         k = f"{key}.{kind}.{name}"
         if cls.FIELDS[name] == (int,):
@@ -124,15 +124,9 @@ def _step(r: _LessonReader, data: Any, key: str) -> Step:
 def parse_lesson(text: str, source: str = "lesson") -> Lesson:
     """A :class:`Lesson` from YAML ``text``; ``source`` names the file in errors."""
     r = _LessonReader(source)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise LessonError(f"not valid YAML: {getattr(exc, 'problem', exc)}", "",
-                          mark.line + 1 if mark else None, source) from None
+    root = _compose(text, source)
     if root is None:
         raise LessonError("the file is empty", "", None, source)
-    _refuse_aliases(root, source)
     try:
         data = r.value(root, "")
     except LessonError:

@@ -34,8 +34,7 @@ class Probe:
         try:
             return self.s.resolve(name, key)
         except ScenarioError as exc:
-            raise LessonError(f"no node {name!r} in fabric {self.s.fabric.name}: "
-                              f"{exc.detail}", key) from None
+            raise LessonError(exc.detail, key) from None
 
     def port(self, guid: int) -> PortRef:
         return PortRef(guid, 0) if guid in self.s.sm.switch_info else self.s.port_of(guid)
@@ -61,6 +60,8 @@ class Check:
     key: str = field(default="", compare=False)
     FIELDS: ClassVar[dict[str, tuple[type, ...]]] = {}
     REQUIRED: ClassVar[tuple[str, ...]] = ()
+    ONE_OF: ClassVar[tuple[str, ...]] = ()
+    """At least one of these must be given (else the check would ask nothing)."""
 
     def evaluate(self, p: Probe) -> CheckResult:
         raise NotImplementedError
@@ -69,7 +70,9 @@ class Check:
         raise NotImplementedError
 
 
-NUM = (int, float)
+def lid_text(lid: int) -> str:
+    """Small LIDs in decimal (as OpenSM's dumps print them), larger ones in hex too."""
+    return str(lid) if lid < 0x100 else f"{lid:#06x}"
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class Lid(Check):
     lmc: int | None = None
     FIELDS: ClassVar = {"node": (str,), "lid": (int,), "lmc": (int,)}
     REQUIRED: ClassVar = ("node",)
+    ONE_OF: ClassVar = ("lid", "lmc")
 
     def evaluate(self, p: Probe) -> CheckResult:
         port = p.s.fabric.port(p.port(p.node(self.node, self.key)))
@@ -105,6 +109,7 @@ class Route(Check):
     lid: int | None = None
     FIELDS: ClassVar = {"switch": (str,), "port": (int,), "to": (str,), "lid": (int,)}
     REQUIRED: ClassVar = ("switch", "port")
+    ONE_OF: ClassVar = ("to", "lid")
 
     def evaluate(self, p: Probe) -> CheckResult:
         sw = p.node(self.switch, self.key)
@@ -112,10 +117,10 @@ class Route(Check):
             p.s.fabric.port(p.port(p.node(self.to or "", self.key))).lid
         lft = p.s.sm.lfts.get(sw)
         got = int(lft[lid]) if lft is not None and lid < len(lft) else 255
-        return CheckResult(got == self.port, f"LID {lid} -> port {got}")
+        return CheckResult(got == self.port, f"LID {lid_text(lid)} -> port {got}")
 
     def describe(self) -> str:
-        what = f"LID {self.lid}" if self.lid is not None else f"{self.to}'s LID"
+        what = f"LID {lid_text(self.lid)}" if self.lid is not None else f"{self.to}'s LID"
         return f"{self.switch} forwards {what} out of port {self.port}"
 
 
@@ -132,6 +137,7 @@ class Group(Check):
     FIELDS: ClassVar = {"group": (str,), "mlid": (int,), "unicast_lid": (int,),
                         "has": (list,), "lacks": (list,)}
     REQUIRED: ClassVar = ("group",)
+    ONE_OF: ClassVar = ("mlid", "unicast_lid", "has", "lacks")
 
     def evaluate(self, p: Probe) -> CheckResult:
         g = p.group(self.group, self.key)

@@ -154,8 +154,29 @@ class Mads(Check):
         return f"at least {self.min}{most} {self.attribute} MAD(s) during the step"
 
 
+@dataclass(frozen=True)
+class Drops(Check):
+    """``{drops: {reason: "frozen", flow: requests, min: 1}}``: packet copies that ended
+    undelivered during the step, whose reason contains ``reason``."""
+
+    reason: str = ""
+    flow: str | None = None
+    min: int = 1
+    FIELDS: ClassVar = {"reason": (str,), "flow": (str,), "min": (int,)}
+    REQUIRED: ClassVar = ("reason",)
+
+    def evaluate(self, p: Probe) -> CheckResult:
+        got = sum(1 for d in p.s.drops if d.t_us >= p.since_us and self.reason in d.reason
+                  and (self.flow is None or d.flow == self.flow))
+        return CheckResult(got >= self.min, f"{got} copies dropped for it during the step")
+
+    def describe(self) -> str:
+        flow = f" of flow {self.flow}" if self.flow else ""
+        return f"at least {self.min} packet(s){flow} dropped for {self.reason!r}"
+
+
 CHECKS: dict[str, type[Check]] = {
     "lid": Lid, "route": Route, "group": Group, "mft": Mft, "primary_port": PrimaryPort,
     "serving": Serving, "mode": Mode, "receives": Receives, "outcome": Outcome,
-    "mads": Mads}
+    "mads": Mads, "drops": Drops}
 """Every check kind, by the key a lesson file uses."""

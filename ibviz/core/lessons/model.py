@@ -30,7 +30,7 @@ class ActionSpec:
     join: str = "full"
     primary: int | None = None
     not_primary: int | None = None
-    key: str = ""
+    key: str = field(default="", compare=False)
     """The lesson key it came from (``steps[1].action``), for error messages."""
 
     def text(self) -> str:
