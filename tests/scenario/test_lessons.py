@@ -116,3 +116,16 @@ def test_unknown_names_are_errors_naming_the_lesson_line_and_key():
                  "{serving: {group: g, node: n}}}\n")
     with pytest.raises(LessonError, match=r"t.yaml:3: scenario: .*no scenario 'nope'"):
         session_factory(les)
+
+
+def test_the_example_in_the_docs_verifies(tmp_path):
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "lessons.md").read_text(encoding="utf-8")
+    example = re.search(r"## An example.*?```yaml\n(.*?)```", doc, re.S).group(1)
+    les = parse_lesson(example, str(tmp_path / "remap.yaml"))
+    assert les.name == "remap" and verify(les, session_factory(les)).ok
+    bad = example.replace("port: 2, not_primary: 1}", "port: [2], not_primary: 1}")
+    with pytest.raises(LessonError) as info:
+        parse_lesson(bad, "remap.yaml")
+    assert f"\n{info.value}\n" in doc  # the error quoted in the docs is the real one
