@@ -98,16 +98,16 @@ def _fig3() -> Fabric:
         for y in nums[i + 1:]:
             b.cable(*to(x), *to(y))
     ends: list[tuple[int, tuple[int, ...]]] = []
-    for n, homes in ((318, (302, 304)), (320, (304, 306)), (322, (306, 302))):
+    for n, pair in ((318, (302, 304)), (320, (304, 306)), (322, (306, 302))):
         ends.append((b.ca(f"host{n}", 2, description=f"host{n} HCA-1 (host {n})", subnet=A),
-                     homes))
+                     pair))
     ends.append((b.ca("console326", description="console326 HCA-1 (management console "
                       "326)", subnet=A), (302,)))
     ends.append((b.ca("raid324", 2, description="raid324 TCA (RAID subsystem 324)",
                       role=TCA, subnet=A), (310, 312)))
-    for n, homes in ((328, (310, 312)), (330, (312, 310))):
+    for n, pair in ((328, (310, 312)), (330, (312, 310))):
         ends.append((b.ca(f"io{n}", 2, description=f"io{n} TCA (I/O chassis {n})",
-                          role=TCA, subnet=A), homes))
+                          role=TCA, subnet=A), pair))
     ends.append((b.ca("drives332", description="drives332 TCA (drives 332)", role=TCA,
                       subnet=A), (310,)))
     ends.append((b.ca("storage334", description="storage334 TCA (storage subsystem 334)",
@@ -163,9 +163,9 @@ def _fig6() -> Fabric:
             for p, n in enumerate(homes, 1):
                 used[n] += 1
                 b.cable(node, p, sw[n], used[n])
-    for num, a, bb in ((626, 610, 622), (628, 612, 624)):
-        rt = b.router(f"rt{num}", 2, subnet=SUBNET_A,
-                      description=f"rt{num} (router {num}: subnet 602 to subnet 604)")
+    for rnum, a, bb in ((626, 610, 622), (628, 612, 624)):
+        rt = b.router(f"rt{rnum}", 2, subnet=SUBNET_A,
+                      description=f"rt{rnum} (router {rnum}: subnet 602 to subnet 604)")
         b.cable(rt, 1, sw[a], 7)
         b.cable(rt, 2, sw[bb], 7)
     return _finish(b, two_subnets=True)

@@ -26,6 +26,7 @@ MODES = ("auto", "mlid", "port", "lmc")
 
 class _LessonReader(_Reader):
     def error(self, key: str, message: str) -> LessonError:
+        message = message.replace("in a scenario", "in a lesson")
         return LessonError(message, key, self.lines.get(key), self.source)
 
 
@@ -36,15 +37,19 @@ def _compose(text: str, source: str) -> yaml.Node | None:
         for n, event in enumerate(yaml.parse(text, Loader=yaml.SafeLoader)):
             if isinstance(event, yaml.AliasEvent):
                 raise LessonError("YAML aliases (*name) are not allowed in a lesson", "",
-                                  event.start_mark.line + 1, source)
+                                  _line(event.start_mark), source)
             if n > MAX_NODES:
                 raise LessonError(f"more than {MAX_NODES} YAML nodes: not a lesson", "",
-                                  event.start_mark.line + 1, source)
+                                  _line(event.start_mark), source)
         return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise LessonError(f"not valid YAML: {getattr(exc, 'problem', exc)}", "",
-                          mark.line + 1 if mark else None, source) from None
+                          _line(mark), source) from None
+
+
+def _line(mark: Any) -> int | None:
+    return None if mark is None else mark.line + 1
 
 
 def _number(r: _LessonReader, value: Any, key: str) -> int:

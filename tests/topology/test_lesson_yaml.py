@@ -5,11 +5,15 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ibviz.core.lessons.checks import Group, PrimaryPort
 from ibviz.core.lessons.checks_run import CHECKS, Receives
 from ibviz.core.lessons.model import ActionSpec, LessonError
+from ibviz.resources import resource_path
 from ibviz.topology.lesson_yaml import load_lesson_file, parse_lesson
+from ibviz.topology.lessons import lesson_names
 
 GOOD = """\
 name: demo-lesson
@@ -93,6 +97,7 @@ BAD = [
      "    wait_us: -5\n    check: {serving: {group: g, node: n}}\n", 7, "steps[0].wait_us",
      "more than 0"),
     ("title: !!python/object:os.system x\ncites: [a]\n", 1, "title", "tag"),
+    ("title: 2024-01-01\ncites: [a]\n", 1, "title", "not allowed in a lesson"),
     ("title: x\ncites: &c [a]\nscenario: fig10\nsteps: *c\n", 4, "", "aliases"),
     ("a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
      "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c]\n", 2,
@@ -119,3 +124,31 @@ def test_an_unreadable_file_is_named(tmp_path):
     path.write_bytes(b"\xff\xfe title")
     with pytest.raises(LessonError, match="cannot read"):
         load_lesson_file(path)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_mangled_built_in_lessons_load_or_fail_cleanly(data):
+    """A lesson file cut, doubled or sprinkled with YAML punctuation either loads or
+    raises a LessonError naming the file; nothing else escapes."""
+    name = data.draw(st.sampled_from(lesson_names()))
+    lines = (resource_path("lessons") / f"{name}.yaml").read_text().splitlines()
+    for _ in range(data.draw(st.integers(1, 4))):
+        i = data.draw(st.integers(0, len(lines) - 1))
+        op = data.draw(st.sampled_from(["drop", "dup", "junk", "cut"]))
+        if op == "drop":
+            del lines[i]
+        elif op == "dup":
+            lines.insert(i, lines[i])
+        elif op == "cut":
+            lines[i] = lines[i][:data.draw(st.integers(0, len(lines[i])))]
+        else:
+            j = data.draw(st.integers(0, len(lines[i])))
+            lines[i] = lines[i][:j] + data.draw(st.sampled_from(
+                list("&*!:{}[]-#|>'\"\t") + ["0x", " - ", ": x", "!!str "])) + lines[i][j:]
+        if not lines:
+            lines = [""]
+    try:
+        parse_lesson("\n".join(lines), f"{name}.yaml")
+    except LessonError as exc:
+        assert str(exc).startswith(f"{name}.yaml")
