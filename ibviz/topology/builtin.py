@@ -6,6 +6,10 @@ cabled ports are ACTIVE, so a subnet manager can route them at once. Fabrics wit
 subnets name them ``subnet-A`` (prefix ``fec0:0:0:a::/64``) and ``subnet-B``
 (``fec0:0:0:b::/64``); LIDs are unique across both.
 
+Figures 2, 3 and 6 use the patent's reference numbers in names and descriptions
+(``hca210``, ``sw302``, ``rt626``, "subnet 602"); the comment above each says what the
+text fixes and which details (port numbers, speeds, some cabling) are plausible guesses.
+
 >>> builtin_names()
 ['fig2', 'fig3', 'fig5', 'fig6', 'fig8', 'fig10', 'demo']
 >>> load_builtin("fig10")
