@@ -129,3 +129,26 @@ def test_the_example_in_the_docs_verifies(tmp_path):
     with pytest.raises(LessonError) as info:
         parse_lesson(bad, "remap.yaml")
     assert f"\n{info.value}\n" in doc  # the error quoted in the docs is the real one
+
+
+def test_progress_moves_on_only_when_the_step_holds():
+    from ibviz.core.lessons.progress import LessonProgress
+    from ibviz.core.lessons.runner import perform
+
+    les = load_lesson("mode2-port-remap")
+    session = session_factory(les)()
+    session.run_until(les.start_us)
+    progress = LessonProgress(les, session)
+    assert not progress.holds() and not progress.advance()  # no packets seen yet
+    session.run_until(session.now_us + 1000)
+    assert progress.advance() and progress.index == 1
+    session.run_until(session.now_us + 2000)  # the learner waits: nothing fails over
+    assert [r.ok for _d, r in progress.status()] == [False] * 4 and not progress.advance()
+    assert progress.next_hint() == "Right-click first-node and choose Fail."
+    assert progress.next_hint() and progress.next_hint() is None
+    perform(session, progress.step.action)
+    session.run_until(session.now_us + 1000)
+    assert progress.advance() and progress.step.title == "The first node fails back"
+    perform(session, progress.step.action)
+    session.run_until(session.now_us + 1000)
+    assert progress.finished and not progress.advance()

@@ -5,7 +5,8 @@ the session's model (no Qt). Files are read by :mod:`ibviz.topology.lesson_yaml`
 from ibviz.core.lessons.checks import Check, CheckResult
 from ibviz.core.lessons.checks_run import CHECKS
 from ibviz.core.lessons.model import ActionSpec, Lesson, LessonError, Step
+from ibviz.core.lessons.progress import LessonProgress
 from ibviz.core.lessons.runner import LessonVerdict, StepVerdict, perform, play, verify
 
 __all__ = ["CHECKS", "ActionSpec", "Check", "CheckResult", "Lesson", "LessonError",
-           "LessonVerdict", "Step", "StepVerdict", "perform", "play", "verify"]
+           "LessonProgress", "LessonVerdict", "Step", "StepVerdict", "perform", "play", "verify"]
