@@ -73,7 +73,10 @@ def run_command(args: argparse.Namespace) -> int:
             reports = {m: _run(args.scenario, m, args.seed, f"{args.scenario} ({m})").report()
                        for m in COMPARED}
             if args.json:
-                print(json.dumps({"scenario": args.scenario, "compare": reports}, indent=2))
+                from ibviz.core.scenario.compare import explanation
+
+                print(json.dumps({"scenario": args.scenario, "compare": reports,
+                                  "explain": explanation()}, indent=2))
             else:
                 print(format_compare(args.scenario, reports))
             return 0  # a strategy that cannot work here is a finding, shown in the table
@@ -192,39 +195,25 @@ def format_report(session: Session, r: dict) -> str:
     return "\n".join(lines)
 
 
-def _summary(r: dict) -> dict[str, str]:
-    fos = [o for o in r["failover"] if o["kind"] == "failover"]
-    if not fos:
-        return {}
-    det = [o["detected_us"] - o["failed_us"] for o in fos if o["detected_us"] is not None]
-    res = [o["restored_us"] - o["detected_us"] for o in fos
-           if o["restored_us"] is not None and o["detected_us"] is not None]
-    out = [o["outage_us"] for o in fos if o["outage_us"] is not None]
-    problems = [o["problem"] for o in fos if o["problem"]]
-    return {"detection (us)": f"{max(det):,.1f}" if det else "-",
-            "restore (us)": f"{max(res):,.1f}" if res else "-",
-            "outage (us)": f"{max(out):,.1f}" if out else "not restored",
-            "lost in failovers": str(sum(o["packets_lost"] for o in fos)),
-            "lost in the whole run": str(sum(f["lost"] for f in r["flows"])),
-            "MADs sent": str(sum(o["mads"] for o in fos)),
-            "nodes touched": str(sum(o["nodes_touched"] for o in fos)),
-            "remote peers touched": str(sum(o["remote_peers_touched"] for o in fos)),
-            "invariants": "ok" if invariants_hold(r) else "BROKEN",
-            "problem": "see below" if problems else "-", "_problems": problems}
-
-
 def format_compare(name: str, reports: dict[str, dict]) -> str:
-    names = {"mlid": "MLID reassignment", "port": "port remap", "lmc": "prior-art LMC"}
-    rows = {m: _summary(r) for m, r in reports.items()}
-    keys = next(([k for k in v if not k.startswith("_")] for v in rows.values() if v), [])
-    width = max(22, *(len(names[m]) + 2 for m in rows))
-    lines = [f"scenario {name}: the three strategies (failovers only; worst case over groups)",
-             f"{'':22}" + "".join(f"{names[m]:>{width}}" for m in rows)]
-    for k in keys:
-        lines.append(f"{k:22}" + "".join(f"{rows[m].get(k, '-'):>{width}}" for m in rows))
+    from ibviz.core.scenario.compare import METRICS, NEEDS, STRATEGIES, format_value, summarise
+
+    rows = {m: summarise(r) for m, r in reports.items()}
+    width = max(22, *(len(STRATEGIES[m]) + 2 for m in rows))
+    lines = [f"scenario {name}: the three strategies (failovers only, what each strategy's "
+             "own steps add)", f"{'':22}" + "".join(f"{STRATEGIES[m]:>{width}}" for m in rows)]
+    for metric in METRICS:
+        lines.append(f"{metric.label:22}" + "".join(
+            f"{format_value(rows[m][metric.key]):>{width}}" for m in rows))
+    lines.append(f"{'invariants':22}" + "".join(
+        f"{'ok' if rows[m]['invariants_ok'] else 'BROKEN':>{width}}" for m in rows))
     for m, row in rows.items():
-        for problem in row.get("_problems", []):
-            lines.append(f"  {names[m]}: {problem}")
-        for problem in reports[m]["invariants"]["problems"][:1]:
-            lines.append(f"  {names[m]}: exactly-once broken, e.g. {problem}")
+        for problem in row["problems"]:
+            lines.append(f"  {STRATEGIES[m]}: {problem}")
+        for problem in row["invariant_problems"]:
+            lines.append(f"  {STRATEGIES[m]}: exactly-once broken, e.g. {problem}")
+    lines.append("what the figures mean:")
+    lines += [f"  {m.label}: {m.explain}" for m in METRICS]
+    lines.append("what each strategy needs:")
+    lines += [f"  {STRATEGIES[m]}: {NEEDS[m]}" for m in rows]
     return "\n".join(lines)

@@ -222,6 +222,9 @@ class FailoverController:
             end = steps[i](out)
             new = self.sm.mads.mads[mark:]
             out.mads += len(new)
+            out.lft_blocks_written += sum(m.attribute == "LinearForwardingTable" for m in new)
+            out.mft_blocks_written += sum(m.attribute == "MulticastForwardingTable"
+                                          for m in new)
             out.nodes_touched |= {m.dst.node for m in new if m.dst is not None}
             out.nodes_touched |= {m.src.node for m in new if m.src is not None and
                                   m.kind == "SA"}
@@ -305,11 +308,15 @@ class FailoverController:
         def widen(o: Outcome) -> float:
             from ibviz.core.failover.lmc_takeover import lmc_takeover
 
-            ok, text, moved = lmc_takeover(self.sm, self.port_of(o.target),
-                                           self.port_of(o.node), self.lmc_saved)
+            takeover = self.port_of(o.target)
+            before = set(self.sm.fabric.port(takeover).lids())
+            ok, text, moved = lmc_takeover(self.sm, takeover, self.port_of(o.node),
+                                           self.lmc_saved)
             if not ok:
                 o.problem = f"prior art: {text}"
                 return self.engine.now
+            o.lids_moved |= moved
+            o.takeover_lids_changed = len(before - set(self.sm.fabric.port(takeover).lids()))
             o.remote_peers_touched = len(pg.senders)
             self._phase(o, f"prior art: {text}; {len(pg.senders)} remote peer(s) hold stale "
                         "path records")

@@ -26,12 +26,29 @@ def _free_lid(used: set[int], avoid: range) -> int:
     return lid
 
 
+def _blocks(own: range, target: int):
+    """Candidate (LMC, block) pairs, best first: the smallest aligned block holding both the
+    takeover's LIDs and the failed LID (the patent's "expand the LMC range"), then, where no
+    block can hold both (LID 0 may not be in one, LMC stops at 7), the smallest block around
+    the failed LID alone, which moves the takeover's own base LID."""
+    start = max(1, (len(own) - 1).bit_length())
+    for keep in (True, False):
+        for lmc in range(start, MAX_LMC + 1):
+            base = target & ~((1 << lmc) - 1)
+            block = range(base, base + (1 << lmc))
+            if base and (not keep or (own[0] in block and own[-1] in block)):
+                yield lmc, block, keep
+                break
+
+
 def lmc_takeover(sm: SubnetManager, takeover: PortRef, failed: PortRef,
                  saved: dict[PortRef, tuple[int, int]]) -> tuple[bool, str, set[PortRef]]:
     """Widen the takeover port's LMC over the failed port's LID.
 
-    Returns ``(done, text, moved)``: whether it was possible, what happened, and the other
-    ports whose LIDs had to move. ``saved`` keeps the takeover's old (LID, LMC).
+    Returns ``(done, text, moved)``: whether it was possible, what happened, and the ports
+    whose LIDs changed: other ports moved out of the block, and the takeover itself when
+    alignment forced its base LID out of its old range (it lost LIDs). ``saved`` keeps the
+    takeover's old (LID, LMC).
     """
     port = sm.fabric.port(takeover)
     old = (port.lid, port.lmc)
@@ -39,11 +56,9 @@ def lmc_takeover(sm: SubnetManager, takeover: PortRef, failed: PortRef,
     if not old[0] or not target:
         return False, "impossible: the takeover or the failed port has no LID", set()
     owners = sm.fabric.lid_owners()
-    for lmc in range(max(1, old[1]), MAX_LMC + 1):
-        base = target & ~((1 << lmc) - 1)
-        block = range(base, base + (1 << lmc))
-        if base == 0:
-            continue
+    own = port.lids()
+    for lmc, block, kept in _blocks(own, target):
+        base = block[0]
         movers = sorted({r for lid in block for r in owners.get(lid, ())
                          if r not in (takeover, failed)})
         saved[takeover] = old
@@ -61,10 +76,17 @@ def lmc_takeover(sm: SubnetManager, takeover: PortRef, failed: PortRef,
 
         sm._program_lfts(compute_lfts(sm.live_fabric(), algorithm=sm.config.routing),
                          "prior art: re-route after the LID move")
-        moved = f"; {len(movers)} other port(s) had to move" if movers else ""
-        return True, (f"{takeover} LMC {old[1]} -> {lmc}: LIDs {base:#x}-{block[-1]:#x} now "
-                      f"include the failed LID {target:#x}{moved}; every LFT recomputed"), \
-            set(movers)
+        lost = sorted(set(own) - set(block))
+        moved = set(movers) | ({takeover} if lost else set())
+        text = (f"{takeover} LMC {old[1]} -> {lmc}: LIDs {base:#x}-{block[-1]:#x} now "
+                f"include the failed LID {target:#x}")
+        if not kept:
+            text += (f"; no aligned block holds both its LID {own[0]:#x} and {target:#x}, so "
+                     f"its own LID{'s' if len(lost) > 1 else ''} "
+                     f"{', '.join(f'{x:#x}' for x in lost)} had to go")
+        if movers:
+            text += f"; {len(movers)} other port(s) had to move"
+        return True, text + "; every LFT recomputed", moved
     return False, (f"impossible: no LMC <= {MAX_LMC} gives a block holding LID {target:#x} "
                    "without LID 0"), set()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from ibviz.core.model import PortRef
+
 
 class Mode(Enum):
     AUTO = "auto"
@@ -85,6 +87,14 @@ class Outcome:
     """The node that serves the group afterwards."""
     problem: str | None = None
     """Why the group is not served (then ``restored_us`` stays None)."""
+    lft_blocks_written: int = 0
+    """LFT blocks the strategy's own steps wrote (the SM's sweep for the node loss is not
+    counted: every strategy pays it)."""
+    mft_blocks_written: int = 0
+    takeover_lids_changed: int = 0
+    """LIDs of the takeover port it no longer answers to (LMC alignment moved its base)."""
+    lids_moved: set[PortRef] = field(default_factory=set)
+    """Ports whose unicast LIDs the strategy changed: their connections must be rebuilt."""
 
     @property
     def outage_us(self) -> float | None:
@@ -104,6 +114,9 @@ class Outcome:
                 "outage_us": us(self.outage_us), "problem": self.problem, "mads": self.mads,
                 "nodes_touched": len(self.nodes_touched),
                 "remote_peers_touched": self.remote_peers_touched,
+                "lft_blocks_written": self.lft_blocks_written,
+                "mft_blocks_written": self.mft_blocks_written,
+                "takeover_lids_changed": self.takeover_lids_changed,
                 "frozen_us": None if self.frozen_us is None else
                 [us(self.frozen_us[0]), us(self.frozen_us[1])],
                 "phases": [{"at_us": us(t), "phase": p} for t, p in self.phases]}

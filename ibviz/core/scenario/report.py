@@ -175,6 +175,14 @@ def lost_during(s: Session, start: float, end: float, group: str) -> int:
     return sum(1 for key, t in first.items() if start <= t < end and key not in delivered)
 
 
+def connections_broken(s: Session, moved: set[PortRef]) -> int:
+    """Connected flows (RC, UC, RD) with an end at a port whose LID was moved: their
+    address vectors name a LID that is gone, so they must be torn down and rebuilt."""
+    nodes = {ref.node for ref in moved}
+    return sum(1 for f in s.flows if f.spec.transport in ("RC", "UC", "RD") and
+               nodes & {e.node for e in (f.src, f.dst) if e.group is None})
+
+
 def humanize(text: str, s: Session) -> str:
     """Node GUIDs (0x + 16 hex digits) in ``text`` replaced by node names."""
     def name(m: re.Match) -> str:
@@ -192,6 +200,7 @@ def build_report(s: Session) -> dict:
         end = o.restored_us if o.restored_us is not None else s.engine.now
         d["packets_lost"] = lost_during(s, o.started_us, end, o.group)
         d["node_name"] = s.fabric.nodes[o.node].label
+        d["connections_broken"] = connections_broken(s, o.lids_moved)
         d["phases"] = [{**ph, "phase": humanize(ph["phase"], s)} for ph in d["phases"]]
         if d["problem"]:
             d["problem"] = humanize(d["problem"], s)

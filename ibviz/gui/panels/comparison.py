@@ -1,16 +1,22 @@
 """The three failover strategies side by side on the same scenario.
 
 The scenario is run three times headless (MLID reassignment, port remap, prior-art LMC
-takeover) in a background thread; the table and the bar chart show what each cost:
-packets lost, outage, management datagrams, remote peers that had to change anything.
+takeover) in a background thread. The table has one row per figure that tells the
+strategies apart (outage, packets lost, MADs, LFT and MFT blocks written, remote peers
+touched, the takeover's lost LIDs, broken connections), each explained in its last
+column, and below it what each strategy needs from the fabric: the figures and words of
+:mod:`ibviz.core.scenario.compare`, the same as ``ibviz run --compare``. "Open in a
+window" shows the same comparison in a window of its own, for a small screen.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -21,49 +27,133 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ibviz.core.scenario.compare import METRICS, NEEDS, SOURCES, STRATEGIES, format_value, summarise
 from ibviz.gui.worker import BackgroundTask
 
-STRATEGIES = (("mlid", "MLID reassignment"), ("port", "Port remap"),
-              ("lmc", "Prior art: LMC takeover"))
-COLUMNS = ("Strategy", "Delivered", "Lost", "Duplicated", "Outage (us)", "MADs",
-           "Remote peers touched", "Problem")
-BAR_COLOURS = ("#0072B2", "#009E73", "#D55E00")
-
-
-def summarise(report: dict[str, Any]) -> dict[str, Any]:
-    """One row of the comparison from a session report."""
-    flows = report.get("flows", [])
-    fails = [f for f in report.get("failover", []) if f.get("kind") == "failover"]
-    outages = [f["outage_us"] for f in fails if f.get("outage_us") is not None]
-    problems = [f["problem"] for f in fails if f.get("problem")]
-    return {"delivered": sum(f.get("delivered", 0) for f in flows),
-            "lost": sum(f.get("lost", 0) for f in flows),
-            "duplicated": sum(f.get("duplicated", 0) for f in flows),
-            "outage_us": max(outages) if outages else None,
-            "mads": sum(f.get("mads", 0) for f in fails),
-            "remote_peers": sum(f.get("remote_peers_touched", 0) for f in fails),
-            "problem": "; ".join(problems)}
+MODES = tuple(STRATEGIES)
 
 
 def run_comparison(spec: str, seed: int | None, progress) -> dict[str, dict[str, Any]]:
-    """Run ``spec`` once per strategy to its end; returns mode -> summary row."""
+    """Run ``spec`` once per strategy to its end; returns mode -> summarised figures."""
     from ibviz.topology.scenarios import open_session
 
     rows: dict[str, dict[str, Any]] = {}
-    for i, (mode, _title) in enumerate(STRATEGIES):
-        progress(i, len(STRATEGIES))
+    for i, mode in enumerate(MODES):
+        progress(i, len(MODES))
         try:
-            session = open_session(spec, mode=mode, seed=seed)
+            session = open_session(spec, mode=mode, seed=seed, record_hops=False)
             session.run_until(session.duration_us)
             rows[mode] = summarise(session.report())
         except ValueError as exc:  # a strategy this fabric cannot use (e.g. port remap)
-            rows[mode] = {"problem": str(exc)}
-    progress(len(STRATEGIES), len(STRATEGIES))
+            rows[mode] = {"problems": [str(exc)], "invariants_ok": False}
+    progress(len(MODES), len(MODES))
     return rows
 
 
+def _best(metric_key: str, rows: dict[str, dict[str, Any]]) -> set[str]:
+    """The strategies with the best value of a figure (None, not restored, is worst)."""
+    values = {m: r.get(metric_key) for m, r in rows.items() if metric_key in r}
+    known = {m: v for m, v in values.items() if v is not None}
+    if not known or len(set(known.values())) == 1:
+        return set()
+    low = min(known.values())
+    return {m for m, v in known.items() if v == low}
+
+
+class ComparisonTable(QTableWidget):
+    """One row per figure, one column per strategy, the figure's meaning last."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(len(METRICS) + 1, len(MODES) + 2, parent)
+        self.setObjectName("compareTable")
+        self.setHorizontalHeaderLabels(["Figure", *(STRATEGIES[m] for m in MODES),
+                                        "What it means"])
+        for c, mode in enumerate(MODES, start=1):
+            self.horizontalHeaderItem(c).setToolTip(f"{STRATEGIES[mode]} ({SOURCES[mode]})")
+        rows = self.verticalHeader()
+        rows.setVisible(False)
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(MODES) + 1, QHeaderView.ResizeMode.Stretch)
+        self.setWordWrap(False)
+        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.fill({})
+
+    def fill(self, rows: dict[str, dict[str, Any]]) -> None:
+        bold = QFont(self.font())
+        bold.setBold(True)
+        for r, metric in enumerate(METRICS):
+            self._set(r, 0, metric.label, metric.explain)
+            best = _best(metric.key, rows)
+            for c, mode in enumerate(MODES, start=1):
+                row = rows.get(mode)
+                text = "" if row is None or metric.key not in row else \
+                    format_value(row[metric.key])
+                item = self._set(r, c, text, metric.explain)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight |
+                                      Qt.AlignmentFlag.AlignVCenter)
+                if mode in best:
+                    item.setFont(bold)
+            self._set(r, len(MODES) + 1, metric.explain, metric.explain)
+        last = len(METRICS)
+        self._set(last, 0, "invariants", "conservation, no loops or duplicates, exactly-once "
+                  "delivery to every live member")
+        for c, mode in enumerate(MODES, start=1):
+            row = rows.get(mode)
+            text = "" if row is None else "ok" if row.get("invariants_ok") else "BROKEN"
+            self._set(last, c, text, "; ".join(row.get("invariant_problems", []))
+                      if row else "")
+        self._set(last, len(MODES) + 1, "conservation, loops, duplicates, exactly-once", "")
+
+    def _set(self, r: int, c: int, text: str, tip: str) -> QTableWidgetItem:
+        item = QTableWidgetItem(text)
+        if tip:
+            item.setToolTip(tip)
+        self.setItem(r, c, item)
+        return item
+
+    def value(self, label: str, mode: str) -> str:
+        """The shown value of the figure labelled ``label`` for ``mode`` (tests, export)."""
+        for r in range(self.rowCount()):
+            if self.item(r, 0).text() == label:
+                return self.item(r, MODES.index(mode) + 1).text()
+        raise KeyError(label)
+
+
+class ComparisonSheet(QWidget):
+    """The table and, below it, what each strategy needs (shown in the dock and in the
+    comparison's own window)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.table = ComparisonTable(self)
+        self.needs = QLabel(needs_text({}), self)
+        self.needs.setObjectName("compareNeeds")
+        self.needs.setWordWrap(True)
+        self.needs.setTextFormat(Qt.TextFormat.RichText)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.table, 1)
+        box.addWidget(self.needs)
+
+    def fill(self, rows: dict[str, dict[str, Any]]) -> None:
+        self.table.fill(rows)
+        self.needs.setText(needs_text(rows))
+
+
+def needs_text(rows: dict[str, dict[str, Any]]) -> str:
+    """What each strategy needs, and what went wrong where a strategy could not work."""
+    lines = [f"<b>{STRATEGIES[m]}</b> ({SOURCES[m]}) needs {NEEDS[m]}." for m in MODES]
+    for mode in MODES:
+        for problem in rows.get(mode, {}).get("problems", []):
+            lines.append(f"<b>{STRATEGIES[mode]}</b>: {problem}")
+    return "<br>".join(lines)
+
+
 class ComparisonView(QWidget):
-    """A Run button, a table and a bar chart of packets lost per strategy."""
+    """A Run button, the comparison table, and what each strategy needs."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,32 +163,41 @@ class ComparisonView(QWidget):
         self.run_button = QPushButton("Run all three strategies", self)
         self.run_button.setObjectName("compareRun")
         self.run_button.clicked.connect(self.run)
+        self.pop_button = QPushButton("Open in a window", self)
+        self.pop_button.setObjectName("comparePopOut")
+        self.pop_button.clicked.connect(self.open_window)
         self.status = QLabel("", self)
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setObjectName("compareTable")
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.
-                                                           ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.chart = pg.PlotWidget(self)
-        self.chart.setLabel("left", "packets lost")
-        self.chart.setMouseEnabled(x=False, y=False)
-        self.chart.getAxis("bottom").setTicks([[(i, t) for i, (_, t) in enumerate(STRATEGIES)]])
+        self.status.setWordWrap(True)
+        self.sheet = ComparisonSheet(self)
+        self.table = self.sheet.table
+        self.window_view: QDialog | None = None
+        self.window_sheet: ComparisonSheet | None = None
         top = QHBoxLayout()
         top.addWidget(self.run_button)
+        top.addWidget(self.pop_button)
         top.addWidget(self.status, 1)
-        body = QHBoxLayout()
-        body.addWidget(self.table, 3)
-        body.addWidget(self.chart, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
-        layout.addLayout(body, 1)
+        layout.addWidget(self.sheet, 1)
 
     def set_theme(self, dark: bool) -> None:
-        self.chart.setBackground("#1E1E1E" if dark else "w")
+        """The table and labels follow the application palette; nothing to redraw."""
+
+    def open_window(self) -> QDialog:
+        """The same comparison in a window of its own (large enough to read everything)."""
+        if self.window_view is None:
+            dialog = QDialog(self.window())
+            dialog.setWindowTitle("Compare strategies")
+            dialog.setObjectName("compareWindow")
+            self.window_sheet = ComparisonSheet(dialog)
+            QVBoxLayout(dialog).addWidget(self.window_sheet)
+            dialog.resize(1100, 470)
+            self.window_view = dialog
+        self._fill()
+        self.window_view.show()
+        self.window_view.raise_()
+        return self.window_view
 
     def set_source(self, source: dict[str, Any]) -> None:
         """Where the shown session came from; only scenarios can be re-run."""
@@ -136,19 +235,6 @@ class ComparisonView(QWidget):
         self.status.setText(f"comparison failed: {exc}")
 
     def _fill(self) -> None:
-        self.table.setRowCount(len(self.rows))
-        self.chart.clear()
-        for r, (mode, title) in enumerate((m, t) for m, t in STRATEGIES if m in self.rows):
-            row = self.rows[mode]
-            outage = row.get("outage_us")
-            cells = (title, row.get("delivered", ""), row.get("lost", ""),
-                     row.get("duplicated", ""), "" if outage is None else f"{outage:,.1f}",
-                     row.get("mads", ""), row.get("remote_peers", ""), row.get("problem", ""))
-            for c, value in enumerate(cells):
-                self.table.setItem(r, c, QTableWidgetItem(str(value)))
-        lost = [(i, self.rows[m].get("lost")) for i, (m, _) in enumerate(STRATEGIES)
-                if m in self.rows and isinstance(self.rows[m].get("lost"), int)]
-        if lost:
-            self.chart.addItem(pg.BarGraphItem(
-                x=[i for i, _ in lost], height=[v for _, v in lost], width=0.6,
-                brushes=[BAR_COLOURS[i] for i, _ in lost]))
+        self.sheet.fill(self.rows)
+        if self.window_sheet is not None:
+            self.window_sheet.fill(self.rows)
