@@ -22,6 +22,7 @@ from ibviz.backends.ibsim_process import IbsimFabric, MissingToolsError, check_t
 from ibviz.backends.opensm_process import OpenSm
 from ibviz.backends.umad_client import SaClient
 from ibviz.cli.check import add_parser
+from ibviz.cli.diff import add_parser as diff_add_parser
 from ibviz.core.sm.records import McMemberRecord
 from ibviz.core.sm.sa_battery import CREATE
 from ibviz.topology import dumps, open_fabric
@@ -37,8 +38,9 @@ LEAF01, LEAF02, SPINE01, SPINE02 = (f"Switch 0x0002c9040000000{i}" for i in (0, 
 
 
 @pytest.fixture(scope="module")
-def healthy(tmp_path_factory) -> Path:
-    """A directory with OpenSM's own dumps of the fabric, groups joined through its SA."""
+def snapshots(tmp_path_factory) -> tuple[Path, Path]:
+    """Two directories of OpenSM's own dumps of the fabric, groups joined through its SA:
+    before and after node0001 fails (ibsim ``Unlink``, OpenSM re-sweeps, the SA drops it)."""
     try:
         check_tools(need_opensm=True)
     except MissingToolsError as exc:
@@ -64,14 +66,28 @@ def healthy(tmp_path_factory) -> Path:
             while sm.read_stable(sm.sa_dump_path).count("mcm_port") < members:
                 assert time.monotonic() < deadline, "opensm-sa.dump never listed the members"
                 time.sleep(0.1)
-            out = tmp_path_factory.mktemp("check-dumps")
+            before = tmp_path_factory.mktemp("check-dumps")
             for name in DUMPS:
-                (out / name).write_text(sm.read_stable(sm.dir / name))
-            return out
+                (before / name).write_text(sm.read_stable(sm.dir / name))
+            fab.console('Unlink "node0001"')
+            sm.wait_mcfdbs(lambda t: 0xC001 not in t.get(0x0002_C904_0000_0000, {}))
+            deadline = time.monotonic() + 20
+            while sm.read_stable(sm.sa_dump_path).count("mcm_port") > members - 1:
+                assert time.monotonic() < deadline, "opensm-sa.dump kept the failed member"
+                time.sleep(0.1)
+            after = tmp_path_factory.mktemp("check-dumps-after")
+            for name in DUMPS:
+                (after / name).write_text(sm.read_stable(sm.dir / name))
+            return before, after
         finally:
             sm.stop()
     finally:
         fab.stop()
+
+
+@pytest.fixture(scope="module")
+def healthy(snapshots) -> Path:
+    return snapshots[0]
 
 
 def check_cli(*args: str, capsys) -> tuple[int, str]:
@@ -242,3 +258,44 @@ def test_unreadable_input_exits_2(tmp_path, capsys):
     parsed = parser.parse_args(["check", str(tmp_path / "nothing-here")])
     assert parsed.func(parsed) == 2
     assert "nothing-here" in capsys.readouterr().err
+
+
+def diff_cli(*args: str, capsys) -> tuple[int, str]:
+    parser = argparse.ArgumentParser(prog="ibviz")
+    diff_add_parser(parser.add_subparsers(dest="command"))
+    parsed = parser.parse_args(["diff", *args])
+    code = parsed.func(parsed)
+    return code, capsys.readouterr().out
+
+
+def test_diff_of_a_node_failure(snapshots, capsys):
+    before, after = snapshots
+    code, out = diff_cli(str(before), str(after), "--json", capsys=capsys)
+    d = json.loads(out)
+    assert code == 1
+    assert set(d) >= {"nodes_added", "nodes_removed", "links_changed", "members_changed",
+                      "groups_changed", "mft_changed", "lft_changed"}
+    assert d["nodes_added"] == [] and d["groups_changed"] == []
+    assert [n["name"] for n in d["nodes_removed"]] == ["node0001"]
+    assert d["nodes_removed"][0]["guid"] == "0x0002c90300000000"
+    assert [(lk["change"], lk["text"]) for lk in d["links_changed"]] == \
+        [("removed", "node0001[1] <-> leaf01[1]")]
+    assert [(m["change"], m["mlid"], m["node"]) for m in d["members_changed"]] == \
+        [("left", "0xc001", "0x0002c90300000000")]
+    assert {"switch": "0x0002c90400000000", "name": "leaf01", "mlid": "0xc001",
+            "old": [1, 9], "new": [], "text": "leaf01 0xc001: [1, 9] -> []"} in d["mft_changed"]
+    # node0001's LID 2 is no longer routed anywhere
+    lid2 = [e for e in d["lft_changed"] if e["lid"] == "0x0002"]
+    assert len(lid2) == 6 and all(e["new"] == 255 for e in lid2)
+    code, text = diff_cli(str(before), str(after), capsys=capsys)
+    assert code == 1
+    assert "- node node0001 (0x0002c90300000000, CA)" in text
+    assert "~ mft leaf01 0xc001: [1, 9] -> []" in text
+    code, text = diff_cli(str(before), str(before), capsys=capsys)
+    assert code == 0 and text.rstrip().endswith("no differences")
+
+
+def test_the_failed_fabric_is_still_healthy(snapshots, capsys):
+    """OpenSM's state after the failure is consistent: the check finds nothing."""
+    code, out = check_cli(str(snapshots[1]), capsys=capsys)
+    assert code == 0, out
