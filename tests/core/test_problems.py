@@ -8,10 +8,11 @@ import pytest
 
 from ibviz.core.addressing import link_local_gid, parse_gid
 from ibviz.core.model import NodeKind, PortRef
-from ibviz.core.naming import describe_node, host_name
+from ibviz.core.naming import describe_node, host_name, node_name
 from ibviz.core.problems import Severity, check_subnet
 from ibviz.core.sm.manager import SubnetManager
 from ibviz.core.sm.records import REQUIRED_FOR_CREATE, JoinState, McMemberRecord, SaMethod
+from ibviz.core.state_diff import diff_states
 from ibviz.topology import open_fabric
 
 MGID = parse_gid("ff12:1::1")
@@ -117,3 +118,24 @@ def test_group_with_members_but_no_tree_and_stale_mlid():
     report = check_subnet(fabric, sm, groups_known=False)
     assert "mft-no-group" not in {p.kind for p in report.problems}
     assert any("not checked against groups" in n for n in report.notes)
+
+
+def test_diff_of_a_node_failure_on_the_simulated_subnet():
+    spec = "leaf-spine:hcas=32,hcas_per_leaf=8,spines=2"
+    old_fabric, old_sm, members = subnet(spec)
+    fabric, sm, _ = subnet(spec)
+    assert diff_states(old_fabric, old_sm, fabric, sm).is_empty
+    victim = members[0]
+    sm.fail_node(victim.node)
+    sm.sweep()
+    d = diff_states(old_fabric, old_sm, fabric, sm)
+    assert [(m["change"], m["node"]) for m in d.members_changed] == \
+        [("left", f"{victim.node:#018x}")]
+    leaf = old_fabric.peer(victim)
+    mlid = f"{sm.sa.groups[MGID].mlid:#06x}"
+    assert any(e["switch"] == f"{leaf.node:#018x}" and e["mlid"] == mlid and
+               leaf.port in e["old"] and leaf.port not in e["new"] for e in d.mft_changed)
+    lid = old_fabric.nodes[victim.node].ports[1].lid
+    assert f"{lid:#06x}" in {e["lid"] for e in d.lft_changed}
+    name = node_name(old_fabric.nodes[victim.node])
+    assert any(line.startswith("~ member ") and name in line for line in d.lines())
