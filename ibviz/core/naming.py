@@ -47,8 +47,16 @@ def host_name(description: str) -> str:
     return text.split()[0]
 
 
+_GENERATED = re.compile(r"^(?:[HSR]-[0-9a-fA-F]{16}|0x[0-9a-fA-F]+)?$")
+"""Names a tool made up from the GUID (ibnetdiscover's ``H-0c42a103007d4009``)."""
+
+
 def node_name(node: Node) -> str:
-    """Host name where the description gives one, else the source's name, else the GUID."""
+    """What to call a node: a name the source gave it (a built-in's ``first-node``, an ibsim
+    ``"Switch1"``), else the host name in its description (``node017``), else the tool's
+    GUID-made name, else the GUID."""
+    if node.name and not _GENERATED.match(node.name) and node.name != node.description:
+        return node.name
     return host_name(node.description) or node.name or f"{node.guid:#018x}"
 
 
