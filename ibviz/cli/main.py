@@ -11,7 +11,7 @@ from ibviz import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ibviz.cli import attach, lab, lesson, run, topo
+    from ibviz.cli import attach, check, diff, lab, lesson, run, topo
 
     parser = argparse.ArgumentParser(
         prog="ibviz",
@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     topo.add_parser(sub)
     run.add_parser(sub)
     attach.add_parser(sub)
+    check.add_parser(sub)
+    diff.add_parser(sub)
     lab.add_parser(sub)
     lesson.add_parser(sub)
     return parser

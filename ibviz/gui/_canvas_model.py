@@ -15,6 +15,7 @@ import numpy as np
 from ibviz.core.fabric import Fabric
 from ibviz.core.layout import KIND_CODES, layout_graph, subnet_indices
 from ibviz.core.model import Node, NodeKind, PortRef
+from ibviz.core.naming import node_name
 from ibviz.core.phy import link_rate_gbps
 from ibviz.gui.palette import speed_class, state_index
 
@@ -212,7 +213,7 @@ def search_nodes(fabric: Fabric, text: str) -> list[int]:
 
 def label_lines(node: Node) -> tuple[str, str]:
     """Short name and LID text drawn beside a node when zoomed in."""
-    name = node.name or node.description or f"{node.guid:#x}"
+    name = node_name(node)
     if len(name) > LABEL_CHARS:
         name = name[:LABEL_CHARS - 1] + "\u2026"
     lids = [p for p in node.lid_ports() if p.lid]

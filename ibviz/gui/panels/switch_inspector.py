@@ -96,7 +96,9 @@ class SwitchInspector(QWidget):
         self.chooser.clear()
         switches = sorted(session.fabric.switches(), key=lambda n: (n.label, n.guid))
         for node in switches:
-            self.chooser.addItem(f"{node.label}  ({node.guid:#018x})", node.guid)
+            # GUIDs go to Qt as text: a QVariant int is signed 64-bit, and NVIDIA's GUIDs
+            # (0xb8cef6...) are >= 2**63
+            self.chooser.addItem(f"{node.label}  ({node.guid:#018x})", f"{node.guid:x}")
         self.chooser.blockSignals(False)
         self.switch = None
         if switches:
@@ -106,7 +108,7 @@ class SwitchInspector(QWidget):
 
     def show_switch(self, guid: int) -> bool:
         """Inspect switch ``guid``; False when it is not a switch of this fabric."""
-        index = self.chooser.findData(guid)
+        index = self.chooser.findData(f"{guid:x}")
         if index < 0:
             return False
         self.switch = guid
@@ -118,7 +120,7 @@ class SwitchInspector(QWidget):
 
     def _chosen(self, index: int) -> None:
         if index >= 0:
-            self.switch = int(self.chooser.itemData(index))
+            self.switch = int(self.chooser.itemData(index), 16)
             self.refresh()
 
     def refresh(self) -> None:

@@ -1,0 +1,102 @@
+"""``ibviz check``: health of a real fabric from its dumps: multicast reach on the real
+MFTs, MFT branches, unicast paths, LIDs and links. Exit 0 healthy, 1 problems, 2 input
+that cannot be read."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from typing import Any
+
+from ibviz.backends.attach import RealFabric
+from ibviz.backends.base import BackendError
+from ibviz.cli.progress import ProgressBar
+from ibviz.core.problems import Report, Severity, check_subnet
+from ibviz.topology.errors import TopologyError
+
+SHOWN_PER_KIND = 20
+"""Text output lists this many problems of one kind, then says how many more (JSON: all)."""
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "check", help="check a real fabric's dumps: multicast reach, MFTs, LFTs, LIDs, links",
+        description="Check a fabric's state files (an OpenSM dump directory: opensm.mcfdbs, "
+                    "opensm-sa.dump, opensm-lfts.dump/.fdbs, guid2lid, opensm-subnet.lst, "
+                    "ibnetdiscover output; ibdiagnet's .lst, .fdbs, .db_csv): every group "
+                    "member reached from every other member on the real MFTs, no MFT branch "
+                    "to a non-member or a dead end, no loops, every unicast LID delivered "
+                    "from every switch, no duplicate LIDs or overlapping LMC ranges, no "
+                    "degraded links. Exit status: 0 healthy, 1 problems found, 2 unreadable "
+                    "input.")
+    p.add_argument("sources", nargs="+", metavar="DIR|FILE",
+                   help="a directory of state files, or the files themselves")
+    p.add_argument("--json", action="store_true",
+                   help="print {\"problems\": [...], \"checked\": {...}} (GUIDs, MLIDs and "
+                        "LIDs as hex strings)")
+    p.set_defaults(func=cmd_check)
+
+
+def run_check(backend: RealFabric) -> Report:
+    """The checks on a started read-only backend, told what its files did not say."""
+    state = backend.state
+    assert state is not None
+    unknown = frozenset(mgid for mgid, g in state.groups.items() if not g.members_known)
+    report = check_subnet(backend.fabric, backend.sm, groups_known=state.groups_complete,
+                          members_unknown=unknown, lfts_known=bool(state.lfts))
+    if not state.groups and not state.mfts:
+        report.notes.append("no multicast groups or MFTs read (opensm-sa.dump, saquery, "
+                            "opensm.mcfdbs, ibroute -M): multicast was not checked")
+    report.notes[:0] = [f"{w}" for w in state.warnings if w.kind == "skipped"]
+    report.notes += backend.notes
+    return report
+
+
+def _print_text(backend: RealFabric, report: Report) -> None:
+    c = report.checked
+    print(f"checked {backend.fabric.name}: {c['switches']} switches, {c['cas']} CAs, "
+          f"{c['links']} links, {c['lids']} LIDs, {c['groups']} groups ({c['members']} "
+          f"members), {c['mft_entries']} MFT entries, {c['lft_paths']} LFT paths")
+    for note in report.notes:
+        print(f"note: {note}")
+    if report.healthy:
+        print("healthy: no problems found")
+        return
+    shown: Counter[str] = Counter()
+    for severity in (Severity.ERROR, Severity.WARNING):
+        for p in report.problems:
+            if p.severity is not severity:
+                continue
+            shown[p.kind] += 1
+            if shown[p.kind] <= SHOWN_PER_KIND:
+                print(f"{p.severity.value}: {p.kind}: {p.subject}: {p.detail}")
+    kinds = Counter(p.kind for p in report.problems)
+    for kind, n in sorted(kinds.items()):
+        if n > SHOWN_PER_KIND:
+            print(f"... and {n - SHOWN_PER_KIND} more {kind} (see --json)")
+    print(f"{len(report.problems)} problems: " +
+          ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())))
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    backend = RealFabric(args.sources)
+    bar = ProgressBar("reading the fabric")
+    try:
+        try:
+            backend.start(bar)
+        finally:
+            bar.close()
+        report = run_check(backend)
+    except (BackendError, TopologyError, OSError) as exc:
+        text = exc.one_line() if isinstance(exc, TopologyError) else str(exc)
+        print(f"ibviz: error: {text}", file=sys.stderr)
+        return 2
+    finally:
+        backend.close()
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        _print_text(backend, report)
+    return 0 if report.healthy else 1

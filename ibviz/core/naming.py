@@ -1,0 +1,82 @@
+"""Names an operator recognises: host names from NodeDescriptions, and node labels with
+GUID and LID for reports.
+
+>>> host_name("node017 HCA-1")
+'node017'
+>>> host_name("pg-spd077 mlx5_3")
+'pg-spd077'
+>>> host_name("MF0;lassen-ibcore1-mgt1:CS7500/L05/U1")
+'lassen-ibcore1-mgt1/L05/U1'
+>>> host_name("MF0;sw-leaf07:MQM8700/U1")
+'sw-leaf07'
+>>> host_name("Mellanox Technologies Aggregation Node")
+''
+"""
+
+from __future__ import annotations
+
+import re
+
+from ibviz.core.fabric import Fabric
+from ibviz.core.model import Node, NodeKind
+
+_MF0 = re.compile(r"^MF0;([^:]+):[^/]*((?:/[^/]+)*)$")
+"""Mellanox switch descriptions: ``MF0;<host>:<model>[/<card>/<unit>]``."""
+_GENERIC = re.compile(r"(mellanox technologies|^mt\d{4,}\b|^quantum\b|^switch-?ib\b|"
+                      r"^switchx\b|^infiniscale|^nvidia\b)", re.IGNORECASE)
+"""Descriptions that name a product, not a machine (factory defaults)."""
+
+
+def host_name(description: str) -> str:
+    """The machine a NodeDescription names, or ``""`` when it only names a product.
+
+    Hosts write ``"<hostname> <device>"`` (``HCA-1``, ``mlx5_0``); managed Mellanox/NVIDIA
+    switches ``MF0;<hostname>:<model>/<line card>/<unit>``, where the line card and unit
+    are kept because a director's leaves share its host name.
+    """
+    text = description.strip()
+    if not text:
+        return ""
+    mf0 = _MF0.match(text)
+    if mf0:
+        host, units = mf0.groups()
+        units = units if units.count("/") > 1 else ""
+        return host + units
+    if _GENERIC.search(text):
+        return ""
+    return text.split()[0]
+
+
+_GENERATED = re.compile(r"^(?:[HSR]-[0-9a-fA-F]{16}|0x[0-9a-fA-F]+)?$")
+"""Names a tool made up from the GUID (ibnetdiscover's ``H-0c42a103007d4009``)."""
+
+
+def node_name(node: Node) -> str:
+    """What to call a node: a name the source gave it (a built-in's ``first-node``, an ibsim
+    ``"Switch1"``), else the host name in its description (``node017``), else the tool's
+    GUID-made name, else the GUID."""
+    if node.name and not _GENERATED.match(node.name) and node.name != node.description:
+        return node.name
+    return host_name(node.description) or node.name or f"{node.guid:#018x}"
+
+
+def describe_node(fabric: Fabric, guid: int, port: int | None = None) -> str:
+    """``"node017 (0x0c42a103007d4009, LID 12)"``: host name, GUID, LID (and the port of a
+    multi-port CA), the way problems and reports name a node. With a CA ``port``, the GUID
+    is that port's (what the SA and ``saquery`` show), else the node GUID."""
+    node = fabric.nodes.get(guid)
+    if node is None:
+        return f"{guid:#018x}"
+    lid_port = 0 if node.kind is NodeKind.SWITCH else port
+    shown = node.ports[lid_port].guid if lid_port in node.ports else 0
+    parts = [f"{shown or guid:#018x}"]
+    if lid_port is None:
+        lids = sorted({p.lid for p in node.lid_ports() if p.lid})
+        if lids:
+            parts.append("LID " + ", ".join(str(lid) for lid in lids))
+    elif lid_port in node.ports and node.ports[lid_port].lid:
+        parts.append(f"LID {node.ports[lid_port].lid}")
+    name = node_name(node)
+    if port is not None and node.kind is not NodeKind.SWITCH and len(node.lid_ports()) > 1:
+        name += f" port {port}"
+    return f"{name} ({', '.join(parts)})"

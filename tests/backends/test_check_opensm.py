@@ -1,0 +1,301 @@
+"""``ibviz check`` on real OpenSM dumps: healthy as OpenSM wrote them, and each kind of
+problem found and named precisely in a broken copy.
+
+Fabric: leaf-spine:hcas=32,hcas_per_leaf=8,spines=2 (leaf01-04, spine01-02, node0001-0032)
+under ibsim with the real OpenSM; ff12:1::1 (MLID 0xc001) joined by node0001, node0009,
+node0017 and node0025 (one per leaf), ff12:1::2 (0xc002) by node0002 and node0003.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from ibviz.backends.ibsim_process import IbsimFabric, MissingToolsError, check_tools
+from ibviz.backends.opensm_process import OpenSm
+from ibviz.backends.umad_client import SaClient
+from ibviz.cli.check import add_parser
+from ibviz.cli.diff import add_parser as diff_add_parser
+from ibviz.core.sm.records import McMemberRecord
+from ibviz.core.sm.sa_battery import CREATE
+from ibviz.topology import dumps, open_fabric
+
+pytestmark = pytest.mark.realtools
+
+SPEC = "leaf-spine:hcas=32,hcas_per_leaf=8,spines=2"
+GROUPS = {"ff12:1::1": ("node0001", "node0009", "node0017", "node0025"),
+          "ff12:1::2": ("node0002", "node0003")}
+DUMPS = ("opensm-lfts.dump", "opensm.fdbs", "opensm.mcfdbs", "opensm-sa.dump",
+         "opensm-subnet.lst", "guid2lid")
+LEAF01, LEAF02, SPINE01, SPINE02 = (f"Switch 0x0002c9040000000{i}" for i in (0, 1, 4, 5))
+
+
+@pytest.fixture(scope="module")
+def snapshots(tmp_path_factory) -> tuple[Path, Path]:
+    """Two directories of OpenSM's own dumps of the fabric, groups joined through its SA:
+    before and after node0001 fails (ibsim ``Unlink``, OpenSM re-sweeps, the SA drops it)."""
+    try:
+        check_tools(need_opensm=True)
+    except MissingToolsError as exc:
+        pytest.skip(f"real InfiniBand tools not installed: {exc}")
+    work = tmp_path_factory.mktemp("check-lab")
+    net = work / "fabric.net"
+    net.write_text(dumps(open_fabric(SPEC), "ibsim"))
+    fab = IbsimFabric(net).start()
+    try:
+        sm = OpenSm(fab, "leaf01", sweep=1, sa_db_dump=True).start()
+        try:
+            for mgid, hosts in GROUPS.items():
+                for host in hosts:
+                    with SaClient(fab, host) as client:
+                        rec = McMemberRecord(mgid=int(ipaddress.IPv6Address(mgid)),
+                                             port_gid=client.port_gid, qkey=0x12345,
+                                             pkey=0xFFFF, join_state=1)
+                        status, _ = client.send(2, rec, CREATE)
+                        assert status == 0
+            members = sum(len(h) for h in GROUPS.values())
+            sm.wait_mcfdbs(lambda t: sum(len(e) for e in t.values()) == 6)
+            deadline = time.monotonic() + 20  # the SA dump is written after a light sweep
+            while sm.read_stable(sm.sa_dump_path).count("mcm_port") < members:
+                assert time.monotonic() < deadline, "opensm-sa.dump never listed the members"
+                time.sleep(0.1)
+            before = tmp_path_factory.mktemp("check-dumps")
+            for name in DUMPS:
+                (before / name).write_text(sm.read_stable(sm.dir / name))
+            fab.console('Unlink "node0001"')
+            sm.wait_mcfdbs(lambda t: 0xC001 not in t.get(0x0002_C904_0000_0000, {}))
+            deadline = time.monotonic() + 20
+            while sm.read_stable(sm.sa_dump_path).count("mcm_port") > members - 1:
+                assert time.monotonic() < deadline, "opensm-sa.dump kept the failed member"
+                time.sleep(0.1)
+            after = tmp_path_factory.mktemp("check-dumps-after")
+            for name in DUMPS:
+                (after / name).write_text(sm.read_stable(sm.dir / name))
+            return before, after
+        finally:
+            sm.stop()
+    finally:
+        fab.stop()
+
+
+@pytest.fixture(scope="module")
+def healthy(snapshots) -> Path:
+    return snapshots[0]
+
+
+def check_cli(*args: str, capsys) -> tuple[int, str]:
+    parser = argparse.ArgumentParser(prog="ibviz")
+    add_parser(parser.add_subparsers(dest="command"))
+    parsed = parser.parse_args(["check", *args])
+    code = parsed.func(parsed)
+    return code, capsys.readouterr().out
+
+
+def broken(healthy: Path, tmp_path: Path, edits: dict[str, callable]) -> Path:
+    """A copy of the healthy dumps with ``edits[file](text)`` applied (None deletes)."""
+    copy = tmp_path / "dumps"
+    shutil.copytree(healthy, copy)
+    for name, edit in edits.items():
+        if edit is None:
+            (copy / name).unlink()
+        else:
+            (copy / name).write_text(edit((copy / name).read_text()))
+    return copy
+
+
+def mft_line(switch: str, mlid: str, ports: str | None):
+    """Edit one switch's line for one MLID in opensm.mcfdbs (None removes it, a new MLID is
+    added after the switch's header)."""
+    def edit(text: str) -> str:
+        blocks = text.split("\n\n")
+        for i, block in enumerate(blocks):
+            if block.strip().startswith(switch):
+                lines = [ln for ln in block.split("\n") if not ln.startswith(mlid)]
+                if ports is not None:
+                    lines.insert(2, f"{mlid} : {ports} ")
+                blocks[i] = "\n".join(lines)
+                return "\n\n".join(blocks)
+        blocks.append(f"{switch}\nLID    : Out Port(s)\n{mlid} : {ports} \n")
+        return "\n\n".join(blocks)
+    return edit
+
+
+def lft_entry(switch_lid: int, lid: int, port: int):
+    def edit(text: str) -> str:
+        out, inside = [], False
+        for line in text.split("\n"):
+            if line.startswith("Unicast lids"):
+                inside = f"switch Lid {switch_lid} " in line
+            elif inside and line.startswith(f"{lid:#06x} "):
+                line = f"{lid:#06x} {port:03d}" + line[10:]
+            out.append(line)
+        return "\n".join(out)
+    return edit
+
+
+def problems(directory: Path, capsys) -> tuple[int, list[dict]]:
+    code, out = check_cli(str(directory), "--json", capsys=capsys)
+    return code, json.loads(out)["problems"]
+
+
+def test_opensm_dumps_are_healthy(healthy, capsys):
+    code, out = check_cli(str(healthy), capsys=capsys)
+    assert code == 0, out
+    assert "healthy: no problems found" in out
+    code, out = check_cli(str(healthy), "--json", capsys=capsys)
+    report = json.loads(out)
+    assert code == 0 and report["problems"] == []
+    assert report["checked"]["switches"] == 6 and report["checked"]["cas"] == 32
+    assert report["checked"]["members"] == 6 and report["checked"]["lft_paths"] == 6 * 38
+
+
+def test_member_cut_from_its_leaf_is_unreached(healthy, tmp_path, capsys):
+    copy = broken(healthy, tmp_path, {"opensm.mcfdbs": mft_line(LEAF01, "0xC001", "0x009")})
+    code, found = problems(copy, capsys)
+    assert code == 1
+    assert [p["kind"] for p in found] == ["member-unreached"]
+    p = found[0]
+    assert p["mlid"] == "0xc001" and p["severity"] == "error"
+    assert p["subject"] == "MLID 0xc001 (ff12:1::1)"
+    assert p["detail"].startswith("member node0001 (0x0002c90300000001, LID 2) is not reached "
+                                  "from 3 of 3 other members: node0009")
+    assert p["nodes"][0] == "0x0002c90300000000"
+
+
+def test_branch_to_a_non_member(healthy, tmp_path, capsys):
+    copy = broken(healthy, tmp_path, {"opensm.mcfdbs": mft_line(LEAF01, "0xC001",
+                                                                "0x001  0x002  0x009")})
+    code, found = problems(copy, capsys)
+    assert code == 1 and [p["kind"] for p in found] == ["mft-non-member"]
+    assert found[0]["detail"] == ("switch leaf01 (0x0002c90400000000, LID 1) port 2 forwards "
+                                  "to node0002 (0x0002c90300000011, LID 9), which is not a "
+                                  "member")
+
+
+def test_spine_without_the_entry_is_a_dead_end(healthy, tmp_path, capsys):
+    copy = broken(healthy, tmp_path, {"opensm.mcfdbs": mft_line(SPINE01, "0xC001", None)})
+    code, found = problems(copy, capsys)
+    kinds = sorted({p["kind"] for p in found})
+    assert code == 1 and kinds == ["member-unreached", "mft-dead-end"]
+    dead = [p["detail"] for p in found if p["kind"] == "mft-dead-end"]
+    assert len(dead) == 4
+    assert all("leads to switch spine01 (0x0002c90400000004, LID 7), which has no MFT entry"
+               in d for d in dead)
+    assert sum(p["kind"] == "member-unreached" for p in found) == 4
+
+
+def test_stale_mlid_and_group_without_tree(healthy, tmp_path, capsys):
+    copy = broken(healthy, tmp_path, {"opensm.mcfdbs": lambda t: mft_line(
+        LEAF01, "0xC002", None)(mft_line(LEAF01, "0xC0FF", "0x001")(t))})
+    code, found = problems(copy, capsys)
+    assert code == 1
+    assert sorted(p["kind"] for p in found) == ["group-no-mft", "mft-no-group"]
+    by_kind = {p["kind"]: p for p in found}
+    assert by_kind["mft-no-group"]["mlid"] == "0xc0ff"
+    assert by_kind["group-no-mft"]["subject"] == "MLID 0xc002 (ff12:1::2)"
+    assert "node0002" in by_kind["group-no-mft"]["detail"]
+
+
+def test_mft_loop(healthy, tmp_path, capsys):
+    edit = [mft_line(LEAF01, "0xC001", "0x001  0x009  0x00A"),
+            mft_line(LEAF02, "0xC001", "0x001  0x009  0x00A"),
+            mft_line(SPINE02, "0xC001", "0x001  0x005")]
+    copy = broken(healthy, tmp_path, {"opensm.mcfdbs": lambda t: edit[2](edit[1](edit[0](t)))})
+    code, found = problems(copy, capsys)
+    assert code == 1 and {p["kind"] for p in found} == {"mft-loop"}
+    assert any("spine02" in p["detail"] or "leaf01" in p["detail"] for p in found)
+
+
+def test_unicast_wrong_port_and_loop(healthy, tmp_path, capsys):
+    # leaf01 sends node0017's LID 4 to node0002 (port 2): misdelivered from every switch
+    # whose path crosses leaf01 (only leaf01 itself)
+    copy = broken(healthy, tmp_path, {"opensm-lfts.dump": lft_entry(1, 4, 2),
+                                      "opensm.fdbs": None})
+    code, found = problems(copy, capsys)
+    assert code == 1 and [p["kind"] for p in found] == ["lid-unreachable"]
+    assert found[0]["subject"] == "LID 4 of node0017 (0x0002c90300000101, LID 4)"
+    assert "not delivered from 1 of 6 switches" in found[0]["detail"]
+    assert "leaf01 (0x0002c90400000000, LID 1)" in found[0]["detail"]
+    assert "delivers it to another node" in found[0]["detail"]
+    # spine01 sends LID 4 back down to leaf01, which sends it up to spine01: a loop
+    copy = broken(healthy, tmp_path / "loop", {"opensm-lfts.dump": lambda t: lft_entry(
+        7, 4, 1)(lft_entry(1, 4, 9)(t)), "opensm.fdbs": None})
+    code, found = problems(copy, capsys)
+    assert code == 1 and {p["kind"] for p in found} == {"lid-loop"}
+    assert "loops through" in found[0]["detail"]
+
+
+def test_duplicate_lid_and_degraded_link(healthy, tmp_path, capsys):
+    def lst(text: str) -> str:
+        text = text.replace("{node0002 HCA-1} LID:0009", "{node0002 HCA-1} LID:0002")
+        return "\n".join(re.sub(r"PHY=4x", "PHY=1x", ln) if "{node0003 HCA-1}" in ln else ln
+                         for ln in text.split("\n"))
+    # the LFT dumps name each LID's port too: without them the LIDs are the .lst's alone
+    copy = broken(healthy, tmp_path, {"opensm-subnet.lst": lst, "guid2lid": None,
+                                      "opensm-lfts.dump": None, "opensm.fdbs": None})
+    code, out = check_cli(str(copy), "--json", capsys=capsys)
+    report = json.loads(out)
+    found = report["problems"]
+    assert "no LFTs read: unicast paths were not checked" in report["notes"]
+    kinds = {p["kind"] for p in found}
+    assert code == 1 and {"duplicate-lid", "degraded-link"} <= kinds
+    dup = next(p for p in found if p["kind"] == "duplicate-lid")
+    assert dup["lid"] == "0x0002" and "node0001" in dup["detail"] and "node0002" in dup["detail"]
+    bad = next(p for p in found if p["kind"] == "degraded-link")
+    assert "node0003" in bad["subject"] and "narrower" in bad["detail"]
+
+
+def test_unreadable_input_exits_2(tmp_path, capsys):
+    parser = argparse.ArgumentParser(prog="ibviz")
+    add_parser(parser.add_subparsers(dest="command"))
+    parsed = parser.parse_args(["check", str(tmp_path / "nothing-here")])
+    assert parsed.func(parsed) == 2
+    assert "nothing-here" in capsys.readouterr().err
+
+
+def diff_cli(*args: str, capsys) -> tuple[int, str]:
+    parser = argparse.ArgumentParser(prog="ibviz")
+    diff_add_parser(parser.add_subparsers(dest="command"))
+    parsed = parser.parse_args(["diff", *args])
+    code = parsed.func(parsed)
+    return code, capsys.readouterr().out
+
+
+def test_diff_of_a_node_failure(snapshots, capsys):
+    before, after = snapshots
+    code, out = diff_cli(str(before), str(after), "--json", capsys=capsys)
+    d = json.loads(out)
+    assert code == 1
+    assert set(d) >= {"nodes_added", "nodes_removed", "links_changed", "members_changed",
+                      "groups_changed", "mft_changed", "lft_changed"}
+    assert d["nodes_added"] == [] and d["groups_changed"] == []
+    assert [n["name"] for n in d["nodes_removed"]] == ["node0001"]
+    assert d["nodes_removed"][0]["guid"] == "0x0002c90300000000"
+    assert [(lk["change"], lk["text"]) for lk in d["links_changed"]] == \
+        [("removed", "node0001[1] <-> leaf01[1]")]
+    assert [(m["change"], m["mlid"], m["node"]) for m in d["members_changed"]] == \
+        [("left", "0xc001", "0x0002c90300000000")]
+    assert {"switch": "0x0002c90400000000", "name": "leaf01", "mlid": "0xc001",
+            "old": [1, 9], "new": [], "text": "leaf01 0xc001: [1, 9] -> []"} in d["mft_changed"]
+    # node0001's LID 2 is no longer routed anywhere
+    lid2 = [e for e in d["lft_changed"] if e["lid"] == "0x0002"]
+    assert len(lid2) == 6 and all(e["new"] == 255 for e in lid2)
+    code, text = diff_cli(str(before), str(after), capsys=capsys)
+    assert code == 1
+    assert "- node node0001 (0x0002c90300000000, CA)" in text
+    assert "~ mft leaf01 0xc001: [1, 9] -> []" in text
+    code, text = diff_cli(str(before), str(before), capsys=capsys)
+    assert code == 0 and text.rstrip().endswith("no differences")
+
+
+def test_the_failed_fabric_is_still_healthy(snapshots, capsys):
+    """OpenSM's state after the failure is consistent: the check finds nothing."""
+    code, out = check_cli(str(snapshots[1]), capsys=capsys)
+    assert code == 0, out
