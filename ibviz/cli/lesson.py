@@ -33,7 +33,7 @@ def list_command(args: argparse.Namespace) -> int:
 
     for name in lesson_names():
         lesson = load_lesson(name)
-        print(f"{name:26} {lesson.title} ({', '.join(lesson.cites)})")
+        print(f"{name:26} {lesson.title}")
     return 0
 
 
