@@ -8,7 +8,7 @@ widgets around it: docks, tables, the narration strip and the plots' backgrounds
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
 from ibviz.gui.controller import DEFAULT_SPEED
@@ -80,9 +80,18 @@ class SettingsMixin:
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
-            self.resize(1600, 1000)
+            self.fit_to_screen()
         if isinstance(state, QByteArray):
             self.restoreState(state)
+
+    def fit_to_screen(self, width: int = 1600, height: int = 1000) -> None:
+        """The default size, shrunk to the screen's free area (a 1280x720 projector gets
+        a window that fits, not one cut off at the right and bottom)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            free = screen.availableGeometry()
+            width, height = min(width, free.width()), min(height, free.height())
+        self.resize(width, height)
 
     def save_settings(self) -> None:
         s = self.settings
