@@ -101,13 +101,17 @@ class Lfts(Mapping[int, np.ndarray]):
         ``updn`` only: True when some subnet had no root and was routed ``minhop``.
     incremental:
         Whether existing entries were kept (``ignore_existing_lfts`` FALSE).
+    route_hops:
+        Switch-to-switch hops as the engine counts them (up/down-legal for ``updn``):
+        OpenSM's hop matrix, which ``opensm.fdbs`` prints.
     """
 
     def __init__(self, fabric: Fabric, switches: list[int], table: np.ndarray,
                  algorithm: str, roots: frozenset[int] = frozenset(),
                  switch_hops: np.ndarray | None = None, *, fallback: bool = False,
-                 incremental: bool = False) -> None:
+                 incremental: bool = False, route_hops: np.ndarray | None = None) -> None:
         self.fabric = fabric
+        self.route_hops = switch_hops if route_hops is None else route_hops
         self.fallback = fallback
         self.incremental = incremental
         self.switch_hops = switch_hops
@@ -234,6 +238,7 @@ def compute_lfts(fabric: Fabric, *, algorithm: str = "minhop",
     old = None if existing is None else _old_table(g.guids, existing, table.shape)
     used_roots: frozenset[int] = frozenset()
     minhop_groups = groups
+    route_hops = hops
     if algorithm == "updn":
         per_comp = _hops.roots_per_component(g, hops, groups, roots)
         updn_groups = [m for m, r in zip(groups, per_comp, strict=True) if len(r)]
@@ -244,6 +249,9 @@ def compute_lfts(fabric: Fabric, *, algorithm: str = "minhop",
             _, down = _hops.edge_directions(g, root_idx)
             up_hops, down_only = updown_hops(g.size, g.e_src, g.e_dst, down)
             builder = LftBuilder(g, up_hops, table, down, down_only, old)
+            in_updn = np.zeros(g.size, dtype=bool)
+            in_updn[np.concatenate(updn_groups)] = True
+            route_hops = np.where(in_updn[:, None], up_hops, hops)
             for members in updn_groups:
                 builder.route_component(members)
     if minhop_groups:
@@ -252,7 +260,7 @@ def compute_lfts(fabric: Fabric, *, algorithm: str = "minhop",
             builder.route_component(members)
     fallback = algorithm == "updn" and bool(minhop_groups)
     return Lfts(fabric, g.guids, table, algorithm, used_roots, switch_hops,
-                fallback=fallback, incremental=old is not None)
+                fallback=fallback, incremental=old is not None, route_hops=route_hops)
 
 
 def _old_table(guids: list[int], existing: Mapping[int, np.ndarray],
