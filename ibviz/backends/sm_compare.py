@@ -59,9 +59,15 @@ def _console_cmd(fabric: Fabric, ids: dict[int, str], event: Event) -> str:
     return f'Link "{ids[what.node]}"[{what.port}] "{ids[peer.node]}"[{peer.port}]'
 
 
+DUMP_FILES = ("guid2lid", "opensm-lfts.dump", "opensm.fdbs", "opensm.mcfdbs",
+              "opensm-subnet.lst")
+
+
 def opensm_stages(fabric: Fabric, workdir: Path, sm: PortRef, events: list[Event],
-                  args: tuple[str, ...] = (), timeout: float = 60.0) -> list[Tables]:
-    """OpenSM's LFTs after its first sweep and after each event (see the module doc)."""
+                  args: tuple[str, ...] = (), timeout: float = 60.0,
+                  keep: Path | None = None) -> list[Tables]:
+    """OpenSM's LFTs after its first sweep and after each event (see the module doc);
+    with ``keep``, its dump files after the last one are copied there."""
     from ibviz.topology.ibnetdiscover_writer import format_ibnetdiscover, ibsim_node_ids
 
     workdir.mkdir(parents=True, exist_ok=True)
@@ -77,6 +83,10 @@ def opensm_stages(fabric: Fabric, workdir: Path, sm: PortRef, events: list[Event
             sim.console(_console_cmd(fabric, ids, event))
             osm.wait_for_log(SUBNET_UP, timeout, start=start)
             out.append(read_lft_dump(OpenSm.read_stable(osm.lfts_path)))
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+            for name in DUMP_FILES:
+                (keep / name).write_text(OpenSm.read_stable(osm.dir / name))
     return out
 
 

@@ -11,7 +11,7 @@ from ibviz import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ibviz.cli import attach, lab, run, topo
+    from ibviz.cli import attach, lab, run, sm, topo
 
     parser = argparse.ArgumentParser(
         prog="ibviz",
@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_parser(sub)
     attach.add_parser(sub)
     lab.add_parser(sub)
+    sm.add_parser(sub)
     return parser
 
 
