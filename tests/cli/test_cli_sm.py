@@ -88,6 +88,8 @@ def _normal(name: str, text: str) -> str:
     ("fat-tree:k=3,n=3", "updn", 0, ["node0006"]),
     ("fat-tree:k=4,n=3", "minhop", 0, []),  # > 66 guid2lid entries: the st table rehashes
     ("torus:dims=3x3,hcas_per_switch=2", "updn", 2, ["node0003"]),
+    ("torus:dims=4x4,hcas_per_switch=2", "minhop", 0, ["sw-x1-y1", "node0007"]),
+    ("fat-tree:k=4,n=3", "updn", 1, ["node0005", "0x0002c90400000010"]),
 ])
 def test_dumps_equal_the_real_opensms(spec, routing, lmc, fail, tmp_path: Path):
     from ibviz.backends._proc import MissingToolsError, check_tools
