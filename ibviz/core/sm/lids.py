@@ -83,7 +83,8 @@ class LidManager:
         return list(self._g2l.items())
 
     def restore_guid2lid(self, entries: dict[int, tuple[int, int]]) -> None:
-        """Replace the map with ``entries`` (a copy taken from :attr:`guid2lid`; for undo)."""
+        """Replace the map with ``entries`` (a copy taken from :attr:`guid2lid_in_order`,
+        whose order is kept; for undo)."""
         self._g2l = dict(entries)
 
     def load_guid2lid(self, path: str | os.PathLike[str]) -> None:

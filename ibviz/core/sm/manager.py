@@ -500,7 +500,7 @@ def snapshot(sm: SubnetManager) -> SmSnapshot:
         {PortRef(n.guid, p.num): (p.lid, p.lmc) for n in f.nodes.values() for p in n.lid_ports()},
         {PortRef(n.guid, p.num): p.state for n in f.nodes.values() for p in n.ports.values()},
         None if sm.reachable is None else set(sm.reachable), dict(sm._port_guids),
-        dict(sm.trees), sm.lid_manager.guid2lid, sm.routed_links)
+        dict(sm.trees), dict(sm.lid_manager.guid2lid_in_order), sm.routed_links)
 
 
 def restore(sm: SubnetManager, snap: SmSnapshot) -> None:
