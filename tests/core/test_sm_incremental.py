@@ -201,3 +201,18 @@ def test_updn_with_two_given_roots_leaves_the_same_lids_unrouted(tmp_path: Path)
     # than OpenSM on this two-root torus; fat trees agree entry for entry.
     equal, total = agreement(ours, theirs)
     assert equal >= 0.98 * total
+
+
+def test_a_new_sm_or_engine_routes_afresh():
+    fabric = leaf_spine(40, hcas_per_leaf=5, spines=3, switch_ports=12)
+    sm = SubnetManager(fabric, SmConfig(broadcast_group=False))  # SM on the lowest switch
+    sm.sweep()
+    sm.fail_node(hcas(fabric)[3])
+    sm.sweep()
+    assert sm.last_lfts.incremental
+    sm.fail_node(sm.sm_port.node)  # the SM's switch dies: another switch takes over
+    sm.sweep()
+    assert not sm.last_lfts.incremental
+    sm.config.routing = "updn"
+    sm.sweep()
+    assert not sm.last_lfts.incremental

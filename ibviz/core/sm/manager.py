@@ -75,7 +75,7 @@ class SubnetManager:
         """Nodes the SM reached in its last sweep (a cut fabric: only the SM's part)."""
         self.routed_links: frozenset | None = None
         """Cables the last routing used (None: route afresh next time)."""
-        self._routed_as: tuple[str, int] | None = None
+        self._routed_as: tuple[str, int, PortRef] | None = None
         self.last_lfts = None
         """The :class:`~ibviz.core.sm.routing.Lfts` of the last sweep."""
         for node in fabric.switches():
@@ -228,8 +228,10 @@ class SubnetManager:
         return (bool(self.lfts) and self.routed_links is not None
                 and links <= self.routed_links and self._routed_as == self._routing_key())
 
-    def _routing_key(self) -> tuple[str, int]:
-        return self.config.routing, self.config.lmc
+    def _routing_key(self) -> tuple[str, int, PortRef]:
+        """A new engine, LMC or SM (a new master starts with ignore_existing_lfts) routes
+        afresh."""
+        return self.config.routing, self.config.lmc, self.sm_port
 
     def _port_settings(self) -> dict[PortRef, tuple[int, int, PortState]]:
         return {PortRef(n.guid, p.num): (p.lid, p.lmc, p.state)
