@@ -16,6 +16,8 @@ load, are routed for all switches and destinations in a few matrix operations.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from ibviz.core.sm._balance import Candidates, fill_group, fill_pinned, pick_lmc
@@ -203,3 +205,15 @@ class LftBuilder:
                 r, c = np.nonzero(edge >= 0)
                 ok = mask[r, edge[r, c]]
                 table[srcs[c[ok]], lid[r[ok]]] = old[r[ok], c[ok]]
+
+
+def old_table(guids: list[int], existing: Mapping[int, np.ndarray],
+               shape: tuple[int, int]) -> np.ndarray:
+    """The existing LFTs as one array in switch order, cut or padded (255) to ``shape``."""
+    old = np.full(shape, NO_PATH, dtype=np.uint8)
+    for i, guid in enumerate(guids):
+        t = existing.get(guid)
+        if t is not None:
+            n = min(len(t), shape[1])
+            old[i, :n] = np.asarray(t[:n], dtype=np.uint8)
+    return old
