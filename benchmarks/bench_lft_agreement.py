@@ -57,8 +57,8 @@ def cases() -> list[Case]:
 
     def sequence(f: Fabric) -> list[tuple[str, Event]]:
         a, b, sw = _hca(f, 3), _hca(f, 7), _switch(f, "spine")
-        isl = next(e for i in range(len(f.links)) if (e := _isl(f, i)).node != sw
-                   and f.peer(e).node != sw)
+        isl = next(e for i in range(len(f.links)) if sw not in (
+            (e := _isl(f, i)).node, getattr(f.peer(e), "node", None)))
         return [("CA loss", ("fail", a)), ("2nd CA loss", ("fail", b)),
                 ("spine loss", ("fail", sw)), ("1st CA return", ("recover", a)),
                 ("ISL loss", ("unlink", isl)), ("spine return", ("recover", sw))]
@@ -66,28 +66,28 @@ def cases() -> list[Case]:
     return [
         ("3-switch parallel uplinks", lambda: leaf_spine(8, hcas_per_leaf=4, spines=1,
                                                          switch_ports=8), "minhop",
-         node_events),
+         node_events, 0),
         ("leaf-spine 40/5, 3 spines", lambda: leaf_spine(40, hcas_per_leaf=5, spines=3,
                                                          switch_ports=12), "minhop",
-         node_events),
+         node_events, 0),
         ("leaf-spine dual-port 30", lambda: leaf_spine(30, hcas_per_leaf=6, dual_port=True,
                                                        oversubscription=2), "minhop",
-         node_events),
-        ("torus 3x3", lambda: torus((3, 3), hcas_per_switch=2), "minhop", fat_events),
-        ("fat-tree k=3 n=3", lambda: fat_tree(3, 3), "minhop", fat_events),
-        ("fat-tree k=3 n=3", lambda: fat_tree(3, 3), "updn", fat_events),
+         node_events, 0),
+        ("torus 3x3", lambda: torus((3, 3), hcas_per_switch=2), "minhop", fat_events, 0),
+        ("fat-tree k=3 n=3", lambda: fat_tree(3, 3), "minhop", fat_events, 0),
+        ("fat-tree k=3 n=3", lambda: fat_tree(3, 3), "updn", fat_events, 0),
         ("leaf-spine 40/5, 3 spines", lambda: leaf_spine(40, hcas_per_leaf=5, spines=3,
                                                          switch_ports=12), "updn",
-         node_events),
+         node_events, 0),
         ("torus 3x3 (no updn root)", lambda: torus((3, 3), hcas_per_switch=2), "updn",
-         fat_events),
+         fat_events, 0),
         ("leaf-spine 40/5 LMC 1", lambda: leaf_spine(40, hcas_per_leaf=5, spines=3,
                                                      switch_ports=12), "minhop", sequence, 1),
         ("leaf-spine 40/5 LMC 2", lambda: leaf_spine(40, hcas_per_leaf=5, spines=3,
                                                      switch_ports=12), "updn", sequence, 2),
         ("leaf-spine 200/10, 4 spines", lambda: leaf_spine(200, hcas_per_leaf=10, spines=4,
                                                            switch_ports=24), "minhop",
-         sequence),
+         sequence, 0),
     ]
 
 
@@ -96,8 +96,7 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="first two cases only")
     opts = ap.parse_args()
     todo = cases()[:2] if opts.quick else cases()
-    for name, build, routing, events, *rest in todo:
-        lmc = rest[0] if rest else 0
+    for name, build, routing, events, lmc in todo:
         fabric = build()
         sm = PortRef(min(n.guid for n in fabric.cas()), 1)
         evs = events(fabric)

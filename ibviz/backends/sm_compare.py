@@ -25,7 +25,7 @@ from ibviz.core.fabric import Fabric
 from ibviz.core.model import PortRef
 from ibviz.core.sm.manager import SmConfig, SubnetManager
 
-Event = tuple[str, object]
+Event = tuple[str, int | PortRef]
 Tables = dict[int, dict[int, int]]
 NO_PATH = 255
 _HEAD = re.compile(r"Unicast lids \[\S+\] of switch (?:Lid \d+ )?guid 0x([0-9a-f]+)", re.I)
@@ -49,9 +49,8 @@ def read_lft_dump(text: str) -> Tables:
 
 def _console_cmd(fabric: Fabric, ids: dict[int, str], event: Event) -> str:
     kind, what = event
-    if kind in ("fail", "recover"):
-        return f'{"Unlink" if kind == "fail" else "ReLink"} "{ids[int(what)]}"'  # type: ignore[arg-type]
-    assert isinstance(what, PortRef)
+    if not isinstance(what, PortRef):
+        return f'{"Unlink" if kind == "fail" else "ReLink"} "{ids[what]}"'
     if kind == "unlink":
         return f'Unlink "{ids[what.node]}"[{what.port}]'
     peer = fabric.peer(what)
@@ -84,6 +83,7 @@ def opensm_stages(fabric: Fabric, workdir: Path, sm: PortRef, events: list[Event
             osm.wait_for_log(SUBNET_UP, timeout, start=start)
             out.append(read_lft_dump(OpenSm.read_stable(osm.lfts_path)))
         if keep is not None:
+            assert osm.dir is not None
             keep.mkdir(parents=True, exist_ok=True)
             for name in DUMP_FILES:
                 (keep / name).write_text(OpenSm.read_stable(osm.dir / name))
@@ -112,13 +112,12 @@ def ibviz_stages(fabric: Fabric, sm: PortRef, events: list[Event], *, lmc: int =
     manager.sweep()
     stages = [_tables(manager)]
     for kind, what in events:
-        if kind == "fail":
-            manager.fail_node(int(what))  # type: ignore[arg-type]
-        elif kind == "recover":
-            manager.recover_node(int(what))  # type: ignore[arg-type]
-        else:
-            assert isinstance(what, PortRef)
+        if isinstance(what, PortRef):
             manager.set_link(what, kind == "relink")
+        elif kind == "fail":
+            manager.fail_node(what)
+        else:
+            manager.recover_node(what)
         manager.sweep(reason=f"{kind} {what}")
         stages.append(_tables(manager))
     return IbvizRun(manager, stages)

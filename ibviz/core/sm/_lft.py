@@ -78,6 +78,7 @@ class LftBuilder:
             hs = col[g.e_src]
             mask = (hs != NO_PATH) & (col[g.e_dst] + 1 == hs)
             if self.down is not None:
+                assert self.down_only_t is not None
                 a = self.down_only_t[d]
                 mask &= np.where(self.down, a[g.e_src] & a[g.e_dst], ~a[g.e_src])
             cand = Candidates.of(np.flatnonzero(mask), g.e_src)
@@ -138,7 +139,10 @@ class LftBuilder:
         return np.where(is_cand[edge], edge, -1)  # edge -1 reads the False sentinel
 
     def _subset(self, cand: Candidates, segs: np.ndarray) -> Candidates:
-        return Candidates.of(cand.edge[segs[cand.seg]], self.g.e_src)
+        """The candidates of segments ``segs`` (indices, ascending) only."""
+        keep = np.zeros(len(cand), dtype=bool)
+        keep[segs] = True
+        return Candidates.of(cand.edge[keep[cand.seg]], self.g.e_src)
 
     def _fill_kept(self, cand: Candidates, lids: np.ndarray) -> np.ndarray:
         """Base LIDs of one group, keeping still-valid existing entries."""
@@ -148,7 +152,8 @@ class LftBuilder:
         if whole.size:
             self.load += np.bincount(whole.ravel(), minlength=len(self.load))
         if mixed.any():
-            pins[mixed] = fill_pinned(self.load, self._subset(cand, mixed), pins[mixed])
+            pins[mixed] = fill_pinned(self.load, self._subset(cand, np.flatnonzero(mixed)),
+                                      pins[mixed])
         return pins
 
     def _route_offset(self, cand: Candidates, lids: range, i: int) -> None:
@@ -161,7 +166,7 @@ class LftBuilder:
             table[cand.src[kept], lid] = g.e_port[pins[kept]]
             if kept.all():
                 return
-            cand = self._subset(cand, ~kept)
+            cand = self._subset(cand, np.flatnonzero(~kept))
         src = cand.src
         start = table[src, lid - 1].astype(np.int64) + 1
         used = [self.nbr_of[src, table[src, lids[j]]] for j in range(i)]
@@ -185,6 +190,7 @@ class LftBuilder:
             hs = h[:, g.e_src]
             mask = (hs != NO_PATH) & (h[:, g.e_dst] + 1 == hs)
             if self.down is not None:
+                assert self.down_only_t is not None
                 a = self.down_only_t[chunk]
                 mask &= np.where(self.down[None, :], a[:, g.e_src] & a[:, g.e_dst],
                                  ~a[:, g.e_src])

@@ -9,8 +9,9 @@ which records the SA MADs and reprograms the group's MFT entries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +26,9 @@ from ibviz.core.sm.multicast import McTree, SwitchHops, build_tree, switch_adjac
 from ibviz.core.sm.records import McMemberRecord, SaMethod, SaStatus
 from ibviz.core.sm.sa import SaConfig, SaResponse, SubnetAdministration
 from ibviz.core.sm.switchinfo import SwitchInfo
+
+if TYPE_CHECKING:
+    from ibviz.core.sm.routing import Lfts
 
 LFT_BLOCK = 64
 MFT_BLOCK = 32
@@ -76,7 +80,7 @@ class SubnetManager:
         self.routed_links: frozenset | None = None
         """Cables the last routing used (None: route afresh next time)."""
         self._routed_as: tuple[str, int, PortRef] | None = None
-        self.last_lfts = None
+        self.last_lfts: Lfts | None = None
         """The :class:`~ibviz.core.sm.routing.Lfts` of the last sweep."""
         for node in fabric.switches():
             self.switch_info[node.guid] = SwitchInfo(
@@ -265,7 +269,7 @@ class SubnetManager:
                         self.fabric.set_port_state(ref, PortState.ARMED)  # as OpenSM: ARMED,
                     self.fabric.set_port_state(ref, want)                 # then ACTIVE
 
-    def _program_lfts(self, new: dict[int, np.ndarray], reason: str) -> None:
+    def _program_lfts(self, new: Mapping[int, np.ndarray], reason: str) -> None:
         for sw, table in new.items():
             old = self.lfts.get(sw)
             size = len(table) if old is None else max(len(table), len(old))

@@ -125,8 +125,11 @@ def format_lfts_dump(sm: SubnetManager) -> str:
 def format_fdbs(sm: SubnetManager) -> str:
     """``opensm.fdbs``: port, hops and optimality of every LID at every switch."""
     lfts = sm.last_lfts
-    top, owners, out = _max_lid(sm), _owners(sm), []
-    row = {g: i for i, g in enumerate(lfts.switches)} if lfts is not None else {}
+    top, owners, out = _max_lid(sm), _owners(sm), list[str]()
+    if lfts is None or lfts.route_hops is None:
+        return ""
+    route_hops = lfts.route_hops
+    row = {g: i for i, g in enumerate(lfts.switches)}
     for sw in _switches(sm):
         table = sm.lfts[sw.guid]
         out.append(f"dump_ucast_routes: Switch 0x{sw.guid:016x}\n"
@@ -138,8 +141,9 @@ def format_fdbs(sm: SubnetManager) -> str:
                 out.append(f"0x{lid:04X} : UNREACHABLE\n")
                 continue
             node = sm.fabric.nodes[ref.node]
-            dest = ref.node if node.kind is NodeKind.SWITCH else sm.fabric.peer(ref).node
-            hops = 0 if dest == sw.guid else int(lfts.route_hops[row[sw.guid], row[dest]])
+            peer = sm.fabric.peer(ref)
+            dest = ref.node if node.kind is NodeKind.SWITCH or peer is None else peer.node
+            hops = 0 if dest == sw.guid else int(route_hops[row[sw.guid], row[dest]])
             hops += node.kind is not NodeKind.SWITCH
             out.append(f"0x{lid:04X} : {port:03d}  : {hops:02d}   : yes\n")
     return "".join(out)
@@ -147,7 +151,7 @@ def format_fdbs(sm: SubnetManager) -> str:
 
 def format_mcfdbs(sm: SubnetManager) -> str:
     """``opensm.mcfdbs``: switches with MFT entries, MLIDs ascending."""
-    out = []
+    out: list[str] = []
     for sw in _switches(sm):
         table = {m: p for m, p in sm.mfts.get(sw.guid, {}).items() if p}
         if not table:
@@ -189,8 +193,8 @@ def format_subnet_lst(sm: SubnetManager) -> str:
             peer = link.b if link.a == here else link.a
             state = _LOG[node.ports[num].state]
             out.append(_end(sm, here, sm_lid, True) + _end(sm, peer, sm_lid, False)
-                       + f"PHY={link.width.label} LOG={state} "
-                       f"SPD={_SPD.get(link.speed, '??')}\n")
+                       + f"PHY={link.width.label if link.width else '??'} LOG={state} "
+                       f"SPD={_SPD.get(link.speed, '??') if link.speed else '??'}\n")
     return "".join(out)
 
 
