@@ -11,7 +11,7 @@ from ibviz import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ibviz.cli import attach, check, diff, lab, lesson, run, topo
+    from ibviz.cli import attach, check, diff, lab, lesson, run, sm, topo
 
     parser = argparse.ArgumentParser(
         prog="ibviz",
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_parser(sub)
     lab.add_parser(sub)
     lesson.add_parser(sub)
+    sm.add_parser(sub)
     return parser
 
 

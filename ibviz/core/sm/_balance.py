@@ -157,3 +157,36 @@ def _fold(e: np.ndarray, rot: np.ndarray, load: np.ndarray, fwd: np.ndarray, lo:
         elif count == least and fwd[i] < least_fwd:
             best, least_fwd = i, int(fwd[i])
     return int(e[best])
+
+
+def fill_pinned(load: np.ndarray, cand: Candidates, pins: np.ndarray) -> np.ndarray:
+    """:func:`fill_group` where some LIDs keep the port they had (``ignore_existing_lfts``
+    FALSE): LID ``j`` at segment ``i`` goes to edge ``pins[i, j]`` when that is >= 0,
+    else to the least loaded candidate (first in port order on ties). Kept routes count
+    in the loads as they come, in routing order, as ``ucast_mgr_process_port`` counts
+    them; so the LIDs are taken one at a time (for all segments at once).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(len(cand), k)`` chosen edges; ``load`` is updated in place.
+    """
+    n, k = pins.shape
+    out = pins.copy()
+    if n == 0 or k == 0:
+        return out
+    pos = np.arange(len(cand.edge)) - cand.starts[cand.seg]
+    rows = np.arange(n)
+    for j in range(k):
+        col = pins[:, j]
+        kept = col >= 0
+        load[col[kept]] += 1  # one edge per segment (switch): no repeats
+        if kept.all():
+            continue
+        key = (load[cand.edge] << 20) | pos
+        best = np.minimum.reduceat(key, cand.starts)
+        free = rows[~kept]
+        chosen = cand.edge[cand.starts[free] + (best[free] & 0xFFFFF)]
+        load[chosen] += 1
+        out[free, j] = chosen
+    return out

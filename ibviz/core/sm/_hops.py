@@ -194,34 +194,19 @@ def edge_directions(graph: SwitchGraph, roots: np.ndarray) -> tuple[np.ndarray, 
     return rank, down
 
 
-def unreachable_pairs(hops: np.ndarray, members: np.ndarray, limit: int = 5
-                      ) -> list[tuple[int, int]]:
-    """Up to ``limit`` (source, destination) pairs among ``members`` with no legal path."""
-    sub = hops[np.ix_(members, members)]
-    bad = np.argwhere(sub == NO_PATH)[:limit]
-    return [(int(members[a]), int(members[b])) for a, b in bad]
-
-
-def pick_roots(graph: SwitchGraph, hops: np.ndarray, groups: list[np.ndarray],
-               roots: set[int] | None) -> tuple[np.ndarray, int | None]:
+def roots_per_component(graph: SwitchGraph, hops: np.ndarray, groups: list[np.ndarray],
+                        roots: set[int] | None) -> list[np.ndarray]:
     """Root switches of every component: the given GUIDs that are switches of it (others
-    are ignored, as OpenSM does), or :func:`detect_roots`.
-
-    Returns
-    -------
-    tuple
-        ``(roots, rootless)``: sorted switch numbers, and a switch of the first component
-        left without a root (None when every component has one).
+    are ignored, as OpenSM's ``rank_root_node`` ignores them), or :func:`detect_roots`.
+    An empty array means no root: OpenSM's updn then fails and minhop routes instead.
     """
     index = {guid: i for i, guid in enumerate(graph.guids)}
-    found: list[int] = []
+    out: list[np.ndarray] = []
     for members in groups:
         if roots is None:
-            mine = detect_roots(graph, hops, members).tolist()
+            out.append(np.sort(detect_roots(graph, hops, members)))
         else:
             member_set = set(members.tolist())
-            mine = [index[r] for r in roots if index.get(r) in member_set]
-        if not mine:
-            return np.zeros(0, dtype=np.int64), int(members[0])
-        found += mine
-    return np.array(sorted(found), dtype=np.int64), None
+            out.append(np.array(sorted(index[r] for r in roots if index.get(r) in member_set),
+                                dtype=np.int64))
+    return out

@@ -16,9 +16,11 @@ load, are routed for all switches and destinations in a few matrix operations.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
-from ibviz.core.sm._balance import Candidates, fill_group, pick_lmc
+from ibviz.core.sm._balance import Candidates, fill_group, fill_pinned, pick_lmc
 from ibviz.core.sm._graph import NO_PATH, SwitchGraph
 
 _CHUNK_CELLS = 500_000
@@ -41,10 +43,16 @@ class LftBuilder:
         Up/down routing only: per edge, whether it is a down move; per (switch,
         destination), whether the switch's path is down-only (see
         :func:`~ibviz.core.sm._hops.updown_hops`).
+    old:
+        The LFTs the switches hold now (same shape as ``table``), or None to route
+        afresh. An entry whose port is still a candidate (cabled, fewest hops, legal) is
+        kept, as ``osm_switch_recommend_path`` keeps it when ``ignore_existing_lfts``
+        is FALSE; the others are balanced around the kept ones.
     """
 
     def __init__(self, graph: SwitchGraph, hops: np.ndarray, table: np.ndarray,
-                 down: np.ndarray | None = None, down_only: np.ndarray | None = None) -> None:
+                 down: np.ndarray | None = None, down_only: np.ndarray | None = None,
+                 old: np.ndarray | None = None) -> None:
         g = self.g = graph
         self.hops_t = np.ascontiguousarray(hops.T).astype(np.int16)
         self.table = table
@@ -54,6 +62,10 @@ class LftBuilder:
         width = max(int(g.nports.max()) if g.size else 1, NO_PATH + 1)
         self.nbr_of = np.full((g.size, width), -1, dtype=np.int64)
         self.nbr_of[g.e_src, g.e_port] = g.e_dst
+        self.old = old
+        if old is not None:
+            self.edge_of = np.full((g.size, width), -1, dtype=np.int64)
+            self.edge_of[g.e_src, g.e_port] = np.arange(len(g.e_src))
         self.seg_starts = g.seg_starts()
         self._cand: dict[int, Candidates] = {}
 
@@ -66,6 +78,7 @@ class LftBuilder:
             hs = col[g.e_src]
             mask = (hs != NO_PATH) & (col[g.e_dst] + 1 == hs)
             if self.down is not None:
+                assert self.down_only_t is not None
                 a = self.down_only_t[d]
                 mask &= np.where(self.down, a[g.e_src] & a[g.e_dst], ~a[g.e_src])
             cand = Candidates.of(np.flatnonzero(mask), g.e_src)
@@ -104,7 +117,10 @@ class LftBuilder:
                     continue
                 if i == 0:
                     lids = np.array([g.ep_lids[x][0] for x in todo])
-                    edges = fill_group(self.load, cand, len(lids))
+                    if self.old is None:
+                        edges = fill_group(self.load, cand, len(lids))
+                    else:
+                        edges = self._fill_kept(cand, lids)
                     table[cand.src[:, None], lids[None, :]] = g.e_port[edges]
                 else:
                     for x in todo:
@@ -112,9 +128,46 @@ class LftBuilder:
             self._route_switch_lids(members, i)
         self._cand = {}
 
+    def _pins(self, cand: Candidates, lids: np.ndarray) -> np.ndarray:
+        """Per segment and LID: the edge of the LID's existing entry if it is still one
+        of the candidates (the route OpenSM keeps), else -1."""
+        assert self.old is not None
+        ports = self.old[cand.src[:, None], lids[None, :]]
+        edge = self.edge_of[cand.src[:, None], ports]
+        is_cand = np.zeros(len(self.g.e_src) + 1, dtype=bool)
+        is_cand[cand.edge] = True
+        return np.where(is_cand[edge], edge, -1)  # edge -1 reads the False sentinel
+
+    def _subset(self, cand: Candidates, segs: np.ndarray) -> Candidates:
+        """The candidates of segments ``segs`` (indices, ascending) only."""
+        keep = np.zeros(len(cand), dtype=bool)
+        keep[segs] = True
+        return Candidates.of(cand.edge[keep[cand.seg]], self.g.e_src)
+
+    def _fill_kept(self, cand: Candidates, lids: np.ndarray) -> np.ndarray:
+        """Base LIDs of one group, keeping still-valid existing entries."""
+        pins = self._pins(cand, lids)
+        mixed = (pins < 0).any(axis=1)
+        whole = pins[~mixed]
+        if whole.size:
+            self.load += np.bincount(whole.ravel(), minlength=len(self.load))
+        if mixed.any():
+            pins[mixed] = fill_pinned(self.load, self._subset(cand, np.flatnonzero(mixed)),
+                                      pins[mixed])
+        return pins
+
     def _route_offset(self, cand: Candidates, lids: range, i: int) -> None:
-        g, table, src = self.g, self.table, cand.src
+        g, table = self.g, self.table
         lid = lids[i]
+        if self.old is not None:
+            pins = self._pins(cand, np.array([lid]))[:, 0]
+            kept = pins >= 0
+            self.load[pins[kept]] += 1
+            table[cand.src[kept], lid] = g.e_port[pins[kept]]
+            if kept.all():
+                return
+            cand = self._subset(cand, np.flatnonzero(~kept))
+        src = cand.src
         start = table[src, lid - 1].astype(np.int64) + 1
         used = [self.nbr_of[src, table[src, lids[j]]] for j in range(i)]
         chosen = pick_lmc(self.load, cand, g.e_port, g.e_dst, g.system, g.nports, start, used)
@@ -137,6 +190,7 @@ class LftBuilder:
             hs = h[:, g.e_src]
             mask = (hs != NO_PATH) & (h[:, g.e_dst] + 1 == hs)
             if self.down is not None:
+                assert self.down_only_t is not None
                 a = self.down_only_t[chunk]
                 mask &= np.where(self.down[None, :], a[:, g.e_src] & a[:, g.e_dst],
                                  ~a[:, g.e_src])
@@ -151,3 +205,21 @@ class LftBuilder:
             sw = srcs[cols]
             first = begin[rows, starts[cols]] if i else 1
             table[sw, lid[rows]] = ((best[rows, cols] & 0xFFFFF) + first) % g.nports[sw]
+            if self.old is not None:  # existing entries on a candidate port stay
+                old = self.old[srcs[None, :], lid[:, None]]
+                edge = self.edge_of[srcs[None, :], old]
+                r, c = np.nonzero(edge >= 0)
+                ok = mask[r, edge[r, c]]
+                table[srcs[c[ok]], lid[r[ok]]] = old[r[ok], c[ok]]
+
+
+def old_table(guids: list[int], existing: Mapping[int, np.ndarray],
+               shape: tuple[int, int]) -> np.ndarray:
+    """The existing LFTs as one array in switch order, cut or padded (255) to ``shape``."""
+    old = np.full(shape, NO_PATH, dtype=np.uint8)
+    for i, guid in enumerate(guids):
+        t = existing.get(guid)
+        if t is not None:
+            n = min(len(t), shape[1])
+            old[i, :n] = np.asarray(t[:n], dtype=np.uint8)
+    return old

@@ -76,8 +76,15 @@ class LidManager:
         """A copy of the map: port GUID -> (first LID, last LID), sorted by GUID."""
         return dict(sorted(self._g2l.items()))
 
+    @property
+    def guid2lid_in_order(self) -> list[tuple[int, tuple[int, int]]]:
+        """The map's entries in the order they were first stored (OpenSM's ``st_insert``
+        order, which decides the order of the guid2lid file)."""
+        return list(self._g2l.items())
+
     def restore_guid2lid(self, entries: dict[int, tuple[int, int]]) -> None:
-        """Replace the map with ``entries`` (a copy taken from :attr:`guid2lid`; for undo)."""
+        """Replace the map with ``entries`` (a copy taken from :attr:`guid2lid_in_order`,
+        whose order is kept; for undo)."""
         self._g2l = dict(entries)
 
     def load_guid2lid(self, path: str | os.PathLike[str]) -> None:

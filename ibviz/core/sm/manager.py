@@ -9,8 +9,9 @@ which records the SA MADs and reprograms the group's MFT entries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +26,9 @@ from ibviz.core.sm.multicast import McTree, SwitchHops, build_tree, switch_adjac
 from ibviz.core.sm.records import McMemberRecord, SaMethod, SaStatus
 from ibviz.core.sm.sa import SaConfig, SaResponse, SubnetAdministration
 from ibviz.core.sm.switchinfo import SwitchInfo
+
+if TYPE_CHECKING:
+    from ibviz.core.sm.routing import Lfts
 
 LFT_BLOCK = 64
 MFT_BLOCK = 32
@@ -73,6 +77,11 @@ class SubnetManager:
         self._adjacency: dict | None = None
         self.reachable: set[int] | None = None
         """Nodes the SM reached in its last sweep (a cut fabric: only the SM's part)."""
+        self.routed_links: frozenset | None = None
+        """Cables the last routing used (None: route afresh next time)."""
+        self._routed_as: tuple[str, int, PortRef] | None = None
+        self.last_lfts: Lfts | None = None
+        """The :class:`~ibviz.core.sm.routing.Lfts` of the last sweep."""
         for node in fabric.switches():
             self.switch_info[node.guid] = SwitchInfo(
                 multicast_fdb_cap=0 if node.guid in self.config.no_mft_switches else 1024,
@@ -200,7 +209,11 @@ class SubnetManager:
             self._record_port_info(before, reason)
             from ibviz.core.sm.routing import compute_lfts
 
-            lfts = compute_lfts(view, algorithm=self.config.routing)
+            links = frozenset(view.links)
+            lfts = compute_lfts(view, algorithm=self.config.routing,
+                                existing=self.lfts if self._keeps_lfts(links) else None)
+            self.routed_links, self.last_lfts = links, lfts
+            self._routed_as = self._routing_key()
             self.switch_hops = SwitchHops(lfts.switches, lfts.switch_hops) \
                 if lfts.switch_hops is not None else None
             self._program_lfts(lfts, reason)
@@ -211,6 +224,18 @@ class SubnetManager:
             self.state = "SUBNET UP"
         if self.events.active:
             self.events.emit(ev.SweepDone(heavy, self.now_us))
+
+    def _keeps_lfts(self, links: frozenset) -> bool:
+        """OpenSM's ``ignore_existing_lfts`` is FALSE: not the first sweep, and no port came
+        up since the last routing (a port seen in INIT sets it, osm_port_info_rcv.c); so
+        only losses keep the existing entries."""
+        return (bool(self.lfts) and self.routed_links is not None
+                and links <= self.routed_links and self._routed_as == self._routing_key())
+
+    def _routing_key(self) -> tuple[str, int, PortRef]:
+        """A new engine, LMC or SM (a new master starts with ignore_existing_lfts) routes
+        afresh."""
+        return self.config.routing, self.config.lmc, self.sm_port
 
     def _port_settings(self) -> dict[PortRef, tuple[int, int, PortState]]:
         return {PortRef(n.guid, p.num): (p.lid, p.lmc, p.state)
@@ -244,7 +269,7 @@ class SubnetManager:
                         self.fabric.set_port_state(ref, PortState.ARMED)  # as OpenSM: ARMED,
                     self.fabric.set_port_state(ref, want)                 # then ACTIVE
 
-    def _program_lfts(self, new: dict[int, np.ndarray], reason: str) -> None:
+    def _program_lfts(self, new: Mapping[int, np.ndarray], reason: str) -> None:
         for sw, table in new.items():
             old = self.lfts.get(sw)
             size = len(table) if old is None else max(len(table), len(old))
@@ -466,6 +491,7 @@ class SmSnapshot:
     port_guids: dict[int, PortRef]
     trees: dict[int, McTree]
     guid2lid: dict
+    routed_links: frozenset | None = None
 
 
 def snapshot(sm: SubnetManager) -> SmSnapshot:
@@ -480,7 +506,7 @@ def snapshot(sm: SubnetManager) -> SmSnapshot:
         {PortRef(n.guid, p.num): (p.lid, p.lmc) for n in f.nodes.values() for p in n.lid_ports()},
         {PortRef(n.guid, p.num): p.state for n in f.nodes.values() for p in n.ports.values()},
         None if sm.reachable is None else set(sm.reachable), dict(sm._port_guids),
-        dict(sm.trees), sm.lid_manager.guid2lid)
+        dict(sm.trees), dict(sm.lid_manager.guid2lid_in_order), sm.routed_links)
 
 
 def restore(sm: SubnetManager, snap: SmSnapshot) -> None:
@@ -495,6 +521,7 @@ def restore(sm: SubnetManager, snap: SmSnapshot) -> None:
     sm._port_guids = dict(snap.port_guids)
     sm.trees = dict(snap.trees)
     sm.lid_manager.restore_guid2lid(snap.guid2lid)
+    sm.routed_links = snap.routed_links
     for guid, (prim, notp, top) in snap.switch_info.items():
         info = sm.switch_info[guid]
         if (info.default_mcast_primary_port, info.default_mcast_not_primary_port) != (prim, notp):

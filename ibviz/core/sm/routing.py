@@ -17,10 +17,23 @@ Engines
     leaf/spine (parallel links, dual-port HCAs), fat trees, tori and rings, LMC 0-3 and
     ``lmc_esp0``. ``updn``: the same, over up*/down* paths only (no down->up turn, the
     deadlock-free rule for fat trees) relative to root switches, given or detected like
-    OpenSM's updn. Identical to OpenSM on fat trees; where up/down cannot connect every
-    pair of switches with CAs (a torus with two roots) this raises :class:`UpDownError`,
-    whereas OpenSM quietly leaves such LIDs unrouted. LFTs are always computed afresh, as
-    OpenSM does on the first sweep and after any port change (``ignore_existing_lfts``).
+    OpenSM's updn. Identical to OpenSM on fat trees and leaf/spines; on a torus with two
+    given roots, where OpenSM's breadth-first search marks directions in queue order, 19
+    of 1,106 entries take another of the equal ports (same LIDs routed). Where no root is found (none
+    detected, or none of the given GUIDs is a switch of the subnet) it falls back to
+    ``minhop`` for that subnet, as ``osm_ucast_mgr_process`` falls back to the default
+    engine when updn's ``build_lid_matrices`` fails; LIDs that up/down cannot reach from
+    a switch (a torus with two roots) stay unrouted (255), as OpenSM leaves them.
+
+Incremental re-routing
+    OpenSM recomputes from scratch only when ``ignore_existing_lfts`` is set: on the
+    first sweep, and when a port comes up (a new node, a link back: the switch port is
+    seen in INIT, ``need_update``). When ports only go away (a CA, a switch or an
+    inter-switch link lost) it keeps every existing entry whose port is still cabled and
+    on a fewest-hop (legal up/down) path, counts it in the port loads as it comes in
+    routing order, and balances only the other LIDs (``osm_switch_recommend_path``).
+    Pass the tables the switches hold as ``existing`` for that;
+    :class:`~ibviz.core.sm.manager.SubnetManager` decides which case a sweep is.
 
 Speed
     Nothing loops over (switch, LID) pairs in Python. Hop counts come from a bit-set BFS
@@ -50,7 +63,7 @@ from ibviz.core.model import PortRef
 from ibviz.core.sm import _hops
 from ibviz.core.sm._graph import NO_PATH, SwitchGraph, components, duplicate_lid, extract
 from ibviz.core.sm._hops import min_hops, updown_hops
-from ibviz.core.sm._lft import LftBuilder
+from ibviz.core.sm._lft import LftBuilder, old_table
 from ibviz.core.sm._walk import walk
 
 ALGORITHMS = ("minhop", "updn")
@@ -63,11 +76,8 @@ class RoutingError(ValueError):
 
 
 class UpDownError(RoutingError):
-    """Up/down routing found no roots or leaves a destination unreachable.
-
-    OpenSM falls back to min-hop routing then; callers can catch this and call
-    :func:`compute_lfts` with ``algorithm="minhop"``.
-    """
+    """Kept for callers that catch it: up/down routing no longer raises it (it falls
+    back to min-hop and leaves unreachable LIDs unrouted, as OpenSM does)."""
 
 
 class RouteError(RoutingError):
@@ -88,13 +98,24 @@ class Lfts(Mapping[int, np.ndarray]):
     table:
         All LFTs as one ``(switches, max_lid + 1)`` array; rows in :attr:`switches` order.
     algorithm, roots:
-        Routing engine used and, for ``updn``, the root switch GUIDs.
+        Routing engine asked for and, for ``updn``, the root switch GUIDs.
+    fallback:
+        ``updn`` only: True when some subnet had no root and was routed ``minhop``.
+    incremental:
+        Whether existing entries were kept (``ignore_existing_lfts`` FALSE).
+    route_hops:
+        Switch-to-switch hops as the engine counts them (up/down-legal for ``updn``):
+        OpenSM's hop matrix, which ``opensm.fdbs`` prints.
     """
 
     def __init__(self, fabric: Fabric, switches: list[int], table: np.ndarray,
                  algorithm: str, roots: frozenset[int] = frozenset(),
-                 switch_hops: np.ndarray | None = None) -> None:
+                 switch_hops: np.ndarray | None = None, *, fallback: bool = False,
+                 incremental: bool = False, route_hops: np.ndarray | None = None) -> None:
         self.fabric = fabric
+        self.route_hops = switch_hops if route_hops is None else route_hops
+        self.fallback = fallback
+        self.incremental = incremental
         self.switch_hops = switch_hops
         """Fewest hops between switches (rows/columns in :attr:`switches` order)."""
         self.switches = list(switches)
@@ -168,7 +189,8 @@ def _check_port_numbers(fabric: Fabric) -> None:
 
 
 def compute_lfts(fabric: Fabric, *, algorithm: str = "minhop",
-                 roots: set[int] | None = None) -> Lfts:
+                 roots: set[int] | None = None,
+                 existing: Mapping[int, np.ndarray] | None = None) -> Lfts:
     """Compute the unicast LFT of every switch.
 
     Parameters
@@ -182,7 +204,12 @@ def compute_lfts(fabric: Fabric, *, algorithm: str = "minhop",
         ``updn`` only: GUIDs of the root switches. Default: detected per component the
         way OpenSM's updn does (switches from which more than 90% of the CAs and routers
         are at one single distance, and no other distance holds more than 5%). GUIDs
-        that are not switches of the fabric are ignored, as OpenSM does.
+        that are not switches of the fabric are ignored, as OpenSM does; a component
+        left without a root is routed ``minhop`` (OpenSM's fallback).
+    existing:
+        Switch GUID -> the LFT it holds now. Entries still valid and minimal are kept
+        and only the rest re-balanced (OpenSM with ``ignore_existing_lfts`` FALSE).
+        None (default): route afresh.
 
     Returns
     -------
@@ -193,10 +220,6 @@ def compute_lfts(fabric: Fabric, *, algorithm: str = "minhop",
     RoutingError
         Unknown algorithm, a LID used twice within one component, or a switch with more
         ports than an 8-bit LFT entry can name (a generated director of 625 ports).
-    UpDownError
-        ``updn`` found no root in a component, or some switch with CAs or routers cannot
-        reach another one under the up/down rule. (Switch LIDs that no legal path
-        reaches, such as one root from another, stay 255 without error, as in OpenSM.)
     """
     if algorithm not in ALGORITHMS:
         raise RoutingError(f"unknown routing algorithm {algorithm!r}; "
@@ -214,32 +237,32 @@ def compute_lfts(fabric: Fabric, *, algorithm: str = "minhop",
             raise RoutingError(f"LID {lid:#06x} is used by both {_name(fabric, a)} "
                                f"and {_name(fabric, b)}")
     table = np.full((g.size, _max_lid(g) + 1), NO_PATH, dtype=np.uint8)
+    old = None if existing is None else old_table(g.guids, existing, table.shape)
     used_roots: frozenset[int] = frozenset()
+    minhop_groups = groups
+    route_hops = hops
     if algorithm == "updn":
-        root_idx, rootless = _hops.pick_roots(g, hops, groups, roots)
-        if rootless is not None:
-            what = "were detected" if roots is None else "of the given roots are"
-            raise UpDownError(f"no root switches {what} in the subnet of "
-                              f"{_name(fabric, PortRef(g.guids[rootless], 0))}; "
-                              "give roots=... or use minhop")
-        used_roots = frozenset(g.guids[i] for i in root_idx.tolist())
-        _, down = _hops.edge_directions(g, root_idx)
-        hops, down_only = updown_hops(g.size, g.e_src, g.e_dst, down)
-        with_eps = np.zeros(g.size, dtype=bool)
-        with_eps[g.ep_sw] = True
-        for members in groups:
-            bad = _hops.unreachable_pairs(hops, members[with_eps[members]])
-            if bad:
-                pairs = "; ".join(f"{_name(fabric, PortRef(g.guids[a], 0))} -> "
-                                  f"{_name(fabric, PortRef(g.guids[b], 0))}" for a, b in bad)
-                raise UpDownError(f"up/down routing leaves switches unreachable ({pairs}); "
-                                  "pick other roots or use minhop")
-        builder = LftBuilder(g, hops, table, down, down_only)
-    else:
-        builder = LftBuilder(g, hops, table)
-    for members in groups:
-        builder.route_component(members)
-    return Lfts(fabric, g.guids, table, algorithm, used_roots, switch_hops)
+        per_comp = _hops.roots_per_component(g, hops, groups, roots)
+        updn_groups = [m for m, r in zip(groups, per_comp, strict=True) if len(r)]
+        minhop_groups = [m for m, r in zip(groups, per_comp, strict=True) if not len(r)]
+        if updn_groups:
+            root_idx = np.sort(np.concatenate([r for r in per_comp if len(r)]))
+            used_roots = frozenset(g.guids[i] for i in root_idx.tolist())
+            _, down = _hops.edge_directions(g, root_idx)
+            up_hops, down_only = updown_hops(g.size, g.e_src, g.e_dst, down)
+            builder = LftBuilder(g, up_hops, table, down, down_only, old)
+            in_updn = np.zeros(g.size, dtype=bool)
+            in_updn[np.concatenate(updn_groups)] = True
+            route_hops = np.where(in_updn[:, None], up_hops, hops)
+            for members in updn_groups:
+                builder.route_component(members)
+    if minhop_groups:
+        builder = LftBuilder(g, hops, table, old=old)
+        for members in minhop_groups:
+            builder.route_component(members)
+    fallback = algorithm == "updn" and bool(minhop_groups)
+    return Lfts(fabric, g.guids, table, algorithm, used_roots, switch_hops,
+                fallback=fallback, incremental=old is not None, route_hops=route_hops)
 
 
 def hop_counts(fabric: Fabric) -> HopCounts:
