@@ -3,6 +3,7 @@ NodeDescription, a node or port GUID, or a LID.
 
 >>> resolve_node(fabric, "node0001")              # host name (first word of the description)
 >>> resolve_node(fabric, "MF0;leaf01:MQM8790/U1") # NodeDescription (or the source's name)
+>>> resolve_node(fabric, "leaf01")                # a switch's host name (MF0;leaf01:...)
 >>> resolve_node(fabric, "0x0002c90300000010")    # node GUID or port GUID
 >>> resolve_node(fabric, "5"), resolve_node(fabric, "lid:0x5")   # a LID's owner
 >>> resolve_port(fabric, "node0001:1")            # NODE[:PORT]
@@ -17,6 +18,7 @@ from __future__ import annotations
 from ibviz.core.addressing import parse_guid
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import NodeKind, PortRef
+from ibviz.core.naming import host_name, node_name
 
 
 class NodeNotFound(ValueError):
@@ -28,7 +30,9 @@ def _by_text(fabric: Fabric, text: str) -> list[int]:
     if exact:
         return exact
     return sorted(n.guid for n in fabric.nodes.values()
-                  if (n.description or n.name or "").split()[:1] == [text])
+                  if text in (node_name(n), host_name(n.description),
+                              host_name(n.description).split("/")[0])
+                  or (n.description or n.name or "").split()[:1] == [text])
 
 
 def _by_guid(fabric: Fabric, guid: int) -> int | None:
