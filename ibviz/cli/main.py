@@ -11,7 +11,7 @@ from ibviz import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ibviz.cli import attach, check, diff, lab, lesson, run, sm, topo
+    from ibviz.cli import attach, check, diff, lab, lesson, run, sm, topo, whatif
 
     parser = argparse.ArgumentParser(
         prog="ibviz",
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_parser(sub)
     lesson.add_parser(sub)
     sm.add_parser(sub)
+    whatif.add_parser(sub)
     return parser
 
 

@@ -21,6 +21,7 @@ from ibviz.core.diff import diff_fabrics
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import PortRef
 from ibviz.core.naming import describe_node, node_name
+from ibviz.core.sm.groups import McGroup
 from ibviz.core.sm.manager import SubnetManager
 
 NO_PATH = 255
@@ -75,9 +76,29 @@ def _end(fabric: Fabric, ref: PortRef) -> str:
     return f"{node_name(fabric.nodes[ref.node])}[{ref.port}]"
 
 
-def diff_states(old_fabric: Fabric, old_sm: SubnetManager, new_fabric: Fabric,
-                new_sm: SubnetManager) -> StateDiff:
-    """Differences from the old snapshot to the new one."""
+@dataclass
+class Tables:
+    """What a subnet manager holds that a diff compares: LFTs, MFTs and the SA's groups.
+    :meth:`of` copies them, so a snapshot stays as it was while the SM goes on."""
+
+    lfts: dict[int, np.ndarray]
+    mfts: dict[int, dict[int, frozenset[int]]]
+    groups: dict[int, McGroup]
+
+    @classmethod
+    def of(cls, sm: SubnetManager) -> Tables:
+        return cls({sw: np.array(t) for sw, t in sm.lfts.items()},
+                   {sw: dict(t) for sw, t in sm.mfts.items()},
+                   {mgid: g.copy() for mgid, g in sm.sa.groups.items()})
+
+
+def diff_states(old_fabric: Fabric, old_sm: SubnetManager | Tables, new_fabric: Fabric,
+                new_sm: SubnetManager | Tables) -> StateDiff:
+    """Differences from the old snapshot to the new one (each an SM or its :class:`Tables`)."""
+    old_t = old_sm if isinstance(old_sm, Tables) else Tables(old_sm.lfts, old_sm.mfts,
+                                                             old_sm.sa.groups)
+    new_t = new_sm if isinstance(new_sm, Tables) else Tables(new_sm.lfts, new_sm.mfts,
+                                                             new_sm.sa.groups)
     d = StateDiff()
     fd = diff_fabrics(old_fabric, new_fabric)
     d.nodes_added = [_node_entry(new_fabric, g) for g in fd.nodes_added]
@@ -94,15 +115,15 @@ def diff_states(old_fabric: Fabric, old_sm: SubnetManager, new_fabric: Fabric,
                                 "b": f"{b.node:#018x}:{b.port}", "detail": what,
                                 "text": f"{_end(new_fabric, a)} <-> {_end(new_fabric, b)}: "
                                         f"{what}"})
-    _diff_groups(d, old_fabric, old_sm, new_fabric, new_sm)
-    _diff_mfts(d, old_sm, new_fabric if new_fabric.nodes else old_fabric, new_sm)
-    _diff_lfts(d, old_fabric, old_sm, new_fabric, new_sm)
+    _diff_groups(d, old_fabric, old_t, new_fabric, new_t)
+    _diff_mfts(d, old_t, new_fabric if new_fabric.nodes else old_fabric, new_t)
+    _diff_lfts(d, old_fabric, old_t, new_fabric, new_t)
     return d
 
 
-def _diff_groups(d: StateDiff, old_fabric: Fabric, old_sm: SubnetManager, new_fabric: Fabric,
-                 new_sm: SubnetManager) -> None:
-    old, new = old_sm.sa.groups, new_sm.sa.groups
+def _diff_groups(d: StateDiff, old_fabric: Fabric, old_t: Tables, new_fabric: Fabric,
+                 new_t: Tables) -> None:
+    old, new = old_t.groups, new_t.groups
     for mgid in sorted(old.keys() | new.keys()):
         a, b = old.get(mgid), new.get(mgid)
         if a is None or b is None or a.mlid != b.mlid:
@@ -133,10 +154,9 @@ def _diff_groups(d: StateDiff, old_fabric: Fabric, old_sm: SubnetManager, new_fa
                            if change == "join_state" else "")})
 
 
-def _diff_mfts(d: StateDiff, old_sm: SubnetManager, fabric: Fabric,
-               new_sm: SubnetManager) -> None:
-    for sw in sorted(old_sm.mfts.keys() | new_sm.mfts.keys()):
-        a, b = old_sm.mfts.get(sw, {}), new_sm.mfts.get(sw, {})
+def _diff_mfts(d: StateDiff, old_t: Tables, fabric: Fabric, new_t: Tables) -> None:
+    for sw in sorted(old_t.mfts.keys() | new_t.mfts.keys()):
+        a, b = old_t.mfts.get(sw, {}), new_t.mfts.get(sw, {})
         name = node_name(fabric.nodes[sw]) if sw in fabric.nodes else f"{sw:#018x}"
         for mlid in sorted(a.keys() | b.keys()):
             pa, pb = sorted(a.get(mlid, ())), sorted(b.get(mlid, ()))
@@ -146,11 +166,11 @@ def _diff_mfts(d: StateDiff, old_sm: SubnetManager, fabric: Fabric,
                                       "text": f"{name} {mlid:#06x}: {pa} -> {pb}"})
 
 
-def _diff_lfts(d: StateDiff, old_fabric: Fabric, old_sm: SubnetManager, new_fabric: Fabric,
-               new_sm: SubnetManager) -> None:
-    for sw in sorted(old_sm.lfts.keys() | new_sm.lfts.keys()):
-        a = np.asarray(old_sm.lfts.get(sw, np.zeros(0, np.uint8)))
-        b = np.asarray(new_sm.lfts.get(sw, np.zeros(0, np.uint8)))
+def _diff_lfts(d: StateDiff, old_fabric: Fabric, old_t: Tables, new_fabric: Fabric,
+               new_t: Tables) -> None:
+    for sw in sorted(old_t.lfts.keys() | new_t.lfts.keys()):
+        a = np.asarray(old_t.lfts.get(sw, np.zeros(0, np.uint8)))
+        b = np.asarray(new_t.lfts.get(sw, np.zeros(0, np.uint8)))
         size = max(len(a), len(b))
         pa = np.full(size, NO_PATH, np.int64)
         pb = np.full(size, NO_PATH, np.int64)
