@@ -147,8 +147,11 @@ class _Reader:
         if len(words) == 1:
             return None, None, state
         width = None
-        if re.fullmatch(r"\d+X", words[0]):
-            width = LinkWidth.parse(words[0])
+        if re.fullmatch(r"\d{1,3}X", words[0]):
+            try:
+                width = LinkWidth.parse(words[0])
+            except ValueError:  # 0X, 3X, ...: not an IB width; reported below
+                width = None
         speed_text = " ".join(words[1:-1])
         key = speed_text if "FDR10" in speed_text else speed_text.removesuffix(" Gbps")
         speed = _SPEEDS.get(key)

@@ -382,7 +382,11 @@ class _BlockParser:
                     port.lmc = int(lmc_m.group(1)) if lmc_m else 0
             if ws and "?" in ws:  # ibnetdiscover prints ??/??? for values it cannot name
                 head = ws.split("x", 1)[0]
-                width = LinkWidth.parse(head) if head.isdigit() else None
+                try:
+                    width = LinkWidth.parse(head) if head.isdigit() else None
+                except ValueError:
+                    raise self.error(f"bad link width {ws!r}", idx, line.rindex(ws) + 1,
+                                     "1x, 2x, 4x, 8x, 12x or ??") from None
                 self.warn(f"link speed printed as {ws!r} (unknown to the tool that wrote the "
                           "file); kept as unknown", idx, "unknown-speed")
             elif ws:
