@@ -55,6 +55,9 @@ _OPTION_RE = re.compile(r"([wse])\s*=\s*(0[xX][0-9A-Fa-f]+|\d+)")
 _GROUPED_RE = re.compile(r"^(Non-Chassis Nodes|Chassis\s+\d+.*|Hostname:\s.*)$")
 _STDERR_RE = re.compile(r"^(ibwarn|iberror|ibnetdiscover|ibdiag|src/[\w/.]+:\d+|[\w.]+\.c:\d+)[:;]")
 
+_ATTR_BITS = {"vendid": 24, "devid": 16}
+_GUID_KEYS = {"switchguid": NodeKind.SWITCH, "caguid": NodeKind.CA, "hcaguids": NodeKind.CA,
+              "rtguid": NodeKind.ROUTER}
 _KINDS = {"Switch": NodeKind.SWITCH, "Ca": NodeKind.CA, "Hca": NodeKind.CA, "Rt": NodeKind.ROUTER}
 
 
@@ -88,6 +91,11 @@ class _State:
     commands: list[str] = field(default_factory=list)
     name_guid_fixes: int = 0
     net_devid: int = 0
+    root_file: str = ""
+    includes: int = 0
+    include_bytes: int = 0
+    next_node_attrs: dict[str, tuple[int, int | None, str]] = field(default_factory=dict)
+    node_masks: dict[int, tuple[int, int, int]] = field(default_factory=dict)
     seen_content: bool = False
     depth: int = 0
 
@@ -147,7 +155,16 @@ class _BlockParser:
             if op == "+" and (st.dialect != "ibsim" or not key.endswith(("guid", "guids"))):
                 raise self.error(f"relative '{key}+' is ibsim syntax", idx, len(key) + 1,
                                  f"'{key}=VALUE'")
-            self.attrs[key] = (int(value, 0), int(extra, 16) if extra else None, op)
+            number = int(value, 0)
+            bits = _ATTR_BITS.get(key, 64)
+            if number >> bits or (extra and int(extra, 16) >> 64):
+                raise self.error(f"{key} value {value[:40]} does not fit {bits} bits", idx,
+                                 line.index(value) + 1, f"a {bits}-bit number")
+            entry = (number, int(extra, 16) if extra else None, op)
+            if st.dialect == "ibsim":
+                self._ibsim_attr(key, entry)
+            else:
+                self.attrs[key] = entry
             return
         m = _HEADER_RE.match(line)
         if m:
@@ -179,6 +196,19 @@ class _BlockParser:
                          "a key=value line (vendid, devid, sysimgguid, switchguid, caguid, "
                          "rtguid) or a blank line")
 
+    def _ibsim_attr(self, key: str, entry: tuple[int, int | None, str]) -> None:
+        """ibsim (sim_net.c) applies a key line at once, net-wide: a GUID base moves that
+        kind's counter until the next such line; devid= holds for every later node;
+        vendid= and sysimgguid= only for the next node (of any kind)."""
+        st = self.st
+        kind = _GUID_KEYS.get(key)
+        if kind is not None:
+            st.counters.set_base(kind, entry[0], relative=(entry[2] == "+"))
+        elif key == "devid":
+            st.net_devid = entry[0]
+        else:
+            st.next_node_attrs[key] = entry
+
     def _ibsim_directive(self, line: str, idx: int) -> bool:
         st = self.st
         word = line.split()[0]
@@ -199,7 +229,7 @@ class _BlockParser:
                 raise self.error("bad module line", idx, 1, 'module = "PREFIX"')
             st.prefix = m.group(1)
             return True
-        for key in ("width", "speed"):
+        for key in ("width", "speed", "extspeed"):
             if line.startswith(key):
                 m = re.match(rf"^{key}\s*=\s*(0[xX][0-9A-Fa-f]+|\d+)\s*$", line)
                 if not m:
@@ -215,13 +245,15 @@ class _BlockParser:
         st = self.st
         if st.depth >= ibsim.MAX_INCLUDE_DEPTH:
             raise self.error(f"includes nested deeper than {ibsim.MAX_INCLUDE_DEPTH}", idx)
-        base = Path(self.file).parent
-        path = Path(name) if Path(name).is_absolute() else base / name
-        if not path.exists() and Path(name).exists():
-            path = Path(name)
-        if not path.exists():
-            raise self.error(f"included file {name!r} not found", idx, 1,
-                             f"a file relative to {base}")
+        path = ibsim.include_path(name, Path(self.file).parent, Path(st.root_file).parent)
+        if isinstance(path, str):
+            raise self.error(f"include {name!r}: {path}", idx, 1, ibsim.INCLUDE_EXPECTED)
+        st.includes += 1
+        st.include_bytes += path.stat().st_size
+        if st.includes > ibsim.MAX_INCLUDES or st.include_bytes > ibsim.MAX_INCLUDE_BYTES:
+            raise self.error(f"include {name!r}: more than {ibsim.MAX_INCLUDES} includes or "
+                             f"{ibsim.MAX_INCLUDE_BYTES >> 20} MiB included in all", idx, 1,
+                             "a net file that includes fewer, smaller files")
         st.depth += 1
         try:
             _BlockParser(st, read_lines(path, st.fabric.warnings), str(path)).run()
@@ -239,6 +271,10 @@ class _BlockParser:
         if not 1 <= nports <= 255:
             raise self.error(f"{nports} ports", idx, len(word) + 2, "1-255 ports")
         desc, esp0, lid, lmc = self._header_comment(rest, name, idx, line)
+        if lid is not None:
+            self._lid(str(lid), idx, line)
+        if lmc is not None:
+            self._lmc(str(lmc), idx, line)
         name = self._qualify(name)
         if name in st.names:
             f, ln = st.where[st.names[name]]
@@ -255,10 +291,12 @@ class _BlockParser:
             raise self.error(f"GUID {guid:#018x} of {name!r} is already used by "
                              f"{st.fabric.nodes[guid].name!r} ({f}:{ln})", idx)
         node = Node(guid, kind, nports, desc, name=name)
-        a = self.attrs
+        if st.dialect == "ibsim":
+            a, st.next_node_attrs = st.next_node_attrs, {}
+            st.node_masks[guid] = st.link_defaults.masks()
+        else:
+            a = self.attrs
         node.vendor_id = a["vendid"][0] if "vendid" in a else 0
-        if "devid" in a and st.dialect == "ibsim":
-            st.net_devid = a["devid"][0]  # ibsim: devid= applies to all later nodes
         node.device_id = a["devid"][0] if "devid" in a else st.net_devid
         node.system_guid = a["sysimgguid"][0] if "sysimgguid" in a else 0
         if st.dialect == "ibsim" and not node.system_guid:
@@ -313,6 +351,9 @@ class _BlockParser:
         guid = self.st.counters.take(kind, nports)
         if guid == 0:
             raise self.error("node GUID 0 is invalid", idx)
+        if (guid + nports) >> 64:
+            raise self.error(f"node GUID {guid:#x} (and its port GUIDs) does not fit 64 bits",
+                             idx, None, "a switchguid=/caguid=/rtguid= below 2^64")
         return guid, entry[1] if entry else None
 
     def _port(self, line: str, idx: int) -> None:
@@ -336,6 +377,15 @@ class _BlockParser:
         num, peer_port = int(num_s), int(peer_port_s)
         if num < 1 or num > 255:
             raise self.error(f"port {num} out of range", idx, 2, "a port number 1-255")
+        if peer_port > 255:
+            raise self.error(f"peer port {peer_port_s[:20]} out of range", idx,
+                             line.find(f"[{peer_port_s}]") + 2, "a port number 0-255")
+        for text in (local_paren if node.kind is not NodeKind.SWITCH else None, label_guid,
+                     peer_guid_s):
+            if text and all(c in "0123456789abcdefABCDEF" for c in text) and len(
+                    text.lstrip("0")) > 16:
+                raise self.error(f"GUID {text[:40]} does not fit 64 bits", idx,
+                                 line.find(text) + 1, "a 64-bit GUID")
         if num > node.num_ports:
             raise self.error(f"port {num}, but {node.name} declares {node.num_ports} ports",
                              idx, 2, f"a port number 1-{node.num_ports}")
@@ -361,13 +411,13 @@ class _BlockParser:
                 cm = _SW_PORT_COMMENT_RE.match(comment)
                 if cm:
                     peer_desc, lid_s, ws = cm.groups()
-                    peer_lid = int(lid_s)
+                    peer_lid = self._lid(lid_s, idx, line)
             else:
                 cm = _CA_PORT_COMMENT_RE.match(comment)
                 if cm:
                     lid_s, lmc_s, peer_desc, plid_s, ws = cm.groups()
-                    port.lid, port.lmc = int(lid_s), min(int(lmc_s), 7)
-                    peer_lid = _int(plid_s)
+                    port.lid, port.lmc = self._lid(lid_s, idx, line), self._lmc(lmc_s, idx, line)
+                    peer_lid = None if plid_s is None else self._lid(plid_s, idx, line)
             if cm is None:
                 if self.st.dialect != "ibsim":
                     expected = ('# "DESC" lid N 4xSPEED' if node.kind is NodeKind.SWITCH
@@ -378,8 +428,8 @@ class _BlockParser:
                 lid_m = re.search(r"\blid\s+(\d+)", comment)
                 lmc_m = re.search(r"\blmc\s+(\d+)", comment)
                 if lid_m and node.kind is not NodeKind.SWITCH:
-                    port.lid = int(lid_m.group(1))
-                    port.lmc = int(lmc_m.group(1)) if lmc_m else 0
+                    port.lid = self._lid(lid_m.group(1), idx, line)
+                    port.lmc = self._lmc(lmc_m.group(1), idx, line) if lmc_m else 0
             if ws and "?" in ws:  # ibnetdiscover prints ??/??? for values it cannot name
                 head = ws.split("x", 1)[0]
                 try:
@@ -414,11 +464,14 @@ class _BlockParser:
                 return False
             (num_s, guid_s, peer_name, peer_port_s, peer_guid_s, lid_s, lmc_s, peer_desc,
              plid_s, ws) = m.groups()
-            lid_lmc = (int(lid_s), min(int(lmc_s), 7), int(guid_s, 16))
+            if int(lmc_s) > 7 or int(lid_s) > 0xFFFF or len(guid_s) > 16:
+                return False  # out of range: the slow path reports it
+            lid_lmc = (int(lid_s), int(lmc_s), int(guid_s, 16))
             lid_s = plid_s
         num = int(num_s)
         port = node.ports.get(num)
-        if port is None:
+        if port is None or int(peer_port_s) > 255 or int(lid_s) > 0xFFFF or (
+                peer_guid_s and len(peer_guid_s) > 16):
             return False  # out of range: the slow path reports it
         try:
             width, speed = parse_width_speed(ws)
@@ -444,11 +497,32 @@ class _BlockParser:
                 raise self.error(f"unexpected text {opts_text.strip()[:40]!r}", idx,
                                  line.index(opts_text.strip()) + 1, "'#' and a comment")
             leftover = _OPTION_RE.sub("", opts_text).strip()
-            if leftover:
+            if leftover:  # (the leftover may span removed options: no column then)
                 raise self.error(f"bad port option {leftover[:40]!r}", idx,
-                                 line.index(leftover) + 1, "w=WIDTHMASK, s=SPEEDMASK or e=EXTSPEEDMASK")
+                                 line.find(leftover) + 1 or None,
+                                 "w=WIDTHMASK, s=SPEEDMASK or e=EXTSPEEDMASK")
             options = {k: int(v, 0) for k, v in _OPTION_RE.findall(opts_text)}
+            for k, v in options.items():
+                if v > ibsim.MASK_LIMITS[k]:
+                    raise self.error(f"port option {k}={v} out of range", idx, None,
+                                     f"{k}=0-{ibsim.MASK_LIMITS[k]}")
         return options, comment
+
+    def _lid(self, text: str, idx: int, line: str) -> int:
+        """A LID from the file: it must fit 16 bits (outside the unicast range is a
+        warning of ``ibviz topo info``'s checks, not an error)."""
+        value = int(text)
+        if value > 0xFFFF:
+            raise self.error(f"LID {text[:30]} does not fit 16 bits", idx,
+                             line.find(text) + 1, "a LID 0-65535 (unicast 1-49151)")
+        return value
+
+    def _lmc(self, text: str, idx: int, line: str) -> int:
+        value = int(text)
+        if value > 7:
+            raise self.error(f"LMC {text[:30]} out of range", idx, line.find(text) + 1,
+                             "an LMC 0-7")
+        return value
 
 
 def _int(text: str | None) -> int | None:
@@ -466,8 +540,14 @@ def parse_ibnetdiscover(path: str | Path, dialect: str = "ibnetdiscover",
         On input that is not of this format, naming file, line and column.
     """
     fabric, lines, file = start_reading(path, dialect, lines)
-    st = _State(fabric, dialect)
-    _BlockParser(st, lines, file, progress).run()
+    st = _State(fabric, dialect, root_file=file)
+    try:
+        _BlockParser(st, lines, file, progress).run()
+    except TopologyError as exc:
+        if exc.file == file:
+            raise
+        raise TopologyError(f"{exc.message} (in {exc.file}:{exc.line}, included by this file)",
+                            file=file, expected=exc.expected) from exc
     if progress is not None:
         progress(len(lines), len(lines))
     if not fabric.nodes:
