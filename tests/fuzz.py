@@ -153,6 +153,11 @@ def _run_one(target: str, path: str, fmt: str | None) -> str:
         else:
             load_scenario_file(path)
     except (TopologyError, ScenarioError) as exc:
+        cause = exc.__cause__
+        if cause is not None and "cannot read this file (" in str(exc):  # the load wrapper
+            tb = traceback.extract_tb(cause.__traceback__)[-1]
+            return (f"other exception:{type(cause).__name__} at {tb.filename}:{tb.lineno} "
+                    "(wrapped by load)")
         if path not in str(exc) or "\n" in str(exc):
             gist = re.sub(r"\d+", "N", str(exc).replace(path, "FILE"))[:90].replace("\n", " ")
             return f"other exception:error not naming the file on one line: {gist}"
@@ -243,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
             if kind in ("other exception", "timeout"):
                 sites[result] += 1
                 out.mkdir(parents=True, exist_ok=True)
-                (out / f"{n:06d}-{target}-{forced or 'detect'}-{name}").write_text(
+                tag = "timeout" if kind == "timeout" else "crash"
+                (out / f"{n:06d}-{tag}-{target}-{forced or 'detect'}-{name}").write_text(
                     mutated, encoding="utf-8", errors="surrogatepass")
             if n % 5000 == 0:
                 print(f"... {n} inputs, {time.monotonic() - start:.0f} s, {dict(counts)}",
