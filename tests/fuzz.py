@@ -68,7 +68,10 @@ def seeds() -> list[tuple[str, str, str, str | None]]:
     for spec in ("fig3", "fig6", "fig10", "torus:dims=3x3"):
         fabric = open_fabric(spec)
         for fmt, ext in (("ibsim", "net"), ("json", "json"), ("ibnetdiscover", "topo")):
-            out.append(("topology", f"{spec.replace(':', '_')}.{ext}", dumps(fabric, fmt), fmt))
+            name = f"{spec.replace(':', '_')}.{ext}"
+            out.append(("topology", name, dumps(fabric, fmt), fmt))
+            if fmt != "ibsim":  # topologies are state too (their LIDs)
+                out.append(("state", name, dumps(fabric, fmt), fmt))
     for path in sorted((REPO / "resources" / "scenarios").glob("*.yaml")):
         out.append(("scenario", path.name, path.read_text(encoding="utf-8"), None))
     return out

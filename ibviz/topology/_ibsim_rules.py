@@ -86,6 +86,14 @@ class LinkDefaults:
         return self.width_mask, self.speed_mask, self.ext_mask
 
 
+def c_number(text: str) -> int:
+    """A number as C's ``strtoul(text, NULL, 0)`` reads it (``0x`` hex, a leading ``0``
+    octal): ibsim and ibnetdiscover files are written and read that way."""
+    if text[:2] in ("0x", "0X"):
+        return int(text, 16)
+    return int(text, 8) if len(text) > 1 and text[0] == "0" else int(text)
+
+
 def include_path(name: str, including_dir: Path, root_dir: Path) -> Path | str:
     """The file an ``include`` names, or why it is refused (a sentence)."""
     path = Path(name) if Path(name).is_absolute() else including_dir / name

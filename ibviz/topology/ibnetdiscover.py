@@ -155,7 +155,11 @@ class _BlockParser:
             if op == "+" and (st.dialect != "ibsim" or not key.endswith(("guid", "guids"))):
                 raise self.error(f"relative '{key}+' is ibsim syntax", idx, len(key) + 1,
                                  f"'{key}=VALUE'")
-            number = int(value, 0)
+            try:
+                number = ibsim.c_number(value)
+            except ValueError:
+                raise self.error(f"bad number {value[:40]!r} (a leading 0 means octal)", idx,
+                                 line.index(value) + 1, "decimal, 0x-hex or 0-octal") from None
             bits = _ATTR_BITS.get(key, 64)
             if number >> bits or (extra and int(extra, 16) >> 64):
                 raise self.error(f"{key} value {value[:40]} does not fit {bits} bits", idx,
@@ -235,7 +239,7 @@ class _BlockParser:
                 if not m:
                     raise self.error(f"bad {key} line", idx, 1, f"{key}=N")
                 try:
-                    st.link_defaults.set(key, int(m.group(1), 0))
+                    st.link_defaults.set(key, ibsim.c_number(m.group(1)))
                 except ValueError as exc:
                     raise self.error(str(exc), idx, len(key) + 2) from None
                 return True
@@ -501,7 +505,12 @@ class _BlockParser:
                 raise self.error(f"bad port option {leftover[:40]!r}", idx,
                                  line.find(leftover) + 1 or None,
                                  "w=WIDTHMASK, s=SPEEDMASK or e=EXTSPEEDMASK")
-            options = {k: int(v, 0) for k, v in _OPTION_RE.findall(opts_text)}
+            try:
+                options = {k: ibsim.c_number(v) for k, v in _OPTION_RE.findall(opts_text)}
+            except ValueError:
+                raise self.error(f"bad port option value in {opts_text.strip()[:40]!r} (a "
+                                 "leading 0 means octal)", idx, None, "decimal, 0x-hex or "
+                                 "0-octal") from None
             for k, v in options.items():
                 if v > ibsim.MASK_LIMITS[k]:
                     raise self.error(f"port option {k}={v} out of range", idx, None,

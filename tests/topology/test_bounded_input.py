@@ -167,3 +167,16 @@ def test_include_fan_out_is_bounded(tmp_path):
     err = _error(tmp_path / "top.net", "ibsim")
     assert "more than 256 includes" in err.message and "l4.net:" in err.message
     assert err.file == str(tmp_path / "top.net")
+
+
+def test_numbers_read_as_c_strtoul_reads_them(write):
+    """``caguid=0010`` (fuzz: int('0010', 0) raised a bare ValueError): ibsim reads a
+    leading 0 as octal; a digit 8 or 9 after it is an error naming the line."""
+    fabric = load(write('caguid=0100\nHca 1 "h"\n[1] "s"[1]\n\nSwitch 2 "s"\n[1] "h"[1]\n',
+                        "o.net"), "ibsim")
+    assert 0o100 in fabric.nodes
+    err = _error(write('caguid=0109\nHca 1 "h"\n[1] "s"[1]\n', "bad.net"), "ibsim")
+    assert err.line == 1 and "octal" in err.message
+    err = _error(write('Switch 2 "s"\n[1] "h"[1] w=09\n\nHca 1 "h"\n[1] "s"[1]\n', "w.net"),
+                 "ibsim")
+    assert err.line == 2 and "octal" in err.message
