@@ -101,6 +101,9 @@ def _parse_line(raw: str, file: str, idx: int, warn: list[TopologyWarning]) -> _
     local = _End(_kind(typ, file, idx, m.start(1) + 1), int(lid), int(port), int(guid, 16),
                  None, idx)
     width, speed = _width_speed(m, file, idx)
+    if local.lid > 0xFFFF:
+        raise TopologyError(f"LID {lid[:20]} does not fit 16 bits", file=file, line=idx,
+                            column=m.start(2) + 1, expected="a LID 0-65535")
     if not 1 <= local.port <= 255:
         raise TopologyError(f"port {local.port} out of range", file=file, line=idx,
                             column=m.start(3) + 1, expected="a port number 1-255")
@@ -129,9 +132,10 @@ def _parse_line(raw: str, file: str, idx: int, warn: list[TopologyWarning]) -> _
         local.desc = parts[0]
         remote = _End(_kind(rtyp, file, idx, col + r.start(1)), int(rlid), int(rport),
                       int(rguid, 16), parts[1], idx)
-        if not 1 <= remote.port <= 255 or not remote.guid:
+        if not 1 <= remote.port <= 255 or not remote.guid or remote.lid > 0xFFFF:
             raise TopologyError("bad peer port or GUID", file=file, line=idx,
-                                column=col + r.start(3), expected="a port 1-255, a non-zero GUID")
+                                column=col + r.start(3),
+                                expected="a LID 0-65535, a port 1-255, a non-zero GUID")
     else:
         q = _QUOTED_RE.match(rest)
         if q:

@@ -180,3 +180,28 @@ def test_numbers_read_as_c_strtoul_reads_them(write):
     err = _error(write('Switch 2 "s"\n[1] "h"[1] w=09\n\nHca 1 "h"\n[1] "s"[1]\n', "w.net"),
                  "ibsim")
     assert err.line == 2 and "octal" in err.message
+
+
+@pytest.mark.parametrize("name, line, old, new, needle", [
+    ("linpack-iblinkinfo-sb7700-edr.excerpt.txt", 2, "      4    1[", " 70000    1[",
+     "LID 70000 does not fit 16 bits"),
+    ("treydock-ibnetdiscover-p-edr.out", 1, "CA   134  1", "CA 70000  1",
+     "LID 70000 does not fit 16 bits"),
+    ("ibutils-opensm-subnet.lst", 1, "LID:0002 PN:05", "LID:10002 PN:05", "LID:10002 out"),
+    ("ibutils-opensm-subnet.lst", 1, "SW Ports:08", "SW Ports:1000", "Ports:1000 out"),
+    ("garyli-ndr-quantum2.ibdiagnet2.db_csv", 31, ",65,2,1,1,", ",100000000,2,1,1,",
+     "NumPorts 100000000 out of range"),
+    ("garyli-ndr-quantum2.ibdiagnet2.db_csv", 315, ",180,180,", ",180,70000,",
+     "LID 70000 out of range"),
+])
+def test_every_reader_checks_lid_and_port_sizes_before_use(tmp_path, name, line, old, new,
+                                                           needle):
+    from conftest import corpus_file
+
+    lines = corpus_file(name).read_text(encoding="utf-8").split("\n")
+    assert old in lines[line - 1]
+    lines[line - 1] = lines[line - 1].replace(old, new, 1)
+    path = tmp_path / name
+    path.write_text("\n".join(lines), encoding="utf-8")
+    err = _error(path)
+    assert err.line == line and needle in err.message
