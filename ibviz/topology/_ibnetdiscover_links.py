@@ -17,7 +17,8 @@ from ibviz.topology import _ibsim_rules as ibsim
 from ibviz.topology.errors import TopologyError, TopologyWarning
 
 if TYPE_CHECKING:
-    from ibviz.topology.ibnetdiscover import _Half, _State
+    from ibviz.topology._ibnetdiscover_ports import _Half
+    from ibviz.topology.ibnetdiscover import _State
 
 PEER_NAME_RE = re.compile(r"^([SHR])-([0-9A-Fa-f]{1,16})$")
 """ibnetdiscover's node names: S-/H-/R- and the node GUID."""
