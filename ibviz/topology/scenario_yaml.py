@@ -7,7 +7,6 @@ The format is documented in ``docs/scenarios.md``; built-in scenarios live in
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +26,13 @@ from ibviz.core.scenario.model import (
     ScenarioError,
     SmOptions,
 )
+from ibviz.topology._scenario_bounds import MAX_BYTES, MAX_TIME_US, check_aliases, packets
+from ibviz.topology._scenario_bounds import check as _check
 
 TOP = {"name", "description", "fabric", "sm", "groups", "flows", "failover", "timeline",
        "duration_us", "seed"}
 
 
-MAX_TIME_US = 3.6e9
-"""Simulated times (durations, instants, intervals) are at most one hour."""
-MAX_PACKETS = 10_000_000
-"""rate_pps x active time, summed over the flows: what one run may send at most."""
-MAX_BYTES = 16 << 20
 PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in
               ("map", "seq", "str", "int", "float", "bool", "null")}
 
@@ -108,33 +104,6 @@ def _number(r: _Reader, value: Any, key: str, parse=int) -> int:
         raise r.error(key, f"expected a number or GID, got {value!r}") from None
 
 
-def _check(r: _Reader, value: Any, key: str, lo: float, hi: float,
-           above: bool = False) -> Any:
-    """``value`` if it is a finite number within lo..hi (above lo when ``above``)."""
-    if value is None:
-        return value
-    finite = not isinstance(value, float) or math.isfinite(value)
-    if above and lo == 0 and finite and value <= 0:
-        raise r.error(key, f"must be positive, got {value!r}")
-    if not finite or value > hi or value < lo or (above and value == lo):
-        low = f"above {lo:g}" if above else f"{lo:g}"
-        shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:20]}...({len(repr(value))} digits)"
-        raise r.error(key, f"{shown} is out of range (expected {low} to {hi:g})")
-    return value
-
-
-def _aliases(text: str, source: str) -> None:
-    """Refuse YAML aliases before anything is expanded (``&a [*b, *b, ...]`` bombs)."""
-    try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                raise ScenarioError("YAML aliases (*name) are not allowed in a scenario; "
-                                    "write the value out", "", event.start_mark.line + 1,
-                                    source)
-    except yaml.YAMLError:
-        return  # reported by compose below, with its line
-
-
 def _mgid(text: str) -> int:
     return parse_gid(text) if ":" in text else int(text, 0)
 
@@ -144,7 +113,7 @@ def parse_scenario(text: str, source: str = "scenario") -> Scenario:
     r = _Reader(source)
     if len(text) > MAX_BYTES:
         raise ScenarioError(f"larger than {MAX_BYTES >> 20} MiB", "", None, source)
-    _aliases(text, source)
+    check_aliases(text, source)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -200,7 +169,7 @@ def parse_scenario(text: str, source: str = "scenario") -> Scenario:
         sc.lines.setdefault(f"groups.{g['name']}", r.lines.get(key, 0))
     for i, f in enumerate(d.get("flows", [])):
         sc.flows.append(_flow(r, f, f"flows[{i}]"))
-    _packets(r, sc)
+    packets(r, sc)
     names = [f.name for f in sc.flows]
     for i, n in enumerate(names):
         if names.index(n) != i:
@@ -280,18 +249,6 @@ def _action(r: _Reader, a: Any, key: str) -> Action:
         _check(r, body.get(k), f"{key}.{kind}.{k}", 0, 255)
     return Action(float(a["at_us"]), kind, body["node"], body.get("group"), body.get("port"),
                   body.get("join", "full"), body.get("primary"), body.get("not_primary"))
-
-
-def _packets(r: _Reader, sc: Scenario) -> None:
-    """rate x duration is bounded: a run ends, and in reasonable time."""
-    total = 0.0
-    for i, f in enumerate(sc.flows):
-        stop = sc.duration_us if f.stop_us is None else min(f.stop_us, sc.duration_us)
-        total += f.rate_pps * max(stop - f.start_us, 0.0) / 1e6
-        if total > MAX_PACKETS:
-            raise r.error(f"flows[{i}].rate_pps", f"the flows send {total:.3g} packets by "
-                          f"here; a scenario sends at most {MAX_PACKETS:,} (rate_pps x "
-                          "active microseconds / 1e6, summed over flows)")
 
 
 def load_scenario_file(path: str | Path) -> Scenario:

@@ -9,7 +9,8 @@ import pytest
 
 from ibviz.cli.main import main
 from ibviz.core.scenario import ScenarioError
-from ibviz.topology.scenario_yaml import MAX_PACKETS, parse_scenario
+from ibviz.topology._scenario_bounds import MAX_PACKETS
+from ibviz.topology.scenario_yaml import parse_scenario
 
 BASE = """\
 name: bounds
