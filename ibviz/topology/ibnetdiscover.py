@@ -119,8 +119,9 @@ class _BlockParser(PortLines):
             st.seen_content = True
             self.node = None
             key, op, value, extra = m.groups()
-            if op == "+" and (st.dialect != "ibsim" or not key.endswith(("guid", "guids"))):
-                raise self.error(f"relative '{key}+' is ibsim syntax", idx, len(key) + 1,
+            if op == "+" and (st.dialect != "ibsim" or key not in _GUID_KEYS):
+                raise self.error(f"relative '{key}+' (ibsim net files only, and only for "
+                                 "switchguid/caguid/hcaguids/rtguid)", idx, len(key) + 1,
                                  f"'{key}=VALUE'")
             try:
                 number = ibsim.c_number(value)

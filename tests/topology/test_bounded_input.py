@@ -205,3 +205,8 @@ def test_every_reader_checks_lid_and_port_sizes_before_use(tmp_path, name, line,
     path.write_text("\n".join(lines), encoding="utf-8")
     err = _error(path)
     assert err.line == line and needle in err.message
+
+
+def test_relative_keys_are_only_guid_bases_as_in_ibsim(write):
+    err = _error(write('sysimgguid+5\nSwitch 2 "a"\n', "r.net"), "ibsim")
+    assert err.line == 1 and "only for switchguid/caguid/hcaguids/rtguid" in err.message
