@@ -6,8 +6,27 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# hypothesis profiles. ``ci``: the same examples on every run and every machine (no example
+# database, no deadline on a shared CPU); tests keep their own max_examples. It is the
+# default whenever CI=true, and .ci/run / tests/setup-and-run.sh select it explicitly.
+# ``fuzz``: long randomised runs (``pytest --hypothesis-profile=fuzz tests/topology``);
+# tests written with :func:`examples` then draw 50x their usual count.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None,
+                          print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("fuzz", derandomize=False, deadline=None, max_examples=20_000,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
+                      or ("ci" if os.environ.get("CI", "").lower() == "true" else "default"))
+FUZZ_FACTOR = 50
+
+
+def examples(n: int) -> int:
+    """``max_examples`` for a test that draws ``n`` normally and 50x under ``fuzz``."""
+    return n * FUZZ_FACTOR if settings.default.max_examples >= 10_000 else n
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_PUBLIC = REPO.parent / "shared" / "fabrics" / "public"

@@ -41,5 +41,7 @@ fi
 echo "==> pip install -e .[test]"
 "$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test]"
 
-echo "==> pytest"
-exec "$PYTHON" -m pytest "$@"
+# hypothesis draws the same examples on every run (the derandomized ``ci`` profile of
+# tests/conftest.py) unless HYPOTHESIS_PROFILE or a later --hypothesis-profile says otherwise.
+echo "==> pytest (hypothesis profile ${HYPOTHESIS_PROFILE:-ci})"
+exec "$PYTHON" -m pytest "--hypothesis-profile=${HYPOTHESIS_PROFILE:-ci}" "$@"

@@ -114,12 +114,17 @@ def _run_lab(args: argparse.Namespace) -> int:
         print("ibviz run: --compare, --pcap and --trace need the built-in backend",
               file=sys.stderr)
         return 2
-    sc = load_scenario(args.scenario)
+    try:
+        sc = load_scenario(args.scenario)
+        fabric = fabric_for(sc)
+    except (ScenarioError, TopologyError) as exc:
+        print(f"ibviz run: {exc}", file=sys.stderr)
+        return 2
     if args.seed is not None:
         sc.seed = args.seed
     bar = ProgressBar(f"{args.scenario} on the OpenSM lab")
     try:
-        report = run_on_lab(sc, fabric_for(sc), mode=args.mode, progress=bar)
+        report = run_on_lab(sc, fabric, mode=args.mode, progress=bar)
     except BackendError as exc:
         bar.close()
         print(f"ibviz run: {exc}", file=sys.stderr)

@@ -47,8 +47,10 @@ class LiveMixin:
         return bool(getattr(self.session, "live", False))
 
     def live_busy(self) -> bool:
-        return any(t is not None and t.running() for t in (self._live_task,
-                                                            self._connect_task))
+        """True from the start of a live step or connect until its result is recorded
+        in the GUI thread (not merely until its worker thread ended: the result is a
+        queued signal that arrives later)."""
+        return self._live_task is not None or self._connect_task is not None
 
     def live_block_reason(self) -> str | None:
         """Why node actions are unavailable on the live backend now (None: they are)."""
@@ -101,8 +103,8 @@ class LiveMixin:
             return backend, demo
 
         task = BackgroundTask(work, self)
-        task.done.connect(lambda result: self._connected(result, choice))
-        task.failed.connect(lambda exc: self._connect_failed(exc, choice))
+        task.done.connect(lambda result: self._connected(task, result, choice))
+        task.failed.connect(lambda exc: self._connect_failed(task, exc, choice))
         self._connect_task = task
         progress = dialogs.progress_dialog(self, f"Connecting to {choice.describe()}...", 300)
         progress.canceled.connect(task.cancel)
@@ -130,13 +132,24 @@ class LiveMixin:
             self._connect_progress = None
         self._starting = None
 
-    def _connected(self, result: tuple[Any, Any], choice: ConnectChoice) -> None:
-        self._finish_connect()
+    def _connected(self, task: BackgroundTask, result: tuple[Any, Any],
+                   choice: ConnectChoice) -> None:
         backend, demo = result
-        if self._connect_task is not None and self._connect_task.cancelled:
+        if task is not self._connect_task or task.cancelled:  # cancelled or superseded
             backend.close()
-            self.statusBar().showMessage("Connecting cancelled", 5000)
+            if task is self._connect_task:
+                self._finish_connect()
+                self._connect_task = None
+                self.statusBar().showMessage("Connecting cancelled", 5000)
             return
+        self._finish_connect()
+        try:
+            self._show_connected(backend, demo, choice)
+        finally:
+            self._connect_task = None
+            self._update_enabled()
+
+    def _show_connected(self, backend, demo, choice: ConnectChoice) -> None:
         self.backend, self._backend_dead, self._sm_gone_shown = backend, None, False
         title = choice.describe()
         session = LiveSession(backend, title)
@@ -160,10 +173,14 @@ class LiveMixin:
         self._update_enabled()
         self.statusBar().showMessage(f"Connected to {title}", 8000)
 
-    def _connect_failed(self, exc: BaseException, choice: ConnectChoice) -> None:
+    def _connect_failed(self, task: BackgroundTask, exc: BaseException,
+                        choice: ConnectChoice) -> None:
+        if task is not self._connect_task:  # superseded: disconnect_backend closed it
+            return
         for backend in self._starting or ():
             backend.close()
         self._finish_connect()
+        self._connect_task = None
         if isinstance(exc, Cancelled):
             self.statusBar().showMessage("Connecting cancelled", 5000)
         elif self.batch:
@@ -188,6 +205,7 @@ class LiveMixin:
             if task is not None and task.running():
                 task.cancel()
                 task.wait(CLOSE_WAIT_S)
+        self._live_task = self._connect_task = None  # late results are ignored
         for backend in [self.backend, *(self._starting or ())]:
             if backend is not None:
                 backend.close()
@@ -275,18 +293,32 @@ class LiveMixin:
         session, started, t0 = self.session, self.session.now_us, time.monotonic()
         session.busy = True
         task = BackgroundTask(lambda _progress: work(), self)
-        task.done.connect(lambda result: self._live_done(what, result, after, started, t0))
-        task.failed.connect(lambda exc: self._live_done(what, exc, None, started, t0))
+        task.done.connect(lambda result: self._live_done(task, what, result, after, started,
+                                                         t0))
+        task.failed.connect(lambda exc: self._live_done(task, what, exc, None, started, t0))
         self._live_task = task
         self.statusBar().showMessage(f"{what}: OpenSM is working...")
         self._update_enabled()
         task.start()
         return True
 
-    def _live_done(self, what: str, result: Any, after, started: float, t0: float) -> None:
-        session = self.session
-        if not self.is_live():
+    def _live_done(self, task: BackgroundTask, what: str, result: Any, after,
+                   started: float, t0: float) -> None:
+        """The step's result, in the GUI thread: recorded first, then not busy."""
+        if task is not self._live_task:  # the backend was closed meanwhile
             return
+        try:
+            if self.is_live():
+                self._record_live(what, result, after, started, t0)
+        finally:
+            self._live_task = None
+            if self.is_live():
+                self.show_backend_status()
+            self._update_enabled()
+
+    def _record_live(self, what: str, result: Any, after, started: float,
+                     t0: float) -> None:
+        session = self.session
         session.busy = False
         session.deliver_pending()
         session.extend_horizon()
@@ -299,8 +331,6 @@ class LiveMixin:
             self.statusBar().showMessage(f"{what}: done in {time.monotonic() - t0:.2f} s",
                                          8000)
         self.controller.refresh()
-        self.show_backend_status()
-        self._update_enabled()
 
     def live_fail(self, guid: int) -> bool:
         """Fail ``guid`` (ibsim Unlink), then mode 1 for every group it serves."""

@@ -15,7 +15,7 @@ from ibviz.core.bulk import gc_paused
 from ibviz.core.fabric import Fabric
 from ibviz.topology._text import read_lines
 from ibviz.topology.detect import STATE_FORMATS, TOPOLOGY_FORMATS, detect_format
-from ibviz.topology.errors import NotATopologyError, TopologyError, TopologyWarning
+from ibviz.topology.errors import NotATopologyError, TopologyError, TopologyWarning, unexpected
 
 WRITE_FORMATS = ("ibnetdiscover", "ibsim", "json", "dot")
 _EXTENSIONS = {".json": "json", ".dot": "dot", ".gv": "dot", ".net": "ibsim",
@@ -58,6 +58,15 @@ def load(path: str | Path, fmt: str | None = None, progress: Progress | None = N
         Unreadable or malformed input (names file, line, column and what was expected);
         :class:`NotATopologyError` for recognised files that hold fabric state instead.
     """
+    try:
+        return _load(path, fmt, progress)
+    except TopologyError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any surprise still names the file, one line
+        raise unexpected(exc, str(path)) from exc
+
+
+def _load(path: str | Path, fmt: str | None, progress: Progress | None) -> Fabric:
     file = str(path)
     if fmt is not None and fmt not in TOPOLOGY_FORMATS:
         raise TopologyError(f"unknown format {fmt!r}", file=file,

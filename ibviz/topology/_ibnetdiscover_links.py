@@ -17,7 +17,8 @@ from ibviz.topology import _ibsim_rules as ibsim
 from ibviz.topology.errors import TopologyError, TopologyWarning
 
 if TYPE_CHECKING:
-    from ibviz.topology.ibnetdiscover import _Half, _State
+    from ibviz.topology._ibnetdiscover_ports import _Half
+    from ibviz.topology.ibnetdiscover import _State
 
 PEER_NAME_RE = re.compile(r"^([SHR])-([0-9A-Fa-f]{1,16})$")
 """ibnetdiscover's node names: S-/H-/R- and the node GUID."""
@@ -129,11 +130,10 @@ def resolve_links(st: _State, file: str) -> None:
                 if width is None or _rate(other) < link_rate_gbps(width, speed):
                     width, speed = other.width, other.speed
         if width is None and st.dialect == "ibsim":
-            width = ibsim.active_width(masks.get((a, "w"), st.link_defaults.width_mask),
-                                       masks.get((b, "w"), st.link_defaults.width_mask))
-            speed = ibsim.active_ext_speed(masks.get((a, "e"), 0), masks.get((b, "e"), 0)) \
-                or ibsim.active_speed(masks.get((a, "s"), st.link_defaults.speed_mask),
-                                      masks.get((b, "s"), st.link_defaults.speed_mask))
+            mask = _port_mask(st, masks)
+            width = ibsim.active_width(mask(a, "w"), mask(b, "w"))
+            speed = ibsim.active_ext_speed(mask(a, "e"), mask(b, "e")) \
+                or ibsim.active_speed(mask(a, "s"), mask(b, "s"))
             if width is None or speed is None:
                 raise TopologyError(
                     f"{_name(st, a)} and {_name(st, b)} enable no common link "
@@ -178,6 +178,18 @@ def _enabled_masks(st: _State) -> dict[tuple[PortRef, str], int]:
         for opt, value in h.options.items():
             masks[(h.local, opt)] = value
     return masks
+
+
+def _port_mask(st: _State, masks: dict[tuple[PortRef, str], int]):
+    """``mask(port, "w"|"s"|"e")``: the port's w=/s=/e= option, else the width=/speed=/
+    extspeed= in force when its node was declared (ibsim's init_ports)."""
+    index = {"w": 0, "s": 1, "e": 2}
+    current = st.link_defaults.masks()
+
+    def mask(ref: PortRef, opt: str) -> int:
+        found = masks.get((ref, opt))
+        return found if found is not None else st.node_masks.get(ref.node, current)[index[opt]]
+    return mask
 
 
 def _name(st: _State, ref: PortRef) -> str:

@@ -16,14 +16,25 @@ if TYPE_CHECKING:
     from ibviz.core.fabric import Fabric
 
 
+MAX_FILE_BYTES = 1 << 30
+"""Larger input is refused (a 100,000-node ibnetdiscover file is about 100 MB)."""
+
+
 def read_lines(path: str | Path, warnings: list[TopologyWarning] | None = None) -> list[str]:
     """Lines of a text file without line terminators (``\\n``, ``\\r\\n`` or ``\\r``)."""
     p = Path(path)
     try:
-        data = p.read_bytes()
+        with open(p, "rb") as fh:  # bounded: /dev/zero or a runaway pipe ends too
+            chunks, total = [], 0
+            while chunk := fh.read(1 << 24):
+                total += len(chunk)
+                if total > MAX_FILE_BYTES:
+                    raise TopologyError(f"larger than {MAX_FILE_BYTES >> 20} MiB",
+                                        file=str(p), expected="a fabric or state file")
+                chunks.append(chunk)
     except OSError as exc:
         raise TopologyError(f"cannot read file: {exc.strerror or exc}", file=str(p)) from exc
-    return decode_lines(data, str(p), warnings)
+    return decode_lines(b"".join(chunks), str(p), warnings)
 
 
 def decode_lines(data: bytes, name: str = "<input>",

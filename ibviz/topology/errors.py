@@ -43,6 +43,19 @@ class TopologyError(ValueError):
         return text
 
 
+def unexpected(exc: Exception, file: str) -> TopologyError:
+    """The error for anything a reader did not foresee: it names the file and what went
+    wrong, on one line (readers wrap their work in this; see ``load`` and ``load_state``)."""
+    if isinstance(exc, TopologyError):
+        return exc
+    what = "ran out of memory" if isinstance(exc, MemoryError) else \
+        f"{type(exc).__name__}: {exc}"
+    what = " ".join(what.split())[:200]
+    return TopologyError(f"cannot read this file ({what})", file=file,
+                         expected="a well-formed fabric or state file; if it is one, "
+                                  "please report this")
+
+
 class NotATopologyError(TopologyError):
     """A file ibviz recognises, but which holds fabric *state*, not a topology."""
 

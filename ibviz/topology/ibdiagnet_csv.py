@@ -120,6 +120,13 @@ class _Tables:
                              self.header_line[name], 1, f"columns {', '.join(columns)}")
         return self.rows[name]
 
+    def bounded(self, row: _Row, column: str, hi: int, what: str) -> int | None:
+        """:meth:`num`, which must be 0..hi (checked before anything is sized by it)."""
+        value = self.num(row, column)
+        if value is not None and not 0 <= value <= hi:
+            raise self.error(f"{column} {value} out of range", row[0], None, f"{what} 0-{hi}")
+        return value
+
     def num(self, row: _Row, column: str) -> int | None:
         """The number in ``column`` (None when empty, ``N/A`` or not a column here)."""
         idx, values = row
@@ -171,7 +178,8 @@ def parse_ibdiagnet_csv(path: str | Path, lines: list[str] | None = None) -> Fab
             warn(f"node {guid:#018x} is listed twice in NODES; kept the first", idx,
                  "duplicate-node")
             continue
-        node = Node(guid, _KINDS[ntype], t.num(row, "NumPorts") or 0, v["NodeDesc"])
+        node = Node(guid, _KINDS[ntype], t.bounded(row, "NumPorts", 255, "a port count") or 0,
+                    v["NodeDesc"])
         for attr, col in (("system_guid", "SystemImageGUID"), ("vendor_id", "VendorID"),
                           ("device_id", "DeviceID"), ("revision", "revision")):
             col = col if col in v else col.capitalize()  # "revision" / "Revision"
@@ -186,7 +194,7 @@ def parse_ibdiagnet_csv(path: str | Path, lines: list[str] | None = None) -> Fab
     for row in t.need("PORTS", ("NodeGuid", "PortNum", "LID", "PortState", "LinkWidthActv",
                                 "LinkSpeedActv")):
         idx, v = row
-        guid, num = t.num(row, "NodeGuid"), t.num(row, "PortNum") or 0
+        guid, num = t.num(row, "NodeGuid"), t.bounded(row, "PortNum", 255, "a port") or 0
         node = fabric.nodes.get(guid)  # type: ignore[arg-type]
         if node is None:
             raise t.error(f"port row for node {guid:#x}, which NODES does not list", idx, 1,
@@ -197,8 +205,8 @@ def parse_ibdiagnet_csv(path: str | Path, lines: list[str] | None = None) -> Fab
         port = node.ensure_port(num)
         if num == 0 or not node.is_switch:
             port.guid = t.num(row, "PortGuid") or port.guid
-            port.lid = t.num(row, "LID") or 0
-            port.lmc = min(t.num(row, "LMC") or 0, 7)
+            port.lid = t.bounded(row, "LID", 0xFFFF, "a LID") or 0
+            port.lmc = t.bounded(row, "LMC", 7, "an LMC") or 0
         state = t.num(row, "PortState") or 0
         if 1 <= state <= 4:
             port.state = PortState(state)

@@ -117,6 +117,9 @@ class _Reader:
             want = "no GUID on switch port lines" if sec.kind is NodeKind.SWITCH else \
                 "the port GUID (0x...) at the start of a CA/router port line"
             raise self.error("port line does not fit its section", idx, 1, want)
+        if int(m["lid"]) > 0xFFFF:
+            raise self.error(f"LID {m['lid'][:20]} does not fit 16 bits", idx,
+                             m.start("lid") + 1, "a LID 0-65535")
         if not 1 <= int(m["port"]) <= 255:
             raise self.error(f"port {m['port']} out of range", idx, m.start("port") + 1,
                              "a port number 1-255")
@@ -124,6 +127,9 @@ class _Reader:
         rest, remote = m["rest"], None
         if r := _REMOTE_RE.match(rest):
             remote = (int(r[1]), int(r[2]), r[4])
+            if remote[0] > 0xFFFF:
+                raise self.error(f"peer LID {r[1][:20]} does not fit 16 bits", idx,
+                                 m.start("rest") + r.start(1) + 1, "a LID 0-65535")
             if not 1 <= remote[1] <= 255:
                 raise self.error(f"peer port {remote[1]} out of range", idx,
                                  m.start("rest") + r.start(2) + 1, "a port number 1-255")
@@ -147,8 +153,11 @@ class _Reader:
         if len(words) == 1:
             return None, None, state
         width = None
-        if re.fullmatch(r"\d+X", words[0]):
-            width = LinkWidth.parse(words[0])
+        if re.fullmatch(r"\d{1,3}X", words[0]):
+            try:
+                width = LinkWidth.parse(words[0])
+            except ValueError:  # 0X, 3X, ...: not an IB width; reported below
+                width = None
         speed_text = " ".join(words[1:-1])
         key = speed_text if "FDR10" in speed_text else speed_text.removesuffix(" Gbps")
         speed = _SPEEDS.get(key)

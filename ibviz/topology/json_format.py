@@ -100,6 +100,20 @@ def _tname(kind: type | tuple[type, ...]) -> str:
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 
+def _check_ports(r: _Reader, w: str, kind: NodeKind, num_ports: int,
+                 ports: dict[int, Port]) -> None:
+    """Ports are listed (never allocated from num_ports alone), numbered within
+    num_ports, and a switch has its port 0 (the LID and the SMA live there)."""
+    if not ports:
+        raise r.fail(f"{w}.ports", "a node lists no ports", "its ports, port 0 of a switch too")
+    bad = [n for n in ports if not 0 <= n <= num_ports or (n == 0 and kind != NodeKind.SWITCH)]
+    if bad:
+        raise r.fail(f"{w}.ports", f"port {bad[0]} is outside this node's ports",
+                     f"ports {0 if kind == NodeKind.SWITCH else 1}-{num_ports}")
+    if kind == NodeKind.SWITCH and 0 not in ports:
+        raise r.fail(f"{w}.ports", "a switch without port 0", "port 0 (the switch's LID)")
+
+
 def fabric_from_dict(data: Any, file: str = "<json>") -> Fabric:
     r = _Reader(file)
     if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
@@ -132,9 +146,11 @@ def fabric_from_dict(data: Any, file: str = "<json>") -> Fabric:
                               r.enum(PortState, r.get(pd, "state", pw, str), f"{pw}.state",
                                      "label"),
                               r.get(pd, "label", pw, str, optional=True))
+        num_ports = r.get(nd, "num_ports", w, int)
+        _check_ports(r, w, kind, num_ports, ports)
         role = r.get(nd, "ca_role", w, str, optional=True)
         node = Node(r.guid(r.get(nd, "guid", w, str), f"{w}.guid"), kind,
-                    r.get(nd, "num_ports", w, int), r.get(nd, "description", w, str),
+                    num_ports, r.get(nd, "description", w, str),
                     r.guid(r.get(nd, "system_guid", w, str, optional=True) or "0", w),
                     r.get(nd, "vendor_id", w, int, optional=True) or 0,
                     r.get(nd, "device_id", w, int, optional=True) or 0,

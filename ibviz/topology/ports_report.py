@@ -12,13 +12,18 @@ single quotes (kept verbatim, with leading and trailing spaces). Both ends of a 
 are listed. An unconnected port has only its description, quoted (or, from an older
 infiniband-diags, unquoted).
 
-The format has no CA node GUIDs, so each CA (and router) port GUID becomes its own
-node; one warning per file says so. Ports never listed stay DOWN.
+The format has no CA node GUIDs. The ports of one multi-port CA are grouped into one
+node when they share a NodeDescription and their port GUIDs minus their port numbers
+share one base (how such HCAs number their ports: port N = node GUID + N); the base is
+taken as the node GUID, with a warning that it was inferred. Every other CA (and router)
+port GUID becomes a node of its own; one warning per file says so. Ports never listed
+stay DOWN.
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,6 +101,9 @@ def _parse_line(raw: str, file: str, idx: int, warn: list[TopologyWarning]) -> _
     local = _End(_kind(typ, file, idx, m.start(1) + 1), int(lid), int(port), int(guid, 16),
                  None, idx)
     width, speed = _width_speed(m, file, idx)
+    if local.lid > 0xFFFF:
+        raise TopologyError(f"LID {lid[:20]} does not fit 16 bits", file=file, line=idx,
+                            column=m.start(2) + 1, expected="a LID 0-65535")
     if not 1 <= local.port <= 255:
         raise TopologyError(f"port {local.port} out of range", file=file, line=idx,
                             column=m.start(3) + 1, expected="a port number 1-255")
@@ -124,9 +132,10 @@ def _parse_line(raw: str, file: str, idx: int, warn: list[TopologyWarning]) -> _
         local.desc = parts[0]
         remote = _End(_kind(rtyp, file, idx, col + r.start(1)), int(rlid), int(rport),
                       int(rguid, 16), parts[1], idx)
-        if not 1 <= remote.port <= 255 or not remote.guid:
+        if not 1 <= remote.port <= 255 or not remote.guid or remote.lid > 0xFFFF:
             raise TopologyError("bad peer port or GUID", file=file, line=idx,
-                                column=col + r.start(3), expected="a port 1-255, a non-zero GUID")
+                                column=col + r.start(3),
+                                expected="a LID 0-65535, a port 1-255, a non-zero GUID")
     else:
         q = _QUOTED_RE.match(rest)
         if q:
@@ -142,23 +151,55 @@ def _parse_line(raw: str, file: str, idx: int, warn: list[TopologyWarning]) -> _
     return _Line(local, remote, width, speed)
 
 
-def _node_guid(end: _End) -> int:
-    return end.guid  # switches: port-0 GUID = node GUID; CAs/routers: the port GUID
+def _node_guid(end: _End, node_of: dict[int, int]) -> int:
+    """Switches: the port-0 GUID is the node GUID; CAs: the grouped node or the port GUID."""
+    return node_of.get(end.guid, end.guid) if end.kind is NodeKind.CA else end.guid
 
 
-def _build_nodes(fabric: Fabric, parsed: list[_Line], file: str) -> None:
+def _group_ca_ports(fabric: Fabric, parsed: list[_Line], file: str) -> dict[int, int]:
+    """CA port GUID -> inferred node GUID, for the ports of one multi-port CA: the same
+    NodeDescription and the same base (port GUID - port number) on two or more ports."""
+    first: dict[int, tuple[str, int, int]] = {}  # port GUID -> (desc, port, line)
+    for pl in parsed:
+        for end in (pl.local, pl.remote):
+            if end is not None and end.kind is NodeKind.CA and end.desc:
+                first.setdefault(end.guid, (end.desc, end.port, end.line))
+    groups: dict[tuple[str, int], dict[int, int]] = defaultdict(dict)
+    for guid, (desc, port, _) in first.items():
+        if guid > port:
+            groups[(desc, guid - port)].setdefault(port, guid)
+    found: dict[int, int] = {}
+    for (desc, base), ports in groups.items():
+        if len(ports) < 2 or base in first or any(
+                first[g][1] != p for p, g in ports.items()):
+            continue
+        for guid in ports.values():
+            found[guid] = base
+        line = min(first[g][2] for g in ports.values())
+        fabric.warnings.append(TopologyWarning(
+            f"ports {', '.join(str(p) for p in sorted(ports))} of {desc!r} grouped into one "
+            f"CA with node GUID {base:#018x}, inferred from their shared description and "
+            "port GUIDs (port GUID - port number); ibnetdiscover -p does not print node "
+            "GUIDs", file, line, "inferred-node-guid"))
+    return found
+
+
+def _build_nodes(fabric: Fabric, parsed: list[_Line], file: str,
+                 node_of: dict[int, int]) -> None:
     ends = [(pl.local, True) for pl in parsed]
     ends += [(pl.remote, False) for pl in parsed if pl.remote is not None]
     info: dict[int, dict] = {}
     for end, is_local in ends:
-        rec = info.setdefault(_node_guid(end), {"kind": end.kind, "ports": set(), "descs": [],
-                                                "lids": {}, "declared": False, "line": end.line})
+        rec = info.setdefault(_node_guid(end, node_of), {"kind": end.kind, "ports": set(), "descs": [],
+                                                "lids": {}, "declared": False, "line": end.line,
+                                                "guids": {}})
         if rec["kind"] is not end.kind:
             raise TopologyError(
                 f"GUID {end.guid:#018x} is a {rec['kind'].value} at line {rec['line']} but a "
                 f"{end.kind.value} here", file=file, line=end.line,
                 expected="one node type per GUID")
         rec["ports"].add(end.port)
+        rec["guids"].setdefault(end.port, end.guid)
         rec["declared"] |= is_local
         if end.desc is not None:
             rec["descs"].append((not is_local, end.desc))
@@ -181,7 +222,7 @@ def _build_nodes(fabric: Fabric, parsed: list[_Line], file: str) -> None:
             node.ports[num].lid = lid
         if kind is not NodeKind.SWITCH:
             for num in rec["ports"]:
-                node.ports[num].guid = guid
+                node.ports[num].guid = rec["guids"][num]
         fabric.add_node(node)
         if not rec["declared"]:
             fabric.warnings.append(TopologyWarning(
@@ -189,12 +230,12 @@ def _build_nodes(fabric: Fabric, parsed: list[_Line], file: str) -> None:
                 "link peer, never with lines of its own", file, rec["line"], "undeclared-node"))
 
 
-def _connect(fabric: Fabric, parsed: list[_Line], file: str) -> None:
+def _connect(fabric: Fabric, parsed: list[_Line], file: str, node_of: dict[int, int]) -> None:
     halves: dict[tuple[PortRef, PortRef], list[_Line]] = {}
     for pl in parsed:
         if pl.remote is not None:
-            a = PortRef(_node_guid(pl.local), pl.local.port)
-            b = PortRef(_node_guid(pl.remote), pl.remote.port)
+            a = PortRef(_node_guid(pl.local, node_of), pl.local.port)
+            b = PortRef(_node_guid(pl.remote, node_of), pl.remote.port)
             if a == b:
                 raise TopologyError(f"port {a.port} is cabled to itself", file=file,
                                     line=pl.local.line, expected="a different peer port")
@@ -226,7 +267,7 @@ def _connect(fabric: Fabric, parsed: list[_Line], file: str) -> None:
         fabric.connect(a, b, width, speed)
         far = first.remote
         if (len(lines) == 1 and far is not None and a.node != b.node
-                and fabric.nodes[_node_guid(far)].declared):
+                and fabric.nodes[_node_guid(far, node_of)].declared):
             fabric.warnings.append(TopologyWarning(
                 f"cable {a} <-> {b} is listed only from one end", file, first.local.line,
                 "one-sided-cable"))
@@ -250,10 +291,12 @@ def parse_ports_report(path: str | Path, lines: list[str] | None = None) -> Fabr
            for pl in parsed for e in (pl.local, pl.remote)):
         fabric.warnings.append(TopologyWarning(
             "ibnetdiscover -p prints port GUIDs, not CA/router node GUIDs: each CA and router "
-            "port GUID is used as the GUID of a node of its own (a 2-port HCA becomes two "
-            "nodes)", file, None, "port-guid-as-node-guid"))
-    _build_nodes(fabric, parsed, file)
-    _connect(fabric, parsed, file)
+            "port GUID is used as the GUID of a node of its own, unless the ports of one CA "
+            "can be grouped (same description, port GUID - port number equal)", file, None,
+            "port-guid-as-node-guid"))
+    node_of = _group_ca_ports(fabric, parsed, file)
+    _build_nodes(fabric, parsed, file, node_of)
+    _connect(fabric, parsed, file, node_of)
     set_cabled_states(fabric)
     return fabric
 

@@ -26,6 +26,8 @@ from ibviz.core.scenario.model import (
     ScenarioError,
     SmOptions,
 )
+from ibviz.topology._scenario_bounds import MAX_BYTES, MAX_TIME_US, check_aliases, packets
+from ibviz.topology._scenario_bounds import check as _check
 
 TOP = {"name", "description", "fabric", "sm", "groups", "flows", "failover", "timeline",
        "duration_us", "seed"}
@@ -68,7 +70,7 @@ class _Reader:
         try:
             return yaml.SafeLoader("").construct_object(node)
         except yaml.YAMLError as exc:
-            raise self.error(key, f"bad value: {exc}") from None
+            raise self.error(key, f"bad value: {' '.join(str(exc).split())}") from None
 
 
 def _fields(r: _Reader, data: Any, key: str, allowed: dict[str, tuple[type, ...]],
@@ -109,11 +111,15 @@ def _mgid(text: str) -> int:
 def parse_scenario(text: str, source: str = "scenario") -> Scenario:
     """A :class:`Scenario` from YAML ``text``; ``source`` names the file in errors."""
     r = _Reader(source)
+    if len(text) > MAX_BYTES:
+        raise ScenarioError(f"larger than {MAX_BYTES >> 20} MiB", "", None, source)
+    check_aliases(text, source)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise ScenarioError(f"not valid YAML: {getattr(exc, 'problem', exc)}", "",
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise ScenarioError(f"not valid YAML: {problem}", "",
                             mark.line + 1 if mark else None, source) from None
     if root is None:
         raise ScenarioError("the file is empty", "", None, source)
@@ -128,10 +134,9 @@ def parse_scenario(text: str, source: str = "scenario") -> Scenario:
                        "duration_us": NUM, "seed": (int,)})
     sc = Scenario(d.get("name") or Path(source).stem, d["fabric"],
                   d.get("description", ""), source=source, lines=r.lines)
-    sc.duration_us = float(d.get("duration_us", sc.duration_us))
-    if sc.duration_us <= 0:
-        raise r.error("duration_us", "must be positive")
-    sc.seed = d.get("seed", 0)
+    sc.duration_us = float(_check(r, d.get("duration_us", sc.duration_us), "duration_us", 0,
+                                  MAX_TIME_US, above=True))
+    sc.seed = _check(r, d.get("seed", 0), "seed", 0, 2 ** 63 - 1)
     if "sm" in d:
         sm = _fields(r, d["sm"], "sm", {"lmc": (int,), "routing": (str,),
                                          "no_mft_switches": (list,)})
@@ -153,14 +158,18 @@ def parse_scenario(text: str, source: str = "scenario") -> Scenario:
                 raise r.error(f"{mk}.join", f"use one of {', '.join(JOIN_STATES)}")
             members.append(MemberSpec(m["node"], m.get("join", "full")))
         lid = g.get("unicast_lid")
-        sc.groups.append(GroupSpec(g["name"], _number(r, g["mgid"], f"{key}.mgid", _mgid),
-                                   members, None if lid is None else
-                                   _number(r, lid, f"{key}.unicast_lid", lambda t: int(t, 0)),
-                                   _number(r, g.get("qkey", 0x1E1E), f"{key}.qkey",
-                                           lambda t: int(t, 0))))
+        sc.groups.append(GroupSpec(
+            g["name"], _check(r, _number(r, g["mgid"], f"{key}.mgid", _mgid), f"{key}.mgid",
+                              0, 2 ** 128 - 1),
+            members, None if lid is None else
+            _check(r, _number(r, lid, f"{key}.unicast_lid", lambda t: int(t, 0)),
+                   f"{key}.unicast_lid", 1, 0xBFFF),
+            _check(r, _number(r, g.get("qkey", 0x1E1E), f"{key}.qkey", lambda t: int(t, 0)),
+                   f"{key}.qkey", 0, 0xFFFF_FFFF)))
         sc.lines.setdefault(f"groups.{g['name']}", r.lines.get(key, 0))
     for i, f in enumerate(d.get("flows", [])):
         sc.flows.append(_flow(r, f, f"flows[{i}]"))
+    packets(r, sc)
     names = [f.name for f in sc.flows]
     for i, n in enumerate(names):
         if names.index(n) != i:
@@ -188,6 +197,11 @@ def _flow(r: _Reader, f: Any, key: str) -> FlowSpec:
             raise r.error(f"{key}.{k}", f"use one of {', '.join(allowed)}")
     if "size" in f and not 64 <= f["size"] <= 4200:
         raise r.error(f"{key}.size", "packet size must be 64..4200 bytes")
+    for k, lo, hi, above in (("rate_pps", 0, 1e9, True), ("start_us", 0, MAX_TIME_US, False),
+                             ("stop_us", 0, MAX_TIME_US, False),
+                             ("ack_timeout_us", 0, MAX_TIME_US, True),
+                             ("retry_count", 0, 7, False), ("window", 1, 1 << 16, False)):
+        _check(r, f.get(k), f"{key}.{k}", lo, hi, above)
     return FlowSpec(**{k: (float(v) if isinstance(v, int) and spec[k] == NUM else v)
                        for k, v in f.items()})
 
@@ -200,12 +214,17 @@ def _failover(r: _Reader, fo: Any, key: str) -> FailoverSpec:
     det = _fields(r, fo.get("detection", {}), f"{key}.detection",
                   {"method": (str,), "interval_us": NUM, "miss_count": (int,),
                    "report_us": NUM})
+    for k, lo, hi, above in (("interval_us", 0, MAX_TIME_US, True), ("miss_count", 1, 1000, False),
+                             ("report_us", 0, MAX_TIME_US, False)):
+        _check(r, det.get(k), f"{key}.detection.{k}", lo, hi, above)
     if det.get("method", "sm") not in ("sm", "peer"):
         raise r.error(f"{key}.detection.method", "use sm (trap to the SM) or peer "
                       "(heartbeats)")
     fb = _fields(r, fo.get("failback", {}), f"{key}.failback",
                  {"state_dump": (bool,), "state_dump_us": NUM, "stay_until_expired": (bool,),
                   "connection_lifetime_us": NUM})
+    for k in ("state_dump_us", "connection_lifetime_us"):
+        _check(r, fb.get(k), f"{key}.failback.{k}", 0, MAX_TIME_US)
     return FailoverSpec(fo["group"], fo["primary"], fo["takeover"], fo.get("mode", "auto"),
                         fo.get("exclusive", False), fo.get("switch"),
                         Detection(**det), Failback(**fb))
@@ -225,6 +244,9 @@ def _action(r: _Reader, a: Any, key: str) -> Action:
                                                "port": (int,), "join": (str,),
                                                "primary": (int,), "not_primary": (int,)},
                    ("node",))
+    _check(r, a["at_us"], f"{key}.at_us", 0, MAX_TIME_US)
+    for k in ("port", "primary", "not_primary"):
+        _check(r, body.get(k), f"{key}.{kind}.{k}", 0, 255)
     return Action(float(a["at_us"]), kind, body["node"], body.get("group"), body.get("port"),
                   body.get("join", "full"), body.get("primary"), body.get("not_primary"))
 
@@ -232,6 +254,10 @@ def _action(r: _Reader, a: Any, key: str) -> Action:
 def load_scenario_file(path: str | Path) -> Scenario:
     p = Path(path)
     try:
+        if not p.is_file() and p.exists():
+            raise ScenarioError("not a regular file", "", None, str(p))
+        if p.exists() and p.stat().st_size > MAX_BYTES:
+            raise ScenarioError(f"larger than {MAX_BYTES >> 20} MiB", "", None, str(p))
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"cannot read: {exc}", "", None, str(p)) from None

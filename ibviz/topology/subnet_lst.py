@@ -97,7 +97,14 @@ class _Reader:
             if not m:
                 raise self.error(f"malformed {which} end of the link", idx, pos + 1,
                                  _END_EXPECTED)
-            ends.append(_end(m))
+            end = _end(m)
+            for value, hi, what, group in ((end.num_ports, 255, "Ports", "ports"),
+                                           (end.port, 255, "PN", "pn"),
+                                           (end.lid, 0xFFFF, "LID", "lid")):
+                if value > hi:
+                    raise self.error(f"{what}:{m.group(group)[:20]} out of range", idx,
+                                     m.start(group) + 1, f"{what} 0-{hi:#x}")
+            ends.append(end)
             pos = m.end()
         t = _TAIL_RE.match(raw, pos)
         if not t:

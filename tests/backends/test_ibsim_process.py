@@ -363,9 +363,17 @@ def test_client_timeout_kills_group_and_frees_slot(tmp_path: Path) -> None:
             fab.run_client([sys.executable, "-c", client], timeout=3)
         assert time.monotonic() - t0 < 10
         child = int(pidfile.read_text())
-        time.sleep(0.2)
         state = Path(f"/proc/{child}/stat")
-        assert not state.exists() or state.read_text().split(")")[1].split()[0] == "Z"
+
+        def reaped_or_zombie() -> bool:
+            try:
+                return state.read_text().split(")")[1].split()[0] == "Z"
+            except OSError:
+                return True
+        deadline = time.monotonic() + 5  # SIGKILL is delivered asynchronously
+        while not reaped_or_zombie() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert reaped_or_zombie()
         assert fab.console("Attached").strip() == ""  # slot given back with X <n>
         assert parse_discover(fab.ibnetdiscover())[1]
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -30,7 +31,6 @@ from ibviz.topology import open_fabric
 from ibviz.topology.builtin import FAILOVER_ROLES
 
 ROLES = FAILOVER_ROLES["fig8"]
-SETTLE = _lab_watch.SETTLE_NS / 1e9 + 0.01
 SW1, SW2 = 0x0002_C904_0000_0000, 0x0002_C904_0000_0001
 
 LFTS = """\
@@ -130,38 +130,49 @@ def test_subnet_lst_router_line():
                          PortRef(0x0002_C904_0000_0000, 4): PortState.ACTIVE}
 
 
-def test_watcher_never_hands_out_a_file_being_written(tmp_path):
+@pytest.fixture
+def clock(monkeypatch):
+    """``clock(path, settled)``: the watcher's "now" is ``path``'s mtime (just written) or
+    SETTLE_NS after it (settled), whatever the loaded machine's real timing."""
+    def at(path, settled: bool) -> None:
+        now = path.stat().st_mtime_ns + (_lab_watch.SETTLE_NS if settled else 0)
+        monkeypatch.setattr(_lab_watch, "time", SimpleNamespace(time_ns=lambda: now))
+    return at
+
+
+def test_watcher_never_hands_out_a_file_being_written(tmp_path, clock):
     watcher = DumpWatcher(tmp_path, ["opensm.mcfdbs"])
     assert watcher.uses_inotify
     path = tmp_path / "opensm.mcfdbs"
     with open(path, "w") as fh:  # truncated, then written piece by piece, as fopen/fclose do
         fh.write("Switch 0x0002c90400000000\nLID    : Out Port(s)\n")
         fh.flush()
-        time.sleep(0.05)  # older than the settle time: only inotify knows it is still open
+        clock(path, settled=True)  # older than the settle time: only inotify knows it is open
         assert watcher.changed() == [] and watcher.read("opensm.mcfdbs") is None
         fh.write("0xC001 : 0x001  0x003\n")
+    clock(path, settled=False)
     assert watcher.changed() == ["opensm.mcfdbs"]
     assert watcher.read("opensm.mcfdbs") is None  # closed just now: a rewrite may follow
-    time.sleep(SETTLE)
+    clock(path, settled=True)
     text, _ = watcher.read("opensm.mcfdbs")
     assert text.endswith("0x003\n")
     assert watcher.changed() == []  # read once per rewrite
     os.rename(_write(tmp_path / "x.tmp", "new\n"), path)  # replaced by rename (SA dump)
-    time.sleep(SETTLE)
+    clock(path, settled=True)
     assert watcher.changed() == ["opensm.mcfdbs"] and watcher.read("opensm.mcfdbs")[0] == "new\n"
     watcher.close()
 
 
-def test_a_rewrite_begun_but_not_yet_reported_is_not_read(tmp_path, monkeypatch):
+def test_a_rewrite_begun_but_not_yet_reported_is_not_read(tmp_path, monkeypatch, clock):
     """The kernel updates the mtime at the truncation, before it queues the inotify event:
     a file whose mtime is fresh is not read even when no event says it is being written."""
     path = _write(tmp_path / "opensm.mcfdbs", "Switch 0x0002c90400000000\n")
-    time.sleep(SETTLE)
     watcher = DumpWatcher(tmp_path, ["opensm.mcfdbs"])
     monkeypatch.setattr(watcher, "_drain", lambda: set())  # the event is not queued yet
     path.write_text("")
+    clock(path, settled=False)
     assert watcher.read("opensm.mcfdbs") is None
-    time.sleep(SETTLE)
+    clock(path, settled=True)
     assert watcher.read("opensm.mcfdbs") == ("", path.stat().st_mtime_ns)
 
 
@@ -170,13 +181,14 @@ def _write(path, text):
     return path
 
 
-def test_without_inotify_a_file_must_settle_first(tmp_path, monkeypatch):
+def test_without_inotify_a_file_must_settle_first(tmp_path, monkeypatch, clock):
     monkeypatch.setattr(_lab_watch, "_inotify", lambda directory: -1)
-    _write(tmp_path / "guid2lid", "0x0002c90400000000 0x0001 0x0001\n")
+    path = _write(tmp_path / "guid2lid", "0x0002c90400000000 0x0001 0x0001\n")
     watcher = DumpWatcher(tmp_path, ["guid2lid"])
     assert not watcher.uses_inotify
+    clock(path, settled=False)
     assert watcher.read("guid2lid") is None  # modified just now: may still be written
-    time.sleep(SETTLE)
+    clock(path, settled=True)
     assert watcher.read("guid2lid")[0].startswith("0x0002c904")
     assert watcher.changed() == []
     _write(tmp_path / "guid2lid", "0x0002c90400000000 0x0001 0x0001\n\n")

@@ -554,7 +554,12 @@ def run_opensm(fabric: Fabric, workdir: Path, sm: PortRef, *args: str) -> Path:
             while "SUBNET UP" not in (log.read_text(errors="replace") if log.exists() else ""):
                 assert time.monotonic() < deadline, "OpenSM did not bring the subnet up"
                 time.sleep(0.2)
-            time.sleep(0.5)  # the dump files are written just after
+            switches = len(list(fabric.switches()))
+            lfts, guid2lid = out / "opensm-lfts.dump", out / "guid2lid"
+            while time.monotonic() < deadline and not (  # the dumps follow SUBNET UP
+                    guid2lid.is_file() and guid2lid.stat().st_size
+                    and lfts.is_file() and lfts.read_text().count("lids dumped") >= switches):
+                time.sleep(0.1)
         finally:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()

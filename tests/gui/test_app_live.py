@@ -80,7 +80,8 @@ def test_lab_failover_and_failback_through_the_window(qtbot, tmp_path):
     choice = through_dialog(window, ConnectChoice(LAB, "fig8"))
     assert choice.kind == LAB and choice.fabric == "fig8"
     assert window.connect_to(choice)
-    qtbot.waitUntil(lambda: window.backend is not None, timeout=30000)
+    qtbot.waitUntil(lambda: window.backend is not None and not window.live_busy(),
+                    timeout=30000)  # connected, and the window has shown it
     lab = window.backend
     pids = lab.child_pids()
     try:
@@ -134,7 +135,8 @@ def test_read_only_state_files_show_tables_with_actions_disabled(qtbot, tmp_path
     window = new_window(qtbot, tmp_path)
     choice = through_dialog(window, ConnectChoice(REAL, directory=str(folder)))
     assert window.connect_to(choice)
-    qtbot.waitUntil(lambda: window.backend is not None, timeout=20000)
+    qtbot.waitUntil(lambda: window.backend is not None and not window.live_busy(),
+                    timeout=20000)
     s = window.session
     assert s.read_only and len(s.fabric.nodes) > 1
     assert window.status_backend.text() == "backend: real fabric (read-only)"
@@ -148,14 +150,13 @@ def test_read_only_state_files_show_tables_with_actions_disabled(qtbot, tmp_path
     assert not window.actions_.restart_sm.isVisible()
     # live polling runs the slow tools in a worker, and applies in the GUI thread
     import threading
-    import time as clock
 
-    backend, seen = window.backend, {}
+    backend, seen, release = window.backend, {}, threading.Event()
     backend.live = True
 
     def slow_snapshot():
         seen["tools"] = threading.current_thread() is threading.main_thread()
-        clock.sleep(0.5)
+        release.wait(10)  # the tools are still running until the test lets them finish
         return None
 
     def apply(state):
@@ -163,9 +164,22 @@ def test_read_only_state_files_show_tables_with_actions_disabled(qtbot, tmp_path
         return False
 
     backend.take_snapshot, backend.apply_snapshot = slow_snapshot, apply
-    started = clock.monotonic()
     window.poll_backend()
-    assert clock.monotonic() - started < 0.2          # the window did not wait
+    assert "apply" not in seen and not release.is_set()  # the window did not wait
+    release.set()
     qtbot.waitUntil(lambda: "apply" in seen, timeout=5000)
     assert seen == {"tools": False, "apply": True}
+    window.close()
+
+
+def test_a_live_step_is_busy_until_its_result_is_recorded(qtbot, tmp_path):
+    """The worker thread ends before its queued result reaches the GUI thread: the window
+    stays busy until the result is recorded there (the failback race seen in CI)."""
+    window = new_window(qtbot, tmp_path)
+    assert window.open_spec("fig8", background=False)
+    assert window._run_live("Step", lambda: "result")
+    task = window._live_task
+    assert task.wait(10)  # the thread is gone; its done signal waits in the event queue
+    assert window.live_busy()
+    qtbot.waitUntil(lambda: not window.live_busy(), timeout=5000)
     window.close()

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SHARED_PUBLIC
+from conftest import SHARED_PUBLIC, examples
 from ibviz.topology import load
 from ibviz.topology.errors import TopologyError
 
@@ -64,7 +64,7 @@ def mutate(lines: list[str], ops: list[tuple]) -> str:
     return "\n".join(lines)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(SAMPLES), st.lists(OPS, min_size=1, max_size=6))
 def test_mutated_real_files_load_or_fail_cleanly(name, ops):
     text = mutate(_lines(name), ops)

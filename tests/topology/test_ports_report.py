@@ -181,3 +181,27 @@ def test_lines_argument_is_used(tmp_path: Path) -> None:
     f = parse_ports_report(tmp_path / "never-read.out", lines)
     assert f.nodes[9].num_ports == 4 and f.nodes[9].description == "x"
     assert f.source == str(tmp_path / "never-read.out")
+
+
+# ------------------------------------------------------------- multi-port CA grouping
+GROUPING = """\
+CA     5  1 0x0002c90300001001 4x QDR - SW     1  1 0x0002c90200000001 ( 'node1 HCA-1' - 'sw' )
+CA     6  2 0x0002c90300001002 4x QDR - SW     1  2 0x0002c90200000001 ( 'node1 HCA-1' - 'sw' )
+CA     7  1 0x0002c90300002001 4x QDR - SW     1  3 0x0002c90200000001 ( 'node2 HCA-1' - 'sw' )
+CA     8  2 0x0002c90300003002 4x QDR - SW     1  4 0x0002c90200000001 ( 'node2 HCA-1' - 'sw' )
+CA     9  1 0x0002c90300004001 4x QDR - SW     1  5 0x0002c90200000001 ( 'node3 HCA-1' - 'sw' )
+CA    10  2 0x0002c90300004002 4x QDR - SW     1  6 0x0002c90200000001 ( 'node4 HCA-1' - 'sw' )
+"""
+
+
+def test_ports_of_one_ca_are_grouped_only_with_shared_description_and_base(tmp_path):
+    f = parse_ports_report(_write(tmp_path, GROUPING))
+    node1 = f.nodes[0x0002C90300001000]  # ports 1 and 2: same description, same base
+    assert node1.num_ports == 2 and node1.description == "node1 HCA-1"
+    assert {k: p.guid for k, p in node1.ports.items()} == {1: 0x0002C90300001001,
+                                                           2: 0x0002C90300001002}
+    assert [p.lid for p in node1.lid_ports()] == [5, 6]
+    assert f.count(NodeKind.CA) == 5  # node2 (bases differ), node3/node4 (descriptions) stay
+    inferred = [w for w in f.warnings if w.kind == "inferred-node-guid"]
+    assert len(inferred) == 1 and "node1 HCA-1" in inferred[0].message and inferred[0].line == 1
+    assert f.peer(PortRef(node1.guid, 2)) == PortRef(0x0002C90200000001, 2)

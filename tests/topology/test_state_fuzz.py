@@ -20,7 +20,7 @@ from test_state_readers import (
     SMINFO,
 )
 
-from conftest import SHARED_PUBLIC
+from conftest import SHARED_PUBLIC, examples
 from ibviz.topology.errors import TopologyError
 from ibviz.topology.state import FabricState, detect_state, parse_state
 
@@ -63,7 +63,7 @@ def _check_ranges(state: FabricState) -> None:
         assert all(0 <= s <= 0xF for s in group.members.values())
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(sorted(CORPUS) + sorted(CAPTURED)), st.lists(OPS, min_size=1,
                                                                     max_size=6))
 def test_mutated_state_files_read_or_fail_cleanly(name, ops):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ibviz.topology._text import decode_lines, read_lines, strip_markdown_quote
 from ibviz.topology.detect import detect_format
-from ibviz.topology.errors import TopologyError, TopologyWarning
+from ibviz.topology.errors import TopologyError, TopologyWarning, unexpected
 from ibviz.topology.state._reader import StateReader
 from ibviz.topology.state.lids import lids_from_topology, parse_guid2lid
 from ibviz.topology.state.model import FabricState
@@ -128,7 +128,22 @@ def format_rank(fmt: str) -> int:
 
 
 def load_state(path: str | Path, fmt: str | None = None) -> FabricState:
-    """Read one state file (format detected unless given)."""
+    """Read one state file (format detected unless given).
+
+    Raises
+    ------
+    TopologyError
+        Malformed input, and anything unexpected, naming the file (on one line).
+    """
+    try:
+        return _load_state(path, fmt)
+    except TopologyError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any surprise still names the file, one line
+        raise unexpected(exc, str(path)) from exc
+
+
+def _load_state(path: str | Path, fmt: str | None) -> FabricState:
     file = str(path)
     fmt = fmt or detect_state(path)
     if fmt is None:
