@@ -127,7 +127,7 @@ def to_json(result: WhatIf, backend: RealFabric, protect: int | None) -> dict[st
         "lids_lost": [f"{lid:#06x}" for lid in result.lids_lost],
         "lids_unreachable": result.unreachable,
         "groups": result.groups,
-        "lft_changed": len(d.lft_changed),
+        "lft_changed": d.lft_changed,
         "mft_changed": d.mft_changed,
         "members_changed": d.members_changed,
         "protect": None if protect is None else {

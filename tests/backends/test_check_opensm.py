@@ -299,3 +299,64 @@ def test_the_failed_fabric_is_still_healthy(snapshots, capsys):
     """OpenSM's state after the failure is consistent: the check finds nothing."""
     code, out = check_cli(str(snapshots[1]), capsys=capsys)
     assert code == 0, out
+
+
+def whatif_cli(*args: str, capsys) -> tuple[int, str, str]:
+    from ibviz.cli.whatif import add_parser as whatif_add_parser
+
+    parser = argparse.ArgumentParser(prog="ibviz")
+    whatif_add_parser(parser.add_subparsers(dest="command"))
+    parsed = parser.parse_args(["whatif", *args])
+    code = parsed.func(parsed)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_whatif_a_host_fails_and_the_model_agrees_with_opensm(snapshots, capsys):
+    before, after = snapshots
+    code, out, _ = whatif_cli(str(before), "--fail", "node0001", "--json", capsys=capsys)
+    assert code == 0
+    r = json.loads(out)
+    # the model reproduces OpenSM's own tables before the failure, entry for entry
+    assert r["model"]["lft"]["equal"] == r["model"]["lft"]["total"] == 6 * 38
+    assert r["model"]["mft"]["equal"] == r["model"]["mft"]["total"] == 6
+    assert r["lids_lost"] == ["0x0002"] and r["lids_unreachable"] == []
+    group = next(g for g in r["groups"] if g["mlid"] == "0xc001")
+    assert group["members_lost"] == ["node0001 (0x0002c90300000001, LID 2)"]
+    assert "leaf01 0xc001: [1, 9] -> []" in group["tree_changes"]
+    # what the real OpenSM did after the same failure (the 'after' dumps): same MFTs
+    code, out = diff_cli(str(before), str(after), "--json", capsys=capsys)
+    real = {(e["name"], e["mlid"]): e["new"] for e in json.loads(out)["mft_changed"]}
+    predicted = {}
+    for text in group["tree_changes"]:
+        name, rest = text.split(" ", 1)
+        mlid, ports = rest.split(": ", 1)
+        predicted[(name, mlid)] = json.loads(ports.split(" -> ")[1])
+    assert predicted == {k: v for k, v in real.items() if k[1] == "0xc001"}
+    real_lft = json.loads(out)["lft_changed"]
+    assert r["lft_changed"] == real_lft and len(real_lft) == 6  # LID 2 unrouted everywhere
+
+
+def test_whatif_a_spine_fails_and_a_protected_group(healthy, capsys):
+    code, out, _ = whatif_cli(str(healthy), "--fail", "spine01", "--protect", "0xc001",
+                              capsys=capsys)
+    assert code == 0
+    assert "lost with the failure: 1 LIDs: LID 7 (spine01" in out
+    assert "unicast: every other LID is still delivered from every switch" in out
+    assert "spine02 0xc001: [] -> [1, 5, 9, 13]" in out
+    assert "the failure does not remove a member of this group" in out
+    code, out, _ = whatif_cli(str(healthy), "--fail", "leaf01", "--protect", "ff12:1::1",
+                              capsys=capsys)
+    assert code == 0
+    assert "a standby SM on leaf02" in out
+    assert "MLID reassignment: node0009" in out and "takes over from node0001" in out
+    assert "port remap: cannot be set up here" in out
+    lmc = next(ln for ln in out.splitlines() if "prior-art LMC takeover:" in ln)
+    assert "remote peers touched" in lmc and " 0 LFT" not in lmc
+
+
+def test_whatif_unknown_node_and_unreadable_input_exit_2(healthy, tmp_path, capsys):
+    code, _, err = whatif_cli(str(healthy), "--fail", "nosuch", capsys=capsys)
+    assert code == 2 and "no node 'nosuch'" in err
+    code, _, err = whatif_cli(str(tmp_path / "missing"), "--fail", "x", capsys=capsys)
+    assert code == 2 and "missing" in err
