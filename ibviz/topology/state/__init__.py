@@ -12,8 +12,10 @@ Formats: OpenSM's ``opensm-lfts.dump``, ``opensm.fdbs``, ``opensm.mcfdbs``,
 
 from __future__ import annotations
 
+from ibviz.topology.state._reader import DumpIncomplete
 from ibviz.topology.state.apply import apply_state
 from ibviz.topology.state.load import (
+    OPENSM_DUMPS,
     READERS,
     STATE_FORMATS,
     TOPOLOGY_STATE_FORMATS,
@@ -21,10 +23,11 @@ from ibviz.topology.state.load import (
     load_state,
     load_state_dir,
     load_state_files,
+    parse_dump,
     parse_state,
 )
 from ibviz.topology.state.model import NO_PORT, FabricState, GroupState, SmState
 
-__all__ = ["NO_PORT", "READERS", "STATE_FORMATS", "TOPOLOGY_STATE_FORMATS", "FabricState",
+__all__ = ["NO_PORT", "OPENSM_DUMPS", "READERS", "DumpIncomplete", "STATE_FORMATS", "TOPOLOGY_STATE_FORMATS", "FabricState",
            "GroupState", "SmState", "apply_state", "detect_state", "load_state",
-           "load_state_dir", "load_state_files", "parse_state"]
+           "load_state_dir", "load_state_files", "parse_dump", "parse_state"]

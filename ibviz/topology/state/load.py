@@ -15,7 +15,7 @@ from pathlib import Path
 from ibviz.topology._text import decode_lines, read_lines, strip_markdown_quote
 from ibviz.topology.detect import detect_format
 from ibviz.topology.errors import TopologyError, TopologyWarning
-from ibviz.topology.state._reader import StateReader
+from ibviz.topology.state._reader import DumpIncomplete, StateReader
 from ibviz.topology.state.lids import lids_from_topology, parse_guid2lid
 from ibviz.topology.state.model import FabricState
 from ibviz.topology.state.multicast import parse_ibroute_mcast, parse_mcfdbs
@@ -89,17 +89,20 @@ def detect_state(path_or_lines: str | Path | list[str]) -> str | None:
 
 
 def parse_state(lines: list[str], fmt: str, file: str = "<input>",
-                state: FabricState | None = None) -> FabricState:
+                state: FabricState | None = None, strict: bool = False) -> FabricState:
     """Read ``lines`` of format ``fmt`` into ``state`` (a new one by default).
+
+    ``strict`` also refuses what a half-written dump looks like (see :func:`parse_dump`).
 
     Raises
     ------
     TopologyError
-        Malformed input: names the file, the line and what was expected there.
+        Malformed input: names the file, the line and what was expected there
+        (:class:`DumpIncomplete` in strict mode for a file cut short).
     """
     state = FabricState() if state is None else state
     if fmt in READERS:
-        READERS[fmt](StateReader(lines, file, state))
+        READERS[fmt](StateReader(lines, file, state, strict))
         state.lfts_complete |= fmt in _WHOLE_LFTS
         state.mfts_complete |= fmt in _WHOLE_MFTS
         state.groups_complete |= fmt in _WHOLE_GROUPS
@@ -119,6 +122,30 @@ def parse_state(lines: list[str], fmt: str, file: str = "<input>",
                             expected=f"one of {', '.join(STATE_FORMATS)}")
     state.sources.append((file, fmt))
     return state
+
+
+def parse_dump(data: bytes | str, fmt: str, file: str = "<input>",
+               strict: bool = True) -> FabricState:
+    """One whole file (bytes or text) of format ``fmt``, as a writer that rewrites it in
+    place may have left it.
+
+    In strict mode (the default) a file that does not end with a newline, a table without
+    its closing line (``opensm-lfts.dump``, ``ibroute``) or a switch without entries
+    (``opensm.mcfdbs``) raises :class:`DumpIncomplete`: the OpenSM lab reads its dumps so,
+    and reads a refused file again after OpenSM's next rewrite.
+    """
+    raw = data.encode() if isinstance(data, str) else data
+    if strict and raw and not raw.endswith(b"\n"):
+        lines = raw.count(b"\n") + 1
+        raise DumpIncomplete("the file ends in the middle of a line", file=file, line=lines,
+                             expected="a whole file, ending with a newline")
+    return parse_state(decode_lines(raw, file), fmt, file, strict=strict)
+
+
+OPENSM_DUMPS = {"guid2lid": "guid2lid", "opensm.mcfdbs": "opensm-mcfdbs",
+                "opensm-sa.dump": "opensm-sa-dump", "opensm-subnet.lst": "opensm-subnet-lst",
+                "opensm-lfts.dump": "opensm-lfts", "opensm.fdbs": "opensm-fdbs"}
+"""OpenSM's state files (dump directory and ``OSM_CACHE_DIR``) and their formats."""
 
 
 def format_rank(fmt: str) -> int:

@@ -60,10 +60,16 @@ def parse_unicast_tables(reader: StateReader) -> None:
     table: dict[int, int] = {}
     rows = 0
     lids_seen: dict[int, list[int]] = {}  # port GUID -> LIDs it was printed for
+    span = (0, 0)  # the header's [LO-HI]
+    closed = True  # the switch's table ended with its 'N lids dumped' line
 
-    def finish() -> None:
-        if switch is not None:
-            state.set_lft(switch, table, reader.file)
+    def finish(idx: int) -> None:
+        if switch is None:
+            return
+        if reader.strict and not closed:
+            raise reader.incomplete(f"the table of switch {switch:#018x} has no closing "
+                                    "line", idx, "'N lids dumped' after the table")
+        state.set_lft(switch, table, reader.file)
 
     dest_cache: dict[str, tuple[int, str] | None] = {}
     for idx, line in reader.body():
@@ -78,8 +84,11 @@ def parse_unicast_tables(reader: StateReader) -> None:
             _destination(reader, idx, lid, (m["dest"] or "").strip(), lids_seen, dest_cache)
             continue
         if m := _UNICAST_HEADER_RE.match(line):
-            finish()
-            switch, table, rows = reader.guid(m["guid"], idx), {}, 0
+            finish(idx)
+            switch, table, rows, closed = reader.guid(m["guid"], idx), {}, 0, False
+            decimal = line[m.start("lo") - 2: m.start("lo")] not in ("0x", "0X") and \
+                (m["lo"] + m["hi"]).isdigit()  # OpenSM prints [0-1099], ibroute [0x0-0x44b]
+            span = (int(m["lo"], 10 if decimal else 16), int(m["hi"], 10 if decimal else 16))
             where = _SWITCH_LID_RE.match(m["where"].strip())
             if where:
                 state.set_lid(switch, reader.unicast_lid(where[1], idx, base=10, allow_zero=True))
@@ -93,12 +102,27 @@ def parse_unicast_tables(reader: StateReader) -> None:
             if m["valid"] and int(m["n"]) != rows:
                 reader.warn(f"footer says {m['n']} LIDs but {rows} rows were read "
                             "(truncated output?)", idx, "count")
+            if reader.strict:
+                _check_closed(reader, idx, int(m["n"]), bool(m["valid"]), rows, span, table)
+            closed = True
             continue
         raise reader.error(f"cannot read {line.strip()!r}", idx, _ROW_EXPECTED)
-    finish()
+    finish(len(reader.lines))
     if switch is None:
         raise reader.error("no switch table found", 0, _HEADER_EXPECTED)
     _lids_from_destinations(reader, lids_seen)
+
+
+def _check_closed(reader: StateReader, idx: int, count: int, valid: bool, rows: int,
+                  span: tuple[int, int], table: dict[int, int]) -> None:
+    """Strict mode: a table's footer must match it (OpenSM's ``opensm-lfts.dump`` prints
+    ``HI - LO lids dumped``, ``ibroute`` the number of rows)."""
+    low, top = span
+    if (valid and count != rows) or (not valid and (count != top - low or rows > count + 1)):
+        raise reader.incomplete(f"footer says {count} LIDs, the table has {rows} rows for "
+                                f"[{low:#x}-{top:#x}]", idx, "a whole table")
+    if table and (min(table) < low or max(table) > top):
+        raise reader.incomplete(f"LIDs outside [{low:#x}-{top:#x}]", idx, "a whole table")
 
 
 def _destination(reader: StateReader, idx: int, lid: int, dest: str,
