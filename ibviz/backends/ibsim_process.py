@@ -31,6 +31,7 @@ from ibviz.backends._proc import (
     signal_group,
     which_tool,
 )
+from ibviz.backends._watchdog import SOCKNAME_PREFIX, ensure_watchdog
 
 __all__ = [
     "IbsimError",
@@ -79,7 +80,7 @@ class IbsimFabric(ChildProcess):
         self.workdir: Path | None = None
         self.limits = (max_nodes, max_switches, max_ports)
         self.timeout = timeout
-        self.sockname = f"ibviz{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        self.sockname = f"{SOCKNAME_PREFIX}{os.getpid()}_{uuid.uuid4().hex[:8]}"
         self.umad2sim: Path | None = None
         self.startup_output = ""
         self._proc: subprocess.Popen | None = None
@@ -104,6 +105,7 @@ class IbsimFabric(ChildProcess):
             raise IbsimError("IbsimFabric.start() called twice")
         check_tools()
         reap_orphans()
+        ensure_watchdog()  # ibsim and every client die with this process, however it ends
         self.umad2sim = find_umad2sim()
         if not self.net_file.is_file():
             raise IbsimError(f"net file not found: {self.net_file}")

@@ -157,6 +157,7 @@ class LabFailover:
 
     def read_mft_entry(self, switch: int, mlid: int) -> frozenset[int]:
         """The MFT entry of ``mlid`` as ``switch`` holds it now (directed-route Get)."""
+        self.ctx.procs.require(sm=False)
         clients = self.ctx.procs.clients
         assert clients is not None
         clients.requests += 1
@@ -170,6 +171,7 @@ class LabFailover:
         """Set the MFT entry of the controller-owned ``mlid`` on ``switch`` by SMP and read
         it back; the mirror shows it (OpenSM's ``opensm.mcfdbs`` never lists it)."""
         with self.ctx.lock:
+            self.ctx.procs.require(sm=False)
             clients = self.ctx.procs.clients
             assert clients is not None
             num = self.ctx.fabric.nodes[switch].num_ports
