@@ -23,7 +23,8 @@ import threading
 import time
 from pathlib import Path
 
-__all__ = ["SOCKNAME_PREFIX", "ensure_watchdog", "kill_marked", "watchdog_pid"]
+__all__ = ["SOCKNAME_PREFIX", "ensure_watchdog", "kill_marked", "marked_processes",
+           "watchdog_pid"]
 
 SOCKNAME_PREFIX = "ibviz"
 """Socket names are ``f"{SOCKNAME_PREFIX}{creator pid}_{hex}"``."""
@@ -55,21 +56,29 @@ def watchdog_pid() -> int | None:
         return _watchdog.pid if ok and _watchdog is not None else None
 
 
-def kill_marked(marker: str) -> list[int]:
-    """SIGKILL every process whose ``IBSIM_SOCKNAME`` starts with ``marker``."""
+def marked_processes(marker: str) -> list[int]:
+    """Pids of the processes whose ``IBSIM_SOCKNAME`` starts with ``marker``."""
     wanted = b"IBSIM_SOCKNAME=" + marker.encode()
-    killed = []
+    found = []
     for proc_dir in Path("/proc").glob("[0-9]*"):
         try:
             environ = (proc_dir / "environ").read_bytes()
         except OSError:
             continue
         if any(item.startswith(wanted) for item in environ.split(b"\0")):
-            try:
-                os.kill(int(proc_dir.name), signal.SIGKILL)
-            except OSError:
-                continue
-            killed.append(int(proc_dir.name))
+            found.append(int(proc_dir.name))
+    return found
+
+
+def kill_marked(marker: str) -> list[int]:
+    """SIGKILL every process whose ``IBSIM_SOCKNAME`` starts with ``marker``."""
+    killed = []
+    for pid in marked_processes(marker):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            continue
+        killed.append(pid)
     return killed
 
 

@@ -31,7 +31,7 @@ from ibviz.backends._proc import (
     signal_group,
     which_tool,
 )
-from ibviz.backends._watchdog import SOCKNAME_PREFIX, ensure_watchdog
+from ibviz.backends._watchdog import SOCKNAME_PREFIX, ensure_watchdog, marked_processes
 
 __all__ = [
     "IbsimError",
@@ -313,13 +313,4 @@ def fabric_processes(sockname_prefix: str) -> list[int]:
     """Pids of the live processes (ibsim, OpenSM, umad clients) whose environment carries an
     ``IBSIM_SOCKNAME`` starting with ``sockname_prefix``: what is left of a fabric (pass
     its ``sockname``) or of every fabric one process created (``f"ibviz{pid}_"``)."""
-    wanted = b"IBSIM_SOCKNAME=" + sockname_prefix.encode()
-    found = []
-    for proc_dir in Path("/proc").glob("[0-9]*"):
-        try:
-            environ = (proc_dir / "environ").read_bytes()
-        except OSError:
-            continue
-        if any(item.startswith(wanted) for item in environ.split(b"\0")):
-            found.append(int(proc_dir.name))
-    return found
+    return marked_processes(sockname_prefix)
