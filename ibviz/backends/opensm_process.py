@@ -12,7 +12,6 @@ still exits on SIGTERM).
 from __future__ import annotations
 
 import atexit
-import os
 import re
 import subprocess
 import time
@@ -28,7 +27,9 @@ from ibviz.backends._proc import (
     which_tool,
 )
 from ibviz.backends.ibsim_process import IbsimError, IbsimFabric
+from ibviz.topology.errors import TopologyError
 from ibviz.topology.state import parse_dump
+from ibviz.topology.state.directory import read_settled
 
 __all__ = ["OpenSm", "OpenSmError", "reap_orphan_opensm"]
 
@@ -199,21 +200,10 @@ class OpenSm(ChildProcess):
 
         Returns '' for a missing file; raises :class:`OpenSmError` after ``timeout``.
         """
-        deadline = time.monotonic() + timeout
-        previous: bytes | None = None
-        while True:
-            try:
-                with open(path, "rb") as fh:
-                    raw = fh.read()
-                    whole = len(raw) == os.fstat(fh.fileno()).st_size
-            except FileNotFoundError:
-                raw, whole = b"", True
-            if whole and raw == previous:
-                return raw.decode(errors="replace")
-            if time.monotonic() > deadline:
-                raise OpenSmError(f"{path.name} kept changing for {timeout} s")
-            previous = raw if whole else None
-            time.sleep(interval)
+        try:
+            return read_settled(path, timeout, interval).decode(errors="replace")
+        except TopologyError as exc:
+            raise OpenSmError(f"{path.name}: {exc.message}") from None
 
     def mcfdbs(self, timeout: float = 5.0) -> dict[int, dict[int, tuple[int, ...]]]:
         """The current ``opensm.mcfdbs``: {switch GUID: {MLID: (ports, ...)}}.

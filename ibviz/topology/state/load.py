@@ -56,11 +56,10 @@ _IBROUTE_COLUMNS_RE = re.compile(r"^\s*Lid\s+Out\s+Destination")
 _DETECT_BYTES = 1 << 16
 
 
-def detect_state(path_or_lines: str | Path | list[str]) -> str | None:
-    """The state format of a file (path) or of its lines, or None when it holds no
-    state ibviz reads. Topology formats that carry LIDs count (see
-    :data:`TOPOLOGY_STATE_FORMATS`)."""
-    name = None
+def detect_state(path_or_lines: str | Path | list[str], name: str | None = None) -> str | None:
+    """The state format of a file (path) or of its lines (``name``: the file's name, for
+    OpenSM files that may be empty), or None when it holds no state ibviz reads.
+    Topology formats that carry LIDs count (see :data:`TOPOLOGY_STATE_FORMATS`)."""
     if isinstance(path_or_lines, (str, Path)):
         name = Path(path_or_lines).name
         try:
