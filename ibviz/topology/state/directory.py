@@ -27,8 +27,8 @@ from ibviz.topology.errors import TopologyError, TopologyWarning
 from ibviz.topology.state.load import detect_state, format_rank, parse_state
 from ibviz.topology.state.model import NO_PORT, FabricState
 
-__all__ = ["DirectoryRead", "MAX_UNPACKED", "read_settled", "read_state_dir",
-           "read_state_files"]
+__all__ = ["DirectoryRead", "MAX_UNPACKED", "load_state_dir", "read_settled",
+           "read_state_dir", "read_state_files"]
 
 MAX_UNPACKED = 1 << 30
 """Bytes a ``.gz`` file may unpack to (a bigger one is skipped with a note)."""
@@ -133,7 +133,7 @@ def read_state_files(paths: Iterable[Path], settle: bool = False) -> DirectoryRe
         else:
             found.append((format_rank(got[0]), str(path), got[0], got[1]))
     if not found:
-        raise TopologyError("no subnet state or topology files",
+        raise TopologyError("no subnet state files",
                             file=", ".join(sorted({str(Path(p).parent) for p in paths})) or None,
                             expected="OpenSM dumps, ibroute/saquery output, ibnetdiscover ...")
     found.sort(key=lambda f: (f[0], f[1]))
@@ -155,9 +155,15 @@ def read_state_dir(directory: str | Path, settle: bool = False) -> DirectoryRead
         raise TopologyError("not a directory", file=str(root), expected="a directory")
     files = [p for p in root.iterdir() if p.is_file() and not p.name.startswith(".")]
     if not files:
-        raise TopologyError("the directory is empty", file=str(root),
+        raise TopologyError("no subnet state files: the directory is empty", file=str(root),
                             expected="OpenSM dumps, ibroute/saquery output, ibnetdiscover ...")
     return read_state_files(files, settle)
+
+
+def load_state_dir(directory: str | Path) -> FabricState:
+    """Every state file in ``directory`` (see :func:`read_state_dir`): other files are
+    skipped with a warning naming them, disagreeing tables are warnings too."""
+    return read_state_dir(directory).state
 
 
 def _disagreements(states: list[tuple[str, FabricState]]) -> list[str]:

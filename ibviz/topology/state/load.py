@@ -183,24 +183,3 @@ def load_state_files(paths: Iterable[str | Path]) -> FabricState:
     for _, path, fmt in sorted(found):
         state.merge(load_state(path, fmt))
     return state
-
-
-def load_state_dir(directory: str | Path) -> FabricState:
-    """Every state file in ``directory`` (not recursive); other files are skipped with a
-    warning naming them."""
-    root = Path(directory)
-    if not root.is_dir():
-        raise TopologyError("not a directory", file=str(root), expected="a directory")
-    files = sorted(p for p in root.iterdir() if p.is_file() and not p.name.startswith("."))
-    known = [p for p in files if detect_state(p) is not None]
-    if not known:
-        raise TopologyError("no subnet state files in this directory", file=str(root),
-                            expected=f"files in one of {', '.join(STATE_FORMATS)}")
-    state = load_state_files(known)
-    skipped = [p.name for p in files if p not in known]
-    if skipped:
-        state.warnings.append(TopologyWarning(
-            f"not state files, skipped: {', '.join(skipped[:10])}"
-            + (f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""),
-            str(root), None, "skipped"))
-    return state
