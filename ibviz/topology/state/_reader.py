@@ -66,7 +66,7 @@ class StateReader:
             line = raw.strip("\ufeff").rstrip()
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
-            if ELLIPSIS_RE.match(line):
+            if ("..." in line or "…" in line) and ELLIPSIS_RE.match(line):
                 self.warn("'...' lines (output someone left out) were skipped", idx,
                           "elided", once="ellipsis")
                 continue
