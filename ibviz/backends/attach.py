@@ -28,13 +28,12 @@ from pathlib import Path
 
 from ibviz.backends._proc import signal_group, which_tool
 from ibviz.backends.base import Backend, BackendError, BackendStatus, Progress
-from ibviz.backends.opensm_process import OpenSm, OpenSmError
 from ibviz.core.fabric import Fabric
 from ibviz.core.sm.manager import SubnetManager
 from ibviz.topology._text import decode_lines
 from ibviz.topology.errors import TopologyError, TopologyWarning
-from ibviz.topology.state import FabricState, apply_state, detect_state, parse_state
-from ibviz.topology.state.load import format_rank
+from ibviz.topology.state import FabricState, apply_state, parse_state
+from ibviz.topology.state.directory import DirectoryRead, read_state_files
 from ibviz.topology.state.sync import ChangeLog, LoggedChange, sync_fabric
 
 __all__ = ["DEFAULT_INTERVAL", "TOOLS_DIR_ENV", "LiveTools", "RealFabric"]
@@ -150,6 +149,8 @@ class RealFabric(Backend):
         self.last_error: str | None = None
         self.last_poll: float | None = None
         self.log: ChangeLog | None = None
+        self.directory: DirectoryRead | None = None
+        """What the last file snapshot read, skipped (one note each) and found disagreeing."""
         self._workdir: Path | None = None
         self._signature: tuple | None = None
 
@@ -248,27 +249,23 @@ class RealFabric(Backend):
         return ()
 
     def _file_snapshot(self, progress: Progress | None) -> FabricState:
+        """Every file of the sources through the one directory reader: recognised files
+        (gzipped too) read, others skipped with a note, disagreeing tables reported
+        (both in the state's warnings); OpenSM rewrites its dumps in place, so each file
+        is read until it is settled."""
         signature = self._file_signature()
-        every = self._files()
-        files = [(p, fmt) for p in every if (fmt := detect_state(p)) is not None]
-        if not files:
-            raise BackendError(f"no subnet state files in {', '.join(map(str, self.sources))}")
-        state = FabricState()
-        skipped = sorted(p.name for p in set(every) - {p for p, _ in files})
-        if skipped:
-            state.warnings.append(TopologyWarning(f"not state files, skipped: "
-                                                  f"{', '.join(skipped)}", None, None, "skipped"))
-        for done, (path, fmt) in enumerate(sorted(files, key=lambda f: (format_rank(f[1]),
-                                                                        f[0]))):
-            try:  # OpenSM rewrites its dumps in place: never take a half-written file
-                text = OpenSm.read_stable(path)
-            except OpenSmError as exc:
-                raise BackendError(str(exc)) from None
-            state.merge(parse_state(_lines(text), fmt, str(path)))
-            if progress is not None:
-                progress(done + 1, len(files))
+        try:
+            got = read_state_files(self._files(), settle=True)
+        except TopologyError as exc:
+            if exc.message.startswith("no subnet state"):
+                raise BackendError(f"no subnet state files in "
+                                   f"{', '.join(map(str, self.sources))}") from None
+            raise
+        self.directory = got
+        if progress is not None:
+            progress(len(got.read), len(got.read))
         self._signature = signature
-        return state
+        return got.state
 
     def _live_snapshot(self, progress: Progress | None) -> FabricState:
         """Run the tools (a few at a time: they mostly wait for the fabric), then parse."""

@@ -31,6 +31,7 @@ from ibviz.backends._proc import (
     signal_group,
     which_tool,
 )
+from ibviz.backends._watchdog import SOCKNAME_PREFIX, ensure_watchdog, marked_processes
 
 __all__ = [
     "IbsimError",
@@ -79,7 +80,7 @@ class IbsimFabric(ChildProcess):
         self.workdir: Path | None = None
         self.limits = (max_nodes, max_switches, max_ports)
         self.timeout = timeout
-        self.sockname = f"ibviz{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        self.sockname = f"{SOCKNAME_PREFIX}{os.getpid()}_{uuid.uuid4().hex[:8]}"
         self.umad2sim: Path | None = None
         self.startup_output = ""
         self._proc: subprocess.Popen | None = None
@@ -104,6 +105,7 @@ class IbsimFabric(ChildProcess):
             raise IbsimError("IbsimFabric.start() called twice")
         check_tools()
         reap_orphans()
+        ensure_watchdog()  # ibsim and every client die with this process, however it ends
         self.umad2sim = find_umad2sim()
         if not self.net_file.is_file():
             raise IbsimError(f"net file not found: {self.net_file}")
@@ -311,13 +313,4 @@ def fabric_processes(sockname_prefix: str) -> list[int]:
     """Pids of the live processes (ibsim, OpenSM, umad clients) whose environment carries an
     ``IBSIM_SOCKNAME`` starting with ``sockname_prefix``: what is left of a fabric (pass
     its ``sockname``) or of every fabric one process created (``f"ibviz{pid}_"``)."""
-    wanted = b"IBSIM_SOCKNAME=" + sockname_prefix.encode()
-    found = []
-    for proc_dir in Path("/proc").glob("[0-9]*"):
-        try:
-            environ = (proc_dir / "environ").read_bytes()
-        except OSError:
-            continue
-        if any(item.startswith(wanted) for item in environ.split(b"\0")):
-            found.append(int(proc_dir.name))
-    return found
+    return marked_processes(sockname_prefix)

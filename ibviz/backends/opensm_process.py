@@ -12,7 +12,6 @@ still exits on SIGTERM).
 from __future__ import annotations
 
 import atexit
-import os
 import re
 import subprocess
 import time
@@ -28,38 +27,17 @@ from ibviz.backends._proc import (
     which_tool,
 )
 from ibviz.backends.ibsim_process import IbsimError, IbsimFabric
+from ibviz.topology.errors import TopologyError
+from ibviz.topology.state import parse_dump
+from ibviz.topology.state.directory import read_settled
 
-__all__ = ["OpenSm", "OpenSmError", "parse_guid2lid", "parse_mcfdbs", "reap_orphan_opensm"]
+__all__ = ["OpenSm", "OpenSmError", "reap_orphan_opensm"]
 
 SUBNET_UP = "SUBNET UP"
-_SWITCH_RE = re.compile(r"^Switch 0x([0-9a-fA-F]+)")
-_ENTRY_RE = re.compile(r"^0x([0-9a-fA-F]+)\s*:((?:\s+0x[0-9a-fA-F]+)*)\s*$")
 
 
 class OpenSmError(IbsimError):
     """OpenSM failed to start, exited, or did not bring the subnet up in time."""
-
-
-def parse_mcfdbs(text: str) -> dict[int, dict[int, tuple[int, ...]]]:
-    """``opensm.mcfdbs`` as {switch GUID: {MLID: (out ports, ...)}} (empty MFTs kept as {})."""
-    out: dict[int, dict[int, tuple[int, ...]]] = {}
-    current: dict[int, tuple[int, ...]] | None = None
-    for line in text.splitlines():
-        if m := _SWITCH_RE.match(line):
-            current = out.setdefault(int(m.group(1), 16), {})
-        elif current is not None and (m := _ENTRY_RE.match(line.strip())):
-            current[int(m.group(1), 16)] = tuple(int(p, 16) for p in m.group(2).split())
-    return out
-
-
-def parse_guid2lid(text: str) -> dict[int, tuple[int, int]]:
-    """OpenSM's ``guid2lid`` cache as {port GUID: (base LID, top LID)}."""
-    out = {}
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) >= 3 and parts[0].startswith("0x"):
-            out[int(parts[0], 16)] = (int(parts[1], 16), int(parts[2], 16))
-    return out
 
 
 class OpenSm(ChildProcess):
@@ -222,21 +200,10 @@ class OpenSm(ChildProcess):
 
         Returns '' for a missing file; raises :class:`OpenSmError` after ``timeout``.
         """
-        deadline = time.monotonic() + timeout
-        previous: bytes | None = None
-        while True:
-            try:
-                with open(path, "rb") as fh:
-                    raw = fh.read()
-                    whole = len(raw) == os.fstat(fh.fileno()).st_size
-            except FileNotFoundError:
-                raw, whole = b"", True
-            if whole and raw == previous:
-                return raw.decode(errors="replace")
-            if time.monotonic() > deadline:
-                raise OpenSmError(f"{path.name} kept changing for {timeout} s")
-            previous = raw if whole else None
-            time.sleep(interval)
+        try:
+            return read_settled(path, timeout, interval).decode(errors="replace")
+        except TopologyError as exc:
+            raise OpenSmError(f"{path.name}: {exc.message}") from None
 
     def mcfdbs(self, timeout: float = 5.0) -> dict[int, dict[int, tuple[int, ...]]]:
         """The current ``opensm.mcfdbs``: {switch GUID: {MLID: (ports, ...)}}.
@@ -244,7 +211,10 @@ class OpenSm(ChildProcess):
         OpenSM writes only switches with multicast entries: a file with no group of two or
         more member ports is empty (then this returns {}).
         """
-        return parse_mcfdbs(self.read_stable(self.mcfdbs_path, timeout))
+        state = parse_dump(self.read_stable(self.mcfdbs_path, timeout), "opensm-mcfdbs",
+                           str(self.mcfdbs_path), strict=False)
+        return {sw: {mlid: tuple(sorted(ports)) for mlid, ports in table.items()}
+                for sw, table in state.mfts.items()}
 
     def wait_mcfdbs(self, predicate: Callable[[dict[int, dict[int, tuple[int, ...]]]], bool],
                     timeout: float = 5.0) -> dict[int, dict[int, tuple[int, ...]]]:
@@ -267,7 +237,9 @@ class OpenSm(ChildProcess):
 
     def guid2lid(self) -> dict[int, tuple[int, int]]:
         """OpenSM's LID assignment: {port GUID: (base LID, top LID)}."""
-        return parse_guid2lid(self.read_stable(self.guid2lid_path))
+        state = parse_dump(self.read_stable(self.guid2lid_path), "guid2lid",
+                           str(self.guid2lid_path), strict=False)
+        return {guid: (base, base + (1 << lmc) - 1) for guid, (base, lmc) in state.lids.items()}
 
 
 def reap_orphan_opensm(prefix: str = "ibviz") -> list[int]:

@@ -1,6 +1,6 @@
 """How the OpenSM lab reads OpenSM's files and mirrors them, without the real tools: the
-parsers on excerpts of real OpenSM 3.3.23 output (FIG. 8 fabric), the half-written-file
-guard, and the events the mirror emits."""
+state readers in strict mode on excerpts of real OpenSM 3.3.23 output (FIG. 8 fabric), the
+half-written-file guard, and the events the mirror emits."""
 
 from __future__ import annotations
 
@@ -13,22 +13,17 @@ from types import SimpleNamespace
 
 import pytest
 
-from ibviz.backends import _lab_watch
-from ibviz.backends._lab_clients import reap_orphan_workdirs
-from ibviz.backends._lab_mirror import Mirror
-from ibviz.backends._lab_parse import (
-    DumpIncomplete,
-    parse_lfts_dump,
-    parse_sa_dump,
-    parse_subnet_lst,
-)
-from ibviz.backends._lab_watch import DumpWatcher
+from ibviz.backends.lab import watch as _lab_watch
+from ibviz.backends.lab.mirror import Mirror
+from ibviz.backends.lab.tools import reap_orphan_workdirs
+from ibviz.backends.lab.watch import DumpWatcher
 from ibviz.backends.smp_client import SmpError, dr_path
 from ibviz.core import events as ev
 from ibviz.core.model import PortRef, PortState
 from ibviz.core.sm.manager import SmConfig, SubnetManager
 from ibviz.topology import open_fabric
 from ibviz.topology.builtin import FAILOVER_ROLES
+from ibviz.topology.state import DumpIncomplete, FabricState, parse_dump
 
 ROLES = FAILOVER_ROLES["fig8"]
 SW1, SW2 = 0x0002_C904_0000_0000, 0x0002_C904_0000_0001
@@ -83,51 +78,69 @@ def mirror() -> Mirror:
     return Mirror(SubnetManager(fabric, SmConfig(sm_port=PortRef(SW1, 0))))
 
 
-def test_lfts_dump_with_a_removed_lid_parses_to_tables():
-    tables = parse_lfts_dump(LFTS)
-    assert tables[SW1].tolist() == [255, 0, 4, 255, 2, 3, 4]  # LID 3 (failed node) unrouted
-    assert tables[SW2].tolist() == [255, 4, 0, 255, 255, 255, 1]
+def test_lfts_dump_with_a_removed_lid_reads_to_tables():
+    state = parse_dump(LFTS, "opensm-lfts", "opensm-lfts.dump")
+    assert state.lfts[SW1].tolist() == [255, 0, 4, 255, 2, 3, 4]  # LID 3 (failed) unrouted
+    assert state.lfts[SW2].tolist() == [255, 4, 0, 255, 255, 255, 1]
+    assert state.lfts_complete
 
 
-@pytest.mark.parametrize("cut", [-20, -1, len(LFTS) // 3, 30])
-def test_lfts_dump_cut_short_is_refused(cut):
-    with pytest.raises(DumpIncomplete):
-        parse_lfts_dump(LFTS[:cut])
+@pytest.mark.parametrize("cut", [-20, -1, len(LFTS) // 3, 30, LFTS.index("0x0002 004")])
+def test_lfts_dump_cut_short_is_refused_in_strict_mode(cut):
+    with pytest.raises(DumpIncomplete, match="opensm-lfts.dump:"):
+        parse_dump(LFTS[:cut], "opensm-lfts", "opensm-lfts.dump")
+    if LFTS[:cut].endswith("\n"):  # a cut at a line end: the lenient reader takes it
+        parse_dump(LFTS[:cut], "opensm-lfts", "opensm-lfts.dump", strict=False)
+
+
+def test_a_cut_between_two_switches_looks_whole():
+    """Why the lab also watches the writer (inotify): a file cut at the end of one switch's
+    table reads as a whole, shorter dump."""
+    cut = LFTS[:LFTS.index("Unicast lids", 10)]
+    assert list(parse_dump(cut, "opensm-lfts", "opensm-lfts.dump").lfts) == [SW1]
+
+
+def test_lfts_dump_footer_must_match_the_header_in_strict_mode():
+    wrong = LFTS.replace("6 lids dumped", "5 lids dumped", 1)
+    with pytest.raises(DumpIncomplete, match="footer says 5"):
+        parse_dump(wrong, "opensm-lfts", "opensm-lfts.dump")
+
+
+def test_mcfdbs_switch_without_entries_is_refused_in_strict_mode():
+    whole = "Switch 0x0002c90400000000\nLID    : Out Port(s)\n0xC001 : 0x001  0x003\n"
+    assert parse_dump(whole, "opensm-mcfdbs").mfts == {SW1: {0xC001: {1, 3}}}
+    assert parse_dump("", "opensm-mcfdbs").mfts == {}  # no group with two members
+    cut = whole + "Switch 0x0002c90400000001\n"
+    with pytest.raises(DumpIncomplete, match="no MFT entry"):
+        parse_dump(cut, "opensm-mcfdbs", "opensm.mcfdbs")
+    with pytest.raises(DumpIncomplete, match="middle of a line"):
+        parse_dump(whole[:-3], "opensm-mcfdbs", "opensm.mcfdbs")
 
 
 def test_sa_dump_groups_members_and_fields(mirror):
-    groups = parse_sa_dump(SA_DUMP, mirror.port_of)
-    group = groups[MGID]
+    state = parse_dump(SA_DUMP, "opensm-sa-dump", "opensm-sa.dump")
+    assert mirror.apply_file("opensm-sa-dump", state, time.time_ns())
+    group = mirror.sm.sa.groups[MGID]
     assert (group.mlid, group.qkey, group.pkey, group.mtu, group.rate) == (0xC001, 0x1E1E,
                                                                          0xFFFF, 4, 0x11)
     assert {p.node: (m.join_state, m.proxy) for p, m in group.members.items()} == {
         ROLES["senders"][0]: (0x8, False), ROLES["senders"][1]: (0x8, True)}
-    broadcast = groups[0xFF12_401B_FFFF_0000_0000_0000_FFFF_FFFF]
+    broadcast = mirror.sm.sa.groups[0xFF12_401B_FFFF_0000_0000_0000_FFFF_FFFF]
     assert broadcast.well_known and broadcast.mlid == 0xC000 and not broadcast.members
+    assert broadcast.name == "ipoib-broadcast"
     with pytest.raises(DumpIncomplete):
-        parse_sa_dump("mcm_port: port_gid=0xfe80000000000000:0x0002c90300000021 "
-                      "scope_state=0x08 proxy_join=0x0\n", mirror.port_of)
+        parse_dump(SA_DUMP[:-40], "opensm-sa-dump", "opensm-sa.dump")
 
 
-def test_subnet_lst_nodes_ports_and_states():
-    lst = parse_subnet_lst(SUBNET_LST)
-    assert lst.nodes == {SW1, SW2, ROLES["takeover"]}
-    assert lst.ports[PortRef(SW1, 4)] is PortState.ACTIVE
-    assert lst.ports[PortRef(ROLES["takeover"], 1)] is PortState.INIT
-    assert lst.lids[PortRef(ROLES["takeover"], 1)] == 4
+def test_subnet_lst_nodes_ports_and_states(mirror):
+    state = parse_dump(SUBNET_LST, "opensm-subnet-lst", "opensm-subnet.lst")
+    assert mirror.apply_file("opensm-subnet-lst", state, time.time_ns())
+    assert mirror.sm.reachable == {SW1, SW2, ROLES["takeover"]}
+    assert mirror.fabric.port(PortRef(SW1, 4)).state is PortState.ACTIVE
+    assert mirror.fabric.port(PortRef(ROLES["takeover"], 1)).state is PortState.INIT
+    assert mirror.fabric.port(PortRef(ROLES["primary"], 1)).state is PortState.DOWN
     with pytest.raises(DumpIncomplete):
-        parse_subnet_lst(SUBNET_LST[:-30])
-
-
-def test_subnet_lst_router_line():
-    line = ("{ Rt Ports:02 SystemGUID:0002c90500000000 NodeGUID:0002c90500000000 PortGUID:"
-            "0002c90500000001 VenID:0002C9 DevID:CF08 Rev:000000A1 {router (port 2 to another "
-            "subnet)} LID:0002 PN:01 } { SW-SM Ports:08 SystemGUID:0002c90400000000 NodeGUID:"
-            "0002c90400000000 PortGUID:0002c90400000000 VenID:000002C9 DevID:D2F00000 Rev:"
-            "000000A1 {switch (subnet-A)} LID:0001 PN:04 } PHY=4x LOG=ACT SPD=50\n")
-    lst = parse_subnet_lst(line)
-    assert lst.ports == {PortRef(0x0002_C905_0000_0000, 1): PortState.ACTIVE,
-                         PortRef(0x0002_C904_0000_0000, 4): PortState.ACTIVE}
+        parse_dump(SUBNET_LST[:-30], "opensm-subnet-lst", "opensm-subnet.lst")
 
 
 @pytest.fixture
@@ -155,11 +168,11 @@ def test_watcher_never_hands_out_a_file_being_written(tmp_path, clock):
     assert watcher.read("opensm.mcfdbs") is None  # closed just now: a rewrite may follow
     clock(path, settled=True)
     text, _ = watcher.read("opensm.mcfdbs")
-    assert text.endswith("0x003\n")
+    assert text.endswith(b"0x003\n")
     assert watcher.changed() == []  # read once per rewrite
     os.rename(_write(tmp_path / "x.tmp", "new\n"), path)  # replaced by rename (SA dump)
     clock(path, settled=True)
-    assert watcher.changed() == ["opensm.mcfdbs"] and watcher.read("opensm.mcfdbs")[0] == "new\n"
+    assert watcher.changed() == ["opensm.mcfdbs"] and watcher.read("opensm.mcfdbs")[0] == b"new\n"
     watcher.close()
 
 
@@ -173,7 +186,7 @@ def test_a_rewrite_begun_but_not_yet_reported_is_not_read(tmp_path, monkeypatch,
     clock(path, settled=False)
     assert watcher.read("opensm.mcfdbs") is None
     clock(path, settled=True)
-    assert watcher.read("opensm.mcfdbs") == ("", path.stat().st_mtime_ns)
+    assert watcher.read("opensm.mcfdbs") == (b"", path.stat().st_mtime_ns)
 
 
 def _write(path, text):
@@ -189,58 +202,66 @@ def test_without_inotify_a_file_must_settle_first(tmp_path, monkeypatch, clock):
     clock(path, settled=False)
     assert watcher.read("guid2lid") is None  # modified just now: may still be written
     clock(path, settled=True)
-    assert watcher.read("guid2lid")[0].startswith("0x0002c904")
+    assert watcher.read("guid2lid")[0].startswith(b"0x0002c904")
     assert watcher.changed() == []
     _write(tmp_path / "guid2lid", "0x0002c90400000000 0x0001 0x0001\n\n")
     assert watcher.changed() == ["guid2lid"]
 
 
+def _mfts(tables):
+    return FabricState(mfts=tables, mfts_complete=True)
+
+
 def test_mirror_emits_mft_changes_and_keeps_owned_entries(mirror):
     seen: list[ev.Event] = []
     mirror.sm.events.subscribe(ev.MftChanged, seen.append)
-    assert mirror.apply_mfts({SW1: {0xC001: frozenset({1, 3, 4})}})
+    assert mirror.apply_file("opensm-mcfdbs", _mfts({SW1: {0xC001: frozenset({1, 3, 4})}}), 0)
     mirror.owned[SW1] = {0xC3F0: frozenset({2})}
-    assert mirror.apply_mfts({SW1: {0xC001: frozenset({3, 4})}})
+    assert mirror.apply_file("opensm-mcfdbs", _mfts({SW1: {0xC001: frozenset({3, 4})}}), 0)
     assert mirror.sm.mfts[SW1] == {0xC001: {3, 4}, 0xC3F0: {2}}
-    assert not mirror.apply_mfts({SW1: {0xC001: frozenset({3, 4})}})
+    assert not mirror.apply_file("opensm-mcfdbs", _mfts({SW1: {0xC001: frozenset({3, 4})}}), 0)
     assert [(e.mlid, set(e.old), set(e.new)) for e in seen] == [
         (0xC001, set(), {1, 3, 4}), (0xC001, {1, 3, 4}, {3, 4}), (0xC3F0, set(), {2})]
+
+
+def _sa_dump():
+    return parse_dump(SA_DUMP, "opensm-sa-dump", "opensm-sa.dump")
 
 
 def test_own_join_survives_an_older_sa_dump_not_a_newer_one(mirror):
     seen: list[ev.Event] = []
     mirror.sm.events.subscribe(ev.Event, seen.append)
     before = time.time_ns()
-    dump = parse_sa_dump(SA_DUMP, mirror.port_of)
+    assert mirror.apply_file("opensm-sa-dump", _sa_dump(), before - 1)
     takeover = PortRef(ROLES["takeover"], 1)
-    assert mirror.note_member(dump[MGID], takeover, 0x1)
+    assert mirror.note_member(mirror.sm.sa.groups[MGID], takeover, 0x1)
     assert mirror.unconfirmed == {MGID}
-    assert mirror.apply_groups(parse_sa_dump(SA_DUMP, mirror.port_of), before)
+    assert not mirror.apply_file("opensm-sa-dump", _sa_dump(), before)
     assert takeover in mirror.sm.sa.groups[MGID].members  # the older dump does not undo it
     assert mirror.unconfirmed == {MGID}
-    assert mirror.apply_groups(parse_sa_dump(SA_DUMP, mirror.port_of), time.time_ns())
+    assert mirror.apply_file("opensm-sa-dump", _sa_dump(), time.time_ns())
     assert takeover not in mirror.sm.sa.groups[MGID].members  # a newer dump is the truth
     assert mirror.unconfirmed == set()
     joined = [e.port.node for e in seen if isinstance(e, ev.MemberJoined)]
-    assert joined == [ROLES["takeover"], *ROLES["senders"]]
+    assert joined == [*ROLES["senders"], ROLES["takeover"]]
     assert [(e.port, e.join_state) for e in seen if isinstance(e, ev.MemberLeft)] == [
         (takeover, 0)]
     assert sorted(e.mlid for e in seen if isinstance(e, ev.GroupCreated)) == [0xC000, 0xC001]
 
 
-def test_mirror_lids_and_links(mirror):
+def test_mirror_lids_only_from_guid2lid(mirror):
     seen: list[ev.Event] = []
     mirror.fabric.events.subscribe(ev.Event, seen.append)
-    takeover = ROLES["takeover"]
-    assert mirror.apply_lids({mirror.fabric.port(PortRef(takeover, 1)).guid: (8, 11)})
-    assert (mirror.fabric.port(PortRef(takeover, 1)).lid,
-            mirror.fabric.port(PortRef(takeover, 1)).lmc) == (8, 2)
-    lst = parse_subnet_lst(SUBNET_LST)
-    assert mirror.apply_links(lst.nodes, lst.ports)
-    assert mirror.sm.reachable == {SW1, SW2, takeover}
-    assert mirror.fabric.port(PortRef(ROLES["primary"], 1)).state is PortState.DOWN
-    assert mirror.fabric.port(PortRef(takeover, 1)).state is PortState.INIT
-    assert any(isinstance(e, ev.LidAssigned) for e in seen)
+    takeover = PortRef(ROLES["takeover"], 1)
+    guid = mirror.fabric.port(takeover).guid
+    state = parse_dump(f"0x{guid:016x} 0x0008 0x000b\n", "guid2lid", "guid2lid")
+    assert mirror.apply_file("guid2lid", state, 0)
+    assert (mirror.fabric.port(takeover).lid, mirror.fabric.port(takeover).lmc) == (8, 2)
+    assert not mirror.apply_file("guid2lid", state, 0)  # nothing new, no event
+    assert [type(e).__name__ for e in seen] == ["LidAssigned"]
+    lst = parse_dump(SUBNET_LST, "opensm-subnet-lst", "opensm-subnet.lst")
+    assert mirror.apply_file("opensm-subnet-lst", lst, 0)
+    assert mirror.fabric.port(takeover).lmc == 2  # subnet.lst's LIDs are not taken
     assert any(isinstance(e, ev.PortStateChanged) and e.port == PortRef(SW1, 1) for e in seen)
 
 

@@ -71,7 +71,7 @@ def mft_row(window: MainWindow, mlid: int) -> tuple[str, str, str, bool]:
 
 def test_lab_failover_and_failback_through_the_window(qtbot, tmp_path):
     need_lab()
-    from ibviz.backends._lab_scenarios import LAB_MGID
+    from ibviz.backends.lab import LAB_MGID
     from ibviz.topology.builtin import FAILOVER_ROLES
 
     roles = FAILOVER_ROLES["fig8"]

@@ -16,18 +16,31 @@ ELLIPSIS_RE = re.compile(r"^\s*(\.\.\.|…)\s*$")
 """A line a person put in place of omitted output (README excerpts)."""
 
 
+class DumpIncomplete(TopologyError):
+    """Strict mode: the file does not hold a whole dump (caught while its writer, e.g.
+    OpenSM rewriting a file in place, was still writing it); read it again later."""
+
+
 class StateReader:
     """One file being read into a :class:`FabricState`.
 
     Lines are stripped of a Markdown ``> `` quote; :meth:`error` builds a
     :class:`TopologyError` naming the file, the 1-based line and what was expected.
+    With ``strict`` a reader also refuses what a half-written file looks like (a table
+    without its closing line, a switch without entries) with :meth:`incomplete`.
     """
 
-    def __init__(self, lines: list[str], file: str, state: FabricState) -> None:
+    def __init__(self, lines: list[str], file: str, state: FabricState,
+                 strict: bool = False) -> None:
         self.lines = strip_markdown_quote(lines)
         self.file = file
         self.state = state
+        self.strict = strict
         self._warned: set[str] = set()
+
+    def incomplete(self, message: str, idx: int, expected: str) -> DumpIncomplete:
+        """A :class:`DumpIncomplete` naming the file and the 1-based line."""
+        return DumpIncomplete(message, file=self.file, line=idx + 1, expected=expected)
 
     def error(self, message: str, idx: int, expected: str,
               column: int | None = None) -> TopologyError:
@@ -53,7 +66,7 @@ class StateReader:
             line = raw.strip("\ufeff").rstrip()
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
-            if ELLIPSIS_RE.match(line):
+            if ("..." in line or "…" in line) and ELLIPSIS_RE.match(line):
                 self.warn("'...' lines (output someone left out) were skipped", idx,
                           "elided", once="ellipsis")
                 continue

@@ -15,7 +15,7 @@ from pathlib import Path
 from ibviz.topology._text import decode_lines, read_lines, strip_markdown_quote
 from ibviz.topology.detect import detect_format
 from ibviz.topology.errors import TopologyError, TopologyWarning, unexpected
-from ibviz.topology.state._reader import StateReader
+from ibviz.topology.state._reader import DumpIncomplete, StateReader
 from ibviz.topology.state.lids import lids_from_topology, parse_guid2lid
 from ibviz.topology.state.model import FabricState
 from ibviz.topology.state.multicast import parse_ibroute_mcast, parse_mcfdbs
@@ -56,11 +56,10 @@ _IBROUTE_COLUMNS_RE = re.compile(r"^\s*Lid\s+Out\s+Destination")
 _DETECT_BYTES = 1 << 16
 
 
-def detect_state(path_or_lines: str | Path | list[str]) -> str | None:
-    """The state format of a file (path) or of its lines, or None when it holds no
-    state ibviz reads. Topology formats that carry LIDs count (see
-    :data:`TOPOLOGY_STATE_FORMATS`)."""
-    name = None
+def detect_state(path_or_lines: str | Path | list[str], name: str | None = None) -> str | None:
+    """The state format of a file (path) or of its lines (``name``: the file's name, for
+    OpenSM files that may be empty), or None when it holds no state ibviz reads.
+    Topology formats that carry LIDs count (see :data:`TOPOLOGY_STATE_FORMATS`)."""
     if isinstance(path_or_lines, (str, Path)):
         name = Path(path_or_lines).name
         try:
@@ -89,17 +88,20 @@ def detect_state(path_or_lines: str | Path | list[str]) -> str | None:
 
 
 def parse_state(lines: list[str], fmt: str, file: str = "<input>",
-                state: FabricState | None = None) -> FabricState:
+                state: FabricState | None = None, strict: bool = False) -> FabricState:
     """Read ``lines`` of format ``fmt`` into ``state`` (a new one by default).
+
+    ``strict`` also refuses what a half-written dump looks like (see :func:`parse_dump`).
 
     Raises
     ------
     TopologyError
-        Malformed input: names the file, the line and what was expected there.
+        Malformed input: names the file, the line and what was expected there
+        (:class:`DumpIncomplete` in strict mode for a file cut short).
     """
     state = FabricState() if state is None else state
     if fmt in READERS:
-        READERS[fmt](StateReader(lines, file, state))
+        READERS[fmt](StateReader(lines, file, state, strict))
         state.lfts_complete |= fmt in _WHOLE_LFTS
         state.mfts_complete |= fmt in _WHOLE_MFTS
         state.groups_complete |= fmt in _WHOLE_GROUPS
@@ -119,6 +121,30 @@ def parse_state(lines: list[str], fmt: str, file: str = "<input>",
                             expected=f"one of {', '.join(STATE_FORMATS)}")
     state.sources.append((file, fmt))
     return state
+
+
+def parse_dump(data: bytes | str, fmt: str, file: str = "<input>",
+               strict: bool = True) -> FabricState:
+    """One whole file (bytes or text) of format ``fmt``, as a writer that rewrites it in
+    place may have left it.
+
+    In strict mode (the default) a file that does not end with a newline, a table without
+    its closing line (``opensm-lfts.dump``, ``ibroute``) or a switch without entries
+    (``opensm.mcfdbs``) raises :class:`DumpIncomplete`: the OpenSM lab reads its dumps so,
+    and reads a refused file again after OpenSM's next rewrite.
+    """
+    raw = data.encode() if isinstance(data, str) else data
+    if strict and raw and not raw.endswith(b"\n"):
+        lines = raw.count(b"\n") + 1
+        raise DumpIncomplete("the file ends in the middle of a line", file=file, line=lines,
+                             expected="a whole file, ending with a newline")
+    return parse_state(decode_lines(raw, file), fmt, file, strict=strict)
+
+
+OPENSM_DUMPS = {"guid2lid": "guid2lid", "opensm.mcfdbs": "opensm-mcfdbs",
+                "opensm-sa.dump": "opensm-sa-dump", "opensm-subnet.lst": "opensm-subnet-lst",
+                "opensm-lfts.dump": "opensm-lfts", "opensm.fdbs": "opensm-fdbs"}
+"""OpenSM's state files (dump directory and ``OSM_CACHE_DIR``) and their formats."""
 
 
 def format_rank(fmt: str) -> int:
@@ -171,25 +197,4 @@ def load_state_files(paths: Iterable[str | Path]) -> FabricState:
     state = FabricState()
     for _, path, fmt in sorted(found):
         state.merge(load_state(path, fmt))
-    return state
-
-
-def load_state_dir(directory: str | Path) -> FabricState:
-    """Every state file in ``directory`` (not recursive); other files are skipped with a
-    warning naming them."""
-    root = Path(directory)
-    if not root.is_dir():
-        raise TopologyError("not a directory", file=str(root), expected="a directory")
-    files = sorted(p for p in root.iterdir() if p.is_file() and not p.name.startswith("."))
-    known = [p for p in files if detect_state(p) is not None]
-    if not known:
-        raise TopologyError("no subnet state files in this directory", file=str(root),
-                            expected=f"files in one of {', '.join(STATE_FORMATS)}")
-    state = load_state_files(known)
-    skipped = [p.name for p in files if p not in known]
-    if skipped:
-        state.warnings.append(TopologyWarning(
-            f"not state files, skipped: {', '.join(skipped[:10])}"
-            + (f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""),
-            str(root), None, "skipped"))
     return state

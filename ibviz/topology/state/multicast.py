@@ -45,12 +45,21 @@ def parse_mcfdbs(reader: StateReader) -> None:
     """``opensm.mcfdbs`` / ibdiagnet ``.mcfdbs``; an empty file means no MFT entries."""
     switch: int | None = None
     entries: dict[int, frozenset[int]] = {}
+    rows = 0
+
+    def finish(idx: int) -> None:
+        if switch is None:
+            return
+        if reader.strict and not rows:  # OpenSM writes only switches with entries
+            raise reader.incomplete(f"switch {switch:#018x} has no MFT entry", idx,
+                                    "'0xMLID : 0xPORT ...' lines after 'Switch 0x<GUID>'")
+        reader.state.set_mft(switch, entries, reader.file)
+
     for idx, line in reader.body():
         text = line.strip()
         if m := _SWITCH_RE.match(text):
-            if switch is not None:
-                reader.state.set_mft(switch, entries, reader.file)
-            switch, entries = reader.guid(m[1], idx), {}
+            finish(idx)
+            switch, entries, rows = reader.guid(m[1], idx), {}, 0
             continue
         if _COLUMNS_RE.match(text):
             if switch is None:
@@ -64,10 +73,10 @@ def parse_mcfdbs(reader: StateReader) -> None:
             raise reader.error("an MFT entry before a switch line", idx, "'Switch 0x<GUID>'")
         mlid = reader.multicast_lid(m[1], idx)
         ports = frozenset(reader.port(p, idx, base=16) for p in m[2].split())
+        rows += 1
         if ports:
             entries[mlid] = ports
-    if switch is not None:
-        reader.state.set_mft(switch, entries, reader.file)
+    finish(len(reader.lines))
 
 
 def parse_ibroute_mcast(reader: StateReader) -> None:

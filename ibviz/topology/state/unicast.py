@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 
+from ibviz.core.addressing import UNICAST_LID_MAX
 from ibviz.topology.state._reader import MAX_PORT, StateReader
 
 _UNICAST_HEADER_RE = re.compile(
@@ -60,15 +61,27 @@ def parse_unicast_tables(reader: StateReader) -> None:
     table: dict[int, int] = {}
     rows = 0
     lids_seen: dict[int, list[int]] = {}  # port GUID -> LIDs it was printed for
+    span = (0, 0)  # the header's [LO-HI]
+    closed = True  # the switch's table ended with its 'N lids dumped' line
 
-    def finish() -> None:
-        if switch is not None:
-            state.set_lft(switch, table, reader.file)
+    def finish(idx: int) -> None:
+        if switch is None:
+            return
+        if reader.strict and not closed:
+            raise reader.incomplete(f"the table of switch {switch:#018x} has no closing "
+                                    "line", idx, "'N lids dumped' after the table")
+        state.set_lft(switch, table, reader.file)
 
-    dest_cache: dict[str, tuple[int, str] | None] = {}
+    dest_cache: dict[str, list[int] | None] = {}
     for idx, line in reader.body():
+        if switch is not None and (row := _plain_row(line)) is not None:  # most lines
+            lid, port, dest = row
+            table[lid] = port
+            rows += 1
+            _destination(reader, idx, lid, dest, lids_seen, dest_cache)
+            continue
         m = _ROW_RE.match(line)
-        if m is not None and switch is not None:  # the common case first
+        if m is not None and switch is not None:
             base = 16 if m["lid"][:2] in ("0x", "0X") else 10
             lid = reader.unicast_lid(m["lid"], idx, base=base, allow_zero=True)
             port = int(m["port"])
@@ -78,8 +91,11 @@ def parse_unicast_tables(reader: StateReader) -> None:
             _destination(reader, idx, lid, (m["dest"] or "").strip(), lids_seen, dest_cache)
             continue
         if m := _UNICAST_HEADER_RE.match(line):
-            finish()
-            switch, table, rows = reader.guid(m["guid"], idx), {}, 0
+            finish(idx)
+            switch, table, rows, closed = reader.guid(m["guid"], idx), {}, 0, False
+            decimal = line[m.start("lo") - 2: m.start("lo")] not in ("0x", "0X") and \
+                (m["lo"] + m["hi"]).isdigit()  # OpenSM prints [0-1099], ibroute [0x0-0x44b]
+            span = (int(m["lo"], 10 if decimal else 16), int(m["hi"], 10 if decimal else 16))
             where = _SWITCH_LID_RE.match(m["where"].strip())
             if where:
                 state.set_lid(switch, reader.unicast_lid(where[1], idx, base=10, allow_zero=True))
@@ -93,36 +109,81 @@ def parse_unicast_tables(reader: StateReader) -> None:
             if m["valid"] and int(m["n"]) != rows:
                 reader.warn(f"footer says {m['n']} LIDs but {rows} rows were read "
                             "(truncated output?)", idx, "count")
+            if reader.strict:
+                _check_closed(reader, idx, int(m["n"]), bool(m["valid"]), rows, span, table)
+            closed = True
             continue
         raise reader.error(f"cannot read {line.strip()!r}", idx, _ROW_EXPECTED)
-    finish()
+    finish(len(reader.lines))
     if switch is None:
         raise reader.error("no switch table found", 0, _HEADER_EXPECTED)
     _lids_from_destinations(reader, lids_seen)
 
 
+def _plain_row(line: str) -> tuple[int, int, str] | None:
+    """``0xLLLL PPP : destination`` read without a regular expression (the LFT dumps of
+    big fabrics hold ~100k such rows); None for anything else (read by the full rules)."""
+    digits, hexa = line[7:10], line[2:6]
+    if len(line) < 10 or line[0] != "0" or line[1] not in "xX" or line[6] != " " or \
+            not (digits.isascii() and digits.isdigit() and hexa.isascii() and hexa.isalnum()) \
+            or (len(line) > 10 and line[10] != " "):
+        return None
+    try:
+        lid = int(hexa, 16)
+    except ValueError:
+        return None
+    port = int(digits)
+    rest = line[10:].strip()
+    if lid > UNICAST_LID_MAX or port > MAX_PORT or (rest and rest[0] not in ":#"):
+        return None  # the full rules name what is wrong
+    return lid, port, rest[1:].strip()
+
+
+def _check_closed(reader: StateReader, idx: int, count: int, valid: bool, rows: int,
+                  span: tuple[int, int], table: dict[int, int]) -> None:
+    """Strict mode: a table's footer must match it (OpenSM's ``opensm-lfts.dump`` prints
+    ``HI - LO lids dumped``, ``ibroute`` the number of rows)."""
+    low, top = span
+    if (valid and count != rows) or (not valid and (count != top - low or rows > count + 1)):
+        raise reader.incomplete(f"footer says {count} LIDs, the table has {rows} rows for "
+                                f"[{low:#x}-{top:#x}]", idx, "a whole table")
+    if table and (min(table) < low or max(table) > top):
+        raise reader.incomplete(f"LIDs outside [{low:#x}-{top:#x}]", idx, "a whole table")
+
+
 def _destination(reader: StateReader, idx: int, lid: int, dest: str,
                  lids_seen: dict[int, list[int]],
-                 cache: dict[str, tuple[int, str] | None]) -> None:
-    """Note the port GUID a LID leads to (each switch repeats the same destinations)."""
-    if not dest or dest in ("unknown node and type", "(no description yet)") or lid == 0:
+                 cache: dict[str, list[int] | None]) -> None:
+    """Note the port GUID a LID leads to (each switch repeats the same destinations, so
+    ``cache`` maps a destination to the list of LIDs its port was printed for)."""
+    if not lid:
         return
-    if dest not in cache:
-        if m := _DEST_RE.match(dest):
-            cache[dest] = (reader.guid(m["guid"], idx), m["desc"])
-        elif m := _PATH_RE.match(dest):
-            cache[dest] = (reader.guid(m["guid"], idx), "")
-        elif dest.startswith("(") or dest.endswith(")"):
-            cache[dest] = None  # "(illegal port)" and other notes without a port
-        else:
-            raise reader.error(f"cannot read the destination {dest!r}", idx,
-                               "'(Type portguid 0x...: 'description')'")
-    found = cache[dest]
-    if found is not None:
-        guid, desc = found
-        lids_seen.setdefault(guid, []).append(lid)
-        if desc:
-            reader.state.descriptions.setdefault(guid, desc)
+    seen = cache.get(dest, _NEW)
+    if seen is _NEW:
+        seen = cache[dest] = _new_destination(reader, idx, dest, lids_seen)
+    if seen is not None:
+        seen.append(lid)
+
+
+_NEW: list[int] = []
+
+
+def _new_destination(reader: StateReader, idx: int, dest: str,
+                     lids_seen: dict[int, list[int]]) -> list[int] | None:
+    if not dest or dest in ("unknown node and type", "(no description yet)"):
+        return None
+    if m := _DEST_RE.match(dest):
+        guid, desc = reader.guid(m["guid"], idx), m["desc"]
+    elif m := _PATH_RE.match(dest):
+        guid, desc = reader.guid(m["guid"], idx), ""
+    elif dest.startswith("(") or dest.endswith(")"):
+        return None  # "(illegal port)" and other notes without a port
+    else:
+        raise reader.error(f"cannot read the destination {dest!r}", idx,
+                           "'(Type portguid 0x...: 'description')'")
+    if desc:
+        reader.state.descriptions.setdefault(guid, desc)
+    return lids_seen.setdefault(guid, [])
 
 
 def _lids_from_destinations(reader: StateReader, lids_seen: dict[int, list[int]]) -> None:

@@ -12,18 +12,17 @@ to the takeover's port by SMP, and back after the primary returns.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from ibviz.backends._lab_failover import MODE2_NOTE, OWNED_MLID
 from ibviz.backends.base import BackendError
+from ibviz.backends.lab.failover import MODE2_NOTE, OWNED_MLID
 from ibviz.core.addressing import make_mgid
+from ibviz.core.fabric import Fabric
 from ibviz.core.failover.model import Outcome
+from ibviz.core.sm.manager import SubnetManager
 from ibviz.core.sm.records import JoinState
 
-if TYPE_CHECKING:
-    from ibviz.backends.lab import OpenSmLab
-
-__all__ = ["LAB_MGID", "LAB_SCENARIOS", "run_lab_scenario"]
+__all__ = ["LAB_MGID", "LAB_SCENARIOS", "LabApi", "run_lab_scenario"]
 
 LAB_MGID = make_mgid(group_id=0x1AB)
 """The group the ``mlid`` scenario uses."""
@@ -33,7 +32,29 @@ LAB_SCENARIOS = {
 }
 
 
-def run_lab_scenario(lab: OpenSmLab, name: str, roles: dict[str, Any],
+class LabApi(Protocol):
+    """What a scenario uses of a started lab (:class:`~ibviz.backends.lab.OpenSmLab`)."""
+
+    fabric: Fabric
+    sm: SubnetManager
+
+    def join(self, guid: int, mgid: int, join_state: JoinState = ...) -> None: ...
+    def fail_node(self, guid: int, timeout: float = ...) -> None: ...
+    def wait_until(self, predicate: Callable[[], bool], timeout: float, what: str,
+                   files: Any = ...) -> float: ...
+    def program_owned_mlid(self, target_guid: int, mlid: int = ...
+                           ) -> dict[int, frozenset[int]]: ...
+    def failover_mlid(self, group_mgid: int, primary_guid: int, takeover_guid: int,
+                      timeout: float = ...) -> Outcome: ...
+    def failback_mlid(self, group_mgid: int, primary_guid: int, takeover_guid: int,
+                      timeout: float = ...) -> Outcome: ...
+    def failover_port(self, primary_guid: int, takeover_guid: int, mlid: int = ...
+                      ) -> Outcome: ...
+    def failback_port(self, primary_guid: int, takeover_guid: int, mlid: int = ...
+                      ) -> Outcome: ...
+
+
+def run_lab_scenario(lab: LabApi, name: str, roles: dict[str, Any],
                      say: Callable[[str], None] = print) -> list[Outcome]:
     """Run scenario ``name`` on a started lab; ``roles`` as in ``FAILOVER_ROLES``.
 

@@ -1,5 +1,4 @@
-"""The lab's management clients (one SA client per member node, one SMP client), the
-Debian packages the lab needs, and the cleanup after labs that were killed outright.
+"""The lab's management clients: one SA client per member node, one SMP client.
 
 An SA request must come from the member's own port (OpenSM lets only the port that
 joined remove its membership), so every node that joins or leaves gets its own
@@ -11,14 +10,8 @@ SA clients stay alive; the least recently used one is closed first.
 from __future__ import annotations
 
 import contextlib
-import ctypes.util
-import re
-import shutil
-import tempfile
 from collections import OrderedDict
-from pathlib import Path
 
-from ibviz.backends._proc import MissingToolsError, check_tools
 from ibviz.backends.base import BackendError
 from ibviz.backends.ibsim_process import IbsimError, IbsimFabric
 from ibviz.backends.smp_client import SmpClient
@@ -33,58 +26,13 @@ from ibviz.core.sm.records import (
     SaStatus,
 )
 
-__all__ = ["DEFAULT_QKEY", "LAB_PACKAGES", "LabClients", "MissingLabTools", "SA_CLIENTS",
-           "WORKDIR_PREFIX", "reap_orphan_workdirs", "require_lab_tools"]
+__all__ = ["DEFAULT_QKEY", "LabClients", "SA_CLIENTS"]
 
 SA_CLIENTS = 6
 """SA clients kept alive at once (ibsim: 10 clients, with OpenSM, the SMP client and room
 for a tool such as ``ibroute``)."""
 DEFAULT_QKEY = 0x1E1E
 """Q_Key of a group the lab creates (as :class:`ibviz.core.failover.model.ProtectedGroup`)."""
-
-LAB_PACKAGES = ("opensm", "ibsim-utils", "infiniband-diags", "libibumad3")
-"""The Debian packages the lab runs on (the CI test command installs them)."""
-
-
-class MissingLabTools(MissingToolsError, BackendError):
-    """Debian packages the lab needs are missing; the message holds the apt-get command.
-
-    Both a :class:`~ibviz.backends._proc.MissingToolsError` (``.packages``, ``.missing``)
-    and a :class:`~ibviz.backends.base.BackendError` (shown to the user as it is).
-    """
-
-
-def require_lab_tools() -> None:
-    """Raise :class:`MissingLabTools` unless ibsim, umad2sim, ibnetdiscover, OpenSM and
-    libibumad are all installed."""
-    packages: list[str] = []
-    missing: list[str] = []
-    try:
-        check_tools(need_opensm=True)
-    except MissingToolsError as exc:
-        packages, missing = list(exc.packages), list(exc.missing)
-    if ctypes.util.find_library("ibumad") is None:
-        packages.append("libibumad3")
-        missing.append("libibumad.so.3")
-    if packages:
-        raise MissingLabTools(packages, missing)
-
-
-WORKDIR_PREFIX = "ibviz-lab-"
-"""Private lab directories are ``<tmp>/ibviz-lab-<creator pid>-<random>``."""
-
-
-def reap_orphan_workdirs() -> list[Path]:
-    """Remove the private directories of labs whose process died without closing them
-    (killed outright: no ``close()``, no atexit); return them."""
-    removed = []
-    for path in Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*-*"):
-        m = re.match(re.escape(WORKDIR_PREFIX) + r"(\d+)-", path.name)
-        if m and path.is_dir() and not Path(f"/proc/{m.group(1)}").exists():
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
-    return removed
-
 
 class LabClients:
     """SA clients by node GUID (started on first use) and the SMP client.

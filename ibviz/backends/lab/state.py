@@ -1,22 +1,26 @@
-"""Read what one OpenSM process wrote (its dump files and log) into the lab's mirror."""
+"""Read what one OpenSM process wrote (its dump files and log) into the lab's mirror.
+
+Every file is read by the one reader of its format in :mod:`ibviz.topology.state`, in
+strict mode: a file caught half-written (cut mid-line, a table without its closing line)
+raises :class:`~ibviz.topology.state.DumpIncomplete` and is read again after OpenSM's next
+rewrite. :class:`~ibviz.backends.lab.watch.DumpWatcher` says which files were rewritten
+and never hands out one that is being written (inotify): strict parsing alone cannot
+tell a file cut at a line boundary between two switches from a whole one.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Collection
 
-from ibviz.backends._lab_mirror import Mirror
-from ibviz.backends._lab_parse import (
-    DumpIncomplete,
-    parse_lfts_dump,
-    parse_sa_dump,
-    parse_subnet_lst,
-)
-from ibviz.backends._lab_watch import DumpWatcher
 from ibviz.backends.base import BackendError
-from ibviz.backends.opensm_process import OpenSm, parse_guid2lid, parse_mcfdbs
+from ibviz.backends.lab.mirror import Mirror
+from ibviz.backends.lab.watch import DumpWatcher
+from ibviz.backends.opensm_process import OpenSm
+from ibviz.topology.errors import TopologyError
+from ibviz.topology.state import OPENSM_DUMPS, parse_dump
 
-__all__ = ["STATE_FILES", "StateReader"]
+__all__ = ["LabReader", "STATE_FILES"]
 
 STATE_FILES = ("guid2lid", "opensm.mcfdbs", "opensm-sa.dump", "opensm-subnet.lst",
                "opensm-lfts.dump")
@@ -24,7 +28,7 @@ STATE_FILES = ("guid2lid", "opensm.mcfdbs", "opensm-sa.dump", "opensm-subnet.lst
 MFTs are what a failover changes; the LFTs are by far the biggest file)."""
 
 
-class StateReader:
+class LabReader:
     """Applies every file ``opensm`` rewrote completely since the last :meth:`read`.
 
     Parameters
@@ -72,10 +76,14 @@ class StateReader:
             got = self.watch.read(name)
             if got is None:
                 continue
+            text, mtime_ns = got
+            fmt = OPENSM_DUMPS[name]
             try:
-                changed = self._apply(name, *got) or changed
-            except DumpIncomplete as exc:  # read again when OpenSM rewrites it
-                self.problems.append(f"{name}: {exc}")
+                state = parse_dump(text, fmt, str(self.watch.directory / name), strict=True)
+            except TopologyError as exc:  # read again when OpenSM rewrites it
+                self.problems.append(str(exc))
+                continue
+            changed = self.mirror.apply_file(fmt, state, mtime_ns) or changed
         return changed
 
     def read_all(self, timeout: float = 10.0) -> None:
@@ -89,19 +97,3 @@ class StateReader:
             if time.monotonic() > deadline:
                 raise BackendError(f"OpenSM kept rewriting {pending} for {timeout} s")
             time.sleep(0.01)
-
-    def _apply(self, name: str, text: str, mtime_ns: int) -> bool:
-        mirror = self.mirror
-        if name == "guid2lid":
-            return mirror.apply_lids(parse_guid2lid(text))
-        if name == "opensm-subnet.lst":
-            lst = parse_subnet_lst(text)
-            return mirror.apply_links(lst.nodes, lst.ports)
-        if name == "opensm-lfts.dump":
-            return mirror.apply_lfts(parse_lfts_dump(text))
-        if name == "opensm.mcfdbs":
-            if text and not text.endswith("\n"):
-                raise DumpIncomplete("opensm.mcfdbs ends in the middle of a line")
-            return mirror.apply_mfts({sw: {m: frozenset(p) for m, p in t.items()}
-                                      for sw, t in parse_mcfdbs(text).items()})
-        return mirror.apply_groups(parse_sa_dump(text, mirror.port_of), mtime_ns)

@@ -7,7 +7,7 @@ programmed into ``self.sm``: LIDs from ``guid2lid``, links and port states from
 ``opensm-subnet.lst``, LFTs from ``opensm-lfts.dump``, MFTs from ``opensm.mcfdbs`` and
 groups from ``opensm-sa.dump`` (ibsim has no RMPP, so multi-record SA answers are cut).
 :meth:`OpenSmLab.poll` re-reads whatever OpenSM rewrote (never a half-written file, see
-:mod:`ibviz.backends._lab_watch`) and emits the core events the built-in SM emits.
+:mod:`ibviz.backends.lab.watch`) and emits the core events the built-in SM emits.
 
 Actions are real: joins and leaves go to OpenSM's SA from the member's own port, a node
 fails and comes back through ibsim's console (``Unlink`` / ``ReLink``), and OpenSM reacts
@@ -15,50 +15,52 @@ on its own (trap 128, heavy sweep). Mode 1 failover (MLID reassignment) runs ful
 real OpenSM. Mode 2 does not exist as such in the lab: ibsim keeps no
 SwitchInfo.DefaultMulticastPrimaryPort and OpenSM never sets it, so the lab carries it out
 as the controller's own SMP writes of the MFT entry of a controller-owned MLID (see
-:mod:`ibviz.backends._lab_failover`). ibsim forwards no data packets: packets are animated
+:mod:`ibviz.backends.lab.failover`). ibsim forwards no data packets: packets are animated
 by ibviz's simulator fed with the tables read back. Details: ``docs/lab.md``.
+
+The lab is composed of parts that know only a shared
+:class:`~ibviz.backends.lab.context.LabContext`: the programs
+(:class:`~ibviz.backends.lab.processes.LabProcesses`), the reader of OpenSM's files
+(:class:`~ibviz.backends.lab.state.LabReader`) into the
+:class:`~ibviz.backends.lab.mirror.Mirror`, the actions
+(:class:`~ibviz.backends.lab.actions.LabActions`) and the failover
+(:class:`~ibviz.backends.lab.failover.LabFailover`); :class:`OpenSmLab` is the backend
+that composes them and offers their methods.
 """
 
 from __future__ import annotations
 
 import atexit
-import os
-import shutil
-import tempfile
-import threading
 import time
 from collections.abc import Callable, Collection
 from pathlib import Path
 
-from ibviz.backends._lab_actions import LabActions
-from ibviz.backends._lab_clients import (
-    WORKDIR_PREFIX,
-    LabClients,
-    MissingLabTools,
-    reap_orphan_workdirs,
-    require_lab_tools,
-)
-from ibviz.backends._lab_failover import MODE2_NOTE, OWNED_MLID, LabFailover
-from ibviz.backends._lab_mirror import Mirror
-from ibviz.backends._lab_scenarios import LAB_MGID, LAB_SCENARIOS, run_lab_scenario
-from ibviz.backends._lab_state import STATE_FILES, StateReader
 from ibviz.backends.base import Backend, BackendError, BackendStatus, Progress
 from ibviz.backends.ibsim_process import IbsimError, IbsimFabric
+from ibviz.backends.lab.actions import LabActions
+from ibviz.backends.lab.clients import LabClients
+from ibviz.backends.lab.context import LabContext
+from ibviz.backends.lab.failover import OWNED_MLID, LabFailover
+from ibviz.backends.lab.mirror import Mirror
+from ibviz.backends.lab.processes import SM_GONE, LabProcesses
+from ibviz.backends.lab.state import LabReader
+from ibviz.backends.lab.tools import reap_orphan_workdirs, require_lab_tools
 from ibviz.backends.opensm_process import OpenSm, reap_orphan_opensm
 from ibviz.core.fabric import Fabric
+from ibviz.core.failover.model import Outcome
 from ibviz.core.model import PortRef
 from ibviz.core.sm.manager import SmConfig, SubnetManager
+from ibviz.core.sm.records import JoinState
 from ibviz.topology import dumps
 from ibviz.topology.ibnetdiscover_writer import ibsim_node_ids
 
-__all__ = ["LAB_MGID", "LAB_SCENARIOS", "MODE2_NOTE", "OWNED_MLID", "STATE_FILES", "MissingLabTools",
-           "OpenSmLab", "run_lab_scenario"]
+__all__ = ["OpenSmLab", "PHASES"]
 
 PHASES = ("writing the ibsim net file", "starting ibsim", "starting OpenSM: waiting for "
           "SUBNET UP", "reading OpenSM's state", "SUBNET UP")
 
 
-class OpenSmLab(LabActions, LabFailover, Backend):
+class OpenSmLab(Backend):
     """The real OpenSM on ibsim, mirrored into ``self.sm`` (a context manager).
 
     Parameters
@@ -90,14 +92,13 @@ class OpenSmLab(LabActions, LabFailover, Backend):
         self.sm.reachable = set(fabric.nodes)
         self.mirror = Mirror(self.sm)
         self.lmc, self.routing, self.sweep = lmc, routing, sweep
-        self._given_workdir = Path(workdir) if workdir is not None else None
-        self.workdir: Path | None = None
-        self.ibsim: IbsimFabric | None = None
-        self.opensm: OpenSm | None = None
-        self.clients: LabClients | None = None
-        self.reader: StateReader | None = None
-        self._lock = threading.RLock()
-        self._closed = False
+        self.procs = LabProcesses(self.node_ids, self.node_ids[self.sm_node],
+                                  ["-R", routing, "-l", str(lmc)], sweep,
+                                  Path(workdir) if workdir is not None else None)
+        self.ctx = LabContext(fabric, self.sm, self.node_ids, self.sm_node, self.mirror,
+                              self.procs, self.wait_until)
+        self.actions = LabActions(self.ctx)
+        self.failover = LabFailover(self.ctx, self.actions)
         self._sm_gone_seen = False
         self.phase = "not started"
         self.up_seconds: float | None = None
@@ -106,6 +107,31 @@ class OpenSmLab(LabActions, LabFailover, Backend):
         """Seconds from :meth:`start` to the first full state read."""
         self.problems: list[str] = []
         """Files OpenSM wrote that could not be read, and what failed while closing."""
+
+    # -- the parts' objects, by their old names ----------------------------------------------
+    @property
+    def workdir(self) -> Path | None:
+        return self.procs.workdir
+
+    @property
+    def ibsim(self) -> IbsimFabric | None:
+        return self.procs.ibsim
+
+    @property
+    def opensm(self) -> OpenSm | None:
+        return self.procs.opensm
+
+    @property
+    def clients(self) -> LabClients | None:
+        return self.procs.clients
+
+    @property
+    def reader(self) -> LabReader | None:
+        return self.ctx.reader
+
+    @property
+    def _lock(self):  # noqa: ANN202 - the context's RLock
+        return self.ctx.lock
 
     # -- life cycle -------------------------------------------------------------------------
     def start(self, progress: Progress | None = None) -> None:
@@ -120,7 +146,7 @@ class OpenSmLab(LabActions, LabFailover, Backend):
         """
         report = progress or (lambda done, total: None)
         with self._lock:
-            if self.ibsim is not None or self._closed:
+            if self.procs.ibsim is not None or self.procs.closed:
                 raise BackendError("an OpenSM lab can be started once")
             require_lab_tools()
             reap_orphan_opensm()
@@ -129,19 +155,15 @@ class OpenSmLab(LabActions, LabFailover, Backend):
             t0 = time.monotonic()
             try:
                 self._phase(report, 0)
-                self.workdir = self._given_workdir or Path(
-                    tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
-                self.workdir.mkdir(parents=True, exist_ok=True)
-                net = self.workdir / "fabric.net"
+                net = self.procs.make_workdir() / "fabric.net"
                 net.write_text(dumps(self.fabric, "ibsim") + "\n")
                 self._phase(report, 1)
-                self.ibsim = IbsimFabric(net, workdir=self.workdir / "ibsim").start()
-                self.clients = LabClients(self.ibsim, self.node_ids)
+                self.procs.start_ibsim(net)
                 self._phase(report, 2)
                 self._start_opensm()
                 self._phase(report, 3)
-                assert self.reader is not None
-                self.reader.read_all()
+                assert self.ctx.reader is not None
+                self.ctx.reader.read_all()
                 self._phase(report, 4)
             except IbsimError as exc:
                 self.close()
@@ -156,15 +178,9 @@ class OpenSmLab(LabActions, LabFailover, Backend):
         report(index, len(PHASES) - 1)
 
     def _start_opensm(self, sa_db_file: Path | None = None) -> None:
-        assert self.ibsim is not None and self.workdir is not None
-        conf = self.workdir / "opensm.conf"
-        conf.write_text("sa_db_dump TRUE\n" + (f"sa_db_file {sa_db_file}\n" if sa_db_file else ""))
-        timeout = 30.0 + len(self.fabric.nodes) / 50
-        self.opensm = OpenSm(self.ibsim, self.node_ids[self.sm_node], sweep=self.sweep,
-                             extra_args=["-F", str(conf), "-R", self.routing, "-l",
-                                         str(self.lmc)], timeout=timeout).start()
-        self.up_seconds = self.opensm.up_seconds
-        self.reader = StateReader(self.opensm, self.mirror, self.problems)
+        opensm = self.procs.start_opensm(30.0 + len(self.fabric.nodes) / 50, sa_db_file)
+        self.up_seconds = opensm.up_seconds
+        self.ctx.reader = LabReader(opensm, self.mirror, self.problems)
         self._sm_gone_seen = False
 
     def restart_sm(self) -> None:
@@ -172,45 +188,26 @@ class OpenSmLab(LabActions, LabFailover, Backend):
         last ``opensm-sa.dump`` and the lab reads its state; the old state stays shown
         until then."""
         with self._lock:
-            self._check_ibsim()
-            old = self.opensm
-            restore: Path | None = None
-            if old is not None:
-                dump = old.sa_dump_path
-                if dump.is_file() and self.workdir is not None:
-                    restore = self.workdir / "sa-restore.dump"
-                    shutil.copyfile(dump, restore)
-                pid = old.pid
-                old.stop()
-                if pid is not None and self.ibsim is not None:
-                    self.ibsim._free_client_slot(pid)
-            if self.reader is not None:
-                self.reader.close()
+            self.procs.require(sm=False)
+            restore = self.procs.stop_opensm()
+            if self.ctx.reader is not None:
+                self.ctx.reader.close()
             try:
                 self._start_opensm(restore)
             except IbsimError as exc:
                 raise BackendError(f"OpenSM did not start again: {exc}") from exc
-            assert self.reader is not None
-            self.reader.read_all()
+            assert self.ctx.reader is not None
+            self.ctx.reader.read_all()
 
     def close(self) -> None:
         """Stop the clients, OpenSM and ibsim; remove the private directory. Idempotent."""
         with self._lock:
-            if self._closed:
+            if self.procs.closed:
                 return
-            self._closed = True
             atexit.unregister(self.close)
-            for stop in (self.clients.close if self.clients else None,
-                         self.reader.close if self.reader else None,
-                         self.opensm.stop if self.opensm else None,
-                         self.ibsim.stop if self.ibsim else None):
-                if stop is not None:
-                    try:
-                        stop()
-                    except Exception as exc:  # keep cleaning up; say what failed
-                        self.problems.append(f"while closing: {exc}")
-            if self.workdir is not None and self._given_workdir is None:
-                shutil.rmtree(self.workdir, ignore_errors=True)
+            if self.ctx.reader is not None:
+                self.ctx.reader.close()
+            self.procs.close(self.problems)
 
     def __enter__(self) -> OpenSmLab:
         """``with OpenSmLab(fabric) as lab: lab.start()``: closed on the way out."""
@@ -218,22 +215,12 @@ class OpenSmLab(LabActions, LabFailover, Backend):
 
     def child_pids(self) -> list[int]:
         """Process ids of every child the lab started that may still run."""
-        pids = [proc.pid for proc in (self.ibsim, self.opensm) if proc is not None]
-        return [pid for pid in pids if pid is not None] + (
-            self.clients.pids() if self.clients else [])
+        return self.procs.child_pids()
 
     # -- state ------------------------------------------------------------------------------
-    def _check_ibsim(self) -> None:
-        if self.ibsim is None or self._closed:
-            raise BackendError("the OpenSM lab is not running")
-        if not self.ibsim.running:
-            rc = self.ibsim._proc.returncode if self.ibsim._proc else None
-            raise BackendError(f"ibsim, the simulated fabric, exited (status {rc}): the lab "
-                               "is gone; close it and start a new one")
-
     @property
     def sm_running(self) -> bool:
-        return self.opensm is not None and self.opensm.running
+        return self.procs.sm_running
 
     def poll(self, files: Collection[str] | None = None) -> bool:
         """Apply what OpenSM rewrote since the last poll; True when something changed
@@ -242,7 +229,8 @@ class OpenSmLab(LabActions, LabFailover, Backend):
         Parameters
         ----------
         files : collection of str, optional
-            Read only these of :data:`STATE_FILES` now (the others stay pending).
+            Read only these of :data:`~ibviz.backends.lab.state.STATE_FILES` now (the
+            others stay pending).
 
         Raises
         ------
@@ -250,31 +238,32 @@ class OpenSmLab(LabActions, LabFailover, Backend):
             ibsim is gone.
         """
         with self._lock:
-            self._check_ibsim()
+            self.procs.require(sm=False)
             if not self.sm_running:
                 first, self._sm_gone_seen = not self._sm_gone_seen, True
                 if first:
                     self.sm.state = "gone"
                 return first
-            assert self.reader is not None
-            return self.reader.read(files)
+            assert self.ctx.reader is not None
+            return self.ctx.reader.read(files)
 
     def status(self) -> BackendStatus:
-        if self.ibsim is None:
-            return BackendStatus(self.name, "stopped" if self._closed else "not started")
-        if self._closed:
+        procs = self.procs
+        if procs.ibsim is None:
+            return BackendStatus(self.name, "stopped" if procs.closed else "not started")
+        if procs.closed:
             return BackendStatus(self.name, "stopped")
-        if not self.ibsim.running:
+        if not procs.ibsim_running:
             return BackendStatus(self.name, "gone", "ibsim (the simulated fabric) exited")
         if not self.sm_running:
-            return BackendStatus(self.name, "gone", "OpenSM exited: the last state is kept; "
-                                 "restart it to manage the subnet again")
-        assert self.opensm is not None and self.reader is not None
+            return BackendStatus(self.name, "gone", SM_GONE)
+        reader, opensm = self.ctx.reader, procs.opensm
+        assert opensm is not None and reader is not None
         return BackendStatus(
             self.name, self.sm.state,
-            f"OpenSM {self.reader.version} (pid {self.opensm.pid}) at "
+            f"OpenSM {reader.version} (pid {opensm.pid}) at "
             f"{self.node_ids[self.sm_node]}, {self.routing}, LMC {self.lmc}, "
-            f"{self.reader.sweeps} heavy sweep(s)")
+            f"{reader.sweeps} heavy sweep(s)")
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float, what: str,
                    files: Collection[str] | None = None) -> float:
@@ -284,13 +273,78 @@ class OpenSmLab(LabActions, LabFailover, Backend):
         Raises
         ------
         BackendError
-            Not within ``timeout`` seconds (the message says what was awaited).
+            Not within ``timeout`` seconds (the message says what was awaited), or at once
+            when ibsim or OpenSM is gone (OpenSM's changes cannot come any more).
         """
         t0 = time.monotonic()
         while True:
             self.poll(files)
             if predicate():
                 return time.monotonic() - t0
+            if not self.sm_running:
+                raise BackendError(f"{SM_GONE} (while waiting for {what})")
             if time.monotonic() - t0 > timeout:
                 raise BackendError(f"waited {timeout} s for {what}")
             time.sleep(0.005)
+
+    # -- actions (see LabActions and LabFailover) --------------------------------------------
+    def fail_node(self, guid: int, timeout: float = 10.0) -> None:
+        self.actions.fail_node(guid, timeout)
+    fail_node.__doc__ = LabActions.fail_node.__doc__
+
+    def recover_node(self, guid: int, timeout: float = 10.0) -> None:
+        self.actions.recover_node(guid, timeout)
+    recover_node.__doc__ = LabActions.recover_node.__doc__
+
+    def join(self, guid: int, mgid: int, join_state: JoinState = JoinState.FULL) -> None:
+        self.actions.join(guid, mgid, join_state)
+    join.__doc__ = LabActions.join.__doc__
+
+    def leave(self, guid: int, mgid: int) -> None:
+        self.actions.leave(guid, mgid)
+    leave.__doc__ = LabActions.leave.__doc__
+
+    def resweep(self, timeout: float = 30.0) -> None:
+        self.actions.resweep(timeout)
+    resweep.__doc__ = LabActions.resweep.__doc__
+
+    def member_port(self, guid: int) -> PortRef:
+        return self.actions.member_port(guid)
+    member_port.__doc__ = LabActions.member_port.__doc__
+
+    def failover_mlid(self, group_mgid: int, primary_guid: int, takeover_guid: int,
+                      timeout: float = 10.0) -> Outcome:
+        return self.failover.failover_mlid(group_mgid, primary_guid, takeover_guid, timeout)
+    failover_mlid.__doc__ = LabFailover.failover_mlid.__doc__
+
+    def failback_mlid(self, group_mgid: int, primary_guid: int, takeover_guid: int,
+                      timeout: float = 10.0) -> Outcome:
+        return self.failover.failback_mlid(group_mgid, primary_guid, takeover_guid, timeout)
+    failback_mlid.__doc__ = LabFailover.failback_mlid.__doc__
+
+    def failover_port(self, primary_guid: int, takeover_guid: int,
+                      mlid: int = OWNED_MLID) -> Outcome:
+        return self.failover.failover_port(primary_guid, takeover_guid, mlid)
+    failover_port.__doc__ = LabFailover.failover_port.__doc__
+
+    def failback_port(self, primary_guid: int, takeover_guid: int,
+                      mlid: int = OWNED_MLID) -> Outcome:
+        return self.failover.failback_port(primary_guid, takeover_guid, mlid)
+    failback_port.__doc__ = LabFailover.failback_port.__doc__
+
+    def program_owned_mlid(self, target_guid: int, mlid: int = OWNED_MLID
+                           ) -> dict[int, frozenset[int]]:
+        return self.failover.program_owned_mlid(target_guid, mlid)
+    program_owned_mlid.__doc__ = LabFailover.program_owned_mlid.__doc__
+
+    def read_mft_entry(self, switch: int, mlid: int) -> frozenset[int]:
+        return self.failover.read_mft_entry(switch, mlid)
+    read_mft_entry.__doc__ = LabFailover.read_mft_entry.__doc__
+
+    def write_mft_entry(self, switch: int, mlid: int, ports: set[int]) -> None:
+        self.failover.write_mft_entry(switch, mlid, ports)
+    write_mft_entry.__doc__ = LabFailover.write_mft_entry.__doc__
+
+    def default_mcast_port_kept(self, switch: int, port: int = 1) -> bool:
+        return self.failover.default_mcast_port_kept(switch, port)
+    default_mcast_port_kept.__doc__ = LabFailover.default_mcast_port_kept.__doc__

@@ -133,8 +133,8 @@ class DumpWatcher:
                     self._fresh.add(name)
         return [n for n in self.names if n in self._fresh and n not in self._writing]
 
-    def read(self, name: str) -> tuple[str, int] | None:
-        """``(text, mtime_ns)`` of a complete ``name``, or None if it is being rewritten
+    def read(self, name: str) -> tuple[bytes, int] | None:
+        """``(data, mtime_ns)`` of a complete ``name``, or None if it is being rewritten
         (or missing); a None leaves the file pending, to be read at the next call."""
         self._drain()
         if name in self._writing:
@@ -151,4 +151,4 @@ class DumpWatcher:
             return None
         self._fresh.discard(name)
         self._stamps[name] = before
-        return raw.decode(errors="replace"), before[0]
+        return raw, before[0]
