@@ -52,8 +52,9 @@ from ibviz.core.sm._graph import NO_PATH, SwitchGraph, components, duplicate_lid
 from ibviz.core.sm._hops import min_hops, updown_hops
 from ibviz.core.sm._lft import LftBuilder
 from ibviz.core.sm._walk import walk
+from ibviz.core.sm.ftree import FtreeOptions, FtreeUnsupported, ftree_table
 
-ALGORITHMS = ("minhop", "updn")
+ALGORITHMS = ("minhop", "updn", "ftree")
 MAX_LFT_PORT = 254
 """LFT entries are one byte; 255 means no path."""
 
@@ -168,7 +169,7 @@ def _check_port_numbers(fabric: Fabric) -> None:
 
 
 def compute_lfts(fabric: Fabric, *, algorithm: str = "minhop",
-                 roots: set[int] | None = None) -> Lfts:
+                 roots: set[int] | None = None, ftree: FtreeOptions | None = None) -> Lfts:
     """Compute the unicast LFT of every switch.
 
     Parameters
@@ -177,7 +178,11 @@ def compute_lfts(fabric: Fabric, *, algorithm: str = "minhop",
         The fabric with LIDs assigned (e.g. by :class:`~ibviz.core.sm.lids.LidManager`).
         Cables with a DOWN end and switches whose port 0 is DOWN are not used.
     algorithm:
-        ``"minhop"`` or ``"updn"``.
+        ``"minhop"``, ``"updn"`` or ``"ftree"`` (:mod:`ibviz.core.sm.ftree`; where OpenSM's
+        ftree gives up, OpenSM and this function route with minhop and the result's
+        ``algorithm`` says ``"minhop"``).
+    ftree:
+        ``ftree`` only: root, compute-node and I/O-node GUIDs (OpenSM's guid files).
     roots:
         ``updn`` only: GUIDs of the root switches. Default: detected per component the
         way OpenSM's updn does (switches from which more than 90% of the CAs and routers
@@ -215,6 +220,12 @@ def compute_lfts(fabric: Fabric, *, algorithm: str = "minhop",
                                f"and {_name(fabric, b)}")
     table = np.full((g.size, _max_lid(g) + 1), NO_PATH, dtype=np.uint8)
     used_roots: frozenset[int] = frozenset()
+    if algorithm == "ftree":
+        try:
+            ftree_table(fabric, g.guids, table, ftree)
+            return Lfts(fabric, g.guids, table, algorithm, used_roots, switch_hops)
+        except FtreeUnsupported:
+            algorithm = "minhop"  # OpenSM's fallback: its default engine
     if algorithm == "updn":
         root_idx, rootless = _hops.pick_roots(g, hops, groups, roots)
         if rootless is not None:

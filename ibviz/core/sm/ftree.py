@@ -1,0 +1,94 @@
+"""OpenSM's fat-tree routing engine (``opensm -R ftree``, ``osm_ucast_ftree.c`` of 3.3.23).
+
+:func:`ftree_table` fills the LFTs exactly as OpenSM's ftree does, or raises
+:class:`FtreeUnsupported` where OpenSM gives up on the fabric; OpenSM then routes with
+its default engine, minhop (``osm_ucast_mgr_process``), which is what
+:func:`~ibviz.core.sm.routing.compute_lfts` does with ``algorithm="ftree"``.
+
+What OpenSM checks, in its order (each failure falls back): LMC 0; at least two
+switches and two non-switch nodes; no CA cabled to a CA; ranking (from a root GUID file
+if one is given and names a switch, else from the CAs' switches, reversed, then again
+from the switches that came out on top); unranked switches dropped (their CAs' ports
+with them); some compute node; tree rank (leaf rank + 1) 2..8; every CN's switch at the
+leaf rank; at least two leaf switches; and, without a root file, every switch of a rank
+alike (``fabric_validate_topology``).
+
+Compute nodes are all CA ports unless ``cn_guids`` (OpenSM's ``cn_guid_file``) lists
+port GUIDs; ports in ``io_guids`` (``io_guid_file``) and not CNs are I/O nodes, routed
+after the CNs with up to ``max_reverse_hops`` down-up turns. Routers are not routed.
+
+Not reproduced: OpenSM orders the down groups of a switch *above* the leaf level that
+leads to CAs (an I/O node on a spine) by comparing bytes of heap pointers (it reads a
+CA object as a switch); here such groups go after the switch groups, in port order.
+``quasi_ftree_indexing`` and ``connect_roots`` (both off by default) are not modelled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ibviz.core.fabric import Fabric
+from ibviz.core.sm.ftree_build import FtFabric
+from ibviz.core.sm.ftree_index import build_index
+from ibviz.core.sm.ftree_model import FtreeUnsupported
+from ibviz.core.sm.ftree_route import Router
+
+__all__ = ["FtreeOptions", "FtreeUnsupported", "build", "ftree_table"]
+
+
+@dataclass(frozen=True)
+class FtreeOptions:
+    """OpenSM's ftree options: ``root_guid_file`` (switch node GUIDs), ``cn_guid_file``
+    and ``io_guid_file`` (port GUIDs), ``max_reverse_hops``."""
+
+    roots: tuple[int, ...] | None = None
+    cn_guids: frozenset[int] | None = None
+    io_guids: frozenset[int] | None = None
+    max_reverse_hops: int = 0
+
+
+def build(fabric: Fabric, options: FtreeOptions | None = None) -> FtFabric:
+    """``construct_fabric``: the ranked, indexed fat tree, or :class:`FtreeUnsupported`."""
+    opt = options or FtreeOptions()
+    if any(p.lmc for n in fabric.nodes.values() for p in n.lid_ports() if p.lid):
+        raise FtreeUnsupported("LMC > 0 is not supported by fat-tree routing")
+    ft = FtFabric(fabric)
+    if ft.switch_count < 2:
+        raise FtreeUnsupported(f"Fabric has {ft.switch_count} switches - topology is "
+                               "not fat-tree")
+    if ft.node_count - ft.switch_count < 2:
+        raise FtreeUnsupported(f"Fabric has {ft.node_count} nodes ({ft.switch_count} "
+                               "switches) - topology is not fat-tree")
+    if opt.cn_guids is not None and not opt.cn_guids:
+        raise FtreeUnsupported("the compute node GUID list is empty")
+    if opt.io_guids is not None and not opt.io_guids:
+        raise FtreeUnsupported("the I/O node GUID list is empty")
+    if len(ft.hcas) < 2:
+        raise FtreeUnsupported(f"Fabric has {len(ft.hcas)} CAs - topology is not fat-tree")
+    ft.roots_given = opt.roots is not None
+    ft.rank(opt.roots)
+    ft.populate_ports(None if opt.cn_guids is None else set(opt.cn_guids),
+                      None if opt.io_guids is None else set(opt.io_guids))
+    build_index(ft)
+    return ft
+
+
+def ftree_table(fabric: Fabric, switches: Iterable[int], table: np.ndarray,
+                options: FtreeOptions | None = None) -> FtFabric:
+    """Fill ``table`` (rows in ``switches`` order, initialised to 255) with OpenSM's
+    ftree LFTs. Raises :class:`FtreeUnsupported` (table untouched) where OpenSM falls
+    back to minhop."""
+    opt = options or FtreeOptions()
+    ft = build(fabric, opt)
+    Router(ft, opt.max_reverse_hops).run()
+    width = table.shape[1]
+    for row, guid in enumerate(switches):
+        sw = ft.switches.get(guid)
+        if sw is not None:
+            lft = np.frombuffer(bytes(sw.lft), dtype=np.uint8)
+            n = min(width, len(lft), ft.lft_max_lid + 1)
+            table[row, :n] = lft[:n]
+    return ft

@@ -1,0 +1,225 @@
+"""OpenSM's fat-tree route assignment (``do_routing`` of ``osm_ucast_ftree.c``), step by step.
+
+Routes go to compute nodes leaf by leaf in index order (plus "dummy" routes for the CNs
+a leaf lacks, so every leaf loads the tree alike), then to the other CA ports (I/O
+nodes may use reverse hops), then to the switches. For each target the walk climbs from
+its leaf along the least loaded up group (``downgoing_by_going_up``) and, at every
+switch reached, descends through all other down groups (``upgoing_by_going_down``).
+The port counters and the order in which groups are re-sorted decide every later
+choice, so this is a literal transcription, recursion included; it runs in plain
+Python over ``__slots__`` objects and ``bytearray`` tables.
+"""
+
+from __future__ import annotations
+
+from ibviz.core.sm.ftree_build import FtFabric
+from ibviz.core.sm.ftree_model import NO_PATH, FtGroup, FtPort, FtSwitch
+
+
+def _least(ports: list[FtPort], up: bool) -> FtPort:
+    """First port with the fewest up-going (or down-going) routes."""
+    best = ports[0]
+    if up:
+        for p in ports:
+            if p.counter_up < best.counter_up:
+                best = p
+    else:
+        for p in ports:
+            if p.counter_down < best.counter_down:
+                best = p
+    return best
+
+
+def _sort_down(groups: list[FtGroup]) -> None:
+    """``bubble_sort_down`` with ``port_group_compare_load_down``, literally: that
+    comparison is not a total order (a less loaded remote switch does not win), so
+    only the same passes give the same order."""
+    n = len(groups)
+    i = 0
+    swapped = True
+    while swapped:
+        swapped = False
+        for j in range(1, n - i):
+            a, b = groups[j], groups[j - 1]
+            if a.counter_down != b.counter_down:
+                less = a.counter_down < b.counter_down
+            elif a.remote.min_counter_down - b.remote.min_counter_down > 0:
+                less = False
+            else:
+                less = a.remote.tuple < b.remote.tuple
+            if less:
+                groups[j - 1], groups[j] = a, b
+                swapped = True
+        i += 1
+
+
+def _load_up_key(group: FtGroup) -> tuple[int, tuple[int, ...]]:
+    return group.counter_up, group.index_key()
+
+
+class Router:
+    """Fills the ``lft`` of every switch of ``ft`` (built and indexed)."""
+
+    def __init__(self, ft: FtFabric, max_reverse_hops: int = 0) -> None:
+        self.ft = ft
+        self.max_reverse_hops = max_reverse_hops
+
+    # --------------------------------------------------------------- the walks
+    def going_down(self, sw: FtSwitch, prev: FtSwitch | None, lid: int, hops: int) -> bool:
+        """``fabric_route_upgoing_by_going_down``: route ``lid`` on the switches below."""
+        down = sw.down
+        if not down:
+            return False
+        if sw.counter_up_changed:
+            down.sort(key=_load_up_key)
+            sw.counter_up_changed = False
+        groups = down
+        if sw.sibling:
+            sw.sibling.sort(key=_load_up_key)
+            if lid != 0:
+                groups = down + sw.sibling
+        created = False
+        for group in groups:
+            if not group.remote_is_sw:
+                created = True
+                continue
+            if prev is not None and group.remote_lid == prev.lid:
+                continue
+            if not group.ports:
+                continue
+            port = _least(group.ports, up=True)
+            remote = group.remote
+            least = remote.hops[lid]
+            if least != NO_PATH and hops + 1 >= least:
+                continue
+            remote.lft[lid] = port.remote_num
+            remote.hops[lid] = hops + 1
+            if self.going_down(remote, None, lid, hops + 1):
+                created = True
+                port.counter_up += 1
+                group.counter_up += 1
+                sw.counter_up_changed = True
+        if created:
+            sw.down_idx = (sw.down_idx + 1) % len(down)
+        return created
+
+    def going_up(self, sw: FtSwitch, prev: FtSwitch | None, lid: int, main: bool,
+                 credit: int, hops: int) -> bool:
+        """``fabric_route_downgoing_by_going_up``: route ``lid`` on the switches above
+        (and, through :meth:`going_down`, on everything below them)."""
+        created = self.going_down(sw, prev, lid, hops)
+        if sw.rank == 0:
+            if credit > 0 and sw.down:
+                n = len(sw.down)
+                sw.down_idx = (sw.down_idx + 1) % n
+                i = sw.down_idx
+                for _ in range(n):
+                    group = sw.down[i]
+                    i = (i + 1) % n
+                    if group.remote_is_sw:
+                        created |= self.going_up(group.remote, sw, lid, main, credit - 1,
+                                                 hops + 1)
+            return created
+        up = sw.up
+        _sort_down(up)
+        min_group = up[0]
+        min_port = _least(min_group.ports, up=False)
+        if main:
+            remote = min_group.remote
+            min_group.counter_down += 1
+            min_port.counter_down += 1
+            if min_group.counter_down == remote.min_counter_down + 1:
+                remote.min_counter_down = min((g.counter_down for g in remote.down),
+                                              default=1 << 30)
+            if remote.lft[lid] == NO_PATH or hops + 1 < remote.hops[lid]:
+                remote.lft[lid] = min_port.remote_num
+                remote.hops[lid] = hops + 1
+            created |= self.going_up(remote, sw, lid, main, credit, hops + 1)
+        for group in up[1 if main else 0:]:
+            created |= self._secondary(sw, group, lid, credit, hops)
+        if sw.sibling:
+            _sort_down(sw.sibling)
+            for group in sw.sibling:
+                port = self._secondary(sw, group, lid, credit, hops, sibling=True)
+                if port is not None:
+                    created = True
+                    min_group.counter_down += 1
+                    port.counter_down += 1
+        if credit == 0 or sw.is_leaf:
+            return created
+        for group in sw.down:
+            if group.remote_is_sw:
+                created |= self.going_up(group.remote, sw, lid, True, credit - 1, hops + 1)
+        return created
+
+    def _secondary(self, sw: FtSwitch, group: FtGroup, lid: int, credit: int,
+                   hops: int, sibling: bool = False):
+        """One not-least-loaded up (or sibling) group: route there unless the remote
+        switch already has an as short route. Returns whether a route was created
+        (for a sibling: the port used, or None)."""
+        remote = group.remote
+        if remote.lft[lid] != NO_PATH and hops + 1 >= remote.hops[lid]:
+            return None if sibling else False
+        if not group.ports:
+            return None if sibling else False
+        port = _least(group.ports, up=False)
+        remote.lft[lid] = port.remote_num
+        remote.hops[lid] = hops + 1
+        routed = self.going_up(remote, sw, lid, False, credit, hops + 1)
+        if sibling:
+            return port if routed else None
+        return routed
+
+    # ------------------------------------------------------------ the targets
+    def route_to_cns(self) -> None:
+        """``fabric_route_to_cns``: CNs leaf by leaf, then the leaf's dummy CNs."""
+        ft = self.ft
+        for sw in ft.leaves:
+            routed = 0
+            j = 0
+            while j < len(sw.down):  # read live, as OpenSM does
+                group = sw.down[j]
+                j += 1
+                if group.remote_is_sw:
+                    continue
+                hca = group.remote
+                if not hca.cn_num:
+                    continue
+                own = hca.group_by_lid(group.remote_lid)
+                if own is None or not own.is_cn:
+                    continue
+                lid = group.remote_lid
+                sw.lft[lid] = group.ports[0].num
+                sw.hops[lid] = 1
+                self.going_up(sw, None, lid, True, 0, 1)
+                routed += 1
+            for _ in range(ft.max_cn_per_leaf - routed):
+                sw.hops[0] = 1
+                self.going_up(sw, None, 0, True, 0, 1)
+                for other in ft.switches.values():
+                    other.hops[0] = NO_PATH
+                    other.lft[0] = NO_PATH
+
+    def route_to_non_cns(self) -> None:
+        """``fabric_route_to_non_cns``: other CA ports, counted like CNs."""
+        for hca in self.ft.hcas.values():
+            for group in hca.up:
+                if group.is_cn or not group.remote_is_sw:
+                    continue
+                sw = group.remote
+                sw.lft[group.lid] = group.ports[0].remote_num
+                sw.hops[group.lid] = 1
+                credit = self.max_reverse_hops if group.is_io else 0
+                self.going_up(sw, None, group.lid, True, credit, 1)
+
+    def route_to_switches(self) -> None:
+        """``fabric_route_to_switches``: every switch LID, as a secondary path."""
+        for sw in self.ft.switches.values():
+            sw.lft[sw.lid] = 0
+            sw.hops[sw.lid] = 0
+            self.going_up(sw, None, sw.lid, False, 0, 0)
+
+    def run(self) -> None:
+        self.route_to_cns()
+        self.route_to_non_cns()
+        self.route_to_switches()
