@@ -136,19 +136,19 @@ def validate(ft: FtFabric) -> None:
             continue
         why = None
         if len(first.up) != len(sw.up):
-            why = "up port groups"
+            why = "AB09: Different number of upward port groups"
         elif sw.rank != tree_rank - 1 and len(first.down) != len(sw.down):
-            why = "down port groups"
+            why = "AB0A: Different number of downward port groups"
         elif first.up and any(len(g.ports) != len(first.up[0].ports) for g in sw.up):
-            why = "ports in an up port group"
+            why = "AB0B: Different number of ports in an upward port group"
         elif (first.down and sw.rank != tree_rank - 1 and sw.down
               and len(sw.down[0].ports) != len(first.down[0].ports)):
             # OpenSM compares only the first down group of each switch (sic)
-            why = "ports in a down port group"
+            why = "AB0C: Different number of ports in an downward port group"
         if why:
             raise FtreeUnsupported(
-                f"switch {sw.guid:#018x} and switch {first.guid:#018x} (rank {sw.rank}) "
-                f"have different numbers of {why}: topology is not a fat tree")
+                f"ERR {why} on switches {first.guid:#018x} and {sw.guid:#018x} (rank "
+                f"{sw.rank}): Fabric topology hasn't been identified as FatTree")
 
 
 def build_index(ft: FtFabric) -> None:

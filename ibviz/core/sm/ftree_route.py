@@ -73,13 +73,13 @@ class Router:
         if sw.counter_up_changed:
             down.sort(key=_load_up_key)
             sw.counter_up_changed = False
-        groups = down
-        if sw.sibling:
-            sw.sibling.sort(key=_load_up_key)
-            if lid != 0:
-                groups = down + sw.sibling
+        sibling = sw.sibling
+        if sibling:
+            sibling.sort(key=_load_up_key)
+        n_down = len(down)
         created = False
-        for group in groups:
+        for k in range(n_down + (len(sibling) if lid != 0 else 0)):
+            group = down[k] if k < n_down else sibling[k - n_down]  # read live
             if not group.remote_is_sw:
                 created = True
                 continue
@@ -135,19 +135,22 @@ class Router:
                 remote.lft[lid] = min_port.remote_num
                 remote.hops[lid] = hops + 1
             created |= self.going_up(remote, sw, lid, main, credit, hops + 1)
-        for group in up[1 if main else 0:]:
-            created |= self._secondary(sw, group, lid, credit, hops)
+        # the group lists are read live by index, as OpenSM does: reverse hops can come
+        # back to this switch and re-sort them during the recursion
+        for i in range(1 if main else 0, len(up)):
+            created |= self._secondary(sw, up[i], lid, credit, hops)
         if sw.sibling:
             _sort_down(sw.sibling)
-            for group in sw.sibling:
-                port = self._secondary(sw, group, lid, credit, hops, sibling=True)
+            for i in range(len(sw.sibling)):
+                port = self._secondary(sw, sw.sibling[i], lid, credit, hops, sibling=True)
                 if port is not None:
                     created = True
                     min_group.counter_down += 1
                     port.counter_down += 1
         if credit == 0 or sw.is_leaf:
             return created
-        for group in sw.down:
+        for i in range(len(sw.down)):
+            group = sw.down[i]
             if group.remote_is_sw:
                 created |= self.going_up(group.remote, sw, lid, True, credit - 1, hops + 1)
         return created

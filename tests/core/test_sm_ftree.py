@@ -1,0 +1,268 @@
+"""OpenSM's ftree engine: LFTs entry by entry equal to the real ``opensm -R ftree``
+(3.3.23 on ibsim), and the same fallback to minhop where OpenSM gives up."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from test_sm_routing import check_all_pairs, read_lft_dump, with_lids
+
+from ibviz.core.fabric import Fabric
+from ibviz.core.model import PortRef
+from ibviz.core.sm.ftree import FtreeOptions, FtreeUnsupported, build
+from ibviz.core.sm.lids import LidManager
+from ibviz.core.sm.routing import Lfts, compute_lfts, route
+from ibviz.topology.generators import fat_tree, leaf_spine, torus
+
+NO_PATH = 255
+
+
+# ------------------------------------------------------------------------------ fabrics
+def switch_name(fabric: Fabric, guid: int) -> str:
+    """``leaf01`` of the description ``MF0;leaf01:MQM8790/U1``."""
+    return fabric.nodes[guid].description.split(";")[-1].split(":")[0]
+
+
+def without_link(fabric: Fabric, switch: str, port: int) -> Fabric:
+    """``fabric`` with the cable at port ``port`` of switch ``switch`` removed."""
+    node = next(n for n in fabric.switches() if switch_name(fabric, n.guid) == switch)
+    fabric.disconnect(PortRef(node.guid, port))
+    return fabric
+
+
+def hca_ports(fabric: Fabric, leaves: set[str]) -> frozenset[int]:
+    """Port GUIDs of the CA ports cabled to the leaf switches named in ``leaves``."""
+    out = set()
+    for node in fabric.cas():
+        for num, port in node.ports.items():
+            peer = fabric.peer(PortRef(node.guid, num))
+            if peer is not None and switch_name(fabric, peer.node) in leaves:
+                out.add(port.guid)
+    return frozenset(out)
+
+
+def all_ca_ports(fabric: Fabric) -> frozenset[int]:
+    return frozenset(p.guid for n in fabric.cas() for p in n.ports.values())
+
+
+def top_switches(fabric: Fabric, prefix: str) -> tuple[int, ...]:
+    return tuple(n.guid for n in fabric.switches()
+                 if switch_name(fabric, n.guid).startswith(prefix))
+
+
+@dataclass
+class Case:
+    build: Callable[[], Fabric]
+    options: Callable[[Fabric], FtreeOptions] = field(default=lambda f: FtreeOptions())
+    engine: str = "ftree"
+    """The engine OpenSM reports ("ftree", or "minhop" after a fallback)."""
+    reason: str = ""
+    lmc: int = 0
+    """After a fallback: what OpenSM's log (and our FtreeUnsupported) says."""
+
+
+def _leaf_names(first: int, last: int) -> set[str]:
+    return {f"leaf{i:02d}" for i in range(first, last + 1)}
+
+
+CASES: dict[str, Case] = {
+    "4-ary 2-tree": Case(lambda: fat_tree(4, 2)),
+    "3-ary 2-tree": Case(lambda: fat_tree(3, 2)),
+    "4-ary 3-tree": Case(lambda: fat_tree(4, 3)),
+    "2-ary 3-tree": Case(lambda: fat_tree(2, 3)),
+    "2-level, parallel links, partial leaf": Case(
+        lambda: leaf_spine(60, hcas_per_leaf=8, spines=4, switch_ports=16)),
+    "2-level, triple parallel links": Case(
+        lambda: leaf_spine(36, hcas_per_leaf=6, spines=2, switch_ports=12)),
+    "dual-port HCAs on two leaves": Case(
+        lambda: leaf_spine(30, hcas_per_leaf=6, dual_port=True)),
+    "dual-port HCAs, parallel links": Case(
+        lambda: leaf_spine(20, hcas_per_leaf=4, dual_port=True, spines=2, switch_ports=8)),
+    "I/O nodes on their own leaf (cn + io guid files)": Case(
+        lambda: leaf_spine(48, hcas_per_leaf=8, spines=4, switch_ports=16),
+        lambda f: FtreeOptions(cn_guids=hca_ports(f, _leaf_names(1, 5)),
+                               io_guids=hca_ports(f, _leaf_names(6, 6)))),
+    "I/O nodes among CNs, max_reverse_hops 1": Case(
+        lambda: fat_tree(4, 3),
+        lambda f: FtreeOptions(
+            cn_guids=frozenset(g for g in all_ca_ports(f) if g % 3),
+            io_guids=frozenset(g for g in all_ca_ports(f) if not g % 3),
+            max_reverse_hops=1)),
+    "CN guid file only (others plain CAs)": Case(
+        lambda: leaf_spine(40, hcas_per_leaf=8, spines=4, switch_ports=16),
+        lambda f: FtreeOptions(cn_guids=frozenset(g for g in all_ca_ports(f) if g % 5))),
+    "root guid file on an impure tree": Case(
+        lambda: without_link(fat_tree(4, 2), "L1-sw01", 8),
+        lambda f: FtreeOptions(roots=top_switches(f, "L2-"))),
+    # fallbacks: OpenSM's ftree gives up and its default engine routes
+    "not a fat tree (torus) -> minhop": Case(
+        lambda: torus((3, 3), hcas_per_switch=2), engine="minhop",
+        reason="ERR AB2B: Found more than one root on fabric with maximum rank 0"),
+    "impure fat tree (missing link) -> minhop": Case(
+        lambda: without_link(fat_tree(4, 2), "L1-sw01", 8), engine="minhop",
+        reason="ERR AB0A: Different number of downward port groups on switches"),
+    "one leaf switch -> minhop": Case(
+        lambda: leaf_spine(6, hcas_per_leaf=8, switch_ports=16), engine="minhop",
+        reason="Failed to find leaf switches - topology is not fat-tree"),
+    "LMC 1 -> minhop": Case(lambda: fat_tree(4, 2), engine="minhop", lmc=1,
+                            reason="LMC > 0 is not supported by fat-tree routing"),
+}
+
+
+# ------------------------------------------------------------------------------ helpers
+def agreement(lfts: Lfts, theirs: dict[int, dict[int, int]]) -> tuple[int, int]:
+    """(entries equal, entries routed by either side), over every switch and LID."""
+    equal = total = 0
+    assert set(theirs) == set(lfts)
+    for guid, table in theirs.items():
+        ours = lfts[guid]
+        top = max(len(ours) - 1, max(table, default=0))
+        for lid in range(1, top + 1):
+            a = int(ours[lid]) if lid < len(ours) else NO_PATH
+            b = table.get(lid, NO_PATH)
+            if a != NO_PATH or b != NO_PATH:
+                total += 1
+                equal += a == b
+    return equal, total
+
+
+def _guid_file(path: Path, guids) -> str:
+    path.write_text("".join(f"{g:#018x}\n" for g in guids))
+    return str(path)
+
+
+def opensm_args(options: FtreeOptions, workdir: Path) -> list[str]:
+    """OpenSM's command-line equivalent of ``options`` (guid files written to workdir)."""
+    args = ["-R", "ftree"]
+    if options.roots is not None:
+        args += ["-a", _guid_file(workdir / "roots", options.roots)]
+    if options.cn_guids is not None:
+        args += ["-u", _guid_file(workdir / "cns", sorted(options.cn_guids))]
+    if options.io_guids is not None:
+        args += ["-G", _guid_file(workdir / "ios", sorted(options.io_guids))]
+    if options.max_reverse_hops:
+        args += ["-H", str(options.max_reverse_hops)]
+    return args
+
+
+def run_real_opensm(fabric: Fabric, workdir: Path, args: list[str]
+                    ) -> tuple[dict[int, dict[int, int]], str]:
+    """The real OpenSM on ``fabric`` under ibsim: (its LFT dump, its log)."""
+    from ibviz.backends._proc import MissingToolsError, check_tools
+    from ibviz.backends.ibsim_process import IbsimFabric
+    from ibviz.backends.opensm_process import OpenSm
+    from ibviz.topology.ibnetdiscover_writer import format_ibnetdiscover, ibsim_node_ids
+
+    try:
+        check_tools(need_opensm=True)
+    except MissingToolsError as exc:
+        pytest.skip(f"real InfiniBand tools not installed: {exc}")
+    net = workdir / "net"
+    net.write_text(format_ibnetdiscover(fabric, flavour="ibsim"))
+    sm = min(n.guid for n in fabric.cas())
+    with IbsimFabric(net, workdir=workdir / "sim") as sim, \
+            OpenSm(sim, ibsim_node_ids(fabric)[sm], extra_args=args, timeout=120) as osm:
+        deadline = time.monotonic() + 60
+        while "Unicast lids" not in (text := OpenSm.read_stable(osm.lfts_path, timeout=30)):
+            assert time.monotonic() < deadline, "OpenSM wrote no opensm-lfts.dump"
+            time.sleep(0.1)  # written just after SUBNET UP: wait for the file itself
+        log = osm.log_text()
+    return read_lft_dump(text), log
+
+
+def ours(fabric: Fabric, options: FtreeOptions, lmc: int = 0, algorithm: str = "ftree"
+         ) -> Lfts:
+    """Our SM's LIDs (OpenSM's, as test_sm_lids shows) and LFTs."""
+    sm = PortRef(min(n.guid for n in fabric.cas()), 1)
+    LidManager().assign(fabric, lmc, sm_port=sm)
+    return compute_lfts(fabric, algorithm=algorithm, ftree=options)
+
+
+# ------------------------------------------------------------------- the real OpenSM
+@pytest.mark.realtools
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(CASES))
+def test_same_lfts_as_the_real_opensm_ftree(name, tmp_path):
+    case = CASES[name]
+    fabric = case.build()
+    options = case.options(fabric)
+    args = [*opensm_args(options, tmp_path), "-l", str(case.lmc)]
+    theirs, log = run_real_opensm(fabric.copy(), tmp_path, args)
+    assert f"{case.engine} tables configured on all switches" in log
+    lfts = ours(fabric, options, case.lmc)
+    assert lfts.algorithm == case.engine
+    if case.engine != "ftree":
+        assert case.reason in log
+        with pytest.raises(FtreeUnsupported, match=re.escape(case.reason)):
+            build(fabric, options)
+    equal, total = agreement(lfts, theirs)
+    assert (equal, total) == (total, total), name
+
+
+# ----------------------------------------------------------------------- no tools needed
+@pytest.mark.parametrize("build_fabric", [
+    lambda: fat_tree(4, 2), lambda: fat_tree(3, 3), lambda: fat_tree(2, 4),
+    lambda: leaf_spine(60, hcas_per_leaf=8, spines=4, switch_ports=16),
+    lambda: leaf_spine(30, hcas_per_leaf=6, dual_port=True)])
+def test_every_ca_pair_goes_a_fewest_hop_loop_free_way(build_fabric):
+    fabric = with_lids(build_fabric())
+    lfts = compute_lfts(fabric, algorithm="ftree")
+    assert lfts.algorithm == "ftree"
+    assert check_all_pairs(fabric, lfts) > 0
+
+
+def test_switch_lids_are_routed_up_down_only():
+    """Roots reach each other only over a down-up turn, which ftree never makes: those
+    entries stay unrouted, as in OpenSM; every other switch LID is reachable."""
+    fabric = with_lids(fat_tree(4, 3))
+    lfts = compute_lfts(fabric, algorithm="ftree")
+    ft = build(fabric)
+    roots = [s for s in ft.switches.values() if s.rank == 0]
+    for a in roots:
+        for b in roots:
+            assert lfts[a.guid][b.lid] == (0 if a is b else NO_PATH)
+    leaf = ft.leaves[0]
+    for sw in ft.switches.values():
+        path = route(lfts, PortRef(leaf.guid, 0), sw.lid)
+        assert path[-1] == PortRef(sw.guid, 0)
+
+
+def test_the_tree_as_opensm_sees_it():
+    fabric = with_lids(fat_tree(4, 3))
+    ft = build(fabric)
+    assert (ft.leaf_rank, ft.max_cn_per_leaf, len(ft.leaves)) == (2, 4, 16)
+    assert sorted({s.rank for s in ft.switches.values()}) == [0, 1, 2]
+    assert [s.tuple[:3] for s in ft.leaves][:3] == [(2, 0, 0), (2, 0, 1), (2, 0, 2)]
+    assert all(len(s.up) == 4 and len(s.down) == 4 for s in ft.switches.values()
+               if s.rank == 1)
+
+
+@pytest.mark.parametrize("build_fabric, lmc, reason", [
+    (lambda: fat_tree(4, 2), 1, "LMC > 0 is not supported"),
+    (lambda: torus((3, 3), hcas_per_switch=2), 0, "more than one root"),
+    (lambda: leaf_spine(6, hcas_per_leaf=8, switch_ports=16), 0, "leaf switches"),
+    (lambda: without_link(fat_tree(4, 2), "L1-sw01", 8), 0, "Different number of downward port groups"),
+    (lambda: leaf_spine(1, hcas_per_leaf=1, switch_ports=4), 0, r"3 nodes \(2 switches\)"),
+    (lambda: fat_tree(4, 1), 0, "1 switches"),
+])
+def test_where_opensm_gives_up_minhop_routes(build_fabric, lmc, reason):
+    fabric = with_lids(build_fabric(), lmc)
+    with pytest.raises(FtreeUnsupported, match=reason):
+        build(fabric)
+    lfts = compute_lfts(fabric, algorithm="ftree")
+    assert lfts.algorithm == "minhop"
+    assert (lfts.table == compute_lfts(fabric).table).all()
+
+
+def test_io_nodes_without_cns_are_refused_like_opensm():
+    fabric = with_lids(fat_tree(2, 2))
+    cas = all_ca_ports(fabric)
+    with pytest.raises(FtreeUnsupported, match="no valid compute nodes"):
+        build(fabric, FtreeOptions(cn_guids=frozenset({1}), io_guids=cas))
+    with pytest.raises(FtreeUnsupported, match="list is empty"):
+        build(fabric, FtreeOptions(cn_guids=frozenset()))
