@@ -99,6 +99,9 @@ CASES: dict[str, Case] = {
     "root guid file on an impure tree": Case(
         lambda: without_link(fat_tree(4, 2), "L1-sw01", 8),
         lambda f: FtreeOptions(roots=top_switches(f, "L2-"))),
+    "1,000 HCAs: 10-ary 3-tree": Case(lambda: fat_tree(10, 3)),
+    "1,024 HCAs: 64 leaves, 16 spines": Case(
+        lambda: leaf_spine(1024, hcas_per_leaf=16, switch_ports=32)),
     # fallbacks: OpenSM's ftree gives up and its default engine routes
     "not a fat tree (torus) -> minhop": Case(
         lambda: torus((3, 3), hcas_per_switch=2), engine="minhop",
