@@ -75,7 +75,7 @@ class FtSwitch:
 
     __slots__ = ("guid", "lid", "num_ports", "rank", "tuple", "down",
                  "up", "sibling", "is_leaf", "down_idx", "min_counter_down",
-                 "counter_up_changed", "lft", "hops")
+                 "counter_up_changed", "lft", "hops", "down_sw")
 
     def __init__(self, guid: int, lid: int, num_ports: int, max_lid: int) -> None:
         self.guid = guid
@@ -90,6 +90,8 @@ class FtSwitch:
         self.down_idx = 0
         self.min_counter_down = 0
         self.counter_up_changed = False
+        self.down_sw = 0
+        """Down groups that lead to switches (set before routing; groups only move)."""
         self.lft = bytearray([NO_PATH]) * (max_lid + 1)
         self.hops = bytearray([NO_PATH]) * (max_lid + 1)
 

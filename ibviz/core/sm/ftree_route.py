@@ -63,6 +63,8 @@ class Router:
     def __init__(self, ft: FtFabric, max_reverse_hops: int = 0) -> None:
         self.ft = ft
         self.max_reverse_hops = max_reverse_hops
+        for sw in ft.switches.values():
+            sw.down_sw = sum(g.remote_is_sw for g in sw.down)
 
     # --------------------------------------------------------------- the walks
     def going_down(self, sw: FtSwitch, prev: FtSwitch | None, lid: int, hops: int) -> bool:
@@ -77,24 +79,31 @@ class Router:
         if sibling:
             sibling.sort(key=_load_up_key)
         n_down = len(down)
+        if not sw.down_sw and (lid == 0 or not sibling):
+            # only CAs below (a leaf): every group "creates a route", nothing else happens
+            sw.down_idx = (sw.down_idx + 1) % n_down
+            return True
         created = False
+        prev_lid = -1 if prev is None else prev.lid
+        next_hops = hops + 1
         for k in range(n_down + (len(sibling) if lid != 0 else 0)):
             group = down[k] if k < n_down else sibling[k - n_down]  # read live
             if not group.remote_is_sw:
                 created = True
                 continue
-            if prev is not None and group.remote_lid == prev.lid:
+            if group.remote_lid == prev_lid:
                 continue
-            if not group.ports:
-                continue
-            port = _least(group.ports, up=True)
             remote = group.remote
             least = remote.hops[lid]
-            if least != NO_PATH and hops + 1 >= least:
+            if least != NO_PATH and next_hops >= least:
                 continue
+            ports = group.ports
+            if not ports:
+                continue
+            port = ports[0] if len(ports) == 1 else _least(ports, up=True)
             remote.lft[lid] = port.remote_num
-            remote.hops[lid] = hops + 1
-            if self.going_down(remote, None, lid, hops + 1):
+            remote.hops[lid] = next_hops
+            if self.going_down(remote, None, lid, next_hops):
                 created = True
                 port.counter_up += 1
                 group.counter_up += 1
