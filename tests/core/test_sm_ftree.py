@@ -13,7 +13,7 @@ import pytest
 from test_sm_routing import check_all_pairs, read_lft_dump, with_lids
 
 from ibviz.core.fabric import Fabric
-from ibviz.core.model import PortRef
+from ibviz.core.model import PortRef, PortState
 from ibviz.core.sm.ftree import FtreeOptions, FtreeUnsupported, build
 from ibviz.core.sm.lids import LidManager
 from ibviz.core.sm.routing import Lfts, compute_lfts, route
@@ -33,6 +33,44 @@ def without_link(fabric: Fabric, switch: str, port: int) -> Fabric:
     node = next(n for n in fabric.switches() if switch_name(fabric, n.guid) == switch)
     fabric.disconnect(PortRef(node.guid, port))
     return fabric
+
+
+def switch_port(fabric: Fabric, switch: str, port: int) -> PortRef:
+    return PortRef(next(n.guid for n in fabric.switches()
+                        if switch_name(fabric, n.guid) == switch), port)
+
+
+def cable(fabric: Fabric, a: PortRef, b: PortRef) -> None:
+    """Cable two free ports; both come up INIT, as a generator's cabled ports."""
+    fabric.connect(a, b)
+    for end in (a, b):
+        fabric.set_port_state(end, PortState.INIT)
+
+
+def with_cables(fabric: Fabric, *cables: tuple[str, int, str, int]) -> Fabric:
+    """``fabric`` plus cables between free switch ports ``(switch, port, switch, port)``."""
+    for a, pa, b, pb in cables:
+        cable(fabric, switch_port(fabric, a, pa), switch_port(fabric, b, pb))
+    return fabric
+
+
+def moved_hca(fabric: Fabric, hca: str, switch: str, port: int) -> Fabric:
+    """``fabric`` with CA ``hca``'s port 1 recabled to ``switch``'s free ``port``."""
+    node = next(n for n in fabric.cas() if n.description.split()[0] == hca)
+    fabric.disconnect(PortRef(node.guid, 1))
+    cable(fabric, PortRef(node.guid, 1), switch_port(fabric, switch, port))
+    return fabric
+
+
+def without_hca(fabric: Fabric, hca: str) -> Fabric:
+    node = next(n for n in fabric.cas() if n.description.split()[0] == hca)
+    fabric.disconnect(PortRef(node.guid, 1))
+    return fabric
+
+
+def ports_of(fabric: Fabric, *hcas: str) -> frozenset[int]:
+    return frozenset(p.guid for n in fabric.cas() if n.description.split()[0] in hcas
+                     for p in n.ports.values())
 
 
 def hca_ports(fabric: Fabric, leaves: set[str]) -> frozenset[int]:
@@ -63,6 +101,8 @@ class Case:
     """The engine OpenSM reports ("ftree", or "minhop" after a fallback)."""
     reason: str = ""
     lmc: int = 0
+    differs: tuple[int, int] | None = None
+    """(equal, total) where OpenSM's result cannot be reproduced (see the case)."""
     """After a fallback: what OpenSM's log (and our FtreeUnsupported) says."""
 
 
@@ -99,6 +139,26 @@ CASES: dict[str, Case] = {
     "root guid file on an impure tree": Case(
         lambda: without_link(fat_tree(4, 2), "L1-sw01", 8),
         lambda f: FtreeOptions(roots=top_switches(f, "L2-"))),
+    "4-ary 3-tree, one HCA gone (dummy routes)": Case(
+        lambda: without_hca(fat_tree(4, 3), "node0006")),
+    # Not reproducible: a route through a sibling link marks the leaf's port groups for
+    # re-sorting (bubble_sort_up), and OpenSM then orders its CA groups by bytes of heap
+    # pointers (it reads an ftree_hca_t as an ftree_sw_t to compare tuples) while
+    # fabric_route_to_cns walks that very array: OpenSM routes some CNs twice and never
+    # routes others (here LIDs 17, 20, 27 and 41 stay unrouted on every switch). ibviz
+    # keeps the CA groups in port order and routes every CN. 75 of the 516 entries differ:
+    # the 4 unrouted LIDs and the routes the changed order shifts.
+    "2-level with leaf-to-leaf (sibling) links": Case(
+        lambda: with_cables(leaf_spine(32, hcas_per_leaf=4, switch_ports=10),
+                            ("leaf01", 9, "leaf02", 9), ("leaf03", 9, "leaf04", 9),
+                            ("leaf01", 10, "leaf05", 10)),
+        differs=(441, 516)),
+    "I/O node on a spine, max_reverse_hops 2": Case(
+        lambda: moved_hca(leaf_spine(32, hcas_per_leaf=4, switch_ports=10),
+                          "node0032", "spine02", 9),
+        lambda f: FtreeOptions(roots=top_switches(f, "spine"),
+                               cn_guids=all_ca_ports(f) - ports_of(f, "node0032"),
+                               io_guids=ports_of(f, "node0032"), max_reverse_hops=2)),
     "1,000 HCAs: 10-ary 3-tree": Case(lambda: fat_tree(10, 3)),
     "1,024 HCAs: 64 leaves, 16 spines": Case(
         lambda: leaf_spine(1024, hcas_per_leaf=16, switch_ports=32)),
@@ -112,6 +172,14 @@ CASES: dict[str, Case] = {
     "one leaf switch -> minhop": Case(
         lambda: leaf_spine(6, hcas_per_leaf=8, switch_ports=16), engine="minhop",
         reason="Failed to find leaf switches - topology is not fat-tree"),
+    "4-ary 3-tree, one inter-switch link gone -> minhop": Case(
+        lambda: without_link(fat_tree(4, 3), "L2-sw03", 7), engine="minhop",
+        reason="Different number of"),
+    "CN on a spine -> minhop": Case(
+        lambda: moved_hca(leaf_spine(32, hcas_per_leaf=4, switch_ports=10),
+                          "node0032", "spine02", 9), engine="minhop",
+        reason="ERR AB26: CN port 0x2c90300000001 is connected to switch 0x2c90400000000 "
+               "with rank 1, while FatTree leaf rank is 2"),
     "LMC 1 -> minhop": Case(lambda: fat_tree(4, 2), engine="minhop", lmc=1,
                             reason="LMC > 0 is not supported by fat-tree routing"),
 }
@@ -204,7 +272,7 @@ def test_same_lfts_as_the_real_opensm_ftree(name, tmp_path):
         with pytest.raises(FtreeUnsupported, match=re.escape(case.reason)):
             build(fabric, options)
     equal, total = agreement(lfts, theirs)
-    assert (equal, total) == (total, total), name
+    assert (equal, total) == (case.differs or (total, total)), name
 
 
 # ----------------------------------------------------------------------- no tools needed

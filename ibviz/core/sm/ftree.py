@@ -17,10 +17,16 @@ Compute nodes are all CA ports unless ``cn_guids`` (OpenSM's ``cn_guid_file``) l
 port GUIDs; ports in ``io_guids`` (``io_guid_file``) and not CNs are I/O nodes, routed
 after the CNs with up to ``max_reverse_hops`` down-up turns. Routers are not routed.
 
-Not reproduced: OpenSM orders the down groups of a switch *above* the leaf level that
-leads to CAs (an I/O node on a spine) by comparing bytes of heap pointers (it reads a
-CA object as a switch); here such groups go after the switch groups, in port order.
-``quasi_ftree_indexing`` and ``connect_roots`` (both off by default) are not modelled.
+Not reproducible: where OpenSM sorts port groups that lead to CAs by the remote
+switch's index, it reads the CA object as a switch and compares bytes of two heap
+pointers. Against a switch group that byte (bits 32-39 of a heap address) is above any
+rank, so a CA group sorts after the switch groups, as here (an I/O node on a spine
+routes as OpenSM does). Among CA groups the order depends on OpenSM's heap: it matters
+only once a leaf routed through a sibling (same-rank) link, after which OpenSM re-sorts
+the leaf's CA groups while walking them, routes some CNs twice and leaves others
+unrouted; ibviz keeps them in port order and routes every CN (tests/core/test_sm_ftree.py
+quotes the agreement on such a fabric). ``quasi_ftree_indexing`` and ``connect_roots``
+(both off by default) are not modelled.
 """
 
 from __future__ import annotations

@@ -48,9 +48,10 @@ def mark_leaves(ft: FtFabric) -> None:
                 continue
             sw.is_leaf = True
             if sw.rank != ft.leaf_rank:
+                port = ft.port_guid(hca.guid, group.ports[0].num)
                 raise FtreeUnsupported(
-                    f"compute node {group.owner.guid:#018x} is on switch {sw.guid:#018x} "
-                    f"of rank {sw.rank}, leaf rank is {ft.leaf_rank}: not a fat tree")
+                    f"ERR AB26: CN port {port:#x} is connected to switch {sw.guid:#x} with "
+                    f"rank {sw.rank}, while FatTree leaf rank is {ft.leaf_rank}")
 
 
 def _new_tuple(used: set[tuple[int, ...]], start: tuple[int, ...], down: bool

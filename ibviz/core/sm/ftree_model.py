@@ -61,8 +61,9 @@ class FtGroup:
         """Sort key of ``compare_port_groups_by_remote_switch_index``.
 
         For a group leading to a CA, OpenSM reads the CA object as if it were a switch
-        (a union of pointers) and compares bytes of two heap pointers; such groups are
-        put last here, in their original order (see the module notes of ``ftree``).
+        (a union of pointers) and compares bytes of heap pointers, which puts it after
+        every switch group; among themselves such groups keep their order here (see
+        :mod:`ibviz.core.sm.ftree`).
         """
         remote = self.remote
         if isinstance(remote, FtSwitch):
