@@ -224,6 +224,15 @@ def opensm_args(options: FtreeOptions, workdir: Path) -> list[str]:
 def run_real_opensm(fabric: Fabric, workdir: Path, args: list[str]
                     ) -> tuple[dict[int, dict[int, int]], str]:
     """The real OpenSM on ``fabric`` under ibsim: (its LFT dump, its log)."""
+    (theirs, *_), log = run_live_opensm(fabric, workdir, args, [])
+    return theirs, log
+
+
+def run_live_opensm(fabric: Fabric, workdir: Path, args: list[str], commands: list[str]
+                    ) -> tuple[list[dict[int, dict[int, int]]], str]:
+    """The real OpenSM on ``fabric`` under ibsim; after the first sweep, each ibsim
+    console command in turn (``Unlink "node0006"``...) and OpenSM's re-sweep. Returns
+    the LFT dump after the first sweep and after each command, and OpenSM's log."""
     from ibviz.backends._proc import MissingToolsError, check_tools
     from ibviz.backends.ibsim_process import IbsimFabric
     from ibviz.backends.opensm_process import OpenSm
@@ -238,12 +247,24 @@ def run_real_opensm(fabric: Fabric, workdir: Path, args: list[str]
     sm = min(n.guid for n in fabric.cas())
     with IbsimFabric(net, workdir=workdir / "sim") as sim, \
             OpenSm(sim, ibsim_node_ids(fabric)[sm], extra_args=args, timeout=120) as osm:
-        deadline = time.monotonic() + 60
-        while "Unicast lids" not in (text := OpenSm.read_stable(osm.lfts_path, timeout=30)):
-            assert time.monotonic() < deadline, "OpenSM wrote no opensm-lfts.dump"
-            time.sleep(0.1)  # written just after SUBNET UP: wait for the file itself
+        dumps = [_wait_for_dump(osm, "")]
+        for command in commands:
+            sim.console(command)  # trap 128: OpenSM sweeps again and rewrites the dump
+            dumps.append(_wait_for_dump(osm, dumps[-1]))
         log = osm.log_text()
-    return read_lft_dump(text), log
+    return [read_lft_dump(text) for text in dumps], log
+
+
+def _wait_for_dump(osm, previous: str) -> str:
+    """OpenSM's ``opensm-lfts.dump`` once it exists and differs from ``previous``
+    (it is written just after SUBNET UP: wait for the file itself)."""
+    deadline = time.monotonic() + 60
+    while True:
+        text = osm.read_stable(osm.lfts_path, timeout=30)
+        if "Unicast lids" in text and text != previous:
+            return text
+        assert time.monotonic() < deadline, "OpenSM wrote no new opensm-lfts.dump"
+        time.sleep(0.1)
 
 
 def ours(fabric: Fabric, options: FtreeOptions, lmc: int = 0, algorithm: str = "ftree"
@@ -337,3 +358,51 @@ def test_io_nodes_without_cns_are_refused_like_opensm():
         build(fabric, FtreeOptions(cn_guids=frozenset({1}), io_guids=cas))
     with pytest.raises(FtreeUnsupported, match="list is empty"):
         build(fabric, FtreeOptions(cn_guids=frozenset()))
+
+
+# ------------------------------------------------------------ after a change, live
+@pytest.mark.realtools
+@pytest.mark.slow
+def test_after_a_ca_goes_ftree_routes_the_rest_afresh_as_opensm(tmp_path):
+    """OpenSM's ftree keeps nothing between sweeps: after a CA is unplugged it routes the
+    tree again (the gone CN becomes a dummy of its leaf) with the LIDs kept."""
+    from ibviz.topology.ibnetdiscover_writer import ibsim_node_ids
+
+    fabric = fat_tree(4, 3)
+    gone = next(n for n in fabric.cas() if n.description.startswith("node0006 "))
+    command = f'Unlink "{ibsim_node_ids(fabric)[gone.guid]}"'
+    (first, after), log = run_live_opensm(fabric.copy(), tmp_path, ["-R", "ftree"], [command])
+    assert log.count("ftree tables configured on all switches") >= 2
+    lfts = ours(fabric, FtreeOptions())
+    assert agreement(lfts, first) == (4560, 4560)
+    fabric.disconnect(PortRef(gone.guid, 1))  # LIDs stay as they were
+    lfts = compute_lfts(fabric, algorithm="ftree")
+    assert lfts.algorithm == "ftree"
+    assert agreement(lfts, after) == (4512, 4512)
+
+
+@pytest.mark.realtools
+@pytest.mark.slow
+def test_after_an_inter_switch_link_goes_both_fall_back_and_come_back(tmp_path):
+    """Without a link the tree is no longer pure (AB0A): OpenSM falls back to minhop, and
+    so does ibviz; with it back, both route ftree again, identically. In between they
+    differ where OpenSM's minhop keeps still-valid entries of the previous (ftree)
+    tables (``ignore_existing_lfts`` off), which ibviz's from-scratch minhop does not:
+    of the 565 differing entries, 552 hold OpenSM's previous ftree port."""
+    from ibviz.topology.ibnetdiscover_writer import ibsim_node_ids
+
+    fabric = fat_tree(4, 3)
+    end = switch_port(fabric, "L2-sw03", 7)
+    sim_id = ibsim_node_ids(fabric)[end.node]
+    (first, cut, back), log = run_live_opensm(
+        fabric.copy(), tmp_path, ["-R", "ftree"],
+        [f'Unlink "{sim_id}"[{end.port}]', f'ReLink "{sim_id}"'])
+    assert "ERR AB0A: Different number of downward port groups" in log
+    assert "minhop tables configured on all switches" in log
+    assert agreement(ours(fabric, FtreeOptions()), first) == (4560, 4560)
+    broken = fabric.copy()
+    broken.disconnect(end)
+    lfts = compute_lfts(broken, algorithm="ftree")
+    assert lfts.algorithm == "minhop"
+    assert agreement(lfts, cut) == (4811, 5376)
+    assert agreement(compute_lfts(fabric, algorithm="ftree"), back) == (4560, 4560)
