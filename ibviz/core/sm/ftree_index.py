@@ -88,25 +88,25 @@ def make_indexing(ft: FtFabric) -> None:
     while queue:
         sw = queue.popleft()
         if sw.rank < ft.leaf_rank:
-            for group in sw.down:
-                if not group.remote_is_sw:
-                    continue
-                remote = group.remote
-                if remote.tuple[0] != 0xFF:
-                    continue
-                remote.tuple = _new_tuple(used, sw.tuple, down=True)
-                used.add(remote.tuple)
-                queue.append(remote)
-            _by_index(sw.down)
+            _index_neighbours(sw, sw.down, True, used, queue)
         if sw.rank != 0:
-            for group in sw.up:
-                remote = group.remote
-                if remote.tuple[0] != 0xFF:
-                    continue
-                remote.tuple = _new_tuple(used, sw.tuple, down=False)
-                used.add(remote.tuple)
-                queue.append(remote)
-            _by_index(sw.up)
+            _index_neighbours(sw, sw.up, False, used, queue)
+
+
+def _index_neighbours(sw: FtSwitch, groups: list[FtGroup], down: bool,
+                      used: set[tuple[int, ...]], queue: deque[FtSwitch]) -> None:
+    """Give the switches behind ``groups`` not yet indexed their tuples (in group order),
+    queue them, then sort ``groups`` by the remote switch's tuple."""
+    for group in groups:
+        if not group.remote_is_sw:
+            continue
+        remote = group.remote
+        if remote.tuple[0] != 0xFF:
+            continue
+        remote.tuple = _new_tuple(used, sw.tuple, down=down)
+        used.add(remote.tuple)
+        queue.append(remote)
+    _by_index(groups)
 
 
 def leaf_array(ft: FtFabric) -> None:
