@@ -406,3 +406,15 @@ def test_after_an_inter_switch_link_goes_both_fall_back_and_come_back(tmp_path):
     assert lfts.algorithm == "minhop"
     assert agreement(lfts, cut) == (4811, 5376)
     assert agreement(compute_lfts(fabric, algorithm="ftree"), back) == (4560, 4560)
+
+
+def test_the_subnet_manager_sweeps_with_ftree():
+    from ibviz.core.sm.manager import SmConfig, SubnetManager
+
+    fabric = fat_tree(4, 3)
+    sm = SubnetManager(fabric, SmConfig(routing="ftree"))
+    sm.sweep()
+    lfts = compute_lfts(fabric, algorithm="ftree")
+    assert lfts.algorithm == "ftree"
+    for guid in lfts:
+        assert (sm.lfts[guid][:lfts.max_lid + 1] == lfts[guid]).all()

@@ -331,8 +331,8 @@ def test_updn_errors():
     with pytest.raises(UpDownError, match="unreachable .*sw-x0-y0"):
         compute_lfts(two, algorithm="updn", roots={corners[0], corners[12]})
     assert compute_lfts(two, algorithm="updn", roots={corners[0]}).roots == {corners[0]}
-    with pytest.raises(RoutingError, match="unknown routing algorithm 'ftree'"):
-        compute_lfts(two, algorithm="ftree")
+    with pytest.raises(RoutingError, match="unknown routing algorithm 'lash'"):
+        compute_lfts(two, algorithm="lash")
 
 
 def assert_up_then_down(fabric: Fabric, path: list[PortRef], rank: dict[int, int]) -> None:
