@@ -36,7 +36,7 @@ class FtGroup:
     """``ftree_port_group_t``: the ports of ``owner`` that lead to ``remote``."""
 
     __slots__ = ("lid", "remote_lid", "owner", "remote", "remote_is_sw", "ports",
-                 "is_cn", "is_io", "counter_up", "counter_down")
+                 "is_cn", "is_io", "counter_up", "counter_down", "rkey")
 
     def __init__(self, lid: int, remote_lid: int, owner: FtSwitch | FtHca,
                  remote: FtSwitch | FtHca, *, is_cn: bool = False,
@@ -51,6 +51,8 @@ class FtGroup:
         self.is_io = is_io
         self.counter_up = 0
         self.counter_down = 0
+        self.rkey: tuple[int, ...] = ()
+        """:meth:`index_key`, frozen once the switches are indexed (before routing)."""
 
     def add_port(self, num: int, remote_num: int) -> None:
         """``port_group_add_port``: a port number already in the group is ignored."""
@@ -76,7 +78,7 @@ class FtSwitch:
 
     __slots__ = ("guid", "lid", "num_ports", "rank", "tuple", "down",
                  "up", "sibling", "is_leaf", "down_idx", "min_counter_down",
-                 "counter_up_changed", "lft", "hops", "down_sw")
+                 "counter_up_changed", "lft", "hops", "down_sw", "plain_leaf")
 
     def __init__(self, guid: int, lid: int, num_ports: int, max_lid: int) -> None:
         self.guid = guid
@@ -93,6 +95,8 @@ class FtSwitch:
         self.counter_up_changed = False
         self.down_sw = 0
         """Down groups that lead to switches (set before routing; groups only move)."""
+        self.plain_leaf = False
+        """Only CAs below and no sibling: going down from here routes nothing more."""
         self.lft = bytearray([NO_PATH]) * (max_lid + 1)
         self.hops = bytearray([NO_PATH]) * (max_lid + 1)
 

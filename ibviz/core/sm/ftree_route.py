@@ -12,6 +12,8 @@ Python over ``__slots__`` objects and ``bytearray`` tables.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from ibviz.core.sm.ftree_build import FtFabric
 from ibviz.core.sm.ftree_model import NO_PATH, FtGroup, FtPort, FtSwitch
 
@@ -30,10 +32,22 @@ def _least(ports: list[FtPort], up: bool) -> FtPort:
     return best
 
 
-def _sort_down(groups: list[FtGroup]) -> None:
-    """``bubble_sort_down`` with ``port_group_compare_load_down``, literally: that
-    comparison is not a total order (a less loaded remote switch does not win), so
-    only the same passes give the same order."""
+_LOAD_UP = attrgetter("counter_up", "rkey")
+_LOAD_DOWN = attrgetter("counter_down", "rkey")
+
+
+def _sort_down(groups: list[FtGroup], loads_differ: bool) -> None:
+    """``bubble_sort_down`` with ``port_group_compare_load_down``.
+
+    That comparison looks at the remote switches' ``min_counter_down`` when two groups
+    carry as many routes, and then is not a total order (a less loaded remote switch
+    does not win), so only the same bubble passes give the same order. While every
+    ``min_counter_down`` is still 0 (``loads_differ`` false: OpenSM never counts routes
+    on down groups, so in practice always) it orders by (routes, index), and the bubble
+    sort is a stable sort by that key."""
+    if not loads_differ:
+        groups.sort(key=_LOAD_DOWN)
+        return
     n = len(groups)
     i = 0
     swapped = True
@@ -46,15 +60,24 @@ def _sort_down(groups: list[FtGroup]) -> None:
             elif a.remote.min_counter_down - b.remote.min_counter_down > 0:
                 less = False
             else:
-                less = a.remote.tuple < b.remote.tuple
+                less = a.rkey < b.rkey
             if less:
                 groups[j - 1], groups[j] = a, b
                 swapped = True
         i += 1
 
 
-def _load_up_key(group: FtGroup) -> tuple[int, tuple[int, ...]]:
-    return group.counter_up, group.index_key()
+class _Chain:
+    """Down groups then sibling groups, each read live by index (like OpenSM's loop)."""
+
+    def __init__(self, first: list[FtGroup], second: list[FtGroup]) -> None:
+        self.first, self.second = first, second
+
+    def __iter__(self):
+        first, second = self.first, self.second
+        n = len(first)
+        for k in range(n + len(second)):
+            yield first[k] if k < n else second[k - n]
 
 
 class Router:
@@ -63,8 +86,13 @@ class Router:
     def __init__(self, ft: FtFabric, max_reverse_hops: int = 0) -> None:
         self.ft = ft
         self.max_reverse_hops = max_reverse_hops
+        self.loads_differ = False
+        """Whether some switch's ``min_counter_down`` is not 0 (see :func:`_sort_down`)."""
         for sw in ft.switches.values():
             sw.down_sw = sum(g.remote_is_sw for g in sw.down)
+            sw.plain_leaf = bool(sw.down) and not sw.down_sw and not sw.sibling
+            for group in (*sw.down, *sw.up, *sw.sibling):
+                group.rkey = group.index_key()
 
     # --------------------------------------------------------------- the walks
     def going_down(self, sw: FtSwitch, prev: FtSwitch | None, lid: int, hops: int) -> bool:
@@ -73,11 +101,11 @@ class Router:
         if not down:
             return False
         if sw.counter_up_changed:
-            down.sort(key=_load_up_key)
+            down.sort(key=_LOAD_UP)
             sw.counter_up_changed = False
         sibling = sw.sibling
         if sibling:
-            sibling.sort(key=_load_up_key)
+            sibling.sort(key=_LOAD_UP)
         n_down = len(down)
         if not sw.down_sw and (lid == 0 or not sibling):
             # only CAs below (a leaf): every group "creates a route", nothing else happens
@@ -85,17 +113,17 @@ class Router:
             return True
         created = False
         prev_lid = -1 if prev is None else prev.lid
-        next_hops = hops + 1
-        for k in range(n_down + (len(sibling) if lid != 0 else 0)):
-            group = down[k] if k < n_down else sibling[k - n_down]  # read live
+        next_hops = hops + 1  # < NO_PATH: a hop count of NO_PATH never stops the walk
+        # lists are read live, by index, as OpenSM does (a list iterator does too)
+        groups = down if lid == 0 or not sibling else _Chain(down, sibling)
+        for group in groups:
             if not group.remote_is_sw:
                 created = True
                 continue
             if group.remote_lid == prev_lid:
                 continue
             remote = group.remote
-            least = remote.hops[lid]
-            if least != NO_PATH and next_hops >= least:
+            if next_hops >= remote.hops[lid]:
                 continue
             ports = group.ports
             if not ports:
@@ -103,7 +131,12 @@ class Router:
             port = ports[0] if len(ports) == 1 else _least(ports, up=True)
             remote.lft[lid] = port.remote_num
             remote.hops[lid] = next_hops
-            if self.going_down(remote, None, lid, next_hops):
+            if remote.plain_leaf:  # what going_down would do there, without the call
+                remote.down_idx = (remote.down_idx + 1) % len(remote.down)
+                routed = True
+            else:
+                routed = self.going_down(remote, None, lid, next_hops)
+            if routed:
                 created = True
                 port.counter_up += 1
                 group.counter_up += 1
@@ -130,7 +163,7 @@ class Router:
                                                  hops + 1)
             return created
         up = sw.up
-        _sort_down(up)
+        _sort_down(up, self.loads_differ)
         min_group = up[0]
         min_port = _least(min_group.ports, up=False)
         if main:
@@ -140,6 +173,7 @@ class Router:
             if min_group.counter_down == remote.min_counter_down + 1:
                 remote.min_counter_down = min((g.counter_down for g in remote.down),
                                               default=1 << 30)
+                self.loads_differ |= remote.min_counter_down != 0
             if remote.lft[lid] == NO_PATH or hops + 1 < remote.hops[lid]:
                 remote.lft[lid] = min_port.remote_num
                 remote.hops[lid] = hops + 1
@@ -149,7 +183,7 @@ class Router:
         for i in range(1 if main else 0, len(up)):
             created |= self._secondary(sw, up[i], lid, credit, hops)
         if sw.sibling:
-            _sort_down(sw.sibling)
+            _sort_down(sw.sibling, self.loads_differ)
             for i in range(len(sw.sibling)):
                 port = self._secondary(sw, sw.sibling[i], lid, credit, hops, sibling=True)
                 if port is not None:
