@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import time
 from collections.abc import Callable
@@ -418,3 +419,49 @@ def test_the_subnet_manager_sweeps_with_ftree():
     assert lfts.algorithm == "ftree"
     for guid in lfts:
         assert (sm.lfts[guid][:lfts.max_lid + 1] == lfts[guid]).all()
+
+
+def random_case(seed: int) -> tuple[str, Fabric, FtreeOptions]:
+    """A k-ary n-tree (maybe with a CA unplugged) or a leaf/spine fabric (parallel links,
+    oversubscription, dual-port HCAs, partial last leaf), with or without CN / I/O GUID
+    lists and reverse hops: the same for the same seed."""
+    rng = random.Random(seed)
+    if rng.random() < 0.4:
+        k, levels = rng.randint(2, 4), rng.choice([2, 3])
+        spec = f"fat_tree({k}, {levels})"
+        fabric = fat_tree(k, levels)
+        if rng.random() < 0.5:
+            gone = rng.choice(sorted(n.description.split()[0] for n in fabric.cas())[1:])
+            spec += f" without {gone}"
+            fabric = without_hca(fabric, gone)
+    else:
+        h, over = rng.randint(2, 8), rng.choice([1, 2])
+        up = -(-h // over)
+        spines, hcas, dual = rng.randint(1, up), rng.randint(h + 1, 6 * h), rng.random() < 0.4
+        spec = (f"leaf_spine({hcas}, hcas_per_leaf={h}, spines={spines}, "
+                f"oversubscription={over}, switch_ports={h + up}, dual_port={dual})")
+        fabric = leaf_spine(hcas, hcas_per_leaf=h, spines=spines, oversubscription=over,
+                            switch_ports=h + up, dual_port=dual)
+    ports = sorted(all_ca_ports(fabric))
+    mode = rng.choice(["plain", "cn", "cn+io", "cn+io+hops"])
+    if mode == "plain" or len(ports) < 5:
+        return spec, fabric, FtreeOptions()
+    cns = rng.sample(ports, len(ports) * 3 // 4)
+    others = frozenset(ports) - frozenset(cns)
+    hops = rng.randint(1, 3) if mode == "cn+io+hops" else 0
+    return (f"{spec}, {mode} {hops}", fabric,
+            FtreeOptions(cn_guids=frozenset(cns), io_guids=others if mode != "cn" else None,
+                         max_reverse_hops=hops))
+
+
+@pytest.mark.realtools
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(16))
+def test_random_fat_trees_as_the_real_opensm(seed, tmp_path):
+    """Identical LFTs, or the same fallback to minhop (uneven spine links)."""
+    name, fabric, options = random_case(seed)
+    theirs, log = run_real_opensm(fabric.copy(), tmp_path, opensm_args(options, tmp_path))
+    lfts = ours(fabric, options)
+    assert f"{lfts.algorithm} tables configured on all switches" in log, name
+    equal, total = agreement(lfts, theirs)
+    assert equal == total, name
