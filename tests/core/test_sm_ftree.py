@@ -465,3 +465,41 @@ def test_random_fat_trees_as_the_real_opensm(seed, tmp_path):
     assert f"{lfts.algorithm} tables configured on all switches" in log, name
     equal, total = agreement(lfts, theirs)
     assert equal == total, name
+
+
+def merged(first: Fabric, second: Fabric, subnet: str = "second") -> Fabric:
+    """``first`` with a copy of ``second`` beside it (GUIDs shifted, its own subnet)."""
+    from dataclasses import replace
+
+    shift = 1 << 40
+    for node in second.nodes.values():
+        ports = {k: replace(p, guid=p.guid + shift if p.guid else 0)
+                 for k, p in node.ports.items()}
+        first.add_node(replace(node, guid=node.guid + shift, ports=ports, subnet=subnet,
+                               description=f"{subnet}:{node.description}"))
+    for link in second.links.values():
+        a = PortRef(link.a.node + shift, link.a.port)
+        b = PortRef(link.b.node + shift, link.b.port)
+        first.connect(a, b)
+    return first
+
+
+@pytest.mark.parametrize("second, engine", [
+    (lambda: fat_tree(2, 3), "ftree"),
+    (lambda: torus((3, 3), hcas_per_switch=1), "ftree+minhop")])
+def test_each_subnet_is_routed_on_its_own(second, engine):
+    """OpenSM routes the subnet it discovered: a fabric of two subnets is routed as two
+    OpenSMs would, ftree where each is a fat tree, minhop where not."""
+    both = with_lids(merged(fat_tree(4, 2), second()))
+    alone = both.copy()  # the first subnet only, with the LIDs it has in both
+    for node in list(both.nodes.values()):
+        if node.subnet == "second":
+            alone.remove_node(node.guid)
+    reference = compute_lfts(alone, algorithm="ftree")
+    assert reference.algorithm == "ftree"
+    lfts = compute_lfts(both, algorithm="ftree")
+    assert lfts.algorithm == engine
+    for guid in reference:
+        assert (lfts[guid][:reference.max_lid + 1] == reference[guid]).all()
+        assert (lfts[guid][reference.max_lid + 1:] == NO_PATH).all()
+    assert check_all_pairs(both, lfts) > 0

@@ -31,7 +31,7 @@ quotes the agreement on such a fabric). ``quasi_ftree_indexing`` and ``connect_r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,7 +42,7 @@ from ibviz.core.sm.ftree_index import build_index
 from ibviz.core.sm.ftree_model import FtreeUnsupported
 from ibviz.core.sm.ftree_route import Router
 
-__all__ = ["FtreeOptions", "FtreeUnsupported", "build", "ftree_table"]
+__all__ = ["FtreeOptions", "FtreeUnsupported", "build", "ftree_table", "route_subnets"]
 
 
 @dataclass(frozen=True)
@@ -56,12 +56,14 @@ class FtreeOptions:
     max_reverse_hops: int = 0
 
 
-def build(fabric: Fabric, options: FtreeOptions | None = None) -> FtFabric:
-    """``construct_fabric``: the ranked, indexed fat tree, or :class:`FtreeUnsupported`."""
+def build(fabric: Fabric, options: FtreeOptions | None = None,
+          members: set[int] | None = None) -> FtFabric:
+    """``construct_fabric``: the ranked, indexed fat tree of the subnet of the switches
+    ``members`` (default: the whole fabric), or :class:`FtreeUnsupported`."""
     opt = options or FtreeOptions()
     if any(p.lmc for n in fabric.nodes.values() for p in n.lid_ports() if p.lid):
         raise FtreeUnsupported("LMC > 0 is not supported by fat-tree routing")
-    ft = FtFabric(fabric)
+    ft = FtFabric(fabric, members)
     if ft.switch_count < 2:
         raise FtreeUnsupported(f"Fabric has {ft.switch_count} switches - topology is "
                                "not fat-tree")
@@ -83,12 +85,13 @@ def build(fabric: Fabric, options: FtreeOptions | None = None) -> FtFabric:
 
 
 def ftree_table(fabric: Fabric, switches: Iterable[int], table: np.ndarray,
-                options: FtreeOptions | None = None) -> FtFabric:
-    """Fill ``table`` (rows in ``switches`` order, initialised to 255) with OpenSM's
-    ftree LFTs. Raises :class:`FtreeUnsupported` (table untouched) where OpenSM falls
-    back to minhop."""
+                options: FtreeOptions | None = None,
+                members: set[int] | None = None) -> FtFabric:
+    """Fill the rows of ``table`` (rows in ``switches`` order, initialised to 255) of the
+    subnet of ``members`` (default: all switches) with OpenSM's ftree LFTs. Raises
+    :class:`FtreeUnsupported` (table untouched) where OpenSM falls back to minhop."""
     opt = options or FtreeOptions()
-    ft = build(fabric, opt)
+    ft = build(fabric, opt, members)
     Router(ft, opt.max_reverse_hops).run()
     width = table.shape[1]
     for row, guid in enumerate(switches):
@@ -98,3 +101,20 @@ def ftree_table(fabric: Fabric, switches: Iterable[int], table: np.ndarray,
             n = min(width, len(lft), ft.lft_max_lid + 1)
             table[row, :n] = lft[:n]
     return ft
+
+
+def route_subnets(fabric: Fabric, guids: list[int], groups: list[np.ndarray],
+                  table: np.ndarray, options: FtreeOptions | None,
+                  fallback: Callable[[np.ndarray], None]) -> str:
+    """Route each subnet (``groups``: switch numbers, indexing ``guids``) with ftree, or
+    with ``fallback(members)`` where OpenSM's ftree gives up on it. Returns the engine
+    used: ``"ftree"``, ``"minhop"``, or ``"ftree+minhop"`` when subnets differ."""
+    used = set()
+    for members in groups:
+        try:
+            ftree_table(fabric, guids, table, options, {guids[i] for i in members.tolist()})
+            used.add("ftree")
+        except FtreeUnsupported:
+            fallback(members)
+            used.add("minhop")
+    return "+".join(sorted(used)) or "ftree"

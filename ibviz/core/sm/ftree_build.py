@@ -24,7 +24,9 @@ Adjacency = dict[int, list[tuple[int, int, int, NodeKind]]]
 class FtFabric:
     """``ftree_fabric_t``: switches and CAs in OpenSM's table order, plus the leaf data."""
 
-    def __init__(self, fabric: Fabric) -> None:
+    def __init__(self, fabric: Fabric, members: set[int] | None = None) -> None:
+        """``members``: the switches of one subnet (default: all); the SM sees them and
+        the nodes cabled to them, as OpenSM sees the subnet it discovered."""
         self.fabric = fabric
         nodes = fabric.nodes
         self.switches: dict[int, FtSwitch] = {}
@@ -34,6 +36,9 @@ class FtFabric:
                             for lid in p.lids()), default=0)
         usable = {g for g, n in nodes.items()
                   if n.kind is not NodeKind.SWITCH or n.ports[0].state is not PortState.DOWN}
+        if members is not None:
+            usable = {g for g in usable if g in members or nodes[g].kind is not
+                      NodeKind.SWITCH and any(p in members for p in fabric.neighbors(g))}
         self.node_count = len(usable)
         self.switch_count = sum(1 for g in usable if nodes[g].kind is NodeKind.SWITCH)
         for guid in sorted(usable, key=net_order):

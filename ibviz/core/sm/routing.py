@@ -52,7 +52,7 @@ from ibviz.core.sm._graph import NO_PATH, SwitchGraph, components, duplicate_lid
 from ibviz.core.sm._hops import min_hops, updown_hops
 from ibviz.core.sm._lft import LftBuilder
 from ibviz.core.sm._walk import walk
-from ibviz.core.sm.ftree import FtreeOptions, FtreeUnsupported, ftree_table
+from ibviz.core.sm.ftree import FtreeOptions, route_subnets
 
 ALGORITHMS = ("minhop", "updn", "ftree")
 MAX_LFT_PORT = 254
@@ -220,12 +220,10 @@ def compute_lfts(fabric: Fabric, *, algorithm: str = "minhop",
                                f"and {_name(fabric, b)}")
     table = np.full((g.size, _max_lid(g) + 1), NO_PATH, dtype=np.uint8)
     used_roots: frozenset[int] = frozenset()
-    if algorithm == "ftree":
-        try:
-            ftree_table(fabric, g.guids, table, ftree)
-            return Lfts(fabric, g.guids, table, algorithm, used_roots, switch_hops)
-        except FtreeUnsupported:
-            algorithm = "minhop"  # OpenSM's fallback: its default engine
+    if algorithm == "ftree":  # where OpenSM's ftree gives up, its default engine routes
+        used = route_subnets(fabric, g.guids, groups, table, ftree,
+                             LftBuilder(g, hops, table).route_component)
+        return Lfts(fabric, g.guids, table, used, used_roots, switch_hops)
     if algorithm == "updn":
         root_idx, rootless = _hops.pick_roots(g, hops, groups, roots)
         if rootless is not None:
