@@ -3,7 +3,8 @@
 :func:`ftree_table` fills the LFTs exactly as OpenSM's ftree does, or raises
 :class:`FtreeUnsupported` where OpenSM gives up on the fabric; OpenSM then routes with
 its default engine, minhop (``osm_ucast_mgr_process``), which is what
-:func:`~ibviz.core.sm.routing.compute_lfts` does with ``algorithm="ftree"``.
+:func:`~ibviz.core.sm.routing.compute_lfts` does with ``algorithm="ftree"``, subnet by
+subnet (:func:`route_subnets`: one OpenSM sees one subnet).
 
 What OpenSM checks, in its order (each failure falls back): LMC 0; at least two
 switches and two non-switch nodes; no CA cabled to a CA; ranking (from a root GUID file

@@ -178,9 +178,10 @@ def compute_lfts(fabric: Fabric, *, algorithm: str = "minhop",
         The fabric with LIDs assigned (e.g. by :class:`~ibviz.core.sm.lids.LidManager`).
         Cables with a DOWN end and switches whose port 0 is DOWN are not used.
     algorithm:
-        ``"minhop"``, ``"updn"`` or ``"ftree"`` (:mod:`ibviz.core.sm.ftree`; where OpenSM's
-        ftree gives up, OpenSM and this function route with minhop and the result's
-        ``algorithm`` says ``"minhop"``).
+        ``"minhop"``, ``"updn"`` or ``"ftree"`` (:mod:`ibviz.core.sm.ftree`; a subnet
+        where OpenSM's ftree gives up is routed with minhop, as OpenSM does, and the
+        result's ``algorithm`` says ``"minhop"``, or ``"ftree+minhop"`` if only some
+        subnets are fat trees).
     ftree:
         ``ftree`` only: root, compute-node and I/O-node GUIDs (OpenSM's guid files).
     roots:
