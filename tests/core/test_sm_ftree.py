@@ -15,7 +15,13 @@ from test_sm_routing import check_all_pairs, read_lft_dump, with_lids
 
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import PortRef, PortState
-from ibviz.core.sm.ftree import FtreeOptions, FtreeUnsupported, build
+from ibviz.core.sm.ftree import (
+    FtreeOptions,
+    FtreeUnsupported,
+    GuidFileError,
+    build,
+    read_guid_file,
+)
 from ibviz.core.sm.lids import LidManager
 from ibviz.core.sm.routing import Lfts, compute_lfts, route
 from ibviz.topology.generators import fat_tree, leaf_spine, torus
@@ -503,3 +509,16 @@ def test_each_subnet_is_routed_on_its_own(second, engine):
         assert (lfts[guid][:reference.max_lid + 1] == reference[guid]).all()
         assert (lfts[guid][reference.max_lid + 1:] == NO_PATH).all()
     assert check_all_pairs(both, lfts) > 0
+
+
+def test_guid_files_read_as_opensm_reads_them(tmp_path):
+    good = tmp_path / "roots"
+    good.write_text("# roots\n\n0x0002c90400000010 spine01\n  0X2C90400000011\t# spine02\n"
+                    "017\n42 forty-two\n")
+    assert read_guid_file(good) == (0x0002C90400000010, 0x2C90400000011, 0o17, 42)
+    for bad, why in [("0x12z\n", "0x12z"), ("spine01 0x10\n", "spine01"),
+                     ("0x1ffffffffffffffff\n", "0x1ffff")]:
+        path = tmp_path / "bad"
+        path.write_text(f"0x10\n{bad}")
+        with pytest.raises(GuidFileError, match=rf"bad, line 2: expected .*{why}"):
+            read_guid_file(path)

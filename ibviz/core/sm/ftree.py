@@ -32,8 +32,10 @@ quotes the agreement on such a fabric). ``quasi_ftree_indexing`` and ``connect_r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -43,7 +45,8 @@ from ibviz.core.sm.ftree_index import build_index
 from ibviz.core.sm.ftree_model import FtreeUnsupported
 from ibviz.core.sm.ftree_route import Router
 
-__all__ = ["FtreeOptions", "FtreeUnsupported", "build", "ftree_table", "route_subnets"]
+__all__ = ["FtreeOptions", "FtreeUnsupported", "GuidFileError", "build", "ftree_table",
+           "read_guid_file", "route_subnets"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,32 @@ class FtreeOptions:
     cn_guids: frozenset[int] | None = None
     io_guids: frozenset[int] | None = None
     max_reverse_hops: int = 0
+
+
+class GuidFileError(ValueError):
+    """A line of a GUID file OpenSM's ``parse_node_map`` would refuse."""
+
+
+def read_guid_file(path: str | Path) -> tuple[int, ...]:
+    """GUIDs of an OpenSM GUID file (``root_guid_file``, ``cn_guid_file``,
+    ``io_guid_file``), in file order: one GUID a line (C ``strtoull`` base 0: ``0x..``
+    hex, leading 0 octal, else decimal), optionally followed by a name; blank lines and
+    ``#`` comments are skipped, as ``parse_node_map`` does. Raises
+    :class:`GuidFileError` naming the file and line where OpenSM would give up."""
+    guids = []
+    text = Path(path).read_text(errors="replace")
+    for number, line in enumerate(text.splitlines(), 1):
+        word = line.strip()
+        if not word or word.startswith("#"):
+            continue
+        head = re.match(r"(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)(?=\s|#|$)", word)
+        digits = head.group(1) if head else ""
+        base = 16 if digits[:2].lower() == "0x" else 8 if digits.startswith("0") else 10
+        if not digits or int(digits, base) >= 1 << 64:
+            raise GuidFileError(f"{path}, line {number}: expected a 64-bit GUID (0x..., "
+                                f"octal or decimal) at the start, got {word[:40]!r}")
+        guids.append(int(digits, base))
+    return tuple(guids)
 
 
 def build(fabric: Fabric, options: FtreeOptions | None = None,
