@@ -181,11 +181,12 @@ class Router:
         # the group lists are read live by index, as OpenSM does: reverse hops can come
         # back to this switch and re-sort them during the recursion
         for i in range(1 if main else 0, len(up)):
-            created |= self._secondary(sw, up[i], lid, credit, hops)
+            if self._secondary(sw, up[i], lid, credit, hops) is not None:
+                created = True
         if sw.sibling:
             _sort_down(sw.sibling, self.loads_differ)
             for i in range(len(sw.sibling)):
-                port = self._secondary(sw, sw.sibling[i], lid, credit, hops, sibling=True)
+                port = self._secondary(sw, sw.sibling[i], lid, credit, hops)
                 if port is not None:
                     created = True
                     min_group.counter_down += 1
@@ -199,22 +200,19 @@ class Router:
         return created
 
     def _secondary(self, sw: FtSwitch, group: FtGroup, lid: int, credit: int,
-                   hops: int, sibling: bool = False):
-        """One not-least-loaded up (or sibling) group: route there unless the remote
-        switch already has an as short route. Returns whether a route was created
-        (for a sibling: the port used, or None)."""
+                   hops: int) -> FtPort | None:
+        """A secondary path through an up (not the least loaded) or sibling group: route
+        there unless the remote switch already has an as short route, and climb on.
+        Returns the port used if that created a route, else None."""
         remote = group.remote
         if remote.lft[lid] != NO_PATH and hops + 1 >= remote.hops[lid]:
-            return None if sibling else False
+            return None
         if not group.ports:
-            return None if sibling else False
+            return None
         port = _least(group.ports, up=False)
         remote.lft[lid] = port.remote_num
         remote.hops[lid] = hops + 1
-        routed = self.going_up(remote, sw, lid, False, credit, hops + 1)
-        if sibling:
-            return port if routed else None
-        return routed
+        return port if self.going_up(remote, sw, lid, False, credit, hops + 1) else None
 
     # ------------------------------------------------------------ the targets
     def route_to_cns(self) -> None:
