@@ -120,8 +120,8 @@ def leaf_array(ft: FtFabric) -> None:
     for sw in ft.leaves:
         cns = 0
         for group in sw.down:
-            if not group.remote_is_sw:
-                up = group.remote.group_by_lid(group.remote_lid)
+            if group.hca is not None:
+                up = group.hca.group_by_lid(group.remote_lid)
                 cns += bool(up is not None and up.is_cn)
         ft.max_cn_per_leaf = max(ft.max_cn_per_leaf, cns)
 

@@ -33,9 +33,10 @@ class FtPort:
 
 
 class FtGroup:
-    """``ftree_port_group_t``: the ports of ``owner`` that lead to ``remote``."""
+    """``ftree_port_group_t``: the ports of ``owner`` that lead to a switch (``remote``)
+    or to a CA (``hca``; ``remote`` is then the inert :data:`CA_SIDE`)."""
 
-    __slots__ = ("lid", "remote_lid", "owner", "remote", "remote_is_sw", "ports",
+    __slots__ = ("lid", "remote_lid", "owner", "remote", "hca", "remote_is_sw", "ports",
                  "is_cn", "is_io", "counter_up", "counter_down", "rkey")
 
     def __init__(self, lid: int, remote_lid: int, owner: FtSwitch | FtHca,
@@ -44,8 +45,9 @@ class FtGroup:
         self.lid = lid
         self.remote_lid = remote_lid
         self.owner = owner
-        self.remote = remote
         self.remote_is_sw = isinstance(remote, FtSwitch)
+        self.remote: FtSwitch = remote if isinstance(remote, FtSwitch) else CA_SIDE
+        self.hca: FtHca | None = remote if isinstance(remote, FtHca) else None
         self.ports: list[FtPort] = []
         self.is_cn = is_cn
         self.is_io = is_io
@@ -67,10 +69,7 @@ class FtGroup:
         every switch group; among themselves such groups keep their order here (see
         :mod:`ibviz.core.sm.ftree`).
         """
-        remote = self.remote
-        if isinstance(remote, FtSwitch):
-            return remote.tuple
-        return (0x100,)
+        return self.remote.tuple if self.remote_is_sw else (0x100,)
 
 
 class FtSwitch:
@@ -123,6 +122,10 @@ class FtSwitch:
     def __repr__(self) -> str:
         shown = ".".join(str(t) for t in self.tuple if t != 0xFF)
         return f"FtSwitch({self.guid:#x}, rank {self.rank}, index {shown or '-'})"
+
+
+CA_SIDE = FtSwitch(0, 0, 0, 0)
+"""Stands for the switch behind a group that leads to a CA; never routed or read."""
 
 
 class FtHca:

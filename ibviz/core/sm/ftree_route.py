@@ -224,10 +224,8 @@ class Router:
             while j < len(sw.down):  # read live, as OpenSM does
                 group = sw.down[j]
                 j += 1
-                if group.remote_is_sw:
-                    continue
-                hca = group.remote
-                if not hca.cn_num:
+                hca = group.hca
+                if hca is None or not hca.cn_num:
                     continue
                 own = hca.group_by_lid(group.remote_lid)
                 if own is None or not own.is_cn:
