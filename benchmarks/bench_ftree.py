@@ -63,7 +63,7 @@ def main() -> None:
         fabric = case.build()
         options = case.options(fabric)
         osm_times = []
-        theirs = {}
+        theirs: dict[int, dict[int, int]] = {}
         for _ in range(args.runs):
             with tempfile.TemporaryDirectory() as tmp:
                 work = Path(tmp)
