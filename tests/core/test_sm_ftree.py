@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import re
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from ibviz.core.sm.ftree import (
     FtreeUnsupported,
     GuidFileError,
     build,
+    ca_order_dump,
+    ftree_table,
     read_guid_file,
 )
 from ibviz.core.sm.lids import LidManager
@@ -228,6 +231,9 @@ def opensm_args(options: FtreeOptions, workdir: Path) -> list[str]:
     return args
 
 
+CA_ORDER = "opensm-ftree-ca-order.dump"
+
+
 def run_real_opensm(fabric: Fabric, workdir: Path, args: list[str]
                     ) -> tuple[dict[int, dict[int, int]], str]:
     """The real OpenSM on ``fabric`` under ibsim: (its LFT dump, its log)."""
@@ -255,6 +261,9 @@ def run_live_opensm(fabric: Fabric, workdir: Path, args: list[str], commands: li
     with IbsimFabric(net, workdir=workdir / "sim") as sim, \
             OpenSm(sim, ibsim_node_ids(fabric)[sm], extra_args=args, timeout=120) as osm:
         dumps = [_wait_for_dump(osm, "")]
+        order = osm.dir / CA_ORDER  # written before the LFT dump, when ftree routed
+        if order.exists():
+            shutil.copy(order, workdir / CA_ORDER)
         for command in commands:
             sim.console(command)  # trap 128: OpenSM sweeps again and rewrites the dump
             dumps.append(_wait_for_dump(osm, dumps[-1]))
@@ -301,6 +310,9 @@ def test_same_lfts_as_the_real_opensm_ftree(name, tmp_path):
             build(fabric, options)
     equal, total = agreement(lfts, theirs)
     assert (equal, total) == (case.differs or (total, total)), name
+    if case.engine == "ftree" and not case.differs:
+        ft = ftree_table(fabric, lfts.switches, lfts.table.copy(), options)
+        assert ca_order_dump(ft) == (tmp_path / CA_ORDER).read_text()
 
 
 # ----------------------------------------------------------------------- no tools needed

@@ -45,8 +45,8 @@ from ibviz.core.sm.ftree_index import build_index
 from ibviz.core.sm.ftree_model import FtreeUnsupported
 from ibviz.core.sm.ftree_route import Router
 
-__all__ = ["FtreeOptions", "FtreeUnsupported", "GuidFileError", "build", "ftree_table",
-           "read_guid_file", "route_subnets"]
+__all__ = ["FtreeOptions", "FtreeUnsupported", "GuidFileError", "build", "ca_order_dump",
+           "ftree_table", "read_guid_file", "route_subnets"]
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,23 @@ def ftree_table(fabric: Fabric, switches: Iterable[int], table: np.ndarray,
             n = min(width, len(lft), ft.lft_max_lid + 1)
             table[row, :n] = lft[:n]
     return ft
+
+
+def ca_order_dump(ft: FtFabric) -> str:
+    """``opensm-ftree-ca-order.dump`` (``fabric_dump_hca_ordering``) of a routed tree:
+    per leaf in index order, its compute-node ports as ``0x<lid>\t<NodeDescription>``,
+    then ``0xFFFF\tDUMMY`` up to the most CNs any leaf has."""
+    nodes = ft.fabric.nodes
+    lines = []
+    for sw in ft.leaves:
+        printed = 0
+        for group in sw.down:
+            own = group.hca.group_by_lid(group.remote_lid) if group.hca else None
+            if own is not None and own.is_cn:
+                lines.append(f"0x{own.lid:04x}\t{nodes[own.owner.guid].description}\n")
+                printed += 1
+        lines += ["0xFFFF\tDUMMY\n"] * (ft.max_cn_per_leaf - printed)
+    return "".join(lines)
 
 
 def route_subnets(fabric: Fabric, guids: list[int], groups: list[np.ndarray],
