@@ -261,7 +261,7 @@ def run_live_opensm(fabric: Fabric, workdir: Path, args: list[str], commands: li
     with IbsimFabric(net, workdir=workdir / "sim") as sim, \
             OpenSm(sim, ibsim_node_ids(fabric)[sm], extra_args=args, timeout=120) as osm:
         dumps = [_wait_for_dump(osm, "")]
-        order = osm.dir / CA_ORDER  # written before the LFT dump, when ftree routed
+        order = osm.lfts_path.with_name(CA_ORDER)  # written before the LFT dump (ftree)
         if order.exists():
             shutil.copy(order, workdir / CA_ORDER)
         for command in commands:
