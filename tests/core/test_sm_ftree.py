@@ -27,6 +27,7 @@ from ibviz.core.sm.ftree import (
 )
 from ibviz.core.sm.lids import LidManager
 from ibviz.core.sm.routing import Lfts, compute_lfts, route
+from ibviz.topology.builtin import builtin_names, load_builtin
 from ibviz.topology.generators import fat_tree, leaf_spine, torus
 
 NO_PATH = 255
@@ -534,3 +535,14 @@ def test_guid_files_read_as_opensm_reads_them(tmp_path):
         path.write_text(f"0x10\n{bad}")
         with pytest.raises(GuidFileError, match=rf"bad, line 2: expected .*{why}"):
             read_guid_file(path)
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_builtin_fabrics_route_as_opensm_would(name):
+    """The built-in fabrics are too small or have no tree (ftree needs two leaves of
+    compute nodes): minhop routes them, as OpenSM's fallback does."""
+    fabric = load_builtin(name)
+    lfts = compute_lfts(fabric, algorithm="ftree")
+    assert lfts.algorithm == "minhop"
+    assert (lfts.table == compute_lfts(fabric).table).all()
+    assert check_all_pairs(fabric, lfts) > 0
