@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_sm_routing import check_all_pairs, read_lft_dump, with_lids
 
 from ibviz.core.fabric import Fabric
-from ibviz.core.model import PortRef, PortState
+from ibviz.core.model import NodeKind, PortRef, PortState
 from ibviz.core.sm.ftree import (
     FtreeOptions,
     FtreeUnsupported,
@@ -546,3 +548,23 @@ def test_builtin_fabrics_route_as_opensm_would(name):
     assert lfts.algorithm == "minhop"
     assert (lfts.table == compute_lfts(fabric).table).all()
     assert check_all_pairs(fabric, lfts) > 0
+
+
+def _shape(hcas: int, per_leaf: int, spines: int, dual: bool) -> Fabric:
+    return leaf_spine(hcas, hcas_per_leaf=per_leaf, spines=min(spines, per_leaf),
+                      switch_ports=2 * per_leaf, dual_port=dual)
+
+
+trees = st.one_of(
+    st.builds(fat_tree, st.integers(2, 4), st.integers(2, 3)),
+    st.builds(_shape, st.integers(3, 40), st.integers(2, 6), st.integers(1, 6),
+              st.booleans()))
+
+
+@given(trees)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_ftree_routes_every_ca_pair_minimally_or_falls_back(fabric):
+    with_lids(fabric)
+    lfts = compute_lfts(fabric, algorithm="ftree")
+    assert lfts.algorithm in ("ftree", "minhop")
+    assert check_all_pairs(fabric, lfts, sample=min(150, fabric.count(NodeKind.CA) ** 2)) > 0
