@@ -568,3 +568,9 @@ def test_ftree_routes_every_ca_pair_minimally_or_falls_back(fabric):
     lfts = compute_lfts(fabric, algorithm="ftree")
     assert lfts.algorithm in ("ftree", "minhop")
     assert check_all_pairs(fabric, lfts, sample=min(150, fabric.count(NodeKind.CA) ** 2)) > 0
+
+
+def test_a_fabric_without_lids_gets_empty_tables():
+    bare = fat_tree(4, 2)
+    lfts = compute_lfts(bare, algorithm="ftree")
+    assert lfts.max_lid == 0 and (lfts.table == NO_PATH).all()

@@ -129,7 +129,7 @@ def ftree_table(fabric: Fabric, switches: Iterable[int], table: np.ndarray,
         if sw is not None:
             lft = np.frombuffer(bytes(sw.lft), dtype=np.uint8)
             n = min(width, len(lft), ft.lft_max_lid + 1)
-            table[row, :n] = lft[:n]
+            table[row, 1:n] = lft[1:n]  # LID 0 is no LID (a fabric before its LIDs)
     return ft
 
 
