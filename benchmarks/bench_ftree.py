@@ -1,5 +1,5 @@
 """ibviz's ftree engine against the real ``opensm -R ftree`` (3.3.23 on ibsim): agreement
-and time, per fabric of ``tests/core/test_sm_ftree.py``.
+and time, per fabric of ``tests/core/ftree_fabrics.py``.
 
 Run: ``PYTHONPATH=. python benchmarks/bench_ftree.py [--runs N] [-k SUBSTRING]``
 
@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "core"))
 
-from test_sm_ftree import CASES, agreement, opensm_args, ours, run_real_opensm  # noqa: E402
+from ftree_fabrics import CASES, agreement, opensm_args, ours, run_real_opensm  # noqa: E402
 
 from ibviz.core.sm.routing import compute_lfts  # noqa: E402
 

@@ -25,7 +25,7 @@ rank, so a CA group sorts after the switch groups, as here (an I/O node on a spi
 routes as OpenSM does). Among CA groups the order depends on OpenSM's heap: it matters
 only once a leaf routed through a sibling (same-rank) link, after which OpenSM re-sorts
 the leaf's CA groups while walking them, routes some CNs twice and leaves others
-unrouted; ibviz keeps them in port order and routes every CN (tests/core/test_sm_ftree.py
+unrouted; ibviz keeps them in port order and routes every CN (tests/core/ftree_fabrics.py
 quotes the agreement on such a fabric). ``quasi_ftree_indexing`` and ``connect_roots``
 (both off by default) are not modelled.
 """
