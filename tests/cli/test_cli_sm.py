@@ -48,8 +48,10 @@ def test_bad_input_exits_2_with_one_line():
     assert out.returncode == 2
     assert out.stderr.strip() == ("ibviz sm: error: no node 'no-such-host' in fabric "
                                   f"'{SPEC}' (give a host name, NodeDescription, GUID or LID)")
-    out = ibviz(SPEC, "--routing", "ftree")
-    assert out.returncode == 2 and "unknown routing algorithm 'ftree'" in out.stderr
+    out = ibviz(SPEC, "--routing", "lash")
+    assert out.returncode == 2 and "unknown routing algorithm 'lash'" in out.stderr
+    out = ibviz(SPEC, "--routing", "ftree")  # OpenSM's ftree engine (issue 14 item 1)
+    assert out.returncode == 0 and "routing ftree" in out.stdout
     out = ibviz("no-such-file.topo")
     assert out.returncode == 2 and out.stderr.startswith("ibviz sm: error:")
     out = ibviz(SPEC, "--sm-port", "node0001:1", "--fail", "node0001")

@@ -65,8 +65,9 @@ from ibviz.core.sm._graph import NO_PATH, SwitchGraph, components, duplicate_lid
 from ibviz.core.sm._hops import min_hops, updown_hops
 from ibviz.core.sm._lft import LftBuilder, old_table
 from ibviz.core.sm._walk import walk
+from ibviz.core.sm.ftree import FtreeOptions, route_subnets
 
-ALGORITHMS = ("minhop", "updn")
+ALGORITHMS = ("minhop", "updn", "ftree")
 MAX_LFT_PORT = 254
 """LFT entries are one byte; 255 means no path."""
 
@@ -190,7 +191,8 @@ def _check_port_numbers(fabric: Fabric) -> None:
 
 def compute_lfts(fabric: Fabric, *, algorithm: str = "minhop",
                  roots: set[int] | None = None,
-                 existing: Mapping[int, np.ndarray] | None = None) -> Lfts:
+                 existing: Mapping[int, np.ndarray] | None = None,
+                 ftree: FtreeOptions | None = None) -> Lfts:
     """Compute the unicast LFT of every switch.
 
     Parameters
@@ -199,7 +201,12 @@ def compute_lfts(fabric: Fabric, *, algorithm: str = "minhop",
         The fabric with LIDs assigned (e.g. by :class:`~ibviz.core.sm.lids.LidManager`).
         Cables with a DOWN end and switches whose port 0 is DOWN are not used.
     algorithm:
-        ``"minhop"`` or ``"updn"``.
+        ``"minhop"``, ``"updn"`` or ``"ftree"`` (:mod:`ibviz.core.sm.ftree`; a subnet
+        where OpenSM's ftree gives up is routed with minhop, as OpenSM does, and the
+        result's ``algorithm`` says ``"minhop"``, or ``"ftree+minhop"`` if only some
+        subnets are fat trees).
+    ftree:
+        ``ftree`` only: root, compute-node and I/O-node GUIDs (OpenSM's guid files).
     roots:
         ``updn`` only: GUIDs of the root switches. Default: detected per component the
         way OpenSM's updn does (switches from which more than 90% of the CAs and routers
@@ -241,6 +248,14 @@ def compute_lfts(fabric: Fabric, *, algorithm: str = "minhop",
     used_roots: frozenset[int] = frozenset()
     minhop_groups = groups
     route_hops = hops
+    if algorithm == "ftree":  # where OpenSM's ftree gives up, its default engine routes
+        # (ftree itself recomputes from scratch after a change, as OpenSM's does; the minhop
+        # fallback keeps still-valid entries like OpenSM's minhop)
+        used = route_subnets(fabric, g.guids, groups, table, ftree,
+                             LftBuilder(g, hops, table, old=old).route_component)
+        return Lfts(fabric, g.guids, table, used, used_roots, switch_hops,
+                    fallback=used != "ftree", incremental=old is not None and used != "ftree",
+                    route_hops=route_hops)
     if algorithm == "updn":
         per_comp = _hops.roots_per_component(g, hops, groups, roots)
         updn_groups = [m for m, r in zip(groups, per_comp, strict=True) if len(r)]
