@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ibviz.core.layout_place import Placement
+from ibviz.core.layout_tiers import components
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def _between(xy: np.ndarray, members: np.ndarray, pair: np.ndarray, rows: np.nda
              low: int, tier: np.ndarray) -> list[Bundle]:
     """Bundles of the cables ``pair`` (local lower, upper) between tier ``low`` and the next."""
     n = len(tier)
-    comp = _components(pair, n)
+    comp = components(pair, n)
     pieces = np.unique(comp[pair[:, 0]])
     if len(pieces) > 1:
         glow, gup = comp[pair[:, 0]], comp[pair[:, 1]]
@@ -97,19 +98,6 @@ def _between(xy: np.ndarray, members: np.ndarray, pair: np.ndarray, rows: np.nda
         path = np.array([p0, p0 + (0, dy / 3), p3 - (0, dy / 3), p3])
         out.append(Bundle(low, low + 1, rows[a:b], (members[lows], members[ups]), path))
     return out
-
-
-def _components(pair: np.ndarray, n: int) -> np.ndarray:
-    """Connected-component label of every node under the edges ``pair`` (min label)."""
-    label = np.arange(n)
-    while True:
-        old = label.copy()
-        lo = np.minimum(label[pair[:, 0]], label[pair[:, 1]])
-        np.minimum.at(label, pair[:, 0], lo)
-        np.minimum.at(label, pair[:, 1], lo)
-        label = label[label]
-        if np.array_equal(label, old):
-            return label
 
 
 def _runs(x: np.ndarray, mask: np.ndarray) -> np.ndarray:

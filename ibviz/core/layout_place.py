@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ibviz.core.layout_tiers import AGGREGATION, Roles
+from ibviz.core.layout_tiers import AGGREGATION, Roles, components
 
 WRAP_AT = 96
 """A subnet with more end nodes than this (and than any switch row) gets grid blocks."""
@@ -63,15 +63,19 @@ def place(roles: Roles, edges: np.ndarray, host: np.ndarray | None = None,
     ends = members[0][roles.role[members[0]] != AGGREGATION]
     widest_switch = max(len(m) for m in members[1:])
     grid = len(ends) > max(wrap, widest_switch)
+    pod = None
+    if grid and top >= 2:  # leaves cabled to the same spines (a pod, a rail) stand together
+        label = components(between(1, 2), n)[leaves]
+        pod = label if 1 < len(np.unique(label)) <= len(leaves) // 2 else None
     blocks, width, rows = _place_blocks(xy, leaves, ends, roles.owner, host, grid, top,
-                                        widest_switch)
+                                        widest_switch, pod)
     widest = max(width, widest_switch)
     shift = (widest - width) / 2
     xy[ends, 0] += shift
     xy[leaves, 0] += shift
     gap = max(2.0, 0.15 * widest)
     cols = max((len(b) for _, b in blocks), default=1) / max(rows, 1)
-    drop = min(gap, max(2.0, 1.0 + 0.5 * cols))  # leaf row -> top of its block
+    drop = min(gap, max(2.0, 1.0 + 0.5 * cols, 0.25 * rows))  # leaf row -> its block
     if top > 1:  # spread the switch rows until the drawing is about ASPECT wide
         gap = max(gap, (widest / ASPECT - rows - drop) / (top - 1))
     tier_y = {0: (top - 1) * gap + drop}
@@ -95,11 +99,12 @@ def place(roles: Roles, edges: np.ndarray, host: np.ndarray | None = None,
 
 
 def _place_blocks(xy: np.ndarray, leaves: np.ndarray, ends: np.ndarray, owner: np.ndarray,
-                  host: np.ndarray | None, grid: bool, tiers: int, widest_switch: int
-                  ) -> tuple[list[tuple[int, np.ndarray]], float, int]:
+                  host: np.ndarray | None, grid: bool, tiers: int, widest_switch: int,
+                  pod: np.ndarray | None = None) -> tuple[list[tuple[int, np.ndarray]], float, int]:
     """End nodes in blocks under their leaf (x only, rows from y = 0); leaves' x over the
     centre of their block. End nodes on a switch that is not a leaf (a spine with a few
     hosts) get blocks right of the leaves', those cabled to no switch one after them.
+    ``pod``: a label per leaf; a wider gap separates leaves of different labels.
     Returns the blocks, the total width and the rows of a block."""
     n = len(xy)
     slot = np.full(n, -1, np.int64)  # leaf position left to right; then other owners
@@ -117,7 +122,11 @@ def _place_blocks(xy: np.ndarray, leaves: np.ndarray, ends: np.ndarray, owner: n
     cols = _columns(count, pad, tiers, widest_switch) if grid and len(ends) \
         else max(int(count.max(initial=1)), 1)
     width = _widths(count, cols)
-    left = np.cumsum(width + pad) - width - pad
+    step = width + pad
+    if pod is not None:  # pod gaps, and one before the blocks of non-leaf owners
+        apart = np.r_[False, pod[1:] != pod[:-1], True, np.zeros(len(extra), bool)]
+        step[:-1] += np.where(apart[1:len(step)], max(2.0, float(cols)), 0.0)
+    left = np.cumsum(step) - step
     starts = np.cumsum(count) - count
     within = np.arange(len(ends)) - starts[group]
     xy[ends, 0] = left[group] + within % cols + 0.5

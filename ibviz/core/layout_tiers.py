@@ -130,6 +130,19 @@ def _leaves(n: int, hosts: np.ndarray, ss: np.ndarray) -> np.ndarray:
     return leaf
 
 
+def components(pair: np.ndarray, n: int) -> np.ndarray:
+    """Connected-component label of every node under the edges ``pair`` (min label)."""
+    label = np.arange(n)
+    while True:
+        old = label.copy()
+        lo = np.minimum(label[pair[:, 0]], label[pair[:, 1]])
+        np.minimum.at(label, pair[:, 0], lo)
+        np.minimum.at(label, pair[:, 1], lo)
+        label = label[label]
+        if np.array_equal(label, old):
+            return label
+
+
 def bfs(tier: np.ndarray, edges: np.ndarray, seeds: np.ndarray, first: int) -> None:
     """Level-synchronous BFS: every unvisited node gets ``first`` + its distance."""
     frontier, level = seeds & (tier < 0), first

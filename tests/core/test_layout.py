@@ -250,3 +250,14 @@ def test_level_of_detail_collapses_blocks_until_zoomed_in():
     assert lod.collapsed(near) == []
     with pytest.raises(KeyError, match="no block"):
         lod.toggle(int(np.flatnonzero(result.tier == 3)[0]), far)
+
+
+def test_pods_stand_apart_in_the_leaf_row():
+    result = layout_detail(open_fabric("fat-tree:k=8,n=3"))  # 8 pods of 8 leaves
+    pods = [b for b in result.bundles if (b.lower, b.upper) == (1, 2)]
+    assert len(pods) == 8
+    spans = sorted((result.xy[b.ends[0], 0].min(), result.xy[b.ends[0], 0].max())
+                   for b in pods)
+    inside = np.diff(np.sort(result.xy[pods[0].ends[0], 0])).max()
+    between = min(b[0] - a[1] for a, b in zip(spans, spans[1:], strict=False))
+    assert between > inside  # a wider gap between pods than between leaves of one pod
