@@ -125,7 +125,8 @@ def _place_blocks(xy: np.ndarray, leaves: np.ndarray, ends: np.ndarray, owner: n
     step = width + pad
     if pod is not None:  # pod gaps, and one before the blocks of non-leaf owners
         apart = np.r_[False, pod[1:] != pod[:-1], True, np.zeros(len(extra), bool)]
-        step[:-1] += np.where(apart[1:len(step)], max(2.0, float(cols)), 0.0)
+        pod_width = float(step[:len(leaves)].sum()) / len(np.unique(pod))
+        step[:-1] += np.where(apart[1:len(step)], max(2.0, float(cols), pod_width / 4), 0.0)
     left = np.cumsum(step) - step
     starts = np.cumsum(count) - count
     within = np.arange(len(ends)) - starts[group]
