@@ -162,7 +162,8 @@ def _columns(count: np.ndarray, pad: float, tiers: int, widest_switch: int) -> i
 
 
 def _place_aggregation(xy: np.ndarray, roles: Roles) -> None:
-    """Aggregation nodes one slot above their switch (side by side if several)."""
+    """Aggregation nodes one slot above their switch (several: side by side, within half
+    a slot of it, so they never land on a neighbouring switch's)."""
     agg = np.flatnonzero((roles.role == AGGREGATION) & (roles.owner >= 0))
     if not len(agg):
         return
@@ -171,7 +172,8 @@ def _place_aggregation(xy: np.ndarray, roles: Roles) -> None:
     agg, sw = agg[order], sw[order]
     first = np.r_[True, sw[1:] != sw[:-1]]
     nth = np.arange(len(agg)) - np.maximum.accumulate(np.where(first, np.arange(len(agg)), 0))
-    xy[agg, 0] = xy[sw, 0] + nth
+    k = np.bincount(sw, minlength=len(xy))[sw]  # spread within half a slot of the switch
+    xy[agg, 0] = xy[sw, 0] + (nth - (k - 1) / 2) / k
     xy[agg, 1] = xy[sw, 1] - 1.0
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ibviz.core.layout import graph_arrays, layout, layout_array, layout_graph, tiers
 from ibviz.core.layout_detail import detail_graph, layout_detail
@@ -261,3 +263,35 @@ def test_pods_stand_apart_in_the_leaf_row():
     inside = np.diff(np.sort(result.xy[pods[0].ends[0], 0])).max()
     between = min(b[0] - a[1] for a, b in zip(spans, spans[1:], strict=False))
     assert between > inside  # a wider gap between pods than between leaves of one pod
+
+
+@st.composite
+def graphs(draw):
+    """Random cabling of CAs, switches and routers, sometimes in two subnets, sometimes
+    with aggregation hints; big enough now and then for grid blocks."""
+    n = draw(st.integers(1, 260))
+    kinds = np.array(draw(st.lists(st.sampled_from([0, 0, 0, 0, 1, 1, 2]), min_size=n,
+                                   max_size=n)), np.int8)
+    pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)),
+                          max_size=2 * n))
+    subnet = np.array(draw(st.lists(st.integers(0, 1), min_size=n, max_size=n))) \
+        if draw(st.booleans()) else np.zeros(n, int)
+    agg = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n))) \
+        if draw(st.booleans()) else None
+    return kinds, subnet, np.array(pairs, np.int64).reshape(-1, 2), agg
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graphs(), st.sampled_from(["auto", "layered"]))
+def test_any_cabling_gets_distinct_finite_positions(graph, kind):
+    kinds, subnet, edges, agg = graph
+    result = detail_graph(kinds, subnet, edges, kind=kind, aggregation=agg)
+    xy = result.xy
+    assert xy.shape == (len(kinds), 2) and np.isfinite(xy).all()
+    keys = np.round(xy * 1000).astype(np.int64)
+    assert len(np.unique(keys, axis=0)) == len(xy)  # never two nodes on one spot
+    assert np.array_equal(xy, layout_graph(kinds, subnet, edges, kind=kind, aggregation=agg))
+    cabled = {tuple(sorted(p)) for p in edges.tolist()}
+    for node in np.flatnonzero(result.owner >= 0).tolist():  # owners are cabled switches
+        owner = int(result.owner[node])
+        assert kinds[owner] == 1 and tuple(sorted((node, owner))) in cabled
