@@ -36,6 +36,13 @@ class Bundle:
     def count(self) -> int:
         return len(self.links)
 
+    def curve(self, samples: int = 16) -> np.ndarray:
+        """``(samples, 2)`` points along the bundle's Bezier path, ready to draw."""
+        t = np.linspace(0.0, 1.0, max(samples, 2))[:, None]
+        p0, p1, p2, p3 = self.path
+        return ((1 - t) ** 3) * p0 + 3 * ((1 - t) ** 2) * t * p1 + 3 * (1 - t) * t * t * p2 \
+            + t ** 3 * p3
+
 
 def tier_bundles(xy: np.ndarray, edges: np.ndarray, tier: np.ndarray, is_switch: np.ndarray,
                  placement: Placement, members: np.ndarray) -> list[Bundle]:

@@ -89,6 +89,12 @@ class LevelOfDetail:
             mask[badge.members] = True
         return mask
 
+    def hidden_links(self, edges: np.ndarray, n: int, scale: float) -> np.ndarray:
+        """``(E,)`` True for the cables ``edges`` (node positions) that end inside a
+        collapsed block at ``scale``: a canvas draws one line leaf -> badge instead."""
+        edges = np.asarray(edges, np.int64).reshape(-1, 2)
+        return self.hidden(n, scale)[edges].any(axis=1)
+
     def badge_of(self, node: int) -> Badge | None:
         """The badge whose block holds ``node``, if any."""
         for badge in self.badges.values():

@@ -168,6 +168,9 @@ def test_leaf_spine_roles_and_bundles_cover_every_uplink_once():
     for b in uplinks:  # a bundle runs from its lower group's centre to its upper group's
         assert np.allclose(b.path[0], result.xy[b.ends[0]].mean(axis=0))
         assert np.allclose(b.path[-1], result.xy[b.ends[1]].mean(axis=0))
+        curve = b.curve(9)
+        assert np.allclose(curve[[0, -1]], b.path[[0, -1]])
+        assert (np.diff(curve[:, 1]) < 0).all()  # climbing steadily to the upper tier
     hang = [b for b in result.bundles if b.lower == 0]
     assert sum(b.count for b in hang) == 300 and len(hang) == len(result.blocks)
 
@@ -248,8 +251,11 @@ def test_level_of_detail_collapses_blocks_until_zoomed_in():
     assert not lod.is_collapsed(leaf, far) and len(lod.collapsed(far)) == 15
     assert lod.toggle(leaf, near) is True  # closed by hand, stays closed when zoomed in
     assert [b.leaf for b in lod.collapsed(near)] == [leaf]
+    n = len(result.xy)
+    hidden = lod.hidden_links(result.edges, n, near)  # only the closed block's cables
+    assert hidden.sum() == 4 and (result.edges[hidden] == leaf).any(axis=1).all()
     lod.release(leaf)
-    assert lod.collapsed(near) == []
+    assert lod.collapsed(near) == [] and not lod.hidden_links(result.edges, n, near).any()
     with pytest.raises(KeyError, match="no block"):
         lod.toggle(int(np.flatnonzero(result.tier == 3)[0]), far)
 
