@@ -14,21 +14,20 @@ function is deterministic: the same fabric and seed give the same positions.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import networkx as nx
 import numpy as np
 
 from ibviz.core.fabric import Fabric
+from ibviz.core.layout_place import Placement, place
+from ibviz.core.layout_tiers import Roles, classify, description_hints
 from ibviz.core.model import NodeKind
 
 LayoutKind = Literal["auto", "layered", "force"]
 FORCE_MAX_NODES = 300
 """Above this many nodes a subnet is always drawn layered (the force layout is O(n^2))."""
-WRAP_AT = 96
-"""A CA tier wider than this (and than every switch tier) is folded into racks under its
-leaf switches."""
-_SWEEPS = 4
 KIND_CODES = {NodeKind.CA: 0, NodeKind.SWITCH: 1, NodeKind.ROUTER: 2}
 
 
@@ -50,11 +49,23 @@ def layout(fabric: Fabric, *, kind: LayoutKind = "auto",
 
 def layout_array(fabric: Fabric, *, kind: LayoutKind = "auto", seed: int = 0) -> np.ndarray:
     """Like :func:`layout` but as an ``(N, 2)`` float array in ``fabric.nodes`` order."""
-    return layout_graph(*graph_arrays(fabric), kind=kind, seed=seed)
+    kinds, subnet, ends = graph_arrays(fabric)
+    agg, host = graph_hints(fabric, kinds)
+    return layout_graph(kinds, subnet, ends, kind=kind, seed=seed, aggregation=agg, host=host)
+
+
+def graph_hints(fabric: Fabric, kinds: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """``(aggregation, host)`` arguments of :func:`layout_graph` from the NodeDescriptions."""
+    if kinds is None:
+        kinds = graph_arrays(fabric)[0]
+    return description_hints(kinds, [n.description for n in fabric.nodes.values()])
 
 
 def layout_graph(kinds: np.ndarray, subnet: np.ndarray, edges: np.ndarray, *,
-                 kind: LayoutKind = "auto", seed: int = 0) -> np.ndarray:
+                 kind: LayoutKind = "auto", seed: int = 0,
+                 aggregation: np.ndarray | None = None,
+                 host: np.ndarray | None = None) -> np.ndarray:
     """The numpy form of :func:`layout`: ``(N, 2)`` positions.
 
     Parameters
@@ -65,45 +76,85 @@ def layout_graph(kinds: np.ndarray, subnet: np.ndarray, edges: np.ndarray, *,
         ``(N,)`` integer subnet of every node; subnets are placed left to right in order.
     edges:
         ``(E, 2)`` node indices of the cables (parallel cables and loopbacks are fine).
+    aggregation, host:
+        Optional hints from NodeDescriptions (:func:`graph_hints`): ``(N,)`` True for SHARP
+        aggregation nodes (else recognised from the cabling), ``(N,)`` host-name rank of
+        every node (-1: none) so multi-rail hosts line up in their leaves' blocks.
     """
+    return compute(kinds, subnet, edges, kind=kind, seed=seed, aggregation=aggregation,
+                   host=host).xy
+
+
+@dataclass(frozen=True)
+class SubnetLayout:
+    """One subnet as :func:`compute` drew it (``members``: its node positions)."""
+
+    members: np.ndarray
+    roles: Roles
+    placement: Placement | None
+    """None when the subnet was drawn by the force layout."""
+    shift: np.ndarray
+    """``(2,)`` added to the placement's local positions."""
+
+
+@dataclass(frozen=True)
+class Computed:
+    xy: np.ndarray
+    edges: np.ndarray
+    """``(E, 2)`` unique cabled node pairs."""
+    subnets: list[SubnetLayout]
+
+
+def compute(kinds: np.ndarray, subnet: np.ndarray, edges: np.ndarray, *,
+            kind: LayoutKind = "auto", seed: int = 0, aggregation: np.ndarray | None = None,
+            host: np.ndarray | None = None) -> Computed:
+    """Positions plus what each subnet's layout found (tiers, blocks); see :func:`layout_graph`."""
     if kind not in ("auto", "layered", "force"):
         raise ValueError(f"unknown layout kind {kind!r}; use 'auto', 'layered' or 'force'")
     n = len(kinds)
     xy = np.zeros((n, 2))
-    if n == 0:
-        return xy
     edges = _unique_edges(np.asarray(edges, np.int64).reshape(-1, 2), n)
+    if n == 0:
+        return Computed(xy, edges, [])
     gateway = _gateway_routers(kinds, subnet, edges)
     blocks = [np.flatnonzero((subnet == s) & ~gateway) for s in np.unique(subnet[~gateway])]
     x0, bottom, placed = 0.0, 0.0, []
     for members in blocks:
         local = _subgraph_edges(edges, members, n)
-        tier = _tiers(kinds[members], local)
+        roles = classify(kinds[members], local,
+                         None if aggregation is None else aggregation[members])
         use_force = kind == "force" or (kind == "auto" and len(members) < FORCE_MAX_NODES
-                                        and not _tree_like(kinds[members], tier, local))
-        pos = _force(len(members), local, seed) if use_force else _layered(tier, local)
-        pos -= pos.min(axis=0)
-        placed.append((members, pos))
-        bottom = max(bottom, float(pos[:, 1].max()))
-    gap = max(3.0, 0.08 * max([float(p[:, 0].max()) for _, p in placed] or [0.0]))
+                                        and not _tree_like(kinds[members], roles.tier, local))
+        placement = None if use_force else place(roles, local, None if host is None
+                                                 else host[members])
+        pos = _force(len(members), local, seed) if placement is None else placement.xy.copy()
+        placed.append((members, roles, placement, pos, pos.min(axis=0)))
+        bottom = max(bottom, float(np.ptp(pos[:, 1])))
+    gap = max(3.0, 0.08 * max([float(np.ptp(p[3][:, 0])) for p in placed] or [0.0]))
     lefts: list[float] = []
-    for members, pos in placed:
-        xy[members] = pos + (x0, bottom - pos[:, 1].max())  # CA rows aligned at the bottom
+    subnets = []
+    for members, roles, placement, pos, low in placed:
+        local = pos - low
+        shift = (x0, bottom - local[:, 1].max()) - low  # CA rows aligned at the bottom
+        xy[members] = pos + shift
+        subnets.append(SubnetLayout(members, roles, placement, shift))
         lefts.append(x0)
-        x0 += float(pos[:, 0].max()) + gap
+        x0 += float(local[:, 0].max()) + gap
     lefts.append(x0)
     _place_gateways(xy, np.flatnonzero(gateway), edges, subnet, blocks, lefts, gap, bottom)
-    return xy
+    return Computed(xy, edges, subnets)
 
 
 def tiers(fabric: Fabric) -> dict[int, int]:
     """Tier of every node (0 = CAs and routers, 1 = leaf switches, ...) per subnet."""
     kinds, subnet, edges = graph_arrays(fabric)
+    agg = graph_hints(fabric, kinds)[0]
     edges = _unique_edges(edges, len(kinds))
     out = np.zeros(len(kinds), np.int64)
     for s in np.unique(subnet):
         members = np.flatnonzero(subnet == s)
-        out[members] = _tiers(kinds[members], _subgraph_edges(edges, members, len(kinds)))
+        out[members] = classify(kinds[members], _subgraph_edges(edges, members, len(kinds)),
+                                agg[members]).tier
     return dict(zip(fabric.nodes, out.tolist(), strict=True))
 
 
@@ -148,36 +199,6 @@ def _gateway_routers(kinds: np.ndarray, subnet: np.ndarray, edges: np.ndarray) -
     return gateway
 
 
-def _tiers(kinds: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Tier per node: 0 for end nodes, else 1 + BFS distance from the leaf switches."""
-    n = len(kinds)
-    switch = kinds == 1
-    tier = np.where(switch, -1, 0)
-    if not switch.any():
-        return tier
-    both = np.concatenate([edges, edges[:, ::-1]])
-    ss = both[switch[both[:, 0]] & switch[both[:, 1]]]
-    seeds = np.isin(np.arange(n), both[switch[both[:, 0]] & ~switch[both[:, 1]], 0])
-    while True:
-        _bfs(tier, ss, seeds, 1)
-        left = np.flatnonzero(switch & (tier < 0))
-        if not len(left):
-            return tier
-        seeds = np.zeros(n, bool)  # a switch-only island: start from its first switch
-        seeds[left[0]] = True
-
-
-def _bfs(tier: np.ndarray, edges: np.ndarray, seeds: np.ndarray, first: int) -> None:
-    """Level-synchronous BFS: every unvisited node gets ``first`` + its distance."""
-    frontier, level = seeds & (tier < 0), first
-    while frontier.any():
-        tier[frontier] = level
-        nxt = edges[frontier[edges[:, 0]], 1]
-        frontier = np.zeros(len(tier), bool)
-        frontier[nxt[tier[nxt] < 0]] = True
-        level += 1
-
-
 def _tree_like(kinds: np.ndarray, tier: np.ndarray, edges: np.ndarray) -> bool:
     """Switch cables join neighbouring tiers (fat trees, leaf/spine) or form a forest."""
     ss = edges[(kinds[edges[:, 0]] == 1) & (kinds[edges[:, 1]] == 1)]
@@ -188,78 +209,6 @@ def _tree_like(kinds: np.ndarray, tier: np.ndarray, edges: np.ndarray) -> bool:
         return True
     g = nx.Graph(ss.tolist())
     return g.number_of_edges() == g.number_of_nodes() - nx.number_connected_components(g)
-
-
-def _layered(tier: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Positions of one subnet laid out by tier, top tier at y = 0."""
-    n, top = len(tier), int(tier.max())
-    both = np.concatenate([edges, edges[:, ::-1]])
-    pair_key = tier[both[:, 0]] * (top + 1) + tier[both[:, 1]]
-    pairs = {int(k): both[pair_key == k] for k in np.unique(pair_key)}
-
-    def between(t: int, u: int) -> np.ndarray:  # the cables from tier t to tier u
-        return pairs.get(t * (top + 1) + u, np.zeros((0, 2), np.int64))
-    members = [np.flatnonzero(tier == t) for t in range(top + 1)]
-    rank = np.zeros(n)
-    for m in members:
-        rank[m] = (np.arange(len(m)) + 0.5) / max(len(m), 1)
-    for _ in range(_SWEEPS):  # barycentre sweeps: up from the CAs, then back down
-        for t in [*range(1, top + 1), *range(top - 1, -1, -1)]:
-            m, sel = members[t], between(t, t - 1 if t > 0 else 1)
-            key = _mean_by(sel[:, 0], rank[sel[:, 1]], n, rank)[m]
-            rank[m[np.lexsort((m, key))]] = (np.arange(len(m)) + 0.5) / len(m)
-    xy = np.zeros((n, 2))
-    width = _place_end_nodes(xy, members, rank, between(0, 1))
-    widest = max(width, *(len(m) for m in members[1:]))
-    xy[members[0], 0] += (widest - width) / 2
-    gap = max(2.0, 0.15 * widest)
-    for t in range(1, top + 1):
-        m = members[t][np.argsort(rank[members[t]], kind="stable")]
-        even = (np.arange(len(m)) + 0.5) * widest / len(m)
-        below = between(t, t - 1)
-        xs = _mean_by(below[:, 0], xy[below[:, 1], 0], n, np.full(n, np.nan))[m]
-        want = np.where(np.isnan(xs), even, 0.5 * (even + xs))
-        steps = np.arange(len(m)) * 1.0  # at least one slot between neighbours
-        placed = np.maximum.accumulate(want - steps) + steps
-        xy[m, 0] = placed + np.mean(want - placed)
-        xy[m, 1] = (top - t) * gap
-    xy[members[0], 1] += top * gap
-    return xy
-
-
-def _mean_by(index: np.ndarray, values: np.ndarray, n: int,
-             fallback: np.ndarray) -> np.ndarray:
-    """Mean of ``values`` grouped by ``index``; ``fallback`` where a group is empty."""
-    count = np.bincount(index, minlength=n)
-    total = np.bincount(index, weights=values, minlength=n)
-    return np.where(count > 0, total / np.maximum(count, 1), fallback)
-
-
-def _place_end_nodes(xy: np.ndarray, members: list[np.ndarray], rank: np.ndarray,
-                     up: np.ndarray) -> float:
-    """Put tier 0 in a row, or in racks under their first leaf when it is too wide."""
-    ends = members[0]
-    if not len(ends):
-        return 0.0
-    limit = max(WRAP_AT, *(len(m) for m in members[1:]))
-    leaf_rank = np.full(len(rank), np.inf)
-    np.minimum.at(leaf_rank, up[:, 0], rank[up[:, 1]])
-    group = leaf_rank[ends]
-    order = np.lexsort((ends, rank[ends], group))
-    ends, group = ends[order], group[order]
-    if len(ends) <= limit:
-        xy[ends, 0] = np.arange(len(ends)) + 0.5
-        return float(len(ends))
-    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-    sizes = np.diff(np.r_[starts, len(ends)])
-    typical, rows = int(np.median(sizes)), int(np.ceil(len(ends) / limit))
-    rows = max(1, int(np.ceil(typical / np.ceil(typical / rows))))  # fill whole columns
-    within = np.arange(len(ends)) - np.repeat(starts, sizes)
-    cols = -(-sizes // rows)
-    first_col = np.repeat(np.cumsum(cols) - cols, sizes)
-    xy[ends, 0] = first_col + within // rows + 0.5
-    xy[ends, 1] = within % rows
-    return float(cols.sum())
 
 
 def _force(n: int, edges: np.ndarray, seed: int) -> np.ndarray:
