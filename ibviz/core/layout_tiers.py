@@ -14,18 +14,17 @@ Everything works on ``(N,)`` arrays of one subnet and an ``(E, 2)`` array of uni
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
+
+from ibviz.core.naming import host_name
 
 CA, AGGREGATION, LEAF, SPINE, CORE, ROUTER, SWITCH = range(7)
 ROLE_NAMES = ("ca", "aggregation", "leaf", "spine", "core", "router", "switch")
 """Role code -> name (``SWITCH``: a switch of an island without end nodes)."""
 SHARP_MIN_SWITCHES = 16
 AGGREGATION_DESCRIPTION = "mellanox technologies aggregation node"
-_PRODUCT = re.compile(r"(mellanox technologies|^mt\d{4,}\b|^nvidia\b)", re.IGNORECASE)
-"""Descriptions that name a product, not a machine."""
 
 
 @dataclass(frozen=True)
@@ -157,17 +156,9 @@ def bfs(tier: np.ndarray, edges: np.ndarray, seeds: np.ndarray, first: int) -> N
 def host_key(descriptions: list[str]) -> np.ndarray:
     """``(N,)`` rank of each node's host name (first word of its description, the
     machine of a multi-rail host: ``"agpu1305 HCA-2"`` -> ``agpu1305``); -1 where none."""
-    names = [_host(d) for d in descriptions]
+    names = [host_name(d) for d in descriptions]
     ranks = {h: i for i, h in enumerate(sorted({h for h in names if h}))}
     return np.fromiter((ranks.get(h, -1) for h in names), np.int64, len(names))
-
-
-def _host(description: str) -> str:
-    """Host part of a CA NodeDescription (local stand-in for core.naming.host_name)."""
-    text = description.strip()
-    if not text or _PRODUCT.search(text):
-        return ""
-    return text.split()[0]
 
 
 def description_hints(kinds: np.ndarray, descriptions: list[str]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ibviz.core.fabric import Fabric
-from ibviz.core.layout import KIND_CODES, layout_graph, subnet_indices
+from ibviz.core.layout import KIND_CODES, graph_hints, layout_graph, subnet_indices
 from ibviz.core.model import Node, NodeKind, PortRef
 from ibviz.core.naming import node_name
 from ibviz.core.phy import link_rate_gbps
@@ -81,7 +81,9 @@ class CanvasModel:
         known = positions or {}
         missing = [i for i, g in enumerate(self.guids) if g not in known]
         if len(missing) == len(self.guids):
-            return layout_graph(self.kinds, subnet_indices(self.fabric), self.ends)
+            aggregation, host = graph_hints(self.fabric, self.kinds)
+            return layout_graph(self.kinds, subnet_indices(self.fabric), self.ends,
+                                aggregation=aggregation, host=host)
         xy = np.array([known.get(g, (np.nan, np.nan)) for g in self.guids], float)
         return place_new_nodes(xy, self.ends, missing)
 
