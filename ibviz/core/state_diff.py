@@ -163,7 +163,19 @@ def _diff_mfts(d: StateDiff, old_t: Tables, fabric: Fabric, new_t: Tables) -> No
             if pa != pb:
                 d.mft_changed.append({"switch": f"{sw:#018x}", "name": name,
                                       "mlid": f"{mlid:#06x}", "old": pa, "new": pb,
-                                      "text": f"{name} {mlid:#06x}: {pa} -> {pb}"})
+                                      "text": f"{name} {mlid:#06x}: {_ports_change(pa, pb)}"})
+
+
+SHORT_PORT_LISTS = 8
+
+
+def _ports_change(old: list[int], new: list[int]) -> str:
+    """``[1, 17] -> [1, 2]``; for long lists what went and came: ``64 ports -> 63: -[5]``."""
+    if max(len(old), len(new)) <= SHORT_PORT_LISTS:
+        return f"{old} -> {new}"
+    gone, came = sorted(set(old) - set(new)), sorted(set(new) - set(old))
+    parts = ([f"-{gone}"] if gone else []) + ([f"+{came}"] if came else [])
+    return f"{len(old)} ports -> {len(new)}: {' '.join(parts)}"
 
 
 def _diff_lfts(d: StateDiff, old_fabric: Fabric, old_t: Tables, new_fabric: Fabric,
