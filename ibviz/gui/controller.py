@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
+from ibviz.core import actions as act
 from ibviz.core import events as ev
 from ibviz.core.model import PortRef
 from ibviz.gui.view_sync import with_node_names
@@ -232,16 +233,16 @@ class SessionController(QObject):
         return True
 
     # ------------------------------------------------------------------ actions
-    def _act(self, name: str, *args: Any) -> None:
+    def apply(self, action: act.Action) -> None:
         """Apply a user action at the head of the simulation; keeps undo in step."""
         if self.session is None:
             return
         if self.view_time_us < self.session.now_us:
             self.view_time_us = float(self.session.now_us)
         try:
-            getattr(self.session, name)(*args)
+            self.session.apply(action)
         except (ValueError, KeyError) as exc:  # e.g. a scenario error naming the problem
-            self.actionFailed.emit(name.replace("_", " "), str(exc.args[0] if isinstance(
+            self.actionFailed.emit(action.title.lower(), str(exc.args[0] if isinstance(
                 exc, KeyError) and exc.args else exc))
         self._after_change()
 
@@ -252,25 +253,11 @@ class SessionController(QObject):
         self._flush()
         self.timeChanged.emit(self.view_time_us)
 
-    def fail(self, guid: int) -> None:
-        self._act("fail", guid)
-
-    def failback(self, guid: int) -> None:
-        self._act("failback", guid)
-
-    def join(self, group: str, guid: int) -> None:
-        self._act("join", group, guid)
-
-    def leave(self, group: str, guid: int) -> None:
-        self._act("leave", group, guid)
-
-    def set_link(self, end: PortRef, up: bool) -> None:
-        self._act("set_link", end, up)
-
-    def toggle_link(self, a: PortRef, b: PortRef) -> None:
+    def link_action(self, a: PortRef, b: PortRef) -> act.Action:
         """Fail a link that is up, restore one that is down (a click on a link)."""
         key = (a, b) if a <= b else (b, a)
-        self.set_link(a, key in self.session.sm.down_links)
+        down = key in self.session.sm.down_links
+        return (act.LinkUp if down else act.LinkDown)(a.node, a.port)
 
     def undo(self) -> None:
         if self.session is not None and self.session.undo_name:

@@ -115,5 +115,5 @@ def save_session(path: str, loaded_source: dict[str, Any], session: Any, time_us
     saved = session_file.SavedSession(
         loaded_source["kind"], loaded_source["spec"], loaded_source.get("mode"),
         loaded_source.get("seed"), float(time_us),
-        [session_file.action_to_dict(a) for a in session.actions], dict(positions), group)
+        list(session.actions), dict(positions), group)
     session_file.save(path, saved)

@@ -11,6 +11,7 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
+from ibviz.core import actions as act
 from ibviz.gui import dialogs, opening
 from ibviz.gui.worker import BackgroundTask, Cancelled
 
@@ -184,7 +185,7 @@ class FilesMixin:
             return False
         self.groups.select_group(group.mgid)
         if not self._run_to_restore(s, s.duration_us / 2):
-            self.controller.fail(group.primary)
+            self.controller.apply(act.Fail(group.primary))
             if not self._run_to_restore(s, s.duration_us):
                 return False
         restored = max(o.restored_us or o.started_us for o in s.controller.outcomes)

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QMenu
 
+from ibviz.core import actions as act
 from ibviz.core.model import NodeKind, PortRef
 from ibviz.gui import dialogs
 
@@ -94,14 +95,14 @@ class NodesMixin:
             if self.is_live():
                 self.live_fail(self.selected_node)
             else:
-                self.controller.fail(self.selected_node)
+                self.controller.apply(act.Fail(self.selected_node))
 
     def failback_selected(self) -> None:
         if self.selected_node is not None and self.session is not None:
             if self.is_live():
                 self.live_failback(self.selected_node)
             else:
-                self.controller.failback(self.selected_node)
+                self.controller.apply(act.FailBack(self.selected_node))
 
     def _member_groups(self, guid: int) -> list[str]:
         s = self.session
@@ -121,7 +122,7 @@ class NodesMixin:
         group = dialogs.choose_group(self, "Join group", f"Group for {self._label(guid)} to "
                                      "join (as a full member):", names)
         if group:
-            self.live_join(group, guid) if self.is_live() else self.controller.join(group, guid)
+            self.live_join(group, guid) if self.is_live() else self.controller.apply(act.Join(guid, group))
 
     def leave_selected(self) -> None:
         guid = self.selected_node
@@ -136,7 +137,7 @@ class NodesMixin:
                                      "to leave:", names)
         if group:
             self.live_leave(group, guid) if self.is_live() else \
-                self.controller.leave(group, guid)
+                self.controller.apply(act.Leave(guid, group))
 
     def inspect_selected(self) -> None:
         guid = self.selected_node
@@ -168,7 +169,7 @@ class NodesMixin:
             self.statusBar().showMessage(self.live_block_reason() or "Links cannot be taken "
                                          "down on a live backend from ibviz: fail a node", 5000)
             return
-        self.controller.toggle_link(a, b)
+        self.controller.apply(self.controller.link_action(a, b))
 
     def _label(self, guid: int) -> str:
         node: Any = self.session.fabric.nodes.get(guid)

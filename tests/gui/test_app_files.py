@@ -16,6 +16,7 @@ from PySide6.QtGui import QImage  # noqa: E402
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog  # noqa: E402
 from test_app_window import open_window, play_until, temp_settings  # noqa: E402
 
+from ibviz.core import actions as act  # noqa: E402
 from ibviz.gui import session_file  # noqa: E402
 from ibviz.topology.scenarios import scenario_names  # noqa: E402
 
@@ -115,7 +116,7 @@ def test_saved_session_restores_fabric_positions_actions_and_time(qtbot, window,
     s = window.session
     pg = next(iter(s.controller.groups.values()))
     window.controller.seek(500.0)
-    window.controller.fail(pg.primary)
+    window.controller.apply(act.Fail(pg.primary))
     window.controller.seek(900.0)
     moved = {g: (x + 7.0, y - 3.0) for g, (x, y) in window.view.positions().items()}
     window.view.set_fabric(window.session.fabric, moved)
