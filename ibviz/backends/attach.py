@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ibviz.backends._proc import signal_group, which_tool
-from ibviz.backends.base import Backend, BackendError, BackendStatus, Progress
+from ibviz.backends.base import Backend, BackendError, BackendStatus, Capabilities, Progress
 from ibviz.backends.opensm_process import OpenSm, OpenSmError
 from ibviz.core.fabric import Fabric
 from ibviz.core.sm.manager import SubnetManager
@@ -129,7 +129,11 @@ class RealFabric(Backend):
     """
 
     name = "real fabric (read-only)"
-    read_only = True
+
+    @property  # type: ignore[override]
+    def capabilities(self) -> Capabilities:
+        """Read-only; in live mode a poll runs the tools (slow: in a worker)."""
+        return Capabilities(external=True, polls=True, slow_poll=self.live)
 
     def __init__(self, source: str | Path | Sequence[str | Path] | None = None, *,
                  live: bool = False, interval: float = DEFAULT_INTERVAL,

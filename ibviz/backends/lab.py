@@ -44,8 +44,11 @@ from ibviz.backends._lab_scenarios import LAB_MGID, LAB_SCENARIOS, run_lab_scena
 from ibviz.backends._lab_state import STATE_FILES, StateReader
 from ibviz.backends.base import Backend, BackendError, BackendStatus, Progress
 from ibviz.backends.ibsim_process import IbsimError, IbsimFabric
+from ibviz.backends.lab_apply import LAB_CAPABILITIES, apply_to_lab
 from ibviz.backends.opensm_process import OpenSm, reap_orphan_opensm
+from ibviz.core import actions as act
 from ibviz.core.fabric import Fabric
+from ibviz.core.failover.model import Outcome
 from ibviz.core.model import PortRef
 from ibviz.core.sm.manager import SmConfig, SubnetManager
 from ibviz.topology import dumps
@@ -77,6 +80,11 @@ class OpenSmLab(LabActions, LabFailover, Backend):
     """
 
     name = "OpenSM lab"
+    capabilities = LAB_CAPABILITIES
+
+    def apply(self, action: act.Action) -> list[Outcome]:
+        """See :func:`ibviz.backends.lab_apply.apply_to_lab`."""
+        return apply_to_lab(self, action)
 
     def __init__(self, fabric: Fabric, *, workdir: Path | None = None, lmc: int = 0,
                  routing: str = "minhop", sweep: int = 1) -> None:

@@ -19,10 +19,12 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
+from ibviz.backends.base import Backend, Capabilities
 from ibviz.core import actions as act
 from ibviz.core import events as ev
 from ibviz.core.model import PortRef
 from ibviz.gui.view_sync import with_node_names
+from ibviz.gui.worker import BackgroundTask
 
 FRAME_MS = 16
 SPEED_MIN = 0.01
@@ -74,11 +76,17 @@ class SessionController(QObject):
     timeChanged = Signal(float)
     playingChanged = Signal(bool)
     actionFailed = Signal(str, str)
-    """(action, why) when the session refused a user action (nothing changed)."""
+    """(action, why) when the backend refused or failed a user action."""
+    actionStarted = Signal(str)
+    """(action) a slow action started in a worker thread."""
+    actionDone = Signal(str, float)
+    """(action, wall-clock seconds) a slow action finished and its outcome is recorded."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session: Any = None
+        self.backend: Backend | None = None
+        self._task: BackgroundTask | None = None
         self.source: dict[str, Any] = {}
         """How the session was opened (for saving): spec, kind, mode, seed."""
         self.view_time_us = 0.0
@@ -99,12 +107,13 @@ class SessionController(QObject):
         self._sync_undo_actions()
 
     # ------------------------------------------------------------------ session
-    def set_session(self, session: Any, source: dict[str, Any] | None = None) -> None:
-        """Show ``session`` from its start (stops playing)."""
+    def set_session(self, session: Any, backend: Backend,
+                    source: dict[str, Any] | None = None) -> None:
+        """Show ``session``, driven by ``backend``, from its start (stops playing)."""
         self.pause()
         if self._unsubscribe is not None:
             self._unsubscribe()
-        self.session = session
+        self.session, self.backend = session, backend
         self.source = dict(source or {})
         self._unsubscribe = session.events.subscribe(ev.Event, self._on_core_event)
         self.view_time_us = float(session.now_us)
@@ -134,6 +143,11 @@ class SessionController(QObject):
         self._sync_undo_actions()
         self._flush()
         self.timeChanged.emit(self.view_time_us)
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the backend shown can do (nothing before a session is shown)."""
+        return self.backend.capabilities if self.backend is not None else Capabilities()
 
     @property
     def duration_us(self) -> float:
@@ -233,18 +247,62 @@ class SessionController(QObject):
         return True
 
     # ------------------------------------------------------------------ actions
-    def apply(self, action: act.Action) -> None:
-        """Apply a user action at the head of the simulation; keeps undo in step."""
-        if self.session is None:
-            return
+    def apply(self, action: act.Action) -> bool:
+        """Apply a user action through the backend: at the head of the simulation (undo
+        kept in step), or in a worker thread when the backend's actions are slow."""
+        if self.session is None or self.backend is None or self.busy:
+            return False
+        if not self.capabilities.can(action):
+            self.actionFailed.emit(action.title.lower(), f"{self.backend.name} cannot "
+                                   f"{self.readable(act.describe(action)).lower()}")
+            return False
+        if self.capabilities.slow_actions:
+            return self._apply_in_worker(action)
         if self.view_time_us < self.session.now_us:
             self.view_time_us = float(self.session.now_us)
         try:
-            self.session.apply(action)
+            self.backend.apply(action)
         except (ValueError, KeyError) as exc:  # e.g. a scenario error naming the problem
             self.actionFailed.emit(action.title.lower(), str(exc.args[0] if isinstance(
                 exc, KeyError) and exc.args else exc))
         self._after_change()
+        return True
+
+    @property
+    def busy(self) -> bool:
+        """A slow action is under way: from its start until its outcome is recorded."""
+        return (self.session is not None and self.session.busy) or (
+            self._task is not None and self._task.running())
+
+    def _apply_in_worker(self, action: act.Action) -> bool:
+        session, what, t0 = self.session, self.readable(act.describe(action)), time.monotonic()
+        work = session.begin(action)
+        task = BackgroundTask(lambda _progress: work(), self)
+        task.done.connect(lambda result: self._worker_done(session, what, result, t0))
+        task.failed.connect(lambda exc: self._worker_done(session, what, exc, t0))
+        self._task = task
+        self.actionStarted.emit(what)
+        task.start()
+        return True
+
+    def _worker_done(self, session: Any, what: str, result: object, t0: float) -> None:
+        session.finish(None if isinstance(result, BaseException) else result)
+        if session is not self.session:
+            return
+        if isinstance(result, BaseException):
+            self.actionFailed.emit(what, str(result))
+        else:
+            self.actionDone.emit(what, time.monotonic() - t0)
+        self.refresh()
+
+    def cancel_action(self, wait_s: float) -> None:
+        """Stop waiting for a slow action (the backend is being closed)."""
+        task, self._task = self._task, None
+        if task is not None and task.running():
+            task.cancel()
+            task.wait(wait_s)
+        if self.session is not None and self.session.busy:
+            self.session.finish(None)
 
     def _after_change(self) -> None:
         self.view_time_us = min(self.view_time_us, float(self.session.now_us))

@@ -4,12 +4,12 @@ half a second), Restart SM, and closing the backend on every way out."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog, QProgressDialog
 
+from ibviz.core import actions as act
 from ibviz.gui import dialogs
 from ibviz.gui.connect_dialog import BUILTIN, LAB, ConnectChoice, ConnectDialog, make_backend
 from ibviz.gui.live_bus import GuiThreadBus, install_gui_bus, set_up_demo_group
@@ -19,7 +19,6 @@ from ibviz.gui.worker import BackgroundTask, Cancelled
 LAB_POLL_MS = 200
 """The lab's idle poll costs ~20 microseconds: OpenSM's changes show within 0.2 s."""
 CLOSE_WAIT_S = 30.0
-LAB_REASON = "MLID reassignment on the real OpenSM"
 
 
 def mode2_note() -> str:
@@ -33,7 +32,6 @@ class LiveMixin:
 
     backend: Any = None
     last_choice: ConnectChoice | None = None
-    _live_task: BackgroundTask | None = None
     _connect_task: BackgroundTask | None = None
     _connect_progress: QProgressDialog | None = None
     _starting: list | None = None
@@ -43,21 +41,17 @@ class LiveMixin:
     _sm_gone_shown = False
 
     # ---------------------------------------------------------------- state
-    def is_live(self) -> bool:
-        return bool(getattr(self.session, "live", False))
-
     def live_busy(self) -> bool:
-        return any(t is not None and t.running() for t in (self._live_task,
-                                                            self._connect_task))
+        """An action runs (until its outcome is recorded) or a backend is connecting."""
+        return self.controller.busy or (self._connect_task is not None and
+                                        self._connect_task.running())
 
-    def live_block_reason(self) -> str | None:
-        """Why node actions are unavailable on the live backend now (None: they are)."""
-        if not self.is_live():
-            return None
-        if self.session.read_only:
-            return "A real fabric is read-only: ibviz only observes it"
+    def block_reason(self) -> str | None:
+        """Why node actions are unavailable now (None: they are)."""
+        if self.controller.capabilities.read_only:
+            return f"{self.backend_name()} is read-only: ibviz only observes it"
         if self._backend_dead:
-            return f"The lab is gone ({self._backend_dead}): connect again"
+            return f"{self.backend_name()} is gone ({self._backend_dead}): connect again"
         return None
 
     # -------------------------------------------------------------- connect
@@ -141,13 +135,14 @@ class LiveMixin:
         title = choice.describe()
         session = LiveSession(backend, title)
         if demo is not None:
-            session.controller.protect(demo, f"{LAB_REASON}; mode 2 is not run by the lab: "
-                                       f"{mode2_note()}")
+            backend.apply(act.Protect(demo.name, demo.mgid, demo.primary, demo.takeover,
+                                      tuple(demo.senders), demo.mode.value))
         session.deliver_pending()
         self.loaded = None
         self.selected_node = None
         self.view.set_fabric(backend.fabric, None)
-        self.controller.set_session(session, {"kind": choice.kind, "spec": choice.fabric})
+        self.controller.set_session(session, backend,
+                                    {"kind": choice.kind, "spec": choice.fabric})
         mgid = demo.mgid if demo is not None else next(iter(backend.sm.sa.groups), 0)
         self.groups.select_group(mgid)
         self.setWindowTitle(f"{title} - ibviz")
@@ -173,7 +168,7 @@ class LiveMixin:
         else:
             dialogs.show_message(self, f"Cannot connect to {choice.describe()}",
                                  dialogs.error_text(exc))
-        if self.session is None or self.is_live():  # never leave an empty or dead window
+        if self.session is None or self.controller.capabilities.external:  # never a dead one
             from ibviz.gui.opening import DEMO
 
             QTimer.singleShot(0, lambda: self.open_spec(DEMO))
@@ -184,26 +179,26 @@ class LiveMixin:
         if self._poll_timer is not None:
             self._poll_timer.stop()
             self._poll_timer = None
-        for task in (self._live_task, self._connect_task, self._poll_task):
+        self.controller.cancel_action(CLOSE_WAIT_S)
+        for task in (self._connect_task, self._poll_task):
             if task is not None and task.running():
                 task.cancel()
                 task.wait(CLOSE_WAIT_S)
         for backend in [self.backend, *(self._starting or ())]:
             if backend is not None:
                 backend.close()
-        if self.is_live():
-            self.session.busy = False
         self.backend = None
 
     # ----------------------------------------------------------------- poll
     def poll_backend(self) -> bool:
         """Pick up the backend's changes (the timer calls this); True if any."""
         backend = self.backend
-        if backend is None or not self.is_live() or self.live_busy():
+        caps = self.controller.capabilities
+        if backend is None or not caps.polls or self.live_busy():
             return False
         from ibviz.backends.base import BackendError
 
-        if backend.read_only and getattr(backend, "live", False):
+        if caps.slow_poll:
             return self._poll_in_worker(backend)
         try:
             changed = backend.poll()
@@ -228,7 +223,7 @@ class LiveMixin:
 
     def _after_poll(self, changed: bool) -> bool:
         session = self.session
-        if not self.is_live():
+        if not self.controller.capabilities.polls:
             return False
         delivered = session.deliver_pending()
         session.extend_horizon()
@@ -251,15 +246,14 @@ class LiveMixin:
     def show_backend_status(self) -> None:
         if self.backend is None:
             return
-        st = self.backend.status()
-        text = st.backend if self.backend.read_only else f"{st.backend} ({st.sm_state})"
+        st, caps = self.backend.status(), self.controller.capabilities
+        text = st.backend if caps.read_only else f"{st.backend} ({st.sm_state})"
         self.status_backend.setText(f"backend: {text}")
         self.status_backend.setToolTip(st.detail)
-        gone = st.sm_state == "gone" and self._backend_dead is None and \
-            not self.backend.read_only
-        self.status_sm.setText(f"SM: {st.sm_state}" if not self.backend.read_only
+        gone = st.sm_state == "gone" and self._backend_dead is None and caps.restart_sm
+        self.status_sm.setText(f"SM: {st.sm_state}" if not caps.read_only
                                else f"SM: {self.backend.sm.state}")
-        self.actions_.restart_sm.setVisible(not self.backend.read_only)
+        self.actions_.restart_sm.setVisible(caps.restart_sm)
         self.actions_.restart_sm.setEnabled(gone and not self.live_busy())
         if gone and not self._sm_gone_shown:
             self._sm_gone_shown = True
@@ -267,82 +261,33 @@ class LiveMixin:
                                          "File > Restart SM starts it again", 15000)
 
     # -------------------------------------------------------------- actions
-    def _run_live(self, what: str, work, after=None) -> bool:
-        reason = self.live_block_reason()
+    def act(self, action: act.Action) -> bool:
+        """Take a user action on whatever backend is shown (the controller runs a slow
+        one in a worker); False, with the reason in the status bar, when refused."""
+        if self.session is None:
+            return False
+        reason = self.block_reason()
         if reason is not None or self.live_busy():
             self.statusBar().showMessage(reason or "Busy: wait for the running step", 5000)
             return False
-        session, started, t0 = self.session, self.session.now_us, time.monotonic()
-        session.busy = True
-        task = BackgroundTask(lambda _progress: work(), self)
-        task.done.connect(lambda result: self._live_done(what, result, after, started, t0))
-        task.failed.connect(lambda exc: self._live_done(what, exc, None, started, t0))
-        self._live_task = task
-        self.statusBar().showMessage(f"{what}: OpenSM is working...")
-        self._update_enabled()
-        task.start()
-        return True
+        return self.controller.apply(action)
 
-    def _live_done(self, what: str, result: Any, after, started: float, t0: float) -> None:
-        session = self.session
-        if not self.is_live():
-            return
-        session.busy = False
-        session.deliver_pending()
-        session.extend_horizon()
-        if isinstance(result, BaseException):
-            self.statusBar().showMessage(f"{what} failed", 5000)
-            dialogs.show_message(self, f"Cannot {what}", dialogs.error_text(result))
-        else:
-            if after is not None:
-                after(result, started)
-            self.statusBar().showMessage(f"{what}: done in {time.monotonic() - t0:.2f} s",
-                                         8000)
-        self.controller.refresh()
+    def _action_started(self, what: str) -> None:
+        self.statusBar().showMessage(f"{what}: {self.backend_name()} is working...")
+        self._update_enabled()
+
+    def _action_done(self, what: str, seconds: float) -> None:
+        self.statusBar().showMessage(f"{what}: done in {seconds:.2f} s", 8000)
         self.show_backend_status()
         self._update_enabled()
 
-    def live_fail(self, guid: int) -> bool:
-        """Fail ``guid`` (ibsim Unlink), then mode 1 for every group it serves."""
-        backend, session = self.backend, self.session
-        served = session.controller.served_by(guid)
-
-        def work() -> list:
-            backend.fail_node(guid)
-            return [(pg, backend.failover_mlid(pg.mgid, guid, pg.takeover)) for pg in served
-                    if pg.takeover not in backend.sm.failed]
-        return self._run_live(f"Fail {self._label(guid)}", work, self._record)
-
-    def live_failback(self, guid: int) -> bool:
-        """Bring ``guid`` back; mode 1's failback for the groups it is the primary of."""
-        backend, session = self.backend, self.session
-        groups = session.controller.primary_of(guid)
-
-        def work() -> list:
-            if not groups:
-                backend.recover_node(guid)
-            return [(pg, backend.failback_mlid(pg.mgid, guid, pg.takeover)) for pg in groups]
-        return self._run_live(f"Fail back {self._label(guid)}", work, self._record)
-
-    def _record(self, results: list, started: float) -> None:
-        for pg, out in results:
-            self.session.record(out, pg.name, started)
-
-    def live_join(self, group: str, guid: int) -> bool:
-        from ibviz.core.sm.records import JoinState
-
-        mgid = self.session.controller.groups[group].mgid
-        return self._run_live(f"Join {self._label(guid)} to {group}",
-                              lambda: self.backend.join(guid, mgid, JoinState.FULL))
-
-    def live_leave(self, group: str, guid: int) -> bool:
-        mgid = self.session.controller.groups[group].mgid
-        return self._run_live(f"Leave {group} ({self._label(guid)})",
-                              lambda: self.backend.leave(guid, mgid))
+    def backend_name(self) -> str:
+        backend = self.controller.backend
+        return backend.name if backend is not None else "ibviz"
 
     def restart_sm(self) -> bool:
-        """Start OpenSM again after it died (File > Restart SM)."""
-        if self.backend is None or self.backend.read_only:
+        """Start the subnet manager again after it died (File > Restart SM)."""
+        if not self.controller.capabilities.restart_sm:
             return False
         self._sm_gone_shown = False
-        return self._run_live("Restart SM", self.backend.restart_sm)
+        return self.act(act.RestartSm())

@@ -152,6 +152,8 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
         c.playingChanged.connect(self._playing_changed)
         c.actionFailed.connect(lambda what, why: dialogs.show_message(
             self, f"Cannot {what}", why))
+        c.actionStarted.connect(self._action_started)
+        c.actionDone.connect(self._action_done)
         self.groups.groupSelected.connect(self._group_selected)
         self.log_panel.entrySelected.connect(self._log_entry_selected)
         self.view.nodeClicked.connect(self.node_clicked)
@@ -176,7 +178,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
         self.loaded = loaded
         self.selected_node = None
         self.view.set_fabric(loaded.session.fabric, loaded.positions)
-        self.controller.set_session(loaded.session, loaded.source)
+        self.controller.set_session(loaded.session, loaded.backend, loaded.source)
         first = next(iter(loaded.session.controller.groups.values()), None)
         mgid = loaded.group or (first.mgid if first is not None else 0)
         self.groups.select_group(mgid)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ibviz.backends.sim import SimBackend
+from ibviz.core.scenario.session import Session
 from ibviz.gui import session_file
 
 Progress = Callable[[int, int], None]
@@ -28,13 +30,18 @@ FILE_FILTER = ("Everything ibviz opens (*.ibviz.json *.yaml *.yml *.topo *.net *
 class Loaded:
     """A session ready to show, and how it was opened."""
 
-    session: Any
+    session: Session
     source: dict[str, Any]
     """``kind`` (scenario or fabric), ``spec``, ``mode``, ``seed`` (saved with the session)."""
     positions: dict[int, tuple[float, float]] | None = None
     time_us: float = 0.0
     group: int = 0
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def backend(self) -> SimBackend:
+        """The built-in simulation driving :attr:`session`."""
+        return SimBackend(self.session)
 
 
 def builtin_scenarios() -> list[tuple[str, str]]:

@@ -12,6 +12,8 @@ class SessionViews:
     controller: Any
     sm: Any
     mft_changes: list[tuple[float, int, int, frozenset[int], frozenset[int]]]
+    busy: bool = False
+    """A slow action is under way (only live sessions have those)."""
 
     @property
     def hops(self):
