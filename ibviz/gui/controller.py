@@ -19,11 +19,11 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
+from ibviz.app.view_sync import with_node_names
 from ibviz.backends.base import Backend, Capabilities
 from ibviz.core import actions as act
 from ibviz.core import events as ev
 from ibviz.core.model import PortRef
-from ibviz.gui.view_sync import with_node_names
 from ibviz.gui.worker import BackgroundTask
 
 FRAME_MS = 16

@@ -9,22 +9,16 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog, QProgressDialog
 
+from ibviz.app.connect import mode2_note, start_backend
+from ibviz.app.live_bus import GuiThreadBus
+from ibviz.app.live_session import LiveSession
+from ibviz.backends.base import Backend
 from ibviz.core import actions as act
 from ibviz.gui import dialogs
-from ibviz.gui.connect_dialog import BUILTIN, LAB, ConnectChoice, ConnectDialog, make_backend
-from ibviz.gui.live_bus import GuiThreadBus, install_gui_bus, set_up_demo_group
-from ibviz.gui.live_session import LiveSession
+from ibviz.gui.connect_dialog import BUILTIN, ConnectChoice, ConnectDialog
 from ibviz.gui.worker import BackgroundTask, Cancelled
 
-LAB_POLL_MS = 200
-"""The lab's idle poll costs ~20 microseconds: OpenSM's changes show within 0.2 s."""
 CLOSE_WAIT_S = 30.0
-
-
-def mode2_note() -> str:
-    from ibviz.backends.lab import MODE2_NOTE
-
-    return MODE2_NOTE
 
 
 class LiveMixin:
@@ -72,27 +66,15 @@ class LiveMixin:
         self.controller.pause()
         self.disconnect_backend()
         if choice.kind == BUILTIN:
-            from ibviz.gui.opening import DEMO
+            from ibviz.app.opening import DEMO
 
             return self.open_spec(DEMO)
         bus = GuiThreadBus()  # made here: it delivers in this (the GUI) thread
         starting: list = []
         self._starting = starting
 
-        def work(progress) -> tuple[Any, Any]:
-            backend = make_backend(choice)
-            starting.append(backend)
-            install_gui_bus(backend, bus)
-            backend.start(progress)
-            demo = None
-            if choice.kind == LAB:
-                from ibviz.topology.builtin import FAILOVER_ROLES
-
-                roles = FAILOVER_ROLES.get(choice.fabric)
-                if roles is not None:
-                    progress(len(starting), 0)
-                    demo = set_up_demo_group(backend, roles)
-            return backend, demo
+        def work(progress) -> Backend:
+            return start_backend(choice, bus, starting, progress)
 
         task = BackgroundTask(work, self)
         task.done.connect(lambda result: self._connected(result, choice))
@@ -124,9 +106,8 @@ class LiveMixin:
             self._connect_progress = None
         self._starting = None
 
-    def _connected(self, result: tuple[Any, Any], choice: ConnectChoice) -> None:
+    def _connected(self, backend: Backend, choice: ConnectChoice) -> None:
         self._finish_connect()
-        backend, demo = result
         if self._connect_task is not None and self._connect_task.cancelled:
             backend.close()
             self.statusBar().showMessage("Connecting cancelled", 5000)
@@ -134,23 +115,20 @@ class LiveMixin:
         self.backend, self._backend_dead, self._sm_gone_shown = backend, None, False
         title = choice.describe()
         session = LiveSession(backend, title)
-        if demo is not None:
-            backend.apply(act.Protect(demo.name, demo.mgid, demo.primary, demo.takeover,
-                                      tuple(demo.senders), demo.mode.value))
         session.deliver_pending()
         self.loaded = None
         self.selected_node = None
         self.view.set_fabric(backend.fabric, None)
         self.controller.set_session(session, backend,
                                     {"kind": choice.kind, "spec": choice.fabric})
+        demo = next(iter(backend.protection.groups.values()), None)
         mgid = demo.mgid if demo is not None else next(iter(backend.sm.sa.groups), 0)
         self.groups.select_group(mgid)
         self.setWindowTitle(f"{title} - ibviz")
         self.view.fit()
-        interval = LAB_POLL_MS if choice.kind == LAB else int(choice.interval * 1000)
         self._poll_timer = QTimer(self)
         self._poll_timer.timeout.connect(self.poll_backend)
-        self._poll_timer.start(interval)
+        self._poll_timer.start(choice.poll_ms)
         self.show_backend_status()
         self._update_enabled()
         self.statusBar().showMessage(f"Connected to {title}", 8000)
@@ -169,7 +147,7 @@ class LiveMixin:
             dialogs.show_message(self, f"Cannot connect to {choice.describe()}",
                                  dialogs.error_text(exc))
         if self.session is None or self.controller.capabilities.external:  # never a dead one
-            from ibviz.gui.opening import DEMO
+            from ibviz.app.opening import DEMO
 
             QTimer.singleShot(0, lambda: self.open_spec(DEMO))
 

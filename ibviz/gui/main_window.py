@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ibviz.gui import dialogs, view_sync
+from ibviz.app import view_sync
+from ibviz.gui import dialogs
 from ibviz.gui.controller import SessionController
 from ibviz.gui.fabric_view import FabricLegend, FabricView
 from ibviz.gui.live_window import LiveMixin
@@ -170,7 +171,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
         return self.controller.session
 
     def install(self, loaded: Any) -> None:
-        """Show a freshly opened session (see :mod:`ibviz.gui.opening`)."""
+        """Show a freshly opened session (see :mod:`ibviz.app.opening`)."""
         self.disconnect_backend()
         self.status_backend.setText("backend: built-in simulation")
         self.status_backend.setToolTip("")

@@ -11,8 +11,9 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
+from ibviz.app import opening
 from ibviz.core import actions as act
-from ibviz.gui import dialogs, opening
+from ibviz.gui import dialogs
 from ibviz.gui.worker import BackgroundTask, Cancelled
 
 AFTER_RESTORE_US = 150.0

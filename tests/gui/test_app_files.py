@@ -16,8 +16,8 @@ from PySide6.QtGui import QImage  # noqa: E402
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog  # noqa: E402
 from test_app_window import open_window, play_until, temp_settings  # noqa: E402
 
+from ibviz.app import session_file  # noqa: E402
 from ibviz.core import actions as act  # noqa: E402
-from ibviz.gui import session_file  # noqa: E402
 from ibviz.topology.scenarios import scenario_names  # noqa: E402
 
 pytestmark = pytest.mark.gui

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ibviz.app import session_file
 from ibviz.backends.sim import SimBackend
 from ibviz.core.scenario.session import Session
-from ibviz.gui import session_file
 
 Progress = Callable[[int, int], None]
 SCENARIO_SUFFIXES = (".yaml", ".yml")
@@ -118,7 +118,7 @@ def _open_fabric(spec: str, progress: Progress | None, seed: int | None) -> Load
 
 def save_session(path: str, loaded_source: dict[str, Any], session: Any, time_us: float,
                  positions: dict[int, tuple[float, float]], group: int) -> None:
-    """Write the shown session to ``path`` (see :mod:`ibviz.gui.session_file`)."""
+    """Write the shown session to ``path`` (see :mod:`ibviz.app.session_file`)."""
     saved = session_file.SavedSession(
         loaded_source["kind"], loaded_source["spec"], loaded_source.get("mode"),
         loaded_source.get("seed"), float(time_us),

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ibviz.app.live_bus import GuiThreadBus
+from ibviz.app.live_narration import LiveNarrator
 from ibviz.backends.base import Backend
 from ibviz.core import actions as act
 from ibviz.core import events as ev
@@ -31,8 +33,6 @@ from ibviz.core.scenario.views import SessionViews
 from ibviz.core.sim.engine import Engine
 from ibviz.core.sim.network import NetworkSim
 from ibviz.core.sim.packet import DataPacket
-from ibviz.gui.live_bus import GuiThreadBus
-from ibviz.gui.live_narration import LiveNarrator
 
 PROBE_GAP_US = 20.0
 """Each probe source sends one packet every 20 simulated microseconds."""

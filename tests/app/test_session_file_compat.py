@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from ibviz.app import session_file
 from ibviz.core import actions as act
 from ibviz.core.model import PortRef
-from ibviz.gui import session_file
 from ibviz.topology.scenarios import open_session
 
 OLD = Path(__file__).parent.parent / "data" / "session-0.1.0.ibviz.json"
