@@ -15,14 +15,14 @@ from ibviz.app.live_session import LiveSession
 from ibviz.backends.base import Backend
 from ibviz.core import actions as act
 from ibviz.gui import dialogs
-from ibviz.gui.connect_dialog import BUILTIN, ConnectChoice, ConnectDialog
+from ibviz.gui.window.connect_dialog import BUILTIN, ConnectChoice, ConnectDialog
 from ibviz.gui.worker import BackgroundTask, Cancelled
 
 CLOSE_WAIT_S = 30.0
 
 
 class LiveMixin:
-    """Mixed into :class:`~ibviz.gui.main_window.MainWindow`."""
+    """Mixed into :class:`~ibviz.gui.window.main.MainWindow`."""
 
     backend: Any = None
     last_choice: ConnectChoice | None = None

@@ -14,7 +14,7 @@ from ibviz.gui import dialogs
 
 
 class NodesMixin:
-    """Mixed into :class:`~ibviz.gui.main_window.MainWindow`."""
+    """Mixed into :class:`~ibviz.gui.window.main.MainWindow`."""
 
     selected_node: int | None
 

@@ -23,7 +23,7 @@ PROGRESS_DELAY_MS = 300
 
 
 class FilesMixin:
-    """Mixed into :class:`~ibviz.gui.main_window.MainWindow`."""
+    """Mixed into :class:`~ibviz.gui.window.main.MainWindow`."""
 
     _task: BackgroundTask | None = None
     _progress: QProgressDialog | None = None

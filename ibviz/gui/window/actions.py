@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QLineEdit, QStyle, QToolBar
 
 if TYPE_CHECKING:
-    from ibviz.gui.main_window import MainWindow
+    from ibviz.gui.window.main import MainWindow
 
 
 def _action(window: MainWindow, text: str, slot, shortcut: str | QKeySequence | None = None,

@@ -1,6 +1,6 @@
 """The main window: the fabric canvas in the centre, dock panels around it, playback and
 node actions, live updates from the session. Loading and file dialogs live in
-:mod:`ibviz.gui.window_files`; node actions in :mod:`ibviz.gui.window_nodes`."""
+:mod:`ibviz.gui.window.files`; node actions in :mod:`ibviz.gui.window.nodes`."""
 
 from __future__ import annotations
 
@@ -17,21 +17,21 @@ from PySide6.QtWidgets import (
 
 from ibviz.app import view_sync
 from ibviz.gui import dialogs
-from ibviz.gui.controller import SessionController
-from ibviz.gui.fabric_view import FabricLegend, FabricView
-from ibviz.gui.live_window import LiveMixin
-from ibviz.gui.local_host_panel import LocalHostPanel
+from ibviz.gui.canvas.view import FabricLegend, FabricView
 from ibviz.gui.panels.animation_controls import AnimationControls, format_time
 from ibviz.gui.panels.event_log import EventLogPanel
 from ibviz.gui.panels.groups import GroupsPanel
+from ibviz.gui.panels.local_host import LocalHostPanel
 from ibviz.gui.panels.metrics import MetricsPanel
 from ibviz.gui.panels.narration import NarrationStrip
 from ibviz.gui.panels.packet_inspector import PacketInspector
 from ibviz.gui.panels.switch_inspector import SwitchInspector
 from ibviz.gui.theme import SettingsMixin
-from ibviz.gui.window_actions import WindowActions
-from ibviz.gui.window_files import FilesMixin
-from ibviz.gui.window_nodes import NodesMixin
+from ibviz.gui.window.actions import WindowActions
+from ibviz.gui.window.backend import LiveMixin
+from ibviz.gui.window.controller import SessionController
+from ibviz.gui.window.files import FilesMixin
+from ibviz.gui.window.nodes import NodesMixin
 
 SLOW_REFRESH_MS = 250
 """Plots and the in-flight list refresh at most four times a second while playing."""
