@@ -9,8 +9,6 @@ so the state after an undo is exactly the state the user saw before the action.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ibviz.core import actions as act
 from ibviz.core import events as ev
 from ibviz.core.bulk import gc_paused
@@ -19,6 +17,7 @@ from ibviz.core.failover.controller import FailoverController
 from ibviz.core.failover.model import Mode
 from ibviz.core.model import PortRef
 from ibviz.core.scenario.model import Scenario
+from ibviz.core.scenario.protocols import LogEntry
 from ibviz.core.scenario.setup import build_session_parts
 from ibviz.core.scenario.timeline import resolve_entry, schedule
 from ibviz.core.scenario.views import SessionViews
@@ -26,16 +25,7 @@ from ibviz.core.sim.engine import Engine
 from ibviz.core.sim.network import NetworkSim
 from ibviz.core.sm.manager import SubnetManager
 
-
-@dataclass(frozen=True)
-class LogEntry:
-    t_us: float
-    kind: str
-    text: str
-    node: int | None = None
-    group: str | None = None
-    ref: int | None = None
-    """``mad`` entries: the index of the MAD in ``session.sm.mads.mads``."""
+__all__ = ["LogEntry", "Session"]
 
 
 class Session(SessionViews):

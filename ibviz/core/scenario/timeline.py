@@ -15,7 +15,7 @@ from ibviz.core.scenario.setup import sa_member
 from ibviz.core.sm.records import SaMethod as M
 
 if TYPE_CHECKING:
-    from ibviz.core.scenario.session import Session
+    from ibviz.core.scenario.protocols import SessionState as Session
 
 
 def resolve_entry(s: Session, e: Entry, key: str = "timeline") -> act.Action:
