@@ -85,6 +85,13 @@ class LiveSession(SessionViews):
     def close(self) -> None:
         self._unsubscribe()
 
+    def undo(self) -> str | None:
+        """A real subnet cannot be rewound: nothing to undo."""
+        return None
+
+    def redo(self) -> str | None:
+        return None
+
     @property
     def scenario(self) -> LiveScenario:
         """The title, and the probe flows as the scenario's flows (for the metrics)."""

@@ -130,8 +130,8 @@ class RealFabric(Backend):
 
     name = "real fabric (read-only)"
 
-    @property  # type: ignore[override]
-    def capabilities(self) -> Capabilities:
+    @property
+    def capabilities(self) -> Capabilities:  # type: ignore[override]
         """Read-only; in live mode a poll runs the tools (slow: in a worker)."""
         return Capabilities(external=True, polls=True, slow_poll=self.live)
 

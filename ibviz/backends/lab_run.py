@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from ibviz.backends.base import BackendError
 from ibviz.backends.lab import OpenSmLab
@@ -47,7 +48,7 @@ def _check(sc: Scenario, mode: str | None) -> None:
 
 
 def _probe(lab: OpenSmLab, sc: Scenario, resolve: Callable[[str, str], int], label: str,
-           totals: dict[str, dict]) -> dict[str, set[str]]:
+           totals: dict[str, Any]) -> dict[str, set[str]]:
     """Play the scenario's flows to groups for ``PROBE_US`` on OpenSM's tables."""
     engine = Engine()
     net = NetworkSim(lab.sm, engine, record_hops=False)
@@ -86,13 +87,13 @@ def _probe(lab: OpenSmLab, sc: Scenario, resolve: Callable[[str, str], int], lab
                                        "source": f.source, "destination": f.destination,
                                        "sent": 0, "delivered": 0, "lost": 0, "in_flight": 0,
                                        "duplicated": 0, "lost_by_reason": {}, "not_sent": {}})
-        got = {d.packet for d in net.deliveries if d.flow == f.name}
+        delivered = {d.packet for d in net.deliveries if d.flow == f.name}
         t["sent"] += c.sent
-        t["delivered"] += len(got)
-        t["lost"] += c.sent - len(got)
+        t["delivered"] += len(delivered)
+        t["lost"] += c.sent - len(delivered)
         t["duplicated"] += c.duplicates
         for d in net.drops:
-            if d.flow == f.name and d.pid not in got:
+            if d.flow == f.name and d.pid not in delivered:
                 t["lost_by_reason"][d.reason] = t["lost_by_reason"].get(d.reason, 0) + 1
         reached.setdefault(f.destination[6:], set()).update(
             lab.fabric.nodes[d.port.node].name for d in net.deliveries if d.flow == f.name)
@@ -103,7 +104,7 @@ def _probe(lab: OpenSmLab, sc: Scenario, resolve: Callable[[str, str], int], lab
 
 
 def _settled_probe(lab: OpenSmLab, sc: Scenario, resolve: Callable[[str, str], int],
-                   label: str, totals: dict[str, dict], timeout: float = SETTLE_S
+                   label: str, totals: dict[str, Any], timeout: float = SETTLE_S
                    ) -> dict[str, set[str]]:
     """Probe until OpenSM's tables have settled: OpenSM programs one switch after the
     other, so a probe right after a change may see half of it. Repeats (polling the
@@ -131,10 +132,11 @@ def _settled_probe(lab: OpenSmLab, sc: Scenario, resolve: Callable[[str, str], i
 
 
 def _after_outcome(lab: OpenSmLab, sc: Scenario, resolve: Callable[[str, str], int],
-                   out: Outcome, totals: dict[str, dict], failover: list[dict],
+                   out: Outcome, totals: dict[str, Any], failover: list[dict],
                    checkpoints: list[dict]) -> None:
     """Wait for OpenSM's SA to settle, probe, and keep the outcome and a checkpoint."""
-    mgid = lab.protection.mgid_of(out.group)
+    group_name = out.group or ""
+    mgid = lab.protection.mgid_of(group_name)
 
     def sa_settled() -> bool:
         """OpenSM's SA dump no longer lists a member on a failed node."""
@@ -149,8 +151,8 @@ def _after_outcome(lab: OpenSmLab, sc: Scenario, resolve: Callable[[str, str], i
     sa = lab.sm.sa.groups.get(mgid)
     receivers = sorted(lab.fabric.nodes[p.node].name for p in (sa.receivers if sa else ())
                        if p.node not in lab.sm.switch_info)
-    checkpoints.append({"after": out.kind, "group": out.group, "t_us": d["restored_us"],
-                        "receivers": receivers, "reached": sorted(reached.get(out.group, ()))})
+    checkpoints.append({"after": out.kind, "group": group_name, "t_us": d["restored_us"],
+                        "receivers": receivers, "reached": sorted(reached.get(group_name, ()))})
 
 
 def run_on_lab(sc: Scenario, fabric, *, mode: str | None = None,
@@ -158,8 +160,9 @@ def run_on_lab(sc: Scenario, fabric, *, mode: str | None = None,
     """Run ``sc`` on a fresh OpenSM lab; returns the report (see the module docstring)."""
     _check(sc, mode)
     resolve = resolver(sc, fabric)
-    totals: dict[str, dict] = {}
-    failover, checkpoints = [], []
+    totals: dict[str, Any] = {}
+    failover: list[dict] = []
+    checkpoints: list[dict] = []
     with OpenSmLab(fabric, lmc=sc.sm.lmc, routing=sc.sm.routing) as lab:
         lab.start(progress)
         primaries = set()
@@ -187,7 +190,7 @@ def run_on_lab(sc: Scenario, fabric, *, mode: str | None = None,
                        10.0, "OpenSM to program the groups' multicast trees")
         _settled_probe(lab, sc, resolve, "set-up", totals)
         for i, entry in enumerate(sorted(sc.timeline, key=lambda a: a.at_us)):
-            guid = resolve(entry.node, f"timeline[{i}].{entry.kind}")
+            guid = resolve(entry.node or "", f"timeline[{i}].{entry.kind}")
             if guid not in primaries:
                 continue
             t0 = time.monotonic()

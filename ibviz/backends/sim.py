@@ -23,12 +23,12 @@ class SimBackend(Backend):
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    @property  # type: ignore[override]
-    def fabric(self) -> Fabric:
+    @property
+    def fabric(self) -> Fabric:  # type: ignore[override]
         return self.session.fabric  # a new object after each undo (same GUIDs)
 
-    @property  # type: ignore[override]
-    def sm(self) -> SubnetManager:
+    @property
+    def sm(self) -> SubnetManager:  # type: ignore[override]
         return self.session.sm
 
     @property

@@ -209,9 +209,8 @@ class Session(SessionViews):
     # ------------------------------------------------------------ inspection
     def mad(self, index: int):
         """The MAD behind log entry ``index`` (a ``mad`` entry), else None."""
-        if not 0 <= index < len(self.log) or self.log[index].ref is None:
-            return None
-        return self.sm.mads.mads[self.log[index].ref]
+        ref = self.log[index].ref if 0 <= index < len(self.log) else None
+        return None if ref is None else self.sm.mads.mads[ref]
 
     def write_pcap(self, path) -> dict[str, int]:
         from ibviz.core.scenario.wire import write_pcap

@@ -29,7 +29,7 @@ def resolve_entry(s: Session, e: Entry, key: str = "timeline") -> act.Action:
         raise sc.error(key, f"{e.kind} needs a node")
     guid = s.resolve(e.node, f"{key}.{e.kind}")
     if cls in (act.Fail, act.FailBack):
-        return cls(guid)  # type: ignore[call-arg]
+        return cls(guid)
     if cls in (act.Join, act.Leave):
         if e.group is None:
             raise sc.error(f"{key}.group", f"no group {e.group!r} in groups")
@@ -80,7 +80,7 @@ def _runner(s: Session, a: act.Action, key: str) -> Callable[[], None]:
             sm.now_us = s.engine.now
             sm.set_link(ref, up)
             peer = sm.fabric.peer(ref)
-            for end in (ref.node, peer.node):
+            for end in (ref.node,) if peer is None else (ref.node, peer.node):
                 (ctl.reconnected if up else ctl.cut_off)(end)
         return link
     if isinstance(a, act.ForceMode):

@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
+from ibviz.app.shown import ShownSession
 from ibviz.app.view_sync import with_node_names
 from ibviz.backends.base import Backend, Capabilities
 from ibviz.core import actions as act
@@ -84,7 +85,7 @@ class SessionController(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.session: Any = None
+        self.session: ShownSession | None = None
         self.backend: Backend | None = None
         self._task: BackgroundTask | None = None
         self.source: dict[str, Any] = {}
@@ -107,7 +108,7 @@ class SessionController(QObject):
         self._sync_undo_actions()
 
     # ------------------------------------------------------------------ session
-    def set_session(self, session: Any, backend: Backend,
+    def set_session(self, session: ShownSession, backend: Backend,
                     source: dict[str, Any] | None = None) -> None:
         """Show ``session``, driven by ``backend``, from its start (stops playing)."""
         self.pause()
@@ -143,6 +144,13 @@ class SessionController(QObject):
         self._sync_undo_actions()
         self._flush()
         self.timeChanged.emit(self.view_time_us)
+
+    @property
+    def shown(self) -> ShownSession:
+        """The session shown (callers check first that there is one)."""
+        if self.session is None:
+            raise RuntimeError("no session is shown")
+        return self.session
 
     @property
     def capabilities(self) -> Capabilities:
@@ -201,10 +209,11 @@ class SessionController(QObject):
 
     def _step_target(self, forward: bool) -> float:
         """The next (previous) instant something happens, at most a step's time away."""
+        s = self.shown
         t, span = self.view_time_us, max(self.speed * STEP_WALL_S, 1e-3)
-        if forward and t + span > self.session.now_us:
-            self.session.run_until(min(t + span, max(self.duration_us, t)))
-        hops = self.session.hops
+        if forward and t + span > s.now_us:
+            s.run_until(min(t + span, max(self.duration_us, t)))
+        hops = s.hops
         candidates = [t + span if forward else t - span]
         if len(hops):
             import numpy as np
@@ -213,7 +222,7 @@ class SessionController(QObject):
             near = times[times > t + 1e-9] if forward else times[times < t - 1e-9]
             if len(near):
                 candidates.append(float(near.min() if forward else near.max()))
-        logged = [e.t_us for e in self.session.log]
+        logged = [e.t_us for e in s.log]
         candidates += [x for x in logged if (x > t + 1e-9 if forward else x < t - 1e-9)]
         return min(candidates) if forward else max(candidates)
 
@@ -254,7 +263,7 @@ class SessionController(QObject):
             return False
         if not self.capabilities.can(action):
             self.actionFailed.emit(action.title.lower(), f"{self.backend.name} cannot "
-                                   f"{self.readable(act.describe(action)).lower()}")
+                                   f"{self.describe(action).lower()}")
             return False
         if self.capabilities.slow_actions:
             return self._apply_in_worker(action)
@@ -275,7 +284,7 @@ class SessionController(QObject):
             self._task is not None and self._task.running())
 
     def _apply_in_worker(self, action: act.Action) -> bool:
-        session, what, t0 = self.session, self.readable(act.describe(action)), time.monotonic()
+        session, what, t0 = self.shown, self.describe(action), time.monotonic()
         work = session.begin(action)
         task = BackgroundTask(lambda _progress: work(), self)
         task.done.connect(lambda result: self._worker_done(session, what, result, t0))
@@ -285,7 +294,7 @@ class SessionController(QObject):
         task.start()
         return True
 
-    def _worker_done(self, session: Any, what: str, result: object, t0: float) -> None:
+    def _worker_done(self, session: ShownSession, what: str, result: object, t0: float) -> None:
         session.finish(None if isinstance(result, BaseException) else result)
         if session is not self.session:
             return
@@ -305,7 +314,7 @@ class SessionController(QObject):
             self.session.finish(None)
 
     def _after_change(self) -> None:
-        self.view_time_us = min(self.view_time_us, float(self.session.now_us))
+        self.view_time_us = min(self.view_time_us, float(self.shown.now_us))
         self._dirty = True
         self._sync_undo_actions()
         self._flush()
@@ -314,7 +323,7 @@ class SessionController(QObject):
     def link_action(self, a: PortRef, b: PortRef) -> act.Action:
         """Fail a link that is up, restore one that is down (a click on a link)."""
         key = (a, b) if a <= b else (b, a)
-        down = key in self.session.sm.down_links
+        down = key in self.shown.sm.down_links
         return (act.LinkUp if down else act.LinkDown)(a.node, a.port)
 
     def undo(self) -> None:
@@ -326,6 +335,10 @@ class SessionController(QObject):
         if self.session is not None and self.session.redo_name:
             self.session.redo()
             self._after_change()
+
+    def describe(self, action: act.Action) -> str:
+        """An action's display name with node names (``Fail first-node``)."""
+        return self.readable(act.describe(action)) or action.title
 
     def readable(self, name: str | None) -> str | None:
         """An action name with node GUIDs replaced by node names (``Fail first-node``)."""
