@@ -3,13 +3,13 @@ it names, and starting it (in the caller's worker thread) with the lab's demo gr
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ibviz.app.live_bus import GuiThreadBus, install_gui_bus, set_up_demo_group
 from ibviz.backends.base import Backend
 from ibviz.core import actions as act
+from ibviz.core.bulk import Progress
 
 LAB_POLL_MS = 200
 """The lab's idle poll costs ~20 microseconds: OpenSM's changes show within 0.2 s."""
@@ -71,7 +71,7 @@ def mode2_note() -> str:
 
 
 def start_backend(choice: ConnectChoice, bus: GuiThreadBus, starting: list[Backend],
-                  progress: Callable[[int, int], None]) -> Backend:
+                  progress: Progress) -> Backend:
     """Make, start and (on a lab with known roles) protect the demo group of the
     backend ``choice`` names; ``starting`` gets it at once (to close it on a cancel)."""
     backend = make_backend(choice)

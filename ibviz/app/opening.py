@@ -8,16 +8,15 @@ its subnet manager and no traffic. Everything here runs in a worker thread: no Q
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ibviz.app import session_file
 from ibviz.backends.sim import SimBackend
+from ibviz.core.bulk import Progress
 from ibviz.core.scenario.session import Session
 
-Progress = Callable[[int, int], None]
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 DEMO, DEMO_SCENARIO = "demo", "fig10"
 FILE_FILTER = ("Everything ibviz opens (*.ibviz.json *.yaml *.yml *.topo *.net *.json *.lst "

@@ -22,7 +22,7 @@ import time
 import numpy as np
 
 from ibviz.core import events as ev
-from ibviz.core.model import NodeKind, PortRef, PortState
+from ibviz.core.model import NO_PATH, NodeKind, PortRef, PortState
 from ibviz.core.sm.groups import McGroup, Membership
 from ibviz.core.sm.manager import SubnetManager
 from ibviz.core.sm.records import McMemberRecord
@@ -30,7 +30,6 @@ from ibviz.core.sm.switchinfo import SwitchInfo
 
 __all__ = ["Mirror"]
 
-NO_PATH = 255
 Tables = dict[int, dict[int, frozenset[int]]]
 
 
@@ -52,8 +51,7 @@ class Mirror:
         self._deleted_notes: dict[int, int] = {}
 
     def _emit(self, event: ev.Event) -> None:
-        if self.sm.events.active:
-            self.sm.events.emit(event)
+        self.sm.events.emit_heard(event)
 
     # ------------------------------------------------------------------ addresses, links
     def apply_lids(self, guid2lid: dict[int, tuple[int, int]]) -> bool:

@@ -19,13 +19,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ibviz.core.model import PortRef, PortState
+from ibviz.core.model import NO_PATH, PortRef, PortState
 from ibviz.core.sm.groups import McGroup, Membership
 
 __all__ = ["DumpIncomplete", "SubnetList", "parse_lfts_dump", "parse_sa_dump",
            "parse_subnet_lst"]
 
-NO_PATH = 255
 
 _LFT_HEADER_RE = re.compile(r"(\d+)-(\d+)\] of switch Lid \d+ guid 0x([0-9A-Fa-f]{16})")
 _LFT_ENTRY_RE = re.compile(r"^0x([0-9A-Fa-f]{4} \d{3})", re.M)

@@ -11,18 +11,15 @@ simulator work on both. Changes are published as core events on ``fabric.events`
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from ibviz.core import actions as act
+from ibviz.core.bulk import Progress
 from ibviz.core.events import EventBus
 from ibviz.core.fabric import Fabric
 from ibviz.core.failover.policy import Protection
 from ibviz.core.sm.manager import SubnetManager
 from ibviz.core.sm.records import JoinState
-
-Progress = Callable[[int, int], None]
-"""``progress(done, total)``; ``total`` 0 means unknown."""
 
 
 class BackendError(RuntimeError):

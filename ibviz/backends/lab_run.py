@@ -20,6 +20,7 @@ from typing import Any
 from ibviz.backends.base import BackendError
 from ibviz.backends.lab import OpenSmLab
 from ibviz.core import actions as act
+from ibviz.core.bulk import Progress
 from ibviz.core.failover.model import Outcome
 from ibviz.core.scenario import Scenario, ScenarioError
 from ibviz.core.scenario.setup import resolver
@@ -156,7 +157,7 @@ def _after_outcome(lab: OpenSmLab, sc: Scenario, resolve: Callable[[str, str], i
 
 
 def run_on_lab(sc: Scenario, fabric, *, mode: str | None = None,
-               progress: Callable[[int, int], None] | None = None) -> dict:
+               progress: Progress | None = None) -> dict:
     """Run ``sc`` on a fresh OpenSM lab; returns the report (see the module docstring)."""
     _check(sc, mode)
     resolve = resolver(sc, fabric)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from heapq import heappush
 
-from ibviz.core.model import PortRef
+from ibviz.core.model import NO_PATH, PortRef
 from ibviz.core.phy import link_rate_gbps
 from ibviz.core.sim.counters import Counters
 from ibviz.core.sim.engine import Engine
@@ -16,7 +16,6 @@ from ibviz.core.sim.packet import DataPacket
 from ibviz.core.sm.manager import SubnetManager
 from ibviz.core.sm.multicast import multicast_out_ports
 
-NO_PATH = 255
 INF = float("inf")
 KIND_CODE = {"data": 0, "ack": 1, "mad": 2}
 

@@ -18,7 +18,7 @@ from ibviz.core import events as ev
 from ibviz.core.addressing import LINK_LOCAL_PREFIX
 from ibviz.core.bulk import gc_paused
 from ibviz.core.fabric import Fabric
-from ibviz.core.model import Link, NodeKind, PortRef, PortState
+from ibviz.core.model import NO_PATH, Link, NodeKind, PortRef, PortState
 from ibviz.core.sm.groups import McGroup
 from ibviz.core.sm.mads import SA_CLASS, SMP_CLASS, LatencyModel, Mad, MadLog
 from ibviz.core.sm.multicast import McTree, SwitchHops, build_tree, switch_adjacency
@@ -28,7 +28,6 @@ from ibviz.core.sm.switchinfo import SwitchInfo
 
 LFT_BLOCK = 64
 MFT_BLOCK = 32
-NO_PATH = 255
 
 
 @dataclass
@@ -314,8 +313,7 @@ class SubnetManager:
             self._emit(ev.MftChanged(sw, mlid, old, new))
 
     def _emit(self, event: ev.Event) -> None:
-        if self.events.active:
-            self.events.emit(event)
+        self.events.emit_heard(event)
 
     # -------------------------------------------------------------------- SA
     def sa_request(self, method: SaMethod, requester: PortRef, record: McMemberRecord,

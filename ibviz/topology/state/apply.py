@@ -70,11 +70,6 @@ def apply_state(state: FabricState, fabric: Fabric, sm: SubnetManager,
     return notes
 
 
-def _emit(sm: SubnetManager, event: ev.Event) -> None:
-    if sm.events.active:
-        sm.events.emit(event)
-
-
 def _apply_lfts(state: FabricState, sm: SubnetManager, switches: set[int],
                 notes: list[str]) -> None:
     unknown = [g for g in state.lfts if g not in switches]
@@ -85,7 +80,7 @@ def _apply_lfts(state: FabricState, sm: SubnetManager, switches: set[int],
                (state.lfts_complete and g not in state.lfts)]:
         old = sm.lfts.pop(sw)
         if sw in switches:
-            _emit(sm, ev.LftChanged(sw, int((old != NO_PORT).sum())))
+            sm.events.emit_heard(ev.LftChanged(sw, int((old != NO_PORT).sum())))
     for sw, table in state.lfts.items():
         if sw not in switches:
             continue
@@ -100,7 +95,7 @@ def _apply_lfts(state: FabricState, sm: SubnetManager, switches: set[int],
         info = state.switch_info.get(sw)
         sm.switch_info[sw].linear_fdb_top = info.linear_fdb_top if info else len(table) - 1
         if changed:
-            _emit(sm, ev.LftChanged(sw, changed))
+            sm.events.emit_heard(ev.LftChanged(sw, changed))
 
 
 def _apply_mfts(state: FabricState, sm: SubnetManager, switches: set[int],
@@ -119,7 +114,7 @@ def _apply_mfts(state: FabricState, sm: SubnetManager, switches: set[int],
         for mlid in sorted(set(old) | set(new)):
             before, after = old.get(mlid, frozenset()), new.get(mlid, frozenset())
             if before != after:
-                _emit(sm, ev.MftChanged(sw, mlid, before, after))
+                sm.events.emit_heard(ev.MftChanged(sw, mlid, before, after))
         sm.mfts[sw] = dict(new)
         info = state.switch_info.get(sw)
         if info is not None and info.multicast_fdb_cap != SwitchInfo().multicast_fdb_cap:
@@ -134,8 +129,8 @@ def _apply_groups(state: FabricState, fabric: Fabric, sm: SubnetManager,
     for mgid in [m for m in groups if state.groups_complete and m not in state.groups]:
         gone = groups.pop(mgid)
         for port in gone.member_ports:
-            _emit(sm, ev.MemberLeft(mgid, port, 0))
-        _emit(sm, ev.GroupDeleted(mgid, gone.mlid))
+            sm.events.emit_heard(ev.MemberLeft(mgid, port, 0))
+        sm.events.emit_heard(ev.GroupDeleted(mgid, gone.mlid))
     unknown = 0
     for mgid, gs in state.groups.items():
         new = McGroup(mgid, gs.mlid, well_known=gs.well_known,
@@ -155,7 +150,7 @@ def _apply_groups(state: FabricState, fabric: Fabric, sm: SubnetManager,
                              f"{len(new.members)} receivers taken from its MFT entries")
         old = groups.get(mgid)
         if old is None:
-            _emit(sm, ev.GroupCreated(mgid, new.mlid))
+            sm.events.emit_heard(ev.GroupCreated(mgid, new.mlid))
             old_members: dict[PortRef, int] = {}
         else:
             old_members = {p: m.join_state for p, m in old.members.items()}
@@ -163,11 +158,11 @@ def _apply_groups(state: FabricState, fabric: Fabric, sm: SubnetManager,
         groups[mgid] = new
         for ref, m in new.members.items():
             if old_members.get(ref) != m.join_state and m.join_state & ~old_members.get(ref, 0):
-                _emit(sm, ev.MemberJoined(mgid, ref, m.join_state, m.proxy))
+                sm.events.emit_heard(ev.MemberJoined(mgid, ref, m.join_state, m.proxy))
         for ref, join in old_members.items():
             left = new.members[ref].join_state if ref in new.members else 0
             if left != join and not left & ~join:
-                _emit(sm, ev.MemberLeft(mgid, ref, left))
+                sm.events.emit_heard(ev.MemberLeft(mgid, ref, left))
     if unknown:
         notes.append(f"{unknown} group members are ports the fabric does not have")
 
