@@ -113,3 +113,15 @@ def test_no_import_cycles():
     assert not new, f"import cycles: {new}"
     gone = [KNOWN[c] for c in set(KNOWN) - found]
     assert not gone, f"a known cycle is gone, delete its entry in KNOWN: {gone}"
+
+
+def test_the_gui_knows_backends_only_by_their_interface():
+    """The GUI asks a backend's capabilities, never its type: of ``ibviz.backends`` it
+    imports the base interface only (and the local host's reader, for its panel)."""
+    allowed = {"ibviz.backends.base", "ibviz.backends.local_host"}
+    graph = import_graph(REPO)
+    wrong = {mod: sorted(n for n in deps if n.startswith("ibviz.backends") and n not in allowed)
+             for mod, deps in graph.items() if mod.startswith("ibviz.gui")}
+    assert not {m: w for m, w in wrong.items() if w}
+    sources = (REPO / "ibviz" / "gui").rglob("*.py")
+    assert not [p.name for p in sources if "is_live" in p.read_text(encoding="utf-8")]
