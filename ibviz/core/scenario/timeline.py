@@ -50,16 +50,16 @@ def schedule(s: Session, at_us: float, a: act.Action, key: str = "timeline") -> 
     sc = s.scenario
     if at_us < s.engine.now:
         raise sc.error(f"{key}.at_us", f"{at_us} us is in the past (now {s.engine.now})")
-    run = _runner(s, a, key)
-    s.engine.at(at_us, run)
+    if isinstance(a, act.Fail):  # the controller schedules the failure itself
+        s.controller.fail(a.node, at_us)
+    elif isinstance(a, act.FailBack):
+        s.controller.recover(a.node, at_us)
+    else:
+        s.engine.at(at_us, _runner(s, a, key))
 
 
 def _runner(s: Session, a: act.Action, key: str) -> Callable[[], None]:
     ctl, sm, sc = s.controller, s.sm, s.scenario
-    if isinstance(a, act.Fail):
-        return lambda: ctl.fail(a.node, s.engine.now)
-    if isinstance(a, act.FailBack):
-        return lambda: ctl.recover(a.node, s.engine.now)
     if isinstance(a, act.Join | act.Leave):
         return _member(s, a, key)
     if isinstance(a, act.Remap):
