@@ -23,10 +23,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from ibviz.app.live_bus import set_up_demo_group  # noqa: E402
 from ibviz.core.model import NodeKind  # noqa: E402
-from ibviz.gui.connect_dialog import LAB, ConnectChoice  # noqa: E402
-from ibviz.gui.live_bus import set_up_demo_group  # noqa: E402
-from ibviz.gui.main_window import MainWindow  # noqa: E402
+from ibviz.gui.window.connect_dialog import LAB, ConnectChoice  # noqa: E402
+from ibviz.gui.window.main import MainWindow  # noqa: E402
 
 
 def wait(app: QApplication, done, timeout: float) -> float:

@@ -32,7 +32,7 @@ from PySide6.QtGui import QGuiApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from ibviz.core.layout import layout_array  # noqa: E402
-from ibviz.gui.fabric_view import FabricView  # noqa: E402
+from ibviz.gui.canvas.view import FabricView  # noqa: E402
 from ibviz.topology import open_fabric  # noqa: E402
 
 SMALL, BIG = "leaf-spine:hcas=1000", "leaf-spine:hcas=9400"
@@ -138,7 +138,7 @@ def bench_navigation(app: QApplication, spec: str, runs: int, goal_fps: float) -
 def bench_pyqtgraph(app: QApplication, runs: int) -> None:
     import pyqtgraph as pg
 
-    from ibviz.gui._canvas_model import CanvasModel
+    from ibviz.gui.canvas.model import CanvasModel
 
     model = CanvasModel.build(open_fabric(BIG))
     widget = pg.PlotWidget()

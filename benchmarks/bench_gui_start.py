@@ -31,7 +31,7 @@ spawned = float(sys.argv[1])
 from PySide6.QtCore import QSettings, QTimer
 from ibviz.gui.app import make_application
 app = make_application()
-from ibviz.gui.main_window import MainWindow
+from ibviz.gui.window.main import MainWindow
 window = MainWindow(QSettings(sys.argv[3], QSettings.Format.IniFormat))
 window.show()
 ok = window.open_spec(sys.argv[2], background=False)
@@ -51,7 +51,7 @@ import statistics, sys, time
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from ibviz.gui.app import make_application
 app = make_application()
-from ibviz.gui.main_window import MainWindow
+from ibviz.gui.window.main import MainWindow
 window = MainWindow(QSettings(sys.argv[2], QSettings.Format.IniFormat))
 window.resize(1600, 1000)
 window.show()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,9 @@ def write_file(directory: Path, text: str | bytes, name: str = "fabric.topo") ->
 def write(tmp_path: Path):
     """``write(text, name)``: :func:`write_file` into this test's tmp_path."""
     return lambda text, name="fabric.topo": write_file(tmp_path, text, name)
+
+
+# tests/gui/conftest.py is imported as ``conftest`` too (prepend import mode, no packages):
+# under this second name it re-exports the helpers above, so ``from conftest import REPO``
+# finds them whichever of the two ``sys.modules["conftest"]`` is.
+sys.modules.setdefault("ibviz_tests_conftest", sys.modules[__name__])

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ibviz.backends._proc import signal_group, which_tool
-from ibviz.backends.base import Backend, BackendError, BackendStatus, Progress
+from ibviz.backends.base import Backend, BackendError, BackendStatus, Capabilities, Progress
 from ibviz.core.fabric import Fabric
 from ibviz.core.sm.manager import SubnetManager
 from ibviz.topology._text import decode_lines
@@ -128,7 +128,11 @@ class RealFabric(Backend):
     """
 
     name = "real fabric (read-only)"
-    read_only = True
+
+    @property
+    def capabilities(self) -> Capabilities:  # type: ignore[override]
+        """Read-only; in live mode a poll runs the tools (slow: in a worker)."""
+        return Capabilities(external=True, polls=True, slow_poll=self.live)
 
     def __init__(self, source: str | Path | Sequence[str | Path] | None = None, *,
                  live: bool = False, interval: float = DEFAULT_INTERVAL,

@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from ibviz.backends.base import BackendError
 from ibviz.backends.lab import OpenSmLab
+from ibviz.core import actions as act
+from ibviz.core.bulk import Progress
+from ibviz.core.failover.model import Outcome
 from ibviz.core.scenario import Scenario, ScenarioError
 from ibviz.core.scenario.setup import resolver
 from ibviz.core.sim.engine import Engine
@@ -45,7 +49,7 @@ def _check(sc: Scenario, mode: str | None) -> None:
 
 
 def _probe(lab: OpenSmLab, sc: Scenario, resolve: Callable[[str, str], int], label: str,
-           totals: dict[str, dict]) -> dict[str, set[str]]:
+           totals: dict[str, Any]) -> dict[str, set[str]]:
     """Play the scenario's flows to groups for ``PROBE_US`` on OpenSM's tables."""
     engine = Engine()
     net = NetworkSim(lab.sm, engine, record_hops=False)
@@ -84,13 +88,13 @@ def _probe(lab: OpenSmLab, sc: Scenario, resolve: Callable[[str, str], int], lab
                                        "source": f.source, "destination": f.destination,
                                        "sent": 0, "delivered": 0, "lost": 0, "in_flight": 0,
                                        "duplicated": 0, "lost_by_reason": {}, "not_sent": {}})
-        got = {d.packet for d in net.deliveries if d.flow == f.name}
+        delivered = {d.packet for d in net.deliveries if d.flow == f.name}
         t["sent"] += c.sent
-        t["delivered"] += len(got)
-        t["lost"] += c.sent - len(got)
+        t["delivered"] += len(delivered)
+        t["lost"] += c.sent - len(delivered)
         t["duplicated"] += c.duplicates
         for d in net.drops:
-            if d.flow == f.name and d.pid not in got:
+            if d.flow == f.name and d.pid not in delivered:
                 t["lost_by_reason"][d.reason] = t["lost_by_reason"].get(d.reason, 0) + 1
         reached.setdefault(f.destination[6:], set()).update(
             lab.fabric.nodes[d.port.node].name for d in net.deliveries if d.flow == f.name)
@@ -101,7 +105,7 @@ def _probe(lab: OpenSmLab, sc: Scenario, resolve: Callable[[str, str], int], lab
 
 
 def _settled_probe(lab: OpenSmLab, sc: Scenario, resolve: Callable[[str, str], int],
-                   label: str, totals: dict[str, dict], timeout: float = SETTLE_S
+                   label: str, totals: dict[str, Any], timeout: float = SETTLE_S
                    ) -> dict[str, set[str]]:
     """Probe until OpenSM's tables have settled: OpenSM programs one switch after the
     other, so a probe right after a change may see half of it. Repeats (polling the
@@ -128,23 +132,54 @@ def _settled_probe(lab: OpenSmLab, sc: Scenario, resolve: Callable[[str, str], i
     return reached
 
 
+def _after_outcome(lab: OpenSmLab, sc: Scenario, resolve: Callable[[str, str], int],
+                   out: Outcome, totals: dict[str, Any], failover: list[dict],
+                   checkpoints: list[dict]) -> None:
+    """Wait for OpenSM's SA to settle, probe, and keep the outcome and a checkpoint."""
+    group_name = out.group or ""
+    mgid = lab.protection.mgid_of(group_name)
+
+    def sa_settled() -> bool:
+        """OpenSM's SA dump no longer lists a member on a failed node."""
+        group = lab.sm.sa.groups.get(mgid)
+        return group is None or not any(p.node in lab.sm.failed for p in group.members)
+    lab.wait_until(sa_settled, SETTLE_S, "OpenSM's SA to drop the failed node")
+    reached = _settled_probe(lab, sc, resolve, out.kind, totals)
+    d = out.to_dict()
+    d["node_name"] = lab.fabric.nodes[out.node].label
+    d["packets_lost"] = 0
+    failover.append(d)
+    sa = lab.sm.sa.groups.get(mgid)
+    receivers = sorted(lab.fabric.nodes[p.node].name for p in (sa.receivers if sa else ())
+                       if p.node not in lab.sm.switch_info)
+    checkpoints.append({"after": out.kind, "group": group_name, "t_us": d["restored_us"],
+                        "receivers": receivers, "reached": sorted(reached.get(group_name, ()))})
+
+
 def run_on_lab(sc: Scenario, fabric, *, mode: str | None = None,
-               progress: Callable[[int, int], None] | None = None) -> dict:
+               progress: Progress | None = None) -> dict:
     """Run ``sc`` on a fresh OpenSM lab; returns the report (see the module docstring)."""
     _check(sc, mode)
     resolve = resolver(sc, fabric)
-    totals: dict[str, dict] = {}
-    failover, checkpoints = [], []
+    totals: dict[str, Any] = {}
+    failover: list[dict] = []
+    checkpoints: list[dict] = []
     with OpenSmLab(fabric, lmc=sc.sm.lmc, routing=sc.sm.routing) as lab:
         lab.start(progress)
-        protected = {}
+        primaries = set()
         for i, fo in enumerate(sc.failover):
             key = f"failover[{i}]" if len(sc.failover) > 1 else "failover"
-            protected[fo.group] = (resolve(fo.primary, f"{key}.primary"),
-                                   resolve(fo.takeover, f"{key}.takeover"))
+            spec = next((g for g in sc.groups if g.name == fo.group), None)
+            if spec is None:
+                raise sc.error(f"{key}.group", f"no group {fo.group!r} in groups")
+            primary = resolve(fo.primary, f"{key}.primary")
+            primaries.add(primary)
+            lab.apply(act.Protect(fo.group, spec.mgid, primary,
+                                  resolve(fo.takeover, f"{key}.takeover"), mode="mlid"))
+        protection = lab.protection
         for g in sc.groups:
-            if g.name in protected:
-                lab.join(protected[g.name][0], g.mgid, JoinState.FULL)
+            if g.name in protection.groups:
+                lab.join(protection.groups[g.name].primary, g.mgid, JoinState.FULL)
             for j, m in enumerate(g.members):
                 lab.join(resolve(m.node, f"groups.{g.name}.members[{j}].node"), g.mgid,
                          STATES[m.join_state])
@@ -155,40 +190,16 @@ def run_on_lab(sc: Scenario, fabric, *, mode: str | None = None,
         lab.wait_until(lambda: all(any(m in t for t in lab.sm.mfts.values()) for m in mlids),
                        10.0, "OpenSM to program the groups' multicast trees")
         _settled_probe(lab, sc, resolve, "set-up", totals)
-        mgids = {g.name: g.mgid for g in sc.groups}
-        for i, action in enumerate(sorted(sc.timeline, key=lambda a: a.at_us)):
-            guid = resolve(action.node, f"timeline[{i}].{action.kind}")
-            for name, (primary, takeover) in protected.items():
-                if guid != primary:
-                    continue
-                t0 = time.monotonic()
-                if action.kind == "fail":
-                    lab.fail_node(primary)
-                    out = lab.failover_mlid(mgids[name], primary, takeover)
-                    kind = "failover"
-                else:
-                    out = lab.failback_mlid(mgids[name], primary, takeover)
-                    kind = "failback"
+        for i, entry in enumerate(sorted(sc.timeline, key=lambda a: a.at_us)):
+            guid = resolve(entry.node or "", f"timeline[{i}].{entry.kind}")
+            if guid not in primaries:
+                continue
+            t0 = time.monotonic()
+            action = act.Fail(guid) if entry.kind == "fail" else act.FailBack(guid)
+            for out in lab.apply(action):  # the failover policy: takeovers, give-backs
                 out.restored_us = (time.monotonic() - t0) * 1e6
-
-                def sa_settled(mgid: int = mgids[name]) -> bool:
-                    """OpenSM's SA dump no longer lists a member on a failed node."""
-                    group = lab.sm.sa.groups.get(mgid)
-                    return group is None or not any(p.node in lab.sm.failed
-                                                    for p in group.members)
-                lab.wait_until(sa_settled, SETTLE_S, "OpenSM's SA to drop the failed node")
-                reached = _settled_probe(lab, sc, resolve, kind, totals)
-                d = out.to_dict()
-                d["node_name"] = fabric.nodes[out.node].label
-                d["packets_lost"] = 0
-                failover.append(d)
-                sa = lab.sm.sa.groups.get(mgids[name])
-                receivers = sorted(fabric.nodes[p.node].name
-                                   for p in (sa.receivers if sa else ())
-                                   if p.node not in lab.sm.switch_info)
-                checkpoints.append({"after": kind, "group": name, "t_us": d["restored_us"],
-                                    "receivers": receivers,
-                                    "reached": sorted(reached.get(name, ()))})
+                protection.record(out)
+                _after_outcome(lab, sc, resolve, out, totals, failover, checkpoints)
         mads = lab.clients.requests if lab.clients is not None else 0
     checks = totals.pop("_checks", [])
     return {"scenario": sc.name, "mode": mode or "mlid", "seed": sc.seed, "backend": "lab",

@@ -1,10 +1,13 @@
-"""Helpers for building large models quickly."""
+"""Helpers for building large models quickly, and the progress callback type."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+
+Progress = Callable[[int, int], None]
+"""``progress(done, total)`` of long work (``total`` 0: unknown); defined here once."""
 
 
 @contextmanager

@@ -89,6 +89,11 @@ class EventBus:
         self._handlers = {kind: list(handlers) for kind, handlers in other._handlers.items()}
         self.active = other.active
 
+    def emit_heard(self, event: Event) -> None:
+        """Emit ``event`` only if anybody listens (the one "emit if heard" helper)."""
+        if self.active:
+            self.emit(event)
+
     def emit(self, event: Event) -> None:
         for kind in type(event).__mro__:
             for handler in tuple(self._handlers.get(kind, ())):

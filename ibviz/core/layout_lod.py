@@ -93,7 +93,7 @@ class LevelOfDetail:
         """``(E,)`` True for the cables ``edges`` (node positions) that end inside a
         collapsed block at ``scale``: a canvas draws one line leaf -> badge instead."""
         edges = np.asarray(edges, np.int64).reshape(-1, 2)
-        return self.hidden(n, scale)[edges].any(axis=1)
+        return np.asarray(self.hidden(n, scale)[edges].any(axis=1), bool)
 
     def badge_of(self, node: int) -> Badge | None:
         """The badge whose block holds ``node``, if any."""

@@ -13,6 +13,10 @@ from typing import NamedTuple
 from ibviz.core.addressing import lid_range
 from ibviz.core.phy import LinkSpeed, LinkWidth
 
+NO_PATH = 255
+"""OpenSM's OSM_NO_PATH (0xFF): the LFT entry of an unreachable or unassigned LID, and
+the hop count of an unreachable pair. Defined here once."""
+
 
 class NodeKind(Enum):
     """NodeInfo.NodeType: what a node is."""

@@ -128,9 +128,12 @@ def _diff_groups(d: StateDiff, old_fabric: Fabric, old_t: Tables, new_fabric: Fa
         a, b = old.get(mgid), new.get(mgid)
         if a is None or b is None or a.mlid != b.mlid:
             change = "added" if a is None else "removed" if b is None else "mlid"
-            text = _gid(mgid) + (f" MLID {b.mlid:#06x}" if a is None else
-                                 f" MLID {a.mlid:#06x}" if b is None else
-                                 f" MLID {a.mlid:#06x} -> {b.mlid:#06x}")
+            if a is None:
+                text = f"{_gid(mgid)} MLID {b.mlid:#06x}" if b is not None else _gid(mgid)
+            elif b is None:
+                text = f"{_gid(mgid)} MLID {a.mlid:#06x}"
+            else:
+                text = f"{_gid(mgid)} MLID {a.mlid:#06x} -> {b.mlid:#06x}"
             d.groups_changed.append({
                 "change": change, "mgid": _gid(mgid),
                 "mlid_old": None if a is None else f"{a.mlid:#06x}",
@@ -144,7 +147,7 @@ def _diff_groups(d: StateDiff, old_fabric: Fabric, old_t: Tables, new_fabric: Fa
             who = describe_node(fabric, ref.node, ref.port)
             old_js, new_js = was.get(ref, 0), now.get(ref, 0)
             change = "joined" if not old_js else "left" if not new_js else "join_state"
-            mlid = (b or a).mlid  # type: ignore[union-attr]
+            mlid = b.mlid if b is not None else a.mlid if a is not None else 0
             d.members_changed.append({
                 "change": change, "mgid": _gid(mgid), "mlid": f"{mlid:#06x}",
                 "node": f"{ref.node:#018x}", "port": ref.port, "join_state_old": old_js,

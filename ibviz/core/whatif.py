@@ -191,8 +191,8 @@ def protection(fabric: Fabric, mirror: SubnetManager, routing: str, mgid: int,
                 for m in MODES}
     receivers = [r.node for r, m in sorted(group.members.items())
                  if m.join_state & RECEIVING and r.node != primary]
-    leaf = {fabric.peer(r).node for r in group.members if r.node == primary
-            and fabric.peer(r) is not None}
+    leaf = {p.node for r in group.members if r.node == primary
+            and (p := fabric.peer(r)) is not None}
     beside = [g for g in receivers if any(
         (p := fabric.peer(PortRef(g, n))) is not None and p.node in leaf
         for n in fabric.nodes[g].ports)]  # on the primary's switch: port remap can work

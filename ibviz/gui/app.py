@@ -83,7 +83,7 @@ def main(file: str | None = None, argv: Sequence[str] | None = None, *,
         print(NO_DISPLAY, file=sys.stderr)
         return 2
     app = make_application()
-    from ibviz.gui.main_window import MainWindow
+    from ibviz.gui.window.main import MainWindow
 
     window = MainWindow()
     if theme:

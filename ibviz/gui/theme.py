@@ -11,7 +11,7 @@ from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-from ibviz.gui.controller import DEFAULT_SPEED
+from ibviz.gui.window.controller import DEFAULT_SPEED
 
 THEMES = ("light", "dark")
 
@@ -54,7 +54,7 @@ def apply_theme(app: QApplication, theme: str) -> str:
 
 
 class SettingsMixin:
-    """Mixed into :class:`~ibviz.gui.main_window.MainWindow`: theme and QSettings."""
+    """Mixed into :class:`~ibviz.gui.window.main.MainWindow`: theme and QSettings."""
 
     settings: QSettings
     theme: str

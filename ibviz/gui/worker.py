@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-Progress = Callable[[int, int], None]
+from ibviz.core.bulk import Progress
 
 
 class Cancelled(Exception):

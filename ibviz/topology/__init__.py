@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ibviz.core import checks
-from ibviz.core.bulk import gc_paused
+from ibviz.core.bulk import Progress, gc_paused
 from ibviz.core.fabric import Fabric
 from ibviz.topology._text import read_lines
 from ibviz.topology.detect import STATE_FORMATS, TOPOLOGY_FORMATS, detect_format
@@ -22,7 +22,6 @@ _EXTENSIONS = {".json": "json", ".dot": "dot", ".gv": "dot", ".net": "ibsim",
                ".topo": "ibnetdiscover", ".ibnetdiscover": "ibnetdiscover"}
 
 
-Progress = Callable[[int, int], None]
 
 
 def _reader(fmt: str, progress: Progress | None = None) -> Callable[[str, list[str]], Fabric]:

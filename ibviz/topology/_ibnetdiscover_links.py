@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import Link, Node, NodeKind, PortRef, PortState
@@ -16,9 +16,35 @@ from ibviz.core.phy import LinkSpeed, LinkWidth, format_width_speed, link_rate_g
 from ibviz.topology import _ibsim_rules as ibsim
 from ibviz.topology.errors import TopologyError, TopologyWarning
 
-if TYPE_CHECKING:
-    from ibviz.topology._ibnetdiscover_ports import _Half
-    from ibviz.topology.ibnetdiscover import _State
+
+class _Half(Protocol):
+    """One port line of :mod:`ibviz.topology.ibnetdiscover` (a cable seen from one end)."""
+
+    local: PortRef
+    peer_name: str
+    peer_port: int
+    peer_port_guid: int | None
+    peer_desc: str | None
+    peer_lid: int | None
+    width: LinkWidth | None
+    speed: LinkSpeed | None
+    options: dict[str, int]
+    file: str
+    line: int
+
+
+class _State(Protocol):
+    """The reader's state as this pass uses it (named here, not imported: the reader
+    imports this module)."""
+
+    fabric: Fabric
+    dialect: str
+    names: dict[str, int]
+    where: dict[int, tuple[str, int]]
+    seen_content: bool
+    @property
+    def halves(self) -> list[_Half]: ...
+    link_defaults: ibsim.LinkDefaults
 
 PEER_NAME_RE = re.compile(r"^([SHR])-([0-9A-Fa-f]{1,16})$")
 """ibnetdiscover's node names: S-/H-/R- and the node GUID."""

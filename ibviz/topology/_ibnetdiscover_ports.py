@@ -15,8 +15,8 @@ from ibviz.core.phy import LinkSpeed, LinkWidth, parse_width_speed
 from ibviz.topology import _ibsim_rules as ibsim
 
 if TYPE_CHECKING:
+    from ibviz.topology._ibnetdiscover_links import _State
     from ibviz.topology.errors import TopologyError
-    from ibviz.topology.ibnetdiscover import _State
 
 _PORT_RE = re.compile(
     r'^\[(\d+)\](?:\[ext \d+\])?(?:\(([^)]*)\))?(?:\(([0-9A-Fa-f]+)\))?\s*"([^"]*)"'
@@ -60,6 +60,7 @@ class PortLines:
 
     st: _State
     node: Node | None
+    file: str
     preamble: list[int]
 
     def error(self, msg: str, line: int, column: int | None = None,

@@ -37,9 +37,10 @@ def check_aliases(text: str, source: str) -> None:
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent):
+                mark = event.start_mark
                 raise ScenarioError("YAML aliases (*name) are not allowed in a scenario; "
-                                    "write the value out", "", event.start_mark.line + 1,
-                                    source)
+                                    "write the value out", "",
+                                    mark.line + 1 if mark is not None else None, source)
     except yaml.YAMLError:
         return  # reported by compose below, with its line
 

@@ -13,6 +13,7 @@ from ibviz.core.sim.engine import Engine
 from ibviz.core.sim.network import NetworkSim
 from ibviz.core.sim.packet import DataPacket
 from ibviz.core.sm.manager import SmConfig, SubnetManager
+from ibviz.core.sm.records import JoinState, SaMethod
 from ibviz.topology.builtin import FAILOVER_ROLES, load_builtin
 from ibviz.topology.generators import leaf_spine, torus
 
@@ -116,10 +117,9 @@ def test_after_failover_every_live_receiver_gets_each_packet_exactly_once(make, 
     engine = Engine()
     ctl = FailoverController(sm, engine)
     ctl.protect(ProtectedGroup("svc", MGID, primary, takeover, senders, mode=Mode.MLID))
+    pg = ctl.groups["svc"]
     for g in listeners:  # extra receiving members
-        from ibviz.core.failover.commands import Join
-
-        Join(group="svc", guid=g).do(ctl)
+        ctl._sa(pg, SaMethod.SET, g, g, JoinState.FULL, "test: join")
     ctl.fail(primary, at_us=10.0)
     engine.run()
     net = NetworkSim(sm, engine)

@@ -8,7 +8,6 @@ import pytest
 from ibviz.core import events as ev
 from ibviz.core.addressing import parse_gid
 from ibviz.core.failover import Detection, Failback, FailoverController, Mode, ProtectedGroup
-from ibviz.core.failover.commands import CommandStack, FailBack, FailNode, Join, Leave
 from ibviz.core.model import PortRef, PortState
 from ibviz.core.sim.engine import Engine
 from ibviz.core.sm.manager import SmConfig, SubnetManager
@@ -147,31 +146,6 @@ def test_stay_until_connections_expire_delays_failback():
     ctl.engine.run()
     back = ctl.outcomes[-1]
     assert back.restored_us - back.started_us >= 7000.0
-
-
-def test_commands_undo_and_redo_restore_state_and_emit_events():
-    fabric, roles, sm, ctl, pg, seen = setup(mode=Mode.MLID)
-    stack = CommandStack(ctl)
-    mlid = ctl.mlids["svc"]
-    before = {sw: dict(t) for sw, t in sm.mfts.items()}
-    stack.push(FailNode(guid=roles["primary"]))
-    assert stack.undo_name == f"Fail node {roles['primary']:#x}"
-    assert receivers_at(sm, mlid) == {roles["takeover"]}
-    n = len(seen)
-    stack.undo()
-    assert {sw: dict(t) for sw, t in sm.mfts.items()} == before
-    assert receivers_at(sm, mlid) == {roles["primary"]} and not sm.failed
-    assert any(isinstance(e, ev.MftChanged) for e in seen[n:])
-    assert any(isinstance(e, ev.NodeRecovered) for e in seen[n:])
-    stack.redo()
-    assert receivers_at(sm, mlid) == {roles["takeover"]}
-    stack.push(FailBack(guid=roles["primary"]))
-    assert receivers_at(sm, ctl.mlids["svc"]) == {roles["primary"]}
-    stack.push(Join(group="svc", guid=roles["takeover"]))
-    stack.push(Leave(group="svc", guid=roles["takeover"]))
-    for _ in range(4):
-        stack.undo()
-    assert {sw: dict(t) for sw, t in sm.mfts.items()} == before
 
 
 def test_single_member_groups_get_no_tree_and_say_why():
@@ -360,18 +334,3 @@ def test_failing_the_switch_under_both_nodes_loses_the_group():
     ctl.fail(roles["switch"], at_us=0.0)
     ctl.engine.run()
     assert ctl.outcomes and ctl.outcomes[-1].problem and ctl.serving["svc"] is None
-
-
-def test_force_mode_undo_and_deterministic_redo():
-    from ibviz.core.failover.commands import ForceMode
-
-    fabric, roles, sm, ctl, pg, _ = setup()
-    stack = CommandStack(ctl)
-    stack.push(ForceMode(group="svc", mode=Mode.LMC))
-    stack.undo()
-    assert ctl.groups["svc"].mode is Mode.AUTO and ctl.modes["svc"][0] is Mode.MLID
-    stack.push(FailNode(guid=roles["primary"]))
-    first = ctl.outcomes[-1].to_dict()
-    stack.undo()
-    stack.redo()
-    assert ctl.outcomes[-1].to_dict() == first

@@ -12,20 +12,10 @@ pytest.importorskip("pytestqt", reason="pytest-qt is a test dependency: pip inst
 from PySide6.QtCore import QPointF, Qt  # noqa: E402
 from PySide6.QtGui import QContextMenuEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMenu  # noqa: E402
-from test_app_window import node_point, open_window, play_until, temp_settings  # noqa: E402
+
+from conftest import node_point, open_window, play_until  # noqa: E402
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return temp_settings(tmp_path)
-
-
-@pytest.fixture
-def window(qtbot, settings):
-    """The main window on the demo scenario, paused at t = 0."""
-    return open_window(qtbot, settings)
 
 
 def roles_of(window):

@@ -14,23 +14,15 @@ pytest.importorskip("pytestqt", reason="pytest-qt is a test dependency: pip inst
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtGui import QImage  # noqa: E402
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog  # noqa: E402
-from test_app_window import open_window, play_until, temp_settings  # noqa: E402
 
-from ibviz.gui import session_file  # noqa: E402
+from conftest import open_window, play_until  # noqa: E402
+from ibviz.app import session_file  # noqa: E402
+from ibviz.core import actions as act  # noqa: E402
 from ibviz.topology.scenarios import scenario_names  # noqa: E402
 
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture
-def settings(tmp_path):
-    return temp_settings(tmp_path)
-
-
-@pytest.fixture
-def window(qtbot, settings):
-    """The main window on the demo scenario, paused at t = 0."""
-    return open_window(qtbot, settings)
 BIG_FABRIC = "fat-tree:k=22,n=3"
 """10,648 HCAs and 1,452 switches (a 10k leaf/spine has 625-port spines: unroutable)."""
 
@@ -115,7 +107,7 @@ def test_saved_session_restores_fabric_positions_actions_and_time(qtbot, window,
     s = window.session
     pg = next(iter(s.controller.groups.values()))
     window.controller.seek(500.0)
-    window.controller.fail(pg.primary)
+    window.controller.apply(act.Fail(pg.primary))
     window.controller.seek(900.0)
     moved = {g: (x + 7.0, y - 3.0) for g, (x, y) in window.view.positions().items()}
     window.view.set_fabric(window.session.fabric, moved)

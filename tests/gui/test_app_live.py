@@ -12,11 +12,9 @@ import pytest
 pytest.importorskip("PySide6", reason="PySide6 is a runtime dependency: pip install -e .")
 pytest.importorskip("pytestqt", reason="pytest-qt is a test dependency: pip install -e .[test]")
 
-from test_app_window import temp_settings  # noqa: E402
-
-from conftest import corpus_file  # noqa: E402
-from ibviz.gui.connect_dialog import LAB, REAL, ConnectChoice, ConnectDialog  # noqa: E402
-from ibviz.gui.main_window import MainWindow  # noqa: E402
+from conftest import corpus_file, play_until, temp_settings  # noqa: E402
+from ibviz.gui.window.connect_dialog import LAB, REAL, ConnectChoice, ConnectDialog  # noqa: E402
+from ibviz.gui.window.main import MainWindow  # noqa: E402
 
 pytestmark = pytest.mark.gui
 
@@ -58,12 +56,6 @@ def delivered_to(session, guid: int) -> int:
     return sum(1 for d in session.net.deliveries if d.port.node == guid)
 
 
-def play_until(qtbot, window: MainWindow, done, timeout_ms: int = 10000) -> None:
-    window.controller.play()
-    qtbot.waitUntil(done, timeout=timeout_ms)
-    window.controller.pause()
-
-
 def mft_row(window: MainWindow, mlid: int) -> tuple[str, str, str, bool]:
     window.inspector.refresh()
     return next(r for r in window.inspector.mft_rows() if int(r[0], 16) == mlid)
@@ -95,7 +87,7 @@ def test_lab_failover_and_failback_through_the_window(qtbot, tmp_path):
         takeover_port = lab.fabric.peer(lab.member_port(takeover)).port
         window.inspector.show_switch(switch)
         assert str(primary_port) in mft_row(window, mlid)[1]
-        play_until(qtbot, window, lambda: delivered_to(window.session, primary) > 0)
+        play_until(qtbot, window, lambda: delivered_to(window.session, primary) > 0, key=False)
 
         window.select_node(primary)
         window.actions_.fail.trigger()
@@ -108,7 +100,7 @@ def test_lab_failover_and_failback_through_the_window(qtbot, tmp_path):
         assert "takeover" in window.narration.sentence or "joins" in window.narration.sentence
         before_takeover = delivered_to(window.session, takeover)
         play_until(qtbot, window,
-                   lambda: delivered_to(window.session, takeover) > before_takeover)
+                   lambda: delivered_to(window.session, takeover) > before_takeover, key=False)
         assert window.groups.tree.topLevelItem(0).text(1) == f"MLID {mlid:#06x}"
 
         window.select_node(primary)

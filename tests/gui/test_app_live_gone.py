@@ -17,8 +17,8 @@ pytest.importorskip("pytestqt", reason="pytest-qt is a test dependency: pip inst
 from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
-from ibviz.gui.connect_dialog import LAB, ConnectChoice  # noqa: E402
-from ibviz.gui.main_window import MainWindow  # noqa: E402
+from ibviz.app.connect import LAB, ConnectChoice  # noqa: E402
+from ibviz.gui.window.main import MainWindow  # noqa: E402
 from ibviz.topology.builtin import FAILOVER_ROLES  # noqa: E402
 
 pytestmark = [pytest.mark.gui, pytest.mark.realtools]

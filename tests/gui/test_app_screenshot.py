@@ -14,40 +14,13 @@ pytest.importorskip("PySide6", reason="PySide6 is a runtime dependency: pip inst
 pytest.importorskip("pytestqt", reason="pytest-qt is a test dependency: pip install -e .[test]")
 
 from PySide6.QtCore import QPoint, QPointF  # noqa: E402
-from PySide6.QtGui import QColor, QImage  # noqa: E402
-from test_app_window import open_window, temp_settings  # noqa: E402
+from PySide6.QtGui import QImage  # noqa: E402
 
-from conftest import REPO  # noqa: E402
+from conftest import REPO, colour_near  # noqa: E402
 from ibviz.gui import app  # noqa: E402
 from ibviz.gui.palette import canvas_theme  # noqa: E402
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return temp_settings(tmp_path)
-
-
-@pytest.fixture
-def window(qtbot, settings):
-    """The main window on the demo scenario, paused at t = 0."""
-    return open_window(qtbot, settings)
-
-
-def colour_near(image: QImage, at: QPoint, colour: str, radius: int = 4,
-                tolerance: int = 40) -> bool:
-    """Whether a pixel within ``radius`` of ``at`` is within ``tolerance`` of ``colour``."""
-    want = QColor(colour)
-    for dx in range(-radius, radius + 1):
-        for dy in range(-radius, radius + 1):
-            x, y = at.x() + dx, at.y() + dy
-            if 0 <= x < image.width() and 0 <= y < image.height():
-                got = image.pixelColor(x, y)
-                if max(abs(got.red() - want.red()), abs(got.green() - want.green()),
-                       abs(got.blue() - want.blue())) <= tolerance:
-                    return True
-    return False
 
 
 def to_window(window, xy: tuple[float, float]) -> QPoint:

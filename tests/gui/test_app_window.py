@@ -1,8 +1,6 @@
 """The main window as a user meets it: the demo opens ready to play, panels show the
 session, playback and the speed slider move simulated time, the event log moves the
-animation, settings persist (in a temporary location), the theme switches.
-
-The fixtures here are imported by the other ``test_app_*`` modules."""
+animation, settings persist (in a temporary location), the theme switches."""
 
 from __future__ import annotations
 
@@ -11,60 +9,13 @@ import pytest
 pytest.importorskip("PySide6", reason="PySide6 is a runtime dependency: pip install -e .")
 pytest.importorskip("pytestqt", reason="pytest-qt is a test dependency: pip install -e .[test]")
 
-from PySide6.QtCore import QPoint, QPointF, QSettings, Qt  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from ibviz.gui.controller import SPEED_MAX, SPEED_MIN, slider_to_speed  # noqa: E402
-from ibviz.gui.main_window import MainWindow  # noqa: E402
+from conftest import open_window, play_until  # noqa: E402
+from ibviz.gui.window.controller import SPEED_MAX, SPEED_MIN, slider_to_speed  # noqa: E402
 
 pytestmark = pytest.mark.gui
-
-
-def temp_settings(tmp_path) -> QSettings:
-    """A settings file in this test's tmp_path: never the user's own settings."""
-    return QSettings(str(tmp_path / "ibviz.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
-def settings(tmp_path) -> QSettings:
-    return temp_settings(tmp_path)
-
-
-def open_window(qtbot, settings: QSettings, spec: str = "demo",
-                size: tuple[int, int] | None = (1400, 900)) -> MainWindow:
-    window = MainWindow(settings)
-    qtbot.addWidget(window)
-    if size is not None:
-        window.resize(*size)
-    window.show()
-    qtbot.waitExposed(window)
-    assert window.open_spec(spec, background=False), f"{spec} did not open"
-    return window
-
-
-@pytest.fixture
-def window(qtbot, settings) -> MainWindow:
-    """The main window on the demo scenario, paused at t = 0."""
-    return open_window(qtbot, settings)
-
-
-def node_point(window: MainWindow, guid: int) -> QPoint:
-    """Where node ``guid`` is drawn, in the canvas viewport's coordinates."""
-    x, y = window.view.positions()[guid]
-    return window.view.mapFromScene(QPointF(x, y))
-
-
-def window_point(window: MainWindow, guid: int) -> QPoint:
-    """Where node ``guid`` is drawn, in the main window's coordinates."""
-    return window.view.viewport().mapTo(window, node_point(window, guid))
-
-
-def play_until(qtbot, window: MainWindow, done, timeout_ms: int = 15000) -> None:
-    """Press Play (space) and wait until ``done()``; then pause."""
-    if not window.controller.playing:
-        qtbot.keyClick(window, Qt.Key.Key_Space)
-    qtbot.waitUntil(done, timeout=timeout_ms)
-    window.controller.pause()
 
 
 # --------------------------------------------------------------------------- tests

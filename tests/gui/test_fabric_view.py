@@ -16,8 +16,8 @@ from PySide6.QtGui import QColor, QImage  # noqa: E402
 
 from ibviz.core.fabric import Fabric  # noqa: E402
 from ibviz.core.model import Node, NodeKind, PortRef  # noqa: E402
-from ibviz.gui._canvas_paint import glyph_size  # noqa: E402
-from ibviz.gui.fabric_view import FabricLegend, FabricView  # noqa: E402
+from ibviz.gui.canvas.paint import glyph_size  # noqa: E402
+from ibviz.gui.canvas.view import FabricLegend, FabricView  # noqa: E402
 from ibviz.gui.palette import NODE_STATES, STATE_LABELS, THEMES  # noqa: E402
 from ibviz.topology import open_fabric  # noqa: E402
 from ibviz.topology.builtin import FAILOVER_ROLES  # noqa: E402

@@ -11,7 +11,7 @@ pytest.importorskip("pytestqt", reason="pytest-qt is a test dependency")
 from PySide6.QtCore import Qt  # noqa: E402
 
 from ibviz.backends.local_host import LocalDevice, LocalHost, LocalPort  # noqa: E402
-from ibviz.gui.local_host_panel import COLUMNS, LocalHostPanel  # noqa: E402
+from ibviz.gui.panels.local_host import COLUMNS, LocalHostPanel  # noqa: E402
 
 pytestmark = pytest.mark.gui
 

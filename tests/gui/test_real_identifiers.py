@@ -13,8 +13,8 @@ pytest.importorskip("PySide6", reason="PySide6 is a runtime dependency: pip inst
 pytest.importorskip("pytestqt", reason="pytest-qt is a test dependency: pip install -e .[test]")
 
 from PySide6.QtCore import qInstallMessageHandler  # noqa: E402
-from test_app_window import open_window, temp_settings  # noqa: E402
 
+from conftest import open_window, temp_settings  # noqa: E402
 from ibviz.core.model import NodeKind  # noqa: E402
 from ibviz.topology import load  # noqa: E402
 from ibviz.topology.errors import TopologyError  # noqa: E402

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ibviz.core import actions as act
 from ibviz.core import events as ev
 from ibviz.core.model import PortRef
 from ibviz.topology.scenarios import open_session, session_for_fabric
@@ -22,7 +23,7 @@ def test_user_fail_then_undo_restores_exactly_what_was_seen_and_redo_reapplies()
     before = state(s)
     resets = []
     s.events.subscribe(ev.SessionReset, resets.append)
-    s.fail(pg.primary)
+    s.apply(act.Fail(pg.primary))
     assert s.undo_name == f"Fail {pg.primary:#x}"
     s.run_until(1800)
     assert s.controller.serving["svc"] == pg.takeover and pg.primary in s.sm.failed
@@ -40,7 +41,7 @@ def test_failback_from_the_gui_hands_the_group_back():
     pg = s.controller.groups["svc"]
     s.run_until(2500)                       # the scenario failed first-node at 2 ms
     assert s.controller.serving["svc"] == pg.takeover
-    s.failback(pg.primary)
+    s.apply(act.FailBack(pg.primary))
     s.run_until(3500)
     assert s.controller.serving["svc"] == pg.primary
     assert s.sm.switch_info[pg.switch or next(iter(s.sm.switch_info))] \
@@ -51,11 +52,11 @@ def test_cutting_the_primarys_cable_fails_the_group_over_and_restoring_fails_bac
     s = open_session("fig8")
     pg = s.controller.groups["svc"]
     s.run_until(500)
-    s.set_link(PortRef(pg.primary, 1), up=False)
+    s.apply(act.LinkDown(pg.primary, 1))
     s.run_until(1000)
     assert s.controller.serving["svc"] == pg.takeover
     assert any(e.kind == "link" and "down" in e.text for e in s.log)
-    s.set_link(PortRef(pg.primary, 1), up=True)
+    s.apply(act.LinkUp(pg.primary, 1))
     s.run_until(1900)
     assert s.controller.serving["svc"] == pg.primary
 
@@ -66,10 +67,10 @@ def test_join_and_leave_attach_and_detach_the_qp():
     s.run_until(100)
     mlid = s.controller.mlids["svc"]
     sender = pg.senders[0]
-    s.join("svc", sender)
+    s.apply(act.Join(sender, "svc"))
     s.run_until(200)
     assert PortRef(sender, 1) in s.net.receive.attached[mlid]
-    s.leave("svc", sender)
+    s.apply(act.Leave(sender, "svc"))
     s.run_until(300)
     assert PortRef(sender, 1) not in s.net.receive.attached[mlid]
     assert [e.kind for e in s.log if e.node == sender][-2:] == ["join", "leave"]
@@ -127,3 +128,64 @@ def test_inspection_helpers_the_gui_uses():
     pid = next(p for p, pk in s.net.packets.items() if pk.flow == "requests")
     wire = s.packet(pid)
     assert wire.lrh.dlid == mlid and wire.bth.dest_qp == 0xFFFFFF and wire.grh is not None
+
+
+def mfts(s):
+    return {sw: dict(t) for sw, t in s.sm.mfts.items()}
+
+
+def test_undo_of_fail_failback_join_leave_restores_the_tables_by_replay():
+    """Replaces the glue-style CommandStack test: one undo mechanism, replay."""
+    s = open_session("fig8")
+    pg = s.controller.groups["svc"]
+    s.run_until(100)
+    before = mfts(s)
+    s.apply(act.Fail(pg.primary))
+    s.run_until(900)
+    assert s.controller.serving["svc"] == pg.takeover and mfts(s) != before
+    s.undo()
+    assert mfts(s) == before and not s.sm.failed
+    s.redo()
+    s.run_until(900)
+    assert s.controller.serving["svc"] == pg.takeover
+    s.apply(act.FailBack(pg.primary))
+    s.run_until(1800)
+    s.apply(act.Join(pg.takeover, "svc"))
+    s.apply(act.Leave(pg.takeover, "svc"))
+    for _ in range(4):
+        s.undo()
+    assert mfts(s) == before and s.undo_name is None
+
+
+def test_force_mode_undo_and_deterministic_redo():
+    s = open_session("fig8")
+    pg = s.controller.groups["svc"]
+    s.run_until(100)
+    mode = s.controller.modes["svc"]
+    s.apply(act.ForceMode("svc", "lmc"))
+    assert s.undo_name == "Force mode lmc for svc"
+    s.run_until(150)
+    assert s.controller.modes["svc"][0].value == "lmc"
+    s.undo()
+    assert s.controller.modes["svc"] == mode
+    s.apply(act.Fail(pg.primary))
+    s.run_until(1500)
+    first = s.controller.outcomes[-1].to_dict()
+    s.undo()
+    s.redo()
+    s.run_until(1500)
+    assert s.controller.outcomes[-1].to_dict() == first
+
+
+def test_a_bad_action_is_refused_and_not_recorded():
+    s = open_session("fig8")
+    sw = next(n.guid for n in s.fabric.switches())
+    import pytest
+
+    from ibviz.core.scenario.model import ScenarioError
+
+    with pytest.raises(ScenarioError, match="not cabled"):
+        s.apply(act.LinkDown(sw, 36))
+    with pytest.raises(ScenarioError, match="no group"):
+        s.apply(act.Join(sw, "nope"))
+    assert s.actions == [] and s.undo_name is None

@@ -3,12 +3,12 @@ byte-for-byte comparison with a live OpenSM is in tests/cli/test_cli_sm.py)."""
 
 from __future__ import annotations
 
-from ibviz.backends.opensm_process import parse_mcfdbs
 from ibviz.core.addressing import link_local_gid
 from ibviz.core.model import PortRef
 from ibviz.core.sm.manager import SmConfig, SubnetManager
 from ibviz.core.sm.records import REQUIRED_FOR_CREATE, McMemberRecord, SaMethod
 from ibviz.topology.generators import leaf_spine
+from ibviz.topology.state import parse_dump
 from ibviz.topology.state.opensm_writers import format_guid2lid, format_mcfdbs, st_order
 
 # guid2lid OpenSM 3.3.23 wrote for leaf_spine(8, hcas_per_leaf=4, spines=1, switch_ports=8),
@@ -71,6 +71,6 @@ def test_mcfdbs_lines_read_back():
     text = format_mcfdbs(sm)
     assert text.startswith("\nSwitch 0x")
     assert "\nLID    : Out Port(s)\n0xC001 : 0x0" in text
-    back = parse_mcfdbs(text)
-    want = {sw: {m: tuple(sorted(p)) for m, p in t.items() if p} for sw, t in sm.mfts.items()}
-    assert back == {sw: t for sw, t in want.items() if t}
+    back = parse_dump(text.encode(), "opensm-mcfdbs", "opensm.mcfdbs").mfts
+    want = {sw: {m: frozenset(p) for m, p in t.items() if p} for sw, t in sm.mfts.items()}
+    assert {sw: t for sw, t in back.items() if t} == {sw: t for sw, t in want.items() if t}

@@ -38,6 +38,7 @@ from pathlib import Path
 from ibviz.backends.base import Backend, BackendError, BackendStatus, Progress
 from ibviz.backends.ibsim_process import IbsimError, IbsimFabric
 from ibviz.backends.lab.actions import LabActions
+from ibviz.backends.lab.apply import LAB_CAPABILITIES, apply_to_lab
 from ibviz.backends.lab.clients import LabClients
 from ibviz.backends.lab.context import LabContext
 from ibviz.backends.lab.failover import OWNED_MLID, LabFailover
@@ -46,6 +47,7 @@ from ibviz.backends.lab.processes import SM_GONE, LabProcesses
 from ibviz.backends.lab.state import LabReader
 from ibviz.backends.lab.tools import reap_orphan_workdirs, require_lab_tools
 from ibviz.backends.opensm_process import OpenSm, reap_orphan_opensm
+from ibviz.core import actions as act
 from ibviz.core.fabric import Fabric
 from ibviz.core.failover.model import Outcome
 from ibviz.core.model import PortRef
@@ -79,6 +81,11 @@ class OpenSmLab(Backend):
     """
 
     name = "OpenSM lab"
+    capabilities = LAB_CAPABILITIES
+
+    def apply(self, action: act.Action) -> list[Outcome]:
+        """See :func:`ibviz.backends.lab.apply.apply_to_lab`."""
+        return apply_to_lab(self, action)
 
     def __init__(self, fabric: Fabric, *, workdir: Path | None = None, lmc: int = 0,
                  routing: str = "minhop", sweep: int = 1) -> None:

@@ -13,15 +13,16 @@ from collections.abc import Callable
 
 from ibviz.core import events as ev
 from ibviz.core.addressing import link_local_gid
-from ibviz.core.failover.model import Mode, Outcome, ProtectedGroup
+from ibviz.core.failover.model import Mode, Outcome, ProtectedGroup, Step
 from ibviz.core.model import NodeKind, PortRef
 from ibviz.core.sim.engine import Engine
 from ibviz.core.sm.manager import SubnetManager
 from ibviz.core.sm.multicast import attachment
 from ibviz.core.sm.records import REQUIRED_FOR_CREATE, JoinState, McComp, McMemberRecord
 from ibviz.core.sm.records import SaMethod as M
+from ibviz.core.sm.sa import SaResponse
 
-Step = Callable[[Outcome], float]
+__all__ = ["FailoverController", "Step"]
 """Does one phase now; returns the time it completes."""
 
 
@@ -55,7 +56,7 @@ class FailoverController:
         return rec, int(comp)
 
     def _sa(self, pg: ProtectedGroup, method: M, requester: int, member: int, state: JoinState,
-            reason: str, keep_mlid: bool = False):
+            reason: str, keep_mlid: bool = False) -> SaResponse:
         rec, comp = self._record(pg, self.port_of(member), state,
                                  self.mlids.get(pg.name, 0) if keep_mlid else 0)
         resp = self.sm.sa_request(method, self.port_of(requester), rec, comp, reason)

@@ -9,17 +9,33 @@ multicast port is remapped back (mode 2) or the LMC is narrowed again (prior art
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from ibviz.core.failover.model import Mode, Outcome, ProtectedGroup
+from ibviz.core.failover.model import Mode, Outcome, ProtectedGroup, Step
+from ibviz.core.model import PortRef
+from ibviz.core.sim.engine import Engine
+from ibviz.core.sm.manager import SubnetManager
 from ibviz.core.sm.records import JoinState
 from ibviz.core.sm.records import SaMethod as M
-
-if TYPE_CHECKING:
-    from ibviz.core.failover.controller import FailoverController, Step
+from ibviz.core.sm.sa import SaResponse
 
 
-def failback_steps(ctl: FailoverController, pg: ProtectedGroup, out: Outcome) -> list[Step]:
+class Controller(Protocol):
+    """What failback needs of :class:`~ibviz.core.failover.controller.FailoverController`."""
+
+    sm: SubnetManager
+    engine: Engine
+    lmc_saved: dict[PortRef, tuple[int, int]]
+
+    def port_of(self, guid: int) -> PortRef: ...
+    def _phase(self, out: Outcome, phase: str, started: bool = True) -> None: ...
+    def _sa(self, pg: ProtectedGroup, method: M, requester: int, member: int,
+            state: JoinState, reason: str, keep_mlid: bool = False) -> SaResponse: ...
+    def join_step(self, pg: ProtectedGroup, what: str) -> Step: ...
+    def remap_step(self, pg: ProtectedGroup) -> Step: ...
+
+
+def failback_steps(ctl: Controller, pg: ProtectedGroup, out: Outcome) -> list[Step]:
     """``out.node`` (the takeover node) hands the group back to ``out.target``."""
     fb = pg.failback
     steps: list[Step] = []

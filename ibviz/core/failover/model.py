@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -120,3 +121,7 @@ class Outcome:
                 "frozen_us": None if self.frozen_us is None else
                 [us(self.frozen_us[0]), us(self.frozen_us[1])],
                 "phases": [{"at_us": us(t), "phase": p} for t, p in self.phases]}
+
+
+Step = Callable[[Outcome], float]
+"""One step of a failover or failback: runs now, returns when the next step may run."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from ibviz.core.lessons.errors import LessonError
 from ibviz.core.model import PortRef
 from ibviz.core.scenario.model import ScenarioError
 
@@ -29,8 +30,6 @@ class Probe:
         self.s, self.since_us = session, since_us
 
     def node(self, name: str, key: str) -> int:
-        from ibviz.core.lessons.model import LessonError
-
         try:
             return self.s.resolve(name, key)
         except ScenarioError as exc:
@@ -44,8 +43,6 @@ class Probe:
 
     def group(self, name: str, key: str):
         """The SA's group for the scenario group ``name`` (None: the SA has none now)."""
-        from ibviz.core.lessons.model import LessonError
-
         spec = next((g for g in self.s.scenario.groups if g.name == name), None)
         if spec is None:
             raise LessonError(f"no group {name!r} in the scenario", key)

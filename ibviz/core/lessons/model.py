@@ -6,17 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ibviz.core.scenario.model import ScenarioError
+from ibviz.core.lessons.errors import LessonError
 
 if TYPE_CHECKING:
     from ibviz.core.lessons.checks import Check
 
 ACTION_KINDS = ("fail", "failback", "join", "leave", "remap", "link_down", "link_up")
 """What a learner can do in the window, by the name of the menu action."""
-
-
-class LessonError(ScenarioError):
-    """A lesson that cannot be read or run; names the file, the line and the key."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from typing import Any
 
 from ibviz.core.lessons.checks import CheckResult, Probe
 from ibviz.core.lessons.model import ActionSpec, Lesson, LessonError
-from ibviz.core.model import PortRef
 from ibviz.core.scenario.model import ScenarioError
 
 SessionFactory = Callable[[], Any]
@@ -22,31 +21,16 @@ SessionFactory = Callable[[], Any]
 
 
 def perform(session: Any, action: ActionSpec) -> None:
-    """Do ``action`` on ``session`` now, as the learner's click would.
+    """Do ``action`` on ``session`` now, as the learner's click would: the lesson's action
+    (kind + node names) becomes the typed action of :mod:`ibviz.core.actions` the way a
+    scenario's timeline entry does, and goes through the session's one entry point."""
+    from ibviz.core.scenario.model import Action as Entry
+    from ibviz.core.scenario.timeline import resolve_entry
 
-    The one mapping from a lesson's action (kind + node names) onto the session's
-    methods; re-point it here when the session's action vocabulary changes."""
     try:
-        guid = session.resolve(action.node, action.key)
-        if action.kind in ("fail", "failback"):
-            getattr(session, action.kind)(guid)
-        elif action.kind in ("join", "leave"):
-            if action.group is None:
-                raise LessonError(f"{action.kind} needs a group", action.key)
-            if action.kind == "join":
-                session.join(action.group, guid, action.join)
-            else:
-                session.leave(action.group, guid)
-        elif action.kind in ("link_down", "link_up"):
-            if action.port is None:
-                raise LessonError(f"{action.kind} needs the port of the cable", action.key)
-            session.set_link(PortRef(guid, action.port), action.kind == "link_up")
-        elif action.kind == "remap":
-            if action.primary is None or action.not_primary is None:
-                raise LessonError("remap needs primary and not_primary", action.key)
-            session.remap(guid, action.primary, action.not_primary)
-        else:
-            raise LessonError(f"unknown action {action.kind!r}", action.key)
+        entry = Entry(session.now_us, action.kind, action.node, action.group, action.port,
+                      action.join, action.primary, action.not_primary)
+        session.apply(resolve_entry(session, entry, action.key))
     except LessonError:
         raise
     except ScenarioError as exc:

@@ -12,7 +12,7 @@ from ibviz.core.sm.groups import RECEIVING
 from ibviz.core.sm.manager import SubnetManager
 
 if TYPE_CHECKING:
-    from ibviz.core.scenario.session import Session
+    from ibviz.core.scenario.protocols import SessionState as Session
 
 
 def subscribe_log(session: Session, sm: SubnetManager, net: NetworkSim

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ibviz.core.actions import JOIN_STATES, TIMELINE_KINDS
 from ibviz.core.failover.model import Detection, Failback
 
 TRANSPORTS = ("UD", "RC", "UC", "RD", "raw")
 WORKAROUNDS = ("none", "accept_multicast", "unicast_lid")
-ACTIONS = ("fail", "failback", "join", "leave", "remap", "link_down", "link_up")
-JOIN_STATES = {"full": 1, "non-member": 2, "send-only": 4, "send-only-full": 8}
+ACTIONS = TIMELINE_KINDS
+__all__ = ["ACTIONS", "JOIN_STATES"]  # re-exported for the scenario reader
 
 
 class ScenarioError(ValueError):
@@ -95,6 +96,9 @@ class FailoverSpec:
 
 @dataclass
 class Action:
+    """A timeline entry as written in a scenario (nodes by name); the session resolves it
+    into one of :mod:`ibviz.core.actions`."""
+
     at_us: float
     kind: str
     node: str | None = None

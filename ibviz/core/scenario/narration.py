@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from ibviz.core.failover.model import Mode
 
 if TYPE_CHECKING:
-    from ibviz.core.scenario.session import Session
+    from ibviz.core.scenario.protocols import SessionState as Session
 
 MODE_WORDS = {Mode.MLID: "MLID reassignment", Mode.PORT: "switch multicast port remap",
               Mode.LMC: "the prior art (LID takeover by LMC)", Mode.AUTO: "automatic choice"}

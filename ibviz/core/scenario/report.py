@@ -18,7 +18,7 @@ from ibviz.core.model import PortRef
 from ibviz.core.sim.packet import DataPacket
 
 if TYPE_CHECKING:
-    from ibviz.core.scenario.session import Session
+    from ibviz.core.scenario.protocols import SessionState as Session
 
 SETTLE_US = 100.0
 FILTERING = frozenset({"multicast tree ends here", "MLID not attached to the port"})

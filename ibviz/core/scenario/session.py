@@ -9,31 +9,23 @@ so the state after an undo is exactly the state the user saw before the action.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ibviz.core import actions as act
 from ibviz.core import events as ev
 from ibviz.core.bulk import gc_paused
 from ibviz.core.fabric import Fabric
 from ibviz.core.failover.controller import FailoverController
 from ibviz.core.failover.model import Mode
 from ibviz.core.model import PortRef
-from ibviz.core.scenario.model import Action, Scenario
+from ibviz.core.scenario.model import Scenario
+from ibviz.core.scenario.protocols import LogEntry
 from ibviz.core.scenario.setup import build_session_parts
+from ibviz.core.scenario.timeline import resolve_entry, schedule
 from ibviz.core.scenario.views import SessionViews
 from ibviz.core.sim.engine import Engine
 from ibviz.core.sim.network import NetworkSim
 from ibviz.core.sm.manager import SubnetManager
 
-
-@dataclass(frozen=True)
-class LogEntry:
-    t_us: float
-    kind: str
-    text: str
-    node: int | None = None
-    group: str | None = None
-    ref: int | None = None
-    """``mad`` entries: the index of the MAD in ``session.sm.mads.mads``."""
+__all__ = ["LogEntry", "Session"]
 
 
 class Session(SessionViews):
@@ -48,8 +40,8 @@ class Session(SessionViews):
         self.record_hops = record_hops
         self._pristine = fabric.copy()
         self.events = fabric.events
-        self.actions: list[Action] = []
-        self._redo: list[Action] = []
+        self.actions: list[act.Timed] = []
+        self._redo: list[act.Timed] = []
         self._build(fabric)
 
     # ----------------------------------------------------------------- build
@@ -75,14 +67,14 @@ class Session(SessionViews):
         self.resolve = parts.resolve
         self._unsubscribe = parts.unsubscribe
         from ibviz.core.scenario.report import ExpectationRecorder
-        from ibviz.core.scenario.timeline import schedule_action
 
         self.expectations = ExpectationRecorder(self)
         self.net.on_send = self.expectations.on_send
-        for i, action in enumerate(self.scenario.timeline):
-            schedule_action(self, action, f"timeline[{i}]")
-        for action in self.actions:
-            self._schedule(action)
+        for i, entry in enumerate(self.scenario.timeline):
+            key = f"timeline[{i}]"
+            schedule(self, entry.at_us, resolve_entry(self, entry, key), key)
+        for timed in self.actions:
+            schedule(self, timed.at_us, timed.action)
 
     def _rebuild(self, until: float) -> None:
         for unsubscribe in self._unsubscribe:
@@ -173,77 +165,52 @@ class Session(SessionViews):
             self.engine.at(max(self.engine.now, mad.done_us), answer)
         self.engine.at(at_us, ask)
 
-    # ------------------------------------------------------------ the timeline
-    def _schedule(self, action: Action) -> None:
-        from ibviz.core.scenario.timeline import schedule_action
+    # ------------------------------------------------------------ the actions
+    def label(self, guid: int) -> str:
+        """A node's name for messages (its GUID in hex when unknown)."""
+        node = self.fabric.nodes.get(guid)
+        return node.name if node is not None else hex(guid)
 
-        schedule_action(self, action)
-
-    def _user(self, action: Action) -> None:
-        self._schedule(action)  # raises ScenarioError for a bad action: nothing recorded
-        self.actions.append(action)
+    def apply(self, action: act.Action) -> None:
+        """Take ``action`` now (the one entry point for user actions); raises
+        :class:`~ibviz.core.scenario.model.ScenarioError` for a bad one (nothing kept)."""
+        timed = act.Timed(self.engine.now, action)
+        schedule(self, timed.at_us, action)
+        self.actions.append(timed)
         self._redo.clear()
         self.run_until(self.engine.now)
 
-    def fail(self, guid: int) -> None:
-        self._user(Action(self.engine.now, "fail", node=hex(guid)))
-
-    def failback(self, guid: int) -> None:
-        self._user(Action(self.engine.now, "failback", node=hex(guid)))
-
-    def join(self, group: str, guid: int, join_state: str = "full") -> None:
-        self._user(Action(self.engine.now, "join", node=hex(guid), group=group,
-                          join_state=join_state))
-
-    def leave(self, group: str, guid: int) -> None:
-        self._user(Action(self.engine.now, "leave", node=hex(guid), group=group))
-
-    def set_link(self, port: PortRef, up: bool) -> None:
-        self._user(Action(self.engine.now, "link_up" if up else "link_down",
-                          node=hex(port.node), port=port.port))
-
-    def remap(self, switch: int, primary: int, not_primary: int) -> None:
-        self._user(Action(self.engine.now, "remap", node=hex(switch), primary=primary,
-                          not_primary=not_primary))
-
-    @staticmethod
-    def action_name(action: Action) -> str:
-        what = {"fail": "Fail", "failback": "Fail back", "join": "Join", "leave": "Leave",
-                "link_down": "Link down", "link_up": "Link up", "remap": "Remap"}[action.kind]
-        extra = f" {action.group}" if action.group else ""
-        port = f" port {action.port}" if action.port else ""
-        return f"{what} {action.node}{port}{extra}"
-
     @property
     def undo_name(self) -> str | None:
-        return self.action_name(self.actions[-1]) if self.actions else None
+        return act.describe(self.actions[-1].action) if self.actions else None
 
     @property
     def redo_name(self) -> str | None:
-        return self.action_name(self._redo[-1]) if self._redo else None
+        return act.describe(self._redo[-1].action) if self._redo else None
 
     def undo(self) -> str | None:
+        """Forget the last action: the session is rebuilt by replaying the scenario and
+        the remaining actions up to that action's time (the one undo mechanism)."""
         if not self.actions:
             return None
-        action = self.actions.pop()
-        self._redo.append(action)
-        self._rebuild(action.at_us)
-        return self.action_name(action)
+        timed = self.actions.pop()
+        self._redo.append(timed)
+        self._rebuild(timed.at_us)
+        return act.describe(timed.action)
 
     def redo(self) -> str | None:
         if not self._redo:
             return None
-        action = self._redo.pop()
-        self.actions.append(action)
-        self._rebuild(action.at_us)
-        return self.action_name(action)
+        timed = self._redo.pop()
+        self.actions.append(timed)
+        self._rebuild(timed.at_us)
+        return act.describe(timed.action)
 
     # ------------------------------------------------------------ inspection
     def mad(self, index: int):
         """The MAD behind log entry ``index`` (a ``mad`` entry), else None."""
-        if not 0 <= index < len(self.log) or self.log[index].ref is None:
-            return None
-        return self.sm.mads.mads[self.log[index].ref]
+        ref = self.log[index].ref if 0 <= index < len(self.log) else None
+        return None if ref is None else self.sm.mads.mads[ref]
 
     def write_pcap(self, path) -> dict[str, int]:
         from ibviz.core.scenario.wire import write_pcap

@@ -27,7 +27,7 @@ from ibviz.core.sm.records import SaMethod as M
 from ibviz.core.sm.routing import RoutingError
 
 if TYPE_CHECKING:
-    from ibviz.core.scenario.session import Session
+    from ibviz.core.scenario.protocols import SessionState as Session
 
 MODES = ("auto", "mlid", "port", "lmc")
 

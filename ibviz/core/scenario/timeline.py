@@ -1,72 +1,120 @@
-"""Timeline actions (scenario ``timeline`` entries and the user's clicks) on the engine."""
+"""Actions on the engine: a scenario's ``timeline`` entries (nodes by name) are resolved
+into :mod:`ibviz.core.actions`, which :func:`schedule` checks and runs at their time."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ibviz.core import actions as act
+from ibviz.core.failover.model import Mode, ProtectedGroup
 from ibviz.core.model import PortRef
-from ibviz.core.scenario.model import ACTIONS, JOIN_STATES, Action
+from ibviz.core.scenario.model import Action as Entry
+from ibviz.core.scenario.model import ScenarioError
 from ibviz.core.scenario.setup import sa_member
 from ibviz.core.sm.records import SaMethod as M
 
 if TYPE_CHECKING:
-    from ibviz.core.scenario.session import Session
+    from ibviz.core.scenario.protocols import SessionState as Session
 
 
-def schedule_action(s: Session, a: Action, key: str = "timeline") -> None:
-    """Resolve ``a`` now (errors name ``key``) and run it at ``a.at_us``."""
+def resolve_entry(s: Session, e: Entry, key: str = "timeline") -> act.Action:
+    """The typed action of timeline entry ``e`` (node names resolved; errors name ``key``)."""
     sc = s.scenario
-    if a.kind not in ACTIONS:
-        raise sc.error(key, f"unknown action {a.kind!r}; use one of {', '.join(ACTIONS)}")
-    if a.at_us < s.engine.now:
-        raise sc.error(f"{key}.at_us", f"{a.at_us} us is in the past (now {s.engine.now})")
-    if a.node is None:
-        raise sc.error(key, f"{a.kind} needs a node")
-    guid = s.resolve(a.node, f"{key}.{a.kind}")
-    ctl, sm = s.controller, s.sm
-    if a.kind == "fail":
-        ctl.fail(guid, a.at_us)
-    elif a.kind == "failback":
-        ctl.recover(guid, a.at_us)
-    elif a.kind in ("join", "leave"):
-        spec = next((g for g in sc.groups if g.name == a.group), None)
-        if spec is None:
-            raise sc.error(f"{key}.group", f"no group {a.group!r} in groups")
-        if a.join_state not in JOIN_STATES:
-            raise sc.error(f"{key}.join_state", f"use one of {', '.join(JOIN_STATES)}")
-        port = ctl.port_of(guid)
-        method = M.SET if a.kind == "join" else M.DELETE
-
-        def member() -> None:
-            sm.now_us = s.engine.now
-            status = sa_member(sm, method, spec.mgid, spec.qkey, port,
-                               JOIN_STATES[a.join_state], port, f"timeline: {a.kind}")
-            if status:
-                s.note(a.kind, f"SA refused the {a.kind} of {a.node} ({status:#x})", guid,
-                       a.group)
-        s.engine.at(a.at_us, member)
-    elif a.kind == "remap":
-        if a.primary is None or a.not_primary is None:
+    cls = act.KINDS.get(e.kind)
+    if cls is None or e.kind not in act.TIMELINE_KINDS:
+        raise sc.error(key, f"unknown action {e.kind!r}; use one of "
+                       f"{', '.join(act.TIMELINE_KINDS)}")
+    if e.node is None:
+        raise sc.error(key, f"{e.kind} needs a node")
+    guid = s.resolve(e.node, f"{key}.{e.kind}")
+    if cls in (act.Fail, act.FailBack):
+        return cls(guid)
+    if cls in (act.Join, act.Leave):
+        if e.group is None:
+            raise sc.error(f"{key}.group", f"no group {e.group!r} in groups")
+        if cls is act.Leave:
+            return act.Leave(guid, e.group)
+        return act.Join(guid, e.group, e.join_state)
+    if cls is act.Remap:
+        if e.primary is None or e.not_primary is None:
             raise sc.error(key, "remap needs primary and not_primary port numbers")
-        if guid not in sm.switch_info:
-            raise sc.error(f"{key}.remap", f"{a.node} is not a switch")
+        return act.Remap(guid, e.primary, e.not_primary)
+    if e.port is None:
+        raise sc.error(f"{key}.port", f"{e.kind} needs the port number of the cable")
+    return (act.LinkUp if cls is act.LinkUp else act.LinkDown)(guid, e.port)
+
+
+def schedule(s: Session, at_us: float, a: act.Action, key: str = "timeline") -> None:
+    """Check ``a`` now (errors name ``key``) and run it at ``at_us``."""
+    sc = s.scenario
+    if at_us < s.engine.now:
+        raise sc.error(f"{key}.at_us", f"{at_us} us is in the past (now {s.engine.now})")
+    if isinstance(a, act.Fail):  # the controller schedules the failure itself
+        s.controller.fail(a.node, at_us)
+    elif isinstance(a, act.FailBack):
+        s.controller.recover(a.node, at_us)
+    else:
+        s.engine.at(at_us, _runner(s, a, key))
+
+
+def _runner(s: Session, a: act.Action, key: str) -> Callable[[], None]:
+    ctl, sm, sc = s.controller, s.sm, s.scenario
+    if isinstance(a, act.Join | act.Leave):
+        return _member(s, a, key)
+    if isinstance(a, act.Remap):
+        if a.node not in sm.switch_info:
+            raise sc.error(f"{key}.remap", f"{s.label(a.node)} is not a switch")
 
         def remap() -> None:
             sm.now_us = s.engine.now
-            sm.set_default_mcast_ports(guid, a.primary, a.not_primary, "timeline: remap")
-        s.engine.at(a.at_us, remap)
-    else:
-        if a.port is None:
-            raise sc.error(f"{key}.port", f"{a.kind} needs the port number of the cable")
-        ref = PortRef(guid, a.port)
+            sm.set_default_mcast_ports(a.node, a.primary, a.not_primary, "timeline: remap")
+        return remap
+    if isinstance(a, act.LinkDown | act.LinkUp):
+        ref = PortRef(a.node, a.port)
         if sm.fabric.link_at(ref) is None:
-            raise sc.error(f"{key}.port", f"{a.node} port {a.port} is not cabled")
-        up = a.kind == "link_up"
+            raise sc.error(f"{key}.port", f"{s.label(a.node)} port {a.port} is not cabled")
+        up = isinstance(a, act.LinkUp)
 
         def link() -> None:
             sm.now_us = s.engine.now
             sm.set_link(ref, up)
             peer = sm.fabric.peer(ref)
-            for end in (ref.node, peer.node):
+            for end in (ref.node,) if peer is None else (ref.node, peer.node):
                 (ctl.reconnected if up else ctl.cut_off)(end)
-        s.engine.at(a.at_us, link)
+        return link
+    if isinstance(a, act.ForceMode):
+        pg = ctl.groups.get(a.group)
+        if pg is None:
+            raise sc.error(f"{key}.group", f"no protected group {a.group!r}")
+
+        def force() -> None:
+            pg.mode = Mode(a.mode)
+            ctl.modes[a.group] = ctl.choose_mode(pg)
+        return force
+    if isinstance(a, act.Protect):
+        group = ProtectedGroup(a.group, a.mgid, a.primary, a.takeover, list(a.senders),
+                               mode=Mode(a.mode))
+        return lambda: ctl.protect(group)
+    raise ScenarioError(f"the built-in simulation cannot {act.describe(a)}", key)
+
+
+def _member(s: Session, a: act.Join | act.Leave, key: str) -> Callable[[], None]:
+    sc, sm, ctl = s.scenario, s.sm, s.controller
+    spec = next((g for g in sc.groups if g.name == a.group), None)
+    if spec is None:
+        raise sc.error(f"{key}.group", f"no group {a.group!r} in groups")
+    join_state = a.join_state if isinstance(a, act.Join) else "full"
+    if join_state not in act.JOIN_STATES:
+        raise sc.error(f"{key}.join_state", f"use one of {', '.join(act.JOIN_STATES)}")
+    port = ctl.port_of(a.node)
+    method = M.SET if isinstance(a, act.Join) else M.DELETE
+
+    def member() -> None:
+        sm.now_us = s.engine.now
+        status = sa_member(sm, method, spec.mgid, spec.qkey, port,
+                           act.JOIN_STATES[join_state], port, f"timeline: {a.kind}")
+        if status:
+            s.note(a.kind, f"SA refused the {a.kind} of {s.label(a.node)} ({status:#x})",
+                   a.node, a.group)
+    return member

@@ -31,7 +31,7 @@ from ibviz.core.scenario.model import FlowSpec
 from ibviz.core.sim.packet import ACK, NAK_SEQUENCE, DataPacket
 
 if TYPE_CHECKING:
-    from ibviz.core.scenario.session import Session
+    from ibviz.core.scenario.protocols import SessionState as Session
 
 RELIABLE = ("RC", "RD")
 FROZEN = "frozen during the failback state dump"

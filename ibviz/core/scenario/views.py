@@ -4,7 +4,10 @@ GUI's session over a live backend: both keep ``net`` (the packet simulator),
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from ibviz.core import actions as act
 
 
 class SessionViews:
@@ -12,6 +15,16 @@ class SessionViews:
     controller: Any
     sm: Any
     mft_changes: list[tuple[float, int, int, frozenset[int], frozenset[int]]]
+    busy: bool = False
+    """A slow action is under way (only live sessions have those)."""
+
+    def begin(self, action: act.Action) -> Callable[[], object]:
+        """Start a slow action: only sessions on a backend whose actions are slow (its
+        capabilities say so) take them; the built-in simulation applies at once."""
+        raise NotImplementedError("this session applies actions at once")
+
+    def finish(self, result: object) -> None:
+        """A slow action's work is done: nothing to record here."""
 
     @property
     def hops(self):
@@ -43,7 +56,7 @@ class SessionViews:
 
     def failover_times(self) -> list[float]:
         """Failure, detection and restore instants of every failover and failback."""
-        times = set()
+        times: set[float] = set()
         for o in self.controller.outcomes:
             times.update(t for t in (o.started_us, o.detected_us, o.restored_us)
                          if t is not None)

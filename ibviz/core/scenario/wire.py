@@ -33,7 +33,7 @@ from ibviz.core.sim.packet import DataPacket
 from ibviz.core.sm.mads import SA_CLASS
 
 if TYPE_CHECKING:
-    from ibviz.core.scenario.session import Session
+    from ibviz.core.scenario.protocols import SessionState as Session
 
 OPCODES = {"UD": OP_UD_SEND_ONLY, "RC": OP_RC_SEND_ONLY, "UC": OP_UC_SEND_ONLY}
 

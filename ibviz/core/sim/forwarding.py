@@ -6,32 +6,57 @@ to, each switch's LFT as a list and its route per DLID, and each multicast decis
 from __future__ import annotations
 
 from heapq import heappush
-from typing import TYPE_CHECKING
 
-from ibviz.core.model import PortRef
+from ibviz.core.model import NO_PATH, PortRef
 from ibviz.core.phy import link_rate_gbps
+from ibviz.core.sim.counters import Counters
+from ibviz.core.sim.engine import Engine
+from ibviz.core.sim.hoplog import HopLog
 from ibviz.core.sim.packet import DataPacket
+from ibviz.core.sm.manager import SubnetManager
 from ibviz.core.sm.multicast import multicast_out_ports
 
-if TYPE_CHECKING:
-    from ibviz.core.sim.network import NetworkSim
-
-NO_PATH = 255
 INF = float("inf")
 KIND_CODE = {"data": 0, "ack": 1, "mad": 2}
 
 
 class Forwarding:
-    """Methods of :class:`~ibviz.core.sim.network.NetworkSim` (``self``) that forward."""
+    """Methods of :class:`~ibviz.core.sim.network.NetworkSim` that forward; the state they
+    use is declared here and set by ``NetworkSim.__init__``."""
 
-    def _forget_tables(self: NetworkSim, _event: object) -> None:
+    sm: SubnetManager
+    engine: Engine
+    propagation_us: float
+    switch_latency_us: float
+    counters: dict[str, Counters]
+    hops: HopLog | None
+    live: dict[int, int]
+    max_hops: int
+    _switch_seen: dict[int, set[int]]
+    _wire: dict[PortRef, tuple[PortRef, PortRef, tuple, float] | None]
+    _pq: list[tuple[float, int, int, DataPacket, PortRef, int]]
+    _pq_seq: int
+    _pump_at: float
+    _lft: dict[int, list[int]]
+    _routes: dict[int, dict[int, tuple | None]]
+    _mcast: dict[tuple[int, int, int], list[PortRef]]
+    _mcast_end: dict[tuple[int, int, int], str]
+    _ports: dict[tuple[int, int], PortRef]
+
+    def drop(self, pid: int, packet: DataPacket, port: PortRef, reason: str) -> None:
+        raise NotImplementedError  # NetworkSim's
+
+    def _pump(self) -> None:
+        raise NotImplementedError  # NetworkSim's
+
+    def _forget_tables(self, _event: object) -> None:
         """Forwarding tables changed: drop the per-switch caches."""
         self._lft.clear()
         self._routes.clear()
         self._mcast.clear()
         self._mcast_end.clear()
 
-    def _cable(self: NetworkSim, out: PortRef) -> tuple[PortRef, PortRef, tuple, float] | None:
+    def _cable(self, out: PortRef) -> tuple[PortRef, PortRef, tuple, float] | None:
         link = self.sm.fabric.link_at(out)
         if link is None:
             wire = None
@@ -41,7 +66,7 @@ class Forwarding:
         self._wire[out] = wire
         return wire
 
-    def _route(self: NetworkSim, node: int, dlid: int) -> tuple[PortRef, PortRef, tuple, float] | None:
+    def _route(self, node: int, dlid: int) -> tuple[PortRef, PortRef, tuple, float] | None:
         """The cable a switch's LFT sends ``dlid`` to (None: no route or not cabled)."""
         table = self._lft.get(node)
         if table is None:
@@ -54,12 +79,12 @@ class Forwarding:
             wire = self._cable(PortRef(node, port))
         return wire
 
-    def _load_lft(self: NetworkSim, node: int) -> list[int]:
+    def _load_lft(self, node: int) -> list[int]:
         lft = self.sm.lfts.get(node)
         table = self._lft[node] = lft.tolist() if lft is not None else []
         return table
 
-    def _switch(self: NetworkSim, pid: int, packet: DataPacket, at: PortRef, hops: int) -> None:
+    def _switch(self, pid: int, packet: DataPacket, at: PortRef, hops: int) -> None:
         dlid = packet.dlid
         node = at.node
         if dlid >= 0xC000 and dlid != 0xFFFF:
@@ -99,7 +124,7 @@ class Forwarding:
             outs = (ref,)
         self._fan_out(pid, packet, outs, hops)
 
-    def _fan_out(self: NetworkSim, pid: int, packet: DataPacket, outs: list[PortRef] | tuple[PortRef],
+    def _fan_out(self, pid: int, packet: DataPacket, outs: list[PortRef] | tuple[PortRef],
                  hops: int) -> None:
         """Send copies out of ``outs`` (_depart inlined for copies on live cables)."""
         engine, wires, log = self.engine, self._wire, self.hops
@@ -122,7 +147,7 @@ class Forwarding:
                 self._pump_at = t1
                 engine.at(t1, self._pump)
 
-    def _multicast_outs(self: NetworkSim, node: int, dlid: int, in_port: int) -> list[PortRef]:
+    def _multicast_outs(self, node: int, dlid: int, in_port: int) -> list[PortRef]:
         entry = self.sm.mfts.get(node, {}).get(dlid)
         ports = sorted(multicast_out_ports(self.sm.switch_info[node], entry, in_port))
         outs = self._mcast[(node, dlid, in_port)] = [PortRef(node, p) for p in ports]
@@ -131,7 +156,7 @@ class Forwarding:
                 else "no multicast route"
         return outs
 
-    def _depart(self: NetworkSim, pid: int, packet: DataPacket, out: PortRef, t0: float, hops: int
+    def _depart(self, pid: int, packet: DataPacket, out: PortRef, t0: float, hops: int
                 ) -> None:
         """The copy leaves through port ``out`` at ``t0``: cross the cable if it is up."""
         sm = self.sm
@@ -151,7 +176,7 @@ class Forwarding:
                           KIND_CODE[packet.kind])
         self._arrival(t1, pid, packet, peer, hops + 1)
 
-    def _arrival(self: NetworkSim, t1: float, pid: int, packet: DataPacket, at: PortRef, hops: int
+    def _arrival(self, t1: float, pid: int, packet: DataPacket, at: PortRef, hops: int
                  ) -> None:
         seq = self._pq_seq
         self._pq_seq = seq + 1

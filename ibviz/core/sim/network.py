@@ -17,14 +17,13 @@ unicast packet exceeding twice the node count in hops as a loop.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from heapq import heappop, heappush
 from itertools import count
 
 from ibviz.core import events as ev
 from ibviz.core.model import NodeKind, PortRef
+from ibviz.core.sim.counters import Counters, Delivery
 from ibviz.core.sim.engine import Engine
 from ibviz.core.sim.forwarding import INF, KIND_CODE, Forwarding
 from ibviz.core.sim.hoplog import Drop, HopLog
@@ -32,29 +31,6 @@ from ibviz.core.sim.packet import DataPacket
 from ibviz.core.sim.receive import ReceiveChecks
 from ibviz.core.sim.router import ports_by_guid, route_by_grh
 from ibviz.core.sm.manager import SubnetManager
-
-
-@dataclass
-class Delivery:
-    packet: int
-    flow: str
-    port: PortRef
-    time_us: float
-
-
-@dataclass
-class Counters:
-    sent: int = 0
-    delivered: int = 0
-    dropped: Counter = field(default_factory=Counter)
-    duplicates: int = 0
-    loops: int = 0
-    copies: int = 0
-    """Copies made at multicast fan-out points (one per extra output port)."""
-
-    def in_flight(self) -> int:
-        return self.sent + self.copies - self.delivered - sum(self.dropped.values())
-
 
 Handler = Callable[[int, DataPacket, PortRef], "str | None"]
 """Transport-layer hook on a delivered copy: returns a drop reason, or None to accept."""

@@ -13,10 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ibviz.core.fabric import Fabric
-from ibviz.core.model import NodeKind, PortRef, PortState
-
-NO_PATH = 255
-"""OSM_NO_PATH: the LFT entry of an unreachable or unassigned LID."""
+from ibviz.core.model import NO_PATH, NodeKind, PortRef, PortState
 
 
 def net_order(guid: int) -> int:
@@ -140,3 +137,6 @@ def duplicate_lid(graph: SwitchGraph, members: np.ndarray) -> tuple[int, PortRef
             if other != ref:
                 return lid, other, ref
     return None
+
+
+__all__ = ["NO_PATH", "SwitchGraph", "components", "duplicate_lid", "extract"]

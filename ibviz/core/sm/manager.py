@@ -19,7 +19,7 @@ from ibviz.core import events as ev
 from ibviz.core.addressing import LINK_LOCAL_PREFIX
 from ibviz.core.bulk import gc_paused
 from ibviz.core.fabric import Fabric
-from ibviz.core.model import Link, NodeKind, PortRef, PortState
+from ibviz.core.model import NO_PATH, Link, NodeKind, PortRef, PortState
 from ibviz.core.sm.groups import McGroup
 from ibviz.core.sm.mads import SA_CLASS, SMP_CLASS, LatencyModel, Mad, MadLog
 from ibviz.core.sm.multicast import McTree, SwitchHops, build_tree, switch_adjacency
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 LFT_BLOCK = 64
 MFT_BLOCK = 32
-NO_PATH = 255
 
 
 @dataclass
@@ -339,8 +338,7 @@ class SubnetManager:
             self._emit(ev.MftChanged(sw, mlid, old, new))
 
     def _emit(self, event: ev.Event) -> None:
-        if self.events.active:
-            self.events.emit(event)
+        self.events.emit_heard(event)
 
     # -------------------------------------------------------------------- SA
     def sa_request(self, method: SaMethod, requester: PortRef, record: McMemberRecord,
@@ -473,76 +471,3 @@ class SubnetManager:
         group = self.sa.groups[mgid]
         group.unicast_lid = lid
         self._route_group_lid(group, "unicast-range group LID associated")
-
-
-@dataclass
-class SmSnapshot:
-    """Everything a sweep or an SA request changes, for undo."""
-
-    failed: set[int]
-    down_links: set[tuple[PortRef, PortRef]]
-    switch_info: dict[int, tuple]
-    lfts: dict[int, np.ndarray]
-    mfts: dict[int, dict[int, frozenset[int]]]
-    groups: dict[int, McGroup]
-    lids: dict[PortRef, tuple[int, int]]
-    states: dict[PortRef, PortState]
-    reachable: set[int] | None
-    port_guids: dict[int, PortRef]
-    trees: dict[int, McTree]
-    guid2lid: dict
-    routed_links: frozenset | None = None
-
-
-def snapshot(sm: SubnetManager) -> SmSnapshot:
-    f = sm.fabric
-    return SmSnapshot(
-        set(sm.failed), set(sm.down_links),
-        {g: (i.default_mcast_primary_port, i.default_mcast_not_primary_port,
-             i.linear_fdb_top) for g, i in sm.switch_info.items()},
-        {g: t.copy() for g, t in sm.lfts.items()},
-        {g: dict(t) for g, t in sm.mfts.items()},
-        {m: g.copy() for m, g in sm.sa.groups.items()},
-        {PortRef(n.guid, p.num): (p.lid, p.lmc) for n in f.nodes.values() for p in n.lid_ports()},
-        {PortRef(n.guid, p.num): p.state for n in f.nodes.values() for p in n.ports.values()},
-        None if sm.reachable is None else set(sm.reachable), dict(sm._port_guids),
-        dict(sm.trees), dict(sm.lid_manager.guid2lid_in_order), sm.routed_links)
-
-
-def restore(sm: SubnetManager, snap: SmSnapshot) -> None:
-    """Put the SM back to ``snap``, emitting the events that describe the difference."""
-    for guid in sorted(sm.failed - snap.failed):
-        sm.recover_node(guid)
-    for guid in sorted(snap.failed - sm.failed):
-        sm.fail_node(guid)
-    sm.down_links = set(snap.down_links)
-    sm._topology_changed()
-    sm.reachable = None if snap.reachable is None else set(snap.reachable)
-    sm._port_guids = dict(snap.port_guids)
-    sm.trees = dict(snap.trees)
-    sm.lid_manager.restore_guid2lid(snap.guid2lid)
-    sm.routed_links = snap.routed_links
-    for guid, (prim, notp, top) in snap.switch_info.items():
-        info = sm.switch_info[guid]
-        if (info.default_mcast_primary_port, info.default_mcast_not_primary_port) != (prim, notp):
-            old = (info.default_mcast_primary_port, info.default_mcast_not_primary_port)
-            info.default_mcast_primary_port, info.default_mcast_not_primary_port = prim, notp
-            sm._emit(ev.PrimaryPortRemapped(guid, old[0], prim, old[1], notp))
-        info.linear_fdb_top = top
-    for ref, (lid, lmc) in snap.lids.items():
-        sm.fabric.assign_lid(ref, lid, lmc)
-    for ref, state in snap.states.items():
-        sm.fabric.set_port_state(ref, state)
-    sm.lfts = {g: t.copy() for g, t in snap.lfts.items()}
-    before = {m: (g.mlid, {p: x.join_state for p, x in g.members.items()})
-              for m, g in sm.sa.groups.items()}
-    sm.sa.groups = {m: g.copy() for m, g in snap.groups.items()}
-    for mgid in sorted(set(before) | set(sm.sa.groups)):
-        sm._announce(before, mgid)
-    for sw in sorted(set(sm.mfts) | set(snap.mfts)):
-        now, then = sm.mfts.get(sw, {}), snap.mfts.get(sw, {})
-        for mlid in sorted(set(now) | set(then)):
-            if now.get(mlid, frozenset()) != then.get(mlid, frozenset()):
-                sm._emit(ev.MftChanged(sw, mlid, now.get(mlid, frozenset()),
-                                       then.get(mlid, frozenset())))
-    sm.mfts = {g: dict(t) for g, t in snap.mfts.items()}

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
-from ibviz.gui.controller import SessionController, slider_to_speed, speed_to_slider
+from ibviz.gui.window.controller import SessionController, slider_to_speed, speed_to_slider
 
 SLIDER_STEPS = 1000
 

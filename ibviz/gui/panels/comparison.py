@@ -69,7 +69,9 @@ class ComparisonTable(QTableWidget):
         self.setHorizontalHeaderLabels(["Figure", *(STRATEGIES[m] for m in MODES),
                                         "What it means"])
         for c, mode in enumerate(MODES, start=1):
-            self.horizontalHeaderItem(c).setToolTip(f"{STRATEGIES[mode]} ({SOURCES[mode]})")
+            header_item = self.horizontalHeaderItem(c)
+            if header_item is not None:
+                header_item.setToolTip(f"{STRATEGIES[mode]} ({SOURCES[mode]})")
         rows = self.verticalHeader()
         rows.setVisible(False)
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -117,8 +119,10 @@ class ComparisonTable(QTableWidget):
     def value(self, label: str, mode: str) -> str:
         """The shown value of the figure labelled ``label`` for ``mode`` (tests, export)."""
         for r in range(self.rowCount()):
-            if self.item(r, 0).text() == label:
-                return self.item(r, MODES.index(mode) + 1).text()
+            name = self.item(r, 0)
+            if name is not None and name.text() == label:
+                cell = self.item(r, MODES.index(mode) + 1)
+                return cell.text() if cell is not None else ""
         raise KeyError(label)
 
 

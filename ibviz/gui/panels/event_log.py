@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ibviz.gui.view_sync import with_node_names
+from ibviz.app.view_sync import with_node_names
 
 KINDS = ("fail", "recover", "failover", "failback", "join", "leave", "mft", "remap", "link",
          "sweep", "mad", "drop")

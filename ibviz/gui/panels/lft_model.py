@@ -6,9 +6,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from ibviz.core.model import PortRef
+from ibviz.core.model import NO_PATH, PortRef
 
-NO_PATH = 255
 HEADERS = ("LID", "Out port", "Destination")
 Index = QModelIndex | QPersistentModelIndex
 

@@ -123,11 +123,6 @@ def apply_changes(state: FabricState, fabric: Fabric, sm: SubnetManager, *,
     return out
 
 
-def _emit(sm: SubnetManager, event: ev.Event) -> None:
-    if sm.events.active:
-        sm.events.emit(event)
-
-
 def _apply_reach(seen: Fabric, fabric: Fabric, sm: SubnetManager) -> bool:
     """The nodes the SM reached and the state of every port on its links: cabled ports
     it did not list are DOWN; links between two reached nodes it did not list are down."""
@@ -166,7 +161,7 @@ def _apply_lfts(state: FabricState, sm: SubnetManager, switches: set[int],
         old = sm.lfts.pop(sw)
         found = True
         if sw in switches:
-            _emit(sm, ev.LftChanged(sw, int((old != NO_PORT).sum())))
+            sm.events.emit_heard(ev.LftChanged(sw, int((old != NO_PORT).sum())))
     for sw, table in state.lfts.items():
         if sw not in switches:
             continue
@@ -184,7 +179,7 @@ def _apply_lfts(state: FabricState, sm: SubnetManager, switches: set[int],
         sm.switch_info[sw].linear_fdb_top = info.linear_fdb_top if info else len(table) - 1
         found = True
         if changed:
-            _emit(sm, ev.LftChanged(sw, changed))
+            sm.events.emit_heard(ev.LftChanged(sw, changed))
     return found
 
 
@@ -207,9 +202,9 @@ def _apply_mfts(state: FabricState, sm: SubnetManager, switches: set[int],
         for mlid in sorted(set(old) | set(new)):
             before, after = old.get(mlid, frozenset()), new.get(mlid, frozenset())
             if before != after:
-                _emit(sm, ev.MftChanged(sw, mlid, before, after))
+                sm.events.emit_heard(ev.MftChanged(sw, mlid, before, after))
                 changed = True
-        sm.mfts[sw] = new
+        sm.mfts[sw] = dict(new)
         info = state.switch_info.get(sw)
         if info is not None and info.multicast_fdb_cap != SwitchInfo().multicast_fdb_cap:
             sm.switch_info[sw].multicast_fdb_cap = info.multicast_fdb_cap
@@ -226,8 +221,8 @@ def _apply_groups(state: FabricState, fabric: Fabric, sm: SubnetManager,
         gone = groups.pop(mgid)
         changed = True
         for port in gone.member_ports:
-            _emit(sm, ev.MemberLeft(mgid, port, 0))
-        _emit(sm, ev.GroupDeleted(mgid, gone.mlid))
+            sm.events.emit_heard(ev.MemberLeft(mgid, port, 0))
+        sm.events.emit_heard(ev.GroupDeleted(mgid, gone.mlid))
     unknown = 0
     for mgid, gs in state.groups.items():
         new = McGroup(mgid, gs.mlid, well_known=gs.well_known,
@@ -247,7 +242,7 @@ def _apply_groups(state: FabricState, fabric: Fabric, sm: SubnetManager,
                              f"{len(new.members)} receivers taken from its MFT entries")
         old = groups.get(mgid)
         if old is None:
-            _emit(sm, ev.GroupCreated(mgid, new.mlid))
+            sm.events.emit_heard(ev.GroupCreated(mgid, new.mlid))
             old_members: dict[PortRef, int] = {}
             new.name = "ipoib-broadcast" if gs.well_known else ""
             changed = True
@@ -259,11 +254,11 @@ def _apply_groups(state: FabricState, fabric: Fabric, sm: SubnetManager,
         groups[mgid] = new
         for ref, m in new.members.items():
             if old_members.get(ref) != m.join_state and m.join_state & ~old_members.get(ref, 0):
-                _emit(sm, ev.MemberJoined(mgid, ref, m.join_state, m.proxy))
+                sm.events.emit_heard(ev.MemberJoined(mgid, ref, m.join_state, m.proxy))
         for ref, join in old_members.items():
             left = new.members[ref].join_state if ref in new.members else 0
             if left != join and not left & ~join:
-                _emit(sm, ev.MemberLeft(mgid, ref, left))
+                sm.events.emit_heard(ev.MemberLeft(mgid, ref, left))
     if unknown:
         notes.append(f"{unknown} group members are ports the fabric does not have")
     return changed

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ibviz.core.fabric import Fabric
+from ibviz.core.model import NO_PATH
 from ibviz.core.sm.switchinfo import SwitchInfo
 from ibviz.topology.errors import TopologyWarning
 
-NO_PORT = 255
+NO_PORT = NO_PATH
 """LFT entry of a LID the switch does not route (OpenSM's OSM_NO_PATH)."""
 
 GUID_MASK = (1 << 64) - 1

@@ -1,15 +1,13 @@
 """File > Connect...: choose the built-in simulation, an OpenSM lab (the real OpenSM on
 ibsim) or a real fabric (read-only, state files or live polling).
 
-:class:`ConnectChoice` is what the user chose; :func:`make_backend` turns a choice into a
-backend that is not started yet (the window starts it in a worker thread).
+:class:`~ibviz.app.connect.ConnectChoice` is what the user chose (see
+:mod:`ibviz.app.connect`, which turns it into a started backend).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,49 +28,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-BUILTIN, LAB, REAL = "builtin", "lab", "real"
-ROUTINGS = ("minhop", "updn", "ftree", "dnup", "lash", "dor")
-LAB_FABRICS = ("fig8", "fig10", "demo", "leaf-spine:hcas=100", "fat-tree:k=4,n=2")
+from ibviz.app.connect import (
+    BUILTIN,
+    LAB,
+    LAB_FABRICS,
+    REAL,
+    ROUTINGS,
+    ConnectChoice,
+    make_backend,
+)
 
-
-@dataclass(frozen=True)
-class ConnectChoice:
-    """What File > Connect... asked for."""
-
-    kind: str = BUILTIN
-    """``builtin``, ``lab`` or ``real``."""
-    fabric: str = "fig8"
-    """Lab: a built-in fabric name, a generator spec or a fabric file."""
-    lmc: int = 0
-    routing: str = "minhop"
-    directory: str = ""
-    """Real fabric: a directory of state files (unless ``live``)."""
-    live: bool = False
-    interval: float = 10.0
-
-    def describe(self) -> str:
-        if self.kind == LAB:
-            return f"OpenSM lab on {self.fabric}"
-        if self.kind == REAL:
-            return "the live fabric" if self.live else f"state files in {self.directory}"
-        return "the built-in simulation"
-
-
-def make_backend(choice: ConnectChoice) -> Any:
-    """A backend for ``choice``, not started (may read a fabric file: call it in the
-    worker). The built-in simulation has none: use the window's open_spec."""
-    if choice.kind == LAB:
-        from ibviz.backends.lab import OpenSmLab
-        from ibviz.topology import open_fabric
-
-        return OpenSmLab(open_fabric(choice.fabric), lmc=choice.lmc, routing=choice.routing)
-    if choice.kind == REAL:
-        from ibviz.backends.attach import RealFabric
-
-        if choice.live:
-            return RealFabric(live=True, interval=choice.interval)
-        return RealFabric(choice.directory, interval=choice.interval)
-    raise ValueError("the built-in simulation is opened, not connected to")
+__all__ = ["BUILTIN", "LAB", "REAL", "ConnectChoice", "ConnectDialog", "make_backend"]
 
 
 class ConnectDialog(QDialog):

@@ -8,12 +8,13 @@ from typing import Any
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QMenu
 
+from ibviz.core import actions as act
 from ibviz.core.model import NodeKind, PortRef
 from ibviz.gui import dialogs
 
 
 class NodesMixin:
-    """Mixed into :class:`~ibviz.gui.main_window.MainWindow`."""
+    """Mixed into :class:`~ibviz.gui.window.main.MainWindow`."""
 
     selected_node: int | None
 
@@ -72,36 +73,33 @@ class NodesMixin:
     def _update_live_enabled(self) -> None:
         """On a live backend: no saving or trace export; on a read-only one (or a lab
         that is gone, or busy) no node actions, with a tooltip saying why."""
-        a, live = self.actions_, self.is_live()
-        why = self.live_block_reason() if live else None
-        busy = live and self.live_busy()
-        tips = {a.fail: "Fail the selected node", a.failback: "Bring the selected node back",
-                a.join: "Make the selected node join a multicast group",
-                a.leave: "Make the selected node leave a multicast group"}
-        for action, tip in tips.items():
-            if why is not None or busy:
+        a, caps = self.actions_, self.controller.capabilities
+        why = self.block_reason() if self.session is not None else None
+        busy = self.live_busy()
+        tips = {a.fail: ("Fail the selected node", act.Fail),
+                a.failback: ("Bring the selected node back", act.FailBack),
+                a.join: ("Make the selected node join a multicast group", act.Join),
+                a.leave: ("Make the selected node leave a multicast group", act.Leave)}
+        for action, (tip, kind) in tips.items():
+            if why is not None or busy or not caps.can(kind):
                 action.setEnabled(False)
-            action.setToolTip(why or ("Busy: OpenSM is still working" if busy else tip))
-        no_trace = "A live backend keeps no session file or packet trace"
+            action.setToolTip(why or (f"Busy: {self.backend_name()} is still working"
+                                      if busy else tip))
+        no_trace = f"{self.backend_name()} keeps no session file or packet trace"
         for action in (a.save, a.export_pcap):
-            if live:
+            if not caps.saves_session:
                 action.setEnabled(False)
-            action.setToolTip(no_trace if live else action.text().replace("&", ""))
+            action.setToolTip(action.text().replace("&", "") if caps.saves_session
+                              else no_trace)
 
     # --------------------------------------------------------------- actions
     def fail_selected(self) -> None:
         if self.selected_node is not None and self.session is not None:
-            if self.is_live():
-                self.live_fail(self.selected_node)
-            else:
-                self.controller.fail(self.selected_node)
+            self.act(act.Fail(self.selected_node))
 
     def failback_selected(self) -> None:
         if self.selected_node is not None and self.session is not None:
-            if self.is_live():
-                self.live_failback(self.selected_node)
-            else:
-                self.controller.failback(self.selected_node)
+            self.act(act.FailBack(self.selected_node))
 
     def _member_groups(self, guid: int) -> list[str]:
         s = self.session
@@ -121,7 +119,7 @@ class NodesMixin:
         group = dialogs.choose_group(self, "Join group", f"Group for {self._label(guid)} to "
                                      "join (as a full member):", names)
         if group:
-            self.live_join(group, guid) if self.is_live() else self.controller.join(group, guid)
+            self.act(act.Join(guid, group))
 
     def leave_selected(self) -> None:
         guid = self.selected_node
@@ -135,8 +133,7 @@ class NodesMixin:
         group = dialogs.choose_group(self, "Leave group", f"Group for {self._label(guid)} "
                                      "to leave:", names)
         if group:
-            self.live_leave(group, guid) if self.is_live() else \
-                self.controller.leave(group, guid)
+            self.act(act.Leave(guid, group))
 
     def inspect_selected(self) -> None:
         guid = self.selected_node
@@ -164,11 +161,13 @@ class NodesMixin:
         """A click on a link fails it when up, restores it when down (undoable)."""
         if self.session is None:
             return
-        if self.is_live():
-            self.statusBar().showMessage(self.live_block_reason() or "Links cannot be taken "
-                                         "down on a live backend from ibviz: fail a node", 5000)
+        action = self.controller.link_action(a, b)
+        if not self.controller.capabilities.can(action):
+            self.statusBar().showMessage(self.block_reason() or "Links cannot be taken down "
+                                         f"on {self.backend_name()} from ibviz: fail a node",
+                                         5000)
             return
-        self.controller.toggle_link(a, b)
+        self.act(action)
 
     def _label(self, guid: int) -> str:
         node: Any = self.session.fabric.nodes.get(guid)

@@ -4,36 +4,28 @@ half a second), Restart SM, and closing the backend on every way out."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog, QProgressDialog
 
+from ibviz.app.connect import mode2_note, start_backend
+from ibviz.app.live_bus import GuiThreadBus
+from ibviz.app.live_session import LiveSession
+from ibviz.backends.base import Backend
+from ibviz.core import actions as act
 from ibviz.gui import dialogs
-from ibviz.gui.connect_dialog import BUILTIN, LAB, ConnectChoice, ConnectDialog, make_backend
-from ibviz.gui.live_bus import GuiThreadBus, install_gui_bus, set_up_demo_group
-from ibviz.gui.live_session import LiveSession
+from ibviz.gui.window.connect_dialog import BUILTIN, ConnectChoice, ConnectDialog
 from ibviz.gui.worker import BackgroundTask, Cancelled
 
-LAB_POLL_MS = 200
-"""The lab's idle poll costs ~20 microseconds: OpenSM's changes show within 0.2 s."""
 CLOSE_WAIT_S = 30.0
-LAB_REASON = "MLID reassignment on the real OpenSM"
-
-
-def mode2_note() -> str:
-    from ibviz.backends.lab import MODE2_NOTE
-
-    return MODE2_NOTE
 
 
 class LiveMixin:
-    """Mixed into :class:`~ibviz.gui.main_window.MainWindow`."""
+    """Mixed into :class:`~ibviz.gui.window.main.MainWindow`."""
 
     backend: Any = None
     last_choice: ConnectChoice | None = None
-    _live_task: BackgroundTask | None = None
     _connect_task: BackgroundTask | None = None
     _connect_progress: QProgressDialog | None = None
     _starting: list | None = None
@@ -43,23 +35,18 @@ class LiveMixin:
     _sm_gone_shown = False
 
     # ---------------------------------------------------------------- state
-    def is_live(self) -> bool:
-        return bool(getattr(self.session, "live", False))
-
     def live_busy(self) -> bool:
-        """True from the start of a live step or connect until its result is recorded
-        in the GUI thread (not merely until its worker thread ended: the result is a
-        queued signal that arrives later)."""
-        return self._live_task is not None or self._connect_task is not None
+        """An action runs (until its outcome is recorded) or a backend is connecting (until
+        the connection's result is recorded in the GUI thread: not merely until its worker
+        thread ended, since the result is a queued signal that arrives later)."""
+        return self.controller.busy or self._connect_task is not None
 
-    def live_block_reason(self) -> str | None:
-        """Why node actions are unavailable on the live backend now (None: they are)."""
-        if not self.is_live():
-            return None
-        if self.session.read_only:
-            return "A real fabric is read-only: ibviz only observes it"
+    def block_reason(self) -> str | None:
+        """Why node actions are unavailable now (None: they are)."""
+        if self.controller.capabilities.read_only:
+            return f"{self.backend_name()} is read-only: ibviz only observes it"
         if self._backend_dead:
-            return f"The lab is gone ({self._backend_dead}): connect again"
+            return f"{self.backend_name()} is gone ({self._backend_dead}): connect again"
         return None
 
     # -------------------------------------------------------------- connect
@@ -80,31 +67,19 @@ class LiveMixin:
         self.controller.pause()
         self.disconnect_backend()
         if choice.kind == BUILTIN:
-            from ibviz.gui.opening import DEMO
+            from ibviz.app.opening import DEMO
 
             return self.open_spec(DEMO)
         bus = GuiThreadBus()  # made here: it delivers in this (the GUI) thread
         starting: list = []
         self._starting = starting
 
-        def work(progress) -> tuple[Any, Any]:
-            backend = make_backend(choice)
-            starting.append(backend)
-            install_gui_bus(backend, bus)
-            backend.start(progress)
-            demo = None
-            if choice.kind == LAB:
-                from ibviz.topology.builtin import FAILOVER_ROLES
-
-                roles = FAILOVER_ROLES.get(choice.fabric)
-                if roles is not None:
-                    progress(len(starting), 0)
-                    demo = set_up_demo_group(backend, roles)
-            return backend, demo
+        def work(progress) -> Backend:
+            return start_backend(choice, bus, starting, progress)
 
         task = BackgroundTask(work, self)
-        task.done.connect(lambda result: self._connected(task, result, choice))
-        task.failed.connect(lambda exc: self._connect_failed(task, exc, choice))
+        task.done.connect(lambda result: self._connected(result, choice))
+        task.failed.connect(lambda exc: self._connect_failed(exc, choice))
         self._connect_task = task
         progress = dialogs.progress_dialog(self, f"Connecting to {choice.describe()}...", 300)
         progress.canceled.connect(task.cancel)
@@ -132,51 +107,35 @@ class LiveMixin:
             self._connect_progress = None
         self._starting = None
 
-    def _connected(self, task: BackgroundTask, result: tuple[Any, Any],
-                   choice: ConnectChoice) -> None:
-        backend, demo = result
-        if task is not self._connect_task or task.cancelled:  # cancelled or superseded
-            backend.close()
-            if task is self._connect_task:
-                self._finish_connect()
-                self._connect_task = None
-                self.statusBar().showMessage("Connecting cancelled", 5000)
-            return
+    def _connected(self, backend: Backend, choice: ConnectChoice) -> None:
         self._finish_connect()
-        try:
-            self._show_connected(backend, demo, choice)
-        finally:
-            self._connect_task = None
-            self._update_enabled()
-
-    def _show_connected(self, backend, demo, choice: ConnectChoice) -> None:
+        task, self._connect_task = self._connect_task, None
+        if task is None or task.cancelled:  # cancelled, or the window moved on meanwhile
+            backend.close()
+            self.statusBar().showMessage("Connecting cancelled", 5000)
+            return
         self.backend, self._backend_dead, self._sm_gone_shown = backend, None, False
         title = choice.describe()
         session = LiveSession(backend, title)
-        if demo is not None:
-            session.controller.protect(demo, f"{LAB_REASON}; mode 2 is not run by the lab: "
-                                       f"{mode2_note()}")
         session.deliver_pending()
         self.loaded = None
         self.selected_node = None
         self.view.set_fabric(backend.fabric, None)
-        self.controller.set_session(session, {"kind": choice.kind, "spec": choice.fabric})
+        self.controller.set_session(session, backend,
+                                    {"kind": choice.kind, "spec": choice.fabric})
+        demo = next(iter(backend.protection.groups.values()), None)
         mgid = demo.mgid if demo is not None else next(iter(backend.sm.sa.groups), 0)
         self.groups.select_group(mgid)
         self.setWindowTitle(f"{title} - ibviz")
         self.view.fit()
-        interval = LAB_POLL_MS if choice.kind == LAB else int(choice.interval * 1000)
         self._poll_timer = QTimer(self)
         self._poll_timer.timeout.connect(self.poll_backend)
-        self._poll_timer.start(interval)
+        self._poll_timer.start(choice.poll_ms)
         self.show_backend_status()
         self._update_enabled()
         self.statusBar().showMessage(f"Connected to {title}", 8000)
 
-    def _connect_failed(self, task: BackgroundTask, exc: BaseException,
-                        choice: ConnectChoice) -> None:
-        if task is not self._connect_task:  # superseded: disconnect_backend closed it
-            return
+    def _connect_failed(self, exc: BaseException, choice: ConnectChoice) -> None:
         for backend in self._starting or ():
             backend.close()
         self._finish_connect()
@@ -190,8 +149,8 @@ class LiveMixin:
         else:
             dialogs.show_message(self, f"Cannot connect to {choice.describe()}",
                                  dialogs.error_text(exc))
-        if self.session is None or self.is_live():  # never leave an empty or dead window
-            from ibviz.gui.opening import DEMO
+        if self.session is None or self.controller.capabilities.external:  # never a dead one
+            from ibviz.app.opening import DEMO
 
             QTimer.singleShot(0, lambda: self.open_spec(DEMO))
 
@@ -201,27 +160,26 @@ class LiveMixin:
         if self._poll_timer is not None:
             self._poll_timer.stop()
             self._poll_timer = None
-        for task in (self._live_task, self._connect_task, self._poll_task):
+        self.controller.cancel_action(CLOSE_WAIT_S)
+        for task in (self._connect_task, self._poll_task):
             if task is not None and task.running():
                 task.cancel()
                 task.wait(CLOSE_WAIT_S)
-        self._live_task = self._connect_task = None  # late results are ignored
         for backend in [self.backend, *(self._starting or ())]:
             if backend is not None:
                 backend.close()
-        if self.is_live():
-            self.session.busy = False
         self.backend = None
 
     # ----------------------------------------------------------------- poll
     def poll_backend(self) -> bool:
         """Pick up the backend's changes (the timer calls this); True if any."""
         backend = self.backend
-        if backend is None or not self.is_live() or self.live_busy():
+        caps = self.controller.capabilities
+        if backend is None or not caps.polls or self.live_busy():
             return False
         from ibviz.backends.base import BackendError
 
-        if backend.read_only and getattr(backend, "live", False):
+        if caps.slow_poll:
             return self._poll_in_worker(backend)
         try:
             changed = backend.poll()
@@ -246,7 +204,7 @@ class LiveMixin:
 
     def _after_poll(self, changed: bool) -> bool:
         session = self.session
-        if not self.is_live():
+        if not self.controller.capabilities.polls:
             return False
         delivered = session.deliver_pending()
         session.extend_horizon()
@@ -269,15 +227,14 @@ class LiveMixin:
     def show_backend_status(self) -> None:
         if self.backend is None:
             return
-        st = self.backend.status()
-        text = st.backend if self.backend.read_only else f"{st.backend} ({st.sm_state})"
+        st, caps = self.backend.status(), self.controller.capabilities
+        text = st.backend if caps.read_only else f"{st.backend} ({st.sm_state})"
         self.status_backend.setText(f"backend: {text}")
         self.status_backend.setToolTip(st.detail)
-        gone = st.sm_state == "gone" and self._backend_dead is None and \
-            not self.backend.read_only
-        self.status_sm.setText(f"SM: {st.sm_state}" if not self.backend.read_only
+        gone = st.sm_state == "gone" and self._backend_dead is None and caps.restart_sm
+        self.status_sm.setText(f"SM: {st.sm_state}" if not caps.read_only
                                else f"SM: {self.backend.sm.state}")
-        self.actions_.restart_sm.setVisible(not self.backend.read_only)
+        self.actions_.restart_sm.setVisible(caps.restart_sm)
         self.actions_.restart_sm.setEnabled(gone and not self.live_busy())
         if gone and not self._sm_gone_shown:
             self._sm_gone_shown = True
@@ -285,94 +242,33 @@ class LiveMixin:
                                          "File > Restart SM starts it again", 15000)
 
     # -------------------------------------------------------------- actions
-    def _run_live(self, what: str, work, after=None) -> bool:
-        reason = self.live_block_reason()
+    def act(self, action: act.Action) -> bool:
+        """Take a user action on whatever backend is shown (the controller runs a slow
+        one in a worker); False, with the reason in the status bar, when refused."""
+        if self.session is None:
+            return False
+        reason = self.block_reason()
         if reason is not None or self.live_busy():
             self.statusBar().showMessage(reason or "Busy: wait for the running step", 5000)
             return False
-        session, started, t0 = self.session, self.session.now_us, time.monotonic()
-        session.busy = True
-        task = BackgroundTask(lambda _progress: work(), self)
-        task.done.connect(lambda result: self._live_done(task, what, result, after, started,
-                                                         t0))
-        task.failed.connect(lambda exc: self._live_done(task, what, exc, None, started, t0))
-        self._live_task = task
-        self.statusBar().showMessage(f"{what}: OpenSM is working...")
+        return self.controller.apply(action)
+
+    def _action_started(self, what: str) -> None:
+        self.statusBar().showMessage(f"{what}: {self.backend_name()} is working...")
         self._update_enabled()
-        task.start()
-        return True
 
-    def _live_done(self, task: BackgroundTask, what: str, result: Any, after,
-                   started: float, t0: float) -> None:
-        """The step's result, in the GUI thread: recorded first, then not busy."""
-        if task is not self._live_task:  # the backend was closed meanwhile
-            return
-        try:
-            if self.is_live():
-                self._record_live(what, result, after, started, t0)
-        finally:
-            self._live_task = None
-            if self.is_live():
-                self.show_backend_status()
-            self._update_enabled()
+    def _action_done(self, what: str, seconds: float) -> None:
+        self.statusBar().showMessage(f"{what}: done in {seconds:.2f} s", 8000)
+        self.show_backend_status()
+        self._update_enabled()
 
-    def _record_live(self, what: str, result: Any, after, started: float,
-                     t0: float) -> None:
-        session = self.session
-        session.busy = False
-        session.deliver_pending()
-        session.extend_horizon()
-        if isinstance(result, BaseException):
-            self.statusBar().showMessage(f"{what} failed", 5000)
-            dialogs.show_message(self, f"Cannot {what}", dialogs.error_text(result))
-        else:
-            if after is not None:
-                after(result, started)
-            self.statusBar().showMessage(f"{what}: done in {time.monotonic() - t0:.2f} s",
-                                         8000)
-        self.controller.refresh()
-
-    def live_fail(self, guid: int) -> bool:
-        """Fail ``guid`` (ibsim Unlink), then mode 1 for every group it serves."""
-        backend, session = self.backend, self.session
-        served = session.controller.served_by(guid)
-
-        def work() -> list:
-            backend.fail_node(guid)
-            return [(pg, backend.failover_mlid(pg.mgid, guid, pg.takeover)) for pg in served
-                    if pg.takeover not in backend.sm.failed]
-        return self._run_live(f"Fail {self._label(guid)}", work, self._record)
-
-    def live_failback(self, guid: int) -> bool:
-        """Bring ``guid`` back; mode 1's failback for the groups it is the primary of."""
-        backend, session = self.backend, self.session
-        groups = session.controller.primary_of(guid)
-
-        def work() -> list:
-            if not groups:
-                backend.recover_node(guid)
-            return [(pg, backend.failback_mlid(pg.mgid, guid, pg.takeover)) for pg in groups]
-        return self._run_live(f"Fail back {self._label(guid)}", work, self._record)
-
-    def _record(self, results: list, started: float) -> None:
-        for pg, out in results:
-            self.session.record(out, pg.name, started)
-
-    def live_join(self, group: str, guid: int) -> bool:
-        from ibviz.core.sm.records import JoinState
-
-        mgid = self.session.controller.groups[group].mgid
-        return self._run_live(f"Join {self._label(guid)} to {group}",
-                              lambda: self.backend.join(guid, mgid, JoinState.FULL))
-
-    def live_leave(self, group: str, guid: int) -> bool:
-        mgid = self.session.controller.groups[group].mgid
-        return self._run_live(f"Leave {group} ({self._label(guid)})",
-                              lambda: self.backend.leave(guid, mgid))
+    def backend_name(self) -> str:
+        backend = self.controller.backend
+        return backend.name if backend is not None else "ibviz"
 
     def restart_sm(self) -> bool:
-        """Start OpenSM again after it died (File > Restart SM)."""
-        if self.backend is None or self.backend.read_only:
+        """Start the subnet manager again after it died (File > Restart SM)."""
+        if not self.controller.capabilities.restart_sm:
             return False
         self._sm_gone_shown = False
-        return self._run_live("Restart SM", self.backend.restart_sm)
+        return self.act(act.RestartSm())

@@ -8,7 +8,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ibviz.gui._canvas_glyphs import CA, KIND_NAMES, ROUTER, SWITCH, paint_glyph
+from ibviz.gui.canvas.glyphs import CA, KIND_NAMES, ROUTER, SWITCH, paint_glyph
 from ibviz.gui.palette import (
     HIGHLIGHT_LABELS,
     NODE_STATES,

@@ -17,7 +17,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QStyleOptionGraphicsItem, QWidget
 
-from ibviz.gui._canvas_native import device_transform, draw_fragments, fragments, to_device
+from ibviz.gui.canvas.native import device_transform, draw_fragments, fragments, to_device
 from ibviz.gui.palette import CanvasTheme, canvas_theme
 
 MARKER_PX = 11.0

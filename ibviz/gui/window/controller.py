@@ -19,9 +19,13 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
+from ibviz.app.shown import ShownSession
+from ibviz.app.view_sync import with_node_names
+from ibviz.backends.base import Backend, Capabilities
+from ibviz.core import actions as act
 from ibviz.core import events as ev
 from ibviz.core.model import PortRef
-from ibviz.gui.view_sync import with_node_names
+from ibviz.gui.worker import BackgroundTask
 
 FRAME_MS = 16
 SPEED_MIN = 0.01
@@ -73,11 +77,17 @@ class SessionController(QObject):
     timeChanged = Signal(float)
     playingChanged = Signal(bool)
     actionFailed = Signal(str, str)
-    """(action, why) when the session refused a user action (nothing changed)."""
+    """(action, why) when the backend refused or failed a user action."""
+    actionStarted = Signal(str)
+    """(action) a slow action started in a worker thread."""
+    actionDone = Signal(str, float)
+    """(action, wall-clock seconds) a slow action finished and its outcome is recorded."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.session: Any = None
+        self.session: ShownSession | None = None
+        self.backend: Backend | None = None
+        self._task: BackgroundTask | None = None
         self.source: dict[str, Any] = {}
         """How the session was opened (for saving): spec, kind, mode, seed."""
         self.view_time_us = 0.0
@@ -98,12 +108,13 @@ class SessionController(QObject):
         self._sync_undo_actions()
 
     # ------------------------------------------------------------------ session
-    def set_session(self, session: Any, source: dict[str, Any] | None = None) -> None:
-        """Show ``session`` from its start (stops playing)."""
+    def set_session(self, session: ShownSession, backend: Backend,
+                    source: dict[str, Any] | None = None) -> None:
+        """Show ``session``, driven by ``backend``, from its start (stops playing)."""
         self.pause()
         if self._unsubscribe is not None:
             self._unsubscribe()
-        self.session = session
+        self.session, self.backend = session, backend
         self.source = dict(source or {})
         self._unsubscribe = session.events.subscribe(ev.Event, self._on_core_event)
         self.view_time_us = float(session.now_us)
@@ -133,6 +144,18 @@ class SessionController(QObject):
         self._sync_undo_actions()
         self._flush()
         self.timeChanged.emit(self.view_time_us)
+
+    @property
+    def shown(self) -> ShownSession:
+        """The session shown (callers check first that there is one)."""
+        if self.session is None:
+            raise RuntimeError("no session is shown")
+        return self.session
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the backend shown can do (nothing before a session is shown)."""
+        return self.backend.capabilities if self.backend is not None else Capabilities()
 
     @property
     def duration_us(self) -> float:
@@ -186,10 +209,11 @@ class SessionController(QObject):
 
     def _step_target(self, forward: bool) -> float:
         """The next (previous) instant something happens, at most a step's time away."""
+        s = self.shown
         t, span = self.view_time_us, max(self.speed * STEP_WALL_S, 1e-3)
-        if forward and t + span > self.session.now_us:
-            self.session.run_until(min(t + span, max(self.duration_us, t)))
-        hops = self.session.hops
+        if forward and t + span > s.now_us:
+            s.run_until(min(t + span, max(self.duration_us, t)))
+        hops = s.hops
         candidates = [t + span if forward else t - span]
         if len(hops):
             import numpy as np
@@ -198,7 +222,7 @@ class SessionController(QObject):
             near = times[times > t + 1e-9] if forward else times[times < t - 1e-9]
             if len(near):
                 candidates.append(float(near.min() if forward else near.max()))
-        logged = [e.t_us for e in self.session.log]
+        logged = [e.t_us for e in s.log]
         candidates += [x for x in logged if (x > t + 1e-9 if forward else x < t - 1e-9)]
         return min(candidates) if forward else max(candidates)
 
@@ -232,45 +256,75 @@ class SessionController(QObject):
         return True
 
     # ------------------------------------------------------------------ actions
-    def _act(self, name: str, *args: Any) -> None:
-        """Apply a user action at the head of the simulation; keeps undo in step."""
-        if self.session is None:
-            return
+    def apply(self, action: act.Action) -> bool:
+        """Apply a user action through the backend: at the head of the simulation (undo
+        kept in step), or in a worker thread when the backend's actions are slow."""
+        if self.session is None or self.backend is None or self.busy:
+            return False
+        if not self.capabilities.can(action):
+            self.actionFailed.emit(action.title.lower(), f"{self.backend.name} cannot "
+                                   f"{self.describe(action).lower()}")
+            return False
+        if self.capabilities.slow_actions:
+            return self._apply_in_worker(action)
         if self.view_time_us < self.session.now_us:
             self.view_time_us = float(self.session.now_us)
         try:
-            getattr(self.session, name)(*args)
+            self.backend.apply(action)
         except (ValueError, KeyError) as exc:  # e.g. a scenario error naming the problem
-            self.actionFailed.emit(name.replace("_", " "), str(exc.args[0] if isinstance(
+            self.actionFailed.emit(action.title.lower(), str(exc.args[0] if isinstance(
                 exc, KeyError) and exc.args else exc))
         self._after_change()
+        return True
+
+    @property
+    def busy(self) -> bool:
+        """A slow action is under way: from its start until its outcome is recorded."""
+        return (self.session is not None and self.session.busy) or (
+            self._task is not None and self._task.running())
+
+    def _apply_in_worker(self, action: act.Action) -> bool:
+        session, what, t0 = self.shown, self.describe(action), time.monotonic()
+        work = session.begin(action)
+        task = BackgroundTask(lambda _progress: work(), self)
+        task.done.connect(lambda result: self._worker_done(session, what, result, t0))
+        task.failed.connect(lambda exc: self._worker_done(session, what, exc, t0))
+        self._task = task
+        self.actionStarted.emit(what)
+        task.start()
+        return True
+
+    def _worker_done(self, session: ShownSession, what: str, result: object, t0: float) -> None:
+        session.finish(None if isinstance(result, BaseException) else result)
+        if session is not self.session:
+            return
+        if isinstance(result, BaseException):
+            self.actionFailed.emit(what, str(result))
+        else:
+            self.actionDone.emit(what, time.monotonic() - t0)
+        self.refresh()
+
+    def cancel_action(self, wait_s: float) -> None:
+        """Stop waiting for a slow action (the backend is being closed)."""
+        task, self._task = self._task, None
+        if task is not None and task.running():
+            task.cancel()
+            task.wait(wait_s)
+        if self.session is not None and self.session.busy:
+            self.session.finish(None)
 
     def _after_change(self) -> None:
-        self.view_time_us = min(self.view_time_us, float(self.session.now_us))
+        self.view_time_us = min(self.view_time_us, float(self.shown.now_us))
         self._dirty = True
         self._sync_undo_actions()
         self._flush()
         self.timeChanged.emit(self.view_time_us)
 
-    def fail(self, guid: int) -> None:
-        self._act("fail", guid)
-
-    def failback(self, guid: int) -> None:
-        self._act("failback", guid)
-
-    def join(self, group: str, guid: int) -> None:
-        self._act("join", group, guid)
-
-    def leave(self, group: str, guid: int) -> None:
-        self._act("leave", group, guid)
-
-    def set_link(self, end: PortRef, up: bool) -> None:
-        self._act("set_link", end, up)
-
-    def toggle_link(self, a: PortRef, b: PortRef) -> None:
+    def link_action(self, a: PortRef, b: PortRef) -> act.Action:
         """Fail a link that is up, restore one that is down (a click on a link)."""
         key = (a, b) if a <= b else (b, a)
-        self.set_link(a, key in self.session.sm.down_links)
+        down = key in self.shown.sm.down_links
+        return (act.LinkUp if down else act.LinkDown)(a.node, a.port)
 
     def undo(self) -> None:
         if self.session is not None and self.session.undo_name:
@@ -281,6 +335,10 @@ class SessionController(QObject):
         if self.session is not None and self.session.redo_name:
             self.session.redo()
             self._after_change()
+
+    def describe(self, action: act.Action) -> str:
+        """An action's display name with node names (``Fail first-node``)."""
+        return self.readable(act.describe(action)) or action.title
 
     def readable(self, name: str | None) -> str | None:
         """An action name with node GUIDs replaced by node names (``Fail first-node``)."""

@@ -13,7 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize
 from PySide6.QtGui import QColor, QImage, QPainter, QResizeEvent
 from PySide6.QtSvg import QSvgGenerator
 
-from ibviz.gui._canvas_paint import LABEL_SCALE
+from ibviz.gui.canvas.paint import LABEL_SCALE
 
 FIT_MAX_SCALE = 220.0
 """``fit()`` never zooms in further than this many pixels per slot (tiny fabrics)."""
@@ -23,7 +23,7 @@ FIT_PAD_PX = 72
 
 
 class CanvasNavigation:
-    """Methods of :class:`ibviz.gui.fabric_view.FabricView` that move the camera or
+    """Methods of :class:`ibviz.gui.canvas.view.FabricView` that move the camera or
     render what it sees."""
 
     # ------------------------------------------------------------ navigation

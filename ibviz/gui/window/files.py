@@ -11,7 +11,9 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
-from ibviz.gui import dialogs, opening
+from ibviz.app import opening
+from ibviz.core import actions as act
+from ibviz.gui import dialogs
 from ibviz.gui.worker import BackgroundTask, Cancelled
 
 AFTER_RESTORE_US = 150.0
@@ -21,7 +23,7 @@ PROGRESS_DELAY_MS = 300
 
 
 class FilesMixin:
-    """Mixed into :class:`~ibviz.gui.main_window.MainWindow`."""
+    """Mixed into :class:`~ibviz.gui.window.main.MainWindow`."""
 
     _task: BackgroundTask | None = None
     _progress: QProgressDialog | None = None
@@ -184,7 +186,7 @@ class FilesMixin:
             return False
         self.groups.select_group(group.mgid)
         if not self._run_to_restore(s, s.duration_us / 2):
-            self.controller.fail(group.primary)
+            self.controller.apply(act.Fail(group.primary))
             if not self._run_to_restore(s, s.duration_us):
                 return False
         restored = max(o.restored_us or o.started_us for o in s.controller.outcomes)

@@ -1,7 +1,7 @@
 """The fabric canvas: every switch, CA, router and cable, drawn fast enough for 10,000 nodes.
 
 The whole fabric is painted as the view's background from numpy arrays (see
-``_canvas_paint``) and cached by Qt; it is repainted only when the zoom, the topology, a
+:mod:`ibviz.gui.canvas.paint`) and cached by Qt; it is repainted only when the zoom, the topology, a
 state or the theme changes. Packets are one item above it (:class:`PacketLayer`). Clicks
 and hover are answered by numpy hit tests, not by one graphics item per node.
 
@@ -25,13 +25,13 @@ from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QWidget
 from ibviz.core.events import LidAssigned, LinkAdded, LinkRemoved, NodeAdded, NodeRemoved
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import PortRef
-from ibviz.gui._canvas_input import CanvasInput
-from ibviz.gui._canvas_legend import FabricLegend
-from ibviz.gui._canvas_model import CanvasModel, LinkKey, Position, search_nodes, tooltip_text
-from ibviz.gui._canvas_native import LinkLayer
-from ibviz.gui._canvas_navigation import CanvasNavigation
-from ibviz.gui._canvas_paint import glyph_size, paint_fabric
-from ibviz.gui.packet_layer import PacketLayer
+from ibviz.gui.canvas.input import CanvasInput
+from ibviz.gui.canvas.legend import FabricLegend
+from ibviz.gui.canvas.model import CanvasModel, LinkKey, Position, search_nodes, tooltip_text
+from ibviz.gui.canvas.native import LinkLayer
+from ibviz.gui.canvas.navigation import CanvasNavigation
+from ibviz.gui.canvas.packets import PacketLayer
+from ibviz.gui.canvas.paint import glyph_size, paint_fabric
 from ibviz.gui.palette import HIGHLIGHT_LABELS, NODE_STATES, canvas_theme
 
 SETTLE_MS = 150

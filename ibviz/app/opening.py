@@ -8,14 +8,15 @@ its subnet manager and no traffic. Everything here runs in a worker thread: no Q
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ibviz.gui import session_file
+from ibviz.app import session_file
+from ibviz.backends.sim import SimBackend
+from ibviz.core.bulk import Progress
+from ibviz.core.scenario.session import Session
 
-Progress = Callable[[int, int], None]
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 DEMO, DEMO_SCENARIO = "demo", "fig10"
 FILE_FILTER = ("Everything ibviz opens (*.ibviz.json *.yaml *.yml *.topo *.net *.json *.lst "
@@ -28,13 +29,18 @@ FILE_FILTER = ("Everything ibviz opens (*.ibviz.json *.yaml *.yml *.topo *.net *
 class Loaded:
     """A session ready to show, and how it was opened."""
 
-    session: Any
+    session: Session
     source: dict[str, Any]
     """``kind`` (scenario or fabric), ``spec``, ``mode``, ``seed`` (saved with the session)."""
     positions: dict[int, tuple[float, float]] | None = None
     time_us: float = 0.0
     group: int = 0
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def backend(self) -> SimBackend:
+        """The built-in simulation driving :attr:`session`."""
+        return SimBackend(self.session)
 
 
 def builtin_scenarios() -> list[tuple[str, str]]:
@@ -111,9 +117,9 @@ def _open_fabric(spec: str, progress: Progress | None, seed: int | None) -> Load
 
 def save_session(path: str, loaded_source: dict[str, Any], session: Any, time_us: float,
                  positions: dict[int, tuple[float, float]], group: int) -> None:
-    """Write the shown session to ``path`` (see :mod:`ibviz.gui.session_file`)."""
+    """Write the shown session to ``path`` (see :mod:`ibviz.app.session_file`)."""
     saved = session_file.SavedSession(
         loaded_source["kind"], loaded_source["spec"], loaded_source.get("mode"),
         loaded_source.get("seed"), float(time_us),
-        [session_file.action_to_dict(a) for a in session.actions], dict(positions), group)
+        list(session.actions), dict(positions), group)
     session_file.save(path, saved)

@@ -5,7 +5,7 @@ transform reset: glyphs keep a readable pixel size at any zoom, lines are one ba
 style (``drawLines`` from a numpy array), nodes one ``drawPixmapFragments`` call. Only
 what intersects the exposed rectangle is drawn. Labels and port numbers appear once the
 zoom leaves room for them. Big fabrics keep their links as an image for zoom previews
-(:class:`ibviz.gui._canvas_native.LinkLayer`).
+(:class:`ibviz.gui.canvas.native.LinkLayer`).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPaintEngine, QPainter, QPen
 
-from ibviz.gui._canvas_glyphs import atlas_for, paint_glyph
-from ibviz.gui._canvas_labels import Labeller
-from ibviz.gui._canvas_model import CanvasModel
-from ibviz.gui._canvas_native import (
+from ibviz.gui.canvas.glyphs import atlas_for, paint_glyph
+from ibviz.gui.canvas.labels import Labeller
+from ibviz.gui.canvas.model import CanvasModel
+from ibviz.gui.canvas.native import (
     LAYER_MIN_PX,
     LinkLayer,
     device_transform,

@@ -11,7 +11,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
 
-from ibviz.gui._canvas_model import CanvasModel, label_lines
+from ibviz.gui.canvas.model import CanvasModel, label_lines
 from ibviz.gui.palette import CanvasTheme
 
 GRID = 4

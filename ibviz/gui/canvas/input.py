@@ -11,8 +11,8 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QHelpEvent, QKeyEvent, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication, QToolTip
 
-from ibviz.gui._canvas_model import nearest_link, nearest_node
-from ibviz.gui._canvas_paint import glyph_size
+from ibviz.gui.canvas.model import nearest_link, nearest_node
+from ibviz.gui.canvas.paint import glyph_size
 
 NODE_SLOP_PX = 4.0
 """Extra pixels around a glyph that still count as a hit."""
@@ -34,7 +34,7 @@ class _Press:
 
 
 class CanvasInput:
-    """Event handlers mixed into :class:`ibviz.gui.fabric_view.FabricView`."""
+    """Event handlers mixed into :class:`ibviz.gui.canvas.view.FabricView`."""
 
     _press: _Press | None = None
     _hover: int = -1

@@ -1,6 +1,6 @@
 """The main window: the fabric canvas in the centre, dock panels around it, playback and
 node actions, live updates from the session. Loading and file dialogs live in
-:mod:`ibviz.gui.window_files`; node actions in :mod:`ibviz.gui.window_nodes`."""
+:mod:`ibviz.gui.window.files`; node actions in :mod:`ibviz.gui.window.nodes`."""
 
 from __future__ import annotations
 
@@ -15,22 +15,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ibviz.gui import dialogs, view_sync
-from ibviz.gui.controller import SessionController
-from ibviz.gui.fabric_view import FabricLegend, FabricView
-from ibviz.gui.live_window import LiveMixin
-from ibviz.gui.local_host_panel import LocalHostPanel
+from ibviz.app import view_sync
+from ibviz.gui import dialogs
+from ibviz.gui.canvas.view import FabricLegend, FabricView
 from ibviz.gui.panels.animation_controls import AnimationControls, format_time
 from ibviz.gui.panels.event_log import EventLogPanel
 from ibviz.gui.panels.groups import GroupsPanel
+from ibviz.gui.panels.local_host import LocalHostPanel
 from ibviz.gui.panels.metrics import MetricsPanel
 from ibviz.gui.panels.narration import NarrationStrip
 from ibviz.gui.panels.packet_inspector import PacketInspector
 from ibviz.gui.panels.switch_inspector import SwitchInspector
 from ibviz.gui.theme import SettingsMixin
-from ibviz.gui.window_actions import WindowActions
-from ibviz.gui.window_files import FilesMixin
-from ibviz.gui.window_nodes import NodesMixin
+from ibviz.gui.window.actions import WindowActions
+from ibviz.gui.window.backend import LiveMixin
+from ibviz.gui.window.controller import SessionController
+from ibviz.gui.window.files import FilesMixin
+from ibviz.gui.window.nodes import NodesMixin
 
 SLOW_REFRESH_MS = 250
 """Plots and the in-flight list refresh at most four times a second while playing."""
@@ -152,6 +153,8 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
         c.playingChanged.connect(self._playing_changed)
         c.actionFailed.connect(lambda what, why: dialogs.show_message(
             self, f"Cannot {what}", why))
+        c.actionStarted.connect(self._action_started)
+        c.actionDone.connect(self._action_done)
         self.groups.groupSelected.connect(self._group_selected)
         self.log_panel.entrySelected.connect(self._log_entry_selected)
         self.view.nodeClicked.connect(self.node_clicked)
@@ -168,7 +171,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
         return self.controller.session
 
     def install(self, loaded: Any) -> None:
-        """Show a freshly opened session (see :mod:`ibviz.gui.opening`)."""
+        """Show a freshly opened session (see :mod:`ibviz.app.opening`)."""
         self.disconnect_backend()
         self.status_backend.setText("backend: built-in simulation")
         self.status_backend.setToolTip("")
@@ -176,7 +179,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
         self.loaded = loaded
         self.selected_node = None
         self.view.set_fabric(loaded.session.fabric, loaded.positions)
-        self.controller.set_session(loaded.session, loaded.source)
+        self.controller.set_session(loaded.session, loaded.backend, loaded.source)
         first = next(iter(loaded.session.controller.groups.values()), None)
         mgid = loaded.group or (first.mgid if first is not None else 0)
         self.groups.select_group(mgid)

@@ -16,19 +16,23 @@ No Qt here.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from ibviz.app.live_bus import GuiThreadBus
+from ibviz.app.live_narration import LiveNarrator
+from ibviz.backends.base import Backend
+from ibviz.core import actions as act
 from ibviz.core import events as ev
-from ibviz.core.failover.model import Mode, Outcome, ProtectedGroup
+from ibviz.core.failover.model import Outcome
+from ibviz.core.failover.policy import Protection
 from ibviz.core.model import NodeKind, PortRef
 from ibviz.core.scenario.session import LogEntry
 from ibviz.core.scenario.views import SessionViews
 from ibviz.core.sim.engine import Engine
 from ibviz.core.sim.network import NetworkSim
 from ibviz.core.sim.packet import DataPacket
-from ibviz.gui.live_bus import GuiThreadBus
-from ibviz.gui.live_narration import LiveNarrator
 
 PROBE_GAP_US = 20.0
 """Each probe source sends one packet every 20 simulated microseconds."""
@@ -49,44 +53,19 @@ class LiveScenario:
     flows: tuple = ()
 
 
-@dataclass
-class LiveProtection:
-    """The protected groups on a live backend, as the failover controller exposes them."""
-
-    groups: dict[str, ProtectedGroup] = field(default_factory=dict)
-    modes: dict[str, tuple[Mode, str]] = field(default_factory=dict)
-    serving: dict[str, int | None] = field(default_factory=dict)
-    outcomes: list[Outcome] = field(default_factory=list)
-
-    def protect(self, group: ProtectedGroup, reason: str) -> None:
-        self.groups[group.name] = group
-        self.modes[group.name] = (group.mode, reason)
-        self.serving[group.name] = group.primary
-
-    def served_by(self, guid: int) -> list[ProtectedGroup]:
-        """Groups ``guid`` serves now (its failure needs a failover)."""
-        return [pg for name, pg in self.groups.items() if self.serving.get(name) == guid]
-
-    def primary_of(self, guid: int) -> list[ProtectedGroup]:
-        """Groups whose primary is ``guid`` and that someone else serves now."""
-        return [pg for name, pg in self.groups.items()
-                if pg.primary == guid and self.serving.get(name) != guid]
-
-
 class LiveSession(SessionViews):
-    """See the module docstring. ``busy`` is set while a backend action runs in a worker
-    thread: the simulation then stands still (the tables are being rewritten)."""
+    """See the module docstring. ``busy`` is set from :meth:`begin` until :meth:`finish`
+    recorded the action's outcome: while a backend action runs in a worker thread the
+    simulation stands still (the tables are being rewritten)."""
 
-    live = True
-
-    def __init__(self, backend: Any, title: str) -> None:
+    def __init__(self, backend: Backend, title: str) -> None:
         self.backend = backend
         self.fabric = backend.fabric
         self.sm = backend.sm
         self.events = backend.fabric.events
         self.read_only = bool(backend.read_only)
         self.title = title
-        self.controller = LiveProtection()
+        self.controller: Protection = backend.protection
         self.log: list[LogEntry] = []
         self.actions: list = []
         self.undo_name: str | None = None
@@ -94,6 +73,7 @@ class LiveSession(SessionViews):
         self.mft_changes: list[tuple[float, int, int, frozenset[int], frozenset[int]]] = []
         self.duration_us = HORIZON_US
         self.busy = False
+        self.started_us = 0.0
         self.engine = Engine()
         self.net = NetworkSim(self.sm, self.engine)
         self._receivers_stale = True
@@ -104,6 +84,13 @@ class LiveSession(SessionViews):
 
     def close(self) -> None:
         self._unsubscribe()
+
+    def undo(self) -> str | None:
+        """A real subnet cannot be rewound: nothing to undo."""
+        return None
+
+    def redo(self) -> str | None:
+        return None
 
     @property
     def scenario(self) -> LiveScenario:
@@ -184,15 +171,34 @@ class LiveSession(SessionViews):
                               at_us=at)
         self._probed_until = t_us
 
+    # --------------------------------------------------------------- actions
+    def begin(self, action: act.Action) -> Callable[[], object]:
+        """Start ``action`` (GUI thread): the session is busy from now until
+        :meth:`finish`; returns the work to run in a worker thread (the backend's
+        :meth:`~ibviz.backends.base.Backend.apply`, the failover policy included)."""
+        self.busy = True
+        self.started_us = self.engine.now
+        backend = self.backend
+        return lambda: backend.apply(action)
+
+    def finish(self, result: object) -> None:
+        """The worker is done (GUI thread): record the outcomes it returned, then (and
+        only then) the session is no longer busy."""
+        self.deliver_pending()  # what the backend emitted meanwhile comes first
+        if isinstance(result, list):
+            for out in result:
+                if isinstance(out, Outcome):
+                    self.record(out, out.group, self.started_us)
+        self.busy = False
+        self.extend_horizon()
+
     def record(self, out: Outcome, group: str, started_us: float) -> None:
         """Keep a failover or failback ``out`` of ``group`` on the session's clock (the
         lab measures wall-clock time; the simulation stood still meanwhile)."""
         out.group = group
         out.started_us = out.detected_us = started_us
         out.restored_us = None if out.problem else self.engine.now
-        self.controller.outcomes.append(out)
-        if not out.problem:
-            self.controller.serving[group] = out.target
+        self.controller.record(out)
         self.narrator.outcome(out)
 
     # ---------------------------------------------------------- what panels read

@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ibviz.core import actions as act
+
 FORMAT = "ibviz-session"
 VERSION = 1
 SUFFIX = ".ibviz.json"
-ACTION_FIELDS = {"at_us": float, "kind": str, "node": str, "group": str, "port": int,
-                 "join_state": str, "primary": int, "not_primary": int}
-ACTION_KINDS = ("fail", "failback", "join", "leave", "remap", "link_down", "link_up")
 
 
 class SessionFileError(ValueError):
@@ -33,7 +32,7 @@ class SavedSession:
     mode: str | None = None
     seed: int | None = None
     time_us: float = 0.0
-    actions: list[dict[str, Any]] = field(default_factory=list)
+    actions: list[act.Timed] = field(default_factory=list)
     positions: dict[int, tuple[float, float]] = field(default_factory=dict)
     group: int = 0
     """MGID of the group selected in the groups panel (0: none)."""
@@ -47,11 +46,6 @@ def is_session_file(path: str | Path) -> bool:
     with p.open("rb") as fh:
         head = fh.read(256)
     return FORMAT.encode() in head
-
-
-def action_to_dict(action: Any) -> dict[str, Any]:
-    out = {name: getattr(action, name) for name in ACTION_FIELDS}
-    return {k: v for k, v in out.items() if v is not None}
 
 
 def save(path: str | Path, saved: SavedSession) -> None:
@@ -69,7 +63,7 @@ def save(path: str | Path, saved: SavedSession) -> None:
            "source": {"kind": saved.kind, "spec": spec, "relative": relative,
                       "mode": saved.mode, "seed": saved.seed},
            "time_us": saved.time_us, "group": f"{saved.group:#x}",
-           "actions": saved.actions,
+           "actions": [act.to_record(t) for t in saved.actions],
            "positions": {f"{g:#018x}": [round(x, 3), round(y, 3)]
                          for g, (x, y) in sorted(saved.positions.items())}}
     target.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
@@ -135,44 +129,18 @@ def load(path: str | Path) -> SavedSession:
     return saved
 
 
-def _action(path: Path, i: int, raw: Any) -> dict[str, Any]:
+def _action(path: Path, i: int, raw: Any) -> act.Timed:
     key = f"actions[{i}]"
     if not isinstance(raw, dict):
         raise _fail(path, key, "expected an object")
-    out: dict[str, Any] = {}
-    for name, value in raw.items():
-        kind = ACTION_FIELDS.get(name)
-        if kind is None:
-            raise _fail(path, f"{key}.{name}", "unknown field")
-        if kind is float:
-            value = _number(path, f"{key}.{name}", value)
-        elif not isinstance(value, kind) or isinstance(value, bool):
-            raise _fail(path, f"{key}.{name}", f"expected {kind.__name__}, found {value!r}")
-        out[name] = value
-    if out.get("kind") not in ACTION_KINDS or "at_us" not in out or "node" not in out:
-        raise _fail(path, key, f"needs at_us, node and kind (one of {', '.join(ACTION_KINDS)})")
     try:
-        int(out["node"], 16)
-    except ValueError:
-        raise _fail(path, f"{key}.node", f"not a hexadecimal GUID: {out['node']!r}") from None
-    return out
+        return act.from_record(raw)
+    except act.RecordError as exc:
+        raise _fail(path, f"{key}.{exc.key}", str(exc.args[0]).split(": ", 1)[-1]) from None
 
 
-def replay(session: Any, actions: list[dict[str, Any]]) -> None:
+def replay(session: Any, actions: list[act.Timed]) -> None:
     """Apply saved user actions to a fresh session at their simulated times."""
-    from ibviz.core.model import PortRef
-
-    for a in sorted(actions, key=lambda a: a["at_us"]):
-        session.run_until(a["at_us"])
-        node = int(a["node"], 16)
-        kind = a["kind"]
-        if kind in ("fail", "failback"):
-            getattr(session, kind)(node)
-        elif kind == "join":
-            session.join(a.get("group", ""), node, a.get("join_state", "full"))
-        elif kind == "leave":
-            session.leave(a.get("group", ""), node)
-        elif kind in ("link_down", "link_up"):
-            session.set_link(PortRef(node, a.get("port", 1)), kind == "link_up")
-        else:
-            session.remap(node, a.get("primary", 0), a.get("not_primary", 0))
+    for timed in sorted(actions, key=lambda t: t.at_us):
+        session.run_until(timed.at_us)
+        session.apply(timed.action)
