@@ -53,19 +53,22 @@ def add_parser(sub: Any) -> None:
 
 @contextlib.contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM ends the lab like Ctrl+C (the ``with`` blocks clean up)."""
+    """SIGTERM and SIGINT end the lab like Ctrl+C (the ``with`` blocks clean up), whatever
+    the process inherited: a process started in the background inherits SIGINT ignored, and
+    Python then never raises KeyboardInterrupt."""
     def handler(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
     try:
-        old = signal.signal(signal.SIGTERM, handler)
+        old = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     except ValueError:  # not the main thread
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, old)
+        for sig, previous in old.items():
+            signal.signal(sig, previous)
 
 
 def cmd_lab(args: Any, out: TextIO | None = None) -> int:
