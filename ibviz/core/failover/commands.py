@@ -49,7 +49,10 @@ def _controller_state(ctl: FailoverController) -> dict[str, Any]:
 
 def _set_controller_state(ctl: FailoverController, state: dict[str, Any]) -> None:
     ctl.serving, ctl.modes, ctl.mlids = state["serving"], state["modes"], state["mlids"]
-    ctl.outcomes, ctl.lmc_saved = list(state["outcomes"]), dict(state["lmc_saved"])
+    ctl.outcomes.clear()
+    for out in state["outcomes"]:
+        ctl.outcomes.append(out)
+    ctl.lmc_saved = dict(state["lmc_saved"])
     ctl.groups = {k: copy.copy(pg) for k, pg in state["groups"].items()}
     ctl.engine.now = state["now"]  # commands run the engine dry, so its queue is empty
 

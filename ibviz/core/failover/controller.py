@@ -14,6 +14,7 @@ from collections.abc import Callable
 from ibviz.core import events as ev
 from ibviz.core.addressing import link_local_gid
 from ibviz.core.failover.model import Mode, Outcome, ProtectedGroup
+from ibviz.core.history import OUTCOME_WINDOW, Window
 from ibviz.core.model import NodeKind, PortRef
 from ibviz.core.sim.engine import Engine
 from ibviz.core.sm.manager import SubnetManager
@@ -32,12 +33,31 @@ class FailoverController:
         self.groups: dict[str, ProtectedGroup] = {}
         self.serving: dict[str, int | None] = {}
         self.modes: dict[str, tuple[Mode, str]] = {}
-        self.outcomes: list[Outcome] = []
+        self.outcomes: Window[Outcome] = Window(OUTCOME_WINDOW)
+        """Every failover and failback (the newest ``OUTCOME_WINDOW`` kept in full)."""
+        self.frozen_windows: dict[int, list[tuple[float, float]]] = {}
+        """Node -> (start, end) of its connections' freezes (failback state dumps) that
+        have not ended yet: :meth:`frozen` looks only at the node's own."""
         self.mlids: dict[str, int] = {}
         self.lmc_saved: dict[PortRef, tuple[int, int]] = {}
         self._in_progress: set[str] = set()
 
     # ---------------------------------------------------------------- helpers
+    def freeze(self, out: Outcome, start: float, end: float) -> None:
+        """``out.node``'s connections are frozen from ``start`` to ``end``."""
+        out.frozen_us = (start, end)
+        self.frozen_windows.setdefault(out.node, []).append((start, end))
+
+    def frozen(self, node: int, now: float) -> bool:
+        """Whether ``node``'s connections are frozen at ``now`` (windows that ended are
+        forgotten as time passes, so this stays O(1) however long the session runs)."""
+        windows = self.frozen_windows.get(node)
+        if not windows:
+            return False
+        if windows[0][1] <= now:
+            windows[:] = [w for w in windows if w[1] > now]
+        return any(a <= now < b for a, b in windows)
+
     def port_of(self, guid: int) -> PortRef:
         """The first cabled port of a CA (its address in the subnet)."""
         node = self.sm.fabric.node(guid)
@@ -64,7 +84,7 @@ class FailoverController:
         return resp
 
     def _done(self, since: int) -> float:
-        mads = self.sm.mads.mads[since:]
+        mads = self.sm.mads.since(since)
         return max((m.done_us for m in mads), default=self.engine.now)
 
     def _switch_ports(self, pg: ProtectedGroup) -> tuple[int, int, int]:
@@ -220,7 +240,7 @@ class FailoverController:
                 return
             mark = len(self.sm.mads)
             end = steps[i](out)
-            new = self.sm.mads.mads[mark:]
+            new = self.sm.mads.since(mark)
             out.mads += len(new)
             out.nodes_touched |= {m.dst.node for m in new if m.dst is not None}
             out.nodes_touched |= {m.src.node for m in new if m.src is not None and

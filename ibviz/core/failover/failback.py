@@ -25,7 +25,7 @@ def failback_steps(ctl: FailoverController, pg: ProtectedGroup, out: Outcome) ->
     steps: list[Step] = []
     if fb.state_dump:
         def dump(o: Outcome) -> float:
-            o.frozen_us = (ctl.engine.now, ctl.engine.now + fb.state_dump_us)
+            ctl.freeze(o, ctl.engine.now, ctl.engine.now + fb.state_dump_us)
             ctl._phase(o, f"state dump from {o.node:#018x} to {o.target:#018x}; the takeover "
                        "node's connections are frozen until failback completes")
             return ctl.engine.now + fb.state_dump_us

@@ -39,7 +39,7 @@ class Drop(NamedTuple):
 
 
 class HopLog:
-    """Append-only. Appending is plain list appends (the simulator's hot path);
+    """Append-only (a long session trims the oldest, see :meth:`trim_below`). Appending is plain list appends (the simulator's hot path);
     ``t0``/``t1``/``flow_index``/``kind_index`` are numpy arrays built on demand and
     extended incrementally, so a view asking every frame pays only for new hops."""
 
@@ -52,6 +52,8 @@ class HopLog:
         self.flow_names: list[str] = []
         self._flow_ids: dict[str, int] = {}
         self._arrays: dict[str, np.ndarray] = {}
+        self.first = 0
+        """Hops forgotten from the front (a bounded session's old ones)."""
 
     def flow_id(self, flow: str) -> int:
         fid = self._flow_ids.get(flow)
@@ -73,6 +75,22 @@ class HopLog:
 
     def __len__(self) -> int:
         return len(self._rows)
+
+    def trim_below(self, pid: int, least: int = 4096) -> int:
+        """Forget the oldest hops while they belong to packets below ``pid`` (a long
+        session keeps only its recent hops); returns how many went. Indices shift down,
+        and :attr:`first` counts the hops forgotten so far."""
+        rows = self._rows
+        n = 0
+        while n < len(rows) and rows[n][0] < pid:
+            n += 1
+        if n < least:
+            return 0
+        for values in (self._t0, self._t1, self._flow, self._kind, rows):
+            del values[:n]
+        self._arrays.clear()
+        self.first += n
+        return n
 
     def __getitem__(self, i: int) -> Hop:
         pid, src, dst = self._rows[i]
