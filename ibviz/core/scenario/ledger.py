@@ -80,6 +80,9 @@ class Ledger:
         self._spans: list[tuple[float, float, float, int, str]] = []
         """Finished outcomes (start, unsteady end, restored or inf, position, group)."""
         self._inf_from = INF
+        self._starts: list[float] = []
+        self._longest = 0.0
+        self._cp_times: list[float] = []
         self._cp_seen = 0
         self._cps: list[tuple[int, float, str, float]] = []
         """Checkpoints still collecting (position, time, group, end or inf)."""
@@ -195,11 +198,12 @@ class Ledger:
             return True
         if any(o.started_us - SETTLE_US <= t for _, o in self._open):
             return True
-        for start, end, _, _, _ in self._spans:
-            if start - SETTLE_US > t:
-                break
-            if t <= end + SETTLE_US:
+        spans = self._spans
+        i = bisect_right(self._starts, t + SETTLE_US) - 1
+        while i >= 0 and spans[i][0] >= t - self._longest - 2 * SETTLE_US:
+            if t <= spans[i][1] + SETTLE_US:
                 return True
+            i -= 1
         s = self.s
         actions = sorted(a.at_us for a in list(s.scenario.timeline) + s.actions) \
             if len(s.scenario.timeline) + len(s.actions) < 64 else self._action_times()
@@ -236,6 +240,8 @@ class Ledger:
                 self._spans.append((o.started_us, end, lost_end, pos, o.group))
         self._open = still
         self._spans.sort(key=lambda x: x[0])
+        self._starts = [x[0] for x in self._spans]
+        self._longest = max((x[1] - x[0] for x in self._spans if x[1] != INF), default=0.0)
         cps = self.s.checkpoints
         for pos in range(max(self._cp_seen, cps.first), len(cps)):
             cp = cps[pos]
@@ -262,6 +268,7 @@ class Ledger:
         while n < len(dl) and dl[n].packet < mark:
             n += 1
         if n > BATCH:
+            self._cp_times = [c[1] for c in self._cps]
             for d in dl[:n]:
                 self._delivered(d)
             del dl[:n]
@@ -279,7 +286,9 @@ class Ledger:
         first = self.s.controller.outcomes.first
         self._spans = [x for x in self._spans if x[3] >= first and
                        (x[1] + SETTLE_US >= oldest or x[2] >= oldest)]
+        self._starts = [x[0] for x in self._spans]
         self._cps = [c for c in self._cps if c[3] >= (dl[0].time_us if dl else oldest)]
+        self._cp_times = [c[1] for c in self._cps]
         for table, first in ((self.lost, self.s.controller.outcomes.first),
                              (self.reached, self.s.checkpoints.first)):
             for pos in [p for p in table if p < first]:
@@ -289,9 +298,13 @@ class Ledger:
         group_of = self._dst_group.get(d.flow)
         if group_of is None:
             return
-        for pos, t_cp, group, end in self._cps:
-            if group == group_of and t_cp < d.time_us < end:
+        cps, t = self._cps, d.time_us
+        i = bisect_left(self._cp_times, t) - 1  # checkpoints before t; their ends grow
+        while i >= 0 and cps[i][3] > t:
+            pos, _, group, _ = cps[i]
+            if group == group_of:
                 self.reached[pos].add(self.s.fabric.nodes[d.port.node].name)
+            i -= 1
 
     def _series_point(self, flow: str, t: float, delivered: bool) -> None:
         pts = self.series[flow]
