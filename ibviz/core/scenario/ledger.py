@@ -224,8 +224,11 @@ class Ledger:
         for pos in range(max(self._outcomes_seen, outs.first), len(outs)):
             o = outs[pos]
             self._open.append((pos, o))
-            for i, cp in enumerate(self._cps):
-                if cp[3] == INF and o.started_us > cp[1]:
+            for i in range(len(self._cps) - 1, -1, -1):  # the open ones are the newest
+                cp = self._cps[i]
+                if cp[3] != INF:
+                    break
+                if o.started_us > cp[1]:
                     self._cps[i] = (cp[0], cp[1], cp[2], o.started_us)
         self._outcomes_seen = len(outs)
         still = []
@@ -245,8 +248,9 @@ class Ledger:
         cps = self.s.checkpoints
         for pos in range(max(self._cp_seen, cps.first), len(cps)):
             cp = cps[pos]
-            starts = [o.started_us for _, o in self._open] + [x[0] for x in self._spans]
-            end = min((t for t in starts if t > cp["t_us"]), default=INF)
+            i = bisect_right(self._starts, cp["t_us"])
+            end = min([o.started_us for _, o in self._open if o.started_us > cp["t_us"]] +
+                      self._starts[i:i + 1], default=INF)
             self._cps.append((pos, cp["t_us"], cp["group"], end))
         self._cp_seen = len(cps)
 
