@@ -53,7 +53,10 @@ class Ledger:
         self.s = session
         self.detail = detail
         self.watermark = 0
-        """Every packet id below this one is retired."""
+        """Every packet id below this one is retired or :attr:`held`."""
+        self.held: list[int] = []
+        """Packets below the watermark kept because their message may be retransmitted."""
+        self._retired_since_trim = 0
         self._sends = 0
         self._flows = {f.spec.name: f for f in session.flows}
         self._groups_of = {f.spec.name: {g for g in (f.dst.group, f.src.group) if g}
@@ -111,23 +114,35 @@ class Ledger:
         return low
 
     def retire(self) -> None:
-        """Fold every retirable packet below the detail window (in id order)."""
+        """Fold every retirable packet below the detail window, in id order. A packet of
+        a message that may still be retransmitted (a reliable flow's unacknowledged
+        window) is held back and folded once settled, without holding up the others."""
         s, net = self.s, self.s.net
         self._track_outcomes()
         self._track_drops()
         now = s.engine.now
-        limit = len(net.packets) + self.watermark - self.detail
         packets, live, sent_at = net.packets, net.live, net.sent_at
+        if self.held:
+            still = []
+            for pid in self.held:
+                packet = packets[pid]
+                if packet.seq >= self._settled_below(packet.flow):
+                    still.append(pid)
+                else:
+                    self._fold(pid, packet, sent_at[pid][1])
+            self.held = still
+        limit = len(net.packets) + self.watermark - len(self.held) - self.detail
         while self.watermark < limit:
             pid = self.watermark
             packet = packets[pid]
             t = sent_at[pid][1]
             if live[pid] or t + SETTLE_US >= now:
                 break
-            if packet.kind == "data" and packet.seq >= self._settled_below(packet.flow):
-                break
-            self._fold(pid, packet, t)
             self.watermark += 1
+            if packet.kind == "data" and packet.seq >= self._settled_below(packet.flow):
+                self.held.append(pid)  # never a multicast datagram: verdict order kept
+                continue
+            self._fold(pid, packet, t)
         self._trim()
 
     def _fold(self, pid: int, packet, t: float) -> None:
@@ -139,20 +154,24 @@ class Ledger:
         got = net.delivered_to.pop(pid, [])
         if packet.kind == "data":
             key = (packet.flow, packet.seq)
-            part = self.partial.get(key)
-            if part is None:
-                part = self.partial[key] = [[], t]
-            part[0].extend(got)
             left = self.pending[key] - 1
-            if left:
+            part = self.partial.pop(key, None)
+            if left:  # more packets of this message to come (retransmissions)
                 self.pending[key] = left
+                if part is None:
+                    part = [[], t]
+                part[0].extend(got)
+                self.partial[key] = part
             else:
-                del self.pending[key], self.partial[key]
-                self._message_done(packet.flow, part[0], part[1],
-                                   self._last_drop.get(pid, "unknown"))
+                del self.pending[key]
+                if part is not None:
+                    got, t = part[0] + got, part[1]
+                self._message_done(packet.flow, got, t, self._last_drop.get(pid, "unknown"))
         self._last_drop.pop(pid, None)
-        for table in (net.packets, net.sent_at, net.live, net._seen_at, net._switch_seen):
-            table.pop(pid, None)
+        self._retired_since_trim += 1
+        del net.packets[pid], net.sent_at[pid], net.live[pid]
+        net._seen_at.pop(pid, None)
+        net._switch_seen.pop(pid, None)
 
     def _message_done(self, flow: str, ports: list[PortRef], first_t: float,
                       reason: str) -> None:
@@ -267,29 +286,27 @@ class Ledger:
         self._drops_seen = len(rows)
 
     def _trim(self) -> None:
-        """Drop detail rows (deliveries, drops, hops) of retired packets from the front;
-        forget spans and checkpoints no packet kept can fall in any more."""
+        """Drop detail rows (deliveries, drops, hops) of retired packets (once enough
+        were retired to be worth a pass); forget spans and checkpoints no packet kept
+        can fall in any more."""
         net, mark = self.s.net, self.watermark
         dl = net.deliveries
-        n = 0
-        while n < len(dl) and dl[n].packet < mark:
-            n += 1
-        if n > BATCH:
+        if self._retired_since_trim >= max(BATCH, self.detail // 4):
+            self._retired_since_trim = 0
+            kept = net.packets
             self._cp_times = [c[1] for c in self._cps]
-            for d in dl[:n]:
-                self._delivered(d)
-            del dl[:n]
-        rows = net._drop_rows
-        n = 0
-        while n < len(rows) and rows[n][2] < mark:
-            n += 1
-        if n > BATCH:
-            del rows[:n]
-            del net._drops[:n]
-            self._drops_seen -= n
-        if net.hops is not None:
-            net.hops.trim_below(mark)
-        oldest = net.sent_at[mark][1] if mark in net.sent_at else self.s.engine.now
+            for d in dl:
+                if d.packet not in kept:
+                    self._delivered(d)
+            dl[:] = [d for d in dl if d.packet in kept]
+            rows = net._drop_rows
+            rows[:] = [r for r in rows if r[2] in kept]
+            net._drops.clear()
+            self._drops_seen = len(rows)
+            if net.hops is not None:
+                net.hops.keep_packets(kept)
+        low = min([mark] + self.held)
+        oldest = net.sent_at[low][1] if low in net.sent_at else self.s.engine.now
         first = self.s.controller.outcomes.first
         self._spans = [x for x in self._spans if x[3] >= first and
                        (x[1] + SETTLE_US >= oldest or x[2] >= oldest)]

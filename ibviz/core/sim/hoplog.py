@@ -39,7 +39,7 @@ class Drop(NamedTuple):
 
 
 class HopLog:
-    """Append-only (a long session trims the oldest, see :meth:`trim_below`). Appending is plain list appends (the simulator's hot path);
+    """Append-only (a long session forgets old ones, see :meth:`keep_packets`). Appending is plain list appends (the simulator's hot path);
     ``t0``/``t1``/``flow_index``/``kind_index`` are numpy arrays built on demand and
     extended incrementally, so a view asking every frame pays only for new hops."""
 
@@ -76,21 +76,20 @@ class HopLog:
     def __len__(self) -> int:
         return len(self._rows)
 
-    def trim_below(self, pid: int, least: int = 4096) -> int:
-        """Forget the oldest hops while they belong to packets below ``pid`` (a long
-        session keeps only its recent hops); returns how many went. Indices shift down,
-        and :attr:`first` counts the hops forgotten so far."""
+    def keep_packets(self, kept) -> int:
+        """Forget the hops of packets not in ``kept`` (a long session keeps only its
+        recent packets); returns how many went. Indices shift down, and :attr:`first`
+        counts the hops forgotten so far."""
         rows = self._rows
-        n = 0
-        while n < len(rows) and rows[n][0] < pid:
-            n += 1
-        if n < least:
-            return 0
-        for values in (self._t0, self._t1, self._flow, self._kind, rows):
-            del values[:n]
-        self._arrays.clear()
-        self.first += n
-        return n
+        keep = [i for i, row in enumerate(rows) if row[0] in kept]
+        gone = len(rows) - len(keep)
+        if gone:
+            for name in ("_t0", "_t1", "_flow", "_kind", "_rows"):
+                values = getattr(self, name)
+                setattr(self, name, [values[i] for i in keep])
+            self._arrays.clear()
+            self.first += gone
+        return gone
 
     def __getitem__(self, i: int) -> Hop:
         pid, src, dst = self._rows[i]
