@@ -9,6 +9,7 @@ Every step runs on the event engine at the time the previous step's MADs complet
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 from ibviz.core import events as ev
@@ -41,6 +42,7 @@ class FailoverController:
         self.mlids: dict[str, int] = {}
         self.lmc_saved: dict[PortRef, tuple[int, int]] = {}
         self._in_progress: set[str] = set()
+        self._touched: dict[frozenset[int], frozenset[int]] = {}
 
     # ---------------------------------------------------------------- helpers
     def freeze(self, out: Outcome, start: float, end: float) -> None:
@@ -211,6 +213,7 @@ class FailoverController:
         self.sm.sweep(reason=reason)
 
     def _phase(self, out: Outcome, phase: str, started: bool = True) -> None:
+        phase = sys.intern(phase)  # the same texts recur every cycle: stored once
         out.phases.append((self.engine.now, phase))
         if self.sm.events.active:
             self.sm.events.emit(ev.FailoverPhase(out.group, phase, out.mode.value, out.reason,
@@ -261,7 +264,19 @@ class FailoverController:
         self._chain(again, self.takeover_steps(pg, again),
                     done=lambda: self._finish(pg, again))
 
+    def _shared(self, nodes: set[int]) -> frozenset[int]:
+        """One frozen copy of each distinct set of touched nodes (failures repeat, and on
+        a large fabric a sweep touches hundreds of switches per outcome)."""
+        key = frozenset(nodes)
+        found = self._touched.get(key)
+        if found is None:
+            if len(self._touched) >= 256:
+                self._touched.clear()
+            found = self._touched[key] = key
+        return found
+
     def _finish(self, pg: ProtectedGroup, out: Outcome) -> None:
+        out.nodes_touched = self._shared(out.nodes_touched)  # type: ignore[assignment]
         self._in_progress.discard(pg.name)
         if out.problem:
             self.serving[pg.name] = None
