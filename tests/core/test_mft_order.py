@@ -87,6 +87,13 @@ class Watcher:
     def changed(self, e: ev.MftChanged) -> None:
         self.states += 1
         self.problems += state_problems(self.sm, e.mlid)
+        # a copy in flight across this write may be forwarded by both states: their
+        # union must be loop-free too
+        entries = {sw: t[e.mlid] for sw, t in self.sm.mfts.items() if e.mlid in t}
+        entries[e.switch] = e.old | e.new
+        if not is_forest(entries, self.sm._mft_peer):
+            self.problems.append(f"MLID {e.mlid:#x}: the states before and after the write "
+                                 f"to {e.switch:#x} together close a loop")
 
 
 FABRICS = [lambda: ring(6), lambda: ring(8, hcas_per_switch=2), lambda: torus((3, 3)),

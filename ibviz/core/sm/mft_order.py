@@ -12,10 +12,12 @@ Order (make before break where that is loop-free):
 1. If the union of the old and the new entries is a forest, any order is safe: the
    switches are written in GUID order, each straight to its new entry.
 2. Otherwise the writes are chosen greedily: new entries are written leaf to root of the
-   new tree (deepest first) whenever the state after the write is still a forest (the new
-   branch is made before the old one is broken); when no such write remains, the
-   shallowest switch (root first) that still has ports only the old tree uses is written
-   to old & new (a break), and the makes resume. This always ends: once every old-only
+   new tree (deepest first) whenever the states before and after the write *together*
+   still form a forest (the new branch is made before the old one is broken, and a copy
+   in flight across the write, forwarded partly by the one and partly by the other,
+   cannot loop either); when no such write remains, the shallowest switch (root first)
+   that still has ports only the old tree uses is written to old & new (a break, always
+   safe: it only removes), and the makes resume. This always ends: once every old-only
    port is gone, each state is part of the new tree, a forest.
 
 The property test (tests/core/test_mft_order.py) checks every intermediate state on
@@ -107,7 +109,7 @@ def mft_writes(old: dict[int, Entry], new: dict[int, Entry], peer: PeerSwitch,
             if sw in pending:
                 want = new.get(sw, frozenset())
                 trial = dict(cur)
-                trial[sw] = want
+                trial[sw] = cur.get(sw, frozenset()) | want  # before and after together
                 if is_forest(trial, peer):
                     write(sw, want)
                     made = True
