@@ -86,8 +86,7 @@ class FailoverController:
         return resp
 
     def _done(self, since: int) -> float:
-        mads = self.sm.mads.since(since)
-        return max((m.done_us for m in mads), default=self.engine.now)
+        return self.sm.mads.done_since(since, self.engine.now)
 
     def _switch_ports(self, pg: ProtectedGroup) -> tuple[int, int, int]:
         """Mode 2: (switch, port to the primary, port to the takeover)."""
@@ -243,11 +242,9 @@ class FailoverController:
                 return
             mark = len(self.sm.mads)
             end = steps[i](out)
-            new = self.sm.mads.since(mark)
-            out.mads += len(new)
-            out.nodes_touched |= {m.dst.node for m in new if m.dst is not None}
-            out.nodes_touched |= {m.src.node for m in new if m.src is not None and
-                                  m.kind == "SA"}
+            sent, touched = self.sm.mads.touched_since(mark)
+            out.mads += sent
+            out.nodes_touched |= touched
             self.engine.at(max(end, self._done(mark)), lambda: run(i + 1), priority=2)
 
         run(0)

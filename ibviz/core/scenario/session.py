@@ -26,7 +26,7 @@ from ibviz.core.sim.network import NetworkSim
 from ibviz.core.sm.manager import SubnetManager
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LogEntry:
     t_us: float
     kind: str

@@ -152,6 +152,24 @@ class MadLog:
             return len(self) if attribute is None else self.by_attribute[attribute]
         return sum(1 for m in self.mads[since:] if attribute is None or m.attribute == attribute)
 
+    def done_since(self, mark: int, default: float) -> float:
+        """When the last of the MADs sent since ``mark`` completes (``default``: none)."""
+        c = self._cols
+        start = max(mark - self._dropped, 0)
+        times, lat = c["time_us"], c["latency_us"]
+        return max((times[j] + lat[j] for j in range(start, len(times))), default=default)
+
+    def touched_since(self, mark: int) -> tuple[int, set[int]]:
+        """(MADs sent since ``len(self)`` was ``mark``, nodes they touched: every
+        destination, and the requester of SA MADs), read from the columns."""
+        c, ports = self._cols, self._ports.values
+        start = max(mark - self._dropped, 0)
+        nodes = {ports[i].node for i in set(c["dst"][start:]) if ports[i] is not None}
+        sa = [c["src"][j] for j in range(start, len(c["src"]))
+              if c["mgmt_class"][j] == SA_CLASS]
+        nodes |= {ports[i].node for i in set(sa) if ports[i] is not None}
+        return len(self) - mark, nodes
+
     def since(self, mark: int) -> list[Mad]:
         """The MADs sent since ``len(self)`` was ``mark`` (kept ones)."""
         return self.mads[mark:]
