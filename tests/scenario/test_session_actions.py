@@ -123,7 +123,7 @@ def test_inspection_helpers_the_gui_uses():
     assert delivered[-1] == r["delivered"] and lost[-1] == r["lost"]
     assert list(t) == sorted(t)
     i = next(i for i, e in enumerate(s.log) if e.kind == "mad")
-    assert s.mad(i) is s.sm.mads.mads[s.log[i].ref]
+    assert s.mad(i) == s.sm.mads.mads[s.log[i].ref]
     assert s.mad(next(i for i, e in enumerate(s.log) if e.kind != "mad")) is None
     pid = next(p for p, pk in s.net.packets.items() if pk.flow == "requests")
     wire = s.packet(pid)

@@ -9,11 +9,13 @@ Every step runs on the event engine at the time the previous step's MADs complet
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 from ibviz.core import events as ev
 from ibviz.core.addressing import link_local_gid
 from ibviz.core.failover.model import Mode, Outcome, ProtectedGroup, Step
+from ibviz.core.history import OUTCOME_WINDOW, Window
 from ibviz.core.model import NodeKind, PortRef
 from ibviz.core.sim.engine import Engine
 from ibviz.core.sm.manager import SubnetManager
@@ -33,12 +35,32 @@ class FailoverController:
         self.groups: dict[str, ProtectedGroup] = {}
         self.serving: dict[str, int | None] = {}
         self.modes: dict[str, tuple[Mode, str]] = {}
-        self.outcomes: list[Outcome] = []
+        self.outcomes: Window[Outcome] = Window(OUTCOME_WINDOW)
+        """Every failover and failback (the newest ``OUTCOME_WINDOW`` kept in full)."""
+        self.frozen_windows: dict[int, list[tuple[float, float]]] = {}
+        """Node -> (start, end) of its connections' freezes (failback state dumps) that
+        have not ended yet: :meth:`frozen` looks only at the node's own."""
         self.mlids: dict[str, int] = {}
         self.lmc_saved: dict[PortRef, tuple[int, int]] = {}
         self._in_progress: set[str] = set()
+        self._touched: dict[frozenset[int], frozenset[int]] = {}
 
     # ---------------------------------------------------------------- helpers
+    def freeze(self, out: Outcome, start: float, end: float) -> None:
+        """``out.node``'s connections are frozen from ``start`` to ``end``."""
+        out.frozen_us = (start, end)
+        self.frozen_windows.setdefault(out.node, []).append((start, end))
+
+    def frozen(self, node: int, now: float) -> bool:
+        """Whether ``node``'s connections are frozen at ``now`` (windows that ended are
+        forgotten as time passes, so this stays O(1) however long the session runs)."""
+        windows = self.frozen_windows.get(node)
+        if not windows:
+            return False
+        if windows[0][1] <= now:
+            windows[:] = [w for w in windows if w[1] > now]
+        return any(a <= now < b for a, b in windows)
+
     def port_of(self, guid: int) -> PortRef:
         """The first cabled port of a CA (its address in the subnet)."""
         node = self.sm.fabric.node(guid)
@@ -65,8 +87,7 @@ class FailoverController:
         return resp
 
     def _done(self, since: int) -> float:
-        mads = self.sm.mads.mads[since:]
-        return max((m.done_us for m in mads), default=self.engine.now)
+        return self.sm.mads.done_since(since, self.engine.now)
 
     def _switch_ports(self, pg: ProtectedGroup) -> tuple[int, int, int]:
         """Mode 2: (switch, port to the primary, port to the takeover)."""
@@ -192,6 +213,7 @@ class FailoverController:
         self.sm.sweep(reason=reason)
 
     def _phase(self, out: Outcome, phase: str, started: bool = True) -> None:
+        phase = sys.intern(phase)  # the same texts recur every cycle: stored once
         out.phases.append((self.engine.now, phase))
         if self.sm.events.active:
             self.sm.events.emit(ev.FailoverPhase(out.group, phase, out.mode.value, out.reason,
@@ -220,15 +242,14 @@ class FailoverController:
                 done()
                 return
             mark = len(self.sm.mads)
+            blocks = self.sm.mads.by_attribute
+            lft, mft = blocks["LinearForwardingTable"], blocks["MulticastForwardingTable"]
             end = steps[i](out)
-            new = self.sm.mads.mads[mark:]
-            out.mads += len(new)
-            out.lft_blocks_written += sum(m.attribute == "LinearForwardingTable" for m in new)
-            out.mft_blocks_written += sum(m.attribute == "MulticastForwardingTable"
-                                          for m in new)
-            out.nodes_touched |= {m.dst.node for m in new if m.dst is not None}
-            out.nodes_touched |= {m.src.node for m in new if m.src is not None and
-                                  m.kind == "SA"}
+            out.lft_blocks_written += blocks["LinearForwardingTable"] - lft
+            out.mft_blocks_written += blocks["MulticastForwardingTable"] - mft
+            sent, touched = self.sm.mads.touched_since(mark)
+            out.mads += sent
+            out.nodes_touched |= touched
             self.engine.at(max(end, self._done(mark)), lambda: run(i + 1), priority=2)
 
         run(0)
@@ -245,7 +266,19 @@ class FailoverController:
         self._chain(again, self.takeover_steps(pg, again),
                     done=lambda: self._finish(pg, again))
 
+    def _shared(self, nodes: set[int]) -> frozenset[int]:
+        """One frozen copy of each distinct set of touched nodes (failures repeat, and on
+        a large fabric a sweep touches hundreds of switches per outcome)."""
+        key = frozenset(nodes)
+        found = self._touched.get(key)
+        if found is None:
+            if len(self._touched) >= 256:
+                self._touched.clear()
+            found = self._touched[key] = key
+        return found
+
     def _finish(self, pg: ProtectedGroup, out: Outcome) -> None:
+        out.nodes_touched = self._shared(out.nodes_touched)  # type: ignore[assignment]
         self._in_progress.discard(pg.name)
         if out.problem:
             self.serving[pg.name] = None

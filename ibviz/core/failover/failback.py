@@ -28,6 +28,7 @@ class Controller(Protocol):
     lmc_saved: dict[PortRef, tuple[int, int]]
 
     def port_of(self, guid: int) -> PortRef: ...
+    def freeze(self, out: Outcome, start: float, end: float) -> None: ...
     def _phase(self, out: Outcome, phase: str, started: bool = True) -> None: ...
     def _sa(self, pg: ProtectedGroup, method: M, requester: int, member: int,
             state: JoinState, reason: str, keep_mlid: bool = False) -> SaResponse: ...
@@ -41,7 +42,7 @@ def failback_steps(ctl: Controller, pg: ProtectedGroup, out: Outcome) -> list[St
     steps: list[Step] = []
     if fb.state_dump:
         def dump(o: Outcome) -> float:
-            o.frozen_us = (ctl.engine.now, ctl.engine.now + fb.state_dump_us)
+            ctl.freeze(o, ctl.engine.now, ctl.engine.now + fb.state_dump_us)
             ctl._phase(o, f"state dump from {o.node:#018x} to {o.target:#018x}; the takeover "
                        "node's connections are frozen until failback completes")
             return ctl.engine.now + fb.state_dump_us

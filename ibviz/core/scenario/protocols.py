@@ -13,6 +13,7 @@ from ibviz.core.events import EventBus
 from ibviz.core.fabric import Fabric
 from ibviz.core.failover.controller import FailoverController
 from ibviz.core.failover.model import Mode
+from ibviz.core.history import Window
 from ibviz.core.model import PortRef
 from ibviz.core.scenario.model import Scenario
 from ibviz.core.sim.engine import Engine
@@ -23,7 +24,7 @@ MftChange = tuple[float, int, int, frozenset[int], frozenset[int]]
 """(time, switch, MLID, old ports, new ports) of an MFT change."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LogEntry:
     t_us: float
     kind: str
@@ -31,7 +32,7 @@ class LogEntry:
     node: int | None = None
     group: str | None = None
     ref: int | None = None
-    """``mad`` entries: the index of the MAD in ``session.sm.mads.mads``."""
+    """``mad`` entries: the global position of the MAD in ``session.sm.mads.mads``."""
 
 
 class SessionState(Protocol):
@@ -44,9 +45,9 @@ class SessionState(Protocol):
     net: NetworkSim
     engine: Engine
     events: EventBus
-    log: list[LogEntry]
-    checkpoints: list[dict]
-    mft_changes: list[MftChange]
+    log: Window[LogEntry]
+    checkpoints: Window[dict]
+    mft_changes: Window[MftChange]
     actions: list[act.Timed]
     duration_us: float
     seed: int
@@ -58,6 +59,7 @@ class SessionState(Protocol):
     learners: dict[str, Any]
     service_lids: dict[str, int]
     expectations: Any
+    ledger: Any
     _lid_memo: dict[PortRef, int]
 
     def note(self, kind: str, text: str, node: int | None = None,

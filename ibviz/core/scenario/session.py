@@ -15,6 +15,7 @@ from ibviz.core.bulk import gc_paused
 from ibviz.core.fabric import Fabric
 from ibviz.core.failover.controller import FailoverController
 from ibviz.core.failover.model import Mode
+from ibviz.core.history import CHANGE_WINDOW, LOG_WINDOW, OUTCOME_WINDOW, Window
 from ibviz.core.model import PortRef
 from ibviz.core.scenario.model import Scenario
 from ibviz.core.scenario.protocols import LogEntry
@@ -48,11 +49,13 @@ class Session(SessionViews):
     def _build(self, fabric: Fabric) -> None:
         fabric.events = self.events
         self.fabric = fabric
-        self.log: list[LogEntry] = []
-        self.checkpoints: list[dict] = []
+        self.log: Window[LogEntry] = Window(LOG_WINDOW)
+        """The event log (global positions; the newest ``LOG_WINDOW`` entries kept)."""
+        self.checkpoints: Window[dict] = Window(OUTCOME_WINDOW)
         """After each finished failover or failback: the group's receivers (see report)."""
-        self.mft_changes: list[tuple[float, int, int, frozenset[int], frozenset[int]]] = []
-        """(time, switch, MLID, old ports, new ports) of every MFT change."""
+        self.mft_changes: Window[tuple[float, int, int, frozenset[int], frozenset[int]]] = \
+            Window(CHANGE_WINDOW)
+        """(time, switch, MLID, old ports, new ports) of the MFT changes (newest kept)."""
         self._port_memo: dict[int, PortRef] = {}
         self._gid_memo: dict[PortRef, int] = {}
         self._lid_memo: dict[PortRef, int] = {}
@@ -66,10 +69,13 @@ class Session(SessionViews):
         self.service_lids = parts.service_lids
         self.resolve = parts.resolve
         self._unsubscribe = parts.unsubscribe
+        from ibviz.core.scenario.ledger import Ledger
         from ibviz.core.scenario.report import ExpectationRecorder
 
         self.expectations = ExpectationRecorder(self)
-        self.net.on_send = self.expectations.on_send
+        self.ledger = Ledger(self)
+        """Folds old finished packets into the report's counters (bounded memory)."""
+        self.net.on_send = self.ledger.on_send
         for i, entry in enumerate(self.scenario.timeline):
             key = f"timeline[{i}]"
             schedule(self, entry.at_us, resolve_entry(self, entry, key), key)
@@ -128,12 +134,7 @@ class Session(SessionViews):
 
     def frozen(self, node: int) -> bool:
         """Whether ``node``'s connections are frozen now (a failback's state dump)."""
-        outcomes = self.controller.outcomes
-        if not outcomes:
-            return False
-        now = self.engine.now
-        return any(o.frozen_us is not None and o.node == node and
-                   o.frozen_us[0] <= now < o.frozen_us[1] for o in outcomes)
+        return self.controller.frozen(node, self.engine.now)
 
     def note(self, kind: str, text: str, node: int | None = None,
              group: str | None = None, ref: int | None = None) -> None:
@@ -208,9 +209,12 @@ class Session(SessionViews):
 
     # ------------------------------------------------------------ inspection
     def mad(self, index: int):
-        """The MAD behind log entry ``index`` (a ``mad`` entry), else None."""
-        ref = self.log[index].ref if 0 <= index < len(self.log) else None
-        return None if ref is None else self.sm.mads.mads[ref]
+        """The MAD behind log entry ``index`` (a ``mad`` entry), else None (also once it
+        left the kept window)."""
+        entry = self.log.get(index) if index >= 0 else None
+        if entry is None or entry.ref is None:
+            return None
+        return self.sm.mads.mads.get(entry.ref)
 
     def write_pcap(self, path) -> dict[str, int]:
         from ibviz.core.scenario.wire import write_pcap

@@ -48,7 +48,6 @@ class Flow:
         self.next_seq = 0
         self.not_sent: dict[str, int] = {}
         self.learned: int | None = None
-        self.seq_sent_at: dict[int, float] = {}
         self.stop_us = spec.stop_us if spec.stop_us is not None else session.duration_us
         self.broken: str | None = None
 
@@ -109,7 +108,6 @@ class Flow:
             return self.skip(str(exc))
         seq = self.next_seq
         self.next_seq += 1
-        self.seq_sent_at[seq] = self.s.engine.now
         self.transmit(src, addr, seq, seq)
 
     def transmit(self, src: PortRef, addr: Address, seq: int, psn: int) -> None:
@@ -156,7 +154,6 @@ class ConnectedFlow(Flow):
             return super().emit_message()
         seq = self.next_seq
         self.next_seq += 1
-        self.seq_sent_at[seq] = self.s.engine.now
         self.backlog.append(seq)
         self._pump()
 

@@ -4,7 +4,7 @@ GUI's session over a live backend: both keep ``net`` (the packet simulator),
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ibviz.core import actions as act
@@ -14,7 +14,7 @@ class SessionViews:
     net: Any
     controller: Any
     sm: Any
-    mft_changes: list[tuple[float, int, int, frozenset[int], frozenset[int]]]
+    mft_changes: Iterable[tuple[float, int, int, frozenset[int], frozenset[int]]]
     busy: bool = False
     """A slow action is under way (only live sessions have those)."""
 

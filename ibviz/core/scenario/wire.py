@@ -92,7 +92,7 @@ def write_pcap(s: Session, path: str | Path) -> dict[str, int]:
         hop = hops[i]
         frames.append((hop.t0, len(frames), data, packet_comment(s, pid, hop.src, hop.dst)))
     sm_lid = s.fabric.port(s.sm.sm_port).lid if s.sm.sm_port else 0
-    for tid, mad in enumerate(s.sm.mads.mads, 1):
+    for tid, mad in enumerate(s.sm.mads.mads, s.sm.mads.mads.first + 1):
         try:
             raw = mad_bytes(mad, tid)
         except ValueError:

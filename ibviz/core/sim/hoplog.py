@@ -39,7 +39,7 @@ class Drop(NamedTuple):
 
 
 class HopLog:
-    """Append-only. Appending is plain list appends (the simulator's hot path);
+    """Append-only (a long session forgets old ones, see :meth:`keep_packets`). Appending is plain list appends (the simulator's hot path);
     ``t0``/``t1``/``flow_index``/``kind_index`` are numpy arrays built on demand and
     extended incrementally, so a view asking every frame pays only for new hops."""
 
@@ -52,6 +52,8 @@ class HopLog:
         self.flow_names: list[str] = []
         self._flow_ids: dict[str, int] = {}
         self._arrays: dict[str, np.ndarray] = {}
+        self.first = 0
+        """Hops forgotten from the front (a bounded session's old ones)."""
 
     def flow_id(self, flow: str) -> int:
         fid = self._flow_ids.get(flow)
@@ -73,6 +75,21 @@ class HopLog:
 
     def __len__(self) -> int:
         return len(self._rows)
+
+    def keep_packets(self, kept) -> int:
+        """Forget the hops of packets not in ``kept`` (a long session keeps only its
+        recent packets); returns how many went. Indices shift down, and :attr:`first`
+        counts the hops forgotten so far."""
+        rows = self._rows
+        keep = [i for i, row in enumerate(rows) if row[0] in kept]
+        gone = len(rows) - len(keep)
+        if gone:
+            for name in ("_t0", "_t1", "_flow", "_kind", "_rows"):
+                values = getattr(self, name)
+                setattr(self, name, [values[i] for i in keep])
+            self._arrays.clear()
+            self.first += gone
+        return gone
 
     def __getitem__(self, i: int) -> Hop:
         pid, src, dst = self._rows[i]

@@ -7,9 +7,13 @@ latency grows with the directed-route hops it crosses) and, later, exported to p
 
 from __future__ import annotations
 
+from array import array
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ibviz.core.history import MAD_WINDOW
 from ibviz.core.model import PortRef
 
 SMP_CLASS = 0x81  # directed-route SMP
@@ -37,7 +41,7 @@ class LatencyModel:
         return 2 * hops * self.per_hop_us + self.sa_processing_us
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mad:
     """One management datagram (request) and what it cost."""
 
@@ -62,18 +66,149 @@ class Mad:
         return self.time_us + self.latency_us
 
 
-class MadLog:
-    """Append-only list of MADs with counters."""
+class _Interned:
+    """Values stored once, referred to by a small integer (reasons, ports, fields)."""
 
     def __init__(self) -> None:
-        self.mads: list[Mad] = []
+        self.values: list[Any] = []
+        self._ids: dict[Any, int] = {}
+
+    def id(self, value: Any, key: Any = None) -> int:
+        key = value if key is None else key
+        found = self._ids.get(key)
+        if found is None:
+            found = self._ids[key] = len(self.values)
+            self.values.append(value)
+        return found
+
+
+def _fields_key(fields: dict[str, Any]) -> tuple:
+    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in fields.items())
+
+
+_COLUMNS = (("mgmt_class", "B"), ("method", "B"), ("attribute", "H"), ("modifier", "I"),
+            ("src", "I"), ("dst", "I"), ("time_us", "d"), ("latency_us", "d"),
+            ("reason", "I"), ("status", "H"), ("fields", "I"))
+
+
+class MadLog:
+    """Every MAD sent, compactly: counters over all of them, and the newest ``window``
+    as columns of numbers (about 50 bytes a MAD; reasons, ports and field sets are
+    stored once and referred to by number). ``mads[i]`` rebuilds MAD ``i`` (its global
+    position) while it is kept; see :class:`~ibviz.core.history.Window` for the
+    sequence rules. Appending costs no Python object per MAD, so a long session or a
+    large sweep stays small."""
+
+    def __init__(self, window: int = MAD_WINDOW) -> None:
+        self.window = window
+        self._cols: dict[str, array[Any]] = {name: array(code) for name, code in _COLUMNS}
+        self._reasons, self._ports, self._fields, self._attrs = (
+            _Interned(), _Interned(), _Interned(), _Interned())
+        self._dropped = 0
+        self.by_attribute: Counter[str] = Counter()
+        self.by_kind: Counter[str] = Counter()
+        self.mads = MadView(self)
 
     def add(self, mad: Mad) -> Mad:
-        self.mads.append(mad)
+        c = self._cols
+        c["mgmt_class"].append(mad.mgmt_class)
+        c["method"].append(mad.method)
+        c["attribute"].append(self._attrs.id(mad.attribute))
+        c["modifier"].append(mad.modifier & 0xFFFFFFFF)
+        c["src"].append(self._ports.id(mad.src))
+        c["dst"].append(self._ports.id(mad.dst))
+        c["time_us"].append(mad.time_us)
+        c["latency_us"].append(mad.latency_us)
+        c["reason"].append(self._reasons.id(mad.reason))
+        c["status"].append(mad.status & 0xFFFF)
+        try:
+            key: Any = _fields_key(mad.fields)
+            hash(key)
+        except TypeError:
+            key = object()
+        c["fields"].append(self._fields.id(mad.fields, key))
+        self.by_attribute[mad.attribute] += 1
+        self.by_kind["SA" if mad.mgmt_class == SA_CLASS else "SMP"] += 1
+        kept = len(c["time_us"])
+        if kept > self.window + self.window // 4:
+            drop = kept - self.window
+            for col in c.values():
+                del col[:drop]
+            self._dropped += drop
         return mad
 
+    def _get(self, local: int) -> Mad:
+        c = self._cols
+        fields = self._fields.values[c["fields"][local]]
+        return Mad(c["mgmt_class"][local], c["method"][local],
+                   self._attrs.values[c["attribute"][local]], c["modifier"][local],
+                   self._ports.values[c["src"][local]], self._ports.values[c["dst"][local]],
+                   c["time_us"][local], c["latency_us"][local],
+                   self._reasons.values[c["reason"][local]], c["status"][local],
+                   {k: list(v) if isinstance(v, list) else v for k, v in fields.items()})
+
     def count(self, attribute: str | None = None, since: int = 0) -> int:
+        if since <= 0:
+            return len(self) if attribute is None else self.by_attribute[attribute]
         return sum(1 for m in self.mads[since:] if attribute is None or m.attribute == attribute)
 
+    def done_since(self, mark: int, default: float) -> float:
+        """When the last of the MADs sent since ``mark`` completes (``default``: none)."""
+        c = self._cols
+        start = max(mark - self._dropped, 0)
+        times, lat = c["time_us"], c["latency_us"]
+        return max((times[j] + lat[j] for j in range(start, len(times))), default=default)
+
+    def touched_since(self, mark: int) -> tuple[int, set[int]]:
+        """(MADs sent since ``len(self)`` was ``mark``, nodes they touched: every
+        destination, and the requester of SA MADs), read from the columns."""
+        c, ports = self._cols, self._ports.values
+        start = max(mark - self._dropped, 0)
+        nodes = {ports[i].node for i in set(c["dst"][start:]) if ports[i] is not None}
+        sa = [c["src"][j] for j in range(start, len(c["src"]))
+              if c["mgmt_class"][j] == SA_CLASS]
+        nodes |= {ports[i].node for i in set(sa) if ports[i] is not None}
+        return len(self) - mark, nodes
+
+    def since(self, mark: int) -> list[Mad]:
+        """The MADs sent since ``len(self)`` was ``mark`` (kept ones)."""
+        return self.mads[mark:]
+
     def __len__(self) -> int:
-        return len(self.mads)
+        return self._dropped + len(self._cols["time_us"])
+
+
+class MadView:
+    """``MadLog.mads``: the kept MADs as a sequence under global positions."""
+
+    def __init__(self, log: MadLog) -> None:
+        self._log = log
+
+    @property
+    def first(self) -> int:
+        return self._log._dropped
+
+    def __len__(self) -> int:
+        return len(self._log)
+
+    def __iter__(self) -> Iterator[Mad]:
+        log = self._log
+        return (log._get(i) for i in range(len(log._cols["time_us"])))
+
+    def __getitem__(self, i):
+        log, n = self._log, len(self._log)
+        if isinstance(i, slice):
+            start, stop, step = i.indices(n)
+            start, stop = max(start, log._dropped), max(stop, log._dropped)
+            return [log._get(j - log._dropped) for j in range(start, stop, step)]
+        if i < 0:
+            i += n
+        if not log._dropped <= i < n:
+            raise IndexError(f"MAD {i} is not kept (kept: {log._dropped}..{n - 1})")
+        return log._get(i - log._dropped)
+
+    def get(self, i: int) -> Mad | None:
+        try:
+            return self[i]
+        except IndexError:
+            return None

@@ -22,6 +22,7 @@ from ibviz.core.fabric import Fabric
 from ibviz.core.model import NO_PATH, Link, NodeKind, PortRef, PortState
 from ibviz.core.sm.groups import McGroup
 from ibviz.core.sm.mads import SA_CLASS, SMP_CLASS, LatencyModel, Mad, MadLog
+from ibviz.core.sm.mft_order import mft_writes
 from ibviz.core.sm.multicast import McTree, SwitchHops, build_tree, switch_adjacency
 from ibviz.core.sm.records import McMemberRecord, SaMethod, SaStatus
 from ibviz.core.sm.sa import SaConfig, SaResponse, SubnetAdministration
@@ -74,6 +75,7 @@ class SubnetManager:
         self._sm_port: PortRef | None = None
         self.switch_hops: SwitchHops | None = None
         self._adjacency: dict | None = None
+        self._peers: dict[tuple[int, int], tuple[int, tuple] | None] = {}
         self.reachable: set[int] | None = None
         """Nodes the SM reached in its last sweep (a cut fabric: only the SM's part)."""
         self.routed_links: frozenset | None = None
@@ -313,29 +315,46 @@ class SubnetManager:
             receivers = set(group.receivers)
             tree = build_tree(self.fabric, group.member_ports, receivers, self.usable,
                               adjacency, self.switch_hops)
+            before = self.trees.get(group.mgid)
             self.trees[group.mgid] = tree
-            self._set_mft(group.mlid, tree.entries, reason)
+            self._set_mft(group.mlid, tree.entries, reason, tree.root,
+                          before.root if before is not None else None)
             if group.unicast_lid:
                 self._route_group_lid(group, reason)
 
-    def _set_mft(self, mlid: int, entries: dict[int, frozenset[int]], reason: str) -> None:
+    def _set_mft(self, mlid: int, entries: dict[int, frozenset[int]], reason: str,
+                 root: int | None = None, old_root: int | None = None) -> None:
+        """Program ``mlid``'s entries one switch at a time, in an order whose every
+        intermediate state is loop-free (:mod:`ibviz.core.sm.mft_order`)."""
         switches = set(entries) | {sw for sw, t in self.mfts.items() if mlid in t}
+        old, new = {}, {}
         for sw in sorted(switches):
             info = self.switch_info.get(sw)
             if info is not None and not info.keeps_multicast_table:
                 continue  # MulticastFDBCap = 0: nothing to program (default ports rule)
-            table = self.mfts.setdefault(sw, {})
-            old = table.get(mlid, frozenset())
-            new = entries.get(sw, frozenset())
-            if old == new:
-                continue
-            if new:
-                table[mlid] = new
+            old[sw] = self.mfts.setdefault(sw, {}).get(mlid, frozenset())
+            new[sw] = entries.get(sw, frozenset())
+        for sw, entry in mft_writes(old, new, self._mft_peer, root, old_root):
+            table = self.mfts[sw]
+            before = table.get(mlid, frozenset())
+            if entry:
+                table[mlid] = entry
             else:
                 table.pop(mlid, None)
             self.smp("MulticastForwardingTable", sw, (mlid - 0xC000) // MFT_BLOCK, reason,
-                     mlid=mlid, ports=sorted(new))
-            self._emit(ev.MftChanged(sw, mlid, old, new))
+                     mlid=mlid, ports=sorted(entry))
+            self._emit(ev.MftChanged(sw, mlid, before, entry))
+
+    def _mft_peer(self, switch: int, port: int) -> tuple[int, tuple] | None:
+        """The switch (and the cable) behind ``switch``'s ``port`` (cabling is fixed)."""
+        key = (switch, port)
+        hit = self._peers.get(key, False)
+        if hit is False:
+            link = self.fabric.link_at(PortRef(switch, port))
+            far = link.other(PortRef(switch, port)) if link is not None else None
+            hit = self._peers[key] = (far.node, link.key) if far is not None and \
+                self.fabric.nodes[far.node].kind is NodeKind.SWITCH else None
+        return hit
 
     def _emit(self, event: ev.Event) -> None:
         self.events.emit_heard(event)

@@ -7,6 +7,7 @@ The model reads ``session.log`` in place, so a long log costs nothing until show
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -70,7 +71,7 @@ class LogModel(QAbstractTableModel):
     def refilter(self) -> None:
         self.beginResetModel()
         log = self.session.log if self.session is not None else []
-        self.rows = [i for i, e in enumerate(log) if self._keep(e)]
+        self.rows = [i for i, e in enumerate(log, getattr(log, "first", 0)) if self._keep(e)]
         self._seen = len(log)
         self.endResetModel()
 
@@ -80,7 +81,13 @@ class LogModel(QAbstractTableModel):
         if len(log) < self._seen:
             self.refilter()
             return
-        new = [i for i in range(self._seen, len(log)) if self._keep(log[i])]
+        first = getattr(log, "first", 0)  # a bounded log forgets its oldest entries
+        gone = bisect_left(self.rows, first)
+        if gone:
+            self.beginRemoveRows(QModelIndex(), 0, gone - 1)
+            del self.rows[:gone]
+            self.endRemoveRows()
+        new = [i for i in range(max(self._seen, first), len(log)) if self._keep(log[i])]
         self._seen = len(log)
         if new:
             first = len(self.rows)

@@ -101,19 +101,22 @@ class PacketInspector(QWidget):
             dst = labels[hop.dst.node].label if hop.dst.node in labels else hex(hop.dst.node)
             item = QTreeWidgetItem([str(hop.pid), hop.flow, hop.kind, f"{src} [{hop.src.port}]",
                                     f"{dst} [{hop.dst.port}]"])
-            item.setData(0, HOP_ROLE, int(i))
+            item.setData(0, HOP_ROLE, hop.pid)  # the packet: hop indices shift in long runs
             self.flight.addTopLevelItem(item)
         self.flight.blockSignals(False)
 
     def _hop_chosen(self, item: QTreeWidgetItem | None, _previous: Any) -> None:
         if item is None or self.session is None:
             return
-        hop = self.session.hops[int(item.data(0, HOP_ROLE))]
-        self.show_packet(hop.pid)
+        self.show_packet(int(item.data(0, HOP_ROLE)))
 
     # --------------------------------------------------------------- headers
     def show_packet(self, pid: int) -> None:
-        """Every header field of data packet ``pid``."""
+        """Every header field of data packet ``pid`` (nothing once a long session folded
+        the packet into its counters)."""
+        if pid not in self.session.net.packets:
+            self.fields.clear()
+            return
         packet = self.session.packet(pid).finalized()
         self.fields.clear()
         for attr, title in HEADER_NAMES.items():

@@ -290,7 +290,10 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
     def _log_entry_selected(self, t_us: float, index: int) -> None:
         self.controller.pause()
         self.controller.seek(t_us)
-        entry = self.session.log[index]
+        try:
+            entry = self.session.log[index]
+        except IndexError:  # a long session's log forgot it meanwhile
+            return
         if entry.node is not None and entry.node in self.session.fabric.nodes:
             self.select_node(entry.node)
         if entry.kind == "mad":

@@ -1,0 +1,347 @@
+"""Retiring finished packets into counters, so a long session stays bounded.
+
+The packet simulator keeps every packet in detail (its copies, deliveries, drops and
+hops). The session keeps the newest ``DETAIL_PACKETS`` that way, for the views and the
+pcap export; older packets whose copies have all ended, whose message can no longer be
+retransmitted and whose exactly-once verdict is final are folded, in packet-id order,
+into exactly what the report needs: per-flow message figures, the exactly-once count and
+its first problems, messages lost per failover, the receivers each checkpoint saw, and a
+thinned delivered/lost series per flow. The report merges these with the packets still
+kept in detail, giving the same figures as if nothing had been retired.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
+from typing import TYPE_CHECKING
+
+from ibviz.core.model import PortRef
+
+if TYPE_CHECKING:
+    from ibviz.core.failover.model import Outcome
+    from ibviz.core.scenario.protocols import SessionState
+
+DETAIL_PACKETS = 10_000
+"""Packets kept in full (views, pcap); older finished ones are folded into counters."""
+BATCH = 1024
+"""Sends between two retirement passes."""
+SERIES_POINTS = 4096
+"""Retired delivered/lost events kept per flow for the plot (thinned by halving)."""
+INF = float("inf")
+SETTLE_US = 100.0
+"""How long around every change the exactly-once check looks away (see report)."""
+FILTERING = frozenset({"multicast tree ends here", "MLID not attached to the port"})
+"""Drops that are normal filtering of surplus copies, named only when nothing else is."""
+
+
+def outcome_end(o: Outcome) -> float | None:
+    """End of an outcome's unsteady span (None while it may still change)."""
+    if o.restored_us is not None:
+        return o.restored_us
+    if o.phases and "aborted" in o.phases[-1][1]:
+        return o.phases[-1][0]
+    if o.problem is not None and o.phases and "failed" in o.phases[-1][1]:
+        return INF
+    return None
+
+
+class Ledger:
+    """See the module docstring; one per session, fed by the simulator's send hook."""
+
+    def __init__(self, session: SessionState, detail: int = DETAIL_PACKETS) -> None:
+        self.s = session
+        self.detail = detail
+        self.watermark = 0
+        """Every packet id below this one is retired or :attr:`held`."""
+        self.held: list[int] = []
+        """Packets below the watermark kept because their message may be retransmitted."""
+        self._retired_since_trim = 0
+        self._sends = 0
+        self._flows = {f.spec.name: f for f in session.flows}
+        self._groups_of = {f.spec.name: {g for g in (f.dst.group, f.src.group) if g}
+                           for f in session.flows}
+        self._dst_group = {f.spec.name: f.dst.group for f in session.flows if f.dst.group}
+        self.pending: dict[tuple[str, int], int] = {}
+        """(flow, message) -> packets of it not yet retired."""
+        self.partial: dict[tuple[str, int], list] = {}
+        """(flow, message) -> [ports reached, first send time] of its retired packets."""
+        self.figures: dict[str, list] = defaultdict(lambda: [0, 0, 0, 0, Counter()])
+        """Flow -> [messages, delivered, lost, duplicated, lost by reason] (retired)."""
+        self.eo_checked = 0
+        self.eo_problems: list[str] = []
+        self.lost: dict[int, int] = defaultdict(int)
+        """Outcome position -> retired messages lost during it."""
+        self.reached: dict[int, set[str]] = defaultdict(set)
+        """Checkpoint position -> receivers reached, from retired deliveries."""
+        self.series: dict[str, list[tuple[float, int, int]]] = defaultdict(list)
+        self._last_drop: dict[int, str] = {}
+        self._drops_seen = 0
+        self._outcomes_seen = 0
+        self._open: list[tuple[int, Outcome]] = []
+        """Outcomes whose span end is not known yet (position, outcome)."""
+        self._spans: list[tuple[float, float, float, int, str]] = []
+        """Finished outcomes (start, unsteady end, restored or inf, position, group)."""
+        self._inf_from = INF
+        self._starts: list[float] = []
+        self._longest = 0.0
+        self._cp_times: list[float] = []
+        self._cp_seen = 0
+        self._cps: list[tuple[int, float, str, float]] = []
+        """Checkpoints still collecting (position, time, group, end or inf)."""
+
+    # ------------------------------------------------------------------ hooks
+    def on_send(self, pid: int, packet, src: PortRef) -> None:
+        self.s.expectations.on_send(pid, packet, src)
+        if packet.kind == "data":
+            key = (packet.flow, packet.seq)
+            self.pending[key] = self.pending.get(key, 0) + 1
+        self._sends += 1
+        if self._sends >= BATCH:
+            self._sends = 0
+            self.retire()
+
+    # ------------------------------------------------------------- retirement
+    def _settled_below(self, flow_name: str) -> float:
+        flow = self._flows.get(flow_name)
+        if flow is None or not getattr(flow, "reliable", False):
+            return INF
+        low = flow.next_seq
+        if flow.unacked:
+            low = min(low, flow.unacked[0][1])
+        if flow.backlog:
+            low = min(low, flow.backlog[0])
+        return low
+
+    def retire(self) -> None:
+        """Fold every retirable packet below the detail window, in id order. A packet of
+        a message that may still be retransmitted (a reliable flow's unacknowledged
+        window) is held back and folded once settled, without holding up the others."""
+        s, net = self.s, self.s.net
+        self._track_outcomes()
+        self._track_drops()
+        now = s.engine.now
+        packets, live, sent_at = net.packets, net.live, net.sent_at
+        if self.held:
+            still = []
+            for pid in self.held:
+                packet = packets[pid]
+                if packet.seq >= self._settled_below(packet.flow):
+                    still.append(pid)
+                else:
+                    self._fold(pid, packet, sent_at[pid][1])
+            self.held = still
+        limit = len(net.packets) + self.watermark - len(self.held) - self.detail
+        while self.watermark < limit:
+            pid = self.watermark
+            packet = packets[pid]
+            t = sent_at[pid][1]
+            if live[pid] or t + SETTLE_US >= now:
+                break
+            self.watermark += 1
+            if packet.kind == "data" and packet.seq >= self._settled_below(packet.flow):
+                self.held.append(pid)  # never a multicast datagram: verdict order kept
+                continue
+            self._fold(pid, packet, t)
+        self._trim()
+
+    def _fold(self, pid: int, packet, t: float) -> None:
+        net, s = self.s.net, self.s
+        want = s.expectations.expected.pop(pid, None)
+        if want is not None:
+            self._judge(pid, packet, t, want, net.delivered_to.get(pid, []))
+            s.expectations.loose.discard(pid)
+        got = net.delivered_to.pop(pid, [])
+        if packet.kind == "data":
+            key = (packet.flow, packet.seq)
+            left = self.pending[key] - 1
+            part = self.partial.pop(key, None)
+            if left:  # more packets of this message to come (retransmissions)
+                self.pending[key] = left
+                if part is None:
+                    part = [[], t]
+                part[0].extend(got)
+                self.partial[key] = part
+            else:
+                del self.pending[key]
+                if part is not None:
+                    got, t = part[0] + got, part[1]
+                self._message_done(packet.flow, got, t, self._last_drop.get(pid, "unknown"))
+        self._last_drop.pop(pid, None)
+        self._retired_since_trim += 1
+        del net.packets[pid], net.sent_at[pid], net.live[pid]
+        net._seen_at.pop(pid, None)
+        net._switch_seen.pop(pid, None)
+
+    def _message_done(self, flow: str, ports: list[PortRef], first_t: float,
+                      reason: str) -> None:
+        fig = self.figures[flow]
+        fig[0] += 1
+        delivered = bool(ports)
+        if delivered:
+            fig[1] += 1
+            fig[3] += len(ports) - len(set(ports))
+        else:
+            fig[2] += 1
+            fig[4][reason] += 1
+        self._series_point(flow, first_t, delivered)
+        groups = self._groups_of.get(flow, ())
+        if not delivered and groups:
+            for start, _, end, pos, group in self._spans:
+                if start > first_t:
+                    break
+                if first_t < end and group in groups:
+                    self.lost[pos] += 1
+            for pos, o in self._open:
+                if o.started_us <= first_t and o.group in groups:
+                    self.lost[pos] += 1
+
+    # ------------------------------------------------------------ exactly once
+    def _judge(self, pid: int, packet, t: float, want, got: list[PortRef]) -> None:
+        s = self.s
+        if t > s.duration_us - SETTLE_US or self.unsteady(t):
+            return
+        self.eo_checked += 1
+        count = Counter(got)
+        loose = pid in s.expectations.loose
+        if broken(want, count, loose) and len(self.eo_problems) < 5:
+            name = lambda p: f"{s.fabric.nodes[p.node].name}[{p.port}]"  # noqa: E731
+            self.eo_problems.append(
+                f"packet {pid} of {packet.flow} sent at {t:.1f} us reached "
+                f"{sorted(map(name, count.elements())) or 'nobody'}, "
+                f"expected {'at most ' if loose else ''}{sorted(map(name, want))}")
+
+    def unsteady(self, t: float) -> bool:
+        """Whether ``t`` lies in a span the exactly-once check leaves out (final once
+        ``t`` is more than ``SETTLE_US`` in the past)."""
+        if t >= self._inf_from - SETTLE_US:
+            return True
+        if any(o.started_us - SETTLE_US <= t for _, o in self._open):
+            return True
+        spans = self._spans
+        i = bisect_right(self._starts, t + SETTLE_US) - 1
+        while i >= 0 and spans[i][0] >= t - self._longest - 2 * SETTLE_US:
+            if t <= spans[i][1] + SETTLE_US:
+                return True
+            i -= 1
+        s = self.s
+        actions = sorted(a.at_us for a in list(s.scenario.timeline) + s.actions) \
+            if len(s.scenario.timeline) + len(s.actions) < 64 else self._action_times()
+        i = bisect_left(actions, t - 5 * SETTLE_US)
+        return i < len(actions) and actions[i] - SETTLE_US <= t
+
+    def _action_times(self) -> list[float]:
+        s = self.s
+        key = (len(s.scenario.timeline), len(s.actions))
+        if getattr(self, "_actions_key", None) != key:
+            self._actions_key = key
+            self._actions = sorted(a.at_us for a in list(s.scenario.timeline) + s.actions)
+        return self._actions
+
+    # --------------------------------------------------------------- tracking
+    def _track_outcomes(self) -> None:
+        outs = self.s.controller.outcomes
+        for pos in range(max(self._outcomes_seen, outs.first), len(outs)):
+            o = outs[pos]
+            self._open.append((pos, o))
+            for i in range(len(self._cps) - 1, -1, -1):  # the open ones are the newest
+                cp = self._cps[i]
+                if cp[3] != INF:
+                    break
+                if o.started_us > cp[1]:
+                    self._cps[i] = (cp[0], cp[1], cp[2], o.started_us)
+        self._outcomes_seen = len(outs)
+        still = []
+        for pos, o in self._open:
+            end = outcome_end(o)
+            if end is None:
+                still.append((pos, o))
+            else:
+                if end == INF:
+                    self._inf_from = min(self._inf_from, o.started_us)
+                lost_end = o.restored_us if o.restored_us is not None else INF
+                self._spans.append((o.started_us, end, lost_end, pos, o.group))
+        self._open = still
+        self._spans.sort(key=lambda x: x[0])
+        self._starts = [x[0] for x in self._spans]
+        self._longest = max((x[1] - x[0] for x in self._spans if x[1] != INF), default=0.0)
+        cps = self.s.checkpoints
+        for pos in range(max(self._cp_seen, cps.first), len(cps)):
+            point = cps[pos]
+            i = bisect_right(self._starts, point["t_us"])
+            end = min([o.started_us for _, o in self._open if o.started_us > point["t_us"]] +
+                      self._starts[i:i + 1], default=INF)
+            self._cps.append((pos, point["t_us"], point["group"], end))
+        self._cp_seen = len(cps)
+
+    def _track_drops(self) -> None:
+        rows = self.s.net._drop_rows
+        last = self._last_drop
+        for i in range(self._drops_seen, len(rows)):
+            _, _, pid, _, reason = rows[i]
+            if reason not in FILTERING or pid not in last:
+                last[pid] = reason
+        self._drops_seen = len(rows)
+
+    def _trim(self) -> None:
+        """Drop detail rows (deliveries, drops, hops) of retired packets (once enough
+        were retired to be worth a pass); forget spans and checkpoints no packet kept
+        can fall in any more."""
+        net, mark = self.s.net, self.watermark
+        dl = net.deliveries
+        if self._retired_since_trim >= max(BATCH, self.detail // 4):
+            self._retired_since_trim = 0
+            kept = net.packets
+            self._cp_times = [c[1] for c in self._cps]
+            for d in dl:
+                if d.packet not in kept:
+                    self._delivered(d)
+            dl[:] = [d for d in dl if d.packet in kept]
+            rows = net._drop_rows
+            rows[:] = [r for r in rows if r[2] in kept]
+            net._drops.clear()
+            self._drops_seen = len(rows)
+            if net.hops is not None:
+                net.hops.keep_packets(kept)
+        low = min([mark] + self.held)
+        oldest = net.sent_at[low][1] if low in net.sent_at else self.s.engine.now
+        first = self.s.controller.outcomes.first
+        self._spans = [x for x in self._spans if x[3] >= first and
+                       (x[1] + SETTLE_US >= oldest or x[2] >= oldest)]
+        self._starts = [x[0] for x in self._spans]
+        self._cps = [c for c in self._cps if c[3] >= (dl[0].time_us if dl else oldest)]
+        self._cp_times = [c[1] for c in self._cps]
+        for table, first in ((self.lost, self.s.controller.outcomes.first),
+                             (self.reached, self.s.checkpoints.first)):
+            for pos in [p for p in table if p < first]:
+                del table[pos]
+
+    def _delivered(self, d) -> None:
+        group_of = self._dst_group.get(d.flow)
+        if group_of is None:
+            return
+        cps, t = self._cps, d.time_us
+        i = bisect_left(self._cp_times, t) - 1  # checkpoints before t; their ends grow
+        while i >= 0 and cps[i][3] > t:
+            pos, _, group, _ = cps[i]
+            if group == group_of:
+                self.reached[pos].add(self.s.fabric.nodes[d.port.node].name)
+            i -= 1
+
+    def _series_point(self, flow: str, t: float, delivered: bool) -> None:
+        pts = self.series[flow]
+        pts.append((t, int(delivered), int(not delivered)))
+        if len(pts) > SERIES_POINTS:
+            pts[:] = [(b[0], a[1] + b[1], a[2] + b[2]) for a, b in zip(pts[::2], pts[1::2], strict=False)]
+
+
+def merged_window(times: list[float], start: float, end: float) -> tuple[int, int]:
+    """Indices of ``times`` (sorted) inside the open interval (start, end)."""
+    return bisect_right(times, start), bisect_left(times, end)
+
+
+def broken(want: frozenset[PortRef], got: Counter, loose: bool) -> bool:
+    """Whether a datagram's deliveries break its expectation (see ExpectationRecorder)."""
+    if any(n != 1 for n in got.values()):
+        return True
+    return not set(got) <= want if loose else set(got) != want
