@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ibviz.app.view_sync import with_node_names
 from ibviz.gui.panels.event_log import LogModel
-from ibviz.gui.view_sync import with_node_names
 from ibviz.topology.scenarios import open_session
 
 
