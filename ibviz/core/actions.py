@@ -56,10 +56,14 @@ class Join(Action):
 
 @dataclass(frozen=True)
 class Leave(Action):
+    """The node gives up ``join_state`` of its membership (a SendOnlyFull sender leaves
+    with ``send-only-full``); the SA keeps the other bits."""
+
     kind: ClassVar[str] = "leave"
     title: ClassVar[str] = "Leave"
     node: int
     group: str
+    join_state: str = "full"
 
 
 @dataclass(frozen=True)

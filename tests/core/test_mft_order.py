@@ -7,7 +7,7 @@ packet injected anywhere is walked through the switches by the real forwarding r
 it must reach no switch twice (a loop) and no CA port twice (a duplicate delivery).
 Random join/leave/fail/recover/link sequences run on rings, tori, meshes and fat trees.
 
-CI runs a small derandomized number; by hand, for thousands of sequences:
+CI runs a small fixed number (the ci profile); by hand, for thousands of sequences:
 ``IBVIZ_MFT_EXAMPLES=2000 python3 -m pytest tests/core/test_mft_order.py -q -s``
 (prints the number of sequences, intermediate states and loops seen).
 """

@@ -34,7 +34,7 @@ def resolve_entry(s: Session, e: Entry, key: str = "timeline") -> act.Action:
         if e.group is None:
             raise sc.error(f"{key}.group", f"no group {e.group!r} in groups")
         if cls is act.Leave:
-            return act.Leave(guid, e.group)
+            return act.Leave(guid, e.group, e.join_state)
         return act.Join(guid, e.group, e.join_state)
     if cls is act.Remap:
         if e.primary is None or e.not_primary is None:
@@ -104,7 +104,7 @@ def _member(s: Session, a: act.Join | act.Leave, key: str) -> Callable[[], None]
     spec = next((g for g in sc.groups if g.name == a.group), None)
     if spec is None:
         raise sc.error(f"{key}.group", f"no group {a.group!r} in groups")
-    join_state = a.join_state if isinstance(a, act.Join) else "full"
+    join_state = a.join_state
     if join_state not in act.JOIN_STATES:
         raise sc.error(f"{key}.join_state", f"use one of {', '.join(act.JOIN_STATES)}")
     port = ctl.port_of(a.node)
