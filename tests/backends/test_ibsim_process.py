@@ -312,15 +312,19 @@ def test_idle_ibsim_does_not_spin(tmp_path: Path) -> None:
         assert_idle(fab.pid)
 
 
-@pytest.mark.realtools
-@real
-def test_orphan_of_a_killed_parent_idles_and_is_reaped(tmp_path: Path) -> None:
+def _orphan(tmp_path: Path, keep_watchdog: bool) -> tuple[str, str, str]:
+    """Start ibsim from a child process that then dies without cleaning up (like SIGKILL);
+    without ``keep_watchdog`` it first kills its watchdog (and waits for it to be gone)."""
     write_net(tmp_path / "tiny.net", 0x0002C90000A00000)
     script = textwrap.dedent(
         f"""
         import os
+        from ibviz.backends import _watchdog
         from ibviz.backends.ibsim_process import IbsimFabric
         fab = IbsimFabric({str(tmp_path / "tiny.net")!r}).start()
+        if not {keep_watchdog!r}:
+            _watchdog._watchdog.kill()
+            _watchdog._watchdog.wait()
         print(fab.sockname, fab.pid, fab.workdir, flush=True)
         os._exit(0)  # like SIGKILL: no atexit, no stop()
         """
@@ -329,6 +333,25 @@ def test_orphan_of_a_killed_parent_idles_and_is_reaped(tmp_path: Path) -> None:
     res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          env=env, timeout=60)  # fmt: skip
     sockname, pid, workdir = res.stdout.split()
+    return sockname, pid, workdir
+
+
+@pytest.mark.realtools
+@real
+def test_orphan_of_a_killed_parent_is_killed_by_its_watchdog(tmp_path: Path) -> None:
+    sockname, pid, workdir = _orphan(tmp_path, keep_watchdog=True)
+    try:
+        assert_gone(sockname, None)  # the watchdog saw its parent's pipe close
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        if procs_with_sockname(sockname):
+            os.kill(int(pid), 9)
+
+
+@pytest.mark.realtools
+@real
+def test_orphan_without_a_watchdog_idles_and_is_reaped(tmp_path: Path) -> None:
+    sockname, pid, workdir = _orphan(tmp_path, keep_watchdog=False)
     try:
         assert procs_with_sockname(sockname) == [int(pid)]
         assert_idle(int(pid))  # its stdin never reaches EOF, so it does not spin
