@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Protocol
 
 from ibviz.core.fabric import Fabric
@@ -17,7 +18,8 @@ from ibviz.topology import _ibsim_rules as ibsim
 from ibviz.topology.errors import TopologyError, TopologyWarning
 
 
-class _Half(Protocol):
+@dataclass(slots=True)
+class _Half:
     """One port line of :mod:`ibviz.topology.ibnetdiscover` (a cable seen from one end)."""
 
     local: PortRef

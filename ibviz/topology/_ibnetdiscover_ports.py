@@ -7,12 +7,12 @@ GUIDs within 64 bits) made before anything is built from a number."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ibviz.core.model import Node, NodeKind, PortRef
-from ibviz.core.phy import LinkSpeed, LinkWidth, parse_width_speed
+from ibviz.core.phy import LinkWidth, parse_width_speed
 from ibviz.topology import _ibsim_rules as ibsim
+from ibviz.topology._ibnetdiscover_links import _Half
 
 if TYPE_CHECKING:
     from ibviz.topology._ibnetdiscover_links import _State
@@ -35,23 +35,6 @@ _FAST_CA_PORT_RE = re.compile(
     r'^\[(\d+)\]\(([0-9A-Fa-f]+)\)\s*"([^"]*)"\[(\d+)\](?:\s*\(([0-9A-Fa-f]+)\))?\s*#\s*'
     r'lid\s+(\d+)\s+lmc\s+(\d+)\s+"(.*)"\s+lid\s+(\d+)\s+(\d+x[A-Za-z]+\d*)\s*$')
 _OPTION_RE = re.compile(r"([wse])\s*=\s*(0[xX][0-9A-Fa-f]+|\d+)")
-
-
-@dataclass(slots=True)
-class _Half:
-    """One port line: a cable seen from one end."""
-
-    local: PortRef
-    peer_name: str
-    peer_port: int
-    peer_port_guid: int | None
-    peer_desc: str | None
-    peer_lid: int | None
-    width: LinkWidth | None
-    speed: LinkSpeed | None
-    options: dict[str, int]
-    file: str
-    line: int
 
 
 class PortLines:
