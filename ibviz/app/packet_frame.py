@@ -1,0 +1,178 @@
+"""What the canvas draws of the packets at one instant, as numpy arrays (no Qt).
+
+:class:`PacketFrames` follows one session's hop log and MAD log incrementally (every
+hop's packet id, end nodes and glyph kind are read once, when the hop is new) and
+answers, for a view time, the position and glyph of every packet on the wire: data hops
+interpolated along their link, multicast copies one per egress port (so they fork at
+each switch), ACK/NAK, and management datagrams (SMPs and SA MADs, drawn straight from
+sender to receiver over their modelled latency, the model not keeping their route).
+It also gives the visual clock (:mod:`ibviz.app.visual_clock`) the spans that set its pace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ibviz.core.sim.packet import ACK
+from ibviz.core.sm.mads import SA_CLASS
+
+UNICAST, MULTICAST, ACK_GLYPH, NAK_GLYPH, SMP_GLYPH, SA_GLYPH = range(6)
+GLYPH_NAMES = ("Unicast data", "Multicast data", "ACK", "NAK", "SMP (subnet management)",
+               "SA MAD (subnet administration)")
+MULTICAST_LID = 0xC000
+PERMISSIVE_LID = 0xFFFF
+XY = Any
+"""``FabricView.node_xy``: node GUIDs (uint64/int64 array) -> ``(K, 2)`` positions."""
+
+
+@dataclass
+class Frame:
+    """The packets on the wire at one instant: one row per marker."""
+
+    xy: np.ndarray
+    """``(K, 2)`` scene positions."""
+    glyph: np.ndarray
+    """``(K,)`` int8 glyph kinds (:data:`GLYPH_NAMES`)."""
+    ref: np.ndarray
+    """``(K,)`` int64: the packet id of a hop, or ``-1 - i`` for MAD number ``i``."""
+    hop: np.ndarray
+    """``(K,)`` int64: the hop log index (global, counting forgotten hops), -1 for MADs."""
+
+    def __len__(self) -> int:
+        return len(self.ref)
+
+
+def _grow(have: np.ndarray, new: list, dtype: Any) -> np.ndarray:
+    return np.concatenate([have, np.array(new, dtype)]) if new else have
+
+
+class PacketFrames:
+    """Incremental arrays over ``session.hops`` and ``session.sm.mads``."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self._reset_hops()
+        self._mad_seen = 0
+        self.mad_t0 = np.zeros(0)
+        self.mad_t1 = np.zeros(0)
+        self.mad_src = np.zeros(0, np.uint64)
+        self.mad_dst = np.zeros(0, np.uint64)
+        self.mad_glyph = np.zeros(0, np.int8)
+        self.mad_index = np.zeros(0, np.int64)
+        self._flow_multicast: dict[int, bool] = {}
+
+    def _reset_hops(self) -> None:
+        self._hops_first, self._hops_seen = 0, 0
+        self.pid = np.zeros(0, np.int64)
+        self.src = np.zeros(0, np.uint64)
+        self.dst = np.zeros(0, np.uint64)
+        self.glyph = np.zeros(0, np.int8)
+
+    # --------------------------------------------------------------- follow
+    def update(self) -> None:
+        """Read the hops and MADs logged since the last call."""
+        hops = self.session.hops
+        if hops is not None:
+            if hops.first != self._hops_first or len(hops) < self._hops_seen:
+                self._reset_hops()  # a bounded session forgot old hops: re-read
+                self._hops_first = hops.first
+            n0, n = self._hops_seen, len(hops)
+            if n > n0:
+                self._read_hops(hops, n0, n)
+        mads = getattr(getattr(self.session, "sm", None), "mads", None)
+        if mads is not None and len(mads) > self._mad_seen:
+            self._read_mads(mads)
+
+    def _read_hops(self, hops: Any, n0: int, n: int) -> None:
+        ends = hops.endpoints(np.arange(n0, n))
+        pids = [hops.pid(i) for i in range(n0, n)]
+        kinds = hops.kind_index[n0:n].tolist()
+        flows = hops.flow_index[n0:n].tolist()
+        glyphs = [self._glyph_of(pid, kind, flow) for pid, kind, flow in
+                  zip(pids, kinds, flows, strict=True)]
+        self.pid = _grow(self.pid, pids, np.int64)
+        self.src = _grow(self.src, [a.node for a, _ in ends], np.uint64)
+        self.dst = _grow(self.dst, [b.node for _, b in ends], np.uint64)
+        self.glyph = _grow(self.glyph, glyphs, np.int8)
+        self._hops_seen = n
+
+    def _glyph_of(self, pid: int, kind: int, flow: int) -> int:
+        packets = self.session.net.packets
+        if kind == 1:  # an RC acknowledgement: ACK or NAK by its AETH syndrome
+            packet = packets.get(pid)
+            return ACK_GLYPH if packet is None or packet.syndrome == ACK else NAK_GLYPH
+        if kind == 2:
+            return SMP_GLYPH
+        multicast = self._flow_multicast.get(flow)
+        if multicast is None:
+            packet = packets.get(pid)
+            if packet is None:
+                return UNICAST
+            multicast = self._flow_multicast[flow] = (
+                MULTICAST_LID <= packet.dlid < PERMISSIVE_LID)
+        return MULTICAST if multicast else UNICAST
+
+    def _read_mads(self, log: Any) -> None:
+        start = max(self._mad_seen, log.mads.first)
+        new = [(i, m) for i, m in enumerate(log.mads[start:len(log)], start)
+               if m.src is not None and m.dst is not None and m.src.node != m.dst.node]
+        self._mad_seen = len(log)
+        if not new:
+            return
+        self.mad_index = _grow(self.mad_index, [i for i, _ in new], np.int64)
+        self.mad_t0 = _grow(self.mad_t0, [m.time_us for _, m in new], np.float64)
+        self.mad_t1 = _grow(self.mad_t1, [m.time_us + max(m.latency_us, 1e-3) for _, m in new],
+                            np.float64)
+        self.mad_src = _grow(self.mad_src, [m.src.node for _, m in new], np.uint64)
+        self.mad_dst = _grow(self.mad_dst, [m.dst.node for _, m in new], np.uint64)
+        self.mad_glyph = _grow(self.mad_glyph, [SA_GLYPH if m.mgmt_class == SA_CLASS
+                                                else SMP_GLYPH for _, m in new], np.int8)
+
+    # ---------------------------------------------------------------- pacing
+    def pace_spans(self, watched: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``(t0, t1)`` of what sets the visual clock's pace: the watched packet's hops
+        (every copy), else every data hop, else (none in flight) every MAD."""
+        self.update()
+        hops = self.session.hops
+        if hops is None or not len(hops):
+            return self.mad_t0, self.mad_t1
+        t0, t1 = hops.t0, hops.t1
+        if watched is not None:
+            mine = self.pid == watched
+            if mine.any():
+                return t0[mine], t1[mine]
+        return np.concatenate([t0, self.mad_t0]), np.concatenate([t1, self.mad_t1])
+
+    # ----------------------------------------------------------------- frame
+    def at(self, t_us: float, node_xy: XY, span_us: float = 0.0) -> Frame:
+        """The markers at ``t_us``. With ``span_us`` a hop that ended in the last
+        ``span_us`` stays drawn at its end (at a fast pace a hop is shorter than a frame)."""
+        self.update()
+        hops = self.session.hops
+        parts: list[tuple[np.ndarray, ...]] = []
+        if hops is not None and len(hops):
+            t0, t1 = hops.t0, hops.t1
+            idx = np.flatnonzero((t0 <= t_us) & (t1 > t_us - span_us))
+            frac = np.clip((t_us - t0[idx]) / np.maximum(t1[idx] - t0[idx], 1e-12), 0.0, 1.0)
+            parts.append((self._along(node_xy, self.src[idx], self.dst[idx], frac),
+                          self.glyph[idx], self.pid[idx], idx + hops.first))
+        if len(self.mad_t0):
+            idx = np.flatnonzero((self.mad_t0 <= t_us) & (self.mad_t1 > t_us))
+            frac = (t_us - self.mad_t0[idx]) / (self.mad_t1[idx] - self.mad_t0[idx])
+            parts.append((self._along(node_xy, self.mad_src[idx], self.mad_dst[idx], frac),
+                          self.mad_glyph[idx], -1 - self.mad_index[idx],
+                          np.full(len(idx), -1, np.int64)))
+        if not parts:
+            return Frame(np.zeros((0, 2)), np.zeros(0, np.int8), np.zeros(0, np.int64),
+                         np.zeros(0, np.int64))
+        return Frame(*(np.concatenate(column) for column in zip(*parts, strict=True)))
+
+    @staticmethod
+    def _along(node_xy: XY, src: np.ndarray, dst: np.ndarray, frac: np.ndarray) -> np.ndarray:
+        if not len(src):
+            return np.zeros((0, 2))
+        a, b = node_xy(src), node_xy(dst)
+        return a + (b - a) * frac[:, None]

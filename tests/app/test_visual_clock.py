@@ -1,0 +1,130 @@
+"""The visual clock paces simulated time by hops: a watched hop lasts its wall time, idle
+gaps pass at the idle speed, a hop starting mid-frame is never skipped; and the packet
+frames of a real session put multicast copies on separate links after a switch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ibviz.app.opening import open_any
+from ibviz.app.packet_frame import MULTICAST, SMP_GLYPH, UNICAST, PacketFrames
+from ibviz.app.visual_clock import HOP_WALL_MAX_S, VisualClock
+
+
+def fixed(t0: list[float], t1: list[float]):
+    arrays = (np.array(t0, float), np.array(t1, float))
+    return lambda: arrays
+
+
+def no_run(_t: float) -> None:
+    pass
+
+
+def test_a_hop_in_flight_lasts_its_wall_time():
+    clock = VisualClock(hop_wall_s=0.4)
+    spans = fixed([10.0], [10.06])
+    half = clock.advance(10.0, 0.2, 500.0, spans, no_run, 1000.0)
+    assert half == pytest.approx(10.03)
+    whole = clock.advance(10.0, 0.4, 500.0, spans, no_run, 1000.0)
+    assert whole == pytest.approx(10.06)
+
+
+def test_idle_gaps_pass_at_the_idle_speed_and_stop_where_a_hop_starts():
+    clock = VisualClock(hop_wall_s=0.4)
+    spans = fixed([10.0], [10.06])
+    assert clock.advance(0.0, 0.01, 500.0, spans, no_run, 1000.0) == pytest.approx(5.0)
+    # a frame that would cross the start of the hop stops there, then paces by the hop
+    t = clock.advance(9.0, 0.1, 500.0, spans, no_run, 1000.0)
+    idle_wall = 1.0 / 500.0
+    assert t == pytest.approx(10.0 + (0.1 - idle_wall) * 0.06 / 0.4)
+    # after the hop, the idle pace again; never beyond the end
+    assert clock.advance(10.06, 0.02, 500.0, spans, no_run, 15.0) == pytest.approx(15.0)
+
+
+def test_the_shortest_hop_in_flight_sets_the_pace():
+    clock = VisualClock(hop_wall_s=0.5)
+    spans = fixed([0.0, 0.0], [1.0, 4.0])
+    assert clock.advance(0.0, 0.25, 500.0, spans, no_run, 10.0) == pytest.approx(0.5)
+
+
+def test_hops_appear_as_the_simulation_runs():
+    """Hops become known only when the simulation runs that far: the clock runs it to
+    the horizon it considers, then stops at a hop that started within it."""
+    t0, t1 = [], []
+    ran = []
+
+    def run(t: float) -> None:
+        ran.append(t)
+        if t > 20.0 and not t0:
+            t0.append(20.0)
+            t1.append(20.1)
+
+    clock = VisualClock(hop_wall_s=0.4)
+    spans = lambda: (np.array(t0), np.array(t1))  # noqa: E731
+    t = clock.advance(0.0, 0.1, 500.0, spans, run, 1000.0)
+    assert ran and ran[0] == pytest.approx(50.0)
+    assert 20.0 < t < 20.1  # stopped at the hop's start, then crawled along it
+
+
+def test_hop_wall_is_clamped():
+    clock = VisualClock()
+    clock.set_hop_wall(100.0)
+    assert clock.hop_wall_s == HOP_WALL_MAX_S
+
+
+@pytest.fixture(scope="module")
+def fig8():
+    session = open_any("fig8").session
+    session.run_until(200.0)
+    return session
+
+
+def node_xy_of(session):
+    guids = sorted(session.fabric.nodes)
+    xy = {g: (float(i), float(i * i)) for i, g in enumerate(guids)}
+    return lambda nodes: np.array([xy[int(g)] for g in np.asarray(nodes).ravel()],
+                                  float).reshape(-1, 2)
+
+
+def test_multicast_copies_fork_at_a_switch(fig8):
+    frames = PacketFrames(fig8)
+    frames.update()
+    hops = fig8.hops
+    assert (frames.glyph == MULTICAST).any()
+    # a packet whose copies leave one switch together on two links
+    by_start: dict[tuple[int, float, int], list[int]] = {}
+    for i in range(len(hops)):
+        h = hops[i]
+        by_start.setdefault((h.pid, round(h.t0, 9), h.src.node), []).append(i)
+    fork = next(v for v in by_start.values() if len(v) >= 2)
+    first = hops[fork[0]]
+    mid = (first.t0 + first.t1) / 2
+    frame = frames.at(mid, node_xy_of(fig8))
+    mine = frame.ref == first.pid
+    assert mine.sum() >= 2
+    xy = frame.xy[mine]
+    assert len({(round(x, 6), round(y, 6)) for x, y in xy}) == mine.sum()  # apart
+    src = node_xy_of(fig8)([first.src.node])[0]
+    for i, row in zip(fork, xy[:len(fork)], strict=False):
+        dst = node_xy_of(fig8)([hops[i].dst.node])[0]
+        assert np.allclose(row, (src + dst) / 2) or any(
+            np.allclose(r, (src + dst) / 2) for r in xy)
+
+
+def test_pace_follows_the_watched_packet(fig8):
+    frames = PacketFrames(fig8)
+    t0, t1 = frames.pace_spans(watched=int(frames.pid[0]) if len(frames.pid) else 0)
+    assert len(t0) == (frames.pid == frames.pid[0]).sum()
+    everything, _ = frames.pace_spans()
+    assert len(everything) >= len(fig8.hops)
+
+
+def test_mads_and_unicast_get_their_glyphs():
+    session = open_any("rc-unicast-group-lid").session
+    session.run_until(200.0)
+    frames = PacketFrames(session)
+    frames.update()
+    assert (frames.glyph == UNICAST).any()
+    if len(frames.mad_glyph):
+        assert set(frames.mad_glyph.tolist()) <= {SMP_GLYPH, SMP_GLYPH + 1}
