@@ -116,3 +116,74 @@ def ring_pen(colour: str, width: float) -> QPen:
     pen = QPen(QBrush(QColor(colour)), width)
     pen.setCosmetic(True)
     return pen
+
+
+# ----------------------------------------------------------------- packets
+PACKET_PX = 15.0
+"""Packet glyph size on the canvas (pixels): big enough to read on a projector."""
+PACKET_STYLES = (  # (fill colour, shape): Okabe-Ito colours, one shape per kind
+    ("#0072B2", "circle"),     # unicast data
+    ("#E69F00", "diamond"),    # multicast data
+    ("#009E73", "square"),     # ACK
+    ("#D55E00", "cross"),      # NAK
+    ("#CC79A7", "triangle"),   # SMP
+    ("#56B4E9", "envelope"),   # SA MAD
+)
+PACKET_OUTLINE = "#1a1a1a"
+
+
+def packet_path(kind: int, size: float) -> QPainterPath:
+    """Outline of packet glyph ``kind`` (see :data:`PACKET_STYLES`), centred on the origin."""
+    shape = PACKET_STYLES[kind][1]
+    r = size / 2
+    path = QPainterPath()
+    if shape == "circle":
+        path.addEllipse(QPointF(0, 0), r * 0.8, r * 0.8)
+    elif shape == "diamond":
+        path.addPolygon(QPolygonF([QPointF(0, -r), QPointF(r, 0), QPointF(0, r),
+                                   QPointF(-r, 0), QPointF(0, -r)]))
+    elif shape == "square":
+        path.addRect(QRectF(-r * 0.7, -r * 0.7, r * 1.4, r * 1.4))
+    elif shape == "cross":
+        w = r * 0.38
+        for angle in (45, -45):
+            arm = QPainterPath()
+            arm.addRect(QRectF(-r, -w, 2 * r, 2 * w))
+            path = path.united(arm * _rotation(angle))
+    elif shape == "triangle":
+        path.addPolygon(QPolygonF([QPointF(0, -r), QPointF(r * 0.95, r * 0.75),
+                                   QPointF(-r * 0.95, r * 0.75), QPointF(0, -r)]))
+    else:  # envelope
+        path.addRect(QRectF(-r, -r * 0.65, 2 * r, r * 1.3))
+    return path
+
+
+def _rotation(degrees: float):
+    from PySide6.QtGui import QTransform
+
+    return QTransform().rotate(degrees)
+
+
+def paint_packet(painter: QPainter, kind: int, centre: QPointF, size: float = PACKET_PX,
+                 watched: bool = False) -> None:
+    """Draw one packet glyph as vectors (legend, atlas); ``watched`` adds a ring."""
+    painter.save()
+    painter.translate(centre)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    if watched:
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(QColor("#ffffff"), 5.0))
+        painter.drawEllipse(QPointF(0, 0), size * 0.85, size * 0.85)
+        painter.setPen(QPen(QColor("#000000"), 2.5))
+        painter.drawEllipse(QPointF(0, 0), size * 0.85, size * 0.85)
+    pen = QPen(QColor(PACKET_OUTLINE), max(1.2, size / 10))
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    painter.setPen(pen)
+    painter.setBrush(QColor(PACKET_STYLES[kind][0]))
+    painter.drawPath(packet_path(kind, size))
+    if PACKET_STYLES[kind][1] == "envelope":
+        r = size / 2
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPolyline(QPolygonF([QPointF(-r, -r * 0.65), QPointF(0, r * 0.15),
+                                        QPointF(r, -r * 0.65)]))
+    painter.restore()

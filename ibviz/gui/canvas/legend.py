@@ -1,14 +1,16 @@
-"""The legend of the fabric canvas: node glyphs, state colours and marks, link styles."""
+"""The legend of the fabric canvas: node glyphs, state colours and marks, link styles,
+packet glyphs; and :class:`PacketKey`, the packet key drawn over the canvas corner."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ibviz.gui.canvas.glyphs import CA, KIND_NAMES, ROUTER, SWITCH, paint_glyph
+from ibviz.app.packet_frame import GLYPH_NAMES
+from ibviz.gui.canvas.glyphs import CA, KIND_NAMES, ROUTER, SWITCH, paint_glyph, paint_packet
 from ibviz.gui.palette import (
     HIGHLIGHT_LABELS,
     NODE_STATES,
@@ -27,6 +29,15 @@ def _glyph(kind: int, state: str) -> Swatch:
     def paint(p: QPainter, box: QRectF, theme: CanvasTheme) -> None:
         paint_glyph(p, kind, state, box.center(), 18, theme)
     return paint
+
+
+def _packet(kind: int) -> Swatch:
+    def paint(p: QPainter, box: QRectF, _theme: CanvasTheme) -> None:
+        paint_packet(p, kind, box.center(), 14)
+    return paint
+
+
+PACKET_SHORT = ("Unicast", "Multicast", "ACK", "NAK", "SMP", "SA MAD")
 
 
 def _line(width: float, colour: str = "link", dashed: bool = False,
@@ -60,6 +71,8 @@ def _entries(short: bool) -> list[tuple[str, list[tuple[Swatch, str]]]]:
                    (_line(1.4, band="tree"), HIGHLIGHT_LABELS["tree"]),
                    (_line(thin), slow if short else f"Speed {slow}"),
                    (_line(thick), fast if short else f"Speed {fast}")]),
+        ("Packets", [(_packet(k), (PACKET_SHORT if short else GLYPH_NAMES)[k])
+                     for k in range(len(GLYPH_NAMES))]),
     ]
 
 
@@ -138,4 +151,71 @@ class FabricLegend(QWidget):
                 x += 8
             else:
                 y += 8
+        p.end()
+
+
+class PacketKey(QWidget):
+    """The packet glyphs and what they mean, in a small box over the canvas's bottom-left
+    corner (it follows the canvas's size)."""
+
+    MARGIN = 8
+
+    def __init__(self, canvas: QWidget) -> None:
+        super().__init__(canvas)
+        self.setObjectName("packetKey")
+        self.setAccessibleName("Packet key")
+        font = QFont(self.font())
+        font.setPixelSize(13)
+        self.setFont(font)
+        self._theme = canvas_theme("light")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.resize(self.sizeHint())
+        canvas.installEventFilter(self)
+        self._place()
+
+    def labels(self) -> list[str]:
+        return list(GLYPH_NAMES)
+
+    def set_theme(self, theme: str) -> None:
+        self._theme = canvas_theme(theme)
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        metrics = QFontMetrics(self.font())
+        width = max(metrics.horizontalAdvance(t) for t in GLYPH_NAMES) + SWATCH + 22
+        return QSize(width, ROW * (len(GLYPH_NAMES) + 1) + 8)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
+        if event.type() == QEvent.Type.Resize:
+            self._place()
+        return False
+
+    def _place(self) -> None:
+        parent = self.parentWidget()
+        if parent is not None:
+            self.move(self.MARGIN, parent.height() - self.height() - self.MARGIN)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        canvas_theme_name = getattr(self.parentWidget(), "theme", None)
+        if callable(canvas_theme_name):  # follow the canvas (FabricView.theme)
+            self._theme = canvas_theme(canvas_theme_name())
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        back = QColor(self._theme.background)
+        back.setAlpha(225)
+        p.setBrush(back)
+        p.setPen(QPen(QColor(self._theme.outline), 1.0))
+        p.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
+        bold = QFont(self.font())
+        bold.setBold(True)
+        p.setFont(bold)
+        p.setPen(QColor(self._theme.label))
+        p.drawText(QRectF(8, 4, self.width(), ROW), Qt.AlignmentFlag.AlignVCenter, "Packets")
+        p.setFont(self.font())
+        for kind, text in enumerate(GLYPH_NAMES):
+            y = 4 + ROW * (kind + 1)
+            paint_packet(p, kind, QRectF(8, y, SWATCH, ROW).center(), 14)
+            p.setPen(QColor(self._theme.label))
+            p.drawText(QRectF(8 + SWATCH + 6, y, self.width(), ROW),
+                       Qt.AlignmentFlag.AlignVCenter, text)
         p.end()

@@ -2,10 +2,14 @@
 
 The animation hands over arrays (hop start/end times and end points, flow per hop) and
 the layer draws all markers with a single ``QPainter.drawPixmapFragments`` call, coloured
-by flow. Multicast copies fanning out at a switch are simply several hops leaving the same
-point. Drops are a short-lived cross at the drop point, fading out.
+by flow, or (:meth:`PacketLayer.show_glyphs`) one glyph per packet kind: unicast and
+multicast data, ACK, NAK, SMP, SA MAD (:data:`ibviz.gui.canvas.glyphs.PACKET_STYLES`), the
+watched packet ringed. Multicast copies fanning out at a switch are several hops leaving
+the same point. Drops are a short-lived cross at the drop point, fading out. A click on a
+marker is caught by :class:`PacketClicks` before the canvas treats it as a node click.
 
 >>> view.packets.show_hops(hops.t0, hops.t1, src_xy, dst_xy, hops.flow_index, t)
+>>> view.packets.show_glyphs(frame.xy, frame.glyph, frame.ref, watched=pid)
 """
 
 from __future__ import annotations
@@ -13,15 +17,24 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsObject,
+    QGraphicsView,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
 
+from ibviz.gui.canvas.glyphs import PACKET_PX, PACKET_STYLES, paint_packet
 from ibviz.gui.canvas.native import device_transform, draw_fragments, fragments, to_device
 from ibviz.gui.palette import CanvasTheme, canvas_theme
 
 MARKER_PX = 11.0
 DROP_PX = 16.0
+CLICK_SLOP_PX = 4.0
+"""Pixels around a packet glyph that still count as a click on it."""
 DROP_LIFETIME_MS = 1500.0
 """How long a drop cross stays (wall clock) when :meth:`PacketLayer.set_drops` gets no times."""
 
@@ -45,6 +58,11 @@ class PacketLayer(QGraphicsObject):
         self._now: float | None = None
         self._theme = canvas_theme("light")
         self._atlas: tuple[float, int, QPixmap] | None = None
+        self._glyph: np.ndarray | None = None
+        """Glyph kind per marker (None: flow-coloured dots, see :meth:`set_markers`)."""
+        self._ref = np.zeros(0, np.int64)
+        self.watched: int | None = None
+        self._glyph_atlas: tuple[float, int, QPixmap] | None = None
         self._fade = QTimer(self)
         self._fade.setInterval(50)
         self._fade.timeout.connect(self._tick)
@@ -57,8 +75,45 @@ class PacketLayer(QGraphicsObject):
         flow = np.asarray(flow_index, np.int64).ravel()
         if len(flow) != len(xy):
             raise ValueError(f"{len(xy)} marker positions but {len(flow)} flow indices")
-        self._xy, self._flow = xy, flow
+        self._xy, self._flow, self._glyph = xy, flow, None
+        self._ref = np.zeros(0, np.int64)
         self.update()
+
+    def show_glyphs(self, xy: np.ndarray, glyph: np.ndarray, ref: np.ndarray,
+                    watched: int | None = None) -> None:
+        """One glyph per row of ``xy`` ``(N, 2)``: kind ``glyph`` (index into
+        :data:`PACKET_STYLES`), identity ``ref`` (a packet id, or ``-1 - i`` for MAD
+        ``i``); markers whose ref is ``watched`` are ringed and drawn on top."""
+        xy = np.asarray(xy, float).reshape(-1, 2)
+        glyph = np.asarray(glyph, np.int64).ravel()
+        ref = np.asarray(ref, np.int64).ravel()
+        if not len(xy) == len(glyph) == len(ref):
+            raise ValueError(f"{len(xy)} positions, {len(glyph)} glyphs, {len(ref)} refs")
+        if watched is not None:
+            order = np.argsort(ref == watched, kind="stable")  # the watched one on top
+            xy, glyph, ref = xy[order], glyph[order], ref[order]
+        self._xy, self._glyph, self._ref, self.watched = xy, glyph, ref, watched
+        self._flow = np.zeros(len(xy), np.int64)
+        self.update()
+
+    def packet_at(self, x: float, y: float, radius: float) -> int | None:
+        """The ref of the marker nearest scene point ``(x, y)`` within ``radius`` (scene
+        units), topmost first; None when there is none (or markers are plain dots)."""
+        if self._glyph is None or not len(self._xy):
+            return None
+        d2 = ((self._xy - (x, y)) ** 2).sum(axis=1)
+        near = np.flatnonzero(d2 <= radius * radius)
+        if not len(near):
+            return None
+        best = near[d2[near] <= d2[near].min() + 1e-12][-1]  # the one drawn last
+        return int(self._ref[best])
+
+    def refs(self) -> np.ndarray:
+        """The ref of every glyph shown (see :meth:`show_glyphs`)."""
+        return self._ref.copy()
+
+    def marker_xy(self) -> np.ndarray:
+        return self._xy.copy()
 
     def show_hops(self, t0: np.ndarray, t1: np.ndarray, src_xy: np.ndarray,
                   dst_xy: np.ndarray, flow_index: np.ndarray, t: float) -> int:
@@ -113,7 +168,7 @@ class PacketLayer(QGraphicsObject):
         return len(self._xy)
 
     def set_theme(self, theme: CanvasTheme) -> None:
-        self._theme, self._atlas = theme, None
+        self._theme, self._atlas, self._glyph_atlas = theme, None, None
         self.update()
 
     def set_bounds(self, rect: QRectF) -> None:
@@ -134,7 +189,14 @@ class PacketLayer(QGraphicsObject):
         cell, atlas = self._atlas_pixmap(ratio)
         painter.save()
         painter.resetTransform()
-        if len(self._xy):
+        if len(self._xy) and self._glyph is not None:
+            gcell, gatlas = self._glyph_pixmap(ratio)
+            row = (self._ref == self.watched) if self.watched is not None else 0
+            source = np.stack([self._glyph * gcell, np.zeros(len(self._glyph)) + row * gcell],
+                              axis=1)
+            draw_fragments(painter, fragments(to_device(m, self._xy), source, gcell,
+                                              1 / ratio), gatlas)
+        elif len(self._xy):
             flows = self._flow % len(self._theme.flows)
             source = np.stack([flows * cell, np.zeros(len(flows))], axis=1)
             draw_fragments(painter, fragments(to_device(m, self._xy), source, cell, 1 / ratio),
@@ -163,6 +225,24 @@ class PacketLayer(QGraphicsObject):
             self._fade.stop()
         self.update()
 
+    def _glyph_pixmap(self, ratio: float) -> tuple[int, QPixmap]:
+        """Row 0: one cell per packet kind; row 1: the same, ringed (watched)."""
+        if self._glyph_atlas is not None and self._glyph_atlas[0] == ratio:
+            return self._glyph_atlas[1], self._glyph_atlas[2]
+        logical = PACKET_PX * 2 + 6
+        cell = int(round(logical * ratio))
+        pixmap = QPixmap(cell * len(PACKET_STYLES), cell * 2)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pixmap)
+        p.scale(ratio, ratio)
+        for row in (0, 1):
+            for kind in range(len(PACKET_STYLES)):
+                paint_packet(p, kind, QPointF((kind + 0.5) * logical, (row + 0.5) * logical),
+                             PACKET_PX, watched=bool(row))
+        p.end()
+        self._glyph_atlas = (ratio, cell, pixmap)
+        return cell, pixmap
+
     def _atlas_pixmap(self, ratio: float) -> tuple[int, QPixmap]:
         """One cell per flow colour (a ringed dot) and a last cell with the drop cross."""
         if self._atlas is not None and self._atlas[0] == ratio:
@@ -189,3 +269,31 @@ class PacketLayer(QGraphicsObject):
         p.end()
         self._atlas = (ratio, cell, pixmap)
         return cell, pixmap
+
+
+class PacketClicks(QObject):
+    """Catches a left click on a packet glyph of ``view`` (before the canvas sees it as
+    a click on a node or link) and emits :attr:`clicked` with the packet's ref."""
+
+    clicked = Signal(object)
+
+    def __init__(self, view: QGraphicsView, layer: PacketLayer) -> None:
+        super().__init__(view)
+        self._view, self._layer = view, layer
+        view.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
+        if (event.type() == QEvent.Type.MouseButtonPress and isinstance(event, QMouseEvent)
+                and event.button() == Qt.MouseButton.LeftButton):
+            ref = self.ref_at(event.position())
+            if ref is not None:
+                self.clicked.emit(ref)
+                return True
+        return False
+
+    def ref_at(self, pos: QPointF) -> int | None:
+        """The ref of the packet drawn at viewport point ``pos``, if any."""
+        view = self._view
+        scale = max(abs(view.transform().m11()), 1e-12)
+        p = view.mapToScene(pos.toPoint())
+        return self._layer.packet_at(p.x(), p.y(), (PACKET_PX / 2 + CLICK_SLOP_PX) / scale)

@@ -33,6 +33,20 @@ COLUMN_WIDTHS = (100, 76, 150, 80)
 Index = QModelIndex | QPersistentModelIndex
 
 
+def log_table(parent: QWidget, name: str, model: QAbstractTableModel) -> QTableView:
+    """A table of log rows: whole rows selected one at a time, no row numbers, no wrap."""
+    view = QTableView(parent)
+    view.setObjectName(name)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(22)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.setWordWrap(False)
+    return view
+
+
 class LogModel(QAbstractTableModel):
     """Rows are indices into ``session.log`` that pass the filters."""
 
@@ -152,15 +166,7 @@ class EventLogPanel(QWidget):
         self.node.setClearButtonEnabled(True)
         self.group = QComboBox(self)
         self.group.setObjectName("logGroup")
-        self.view = QTableView(self)
-        self.view.setObjectName("logView")
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.verticalHeader().setVisible(False)
-        self.view.verticalHeader().setDefaultSectionSize(22)
-        self.view.horizontalHeader().setStretchLastSection(True)
-        self.view.setWordWrap(False)
+        self.view = log_table(self, "logView", self.model)
         self.view.selectionModel().currentRowChanged.connect(self._row_changed)
         for widget in (self.kind, self.group):
             widget.currentIndexChanged.connect(self._apply_filters)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -21,6 +22,7 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from ibviz.app.shown import ShownSession
 from ibviz.app.view_sync import with_node_names
+from ibviz.app.visual_clock import Spans, VisualClock
 from ibviz.backends.base import Backend, Capabilities
 from ibviz.core import actions as act
 from ibviz.core import events as ev
@@ -99,6 +101,11 @@ class SessionController(QObject):
         self._timer.setInterval(FRAME_MS)
         self._timer.timeout.connect(self._tick)
         self._last_tick = 0.0
+        self.visual_clock = VisualClock(enabled=False)
+        """Simulation mode's hop pacing (the main window turns it on; see :meth:`advance_target`)."""
+        self.pace_spans: Callable[[int | None], tuple] | None = None
+        """What sets the hop pace: watched packet id -> ``(t0, t1)`` arrays (the window's
+        :class:`~ibviz.app.packet_frame.PacketFrames`)."""
         self.undo_action = QAction("&Undo", self)
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.undo_action.triggered.connect(self.undo)
@@ -190,11 +197,26 @@ class SessionController(QObject):
         now = time.monotonic()
         wall = min(now - self._last_tick, 0.1)  # a stalled frame does not jump ahead
         self._last_tick = now
-        target = self.view_time_us + wall * self.speed
+        target = self.advance_target(wall)
         if target >= self.duration_us:
             target = self.duration_us
             self.pause()
         self.seek(target)
+
+    def advance_target(self, wall_s: float) -> float:
+        """The view time ``wall_s`` seconds of play lead to: paced by hops when the
+        visual clock is on (idle gaps at :attr:`speed`), else :attr:`speed` us per second."""
+        s, clock, pace = self.session, self.visual_clock, self.pace_spans
+        if s is None or not clock.enabled or pace is None:
+            return self.view_time_us + wall_s * self.speed
+        spans: Spans = lambda: pace(clock.watched)  # noqa: E731
+
+        def run(t: float) -> None:
+            if t > s.now_us:
+                s.run_until(min(t, max(self.duration_us, float(s.now_us))))
+
+        return clock.advance(self.view_time_us, wall_s, self.speed, spans, run,
+                             self.duration_us)
 
     def seek(self, t_us: float) -> None:
         """Show simulated time ``t_us`` (running the session forward when needed)."""

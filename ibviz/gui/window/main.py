@@ -32,12 +32,14 @@ from ibviz.gui.window.backend import LiveMixin
 from ibviz.gui.window.controller import SessionController
 from ibviz.gui.window.files import FilesMixin
 from ibviz.gui.window.nodes import NodesMixin
+from ibviz.gui.window.simulation_mode import SimulationModeMixin
 
 SLOW_REFRESH_MS = 250
 """Plots and the in-flight list refresh at most four times a second while playing."""
 
 
-class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
+class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, SettingsMixin,
+                 QMainWindow):
     """See the module docstring. ``settings`` defaults to the user's QSettings."""
 
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None
@@ -62,6 +64,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
         playback = self.addToolBar("Playback")
         playback.setObjectName("playbackToolbar")
         playback.addWidget(self.controls)
+        self._build_simulation_mode(playback)
         self._add_dock_toggles()
         self._build_status_bar()
         self._slow_timer = QTimer(self)
@@ -71,6 +74,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
         self.failures = view_sync.NodeStates()
         self._connect()
         self._restore_settings()
+        self._start_simulation_mode()
         self._update_enabled()
 
     # ----------------------------------------------------------------- layout
@@ -195,6 +199,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
             panel.set_session(s)
         self.narration.set_session(s)
         self.metrics.set_session(s, self.controller.source)
+        self._simulation_session(s)
         self._state_changed()
         self._update_enabled()
 
@@ -209,6 +214,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
             self.inspector.show_switch(switch)
         self.narration.set_session(self.session)
         self.metrics.set_session(self.session, self.controller.source)
+        self._simulation_session(self.session)
         self.groups.select_group(group)
         if self.selected_node in self.session.fabric.nodes:
             self.view.select(self.selected_node)
@@ -233,8 +239,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
             return
         self.view.set_node_states(self.failures.states(s, t_us))
         span = self.controller.speed * view_sync.TRAIL_WALL_S
-        t0, t1, src, dst, flows = view_sync.hops_in_flight(s, self.view.node_xy, t_us, span)
-        shown = self.view.packets.show_hops(t0, t1, src, dst, flows, t_us)
+        shown = self._show_packets(t_us)
         drop_xy, drop_times, drops = view_sync.recent_drops(s, self.view.node_xy, t_us,
                                                             span * view_sync.DROP_TRAILS)
         self.view.packets.set_drops(drop_xy, times=drop_times,
@@ -277,6 +282,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
             self.metrics.flows.refresh()     # repaints its axes (4 ms): not every frame
             self.metrics.flows.set_time(self.controller.view_time_us)
         self.packets.show_in_flight(self.controller.view_time_us)
+        self.hop_list.refresh()
 
     def _apply_highlight(self) -> None:
         links, ports = view_sync.group_highlight(self.session, self.selected_group)
