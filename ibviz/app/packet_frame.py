@@ -152,27 +152,35 @@ class PacketFrames:
         ``span_us`` stays drawn at its end (at a fast pace a hop is shorter than a frame)."""
         self.update()
         hops = self.session.hops
-        parts: list[tuple[np.ndarray, ...]] = []
+        src, dst, frac, glyph, ref, hop = [], [], [], [], [], []
         if hops is not None and len(hops):
             t0, t1 = hops.t0, hops.t1
             idx = np.flatnonzero((t0 <= t_us) & (t1 > t_us - span_us))
-            frac = np.clip((t_us - t0[idx]) / np.maximum(t1[idx] - t0[idx], 1e-12), 0.0, 1.0)
-            parts.append((self._along(node_xy, self.src[idx], self.dst[idx], frac),
-                          self.glyph[idx], self.pid[idx], idx + hops.first))
+            src.append(self.src[idx])
+            dst.append(self.dst[idx])
+            frac.append(np.clip((t_us - t0[idx]) / np.maximum(t1[idx] - t0[idx], 1e-12),
+                                0.0, 1.0))
+            glyph.append(self.glyph[idx])
+            ref.append(self.pid[idx])
+            hop.append(idx + hops.first)
         if len(self.mad_t0):
             idx = np.flatnonzero((self.mad_t0 <= t_us) & (self.mad_t1 > t_us))
-            frac = (t_us - self.mad_t0[idx]) / (self.mad_t1[idx] - self.mad_t0[idx])
-            parts.append((self._along(node_xy, self.mad_src[idx], self.mad_dst[idx], frac),
-                          self.mad_glyph[idx], -1 - self.mad_index[idx],
-                          np.full(len(idx), -1, np.int64)))
-        if not parts:
+            src.append(self.mad_src[idx])
+            dst.append(self.mad_dst[idx])
+            frac.append((t_us - self.mad_t0[idx]) / (self.mad_t1[idx] - self.mad_t0[idx]))
+            glyph.append(self.mad_glyph[idx])
+            ref.append(-1 - self.mad_index[idx])
+            hop.append(np.full(len(idx), -1, np.int64))
+        if not src or not sum(len(a) for a in src):
             return Frame(np.zeros((0, 2)), np.zeros(0, np.int8), np.zeros(0, np.int64),
                          np.zeros(0, np.int64))
-        return Frame(*(np.concatenate(column) for column in zip(*parts, strict=True)))
+        return Frame(self._along(node_xy, np.concatenate(src), np.concatenate(dst),
+                                 np.concatenate(frac)),
+                     np.concatenate(glyph), np.concatenate(ref), np.concatenate(hop))
 
     @staticmethod
     def _along(node_xy: XY, src: np.ndarray, dst: np.ndarray, frac: np.ndarray) -> np.ndarray:
-        if not len(src):
-            return np.zeros((0, 2))
-        a, b = node_xy(src), node_xy(dst)
+        """Points ``frac`` of the way from node ``src`` to node ``dst`` (one lookup)."""
+        ends = node_xy(np.concatenate([src, dst]))
+        a, b = ends[:len(src)], ends[len(src):]
         return a + (b - a) * frac[:, None]

@@ -33,6 +33,9 @@ from ibviz.gui.palette import CanvasTheme, canvas_theme
 
 MARKER_PX = 11.0
 DROP_PX = 16.0
+CROWD = 1000
+"""Above this many packets on screen their glyphs are drawn at :data:`CROWD_PX`."""
+CROWD_PX = 8.0
 CLICK_SLOP_PX = 4.0
 """Pixels around a packet glyph that still count as a click on it."""
 DROP_LIFETIME_MS = 1500.0
@@ -62,7 +65,7 @@ class PacketLayer(QGraphicsObject):
         """Glyph kind per marker (None: flow-coloured dots, see :meth:`set_markers`)."""
         self._ref = np.zeros(0, np.int64)
         self.watched: int | None = None
-        self._glyph_atlas: tuple[float, int, QPixmap] | None = None
+        self._glyph_atlas: tuple[tuple[float, float], tuple] | None = None
         self._fade = QTimer(self)
         self._fade.setInterval(50)
         self._fade.timeout.connect(self._tick)
@@ -89,9 +92,6 @@ class PacketLayer(QGraphicsObject):
         ref = np.asarray(ref, np.int64).ravel()
         if not len(xy) == len(glyph) == len(ref):
             raise ValueError(f"{len(xy)} positions, {len(glyph)} glyphs, {len(ref)} refs")
-        if watched is not None:
-            order = np.argsort(ref == watched, kind="stable")  # the watched one on top
-            xy, glyph, ref = xy[order], glyph[order], ref[order]
         self._xy, self._glyph, self._ref, self.watched = xy, glyph, ref, watched
         self._flow = np.zeros(len(xy), np.int64)
         self.update()
@@ -106,6 +106,8 @@ class PacketLayer(QGraphicsObject):
         if not len(near):
             return None
         best = near[d2[near] <= d2[near].min() + 1e-12][-1]  # the one drawn last
+        if self.watched is not None and (self._ref[near] == self.watched).any():
+            best = near[self._ref[near] == self.watched][0]  # drawn on top
         return int(self._ref[best])
 
     def refs(self) -> np.ndarray:
@@ -190,12 +192,7 @@ class PacketLayer(QGraphicsObject):
         painter.save()
         painter.resetTransform()
         if len(self._xy) and self._glyph is not None:
-            gcell, gatlas = self._glyph_pixmap(ratio)
-            row = (self._ref == self.watched) if self.watched is not None else 0
-            source = np.stack([self._glyph * gcell, np.zeros(len(self._glyph)) + row * gcell],
-                              axis=1)
-            draw_fragments(painter, fragments(to_device(m, self._xy), source, gcell,
-                                              1 / ratio), gatlas)
+            self._paint_glyphs(painter, m, ratio)
         elif len(self._xy):
             flows = self._flow % len(self._theme.flows)
             source = np.stack([flows * cell, np.zeros(len(flows))], axis=1)
@@ -225,23 +222,46 @@ class PacketLayer(QGraphicsObject):
             self._fade.stop()
         self.update()
 
-    def _glyph_pixmap(self, ratio: float) -> tuple[int, QPixmap]:
-        """Row 0: one cell per packet kind; row 1: the same, ringed (watched)."""
-        if self._glyph_atlas is not None and self._glyph_atlas[0] == ratio:
-            return self._glyph_atlas[1], self._glyph_atlas[2]
-        logical = PACKET_PX * 2 + 6
-        cell = int(round(logical * ratio))
-        pixmap = QPixmap(cell * len(PACKET_STYLES), cell * 2)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        p = QPainter(pixmap)
-        p.scale(ratio, ratio)
-        for row in (0, 1):
+    def _paint_glyphs(self, painter: QPainter, m: np.ndarray, ratio: float) -> None:
+        """Every glyph in one fragment call from tight cells; the watched ones again,
+        ringed, from the larger cells."""
+        size = PACKET_PX if len(self._xy) <= CROWD else CROWD_PX
+        (cell, atlas), (ring_cell, ring_atlas) = self._glyph_pixmaps(ratio, size)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        # whole device pixels: the raster engine blits each cell instead of filtering it
+        device = np.round(to_device(m, self._xy) - cell / 2) + cell / 2
+        source = np.stack([self._glyph * cell, np.zeros(len(self._glyph))], axis=1)
+        draw_fragments(painter, fragments(device, source, cell, 1 / ratio), atlas)
+        if self.watched is not None:
+            mine = self._ref == self.watched
+            if mine.any():
+                source = np.stack([self._glyph[mine] * ring_cell, np.zeros(int(mine.sum()))],
+                                  axis=1)
+                centres = np.round(device[mine] - ring_cell / 2) + ring_cell / 2
+                draw_fragments(painter, fragments(centres, source, ring_cell, 1 / ratio),
+                               ring_atlas)
+
+    def _glyph_pixmaps(self, ratio: float, size: float
+                       ) -> tuple[tuple[int, QPixmap], tuple[int, QPixmap]]:
+        """(plain cells, ringed cells): one cell per packet kind, ``size`` pixels."""
+        key = (ratio, size)
+        if self._glyph_atlas is not None and self._glyph_atlas[0] == key:
+            return self._glyph_atlas[1]
+        made = []
+        for ringed, logical in ((False, size + 4), (True, size * 2 + 6)):
+            cell = int(round(logical * ratio))
+            pixmap = QPixmap(cell * len(PACKET_STYLES), cell)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            p = QPainter(pixmap)
+            p.scale(ratio, ratio)
             for kind in range(len(PACKET_STYLES)):
-                paint_packet(p, kind, QPointF((kind + 0.5) * logical, (row + 0.5) * logical),
-                             PACKET_PX, watched=bool(row))
-        p.end()
-        self._glyph_atlas = (ratio, cell, pixmap)
-        return cell, pixmap
+                paint_packet(p, kind, QPointF((kind + 0.5) * logical, logical / 2), size,
+                             watched=ringed)
+            p.end()
+            made.append((cell, pixmap))
+        self._glyph_atlas = (key, (made[0], made[1]))
+        return made[0], made[1]
 
     def _atlas_pixmap(self, ratio: float) -> tuple[int, QPixmap]:
         """One cell per flow colour (a ringed dot) and a last cell with the drop cross."""
