@@ -116,20 +116,19 @@ class PacketFrames:
         return MULTICAST if multicast else UNICAST
 
     def _read_mads(self, log: Any) -> None:
-        start = max(self._mad_seen, log.mads.first)
-        new = [(i, m) for i, m in enumerate(log.mads[start:len(log)], start)
-               if m.src is not None and m.dst is not None and m.src.node != m.dst.node]
+        cols = log.columns(self._mad_seen)
         self._mad_seen = len(log)
-        if not new:
-            return
-        self.mad_index = _grow(self.mad_index, [i for i, _ in new], np.int64)
-        self.mad_t0 = _grow(self.mad_t0, [m.time_us for _, m in new], np.float64)
-        self.mad_t1 = _grow(self.mad_t1, [m.time_us + max(m.latency_us, 1e-3) for _, m in new],
-                            np.float64)
-        self.mad_src = _grow(self.mad_src, [m.src.node for _, m in new], np.uint64)
-        self.mad_dst = _grow(self.mad_dst, [m.dst.node for _, m in new], np.uint64)
-        self.mad_glyph = _grow(self.mad_glyph, [SA_GLYPH if m.mgmt_class == SA_CLASS
-                                                else SMP_GLYPH for _, m in new], np.int8)
+        src, dst = cols["src_node"], cols["dst_node"]
+        keep = (src != 0) & (dst != 0) & (src != dst)  # drawn from one node to another
+        self.mad_index = np.concatenate([self.mad_index, cols["index"][keep]])
+        t0 = cols["time_us"][keep]
+        self.mad_t0 = np.concatenate([self.mad_t0, t0])
+        self.mad_t1 = np.concatenate([self.mad_t1,
+                                      t0 + np.maximum(cols["latency_us"][keep], 1e-3)])
+        self.mad_src = np.concatenate([self.mad_src, src[keep]])
+        self.mad_dst = np.concatenate([self.mad_dst, dst[keep]])
+        glyph = np.where(cols["mgmt_class"][keep] == SA_CLASS, SA_GLYPH, SMP_GLYPH)
+        self.mad_glyph = np.concatenate([self.mad_glyph, glyph.astype(np.int8)])
 
     # ---------------------------------------------------------------- pacing
     def pace_spans(self, watched: int | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -128,3 +128,16 @@ def test_mads_and_unicast_get_their_glyphs():
     assert (frames.glyph == UNICAST).any()
     if len(frames.mad_glyph):
         assert set(frames.mad_glyph.tolist()) <= {SMP_GLYPH, SMP_GLYPH + 1}
+
+
+def test_mad_columns_match_the_records(fig8):
+    log = fig8.sm.mads
+    cols = log.columns()
+    assert len(cols["index"]) == len(log) - log.mads.first
+    for k, i in enumerate(cols["index"].tolist()):
+        mad = log.mads[i]
+        assert cols["time_us"][k] == mad.time_us and cols["latency_us"][k] == mad.latency_us
+        assert cols["mgmt_class"][k] == mad.mgmt_class
+        assert cols["src_node"][k] == (mad.src.node if mad.src else 0)
+        assert cols["dst_node"][k] == (mad.dst.node if mad.dst else 0)
+    assert len(log.columns(len(log) - 2)["index"]) == 2

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from ibviz.core.history import MAD_WINDOW
 from ibviz.core.model import PortRef
 
@@ -176,6 +178,24 @@ class MadLog:
 
     def __len__(self) -> int:
         return self._dropped + len(self._cols["time_us"])
+
+    def columns(self, since: int = 0) -> dict[str, np.ndarray]:
+        """The kept MADs from global position ``since`` on, as numpy arrays (no object per
+        MAD): ``index`` (global position), ``mgmt_class``, ``time_us``, ``latency_us``,
+        ``src_node`` and ``dst_node`` (GUIDs; 0 where the MAD names no port)."""
+        c = self._cols
+        start = max(since - self._dropped, 0)
+        nodes = np.array([0 if p is None else p.node for p in self._ports.values], np.uint64)
+        src, dst = (np.frombuffer(c[k], f"u{c[k].itemsize}")[start:] if len(c[k])
+                    else np.zeros(0, np.int64) for k in ("src", "dst"))
+        return {
+            "index": np.arange(self._dropped + start, len(self), dtype=np.int64),
+            "mgmt_class": np.array(c["mgmt_class"][start:], np.uint8),
+            "time_us": np.array(c["time_us"][start:], np.float64),
+            "latency_us": np.array(c["latency_us"][start:], np.float64),
+            "src_node": nodes[src] if len(nodes) else np.zeros(len(src), np.uint64),
+            "dst_node": nodes[dst] if len(nodes) else np.zeros(len(dst), np.uint64),
+        }
 
 
 class MadView:

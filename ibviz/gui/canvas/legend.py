@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -155,67 +155,82 @@ class FabricLegend(QWidget):
 
 
 class PacketKey(QWidget):
-    """The packet glyphs and what they mean, in a small box over the canvas's bottom-left
-    corner (it follows the canvas's size)."""
+    """The packet glyphs and what they mean, as a strip along the canvas's bottom edge
+    (the canvas's own background, so it reads as part of it; it never hides a node).
+    The items wrap onto a second line when the canvas is narrow."""
 
-    MARGIN = 8
+    PAD = 8
+    GAP = 16
 
-    def __init__(self, canvas: QWidget) -> None:
-        super().__init__(canvas)
+    def __init__(self, canvas: QWidget | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
         self.setObjectName("packetKey")
         self.setAccessibleName("Packet key")
+        self._canvas = canvas
         font = QFont(self.font())
         font.setPixelSize(13)
         self.setFont(font)
         self._theme = canvas_theme("light")
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.resize(self.sizeHint())
-        canvas.installEventFilter(self)
-        self._place()
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(self._rows_for(10_000) * ROW + 6)
+        self.setToolTip("\n".join(f"{short}: {long}" for short, long in
+                                   zip(PACKET_SHORT, GLYPH_NAMES, strict=True)))
 
     def labels(self) -> list[str]:
-        return list(GLYPH_NAMES)
+        return list(PACKET_SHORT)
 
-    def set_theme(self, theme: str) -> None:
-        self._theme = canvas_theme(theme)
-        self.update()
-
-    def sizeHint(self) -> QSize:
+    def _items(self) -> list[tuple[int, float]]:
+        """(kind, width in pixels) of each entry, the title first as kind -1."""
         metrics = QFontMetrics(self.font())
-        width = max(metrics.horizontalAdvance(t) for t in GLYPH_NAMES) + SWATCH + 22
-        return QSize(width, ROW * (len(GLYPH_NAMES) + 1) + 8)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
-        if event.type() == QEvent.Type.Resize:
-            self._place()
-        return False
-
-    def _place(self) -> None:
-        parent = self.parentWidget()
-        if parent is not None:
-            self.move(self.MARGIN, parent.height() - self.height() - self.MARGIN)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        canvas_theme_name = getattr(self.parentWidget(), "theme", None)
-        if callable(canvas_theme_name):  # follow the canvas (FabricView.theme)
-            self._theme = canvas_theme(canvas_theme_name())
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        back = QColor(self._theme.background)
-        back.setAlpha(225)
-        p.setBrush(back)
-        p.setPen(QPen(QColor(self._theme.outline), 1.0))
-        p.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
         bold = QFont(self.font())
         bold.setBold(True)
-        p.setFont(bold)
-        p.setPen(QColor(self._theme.label))
-        p.drawText(QRectF(8, 4, self.width(), ROW), Qt.AlignmentFlag.AlignVCenter, "Packets")
-        p.setFont(self.font())
-        for kind, text in enumerate(GLYPH_NAMES):
-            y = 4 + ROW * (kind + 1)
-            paint_packet(p, kind, QRectF(8, y, SWATCH, ROW).center(), 14)
+        items = [(-1, QFontMetrics(bold).horizontalAdvance("Packets") + self.GAP / 2)]
+        return items + [(k, SWATCH + 4 + metrics.horizontalAdvance(t) + self.GAP)
+                        for k, t in enumerate(PACKET_SHORT)]
+
+    def _place(self, width: float) -> list[tuple[int, float, float]]:
+        """(kind, x, row) of each entry, wrapping at ``width``."""
+        x, row, out = float(self.PAD), 0, []
+        for kind, w in self._items():
+            if x + w > width - self.PAD and x > self.PAD:
+                x, row = float(self.PAD), row + 1
+            out.append((kind, x, row))
+            x += w
+        return out
+
+    def _rows_for(self, width: float) -> int:
+        return max(row for _, _, row in self._place(width)) + 1
+
+    def sizeHint(self) -> QSize:
+        return QSize(int(sum(w for _, w in self._items())) + 2 * self.PAD, ROW + 6)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        height = self._rows_for(self.width()) * ROW + 6
+        if height != self.height():
+            self.setFixedHeight(height)
+        super().resizeEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        theme = getattr(self._canvas, "theme", None)
+        if callable(theme):  # follow the canvas (FabricView.theme)
+            self._theme = canvas_theme(theme())
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), QColor(self._theme.background))
+        p.setPen(QPen(QColor(self._theme.link), 1.0))
+        p.drawLine(QPointF(0, 0.5), QPointF(self.width(), 0.5))
+        bold = QFont(self.font())
+        bold.setBold(True)
+        for kind, x, row in self._place(self.width()):
+            y = 3 + row * ROW
             p.setPen(QColor(self._theme.label))
-            p.drawText(QRectF(8 + SWATCH + 6, y, self.width(), ROW),
-                       Qt.AlignmentFlag.AlignVCenter, text)
+            if kind < 0:
+                p.setFont(bold)
+                p.drawText(QRectF(x, y, 200, ROW), Qt.AlignmentFlag.AlignVCenter, "Packets")
+                p.setFont(self.font())
+                continue
+            paint_packet(p, kind, QRectF(x, y, SWATCH, ROW).center(), 14)
+            p.setPen(QColor(self._theme.label))
+            p.drawText(QRectF(x + SWATCH + 4, y, 200, ROW), Qt.AlignmentFlag.AlignVCenter,
+                       PACKET_SHORT[kind])
         p.end()

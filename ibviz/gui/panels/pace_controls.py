@@ -1,26 +1,26 @@
 """Simulation-mode pacing: pace by hops (every hop of the watched packets lasts a visible
 wall time, adjustable here) or by microseconds per second (the speed slider).
 
-Moving the speed slider chooses microsecond pacing; ticking *Pace by hops* comes back to
+Moving the speed slider chooses microsecond pacing; ticking *Hop pace* comes back to
 simulation mode, where the idle gaps between packets still pass at the slider's speed.
 """
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QHBoxLayout, QWidget
 
 from ibviz.app.visual_clock import HOP_WALL_MAX_S, HOP_WALL_MIN_S
 from ibviz.gui.window.controller import SessionController
 
 
 class PaceControls(QWidget):
-    """A *Pace by hops* check box and the wall seconds one hop lasts."""
+    """A *Hop pace* check box and the wall seconds one hop lasts."""
 
     def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         clock = controller.visual_clock
-        self.hops = QCheckBox("Pace by hops", self)
+        self.hops = QCheckBox("Hop pace", self)
         self.hops.setObjectName("paceHops")
         self.hops.setToolTip("Simulation mode: every hop of a packet in flight (the watched "
                              "one, after a click on it) takes the time set here, and the "
@@ -33,7 +33,7 @@ class PaceControls(QWidget):
         self.seconds.setRange(HOP_WALL_MIN_S, HOP_WALL_MAX_S)
         self.seconds.setSingleStep(0.1)
         self.seconds.setDecimals(2)
-        self.seconds.setSuffix(" s")
+        self.seconds.setSuffix(" s/hop")
         self.seconds.setValue(clock.hop_wall_s)
         self.seconds.setToolTip("Wall-clock seconds one hop lasts when pacing by hops")
         self.seconds.valueChanged.connect(clock.set_hop_wall)
@@ -41,7 +41,6 @@ class PaceControls(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 0)
         layout.addWidget(self.hops)
-        layout.addWidget(QLabel("per hop", self))
         layout.addWidget(self.seconds)
 
     def set_hop_pacing(self, on: bool) -> None:

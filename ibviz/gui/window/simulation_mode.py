@@ -9,7 +9,7 @@ import contextlib
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QToolBar
+from PySide6.QtWidgets import QDockWidget, QMenu, QToolBar, QVBoxLayout, QWidget
 
 from ibviz.app import view_sync
 from ibviz.app.packet_frame import PacketFrames
@@ -26,19 +26,45 @@ class SimulationModeMixin:
     docks: dict[str, QDockWidget]
 
     def _build_simulation_mode(self, playback: QToolBar) -> None:
-        """The pace controls (in ``playback``), the hop list dock and the packet key."""
+        """The pace controls (at the end of the top toolbar, where a 1280-pixel screen
+        still has room; ``playback`` is full), the hop list dock and the packet key."""
         self.pace = PaceControls(self.controller, self)
-        playback.addWidget(self.pace)
+        self.actions_.node_toolbar.addSeparator()
+        self.actions_.node_toolbar.addWidget(self.pace)
         self.hop_list = HopListPanel(self)
         self.docks["hops"] = self._dock("Hops and MADs", "hopsDock", self.hop_list,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["log"], self.docks["hops"])
         self.docks["log"].raise_()
-        self.packet_key = PacketKey(self.view)
+        self.packet_key = PacketKey(self.view, self)
+        canvas = QWidget(self)  # the canvas with its packet key beneath
+        column = QVBoxLayout(canvas)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        self.takeCentralWidget()
+        column.addWidget(self.view, 1)
+        column.addWidget(self.packet_key)
+        self.setCentralWidget(canvas)
+        key_action = self.actions_.view_menu.addAction("Packet &key")
+        key_action.setCheckable(True)
+        key_action.setChecked(True)
+        key_action.toggled.connect(self.packet_key.setVisible)
+        self.pace_action = self._simulation_menu().addAction("Pace by &hops")
+        self.pace_action.setCheckable(True)
+        self.pace_action.toggled.connect(self.pace.set_hop_pacing)
+        self.pace.hops.toggled.connect(self.pace_action.setChecked)
         self.packet_clicks = PacketClicks(self.view, self.view.packets)
         self.packet_clicks.clicked.connect(self.watch_packet)
         self.hop_list.rowSelected.connect(self._hop_row_selected)
         self.docks["hops"].visibilityChanged.connect(lambda _v: self.hop_list.refresh())
+
+    def _simulation_menu(self) -> QMenu:
+        for action in self.menuBar().actions():
+            if action.menu() is not None and action.text().replace("&", "") == "Simulation":
+                menu = action.menu()
+                menu.addSeparator()
+                return menu
+        return self.menuBar().addMenu("&Simulation")
 
     def _start_simulation_mode(self) -> None:
         """After the saved speed is restored: hop pacing on; moving the slider leaves it."""
