@@ -136,3 +136,19 @@ def test_selecting_a_hop_row_seeks_there(fig8, qtbot):
     panel.select_row(mad_row)
     assert fig8.controller.view_time_us == pytest.approx(model.times[mad_row])
     assert fig8.packets.title.text().startswith("MAD")
+
+
+def test_hop_list_grows_as_time_runs_and_keeps_the_selection(fig8, qtbot):
+    fig8.docks["hops"].raise_()
+    panel = fig8.hop_list
+    qtbot.waitUntil(lambda: panel.isVisible() and panel.model.rowCount() > 10)
+    before = panel.model.rowCount()
+    row = before - 3
+    ref = int(panel.model.refs[row])
+    panel.view.setCurrentIndex(panel.model.index(row, 0))
+    fig8.controller.seek(300.0)  # the session runs on: more hops
+    panel.refresh()
+    assert panel.model.rowCount() > before
+    assert int(panel.model.refs[panel.view.currentIndex().row()]) == ref
+    assert (np.diff(panel.model.times) >= 0).all()  # still in time order
+    assert len(set(panel.model.refs.tolist())) == panel.model.rowCount()  # none twice

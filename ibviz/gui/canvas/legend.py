@@ -188,9 +188,10 @@ class PacketKey(QWidget):
         return items + [(k, SWATCH + 4 + metrics.horizontalAdvance(t) + self.GAP)
                         for k, t in enumerate(PACKET_SHORT)]
 
-    def _place(self, width: float) -> list[tuple[int, float, float]]:
+    def _place(self, width: float) -> list[tuple[int, float, int]]:
         """(kind, x, row) of each entry, wrapping at ``width``."""
-        x, row, out = float(self.PAD), 0, []
+        x, row = float(self.PAD), 0
+        out: list[tuple[int, float, int]] = []
         for kind, w in self._items():
             if x + w > width - self.PAD and x > self.PAD:
                 x, row = float(self.PAD), row + 1

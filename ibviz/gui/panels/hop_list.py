@@ -43,28 +43,46 @@ class HopModel(QAbstractTableModel):
         self.catch_up()
 
     def catch_up(self) -> bool:
-        """Re-read when hops or MADs were logged since the last look; True if changed."""
+        """Read the hops and MADs logged since the last look; True if rows changed. New
+        rows that all come after the last one are appended (the view keeps its place);
+        otherwise the rows are sorted again."""
         s, frames = self.session, self.frames
         if s is None or frames is None:
             return False
         frames.update()
         hops = s.hops
-        seen = (len(hops) if hops is not None else 0, hops.first if hops is not None else 0,
-                len(frames.mad_t0))
+        n, first = (len(hops), hops.first) if hops is not None else (0, 0)
+        seen = (n, first, len(frames.mad_t0))
         if seen == self._seen:
             return False
-        self._seen = seen
+        (n0, first0, m0), self._seen = self._seen, seen
+        if first != first0 or n < n0 or n0 < 0:
+            n0, m0 = 0, 0
         times, refs = [np.zeros(0)], [np.zeros(0, np.int64)]
         if hops is not None and self.show != "mads":
-            times.append(hops.t0)
-            refs.append(np.arange(len(hops), dtype=np.int64) + hops.first)
+            times.append(hops.t0[n0:])
+            refs.append(np.arange(n0, n, dtype=np.int64) + first)
         if self.show != "hops":
-            times.append(frames.mad_t0)
-            refs.append(-1 - frames.mad_index)
+            times.append(frames.mad_t0[m0:])
+            refs.append(-1 - frames.mad_index[m0:])
         t, r = np.concatenate(times), np.concatenate(refs)
         order = np.argsort(t, kind="stable")
+        t, r = t[order], r[order]
+        if n0 or m0:
+            if not len(t):
+                return False
+            if not len(self.times) or t[0] >= self.times[-1]:
+                at = len(self.times)
+                self.beginInsertRows(QModelIndex(), at, at + len(t) - 1)
+                self.times, self.refs = np.concatenate([self.times, t]), \
+                    np.concatenate([self.refs, r])
+                self.endInsertRows()
+                return True
+            t, r = np.concatenate([self.times, t]), np.concatenate([self.refs, r])
+            order = np.argsort(t, kind="stable")
+            t, r = t[order], r[order]
         self.beginResetModel()
-        self.times, self.refs = t[order], r[order]
+        self.times, self.refs = t, r
         self.endResetModel()
         return True
 
@@ -75,7 +93,7 @@ class HopModel(QAbstractTableModel):
     def packet_ref(self, row: int) -> int:
         """The packet id of a hop row, or ``-1 - i`` for MAD ``i``."""
         ref = int(self.refs[row])
-        if ref < 0:
+        if ref < 0 or self.frames is None:
             return ref
         return int(self.frames.pid[ref - self.session.hops.first])
 
@@ -105,7 +123,7 @@ class HopModel(QAbstractTableModel):
     def _hop_cell(self, ref: int, col: int) -> str:
         hops, frames = self.session.hops, self.frames
         local = ref - hops.first
-        if not 0 <= local < len(hops):
+        if frames is None or not 0 <= local < len(hops):
             return ""
         hop = hops[local]
         values = (GLYPH_NAMES[int(frames.glyph[local])], str(hop.pid), hop.flow,
@@ -158,8 +176,15 @@ class HopListPanel(QWidget):
             self.view.setColumnWidth(col, width)
 
     def refresh(self) -> None:
-        if self.isVisible():
-            self.model.catch_up()
+        """Catch up with the session (while shown); the selected row stays selected."""
+        if not self.isVisible():
+            return
+        current = self.view.currentIndex()
+        ref = int(self.model.refs[current.row()]) if current.isValid() else None
+        if self.model.catch_up() and ref is not None:
+            row = self.model.row_of(ref)
+            if row >= 0 and row != self.view.currentIndex().row():
+                self.view.setCurrentIndex(self.model.index(row, 0))
 
     def select_row(self, row: int) -> None:
         """Select ``row`` as a click would (the view moves there)."""
