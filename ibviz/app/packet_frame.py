@@ -83,7 +83,7 @@ class PacketFrames:
             if n > n0:
                 self._read_hops(hops, n0, n)
         mads = getattr(getattr(self.session, "sm", None), "mads", None)
-        if mads is not None and len(mads) > self._mad_seen:
+        if mads is not None and hasattr(mads, "columns") and len(mads) > self._mad_seen:
             self._read_mads(mads)
 
     def _read_hops(self, hops: Any, n0: int, n: int) -> None:
@@ -173,9 +173,15 @@ class PacketFrames:
         if not src or not sum(len(a) for a in src):
             return Frame(np.zeros((0, 2)), np.zeros(0, np.int8), np.zeros(0, np.int64),
                          np.zeros(0, np.int64))
-        return Frame(self._along(node_xy, np.concatenate(src), np.concatenate(dst),
-                                 np.concatenate(frac)),
-                     np.concatenate(glyph), np.concatenate(ref), np.concatenate(hop))
+        columns = [np.concatenate(c) for c in (src, dst, frac, glyph, ref, hop)]
+        try:
+            xy = self._along(node_xy, *columns[:3])
+        except KeyError:  # a node the canvas does not show (yet): leave its packets out
+            drawn = [g for g in np.unique(np.concatenate(columns[:2])) if _drawn(node_xy, g)]
+            known = np.isin(columns[0], drawn) & np.isin(columns[1], drawn)
+            columns = [c[known] for c in columns]
+            xy = self._along(node_xy, *columns[:3])
+        return Frame(xy, *columns[3:])
 
     @staticmethod
     def _along(node_xy: XY, src: np.ndarray, dst: np.ndarray, frac: np.ndarray) -> np.ndarray:
@@ -183,3 +189,11 @@ class PacketFrames:
         ends = node_xy(np.concatenate([src, dst]))
         a, b = ends[:len(src)], ends[len(src):]
         return a + (b - a) * frac[:, None]
+
+
+def _drawn(node_xy: XY, guid: np.uint64) -> bool:
+    try:
+        node_xy(np.array([guid], np.uint64))
+    except KeyError:
+        return False
+    return True

@@ -141,3 +141,18 @@ def test_mad_columns_match_the_records(fig8):
         assert cols["src_node"][k] == (mad.src.node if mad.src else 0)
         assert cols["dst_node"][k] == (mad.dst.node if mad.dst else 0)
     assert len(log.columns(len(log) - 2)["index"]) == 2
+
+
+def test_packets_of_nodes_not_drawn_are_left_out(fig8):
+    frames = PacketFrames(fig8)
+    hop = fig8.hops[0]
+    full = node_xy_of(fig8)
+
+    def without_src(nodes):
+        if int(hop.src.node) in {int(g) for g in np.asarray(nodes).ravel()}:
+            raise KeyError("not on the canvas")
+        return full(nodes)
+
+    t = (hop.t0 + hop.t1) / 2
+    assert hop.pid in frames.at(t, full).ref.tolist()
+    assert hop.pid not in frames.at(t, without_src).ref.tolist()
