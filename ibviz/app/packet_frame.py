@@ -63,6 +63,7 @@ class PacketFrames:
         self.mad_glyph = np.zeros(0, np.int8)
         self.mad_index = np.zeros(0, np.int64)
         self._flow_multicast: dict[int, bool] = {}
+        self._spans: tuple[tuple[int, int, int], np.ndarray, np.ndarray] | None = None
 
     def _reset_hops(self) -> None:
         self._hops_first, self._hops_seen = 0, 0
@@ -143,7 +144,11 @@ class PacketFrames:
             mine = self.pid == watched
             if mine.any():
                 return t0[mine], t1[mine]
-        return np.concatenate([t0, self.mad_t0]), np.concatenate([t1, self.mad_t1])
+        key = (len(t0), hops.first, len(self.mad_t0))
+        if self._spans is None or self._spans[0] != key:  # asked several times a frame
+            self._spans = (key, np.concatenate([t0, self.mad_t0]),
+                           np.concatenate([t1, self.mad_t1]))
+        return self._spans[1], self._spans[2]
 
     # ----------------------------------------------------------------- frame
     def at(self, t_us: float, node_xy: XY, span_us: float = 0.0) -> Frame:

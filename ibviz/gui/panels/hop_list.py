@@ -172,7 +172,7 @@ class HopListPanel(QWidget):
 
     def set_session(self, session: Any, frames: PacketFrames) -> None:
         self.model.set_session(session, frames)
-        for col, width in enumerate((100, 120, 70, 150, 150)):
+        for col, width in enumerate((90, 105, 62, 140, 130)):
             self.view.setColumnWidth(col, width)
 
     def refresh(self) -> None:
