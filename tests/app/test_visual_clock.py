@@ -4,12 +4,25 @@ frames of a real session put multicast copies on separate links after a switch."
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 from ibviz.app.opening import open_any
-from ibviz.app.packet_frame import MULTICAST, SMP_GLYPH, UNICAST, PacketFrames
+from ibviz.app.packet_frame import (
+    ACK_GLYPH,
+    MULTICAST,
+    NAK_GLYPH,
+    SA_GLYPH,
+    SMP_GLYPH,
+    UNICAST,
+    PacketFrames,
+)
 from ibviz.app.visual_clock import HOP_WALL_MAX_S, VisualClock
+from ibviz.core.model import PortRef
+from ibviz.core.sim.hoplog import HopLog
+from ibviz.core.sim.packet import NAK_SEQUENCE, DataPacket
 
 
 def fixed(t0: list[float], t1: list[float]):
@@ -120,14 +133,25 @@ def test_pace_follows_the_watched_packet(fig8):
     assert len(everything) >= len(fig8.hops)
 
 
-def test_mads_and_unicast_get_their_glyphs():
+def test_unicast_ack_and_mads_get_their_glyphs():
     session = open_any("rc-unicast-group-lid").session
-    session.run_until(200.0)
+    session.run_until(2000.0)
     frames = PacketFrames(session)
     frames.update()
-    assert (frames.glyph == UNICAST).any()
-    if len(frames.mad_glyph):
-        assert set(frames.mad_glyph.tolist()) <= {SMP_GLYPH, SMP_GLYPH + 1}
+    assert {UNICAST, MULTICAST, ACK_GLYPH} <= set(frames.glyph.tolist())
+    assert set(frames.mad_glyph.tolist()) == {SMP_GLYPH, SA_GLYPH}
+
+
+def test_a_nak_is_told_from_an_ack_by_its_syndrome(fig8):
+    hops, a, b = HopLog(), PortRef(1, 1), PortRef(2, 1)
+    packets = {0: DataPacket("rc/ack", 4, 5, 9, kind="ack"),
+               1: DataPacket("rc/ack", 4, 5, 9, kind="ack", syndrome=NAK_SEQUENCE)}
+    for pid in packets:
+        hops.add(pid, "rc/ack", a, b, 0.0, 1.0, 1)
+    session = SimpleNamespace(hops=hops, net=SimpleNamespace(packets=packets), sm=None)
+    frames = PacketFrames(session)
+    frames.update()
+    assert frames.glyph.tolist() == [ACK_GLYPH, NAK_GLYPH]
 
 
 def test_mad_columns_match_the_records(fig8):

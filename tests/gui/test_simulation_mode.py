@@ -152,3 +152,17 @@ def test_hop_list_grows_as_time_runs_and_keeps_the_selection(fig8, qtbot):
     assert int(panel.model.refs[panel.view.currentIndex().row()]) == ref
     assert (np.diff(panel.model.times) >= 0).all()  # still in time order
     assert len(set(panel.model.refs.tolist())) == panel.model.rowCount()  # none twice
+
+
+def test_picking_a_packet_in_flight_in_the_inspector_watches_it(fig8, qtbot):
+    pid, into, _ = multicast_fork(fig8)
+    fig8.controller.seek((into.t0 + into.t1) / 2)
+    fig8.docks["packets"].raise_()
+    qtbot.waitUntil(lambda: fig8.packets.isVisible())
+    fig8.packets.show_in_flight(fig8.controller.view_time_us)
+    flight = fig8.packets.flight
+    row = next(i for i in range(flight.topLevelItemCount())
+               if flight.topLevelItem(i).text(0) == str(pid))
+    flight.setCurrentItem(flight.topLevelItem(row))
+    assert fig8.controller.visual_clock.watched == pid == fig8.view.packets.watched
+    assert fig8.packets.title.text().startswith(f"Packet {pid}:")

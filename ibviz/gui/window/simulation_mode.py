@@ -17,6 +17,7 @@ from ibviz.gui.canvas.legend import PacketKey
 from ibviz.gui.canvas.packets import PacketClicks
 from ibviz.gui.panels.hop_list import HopListPanel
 from ibviz.gui.panels.pace_controls import PaceControls
+from ibviz.gui.panels.packet_inspector import HOP_ROLE
 
 
 class SimulationModeMixin:
@@ -56,6 +57,7 @@ class SimulationModeMixin:
         self.packet_clicks = PacketClicks(self.view, self.view.packets)
         self.packet_clicks.clicked.connect(self.watch_packet)
         self.hop_list.rowSelected.connect(self._hop_row_selected)
+        self.packets.flight.currentItemChanged.connect(self._flight_row_chosen)
         self.docks["hops"].visibilityChanged.connect(lambda _v: self.hop_list.refresh())
 
     def _simulation_menu(self) -> QMenu:
@@ -105,6 +107,12 @@ class SimulationModeMixin:
         self.docks["packets"].show()
         self.docks["packets"].raise_()
         self._show_packets(self.controller.view_time_us)
+
+    def _flight_row_chosen(self, item: Any, _previous: Any) -> None:
+        """A packet picked in the inspector's in-flight list is watched too."""
+        if item is not None and self.session is not None:
+            self.controller.visual_clock.watched = int(item.data(0, HOP_ROLE))
+            self._show_packets(self.controller.view_time_us)
 
     def _hop_row_selected(self, t_us: float, ref: int) -> None:
         self.controller.pause()
