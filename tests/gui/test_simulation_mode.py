@@ -166,3 +166,27 @@ def test_picking_a_packet_in_flight_in_the_inspector_watches_it(fig8, qtbot):
     flight.setCurrentItem(flight.topLevelItem(row))
     assert fig8.controller.visual_clock.watched == pid == fig8.view.packets.watched
     assert fig8.packets.title.text().startswith(f"Packet {pid}:")
+
+
+def test_playing_at_hop_pace_shows_packets_mid_link(fig8, qtbot):
+    """Played by the real timer (not a computed wall time): at hop pace some frame shows a
+    data packet well inside its link; at 500 us/s by time a 0.06 us hop lasts 0.12 ms of
+    wall time, so no frame ever would."""
+    from conftest import play_until
+
+    c = fig8.controller
+    start = c.view_time_us
+    mid_link: list[float] = []
+
+    def gliding() -> bool:
+        hops, t = fig8.session.hops, c.view_time_us
+        live = np.flatnonzero((hops.t0 <= t) & (hops.t1 > t))
+        frac = (t - hops.t0[live]) / (hops.t1[live] - hops.t0[live])
+        shown = set(fig8.view.packets.refs().tolist())
+        hit = [f for i, f in zip(live.tolist(), frac.tolist(), strict=True)
+               if 0.2 < f < 0.8 and hops.pid(i) in shown]
+        mid_link.extend(hit)
+        return bool(hit)
+
+    play_until(qtbot, fig8, gliding, timeout_ms=20000)
+    assert c.visual_clock.enabled and c.view_time_us > start and mid_link
