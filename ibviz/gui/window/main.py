@@ -64,7 +64,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Setting
         playback = self.addToolBar("Playback")
         playback.setObjectName("playbackToolbar")
         playback.addWidget(self.controls)
-        self._build_simulation_mode(playback)
+        self._build_simulation_mode()
         self._add_dock_toggles()
         self._build_status_bar()
         self._slow_timer = QTimer(self)

@@ -9,7 +9,7 @@ import contextlib
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QMenu, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QMenu, QVBoxLayout, QWidget
 
 from ibviz.app import view_sync
 from ibviz.app.packet_frame import PacketFrames
@@ -26,9 +26,9 @@ class SimulationModeMixin:
     frames: PacketFrames | None = None
     docks: dict[str, QDockWidget]
 
-    def _build_simulation_mode(self, playback: QToolBar) -> None:
+    def _build_simulation_mode(self) -> None:
         """The pace controls (at the end of the top toolbar, where a 1280-pixel screen
-        still has room; ``playback`` is full), the hop list dock and the packet key."""
+        still has room; the playback bar is full), the hop list dock and the packet key."""
         self.pace = PaceControls(self.controller, self)
         self.actions_.node_toolbar.addSeparator()
         self.actions_.node_toolbar.addWidget(self.pace)
