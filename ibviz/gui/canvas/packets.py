@@ -6,7 +6,8 @@ by flow, or (:meth:`PacketLayer.show_glyphs`) one glyph per packet kind: unicast
 multicast data, ACK, NAK, SMP, SA MAD (:data:`ibviz.gui.canvas.glyphs.PACKET_STYLES`), the
 watched packet ringed. Multicast copies fanning out at a switch are several hops leaving
 the same point. Drops are a short-lived cross at the drop point, fading out. A click on a
-marker is caught by :class:`PacketClicks` before the canvas treats it as a node click.
+marker is caught by :class:`~ibviz.gui.canvas.packet_clicks.PacketClicks` before the
+canvas treats it as a node click.
 
 >>> view.packets.show_hops(hops.t0, hops.t1, src_xy, dst_xy, hops.flow_index, t)
 >>> view.packets.show_glyphs(frame.xy, frame.glyph, frame.ref, watched=pid)
@@ -17,15 +18,9 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import (
-    QGraphicsItem,
-    QGraphicsObject,
-    QGraphicsView,
-    QStyleOptionGraphicsItem,
-    QWidget,
-)
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QStyleOptionGraphicsItem, QWidget
 
 from ibviz.gui.canvas.glyphs import PACKET_PX, PACKET_STYLES, paint_packet
 from ibviz.gui.canvas.native import device_transform, draw_fragments, fragments, to_device
@@ -36,8 +31,6 @@ DROP_PX = 16.0
 CROWD = 1000
 """Above this many packets on screen their glyphs are drawn at :data:`CROWD_PX`."""
 CROWD_PX = 8.0
-CLICK_SLOP_PX = 4.0
-"""Pixels around a packet glyph that still count as a click on it."""
 DROP_LIFETIME_MS = 1500.0
 """How long a drop cross stays (wall clock) when :meth:`PacketLayer.set_drops` gets no times."""
 
@@ -290,30 +283,3 @@ class PacketLayer(QGraphicsObject):
         self._atlas = (ratio, cell, pixmap)
         return cell, pixmap
 
-
-class PacketClicks(QObject):
-    """Catches a left click on a packet glyph of ``view`` (before the canvas sees it as
-    a click on a node or link) and emits :attr:`clicked` with the packet's ref."""
-
-    clicked = Signal(object)
-
-    def __init__(self, view: QGraphicsView, layer: PacketLayer) -> None:
-        super().__init__(view)
-        self._view, self._layer = view, layer
-        view.viewport().installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
-        if (event.type() == QEvent.Type.MouseButtonPress and isinstance(event, QMouseEvent)
-                and event.button() == Qt.MouseButton.LeftButton):
-            ref = self.ref_at(event.position())
-            if ref is not None:
-                self.clicked.emit(ref)
-                return True
-        return False
-
-    def ref_at(self, pos: QPointF) -> int | None:
-        """The ref of the packet drawn at viewport point ``pos``, if any."""
-        view = self._view
-        scale = max(abs(view.transform().m11()), 1e-12)
-        p = view.mapToScene(pos.toPoint())
-        return self._layer.packet_at(p.x(), p.y(), (PACKET_PX / 2 + CLICK_SLOP_PX) / scale)

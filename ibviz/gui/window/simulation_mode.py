@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDockWidget, QMenu, QVBoxLayout, QWidget
 from ibviz.app import view_sync
 from ibviz.app.packet_frame import PacketFrames
 from ibviz.gui.canvas.legend import PacketKey
-from ibviz.gui.canvas.packets import PacketClicks
+from ibviz.gui.canvas.packet_clicks import PacketClicks
 from ibviz.gui.panels.hop_list import HopListPanel
 from ibviz.gui.panels.pace_controls import PaceControls
 from ibviz.gui.panels.packet_inspector import HOP_ROLE
