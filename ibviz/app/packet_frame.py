@@ -62,6 +62,9 @@ class PacketFrames:
         self.mad_dst = np.zeros(0, np.uint64)
         self.mad_glyph = np.zeros(0, np.int8)
         self.mad_index = np.zeros(0, np.int64)
+        self.mad_drawn = np.zeros(0, bool)
+        """Per MAD: drawn (False for a MAD identical in ends, times and kind to one read
+        with it: an SM sweep sends thousands of those, drawn on top of each other)."""
         self._flow_multicast: dict[int, bool] = {}
         self._spans: tuple[tuple[int, int, int], np.ndarray, np.ndarray] | None = None
 
@@ -130,6 +133,11 @@ class PacketFrames:
         self.mad_dst = np.concatenate([self.mad_dst, dst[keep]])
         glyph = np.where(cols["mgmt_class"][keep] == SA_CLASS, SA_GLYPH, SMP_GLYPH)
         self.mad_glyph = np.concatenate([self.mad_glyph, glyph.astype(np.int8)])
+        same = np.stack([src[keep].astype(np.float64), dst[keep].astype(np.float64), t0,
+                         self.mad_t1[-len(t0):] if len(t0) else t0, glyph], axis=1)
+        drawn = np.zeros(len(t0), bool)
+        drawn[np.unique(same, axis=0, return_index=True)[1]] = True
+        self.mad_drawn = np.concatenate([self.mad_drawn, drawn])
 
     # ---------------------------------------------------------------- pacing
     def pace_spans(self, watched: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -168,7 +176,7 @@ class PacketFrames:
             ref.append(self.pid[idx])
             hop.append(idx + hops.first)
         if len(self.mad_t0):
-            idx = np.flatnonzero((self.mad_t0 <= t_us) & (self.mad_t1 > t_us))
+            idx = np.flatnonzero((self.mad_t0 <= t_us) & (self.mad_t1 > t_us) & self.mad_drawn)
             src.append(self.mad_src[idx])
             dst.append(self.mad_dst[idx])
             frac.append((t_us - self.mad_t0[idx]) / (self.mad_t1[idx] - self.mad_t0[idx]))

@@ -180,3 +180,23 @@ def test_packets_of_nodes_not_drawn_are_left_out(fig8):
     t = (hop.t0 + hop.t1) / 2
     assert hop.pid in frames.at(t, full).ref.tolist()
     assert hop.pid not in frames.at(t, without_src).ref.tolist()
+
+
+def test_identical_mads_are_drawn_once_and_listed_all():
+    """An SM sweep sends thousands of MADs with the same ends and times: one marker."""
+    from ibviz.core.sm.mads import SMP_CLASS, Mad, MadLog
+
+    log = MadLog()
+    a, b, c = PortRef(1, 0), PortRef(2, 0), PortRef(3, 0)
+    for attribute in ("NodeInfo", "PortInfo", "PortInfo", "SwitchInfo"):
+        log.add(Mad(SMP_CLASS, 1, attribute, 0, a, b, 0.0, 2.0))
+    log.add(Mad(SMP_CLASS, 1, "NodeInfo", 0, a, c, 0.0, 2.0))
+    log.add(Mad(SMP_CLASS, 1, "NodeInfo", 0, a, a, 0.0, 2.0))  # to itself: not drawn
+    session = SimpleNamespace(hops=None, sm=SimpleNamespace(mads=log))
+    frames = PacketFrames(session)
+    frames.update()
+    assert len(frames.mad_index) == 5  # every MAD between two nodes, for the list
+    xy = {1: (0.0, 0.0), 2: (2.0, 0.0), 3: (0.0, 2.0)}
+    frame = frames.at(1.0, lambda g: np.array([xy[int(n)] for n in g], float))
+    assert len(frame) == 2
+    assert sorted(map(tuple, frame.xy.round(6).tolist())) == [(0.0, 1.0), (1.0, 0.0)]
