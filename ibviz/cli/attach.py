@@ -13,7 +13,7 @@ from typing import Any
 
 from ibviz.backends.attach import DEFAULT_INTERVAL, LiveTools, RealFabric
 from ibviz.backends.base import BackendError
-from ibviz.cli.progress import ProgressBar
+from ibviz.cli.reading import fail, read_fabric
 from ibviz.core.model import NodeKind
 from ibviz.topology.errors import TopologyError
 
@@ -90,14 +90,12 @@ def cmd_attach(args: argparse.Namespace) -> int:
         print("ibviz: error: --interval must be positive", file=sys.stderr)
         return 2
     tools = LiveTools(tool_dir=args.tools_dir, ca=args.ca, port=args.port, sa_key=args.smkey)
-    backend = RealFabric(args.sources or None, live=args.live, interval=args.interval,
-                         tools=tools)
-    bar = ProgressBar("reading the fabric")
     try:
-        try:
-            backend.start(bar)
-        finally:
-            bar.close()
+        backend = read_fabric(args.sources or None, live=args.live, interval=args.interval,
+                              tools=tools)
+    except (BackendError, TopologyError) as exc:
+        return fail(exc, code=1)
+    try:
         for line in summary_lines(backend):
             print(line)
         if args.once:
@@ -106,8 +104,6 @@ def cmd_attach(args: argparse.Namespace) -> int:
         watch(backend, args.polls)
         return 0
     except (BackendError, TopologyError) as exc:
-        text = exc.one_line() if isinstance(exc, TopologyError) else str(exc)
-        print(f"ibviz: error: {text}", file=sys.stderr)
-        return 1
+        return fail(exc, code=1)
     finally:
         backend.close()
