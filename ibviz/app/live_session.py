@@ -16,6 +16,7 @@ No Qt here.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -70,6 +71,9 @@ class LiveSession(SessionViews):
         self.actions: list = []
         self.undo_name: str | None = None
         self.redo_name: str | None = None
+        self.undo_hook: Callable[[], str | None] | None = None
+        """What Undo does when :attr:`undo_name` is set: the window's What-if sets both
+        (a what-if failure on a model can be taken back; the real subnet cannot)."""
         self.mft_changes: list[tuple[float, int, int, frozenset[int], frozenset[int]]] = []
         self.duration_us = HORIZON_US
         self.busy = False
@@ -80,14 +84,19 @@ class LiveSession(SessionViews):
         self._probed_until = 0.0
         self._seq = 0
         self.narrator = LiveNarrator(self)
+        self.wall: list[float] = []
+        """Wall-clock time (epoch seconds) of each :attr:`log` entry: a read-only backend's
+        entries carry no simulated time (nothing is simulated), these say when it was seen."""
+        self._names = {g: n.label for g, n in self.fabric.nodes.items()}
+        self._noted: set[tuple[str, str]] = set()
         self._unsubscribe = self.events.subscribe(ev.Event, self._on_event)
 
     def close(self) -> None:
         self._unsubscribe()
 
     def undo(self) -> str | None:
-        """A real subnet cannot be rewound: nothing to undo."""
-        return None
+        """A real subnet cannot be rewound: only a what-if failure is undone."""
+        return self.undo_hook() if self.undo_hook is not None else None
 
     def redo(self) -> str | None:
         return None
@@ -110,10 +119,13 @@ class LiveSession(SessionViews):
         return self.events.deliver_pending() if isinstance(self.events, GuiThreadBus) else 0
 
     def run_until(self, t_us: float) -> None:
-        """Play the probes on the backend's tables up to ``t_us`` (not while busy)."""
+        """Play the probes on the backend's tables up to ``t_us`` (not while busy; never on
+        a read-only backend: its state is what the files say, nothing is simulated)."""
         if self.busy:
             return
         self.deliver_pending()
+        if self.read_only:
+            return
         if self._receivers_stale:
             self._receivers_stale = False
             self.net.receive.attach_all_groups()
@@ -205,6 +217,23 @@ class LiveSession(SessionViews):
     def narration(self) -> list[tuple[float, str]]:
         return list(self.narrator.lines)
 
+    @property
+    def idle_text(self) -> str | None:
+        """The narration strip's sentence before anything happened: on a read-only backend
+        what the files say (no "Press Play": nothing plays)."""
+        if not self.read_only:
+            return None
+        from ibviz.app.live_readonly import read_only_intro
+
+        return read_only_intro(self.backend)
+
+    def log_stamp(self, index: int) -> str:
+        """When log entry ``index`` was seen: wall-clock time on a read-only backend, else
+        the simulated time in microseconds."""
+        if self.read_only and index < len(self.wall):
+            return time.strftime("%H:%M:%S", time.localtime(self.wall[index]))
+        return f"{self.log[index].t_us:,.3f}"
+
     def mad(self, index: int) -> None:
         """The lab's MADs go to OpenSM and ibsim, not through ibviz: none to show."""
         return None
@@ -244,13 +273,30 @@ class LiveSession(SessionViews):
 
     def note(self, kind: str, text: str, node: int | None = None,
              group: str | None = None) -> None:
+        """Log one change; on a read-only backend a change already logged in this poll
+        (the same words) is not logged again."""
+        if self.read_only:
+            if (kind, text) in self._noted:
+                return
+            self._noted.add((kind, text))
         self.log.append(LogEntry(self.engine.now, kind, text, node, group))
+        self.wall.append(time.time())
+
+    def new_poll(self) -> None:
+        """A poll begins: remember the names of the nodes (one that disappears in it is
+        still named) and let a change seen again later be logged again."""
+        self._noted.clear()
+        self._names.update({g: n.label for g, n in self.fabric.nodes.items()})
 
     def _label(self, guid: int) -> str:
         node = self.fabric.nodes.get(guid)
-        return node.label if node is not None else f"{guid:#018x}"
+        if node is not None:
+            return node.label
+        return self._names.get(guid, f"{guid:#018x}")
 
     def _on_event(self, e: ev.Event) -> None:
+        if isinstance(e, ev.NodeAdded) and e.guid in self.fabric.nodes:
+            self._names[e.guid] = self.fabric.nodes[e.guid].label
         if isinstance(e, (ev.MemberJoined, ev.MemberLeft, ev.GroupCreated, ev.GroupDeleted,
                           ev.LidAssigned)):
             self._receivers_stale = True
