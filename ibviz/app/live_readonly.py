@@ -21,14 +21,24 @@ def files_time(sources: list[Path]) -> float | None:
 
 
 def read_only_intro(backend: Any, what_if: bool = False) -> str:
-    """The narration strip's sentence for a read-only backend."""
+    """The narration strip's sentence for a read-only backend: the most telling first
+    (the strip may show one line at 1280x720)."""
     facts = sm_facts(backend.state, backend.fabric)
     if getattr(backend, "live", False):
-        taken = f"polled live, last poll {clock(backend.last_poll)}"
+        taken = f"Read-only live fabric, polled {clock(backend.last_poll)}"
     else:
-        taken = f"files dated {clock(files_time(backend.sources), with_date=True)}"
-    text = (f"Read-only: the state of a real fabric ({taken}); nothing is simulated. "
-            f"{facts.line()}.")
-    if what_if:
-        return text + " What-if is on: a failed node is recomputed on a copy, as the SM would."
-    return text + " Node > What-if mode: fail a node on a model of it to see what breaks."
+        taken = f"Read-only dumps of {clock(files_time(backend.sources), with_date=True)}"
+    sm = f"SM {facts.state}" + (f" on {facts.where}" if facts.where else "")
+    parts = [taken, sm]
+    if facts.priority is not None:
+        parts.append(f"priority {facts.priority}")
+    if facts.last_sweep:
+        parts.append(f"last sweep {clock(facts.last_sweep)}")
+    parts.append("What-if on: failures are tried on a model, the fabric is untouched"
+                 if what_if else "nothing is simulated; Node > What-if mode tries a failure")
+    return " \u00b7 ".join(parts)
+
+
+def read_only_detail(backend: Any) -> str:
+    """Where each fact came from (the strip's tooltip)."""
+    return sm_facts(backend.state, backend.fabric).line()

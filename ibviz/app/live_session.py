@@ -71,6 +71,8 @@ class LiveSession(SessionViews):
         self.actions: list = []
         self.undo_name: str | None = None
         self.redo_name: str | None = None
+        self.what_if = False
+        """The window's What-if mode is on (the narration says so)."""
         self.undo_hook: Callable[[], str | None] | None = None
         """What Undo does when :attr:`undo_name` is set: the window's What-if sets both
         (a what-if failure on a model can be taken back; the real subnet cannot)."""
@@ -225,7 +227,7 @@ class LiveSession(SessionViews):
             return None
         from ibviz.app.live_readonly import read_only_intro
 
-        return read_only_intro(self.backend)
+        return read_only_intro(self.backend, self.what_if)
 
     def log_stamp(self, index: int) -> str:
         """When log entry ``index`` was seen: wall-clock time on a read-only backend, else

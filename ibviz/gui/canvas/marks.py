@@ -39,7 +39,7 @@ def paint_change_marks(painter: QPainter, marks: Any, xy_of: Any, radius: float)
         painter.setPen(pen)
         painter.drawEllipse(centre, radius + 2, radius + 2)
         painter.drawLine(centre + QPointF(-radius, -radius), centre + QPointF(radius, radius))
-        painter.drawText(centre + QPointF(radius + 5, 4), f"gone: {name}")
+        painter.drawText(centre + QPointF(-radius, -radius - 6), f"gone: {name}")
     for colour, guids in ((ADDED, marks.added), (CHANGED, marks.changed)):
         if not guids:
             continue

@@ -80,9 +80,10 @@ class ChangesPanel(QWidget):
         """Show one :class:`~ibviz.app.live_changes.ChangeRecord` (newest at the top)."""
         self.records.append(record)
         lines = record.lines()
-        head = QTreeWidgetItem([f"{record.old} ({clock(record.old_at, True)}) -> "
-                                f"{record.new} ({clock(record.at, True)}): "
-                                f"{len(lines)} changes"])
+        title = (f"{len(lines)} changes: {record.old} ({clock(record.old_at, True)}) -> "
+                 f"{record.new} ({clock(record.at, True)})")
+        head = QTreeWidgetItem([title])
+        head.setToolTip(0, title)
         for line, guid in zip(lines, _subjects(record.diff), strict=True):
             item = QTreeWidgetItem([line])
             item.setData(0, GUID_ROLE, guid)

@@ -45,7 +45,7 @@ class WhatIfPanel(QWidget):
         self.text = QPlainTextEdit(self)
         self.text.setObjectName("whatIfText")
         self.text.setReadOnly(True)
-        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         row = QHBoxLayout()
         row.addWidget(QLabel("Routing:", self))
         row.addWidget(self.routing)

@@ -229,7 +229,7 @@ class LiveMixin(OpsMixin):
             self.controller.refresh()
             self.ops_after_poll()
             if session.read_only:
-                self.narration.set_session(session)  # the poll time it names
+                self.show_intro()  # the poll time it names
         return bool(changed or delivered)
 
     def _backend_gone(self, exc: BaseException) -> None:

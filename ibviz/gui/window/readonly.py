@@ -95,9 +95,24 @@ class OpsMixin(WhatIfMixin):
         self.clear_whatif()
         self.show_marks(None)
         self._recorder = None
-        if self.read_only_shown() and self.controller.capabilities.polls:
+        if not self.read_only_shown():
+            return
+        self.show_intro()
+        self.docks["changes"].show()  # what changes is what a read-only view has to say
+        self.docks["changes"].raise_()
+        if self.controller.capabilities.polls:
             self._recorder = PollRecorder(backend)
             self._last_xy = self.view.positions()
+
+    def show_intro(self) -> None:
+        """The narration strip: what the files say (and whether What-if is on)."""
+        from ibviz.app.live_readonly import read_only_detail
+
+        if not self.read_only_shown():
+            return
+        self.session.what_if = self.whatif_on
+        self.narration.set_session(self.session)
+        self.narration.text.setToolTip(read_only_detail(self.backend))
 
     def ops_disconnected(self) -> None:
         """The backend is gone: no marks, no recorder, What-if off."""

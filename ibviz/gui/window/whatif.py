@@ -52,6 +52,8 @@ class WhatIfMixin:
         self.whatif_on = bool(on) and self.read_only_shown()
         if self.whatif_action.isChecked() != self.whatif_on:
             self.whatif_action.setChecked(self.whatif_on)
+        if self.session is not None and hasattr(self.session, "what_if"):
+            self.show_intro()
         if not self.whatif_on:
             self.clear_whatif()
         else:
