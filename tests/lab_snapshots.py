@@ -9,10 +9,13 @@ Each directory holds OpenSM's own files as it wrote them (``opensm-lfts.dump``,
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 SPEC = "leaf-spine:hcas=32,hcas_per_leaf=8,spines=2"
 GROUPS = {"ff12:1::1": ("node0001", "node0009", "node0017", "node0025"),
@@ -41,9 +44,10 @@ def _wait(what: str, ready, timeout: float = 20.0) -> None:
         time.sleep(0.1)
 
 
-def make_snapshots(work: Path) -> tuple[Path, Path]:
-    """Write ``work/before`` and ``work/after`` (see the module docstring); the after
-    directory's files are dated one minute later, as a later snapshot's would be."""
+@contextlib.contextmanager
+def running_lab(work: Path) -> Iterator[tuple[Any, Any]]:
+    """The fabric under ibsim with the real OpenSM at leaf01 (sweeping every second), the
+    groups joined through its SA and in its dumps: yields (IbsimFabric, OpenSm)."""
     from ibviz.backends.ibsim_process import IbsimFabric, MissingToolsError, check_tools
     from ibviz.backends.opensm_process import OpenSm
     from ibviz.backends.umad_client import SaClient
@@ -72,14 +76,28 @@ def make_snapshots(work: Path) -> tuple[Path, Path]:
             sm.wait_mcfdbs(lambda t: sum(len(e) for e in t.values()) == 6)
             _wait("opensm-sa.dump listing the members", lambda: sm.read_stable(
                 sm.sa_dump_path).count("mcm_port") >= members)
-            _copy(sm, work / "before")
-            fab.console(f'Unlink "{FAILED}"')
-            sm.wait_mcfdbs(lambda t: 0xC001 not in t.get(LEAF01, {}))
-            _wait("opensm-sa.dump dropping the failed member", lambda: sm.read_stable(
-                sm.sa_dump_path).count("mcm_port") <= members - 1)
-            _copy(sm, work / "after")
+            yield fab, sm
         finally:
             sm.stop()
+
+
+def fail_host(fab: Any, sm: Any) -> None:
+    """Unlink :data:`FAILED` on the ibsim console; wait until OpenSM dropped it (MFTs
+    and the SA dump)."""
+    members = sum(len(h) for h in GROUPS.values())
+    fab.console(f'Unlink "{FAILED}"')
+    sm.wait_mcfdbs(lambda t: 0xC001 not in t.get(LEAF01, {}))
+    _wait("opensm-sa.dump dropping the failed member", lambda: sm.read_stable(
+        sm.sa_dump_path).count("mcm_port") <= members - 1)
+
+
+def make_snapshots(work: Path) -> tuple[Path, Path]:
+    """Write ``work/before`` and ``work/after`` (see the module docstring); the after
+    directory's files are dated one minute later, as a later snapshot's would be."""
+    with running_lab(work) as (fab, sm):
+        _copy(sm, work / "before")
+        fail_host(fab, sm)
+        _copy(sm, work / "after")
     later = time.time() + 60
     for path in (work / "after").iterdir():
         os.utime(path, (later, later))

@@ -20,6 +20,7 @@ from lab_snapshots import FAILED, ToolsMissing, make_snapshots  # noqa: E402
 
 from conftest import temp_settings  # noqa: E402
 from ibviz.app.connect import REAL, ConnectChoice  # noqa: E402
+from ibviz.core.model import PortRef  # noqa: E402
 from ibviz.core.naming import node_name  # noqa: E402
 from ibviz.core.state_diff import diff_states  # noqa: E402
 from ibviz.gui.window.main import MainWindow  # noqa: E402
@@ -178,7 +179,59 @@ def test_whatif_fails_a_switch_on_a_model_and_undoes(qtbot, tmp_path, snapshots)
     qtbot.waitUntil(lambda: not panel.text.toPlainText(), timeout=10000)
     qtbot.waitUntil(lambda: leaf not in window.view._states, timeout=5000)
     assert not undo.isEnabled()
+    # a cable: a click on node0009's link fails it on the model (again: takes it back)
+    host = guid_of(window, "node0009")
+    end = PortRef(host, 1)
+    window.link_clicked(end, window.session.fabric.peer(end))
+    qtbot.waitUntil(lambda: "the cable at node0009" in panel.text.toPlainText(),
+                    timeout=30000)
+    assert "loses node0009" in panel.text.toPlainText()
+    assert window.view._marks.ghost_links  # the failed cable, dashed
+    window.link_clicked(end, window.session.fabric.peer(end))
+    qtbot.waitUntil(lambda: not panel.text.toPlainText(), timeout=10000)
     window.set_whatif(False)
     window.select_node(leaf)
     assert not window.actions_.fail.isEnabled()
     window.close()
+
+
+def test_live_attach_polls_record_real_times_and_each_change_once(qtbot, tmp_path):
+    """Live mode (ibnetdiscover, dump_fts, saquery, sminfo against ibsim, in a worker):
+    node0001 unlinked on the ibsim console shows up once per change, named, dated."""
+    from lab_snapshots import fail_host, running_lab
+
+    from ibviz.backends._proc import which_tool
+    from ibviz.backends.attach import LiveTools, RealFabric
+
+    for tool in ("ibnetdiscover", "dump_fts", "saquery", "sminfo"):
+        if which_tool(tool) is None:
+            pytest.skip(f"{tool} not installed (apt-get install infiniband-diags)")
+    try:
+        lab = running_lab(tmp_path)
+        fab, sm = lab.__enter__()
+    except ToolsMissing as exc:
+        pytest.skip(f"real InfiniBand tools not installed: {exc}")
+    try:
+        window = new_window(qtbot, tmp_path)
+        tools = LiveTools(env=fab.client_env("leaf01"), sa_key=1)
+        backend = RealFabric(live=True, tools=tools, interval=3600)
+        backend.start()
+        window.show_read_only(backend, "the live fabric", None, None)
+        assert window.status_sm.text() == "SM: MASTER"  # sminfo's
+        assert "Read-only live fabric, polled" in window.narration.sentence
+        log, before = window.session.log, len(window.session.log)
+        fail_host(fab, sm)
+        t0 = time.time()
+        assert window.poll_backend() is False  # the tools run in a worker
+        qtbot.waitUntil(lambda: bool(window.changes.records), timeout=60000)
+        texts = [e.text for e in log[before:]]
+        assert len(texts) == len(set(texts)) and sum("left" in t for t in texts) == 1
+        assert any(f"{FAILED} HCA-1 disappeared" in t for t in texts)
+        assert all(abs(w - t0) < 60 for w in window.session.wall[before:])
+        record = window.changes.records[-1]
+        assert record.new.startswith("poll ") and abs(record.at - t0) < 60
+        assert f"- node {FAILED} (0x0002c90300000000, CA)" in window.changes.lines()
+        assert [name for _, name in window.view._marks.ghosts] == [FAILED]
+        window.close()
+    finally:
+        lab.__exit__(None, None, None)
