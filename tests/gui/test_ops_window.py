@@ -235,3 +235,21 @@ def test_live_attach_polls_record_real_times_and_each_change_once(qtbot, tmp_pat
         window.close()
     finally:
         lab.__exit__(None, None, None)
+
+
+def test_whatif_protected_group_compares_failover_modes(qtbot, tmp_path, snapshots):
+    window = new_window(qtbot, tmp_path)
+    attach(qtbot, window, snapshots[0])
+    window.whatif_action.setChecked(True)
+    panel = window.whatif_panel
+    panel.protect.setCurrentIndex(panel.protect.findText("MLID 0xc001"))
+    window.select_node(guid_of(window, "node0009"))
+    window.actions_.fail.trigger()
+    qtbot.waitUntil(lambda: "protected group ff12:1::1:" in panel.text.toPlainText(),
+                    timeout=30000)
+    modes = panel.text.toPlainText().split("protected group ff12:1::1:\n", 1)[1].splitlines()
+    mlid, remap, lmc = modes  # one member per leaf: no takeover beside node0009 for remap
+    assert mlid.startswith("  MLID reassignment: node0001 (") and " takes over from " in mlid
+    assert " takes over from node0009 in " in lmc and lmc.startswith("  prior-art LMC")
+    assert "port remap needs the primary and the takeover node on one switch" in remap
+    window.close()

@@ -86,7 +86,7 @@ class ChangesPanel(QWidget):
         head.setToolTip(0, title)
         for line, guid in zip(lines, _subjects(record.diff), strict=True):
             item = QTreeWidgetItem([line])
-            item.setData(0, GUID_ROLE, guid)
+            item.setData(0, GUID_ROLE, None if guid is None else f"{guid:#x}")  # unsigned 64
             item.setToolTip(0, line)
             item.setForeground(0, QBrush(QColor(COLOURS.get(line[:1], "#000000"))))
             head.addChild(item)
@@ -116,5 +116,5 @@ class ChangesPanel(QWidget):
 
     def _clicked(self, item: QTreeWidgetItem, _column: int) -> None:
         guid = item.data(0, GUID_ROLE)
-        if guid is not None:
-            self.nodeChosen.emit(int(guid))
+        if guid:
+            self.nodeChosen.emit(int(guid, 16))

@@ -37,6 +37,12 @@ class WhatIfPanel(QWidget):
         self.routing.addItems(ROUTINGS)
         self.routing.setToolTip("The SM's routing engine (OpenSM -R) used to re-route")
         self.routing.currentTextChanged.connect(self.routingChanged)
+        self.protect = QComboBox(self)
+        self.protect.setObjectName("whatIfProtect")
+        self.protect.setToolTip("A group whose member on the failed node is taken over: what "
+                                "each failover mode would do for it")
+        self.protect.currentIndexChanged.connect(
+            lambda _i: self.routingChanged.emit(self.routing.currentText()))
         self.undo = QPushButton("Undo failure", self)
         self.undo.setObjectName("whatIfUndo")
         self.undo.clicked.connect(self.undoRequested)
@@ -49,6 +55,8 @@ class WhatIfPanel(QWidget):
         row = QHBoxLayout()
         row.addWidget(QLabel("Routing:", self))
         row.addWidget(self.routing)
+        row.addWidget(QLabel("Protect:", self))
+        row.addWidget(self.protect)
         row.addStretch(1)
         row.addWidget(self.undo)
         row.addWidget(self.reset)
@@ -58,6 +66,20 @@ class WhatIfPanel(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.text, 1)
         self.show_lines([], "")
+
+    def set_groups(self, groups: list[tuple[str, int]]) -> None:
+        """(label, MGID) of the groups one can protect; the first entry is none."""
+        self.protect.blockSignals(True)
+        self.protect.clear()
+        self.protect.addItem("no group", None)
+        for label, mgid in groups:
+            self.protect.addItem(label, f"{mgid:#x}")  # 128 bits: a Qt int would overflow
+        self.protect.blockSignals(False)
+
+    def protected(self) -> int | None:
+        """The MGID chosen to protect, or None."""
+        data = self.protect.currentData()
+        return int(data, 16) if data else None
 
     def show_lines(self, lines: list[str], status: str) -> None:
         """Show an analysis (``lines``) and a one-line status; no lines: nothing failed."""

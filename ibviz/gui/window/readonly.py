@@ -108,7 +108,7 @@ class OpsMixin(WhatIfMixin):
         """The narration strip: what the files say (and whether What-if is on)."""
         from ibviz.app.live_readonly import read_only_detail
 
-        if not self.read_only_shown():
+        if not self.read_only_shown() or self.backend is None:
             return
         self.session.what_if = self.whatif_on
         self.narration.set_session(self.session)

@@ -29,6 +29,7 @@ class WhatIfMixin:
     _whatif: list[Failure] | None = None
     _whatif_task: BackgroundTask | None = None
     _whatif_pending = False
+    _whatif_protect: int | None = None
 
     def install_whatif(self) -> None:
         self._whatif = []
@@ -57,6 +58,8 @@ class WhatIfMixin:
         if not self.whatif_on:
             self.clear_whatif()
         else:
+            groups = sorted(self.session.sm.sa.groups.values(), key=lambda g: g.mlid)
+            self.whatif_panel.set_groups([(f"MLID {g.mlid:#06x}", g.mgid) for g in groups])
             self.docks["whatif"].show()
             self.docks["whatif"].raise_()
             self.whatif_panel.show_lines([], "What-if is on: fail a node or switch (Node > "
@@ -134,8 +137,12 @@ class WhatIfMixin:
                             [r for k, r in self._whatif if k == "link"])
         fabric, mirror = self.session.fabric, self.session.sm
         routing = self.whatif_panel.routing.currentText()
-        task = BackgroundTask(lambda _p: what_if(fabric, mirror, failures, routing=routing),
-                              self)
+        protect = self.whatif_panel.protected()
+        if protect is not None and not failures.nodes:
+            protect = None  # a member is taken over from a failed node
+        self._whatif_protect = protect
+        task = BackgroundTask(lambda _p: what_if(fabric, mirror, failures, routing=routing,
+                                                 protect=protect), self)
         task.done.connect(lambda result: self._whatif_done(result))
         task.failed.connect(lambda exc: self._whatif_done(exc))
         self._whatif_task = task
@@ -171,7 +178,8 @@ class WhatIfMixin:
                       f"{len(result.groups)} groups change, {lost} members lost, "
                       f"{len(result.unreachable)} LIDs unreachable, "
                       f"{len(result.lids_lost)} LIDs lost with the failed nodes")
-            self.whatif_panel.show_lines(text_lines(result, s.fabric, None), status)
+            self.whatif_panel.show_lines(text_lines(result, s.fabric, self._whatif_protect),
+                                         status)
             xy = self.view.positions()
             marks = change_marks(result.diff, xy, xy)
             for kind, ref in self._whatif:
