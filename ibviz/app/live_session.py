@@ -16,13 +16,13 @@ No Qt here.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ibviz.app.live_bus import GuiThreadBus
 from ibviz.app.live_narration import LiveNarrator
+from ibviz.app.live_readonly import SeenLogMixin
 from ibviz.backends.base import Backend
 from ibviz.core import actions as act
 from ibviz.core import events as ev
@@ -54,7 +54,7 @@ class LiveScenario:
     flows: tuple = ()
 
 
-class LiveSession(SessionViews):
+class LiveSession(SeenLogMixin, SessionViews):
     """See the module docstring. ``busy`` is set from :meth:`begin` until :meth:`finish`
     recorded the action's outcome: while a backend action runs in a worker thread the
     simulation stands still (the tables are being rewritten)."""
@@ -86,11 +86,7 @@ class LiveSession(SessionViews):
         self._probed_until = 0.0
         self._seq = 0
         self.narrator = LiveNarrator(self)
-        self.wall: list[float] = []
-        """Wall-clock time (epoch seconds) of each :attr:`log` entry: a read-only backend's
-        entries carry no simulated time (nothing is simulated), these say when it was seen."""
-        self._names = {g: n.label for g, n in self.fabric.nodes.items()}
-        self._noted: set[tuple[str, str]] = set()
+        self.init_seen_log()
         self._unsubscribe = self.events.subscribe(ev.Event, self._on_event)
 
     def close(self) -> None:
@@ -219,23 +215,6 @@ class LiveSession(SessionViews):
     def narration(self) -> list[tuple[float, str]]:
         return list(self.narrator.lines)
 
-    @property
-    def idle_text(self) -> str | None:
-        """The narration strip's sentence before anything happened: on a read-only backend
-        what the files say (no "Press Play": nothing plays)."""
-        if not self.read_only:
-            return None
-        from ibviz.app.live_readonly import read_only_intro
-
-        return read_only_intro(self.backend, self.what_if)
-
-    def log_stamp(self, index: int) -> str:
-        """When log entry ``index`` was seen: wall-clock time on a read-only backend, else
-        the simulated time in microseconds."""
-        if self.read_only and index < len(self.wall):
-            return time.strftime("%H:%M:%S", time.localtime(self.wall[index]))
-        return f"{self.log[index].t_us:,.3f}"
-
     def mad(self, index: int) -> None:
         """The lab's MADs go to OpenSM and ibsim, not through ibviz: none to show."""
         return None
@@ -272,29 +251,6 @@ class LiveSession(SessionViews):
             if label in (name, hex(pg.mgid)):
                 return name
         return label
-
-    def note(self, kind: str, text: str, node: int | None = None,
-             group: str | None = None) -> None:
-        """Log one change; on a read-only backend a change already logged in this poll
-        (the same words) is not logged again."""
-        if self.read_only:
-            if (kind, text) in self._noted:
-                return
-            self._noted.add((kind, text))
-        self.log.append(LogEntry(self.engine.now, kind, text, node, group))
-        self.wall.append(time.time())
-
-    def new_poll(self) -> None:
-        """A poll begins: remember the names of the nodes (one that disappears in it is
-        still named) and let a change seen again later be logged again."""
-        self._noted.clear()
-        self._names.update({g: n.label for g, n in self.fabric.nodes.items()})
-
-    def _label(self, guid: int) -> str:
-        node = self.fabric.nodes.get(guid)
-        if node is not None:
-            return node.label
-        return self._names.get(guid, f"{guid:#018x}")
 
     def _on_event(self, e: ev.Event) -> None:
         if isinstance(e, ev.NodeAdded) and e.guid in self.fabric.nodes:

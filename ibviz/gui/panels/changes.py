@@ -98,21 +98,21 @@ class ChangesPanel(QWidget):
                                 or "no differences"))
         self._refilter()
 
+    def _items(self) -> list[QTreeWidgetItem]:
+        """Every change line's item, newest comparison first."""
+        heads = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        return [item for head in heads if head is not None
+                for item in (head.child(j) for j in range(head.childCount()))
+                if item is not None]
+
     def lines(self) -> list[str]:
         """Every change line shown, newest comparison first (for tests and export)."""
-        out = []
-        for i in range(self.tree.topLevelItemCount()):
-            head = self.tree.topLevelItem(i)
-            out += [head.child(j).text(0) for j in range(head.childCount())]
-        return out
+        return [item.text(0) for item in self._items()]
 
     def _refilter(self) -> None:
         kind = self.kind.currentData()
-        for i in range(self.tree.topLevelItemCount()):
-            head = self.tree.topLevelItem(i)
-            for j in range(head.childCount()):
-                item = head.child(j)
-                item.setHidden(bool(kind) and item.text(0).split(" ", 2)[1] != kind)
+        for item in self._items():
+            item.setHidden(bool(kind) and item.text(0).split(" ", 2)[1] != kind)
 
     def _clicked(self, item: QTreeWidgetItem, _column: int) -> None:
         guid = item.data(0, GUID_ROLE)

@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QToolBar
+from PySide6.QtWidgets import QFileDialog, QMenu, QToolBar
 
 from ibviz.app.live_changes import ChangeMarks, PollRecorder, change_marks, compare_dirs
 from ibviz.core import actions as act
@@ -52,6 +52,7 @@ class OpsMixin(WhatIfMixin):
                                        "what changed on one layout")
         self.compare_action.triggered.connect(lambda _c=False: self.ask_compare())
         file_menu = self.menuBar().actions()[0].menu()  # File
+        assert isinstance(file_menu, QMenu)
         file_menu.insertAction(self.actions_.restart_sm, self.compare_action)
         self.install_whatif()
 
@@ -162,16 +163,27 @@ class OpsMixin(WhatIfMixin):
         task = BackgroundTask(lambda progress: compare_dirs(old, new, progress), self)
         progress = dialogs.progress_dialog(self, f"Reading {old} and {new}...", 300)
         progress.canceled.connect(task.cancel)
-        task.progress.connect(lambda done, total: (progress.setMaximum(max(total, 1)),
-                                                   progress.setValue(done)))
+
+        def step(done: int, total: int) -> None:
+            progress.setMaximum(max(total, 1))
+            progress.setValue(done)
 
         def finish() -> None:
             progress.reset()
             progress.deleteLater()
             self._compare_task = None
 
-        task.done.connect(lambda result: (finish(), self._compared(result)))
-        task.failed.connect(lambda exc: (finish(), self._compare_failed(exc, old, new)))
+        def done(result: Any) -> None:
+            finish()
+            self._compared(result)
+
+        def failed(exc: BaseException) -> None:
+            finish()
+            self._compare_failed(exc, old, new)
+
+        task.progress.connect(step)
+        task.done.connect(done)
+        task.failed.connect(failed)
         self._compare_task = task
         task.start()
         return True

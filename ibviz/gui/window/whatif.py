@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu
 
 from ibviz.app.live_changes import change_marks
 from ibviz.app.whatif_report import text_lines
@@ -16,17 +17,18 @@ from ibviz.core.model import PortRef
 from ibviz.core.naming import node_name
 from ibviz.core.whatif import Failures, what_if
 from ibviz.gui import dialogs
+from ibviz.gui.window._parts import WindowParts
 from ibviz.gui.worker import BackgroundTask
 
 Failure = tuple[str, Any]
 """``("node", guid)`` or ``("link", PortRef)``."""
 
 
-class WhatIfMixin:
+class WhatIfMixin(WindowParts):
     """Mixed into the main window (see :class:`~ibviz.gui.window.readonly.OpsMixin`)."""
 
     whatif_on = False
-    _whatif: list[Failure] | None = None
+    _whatif: list[Failure]
     _whatif_task: BackgroundTask | None = None
     _whatif_pending = False
     _whatif_protect: int | None = None
@@ -38,6 +40,7 @@ class WhatIfMixin:
                                        "on a model of the real state (nothing real changes)")
         self.whatif_action.toggled.connect(self.set_whatif)
         node_menu = self.menuBar().actions()[2].menu()  # Node
+        assert isinstance(node_menu, QMenu)
         node_menu.insertAction(self.actions_.fail, self.whatif_action)
         node_menu.insertSeparator(self.actions_.fail)
         p = self.whatif_panel
@@ -48,7 +51,7 @@ class WhatIfMixin:
     # ----------------------------------------------------------------- state
     def set_whatif(self, on: bool) -> None:
         """What-if mode on or off (off forgets the failures)."""
-        if not on and not self.whatif_on and not self._whatif:
+        if not on and not self.whatif_on and not getattr(self, "_whatif", None):
             return
         self.whatif_on = bool(on) and self.read_only_shown()
         if self.whatif_action.isChecked() != self.whatif_on:
@@ -67,7 +70,7 @@ class WhatIfMixin:
         self._update_enabled()
 
     def whatif_states(self) -> dict[int, str]:
-        return {g: "failed" for kind, g in self._whatif or () if kind == "node"}
+        return {g: "failed" for kind, g in getattr(self, "_whatif", ()) if kind == "node"}
 
     def update_whatif_enabled(self, read_only: bool) -> None:
         a = self.actions_
