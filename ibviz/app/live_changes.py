@@ -70,37 +70,38 @@ def compare_dirs(old: str | Path, new: str | Path, progress: Progress | None = N
 
 
 class PollRecorder:
-    """Keeps a copy of a polled backend's state as of its last change; after each poll,
-    :meth:`after_poll` compares it with the backend's state now and records what differs
-    (once: the copy moves on)."""
+    """Records what each poll of a backend changed. :meth:`before_change` copies the
+    backend's state just before a new snapshot is applied (only then: copying a 10k-node
+    fabric takes seconds); :meth:`after_poll` compares the copy with the state now,
+    records the difference once and lets the copy go."""
 
     def __init__(self, backend: Any, name: str = "connected") -> None:
         self.backend = backend
         self.records: list[ChangeRecord] = []
         self._name = name
         self._at: float | None = getattr(backend, "last_poll", None) or time.time()
-        self._keep()
+        self._kept: tuple[Any, Tables] | None = None
 
-    def _keep(self) -> None:
-        self._fabric = self.backend.fabric.copy()
-        self._tables = Tables.of(self.backend.sm)
+    def before_change(self) -> None:
+        """A snapshot is about to be applied: keep the state it replaces."""
+        if self._kept is None:
+            self._kept = (self.backend.fabric.copy(), Tables.of(self.backend.sm))
 
     def after_poll(self, at: float | None = None) -> ChangeRecord | None:
-        """The difference since the last change, dated ``at`` (default: now), or None."""
-        at = at or time.time()
-        found = diff_states(self._fabric, self._tables, self.backend.fabric, self.backend.sm)
+        """The difference the applied snapshot made, dated ``at`` (default: now), or None
+        (nothing kept, or nothing differs)."""
+        if self._kept is None:
+            return None
+        (fabric, tables), self._kept = self._kept, None
+        found = diff_states(fabric, tables, self.backend.fabric, self.backend.sm)
         if found.is_empty:
             return None
+        at = at or time.time()
         stamp = time.strftime("%H:%M:%S", time.localtime(at))
         record = ChangeRecord(self._name, f"poll {stamp}", self._at, at, found)
         self.records.append(record)
         self._name, self._at = record.new, at
-        self._keep()
         return record
-
-    @property
-    def old_fabric(self) -> Any:
-        return self._fabric
 
 
 @dataclass

@@ -194,7 +194,7 @@ class LiveMixin(OpsMixin):
             return self._poll_in_worker(backend)
         self.session.new_poll()
         try:
-            changed = backend.poll()
+            changed = self._poll_files(backend)
         except BackendError as exc:
             self._backend_gone(exc)
             return False
@@ -216,6 +216,20 @@ class LiveMixin(OpsMixin):
 
     def _apply_polled(self, backend: Any, state: Any) -> bool:
         self.session.new_poll()
+        if state is not None and self._recorder is not None:
+            self._recorder.before_change()
+        return bool(backend.apply_snapshot(state))
+
+    def _poll_files(self, backend: Any) -> bool:
+        """A poll in this thread; a recorded one in two steps, to keep the state a new
+        snapshot replaces (a backend that snapshots; otherwise one ``poll``)."""
+        take = getattr(backend, "take_snapshot", None)
+        if self._recorder is None or take is None:
+            return bool(backend.poll())
+        state = take()
+        if state is None:
+            return False
+        self._recorder.before_change()
         return bool(backend.apply_snapshot(state))
 
     def _after_poll(self, changed: bool) -> bool:
