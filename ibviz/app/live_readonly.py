@@ -36,8 +36,8 @@ def read_only_intro(backend: Any, what_if: bool = False) -> str:
         parts.append(f"priority {facts.priority}")
     if facts.last_sweep:
         parts.append(f"last sweep {clock(facts.last_sweep)}")
-    parts.append("What-if on: failures are tried on a model, the fabric is untouched"
-                 if what_if else "nothing is simulated; Node > What-if mode tries a failure")
+    parts.append("What-if on: a model, the fabric untouched" if what_if
+                 else "nothing simulated (What-if: Node menu)")
     return " \u00b7 ".join(parts)
 
 
