@@ -16,6 +16,7 @@ from ibviz.backends.base import BackendError
 from ibviz.cli.reading import fail, read_fabric
 from ibviz.core.model import NodeKind
 from ibviz.topology.errors import TopologyError
+from ibviz.topology.state.sm_facts import sm_facts
 
 
 def add_parser(sub: Any) -> None:
@@ -50,6 +51,7 @@ def summary_lines(backend: RealFabric) -> list[str]:
              f"{kinds[NodeKind.CA]} CAs, {kinds[NodeKind.ROUTER]} routers, {len(f.links)} links"]
     if backend.state is not None:
         lines.append(f"state: {backend.state.summary()}")
+        lines.append(sm_facts(backend.state, f).line())
     for mgid, group in sorted(sm.sa.groups.items(), key=lambda kv: kv[1].mlid):
         switches = sum(1 for t in sm.mfts.values() if group.mlid in t)
         lines.append(f"  group {ipaddress.IPv6Address(mgid)}  MLID {group.mlid:#06x}  "
