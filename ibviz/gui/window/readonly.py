@@ -136,6 +136,8 @@ class OpsMixin(WhatIfMixin):
         self._last_xy = now_xy
         self.changes.add(record)
         self.docks["changes"].show()
+        if self.whatif_on and self._whatif:
+            self._whatif_run()  # the analysis was of the state before this poll
 
     def show_marks(self, marks: ChangeMarks | None) -> None:
         fabric = self.session.fabric if self.session is not None else None
