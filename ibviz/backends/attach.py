@@ -265,8 +265,11 @@ class RealFabric(Backend):
             got = read_state_files(self._files(), settle=True)
         except TopologyError as exc:
             if exc.message.startswith("no subnet state"):
-                raise BackendError(f"no subnet state files in "
-                                   f"{', '.join(map(str, self.sources))}") from None
+                raise BackendError(
+                    f"no subnet state files in {', '.join(map(str, self.sources))}: "
+                    "expected OpenSM's dumps (opensm-subnet.lst, guid2lid, opensm-lfts.dump, "
+                    "opensm.mcfdbs, opensm-sa.dump), ibnetdiscover, ibroute, saquery or "
+                    "ibdiagnet output") from None
             raise
         self.directory = got
         if progress is not None:

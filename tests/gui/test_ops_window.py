@@ -95,6 +95,7 @@ def test_empty_directory_is_an_error_in_words(qtbot, tmp_path, monkeypatch):
     icon, title, text = shown[0]
     assert icon == "critical" and str(empty) in title
     assert "Error" not in text and "no subnet state files" in text
+    assert "expected OpenSM's dumps (opensm-subnet.lst" in text  # what to give instead
 
 
 def test_each_poll_change_logged_once_with_real_times_and_marked(qtbot, tmp_path, snapshots):
