@@ -79,6 +79,9 @@ class OpsMixin(WhatIfMixin):
                 toolbar.setVisible(not ro)
         for label in (self.status_time, self.status_flight):
             label.setVisible(not ro)
+        pace = getattr(self, "pace", None)  # the visual clock's pace controls, if any
+        if pace is not None:
+            pace.setEnabled(not ro)
         self.update_whatif_enabled(ro)
 
     def _ops_time_changed(self, t_us: float) -> None:
