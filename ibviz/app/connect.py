@@ -63,6 +63,22 @@ def make_backend(choice: ConnectChoice) -> Backend:
     raise ValueError("the built-in simulation is opened, not connected to")
 
 
+def open_read_only(sources: Any, progress: Progress | None = None, **options: Any) -> Any:
+    """A started :class:`~ibviz.backends.attach.RealFabric` on a directory or state files
+    (``ibviz check``/``diff``/``whatif``/``attach``, File > Compare snapshots...), closed
+    again when it cannot start; ``options`` go to RealFabric (``live``, ``tools``...). Raises what a bad input raises: :class:`BackendError`,
+    :class:`~ibviz.topology.errors.TopologyError` (naming the file and line), ``OSError``."""
+    from ibviz.backends.attach import RealFabric
+
+    backend = RealFabric(sources, **options)
+    try:
+        backend.start(progress)
+    except BaseException:
+        backend.close()
+        raise
+    return backend
+
+
 def mode2_note() -> str:
     """Why the lab cannot run mode 2 (shown in the connect dialog)."""
     from ibviz.backends.lab import MODE2_NOTE

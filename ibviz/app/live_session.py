@@ -22,6 +22,7 @@ from typing import Any
 
 from ibviz.app.live_bus import GuiThreadBus
 from ibviz.app.live_narration import LiveNarrator
+from ibviz.app.live_readonly import SeenLogMixin
 from ibviz.backends.base import Backend
 from ibviz.core import actions as act
 from ibviz.core import events as ev
@@ -53,7 +54,7 @@ class LiveScenario:
     flows: tuple = ()
 
 
-class LiveSession(SessionViews):
+class LiveSession(SeenLogMixin, SessionViews):
     """See the module docstring. ``busy`` is set from :meth:`begin` until :meth:`finish`
     recorded the action's outcome: while a backend action runs in a worker thread the
     simulation stands still (the tables are being rewritten)."""
@@ -70,6 +71,11 @@ class LiveSession(SessionViews):
         self.actions: list = []
         self.undo_name: str | None = None
         self.redo_name: str | None = None
+        self.what_if = False
+        """The window's What-if mode is on (the narration says so)."""
+        self.undo_hook: Callable[[], str | None] | None = None
+        """What Undo does when :attr:`undo_name` is set: the window's What-if sets both
+        (a what-if failure on a model can be taken back; the real subnet cannot)."""
         self.mft_changes: list[tuple[float, int, int, frozenset[int], frozenset[int]]] = []
         self.duration_us = HORIZON_US
         self.busy = False
@@ -80,14 +86,15 @@ class LiveSession(SessionViews):
         self._probed_until = 0.0
         self._seq = 0
         self.narrator = LiveNarrator(self)
+        self.init_seen_log()
         self._unsubscribe = self.events.subscribe(ev.Event, self._on_event)
 
     def close(self) -> None:
         self._unsubscribe()
 
     def undo(self) -> str | None:
-        """A real subnet cannot be rewound: nothing to undo."""
-        return None
+        """A real subnet cannot be rewound: only a what-if failure is undone."""
+        return self.undo_hook() if self.undo_hook is not None else None
 
     def redo(self) -> str | None:
         return None
@@ -110,10 +117,13 @@ class LiveSession(SessionViews):
         return self.events.deliver_pending() if isinstance(self.events, GuiThreadBus) else 0
 
     def run_until(self, t_us: float) -> None:
-        """Play the probes on the backend's tables up to ``t_us`` (not while busy)."""
+        """Play the probes on the backend's tables up to ``t_us`` (not while busy; never on
+        a read-only backend: its state is what the files say, nothing is simulated)."""
         if self.busy:
             return
         self.deliver_pending()
+        if self.read_only:
+            return
         if self._receivers_stale:
             self._receivers_stale = False
             self.net.receive.attach_all_groups()
@@ -242,15 +252,9 @@ class LiveSession(SessionViews):
                 return name
         return label
 
-    def note(self, kind: str, text: str, node: int | None = None,
-             group: str | None = None) -> None:
-        self.log.append(LogEntry(self.engine.now, kind, text, node, group))
-
-    def _label(self, guid: int) -> str:
-        node = self.fabric.nodes.get(guid)
-        return node.label if node is not None else f"{guid:#018x}"
-
     def _on_event(self, e: ev.Event) -> None:
+        if isinstance(e, ev.NodeAdded) and e.guid in self.fabric.nodes:
+            self._names[e.guid] = self.fabric.nodes[e.guid].label
         if isinstance(e, (ev.MemberJoined, ev.MemberLeft, ev.GroupCreated, ev.GroupDeleted,
                           ev.LidAssigned)):
             self._receivers_stale = True

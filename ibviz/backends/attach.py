@@ -34,6 +34,7 @@ from ibviz.topology._text import decode_lines
 from ibviz.topology.errors import TopologyError, TopologyWarning
 from ibviz.topology.state import FabricState, apply_state, parse_state
 from ibviz.topology.state.directory import DirectoryRead, read_state_files
+from ibviz.topology.state.sm_facts import sm_facts
 from ibviz.topology.state.sync import ChangeLog, LoggedChange, sync_fabric
 
 __all__ = ["DEFAULT_INTERVAL", "TOOLS_DIR_ENV", "LiveTools", "RealFabric"]
@@ -212,6 +213,7 @@ class RealFabric(Backend):
             sync_fabric(self.fabric, state.topology)
         self.notes = apply_state(state, self.fabric, self.sm)
         self.state, self.last_error, self.last_poll = state, None, time.time()
+        self.sm.state = sm_facts(state, self.fabric).state  # the mirror is never swept
 
     def status(self) -> BackendStatus:
         sm = self.state.sm if self.state is not None else None
@@ -221,8 +223,9 @@ class RealFabric(Backend):
             detail += f"; read {time.strftime('%H:%M:%S', time.localtime(self.last_poll))}"
         if self.last_error:
             detail += f"; last poll failed: {self.last_error}"
-        state = "unknown" if sm is None else sm.state
-        return BackendStatus(self.name, state, detail)
+        if self.state is not None:
+            detail += f"; {sm_facts(self.state, self.fabric).line()}"
+        return BackendStatus(self.name, self.sm.state if sm is None else sm.state, detail)
 
     def close(self) -> None:
         if self.log is not None:
@@ -262,8 +265,11 @@ class RealFabric(Backend):
             got = read_state_files(self._files(), settle=True)
         except TopologyError as exc:
             if exc.message.startswith("no subnet state"):
-                raise BackendError(f"no subnet state files in "
-                                   f"{', '.join(map(str, self.sources))}") from None
+                raise BackendError(
+                    f"no subnet state files in {', '.join(map(str, self.sources))}: "
+                    "expected OpenSM's dumps (opensm-subnet.lst, guid2lid, opensm-lfts.dump, "
+                    "opensm.mcfdbs, opensm-sa.dump), ibnetdiscover, ibroute, saquery or "
+                    "ibdiagnet output") from None
             raise
         self.directory = got
         if progress is not None:

@@ -13,9 +13,10 @@ from typing import Any
 
 from ibviz.backends.attach import DEFAULT_INTERVAL, LiveTools, RealFabric
 from ibviz.backends.base import BackendError
-from ibviz.cli.progress import ProgressBar
+from ibviz.cli.reading import fail, read_fabric
 from ibviz.core.model import NodeKind
 from ibviz.topology.errors import TopologyError
+from ibviz.topology.state.sm_facts import sm_facts
 
 
 def add_parser(sub: Any) -> None:
@@ -50,6 +51,7 @@ def summary_lines(backend: RealFabric) -> list[str]:
              f"{kinds[NodeKind.CA]} CAs, {kinds[NodeKind.ROUTER]} routers, {len(f.links)} links"]
     if backend.state is not None:
         lines.append(f"state: {backend.state.summary()}")
+        lines.append(sm_facts(backend.state, f).line())
     for mgid, group in sorted(sm.sa.groups.items(), key=lambda kv: kv[1].mlid):
         switches = sum(1 for t in sm.mfts.values() if group.mlid in t)
         lines.append(f"  group {ipaddress.IPv6Address(mgid)}  MLID {group.mlid:#06x}  "
@@ -90,14 +92,12 @@ def cmd_attach(args: argparse.Namespace) -> int:
         print("ibviz: error: --interval must be positive", file=sys.stderr)
         return 2
     tools = LiveTools(tool_dir=args.tools_dir, ca=args.ca, port=args.port, sa_key=args.smkey)
-    backend = RealFabric(args.sources or None, live=args.live, interval=args.interval,
-                         tools=tools)
-    bar = ProgressBar("reading the fabric")
     try:
-        try:
-            backend.start(bar)
-        finally:
-            bar.close()
+        backend = read_fabric(args.sources or None, live=args.live, interval=args.interval,
+                              tools=tools)
+    except (BackendError, TopologyError) as exc:
+        return fail(exc, code=1)
+    try:
         for line in summary_lines(backend):
             print(line)
         if args.once:
@@ -106,8 +106,6 @@ def cmd_attach(args: argparse.Namespace) -> int:
         watch(backend, args.polls)
         return 0
     except (BackendError, TopologyError) as exc:
-        text = exc.one_line() if isinstance(exc, TopologyError) else str(exc)
-        print(f"ibviz: error: {text}", file=sys.stderr)
-        return 1
+        return fail(exc, code=1)
     finally:
         backend.close()

@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections import Counter
 from typing import Any
 
 from ibviz.backends.attach import RealFabric
-from ibviz.backends.base import BackendError
-from ibviz.cli.progress import ProgressBar
+from ibviz.cli.reading import READ_ERRORS, fail, read_fabric
 from ibviz.core.problems import Report, Severity, check_subnet
-from ibviz.topology.errors import TopologyError
 
 SHOWN_PER_KIND = 20
 """Text output lists this many problems of one kind, then says how many more (JSON: all)."""
@@ -81,18 +78,12 @@ def _print_text(backend: RealFabric, report: Report) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    backend = RealFabric(args.sources)
-    bar = ProgressBar("reading the fabric")
     try:
-        try:
-            backend.start(bar)
-        finally:
-            bar.close()
+        backend = read_fabric(args.sources)
+    except READ_ERRORS as exc:
+        return fail(exc)
+    try:
         report = run_check(backend)
-    except (BackendError, TopologyError, OSError) as exc:
-        text = exc.one_line() if isinstance(exc, TopologyError) else str(exc)
-        print(f"ibviz: error: {text}", file=sys.stderr)
-        return 2
     finally:
         backend.close()
     if args.json:

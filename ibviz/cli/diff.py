@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from ibviz.app.live_readonly import files_time
 from ibviz.backends.attach import RealFabric
-from ibviz.backends.base import BackendError
-from ibviz.cli.progress import ProgressBar
+from ibviz.cli.reading import READ_ERRORS, fail, read_fabric
 from ibviz.core.state_diff import diff_states
-from ibviz.topology.errors import TopologyError
 
 SHOWN = 200
 """Text output prints this many lines of each kind, then how many more (JSON: all)."""
@@ -39,12 +37,6 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=cmd_diff)
 
 
-def snapshot_time(source: Path) -> float:
-    """When a snapshot was taken: the newest modification time of its files."""
-    files = [p for p in source.iterdir() if p.is_file()] if source.is_dir() else [source]
-    return max((p.stat().st_mtime for p in files), default=0.0)
-
-
 def _stamp(t: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t)) if t else "unknown time"
 
@@ -53,20 +45,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
     sides: list[RealFabric] = []
     try:
         for source in (args.old, args.new):
-            backend = RealFabric(source)
-            sides.append(backend)
-            bar = ProgressBar(f"reading {source}")
-            try:
-                backend.start(bar)
-            finally:
-                bar.close()
+            sides.append(read_fabric(source, f"reading {source}"))
         old, new = sides
         found = diff_states(old.fabric, old.sm, new.fabric, new.sm)
-        times = [snapshot_time(Path(s)) for s in (args.old, args.new)]
-    except (BackendError, TopologyError, OSError) as exc:
-        text = exc.one_line() if isinstance(exc, TopologyError) else str(exc)
-        print(f"ibviz: error: {text}", file=sys.stderr)
-        return 2
+        times = [files_time([Path(s)]) or 0.0 for s in (args.old, args.new)]
+    except READ_ERRORS as exc:
+        return fail(exc)
     finally:
         for backend in sides:
             backend.close()

@@ -11,9 +11,10 @@ from ibviz import __version__
 def error_text(exc: BaseException) -> str:
     """The message a user can act on: TopologyError/ScenarioError messages already name
     the file, line and what was expected; anything else gets its type name."""
+    from ibviz.backends.base import BackendError
     from ibviz.topology.errors import TopologyError
 
-    if isinstance(exc, TopologyError | ValueError | OSError | KeyError):
+    if isinstance(exc, TopologyError | BackendError | ValueError | OSError | KeyError):
         text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
         return text or type(exc).__name__
     return f"{type(exc).__name__}: {exc}"
@@ -26,6 +27,11 @@ def show_error(parent: QWidget | None, title: str, exc: BaseException) -> None:
 
 def show_message(parent: QWidget | None, title: str, text: str) -> None:
     QMessageBox.information(parent, title, text)
+
+
+def show_warning(parent: QWidget | None, title: str, text: str) -> None:
+    """A warning box: something the user asked cannot be done as asked."""
+    QMessageBox.warning(parent, title, text)
 
 
 def choose_group(parent: QWidget | None, title: str, label: str, names: list[str]

@@ -30,7 +30,9 @@ def test_directory_gives_topology_lids_and_lfts(dumps):
         assert backend.read_only and backend.name == "real fabric (read-only)"
         assert len(backend.fabric.nodes) == 65 and len(backend.fabric.links) == 172
         assert len(backend.sm.lfts) == 62 and backend.notes == []
-        assert backend.status().sm_state == "unknown"  # no sminfo among the files
+        # no sminfo nor opensm.log: the state is the SM mark of opensm-subnet.lst
+        assert backend.status().sm_state == "MASTER" and backend.fabric.master_sm
+        assert "[from the SM mark in the topology]" in backend.status().detail
         for switch in backend.fabric.switches():
             assert backend.sm.lfts[switch.guid][switch.ports[0].lid] == 0
         assert any(w.kind == "skipped" and "README" in w.message

@@ -9,31 +9,19 @@ node0017 and node0025 (one per leaf), ff12:1::2 (0xc002) by node0002 and node000
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
 import re
 import shutil
-import time
 from pathlib import Path
 
 import pytest
+from lab_snapshots import ToolsMissing, make_snapshots
 
-from ibviz.backends.ibsim_process import IbsimFabric, MissingToolsError, check_tools
-from ibviz.backends.opensm_process import OpenSm
-from ibviz.backends.umad_client import SaClient
 from ibviz.cli.check import add_parser
 from ibviz.cli.diff import add_parser as diff_add_parser
-from ibviz.core.sm.records import McMemberRecord
-from ibviz.core.sm.sa_battery import CREATE
-from ibviz.topology import dumps, open_fabric
 
 pytestmark = pytest.mark.realtools
 
-SPEC = "leaf-spine:hcas=32,hcas_per_leaf=8,spines=2"
-GROUPS = {"ff12:1::1": ("node0001", "node0009", "node0017", "node0025"),
-          "ff12:1::2": ("node0002", "node0003")}
-DUMPS = ("opensm-lfts.dump", "opensm.fdbs", "opensm.mcfdbs", "opensm-sa.dump",
-         "opensm-subnet.lst", "guid2lid")
 LEAF01, LEAF02, SPINE01, SPINE02 = (f"Switch 0x0002c9040000000{i}" for i in (0, 1, 4, 5))
 
 
@@ -42,47 +30,9 @@ def snapshots(tmp_path_factory) -> tuple[Path, Path]:
     """Two directories of OpenSM's own dumps of the fabric, groups joined through its SA:
     before and after node0001 fails (ibsim ``Unlink``, OpenSM re-sweeps, the SA drops it)."""
     try:
-        check_tools(need_opensm=True)
-    except MissingToolsError as exc:
+        return make_snapshots(tmp_path_factory.mktemp("check-lab"))
+    except ToolsMissing as exc:
         pytest.skip(f"real InfiniBand tools not installed: {exc}")
-    work = tmp_path_factory.mktemp("check-lab")
-    net = work / "fabric.net"
-    net.write_text(dumps(open_fabric(SPEC), "ibsim"))
-    fab = IbsimFabric(net).start()
-    try:
-        sm = OpenSm(fab, "leaf01", sweep=1, sa_db_dump=True).start()
-        try:
-            for mgid, hosts in GROUPS.items():
-                for host in hosts:
-                    with SaClient(fab, host) as client:
-                        rec = McMemberRecord(mgid=int(ipaddress.IPv6Address(mgid)),
-                                             port_gid=client.port_gid, qkey=0x12345,
-                                             pkey=0xFFFF, join_state=1)
-                        status, _ = client.send(2, rec, CREATE)
-                        assert status == 0
-            members = sum(len(h) for h in GROUPS.values())
-            sm.wait_mcfdbs(lambda t: sum(len(e) for e in t.values()) == 6)
-            deadline = time.monotonic() + 20  # the SA dump is written after a light sweep
-            while sm.read_stable(sm.sa_dump_path).count("mcm_port") < members:
-                assert time.monotonic() < deadline, "opensm-sa.dump never listed the members"
-                time.sleep(0.1)
-            before = tmp_path_factory.mktemp("check-dumps")
-            for name in DUMPS:
-                (before / name).write_text(sm.read_stable(sm.dir / name))
-            fab.console('Unlink "node0001"')
-            sm.wait_mcfdbs(lambda t: 0xC001 not in t.get(0x0002_C904_0000_0000, {}))
-            deadline = time.monotonic() + 20
-            while sm.read_stable(sm.sa_dump_path).count("mcm_port") > members - 1:
-                assert time.monotonic() < deadline, "opensm-sa.dump kept the failed member"
-                time.sleep(0.1)
-            after = tmp_path_factory.mktemp("check-dumps-after")
-            for name in DUMPS:
-                (after / name).write_text(sm.read_stable(sm.dir / name))
-            return before, after
-        finally:
-            sm.stop()
-    finally:
-        fab.stop()
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_fuzz_readers import OPS, mutate
+from test_opensm_log import OPENSM_LOG
 from test_state_readers import (
     DUMP_FTS_M,
     FDBS,
@@ -36,7 +37,7 @@ CAPTURED = {
     "dump_fts-M": (DUMP_FTS_M, "ibroute-mcast"), "opensm.mcfdbs": (MCFDBS, "opensm-mcfdbs"),
     "opensm.fdbs": (FDBS, "opensm-fdbs"), "opensm-sa.dump": (SA_DUMP, "opensm-sa-dump"),
     "saquery-m": (SAQUERY_M, "saquery-mcmember"), "guid2lid": (GUID2LID, "guid2lid"),
-    "sminfo": (SMINFO, "sminfo"),
+    "sminfo": (SMINFO, "sminfo"), "opensm.log": (OPENSM_LOG, "opensm-log"),
 }
 
 

@@ -65,6 +65,7 @@ class FabricView(CanvasInput, CanvasNavigation, QGraphicsView):
         self._down: set[LinkKey] = set()
         self._highlight: tuple[set[LinkKey], set[PortRef], str] = (set(), set(), "tree")
         self._selected = -1
+        self._marks: object | None = None
         self._auto_fit = True
         self._unsubscribe: list[Callable[[], None]] = []
         self._pending: set[str] = set()
@@ -162,6 +163,12 @@ class FabricView(CanvasInput, CanvasNavigation, QGraphicsView):
         self._apply_highlight()
         self._invalidate(links=True)
 
+    def set_change_marks(self, marks: object | None) -> None:
+        """Draw a comparison's marks (:class:`~ibviz.app.live_changes.ChangeMarks`: ghosts
+        of what went, rings on what came or changed) over the fabric; None: no marks."""
+        self._marks = marks
+        self.viewport().update()
+
     def select(self, guid: int | None) -> None:
         """Mark one node as selected (a ring around it), or none."""
         model = self._model
@@ -213,6 +220,11 @@ class FabricView(CanvasInput, CanvasNavigation, QGraphicsView):
                      self._preview)
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        if self._model is not None and self._marks is not None:
+            from ibviz.gui.canvas.marks import paint_change_marks
+
+            paint_change_marks(painter, self._marks, self._model.xy_of,
+                               glyph_size(self._scale()) * 0.5)
         if self._model is None or self._selected < 0:
             return
         x, y = self._model.xy[self._selected]

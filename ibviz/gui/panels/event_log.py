@@ -124,8 +124,9 @@ class LogModel(QAbstractTableModel):
         e = self.entry(index.row())
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                return f"{e.t_us:,.3f}"
+            if col == 0:  # a read-only backend's entries carry wall-clock times
+                stamp = getattr(self.session, "log_stamp", None)
+                return stamp(self.rows[index.row()]) if stamp else f"{e.t_us:,.3f}"
             if col == 1:
                 return e.kind
             if col == 2:
@@ -144,6 +145,8 @@ class LogModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            if section == 0 and getattr(self.session, "read_only", False):
+                return "Seen at"
             return HEADERS[section]
         return None
 

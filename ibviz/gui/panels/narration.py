@@ -45,8 +45,10 @@ class NarrationStrip(QWidget):
         layout.addWidget(self.step)
         layout.addWidget(self.text, 1)
         self._shown: tuple[int, bool] | None = None
+        self.idle = IDLE
 
     def set_session(self, session: Any) -> None:
+        self.idle = getattr(session, "idle_text", None) or IDLE  # read-only: no "Play"
         self.refresh(session)
         self._shown = None
         self.set_time(float(session.now_us), force=True)
@@ -66,7 +68,7 @@ class NarrationStrip(QWidget):
         self._shown = shown
         if k < 0:
             self.step.setText("")
-            self.text.setText(NO_PHASES if t_us > 0 else IDLE)
+            self.text.setText(NO_PHASES if t_us > 0 else self.idle)
         else:
             self.step.setText(f"step {k + 1} of {len(self.sentences)}\n"
                               f"{self.times[k] / 1000:,.3f} ms")

@@ -16,12 +16,13 @@ from ibviz.backends.base import Backend
 from ibviz.core import actions as act
 from ibviz.gui import dialogs
 from ibviz.gui.window.connect_dialog import BUILTIN, ConnectChoice, ConnectDialog
+from ibviz.gui.window.readonly import OpsMixin
 from ibviz.gui.worker import BackgroundTask, Cancelled
 
 CLOSE_WAIT_S = 30.0
 
 
-class LiveMixin:
+class LiveMixin(OpsMixin):
     """Mixed into :class:`~ibviz.gui.window.main.MainWindow`."""
 
     backend: Any = None
@@ -39,7 +40,8 @@ class LiveMixin:
         """An action runs (until its outcome is recorded) or a backend is connecting (until
         the connection's result is recorded in the GUI thread: not merely until its worker
         thread ended, since the result is a queued signal that arrives later)."""
-        return self.controller.busy or self._connect_task is not None
+        return (self.controller.busy or self._connect_task is not None
+                or self._compare_task is not None or self._whatif_task is not None)
 
     def block_reason(self) -> str | None:
         """Why node actions are unavailable now (None: they are)."""
@@ -114,23 +116,32 @@ class LiveMixin:
             backend.close()
             self.statusBar().showMessage("Connecting cancelled", 5000)
             return
+        self.show_read_only(backend, choice.describe(), choice.poll_ms, None,
+                            {"kind": choice.kind, "spec": choice.fabric})
+
+    def show_read_only(self, backend: Backend, title: str, poll_ms: int | None,
+                       positions: dict | None, source: dict | None = None) -> None:
+        """Show a started ``backend`` (polled every ``poll_ms``; None: a fixed snapshot),
+        laid out at ``positions`` where given. Despite the name, any live backend."""
+        if self.backend is not None and self.backend is not backend:
+            self.disconnect_backend()
         self.backend, self._backend_dead, self._sm_gone_shown = backend, None, False
-        title = choice.describe()
         session = LiveSession(backend, title)
         session.deliver_pending()
         self.loaded = None
         self.selected_node = None
-        self.view.set_fabric(backend.fabric, None)
-        self.controller.set_session(session, backend,
-                                    {"kind": choice.kind, "spec": choice.fabric})
+        self.view.set_fabric(backend.fabric, positions)
+        self.controller.set_session(session, backend, source or {"kind": "real"})
         demo = next(iter(backend.protection.groups.values()), None)
         mgid = demo.mgid if demo is not None else next(iter(backend.sm.sa.groups), 0)
         self.groups.select_group(mgid)
         self.setWindowTitle(f"{title} - ibviz")
         self.view.fit()
-        self._poll_timer = QTimer(self)
-        self._poll_timer.timeout.connect(self.poll_backend)
-        self._poll_timer.start(choice.poll_ms)
+        if poll_ms is not None:
+            self._poll_timer = QTimer(self)
+            self._poll_timer.timeout.connect(self.poll_backend)
+            self._poll_timer.start(poll_ms)
+        self.ops_connected(backend)
         self.show_backend_status()
         self._update_enabled()
         self.statusBar().showMessage(f"Connected to {title}", 8000)
@@ -147,8 +158,7 @@ class LiveMixin:
 
             print(f"ibviz: cannot connect to {choice.describe()}: {exc}", file=sys.stderr)
         else:
-            dialogs.show_message(self, f"Cannot connect to {choice.describe()}",
-                                 dialogs.error_text(exc))
+            dialogs.show_error(self, f"Cannot connect to {choice.describe()}", exc)
         if self.session is None or self.controller.capabilities.external:  # never a dead one
             from ibviz.app.opening import DEMO
 
@@ -169,6 +179,7 @@ class LiveMixin:
             if backend is not None:
                 backend.close()
         self.backend = None
+        self.ops_disconnected()
 
     # ----------------------------------------------------------------- poll
     def poll_backend(self) -> bool:
@@ -181,8 +192,9 @@ class LiveMixin:
 
         if caps.slow_poll:
             return self._poll_in_worker(backend)
+        self.session.new_poll()
         try:
-            changed = backend.poll()
+            changed = self._poll_files(backend)
         except BackendError as exc:
             self._backend_gone(exc)
             return False
@@ -195,12 +207,30 @@ class LiveMixin:
             return False
         task = BackgroundTask(lambda _progress: backend.take_snapshot(), self)
         task.done.connect(lambda state: self._after_poll(
-            self.backend is backend and backend.apply_snapshot(state)))
+            self.backend is backend and self._apply_polled(backend, state)))
         task.failed.connect(lambda exc: self.statusBar().showMessage(
             f"polling the fabric failed: {exc}", 8000))
         self._poll_task = task
         task.start()
         return False
+
+    def _apply_polled(self, backend: Any, state: Any) -> bool:
+        self.session.new_poll()
+        if state is not None and self._recorder is not None:
+            self._recorder.before_change()
+        return bool(backend.apply_snapshot(state))
+
+    def _poll_files(self, backend: Any) -> bool:
+        """A poll in this thread; a recorded one in two steps, to keep the state a new
+        snapshot replaces (a backend that snapshots; otherwise one ``poll``)."""
+        take = getattr(backend, "take_snapshot", None)
+        if self._recorder is None or take is None:
+            return bool(backend.poll())
+        state = take()
+        if state is None:
+            return False
+        self._recorder.before_change()
+        return bool(backend.apply_snapshot(state))
 
     def _after_poll(self, changed: bool) -> bool:
         session = self.session
@@ -211,6 +241,9 @@ class LiveMixin:
         self.show_backend_status()
         if changed or delivered:
             self.controller.refresh()
+            self.ops_after_poll()
+            if session.read_only:
+                self.show_intro()  # the poll time it names
         return bool(changed or delivered)
 
     def _backend_gone(self, exc: BaseException) -> None:
@@ -222,7 +255,7 @@ class LiveMixin:
         self.statusBar().showMessage(str(exc), 15000)
         self._update_enabled()
         if not self.batch:
-            dialogs.show_message(self, "The lab is gone", str(exc))
+            dialogs.show_warning(self, "The lab is gone", str(exc))
 
     def show_backend_status(self) -> None:
         if self.backend is None:
@@ -247,6 +280,8 @@ class LiveMixin:
         one in a worker); False, with the reason in the status bar, when refused."""
         if self.session is None:
             return False
+        if self.whatif_intercepts(action):
+            return True
         reason = self.block_reason()
         if reason is not None or self.live_busy():
             self.statusBar().showMessage(reason or "Busy: wait for the running step", 5000)

@@ -150,6 +150,6 @@ class ConnectDialog(QDialog):
         if problem is not None:
             from ibviz.gui import dialogs
 
-            dialogs.show_message(self, "Connect", problem)
+            dialogs.show_warning(self, "Connect", problem)
             return
         super().accept()

@@ -67,6 +67,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Setting
         self._build_simulation_mode()
         self._add_dock_toggles()
         self._build_status_bar()
+        self.install_ops()  # Changes / What-if docks, Compare snapshots, What-if mode
         self._slow_timer = QTimer(self)
         self._slow_timer.setSingleShot(True)
         self._slow_timer.timeout.connect(self._slow_refresh)

@@ -19,6 +19,8 @@ from ibviz.topology.state._reader import DumpIncomplete, StateReader
 from ibviz.topology.state.lids import lids_from_topology, parse_guid2lid
 from ibviz.topology.state.model import FabricState
 from ibviz.topology.state.multicast import parse_ibroute_mcast, parse_mcfdbs
+from ibviz.topology.state.opensm_log import LINE_RE as _OPENSM_LOG_RE
+from ibviz.topology.state.opensm_log import parse_opensm_log
 from ibviz.topology.state.sa import parse_sa_dump, parse_saquery_mcmember, parse_sminfo
 from ibviz.topology.state.unicast import parse_fdbs, parse_unicast_tables
 
@@ -32,6 +34,7 @@ READERS: dict[str, Callable[[StateReader], None]] = {
     "saquery-mcmember": parse_saquery_mcmember,
     "opensm-sa-dump": parse_sa_dump,
     "sminfo": parse_sminfo,
+    "opensm-log": parse_opensm_log,
 }
 """State formats and their readers, in the order a directory is applied."""
 
@@ -49,6 +52,7 @@ _WHOLE_MFTS = ("opensm-mcfdbs",)
 _WHOLE_GROUPS = ("opensm-sa-dump", "saquery-mcmember")
 _EXTRA_RULES = (  # what detect_format does not know (or misses)
     ("sminfo", re.compile(r"^sminfo: sm lid \d+ sm guid 0x")),
+    ("opensm-log", _OPENSM_LOG_RE),
     ("opensm-lfts", re.compile(r"^Unicast lids \[\d+-\d+\] of switch Lid \d+ guid 0x")),
     ("opensm-sa-dump", re.compile(r"^MC Group 0x[0-9a-fA-F]+\s+\(well known\)\s*:")),
 )

@@ -59,6 +59,26 @@ class SmState:
 
 
 @dataclass
+class SmLog:
+    """What OpenSM's own log (``opensm.log``) says of the subnet manager."""
+
+    state: str | None = None
+    """The last state it entered (``MASTER``, ``STANDBY``, ``DISCOVERING``...)."""
+    since: float | None = None
+    """When it entered that state or exited (epoch seconds)."""
+    exited: bool = False
+    """The log ends with ``Exiting SM``."""
+    port_guid: int | None = None
+    """The port it binds to (``Setting IS_SM on port``)."""
+    priority: int | None = None
+    sweeps: int = 0
+    """Completed sweeps (``SUBNET UP`` lines)."""
+    last_sweep: float | None = None
+    """When the last sweep completed (epoch seconds)."""
+    version: str | None = None
+
+
+@dataclass
 class FabricState:
     """Subnet state read from one or more files (later files override earlier ones)."""
 
@@ -73,6 +93,8 @@ class FabricState:
     switch_info: dict[int, SwitchInfo] = field(default_factory=dict)
     """What the files tell of SwitchInfo (LinearFDBTop, MulticastFDBCap), per switch GUID."""
     sm: SmState | None = None
+    sm_log: SmLog | None = None
+    """What ``opensm.log`` says of the SM (None without a log)."""
     lfts_complete: bool = False
     """The LFTs come from a whole-subnet dump: a switch not listed has no LFT."""
     mfts_complete: bool = False
@@ -150,6 +172,7 @@ class FabricState:
         for sw, info in other.switch_info.items():
             self.switch_info[sw] = info
         self.sm = other.sm or self.sm
+        self.sm_log = other.sm_log or self.sm_log
         self.lfts_complete |= other.lfts_complete
         self.mfts_complete |= other.mfts_complete
         self.groups_complete |= other.groups_complete

@@ -1,0 +1,84 @@
+"""What ``ibviz whatif`` and the window's What-if panel say of an analysis
+(:func:`ibviz.core.whatif.what_if`): the same lines, the same JSON. No Qt."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from ibviz.core.fabric import Fabric
+from ibviz.core.naming import describe_node
+from ibviz.core.scenario.compare import STRATEGIES
+from ibviz.core.whatif import WhatIf
+
+SHOWN = 12
+"""Lines listed of each kind (LIDs, tree changes), then how many more."""
+
+
+def _failed_names(result: WhatIf, f: Fabric) -> list[str]:
+    return [describe_node(f, g) for g in result.failures.nodes] + \
+        [f"the cable at {describe_node(f, r.node)} port {r.port}" for r in result.failures.links]
+
+
+def to_json(result: WhatIf, fabric: Fabric, protect: int | None) -> dict[str, Any]:
+    """The analysis as ``ibviz whatif --json`` prints it (GUIDs, MLIDs, LIDs in hex)."""
+    d = result.diff
+    return {
+        "failed": {"nodes": [f"{g:#018x}" for g in result.failures.nodes],
+                   "links": [f"{r.node:#018x}:{r.port}" for r in result.failures.links],
+                   "names": _failed_names(result, fabric)},
+        "model": {k: {"equal": e, "total": t} for k, (e, t) in result.agreement.items()},
+        "notes": result.notes,
+        "lids_lost": [f"{lid:#06x}" for lid in result.lids_lost],
+        "lids_unreachable": result.unreachable,
+        "groups": result.groups,
+        "lft_changed": d.lft_changed,
+        "mft_changed": d.mft_changed,
+        "members_changed": d.members_changed,
+        "protect": None if protect is None else {
+            "mgid": str(ipaddress.IPv6Address(protect)), "modes": result.protection}}
+
+
+def text_lines(result: WhatIf, f: Fabric, protect: int | None) -> list[str]:
+    """The analysis in lines, as ``ibviz whatif`` prints it and the What-if panel shows it."""
+    d = result.diff
+    lft_e, lft_t = result.agreement["lft"]
+    mft_e, mft_t = result.agreement["mft"]
+    lines = [f"what if {' and '.join(_failed_names(result, f))} fails",
+             f"model: its own routing gives {lft_e} of {lft_t} LFT entries and {mft_e} of "
+             f"{mft_t} MFT entries as the dumps; re-routing starts from the real LFTs"]
+    lines += [f"note: {n}" for n in result.notes]
+    owners = f.lid_owners()
+    lost = [f"LID {lid} ({describe_node(f, owners[lid][0].node, owners[lid][0].port)})"
+            for lid in result.lids_lost[:SHOWN]]
+    more = f" and {len(result.lids_lost) - SHOWN} more" if len(result.lids_lost) > SHOWN else ""
+    lines.append(f"lost with the failure: {len(result.lids_lost)} LIDs"
+                 + (f": {', '.join(lost)}{more}" if lost else ""))
+    if result.unreachable:
+        lines.append(f"unicast: {len(result.unreachable)} LIDs become unreachable:")
+        lines += [f"  {u['subject']}: {u['detail']}" for u in result.unreachable[:SHOWN]]
+    else:
+        lines.append("unicast: every other LID is still delivered from every switch")
+    switches = len({e["switch"] for e in d.lft_changed})
+    lines.append(f"LFT entries re-routed: {len(d.lft_changed)} on {switches} switches")
+    if not result.groups:
+        lines.append("multicast: no group loses a member or changes its tree")
+    for g in result.groups:
+        lost_m = ", ".join(g["members_lost"]) or "no member"
+        lines.append(f"group MLID {g['mlid']} ({g['mgid']}): loses {lost_m}; "
+                     f"{g['members_left']} members left; tree changes on "
+                     f"{len(g['tree_changes'])} switches")
+        lines += [f"  {c}" for c in g["tree_changes"][:SHOWN]]
+    if protect is not None:
+        lines.append(f"protected group {ipaddress.IPv6Address(protect)}:")
+        for mode, o in result.protection.items():
+            name = STRATEGIES.get(mode, mode)
+            if o.get("outage_us") is None:
+                lines.append(f"  {name}: {o.get('problem') or 'not restored'}")
+                continue
+            lines.append(f"  {name}: {o['takeover']} takes over from {o['primary']} in "
+                         f"{o['outage_us']:.1f} us; {o['mads']} MADs, "
+                         f"{o['lft_blocks_written']} LFT and {o['mft_blocks_written']} MFT "
+                         f"blocks, {o['remote_peers_touched']} remote peers touched, "
+                         f"{o['takeover_lids_changed']} takeover LIDs lost")
+    return lines
