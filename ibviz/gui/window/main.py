@@ -32,12 +32,14 @@ from ibviz.gui.window.backend import LiveMixin
 from ibviz.gui.window.controller import SessionController
 from ibviz.gui.window.files import FilesMixin
 from ibviz.gui.window.nodes import NodesMixin
+from ibviz.gui.window.ops_panels import OpsPanelsMixin
 
 SLOW_REFRESH_MS = 250
 """Plots and the in-flight list refresh at most four times a second while playing."""
 
 
-class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
+class MainWindow(LiveMixin, FilesMixin, NodesMixin, OpsPanelsMixin, SettingsMixin,
+                 QMainWindow):
     """See the module docstring. ``settings`` defaults to the user's QSettings."""
 
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None
@@ -108,6 +110,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
         self.tabifyDockWidget(self.docks["inspector"], self.docks["packets"])
         self.tabifyDockWidget(self.docks["packets"], self.docks["localhost"])
         self.docks["localhost"].hide()
+        self._build_ops_docks()
         self.docks["inspector"].raise_()
         self.splitDockWidget(self.docks["log"], self.docks["metrics"], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["groups"], self.docks["inspector"]], [400, 420],
@@ -164,6 +167,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
         self.docks["metrics"].visibilityChanged.connect(lambda _v: self._slow_refresh())
         self.metrics.currentChanged.connect(lambda _i: self._slow_refresh())
         self.docks["packets"].visibilityChanged.connect(lambda _v: self._slow_refresh())
+        self._connect_ops()
 
     # ---------------------------------------------------------------- session
     @property
@@ -195,6 +199,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
             panel.set_session(s)
         self.narration.set_session(s)
         self.metrics.set_session(s, self.controller.source)
+        self._ops_session_changed()
         self._state_changed()
         self._update_enabled()
 
@@ -210,6 +215,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
         self.narration.set_session(self.session)
         self.metrics.set_session(self.session, self.controller.source)
         self.groups.select_group(group)
+        self._ops_session_changed()
         if self.selected_node in self.session.fabric.nodes:
             self.view.select(self.selected_node)
 
@@ -271,6 +277,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
             self._tables_stale = False
             self.groups.refresh()
             self.inspector.refresh()
+            self._ops_refresh()
             self.narration.refresh(self.session)
             self.narration.set_time(self.controller.view_time_us)
         if self.metrics.flows.isVisible():  # a hidden plot costs nothing; a shown one

@@ -1,0 +1,82 @@
+"""Operator panels of the main window: node details, Problems and the MLID tree, in docks
+(listed in the View menu), following the session, the selected node and the selected
+group. Mixed into :class:`~ibviz.gui.window.main.MainWindow`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from ibviz.app.problems import Target
+from ibviz.gui.panels.mlid_tree import MlidTreePanel
+from ibviz.gui.panels.node_details import NodeDetailsPanel
+from ibviz.gui.panels.problems import ProblemsPanel
+
+
+class OpsPanelsMixin:
+    """Builds and wires the three panels; the window calls the ``_ops_*`` hooks."""
+
+    docks: dict[str, Any]
+    node_details: NodeDetailsPanel
+    problems: ProblemsPanel
+    mlid_tree: MlidTreePanel
+
+    def _build_ops_docks(self) -> None:
+        """Node details beside the switch inspector, MLID tree beside the groups, Problems
+        beside the event log (tabbed: no dock takes room from the canvas)."""
+        area = Qt.DockWidgetArea
+        self.node_details = NodeDetailsPanel(self)
+        self.problems = ProblemsPanel(self)
+        self.mlid_tree = MlidTreePanel(self)
+        self.docks["details"] = self._dock("Node details", "nodeDetailsDock",
+                                           self.node_details, area.RightDockWidgetArea)
+        self.docks["mlidtree"] = self._dock("MLID tree", "mlidTreeDock", self.mlid_tree,
+                                            area.LeftDockWidgetArea)
+        self.docks["problems"] = self._dock("Problems", "problemsDock", self.problems,
+                                            area.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.docks["inspector"], self.docks["details"])
+        self.tabifyDockWidget(self.docks["groups"], self.docks["mlidtree"])
+        self.tabifyDockWidget(self.docks["log"], self.docks["problems"])
+        for main in ("inspector", "groups", "log"):
+            self.docks[main].raise_()
+
+    def _connect_ops(self) -> None:
+        self.problems.problemChosen.connect(self.go_to_problem)
+        self.mlid_tree.groupSelected.connect(self.groups.select_group)
+        self.mlid_tree.nodeChosen.connect(self.go_to_node)
+        self.groups.groupSelected.connect(self.mlid_tree.select_group)
+        self.docks["problems"].visibilityChanged.connect(self._problems_shown)
+
+    def _ops_session_changed(self) -> None:
+        """A new session: every panel forgets the old one; a shown Problems panel checks
+        the new one at once."""
+        self.node_details.set_session(self.session)
+        self.problems.set_session(self.session, self.controller.backend)
+        self.mlid_tree.set_session(self.session)
+        self.mlid_tree.select_group(self.selected_group)
+        self.node_details.show_node(self.selected_node)
+        self._problems_shown(self.docks["problems"].isVisible())
+
+    def _ops_refresh(self) -> None:
+        """The state changed (tables are stale): re-read the node and the tree."""
+        self.node_details.refresh()
+        self.mlid_tree.refresh()
+
+    def _problems_shown(self, visible: bool) -> None:
+        if visible and self.session is not None and self.problems.report is None:
+            self.problems.run()
+
+    def go_to_node(self, guid: int) -> None:
+        """Select node ``guid`` and centre the canvas on it."""
+        if self.session is not None and guid in self.session.fabric.nodes:
+            self.select_node(guid)
+            self.view.center_on(guid)
+
+    def go_to_problem(self, target: Target) -> None:
+        """Select the problem's group (its tree is highlighted) and node (centred)."""
+        if target.mgid is not None:
+            self.groups.select_group(target.mgid)
+            self.mlid_tree.select_group(target.mgid)
+        if target.node is not None:
+            self.go_to_node(target.node)
