@@ -4,7 +4,7 @@ members every other member reaches on those MFTs (the walk of ``ibviz check``).
 
 >>> tree = mlid_tree(fabric, sm, mgid)
 >>> [(b.switch, b.ports, b.leads_to) for b in tree.branches]
->>> tree.unreached   # [(PortRef(...), "node0009 (0x..., LID 10)", "NOT reached by 2 of 3 other members"), ...]
+>>> tree.unreached   # [(PortRef(...), "node0009 (0x..., LID 10)", "missed by 2 of 3 others"), ...]
 """
 
 from __future__ import annotations
@@ -36,9 +36,10 @@ class MlidTree:
     title: str
     branches: list[Branch] = field(default_factory=list)
     reached: list[tuple[PortRef, str, str]] = field(default_factory=list)
-    """Members every other member reaches: (port, its name, how)."""
+    """Members every other member reaches: (port, its name, ``"all 3 others"``)."""
     unreached: list[tuple[PortRef, str, str]] = field(default_factory=list)
-    """Members some other member does not reach: (port, name, from how many reached)."""
+    """Members some other member does not reach: (port, name, ``"missed by 1 of 3
+    others"``)."""
 
 
 def _leads_to(fabric: Fabric, ref: PortRef) -> str:
@@ -78,10 +79,10 @@ def mlid_tree(fabric: Fabric, sm: Any, mgid: int) -> MlidTree | None:
         got = sum(1 for s in others if reach[s] is not None and dst in reach[s].ports)
         name = describe_node(fabric, dst.node, dst.port)
         if got == len(others):
-            how = ("the only member" if not others else "reached by the other member"
-                   if len(others) == 1 else f"reached by all {len(others)} other members")
+            how = ("the only member" if not others else "the other member"
+                   if len(others) == 1 else f"all {len(others)} others")
             tree.reached.append((dst, name, how))
         else:
-            tree.unreached.append((dst, name, f"NOT reached by {len(others) - got} of "
-                                              f"{len(others)} other members"))
+            tree.unreached.append((dst, name, f"missed by {len(others) - got} of "
+                                              f"{len(others)} others"))
     return tree

@@ -102,7 +102,7 @@ def test_mlid_tree_rows_are_the_mfts_and_a_cut_branch_is_unreached(fig8):
     cut = mlid_tree(f, sm, group.mgid)
     others = len(group.member_ports) - 1
     assert [(r[0], r[2]) for r in cut.unreached] == \
-        [(receiver, f"NOT reached by {others} of {others} other members")]
+        [(receiver, f"missed by {others} of {others} others")]
     # the check names the same member, and its target is that node in that group
     report = check_shown(f, sm)
     unreached = [p for p in report.problems if p.kind == "member-unreached"]

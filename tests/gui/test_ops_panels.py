@@ -53,9 +53,9 @@ def test_node_details_of_every_superpod_switch(qtbot, tmp_path):
         assert big >= 1 << 63 and f.nodes[big].kind is NodeKind.CA
         window.select_node(big)
         ports = panel.ports
-        assert ports.item(0, 1).text() == f"{f.nodes[big].ports[1].guid:#018x}"
+        assert ports.item(0, 5).text() == f"{f.nodes[big].ports[1].guid:#018x}"
         leaf = f.peer(PortRef(big, 1))
-        assert ports.item(0, 4).text() == f"{node_name(f.nodes[leaf.node])} port {leaf.port}"
+        assert ports.item(0, 1).text() == f"{node_name(f.nodes[leaf.node])} port {leaf.port}"
         # the route from a host on another leaf: up from its leaf, down to this one's
         other = next(n.guid for n in f.cas() if f.peer(PortRef(n.guid, 1)).node != leaf.node)
         panel.source.setText(f"{other:#018x}")
@@ -79,6 +79,9 @@ def test_node_details_of_every_superpod_switch(qtbot, tmp_path):
 def test_mlid_tree_table_and_canvas_follow_the_chosen_group(qtbot, tmp_path):
     window = open_window(qtbot, temp_settings(tmp_path), spec="fig8")
     s, panel = window.session, window.mlid_tree
+    # the new tabs leave the side docks their default widths (not squeezed to a minimum)
+    qtbot.waitUntil(lambda: window.docks["groups"].width() >= 300
+                    and window.docks["inspector"].width() >= 300)
     window.docks["mlidtree"].raise_()
     group = next(g for g in s.sm.sa.groups.values() if g.mlid == 0xC001)
     panel.chooser.setCurrentIndex(panel.chooser.findData(f"{group.mgid:#x}"))
@@ -160,19 +163,20 @@ def test_each_problem_row_selects_its_subject(qtbot, tmp_path, lab_dumps):
     assert sorted(r[1] for r in rows) == sorted(SUBJECTS), rows
     assert rows[0][0] == "error" and "4 problems, 2 errors" in panel.status.text()
     s = window.session
-    for row, (_severity, kind, subject, _detail) in enumerate(rows):
+    for row, (_severity, kind, subject, detail) in enumerate(rows):
         name, mgid = SUBJECTS[kind]
         click_row(qtbot, panel.table, row)
         want = resolve_node(s.fabric, name)
         assert window.selected_node == want, (kind, subject)
         assert window.node_details.node == want
+        assert panel.detail.text() == f"{subject}: {detail}"
         assert centred(window, want), kind
         if mgid is not None:
             mgid_int = int(ipaddress.IPv6Address(mgid))
             assert window.groups.selected_mgid == mgid_int
             assert window.mlid_tree.mgid == mgid_int
             assert window.view._highlight[:2] == view_sync.group_highlight(s, mgid_int)
-            assert any(r[1].startswith("NOT reached") for r in window.mlid_tree.member_rows())
+            assert any(r[1].startswith("missed by") for r in window.mlid_tree.member_rows())
     # a second click on the row that is already selected goes back to it
     window.select_node(resolve_node(s.fabric, "spine02"))
     click_row(qtbot, panel.table, len(rows) - 1)

@@ -15,7 +15,7 @@ from ibviz.gui.panels.groups import group_title
 from ibviz.gui.panels.tables import KEY_ROLE, cells, fill, text_table
 
 TREE_COLUMNS = ("Switch", "Egress port", "Leads to")
-MEMBER_COLUMNS = ("Member", "Reached")
+MEMBER_COLUMNS = ("Member", "Reached from")
 
 
 class MlidTreePanel(QWidget):
@@ -58,7 +58,9 @@ class MlidTreePanel(QWidget):
         if session is not None:
             groups = sorted(session.sm.sa.groups.values(), key=lambda g: g.mlid)
             for g in groups:
-                self.chooser.addItem(f"{g.mlid:#06x}  {group_title(session, g)}", f"{g.mgid:#x}")
+                title = group_title(session, g)
+                text = title if title.startswith("MLID") else f"MLID {g.mlid:#06x}  {title}"
+                self.chooser.addItem(text, f"{g.mgid:#x}")
         self.chooser.blockSignals(False)
         self.refresh()
 

@@ -23,7 +23,7 @@ from ibviz.core.resolve import NodeNotFound
 from ibviz.gui.panels.groups import join_state_text
 from ibviz.gui.panels.tables import cells, fill, text_table
 
-PORT_COLUMNS = ("Port", "Port GUID", "LID", "State", "Peer", "Width", "Speed")
+PORT_COLUMNS = ("Port", "Peer", "Rate", "LID", "State", "Port GUID")
 GROUP_COLUMNS = ("MGID", "MLID", "Port", "JoinState")
 HOP_COLUMNS = ("#", "Switch", "In port", "Egress port")
 
@@ -40,7 +40,7 @@ class NodeDetailsPanel(QWidget):
         self.header.setObjectName("nodeDetailsHeader")
         self.header.setWordWrap(True)
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.ports = text_table(PORT_COLUMNS, "nodePorts", self, stretch=4)
+        self.ports = text_table(PORT_COLUMNS, "nodePorts", self, stretch=None)
         self.groups = text_table(GROUP_COLUMNS, "nodeGroups", self, stretch=0)
         self.source = QLineEdit(self)
         self.source.setObjectName("routeSource")
@@ -105,8 +105,8 @@ class NodeDetailsPanel(QWidget):
                 ("System GUID", d.system_guid), ("LID", d.lid)]
         self.header.setText(f"<b>{title}</b><br>" + "<br>".join(
             f"{k}: <tt>{html.escape(v)}</tt>" for k, v in rows))
-        fill(self.ports, [(str(p.num), p.guid, p.lid, p.state, p.peer or "-", p.width,
-                           p.speed) for p in d.ports])
+        fill(self.ports, [(str(p.num), p.peer or "-", f"{p.width} {p.speed}".strip() or "-",
+                           p.lid, p.state, p.guid) for p in d.ports])
         fill(self.groups, [(g.mgid, g.mlid, str(g.port), join_state_text(g.join_state))
                            for g in d.groups])
         self.tabs.setTabText(1, f"Groups ({len(d.groups)})")

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -25,6 +26,7 @@ from ibviz.gui.panels.tables import KEY_ROLE, cells, fill, text_table
 from ibviz.gui.worker import BackgroundTask
 
 COLUMNS = ("Severity", "Kind", "Subject", "Detail")
+SUBJECT_WIDTH = 240
 ICONS = {Severity.ERROR: QStyle.StandardPixmap.SP_MessageBoxCritical,
          Severity.WARNING: QStyle.StandardPixmap.SP_MessageBoxWarning}
 
@@ -55,9 +57,18 @@ class ProblemsPanel(QWidget):
         self.status.setObjectName("problemsStatus")
         self.status.setWordWrap(True)
         self.table = text_table(COLUMNS, "problemsTable", self)
+        # the subject (a link names two nodes) gets a fixed share, the detail the rest;
+        # each cell's tooltip holds its whole text
+        self.table.horizontalHeader().setSectionResizeMode(
+            COLUMNS.index("Subject"), QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(COLUMNS.index("Subject"), SUBJECT_WIDTH)
         self._just_selected: int | None = None
         self.table.itemSelectionChanged.connect(self._chosen)
         self.table.cellClicked.connect(self._clicked)
+        self.detail = QLabel("", self)
+        self.detail.setObjectName("problemDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.button)
@@ -67,6 +78,7 @@ class ProblemsPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.detail)
 
     def set_session(self, session: Any, backend: Any = None) -> None:
         """A new session: forget the old report (a running check's result is dropped)."""
@@ -76,6 +88,7 @@ class ProblemsPanel(QWidget):
             self.task = None
         self._show_busy(False)
         fill(self.table, [])
+        self.detail.setText("")
         self.status.setText("Not checked yet: press Check.")
 
     def run(self) -> bool:
@@ -115,6 +128,7 @@ class ProblemsPanel(QWidget):
         """One row per problem, errors first; the status line counts and says what was
         checked, the notes go in its tooltip."""
         self.report = report
+        self.detail.setText("")
         order = sorted(range(len(report.problems)),
                        key=lambda i: report.problems[i].severity is not Severity.ERROR)
         problems = [report.problems[i] for i in order]
@@ -152,6 +166,7 @@ class ProblemsPanel(QWidget):
             return
         key = self.table.item(row, 0).data(KEY_ROLE)
         problem = self.report.problems[int(key)]
+        self.detail.setText(f"{problem.subject}: {problem.detail}")
         self.problemChosen.emit(problem_target(problem, self.session.sm.sa.groups))
 
     def rows(self) -> list[list[str]]:

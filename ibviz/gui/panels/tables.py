@@ -19,9 +19,9 @@ KEY_ROLE = Qt.ItemDataRole.UserRole
 
 
 def text_table(columns: Sequence[str], name: str, parent: QWidget | None = None,
-               stretch: int = -1) -> QTableWidget:
-    """An empty table with ``columns``; column ``stretch`` (default the last) takes the
-    spare width, the others fit their contents."""
+               stretch: int | None = -1) -> QTableWidget:
+    """An empty table with ``columns``; column ``stretch`` (default the last; None: none,
+    the table scrolls sideways) takes the spare width, the others fit their contents."""
     table = QTableWidget(0, len(columns), parent)
     table.setObjectName(name)
     table.setHorizontalHeaderLabels(list(columns))
@@ -34,7 +34,8 @@ def text_table(columns: Sequence[str], name: str, parent: QWidget | None = None,
     table.setWordWrap(False)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch % len(columns), QHeaderView.ResizeMode.Stretch)
+    if stretch is not None:
+        header.setSectionResizeMode(stretch % len(columns), QHeaderView.ResizeMode.Stretch)
     return table
 
 

@@ -110,7 +110,6 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, OpsPanelsMixin, SettingsMixi
         self.tabifyDockWidget(self.docks["inspector"], self.docks["packets"])
         self.tabifyDockWidget(self.docks["packets"], self.docks["localhost"])
         self.docks["localhost"].hide()
-        self._build_ops_docks()
         self.docks["inspector"].raise_()
         self.splitDockWidget(self.docks["log"], self.docks["metrics"], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["groups"], self.docks["inspector"]], [400, 420],
@@ -118,6 +117,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, OpsPanelsMixin, SettingsMixi
         self.resizeDocks([self.docks["log"]], [260], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["groups"], self.docks["legend"]], [400, 200],
                          Qt.Orientation.Vertical)
+        self._build_ops_docks()
 
     def _show_local_host(self, visible: bool) -> None:
         """The local-host panel reads pyverbs when first shown, not at start-up."""

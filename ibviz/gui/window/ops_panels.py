@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QDockWidget
 
 from ibviz.app.problems import Target
 from ibviz.gui.panels.mlid_tree import MlidTreePanel
@@ -23,23 +24,34 @@ class OpsPanelsMixin:
     mlid_tree: MlidTreePanel
 
     def _build_ops_docks(self) -> None:
-        """Node details beside the switch inspector, MLID tree beside the groups, Problems
-        beside the event log (tabbed: no dock takes room from the canvas)."""
-        area = Qt.DockWidgetArea
+        """Node details and the MLID tree as tabs beside the switch inspector (the groups
+        panel stays in view), Problems beside the event log: no dock takes room from the
+        canvas."""
         self.node_details = NodeDetailsPanel(self)
         self.problems = ProblemsPanel(self)
         self.mlid_tree = MlidTreePanel(self)
-        self.docks["details"] = self._dock("Node details", "nodeDetailsDock",
-                                           self.node_details, area.RightDockWidgetArea)
-        self.docks["mlidtree"] = self._dock("MLID tree", "mlidTreeDock", self.mlid_tree,
-                                            area.LeftDockWidgetArea)
-        self.docks["problems"] = self._dock("Problems", "problemsDock", self.problems,
-                                            area.BottomDockWidgetArea)
-        self.tabifyDockWidget(self.docks["inspector"], self.docks["details"])
-        self.tabifyDockWidget(self.docks["groups"], self.docks["mlidtree"])
-        self.tabifyDockWidget(self.docks["log"], self.docks["problems"])
+        for key, title, name, panel, beside in (
+                ("details", "Node details", "nodeDetailsDock", self.node_details, "inspector"),
+                ("mlidtree", "MLID tree", "mlidTreeDock", self.mlid_tree, "details"),
+                ("problems", "Problems", "problemsDock", self.problems, "log")):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(name)
+            dock.setWidget(panel)
+            self.tabifyDockWidget(self.docks[beside], dock)  # added as a tab: no resize
+            self.docks[key] = dock
         for main in ("inspector", "groups", "log"):
             self.docks[main].raise_()
+        QTimer.singleShot(0, self._default_dock_sizes)
+
+    def _default_dock_sizes(self) -> None:
+        """Tabbing a dock into the side and log areas shrinks them to their minimum
+        before the first show: give them their default widths again, once shown, unless
+        the user's own layout was restored."""
+        if self.settings.value("windowState") is None:
+            self.resizeDocks([self.docks["groups"], self.docks["inspector"]], [400, 420],
+                             Qt.Orientation.Horizontal)
+            self.resizeDocks([self.docks["log"], self.docks["metrics"]], [770, 824],
+                             Qt.Orientation.Horizontal)
 
     def _connect_ops(self) -> None:
         self.problems.problemChosen.connect(self.go_to_problem)
