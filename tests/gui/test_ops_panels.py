@@ -83,6 +83,8 @@ def test_mlid_tree_table_and_canvas_follow_the_chosen_group(qtbot, tmp_path):
     qtbot.waitUntil(lambda: window.docks["groups"].width() >= 300
                     and window.docks["inspector"].width() >= 300)
     window.docks["mlidtree"].raise_()
+    entries = {a.text() for a in window.actions_.view_menu.actions()}
+    assert {"Node details", "MLID tree", "Problems"} <= entries
     group = next(g for g in s.sm.sa.groups.values() if g.mlid == 0xC001)
     panel.chooser.setCurrentIndex(panel.chooser.findData(f"{group.mgid:#x}"))
     assert window.groups.selected_mgid == group.mgid

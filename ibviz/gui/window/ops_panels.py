@@ -14,6 +14,8 @@ from ibviz.gui.panels.mlid_tree import MlidTreePanel
 from ibviz.gui.panels.node_details import NodeDetailsPanel
 from ibviz.gui.panels.problems import ProblemsPanel
 
+TAB_TITLES = {"details": "Node"}
+
 
 class OpsPanelsMixin:
     """Builds and wires the three panels; the window calls the ``_ops_*`` hooks."""
@@ -34,7 +36,10 @@ class OpsPanelsMixin:
                 ("details", "Node details", "nodeDetailsDock", self.node_details, "inspector"),
                 ("mlidtree", "MLID tree", "mlidTreeDock", self.mlid_tree, "details"),
                 ("problems", "Problems", "problemsDock", self.problems, "log")):
-            dock = QDockWidget(title, self)
+            # a short tab title, so four tabs fit the side at 1280x720; the View menu
+            # entry keeps the whole name
+            dock = QDockWidget(TAB_TITLES.get(key, title), self)
+            dock.toggleViewAction().setText(title)
             dock.setObjectName(name)
             dock.setWidget(panel)
             self.tabifyDockWidget(self.docks[beside], dock)  # added as a tab: no resize
