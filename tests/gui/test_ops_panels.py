@@ -184,3 +184,20 @@ def test_each_problem_row_selects_its_subject(qtbot, tmp_path, lab_dumps):
     click_row(qtbot, panel.table, len(rows) - 1)
     assert window.selected_node == resolve_node(s.fabric, SUBJECTS[rows[-1][1]][0])
     window.close()
+
+
+def test_a_check_of_a_replaced_session_is_dropped(qtbot, tmp_path):
+    """Opening another fabric while a check runs: the panel shows the new fabric's
+    report, never the old one's; closing the window mid-check leaves no thread error."""
+    window = open_window(qtbot, temp_settings(tmp_path), spec=str(corpus_file(SUPERPOD)))
+    panel = window.problems
+    window.docks["problems"].raise_()  # shown: checks the SuperPOD in a worker
+    assert panel.task is not None or panel.report is not None
+    assert window.open_spec("fig8", background=False)
+    window.docks["problems"].raise_()
+    qtbot.waitUntil(lambda: panel.report is not None, timeout=30000)
+    assert panel.report.checked["switches"] == 2 and panel.report.checked["cas"] == 4
+    assert panel.run()
+    window.close()
+    task = panel.task
+    qtbot.waitUntil(lambda: not task.running(), timeout=30000)

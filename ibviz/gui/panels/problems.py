@@ -43,6 +43,8 @@ class ProblemsPanel(QWidget):
         self.backend: Any = None
         self.report: Report | None = None
         self.task: BackgroundTask | None = None
+        self._tasks: list[BackgroundTask] = []
+        self._generation = 0
         self.button = QPushButton("Check", self)
         self.button.setObjectName("problemsCheck")
         self.button.setToolTip("Run ibviz check on the fabric shown: multicast reach on the "
@@ -83,9 +85,8 @@ class ProblemsPanel(QWidget):
     def set_session(self, session: Any, backend: Any = None) -> None:
         """A new session: forget the old report (a running check's result is dropped)."""
         self.session, self.backend, self.report = session, backend, None
-        if self.task is not None:
-            self.task.cancel()
-            self.task = None
+        self._generation += 1  # a running check's result is for the old session
+        self.task = None
         self._show_busy(False)
         fill(self.table, [])
         self.detail.setText("")
@@ -97,9 +98,21 @@ class ProblemsPanel(QWidget):
         if s is None or (self.task is not None and self.task.running()):
             return False
         fabric, sm, backend = s.fabric, s.sm, self.backend
-        task = BackgroundTask(lambda _progress: check_shown(fabric, sm, backend), self)
-        task.done.connect(lambda report: self._done(task, report))
-        task.failed.connect(lambda exc: self._failed(task, exc))
+        self._generation += 1
+        generation = self._generation
+
+        def work(_progress: object) -> tuple[int, Report | Exception]:
+            try:
+                return generation, check_shown(fabric, sm, backend)
+            except Exception as exc:  # noqa: BLE001 - shown in the status line
+                return generation, exc
+
+        # no Qt parent: a task outlives a panel closed mid-check (its thread still emits;
+        # Qt drops the bound slot with the panel). Finished tasks are let go here, in the
+        # GUI thread that made them.
+        task = BackgroundTask(work)
+        task.done.connect(self._done)
+        self._tasks = [t for t in self._tasks if t.running()] + [task]
         self.task = task
         self._show_busy(True)
         self.status.setText(f"Checking {fabric.name}...")
@@ -110,19 +123,17 @@ class ProblemsPanel(QWidget):
         self.busy.setVisible(busy)
         self.button.setEnabled(not busy)
 
-    def _done(self, task: BackgroundTask, report: Report) -> None:
-        if task is not self.task:  # a check of a session no longer shown
+    def _done(self, result: tuple[int, Report | Exception]) -> None:
+        self._tasks = [t for t in self._tasks if t.running()]
+        generation, outcome = result
+        if generation != self._generation:  # a check of a session no longer shown
             return
         self.task = None
         self._show_busy(False)
-        self.show_report(report)
-
-    def _failed(self, task: BackgroundTask, exc: BaseException) -> None:
-        if task is not self.task:
-            return
-        self.task = None
-        self._show_busy(False)
-        self.status.setText(f"The check failed: {exc}")
+        if isinstance(outcome, Exception):
+            self.status.setText(f"The check failed: {outcome}")
+        else:
+            self.show_report(outcome)
 
     def show_report(self, report: Report) -> None:
         """One row per problem, errors first; the status line counts and says what was
