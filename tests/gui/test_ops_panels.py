@@ -22,6 +22,7 @@ from ibviz.app import view_sync  # noqa: E402
 from ibviz.core.model import NodeKind, PortRef  # noqa: E402
 from ibviz.core.naming import node_name  # noqa: E402
 from ibviz.core.resolve import resolve_node  # noqa: E402
+from ibviz.gui.panels.problems import STALE  # noqa: E402
 
 pytestmark = pytest.mark.gui
 
@@ -197,6 +198,10 @@ def test_a_check_of_a_replaced_session_is_dropped(qtbot, tmp_path):
     window.docks["problems"].raise_()
     qtbot.waitUntil(lambda: panel.report is not None, timeout=30000)
     assert panel.report.checked["switches"] == 2 and panel.report.checked["cas"] == 4
+    assert "state changed" not in panel.status.text()
+    window.select_node(resolve_node(window.session.fabric, "first-node"))
+    window.fail_selected()  # the report is now older than the state shown
+    qtbot.waitUntil(lambda: panel.status.text().endswith(STALE))
     assert panel.run()
     window.close()
     task = panel.task

@@ -27,6 +27,7 @@ from ibviz.gui.worker import BackgroundTask
 
 COLUMNS = ("Severity", "Kind", "Subject", "Detail")
 SUBJECT_WIDTH = 240
+STALE = "; the state changed since: press Check again"
 ICONS = {Severity.ERROR: QStyle.StandardPixmap.SP_MessageBoxCritical,
          Severity.WARNING: QStyle.StandardPixmap.SP_MessageBoxWarning}
 
@@ -134,6 +135,12 @@ class ProblemsPanel(QWidget):
             self.status.setText(f"The check failed: {outcome}")
         else:
             self.show_report(outcome)
+
+    def mark_stale(self) -> None:
+        """The shown state changed since the check (a failover, a poll): say so once."""
+        text = self.status.text()
+        if self.report is not None and not text.endswith(STALE):
+            self.status.setText(text + STALE)
 
     def show_report(self, report: Report) -> None:
         """One row per problem, errors first; the status line counts and says what was

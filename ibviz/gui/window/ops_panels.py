@@ -76,9 +76,11 @@ class OpsPanelsMixin:
         self._problems_shown(self.docks["problems"].isVisible())
 
     def _ops_refresh(self) -> None:
-        """The state changed (tables are stale): re-read the node and the tree."""
+        """The state changed (tables are stale): re-read the node and the tree; the
+        Problems report says it is older than the state."""
         self.node_details.refresh()
         self.mlid_tree.refresh()
+        self.problems.mark_stale()
 
     def _problems_shown(self, visible: bool) -> None:
         if visible and self.session is not None and self.problems.report is None:
