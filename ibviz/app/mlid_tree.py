@@ -56,6 +56,18 @@ def _leads_to(fabric: Fabric, ref: PortRef) -> str:
     return text
 
 
+def mft_links(fabric: Fabric, sm: Any, mlid: int) -> set[tuple[PortRef, PortRef]]:
+    """The links an MLID's MFT entries send on (for an MLID no SA group owns: a stale
+    tree the canvas can still draw)."""
+    links = set()
+    for sw, table in sm.mfts.items():
+        for port in table.get(mlid, ()):
+            link = fabric.link_at(PortRef(sw, port)) if sw in fabric.nodes else None
+            if link is not None:
+                links.add(link.key)
+    return links
+
+
 def mlid_tree(fabric: Fabric, sm: Any, mgid: int) -> MlidTree | None:
     """The tree of group ``mgid`` (None: the SA has no such group)."""
     group = sm.sa.groups.get(mgid)

@@ -42,10 +42,12 @@ def check_shown(fabric: Fabric, sm: Any, backend: Any = None) -> Report:
 
 @dataclass(frozen=True)
 class Target:
-    """What selecting a problem selects: a node (switch or CA) and/or a group."""
+    """What selecting a problem selects: a node (switch or CA) and/or a group (or, for an
+    MLID no group owns, that MLID's MFT entries)."""
 
     node: int | None = None
     mgid: int | None = None
+    mlid: int | None = None
 
 
 def problem_target(problem: Problem, groups: dict[int, McGroup]) -> Target:
@@ -54,4 +56,4 @@ def problem_target(problem: Problem, groups: dict[int, McGroup]) -> Target:
     mgid = None
     if problem.mlid is not None:
         mgid = next((m for m, g in groups.items() if g.mlid == problem.mlid), None)
-    return Target(problem.nodes[0] if problem.nodes else None, mgid)
+    return Target(problem.nodes[0] if problem.nodes else None, mgid, problem.mlid)

@@ -180,6 +180,9 @@ def test_each_problem_row_selects_its_subject(qtbot, tmp_path, lab_dumps):
             assert window.mlid_tree.mgid == mgid_int
             assert window.view._highlight[:2] == view_sync.group_highlight(s, mgid_int)
             assert any(r[1].startswith("missed by") for r in window.mlid_tree.member_rows())
+        if kind == "mft-no-group":  # the stale MLID's MFT entry is drawn: leaf01 port 1
+            leaf01 = resolve_node(s.fabric, "leaf01")
+            assert window.view._highlight[0] == {s.fabric.link_at(PortRef(leaf01, 1)).key}
     # a second click on the row that is already selected goes back to it
     window.select_node(resolve_node(s.fabric, "spine02"))
     click_row(qtbot, panel.table, len(rows) - 1)

@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget
 
+from ibviz.app.mlid_tree import mft_links
 from ibviz.app.problems import Target
 from ibviz.gui.panels.mlid_tree import MlidTreePanel
 from ibviz.gui.panels.node_details import NodeDetailsPanel
@@ -93,9 +94,13 @@ class OpsPanelsMixin:
             self.view.center_on(guid)
 
     def go_to_problem(self, target: Target) -> None:
-        """Select the problem's group (its tree is highlighted) and node (centred)."""
+        """Select the problem's group (its tree is highlighted) and node (centred); an
+        MLID with no group has its MFT entries highlighted."""
         if target.mgid is not None:
             self.groups.select_group(target.mgid)
             self.mlid_tree.select_group(target.mgid)
+        elif target.mlid is not None and self.session is not None:
+            s = self.session
+            self.view.set_highlight(mft_links(s.fabric, s.sm, target.mlid), ())
         if target.node is not None:
             self.go_to_node(target.node)
