@@ -56,6 +56,10 @@ def _leads_to(fabric: Fabric, ref: PortRef) -> str:
     return text
 
 
+def _ports(reach: Any) -> frozenset[PortRef]:
+    return reach.ports if reach is not None else frozenset()
+
+
 def mft_links(fabric: Fabric, sm: Any, mlid: int) -> set[tuple[PortRef, PortRef]]:
     """The links an MLID's MFT entries send on (for an MLID no SA group owns: a stale
     tree the canvas can still draw)."""
@@ -88,7 +92,7 @@ def mlid_tree(fabric: Fabric, sm: Any, mgid: int) -> MlidTree | None:
     reach = {src: walk.from_member(src) for src in members}
     for dst in sorted(receivers):
         others = [s for s in members if s != dst]
-        got = sum(1 for s in others if reach[s] is not None and dst in reach[s].ports)
+        got = sum(1 for s in others if dst in _ports(reach[s]))
         name = describe_node(fabric, dst.node, dst.port)
         if got == len(others):
             how = ("the only member" if not others else "the other member"

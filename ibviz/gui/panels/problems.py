@@ -154,7 +154,9 @@ class ProblemsPanel(QWidget):
              keys=[str(i) for i in order])
         style = self.style()
         for row, p in enumerate(problems):
-            self.table.item(row, 0).setIcon(style.standardIcon(ICONS[p.severity]))
+            item = self.table.item(row, 0)
+            if item is not None:
+                item.setIcon(style.standardIcon(ICONS[p.severity]))
         c = report.checked
         what = (f"{c.get('switches', 0)} switches, {c.get('cas', 0)} CAs, "
                 f"{c.get('groups', 0)} groups, {c.get('lft_paths', 0)} LFT paths")
@@ -180,9 +182,10 @@ class ProblemsPanel(QWidget):
 
     def choose(self, row: int) -> None:
         """Emit :attr:`problemChosen` for the problem shown on ``row``."""
-        if self.report is None or self.session is None or self.table.item(row, 0) is None:
+        item = self.table.item(row, 0)
+        if self.report is None or self.session is None or item is None:
             return
-        key = self.table.item(row, 0).data(KEY_ROLE)
+        key = item.data(KEY_ROLE)
         problem = self.report.problems[int(key)]
         self.detail.setText(f"{problem.subject}: {problem.detail}")
         self.problemChosen.emit(problem_target(problem, self.session.sm.sa.groups))

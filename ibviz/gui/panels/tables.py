@@ -57,5 +57,8 @@ def fill(table: QTableWidget, rows: Sequence[Sequence[str]],
 
 def cells(table: QTableWidget) -> list[list[str]]:
     """The table as text, row by row (tests, copy)."""
-    return [[table.item(r, c).text() if table.item(r, c) else ""
-             for c in range(table.columnCount())] for r in range(table.rowCount())]
+    def text(r: int, c: int) -> str:
+        item = table.item(r, c)
+        return item.text() if item is not None else ""
+
+    return [[text(r, c) for c in range(table.columnCount())] for r in range(table.rowCount())]

@@ -4,7 +4,7 @@ group. Mixed into :class:`~ibviz.gui.window.main.MainWindow`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget
@@ -18,10 +18,25 @@ from ibviz.gui.panels.problems import ProblemsPanel
 TAB_TITLES = {"details": "Node"}
 
 
-class OpsPanelsMixin:
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMainWindow as _Window
+else:
+    _Window = object
+
+
+class OpsPanelsMixin(_Window):
     """Builds and wires the three panels; the window calls the ``_ops_*`` hooks."""
 
     docks: dict[str, Any]
+    session: Any
+    controller: Any
+    settings: Any
+    view: Any
+    groups: Any
+    selected_group: int
+    selected_node: int | None
+    if TYPE_CHECKING:
+        def select_node(self, guid: int | None) -> None: ...
     node_details: NodeDetailsPanel
     problems: ProblemsPanel
     mlid_tree: MlidTreePanel
