@@ -80,6 +80,7 @@ class OpsPanelsMixin(_Window):
         self.mlid_tree.nodeChosen.connect(self.go_to_node)
         self.groups.groupSelected.connect(self.mlid_tree.select_group)
         self.docks["problems"].visibilityChanged.connect(self._problems_shown)
+        self.docks["mlidtree"].visibilityChanged.connect(self._mlid_tree_shown)
 
     def _ops_session_changed(self) -> None:
         """A new session: every panel forgets the old one; a shown Problems panel checks
@@ -95,8 +96,13 @@ class OpsPanelsMixin(_Window):
         """The state changed (tables are stale): re-read the node and the tree; the
         Problems report says it is older than the state."""
         self.node_details.refresh()
-        self.mlid_tree.refresh()
+        if self.docks["mlidtree"].isVisible():  # a big group's reach walk costs: only shown
+            self.mlid_tree.refresh()
         self.problems.mark_stale()
+
+    def _mlid_tree_shown(self, visible: bool) -> None:
+        if visible:
+            self.mlid_tree.refresh()
 
     def _problems_shown(self, visible: bool) -> None:
         if visible and self.session is not None and self.problems.report is None:
