@@ -17,7 +17,13 @@ pytest.importorskip("pytestqt", reason="pytest-qt is a test dependency: pip inst
 from PySide6.QtCore import Qt, qInstallMessageHandler  # noqa: E402
 from PySide6.QtWidgets import QPushButton  # noqa: E402
 
-from conftest import corpus_file, node_point, open_window, temp_settings  # noqa: E402
+from conftest import (  # noqa: E402
+    corpus_file,
+    node_point,
+    open_window,
+    play_until,
+    temp_settings,
+)
 from ibviz.app import view_sync  # noqa: E402
 from ibviz.core.model import NodeKind, PortRef  # noqa: E402
 from ibviz.core.naming import node_name  # noqa: E402
@@ -103,6 +109,15 @@ def test_mlid_tree_table_and_canvas_follow_the_chosen_group(qtbot, tmp_path):
     assert centred(window, switch)
     click_row(qtbot, panel.members, 0)
     assert window.selected_node == first
+    # the primary fails: as the SM moves the tree, the table follows
+    before = {(sw, p) for sw, t in s.sm.mfts.items() for p in t.get(0xC001, ())}
+    window.select_node(first)
+    window.fail_selected()
+    play_until(qtbot, window, lambda: {(sw, p) for sw, t in window.session.sm.mfts.items()
+                                       for p in t.get(0xC001, ())} != before, key=False)
+    mft = window.session.sm.mfts
+    assert len(panel.branch_rows()) == sum(len(t.get(0xC001, ())) for t in mft.values())
+    assert all(r[2] != "first-node port 1" for r in panel.branch_rows())
     # choosing the group in the groups panel shows its tree here too
     window.groups.select_group(next(m for m in s.sm.sa.groups if m != group.mgid))
     assert panel.mgid != group.mgid and panel.branch_rows() == []
