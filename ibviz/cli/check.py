@@ -9,9 +9,10 @@ import json
 from collections import Counter
 from typing import Any
 
+from ibviz.app.problems import run_check
 from ibviz.backends.attach import RealFabric
 from ibviz.cli.reading import READ_ERRORS, fail, read_fabric
-from ibviz.core.problems import Report, Severity, check_subnet
+from ibviz.core.problems import Report, Severity
 
 SHOWN_PER_KIND = 20
 """Text output lists this many problems of one kind, then says how many more (JSON: all)."""
@@ -34,21 +35,6 @@ def add_parser(sub: Any) -> None:
                    help="print {\"problems\": [...], \"checked\": {...}} (GUIDs, MLIDs and "
                         "LIDs as hex strings)")
     p.set_defaults(func=cmd_check)
-
-
-def run_check(backend: RealFabric) -> Report:
-    """The checks on a started read-only backend, told what its files did not say."""
-    state = backend.state
-    assert state is not None
-    unknown = frozenset(mgid for mgid, g in state.groups.items() if not g.members_known)
-    report = check_subnet(backend.fabric, backend.sm, groups_known=state.groups_complete,
-                          members_unknown=unknown, lfts_known=bool(state.lfts))
-    if not state.groups and not state.mfts:
-        report.notes.append("no multicast groups or MFTs read (opensm-sa.dump, saquery, "
-                            "opensm.mcfdbs, ibroute -M): multicast was not checked")
-    report.notes[:0] = [f"{w}" for w in state.warnings if w.kind == "skipped"]
-    report.notes += backend.notes
-    return report
 
 
 def _print_text(backend: RealFabric, report: Report) -> None:

@@ -32,13 +32,15 @@ from ibviz.gui.window.backend import LiveMixin
 from ibviz.gui.window.controller import SessionController
 from ibviz.gui.window.files import FilesMixin
 from ibviz.gui.window.nodes import NodesMixin
+from ibviz.gui.window.ops_panels import OpsPanelsMixin
 from ibviz.gui.window.simulation_mode import SimulationModeMixin
 
 SLOW_REFRESH_MS = 250
 """Plots and the in-flight list refresh at most four times a second while playing."""
 
 
-class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, SettingsMixin,
+class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, OpsPanelsMixin,
+                 SettingsMixin,
                  QMainWindow):
     """See the module docstring. ``settings`` defaults to the user's QSettings."""
 
@@ -120,6 +122,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Setting
         self.resizeDocks([self.docks["log"]], [260], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["groups"], self.docks["legend"]], [400, 200],
                          Qt.Orientation.Vertical)
+        self._build_ops_docks()
 
     def _show_local_host(self, visible: bool) -> None:
         """The local-host panel reads pyverbs when first shown, not at start-up."""
@@ -169,6 +172,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Setting
         self.docks["metrics"].visibilityChanged.connect(lambda _v: self._slow_refresh())
         self.metrics.currentChanged.connect(lambda _i: self._slow_refresh())
         self.docks["packets"].visibilityChanged.connect(lambda _v: self._slow_refresh())
+        self._connect_ops()
 
     # ---------------------------------------------------------------- session
     @property
@@ -201,6 +205,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Setting
         self.narration.set_session(s)
         self.metrics.set_session(s, self.controller.source)
         self._simulation_session(s)
+        self._ops_session_changed()
         self._state_changed()
         self._update_enabled()
 
@@ -217,6 +222,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Setting
         self.metrics.set_session(self.session, self.controller.source)
         self._simulation_session(self.session)
         self.groups.select_group(group)
+        self._ops_session_changed()
         if self.selected_node in self.session.fabric.nodes:
             self.view.select(self.selected_node)
 
@@ -277,6 +283,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Setting
             self._tables_stale = False
             self.groups.refresh()
             self.inspector.refresh()
+            self._ops_refresh()
             self.narration.refresh(self.session)
             self.narration.set_time(self.controller.view_time_us)
         if self.metrics.flows.isVisible():  # a hidden plot costs nothing; a shown one

@@ -26,6 +26,7 @@ class NodesMixin:
             node = self.session.fabric.nodes.get(guid)
             if node is not None and node.kind is NodeKind.SWITCH:
                 self.inspector.show_switch(guid)
+            self.node_details.show_node(guid)
             self.statusBar().showMessage(f"Selected {node.label if node else hex(guid)}", 4000)
         self._update_enabled()
 

@@ -1,0 +1,64 @@
+"""Small read-only text tables for the operator panels: every cell a string (GUIDs as hex
+text, never a Qt integer), a tooltip with the full text, an optional hidden key per row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+KEY_ROLE = Qt.ItemDataRole.UserRole
+"""Where a row keeps what it is about (a hex GUID, a row index), as text."""
+
+
+def text_table(columns: Sequence[str], name: str, parent: QWidget | None = None,
+               stretch: int | None = -1) -> QTableWidget:
+    """An empty table with ``columns``; column ``stretch`` (default the last; None: none,
+    the table scrolls sideways) takes the spare width, the others fit their contents."""
+    table = QTableWidget(0, len(columns), parent)
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(list(columns))
+    table.verticalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(22)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    if stretch is not None:
+        header.setSectionResizeMode(stretch % len(columns), QHeaderView.ResizeMode.Stretch)
+    return table
+
+
+def fill(table: QTableWidget, rows: Sequence[Sequence[str]],
+         keys: Sequence[str] | None = None) -> None:
+    """Replace the table's rows (``keys[i]`` is stored on row ``i``'s first cell)."""
+    table.setUpdatesEnabled(False)
+    table.clearContents()
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(str(text))
+            item.setToolTip(str(text))
+            if c == 0 and keys is not None:
+                item.setData(KEY_ROLE, keys[r])
+            table.setItem(r, c, item)
+    table.setUpdatesEnabled(True)
+
+
+def cells(table: QTableWidget) -> list[list[str]]:
+    """The table as text, row by row (tests, copy)."""
+    def text(r: int, c: int) -> str:
+        item = table.item(r, c)
+        return item.text() if item is not None else ""
+
+    return [[text(r, c) for c in range(table.columnCount())] for r in range(table.rowCount())]

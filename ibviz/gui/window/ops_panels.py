@@ -1,0 +1,127 @@
+"""Operator panels of the main window: node details, Problems and the MLID tree, in docks
+(listed in the View menu), following the session, the selected node and the selected
+group. Mixed into :class:`~ibviz.gui.window.main.MainWindow`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QDockWidget
+
+from ibviz.app.mlid_tree import mft_links
+from ibviz.app.problems import Target
+from ibviz.gui.panels.mlid_tree import MlidTreePanel
+from ibviz.gui.panels.node_details import NodeDetailsPanel
+from ibviz.gui.panels.problems import ProblemsPanel
+
+TAB_TITLES = {"details": "Node"}
+
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMainWindow as _Window
+else:
+    _Window = object
+
+
+class OpsPanelsMixin(_Window):
+    """Builds and wires the three panels; the window calls the ``_ops_*`` hooks."""
+
+    docks: dict[str, Any]
+    session: Any
+    controller: Any
+    settings: Any
+    view: Any
+    groups: Any
+    selected_group: int
+    selected_node: int | None
+    if TYPE_CHECKING:
+        def select_node(self, guid: int | None) -> None: ...
+    node_details: NodeDetailsPanel
+    problems: ProblemsPanel
+    mlid_tree: MlidTreePanel
+
+    def _build_ops_docks(self) -> None:
+        """Node details and the MLID tree as tabs beside the switch inspector (the groups
+        panel stays in view), Problems beside the event log: no dock takes room from the
+        canvas."""
+        self.node_details = NodeDetailsPanel(self)
+        self.problems = ProblemsPanel(self)
+        self.mlid_tree = MlidTreePanel(self)
+        for key, title, name, panel, beside in (
+                ("details", "Node details", "nodeDetailsDock", self.node_details, "inspector"),
+                ("mlidtree", "MLID tree", "mlidTreeDock", self.mlid_tree, "details"),
+                ("problems", "Problems", "problemsDock", self.problems, "log")):
+            # a short tab title, so four tabs fit the side at 1280x720; the View menu
+            # entry keeps the whole name
+            dock = QDockWidget(TAB_TITLES.get(key, title), self)
+            dock.toggleViewAction().setText(title)
+            dock.setObjectName(name)
+            dock.setWidget(panel)
+            self.tabifyDockWidget(self.docks[beside], dock)  # added as a tab: no resize
+            self.docks[key] = dock
+        for main in ("inspector", "groups", "log"):
+            self.docks[main].raise_()
+        QTimer.singleShot(0, self._default_dock_sizes)
+
+    def _default_dock_sizes(self) -> None:
+        """Tabbing a dock into the side and log areas shrinks them to their minimum
+        before the first show: give them their default widths again, once shown, unless
+        the user's own layout was restored."""
+        if self.settings.value("windowState") is None:
+            self.resizeDocks([self.docks["groups"], self.docks["inspector"]], [400, 420],
+                             Qt.Orientation.Horizontal)
+            self.resizeDocks([self.docks["log"], self.docks["metrics"]], [770, 824],
+                             Qt.Orientation.Horizontal)
+
+    def _connect_ops(self) -> None:
+        self.problems.problemChosen.connect(self.go_to_problem)
+        self.mlid_tree.groupSelected.connect(self.groups.select_group)
+        self.mlid_tree.nodeChosen.connect(self.go_to_node)
+        self.groups.groupSelected.connect(self.mlid_tree.select_group)
+        self.docks["problems"].visibilityChanged.connect(self._problems_shown)
+        self.docks["mlidtree"].visibilityChanged.connect(self._mlid_tree_shown)
+
+    def _ops_session_changed(self) -> None:
+        """A new session: every panel forgets the old one; a shown Problems panel checks
+        the new one at once."""
+        self.node_details.set_session(self.session)
+        self.problems.set_session(self.session, self.controller.backend)
+        self.mlid_tree.set_session(self.session)
+        self.mlid_tree.select_group(self.selected_group)
+        self.node_details.show_node(self.selected_node)
+        self._problems_shown(self.docks["problems"].isVisible())
+
+    def _ops_refresh(self) -> None:
+        """The state changed (tables are stale): re-read the node and the tree; the
+        Problems report says it is older than the state."""
+        self.node_details.refresh()
+        if self.docks["mlidtree"].isVisible():  # a big group's reach walk costs: only shown
+            self.mlid_tree.refresh()
+        self.problems.mark_stale()
+
+    def _mlid_tree_shown(self, visible: bool) -> None:
+        if visible:
+            self.mlid_tree.refresh()
+
+    def _problems_shown(self, visible: bool) -> None:
+        if visible and self.session is not None and self.problems.report is None:
+            self.problems.run()
+
+    def go_to_node(self, guid: int) -> None:
+        """Select node ``guid`` and centre the canvas on it."""
+        if self.session is not None and guid in self.session.fabric.nodes:
+            self.select_node(guid)
+            self.view.center_on(guid)
+
+    def go_to_problem(self, target: Target) -> None:
+        """Select the problem's group (its tree is highlighted) and node (centred); an
+        MLID with no group has its MFT entries highlighted."""
+        if target.mgid is not None:
+            self.groups.select_group(target.mgid)
+            self.mlid_tree.select_group(target.mgid)
+        elif target.mlid is not None and self.session is not None:
+            s = self.session
+            self.view.set_highlight(mft_links(s.fabric, s.sm, target.mlid), ())
+        if target.node is not None:
+            self.go_to_node(target.node)
