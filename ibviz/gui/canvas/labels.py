@@ -1,8 +1,13 @@
 """Node names, LIDs and port numbers on the canvas, each on a small background pill.
 
-Labels are placed greedily (switches first) on a coarse occupancy grid in device pixels:
-a label that would cover a glyph or another label is left out, so a crowded view never
-turns into overprinted text. Zooming in makes room and the missing labels appear.
+Labels are placed greedily on a coarse occupancy grid in device pixels: a label that
+would cover a glyph or another label is left out, so a crowded view never turns into
+overprinted text. Zooming in makes room and the missing labels appear.
+
+Labels that matter stay: the model's *pinned* nodes (the primary, the takeover and the
+senders of each protected group, the selected node, search hits, nodes the narration
+names; in that priority order) are placed first, at any zoom, trying each side of their
+glyph before any other label, and are drawn even where every side is taken.
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ class Labeller:
     """Draws labels for the visible nodes / links of one paint."""
 
     def __init__(self, painter: QPainter, theme: CanvasTheme, scale: float,
-                 glyph: float) -> None:
+                 glyph: float, font_scale: float = 1.0) -> None:
         self.p, self.theme, self.scale, self.glyph = painter, theme, scale, glyph
+        self.font_scale = font_scale
+        """Presentation mode draws every label larger."""
         self.occupied: set[tuple[int, int]] = set()
 
     def reserve_glyphs(self, centres: np.ndarray) -> None:
@@ -32,31 +39,54 @@ class Labeller:
         for x, y in centres.tolist():
             claim(QRectF(x - half, y - half, self.glyph, self.glyph), self.occupied)
 
-    def nodes(self, model: CanvasModel, nodes: np.ndarray, centres: np.ndarray) -> None:
-        """Name (and LID) under each CA, above each switch and router."""
+    def nodes(self, model: CanvasModel, nodes: np.ndarray, centres: np.ndarray,
+              everything: bool = True) -> None:
+        """Name (and LID) under each CA, above each switch and router: the pinned nodes
+        first (always), then, with ``everything``, the others where there is room."""
         font = QFont()
-        font.setPixelSize(int(np.clip(self.scale * 0.2, 12, 16)))
+        font.setPixelSize(round(float(np.clip(self.scale * 0.2, 12, 16)) * self.font_scale))
         small = QFont(font)
         small.setPixelSize(font.pixelSize() - 1)
-        metrics, small_metrics = QFontMetricsF(font), QFontMetricsF(small)
-        order = np.argsort(-model.kinds[nodes], kind="stable")  # switches first
+        fonts = ((font, QFontMetricsF(font)), (small, QFontMetricsF(small)))
+        rank = pin_ranks(model, nodes)
+        pinned = np.flatnonzero(rank >= 0)
+        pinned = pinned[np.argsort(rank[pinned], kind="stable")]
+        for k in pinned.tolist():
+            self._node(model, int(nodes[k]), *centres[k].tolist(), fonts, pinned=True)
+        if not everything:
+            return
+        rest = np.flatnonzero(rank < 0)
+        rest = rest[np.argsort(-model.kinds[nodes[rest]], kind="stable")]  # switches first
+        for k in rest.tolist():
+            self._node(model, int(nodes[k]), *centres[k].tolist(), fonts, pinned=False)
+
+    def _node(self, model: CanvasModel, i: int, x: float, y: float,
+              fonts: tuple[tuple[QFont, QFontMetricsF], ...], pinned: bool) -> None:
+        name, lid = label_lines(model.fabric.nodes[model.guids[i]])
+        lines = [(name, *fonts[0])] + ([(lid, *fonts[1])] if lid else [])
+        height = sum(m.height() for _, _, m in lines)
+        width = max(m.horizontalAdvance(t) for t, _, m in lines) + 6
         half = self.glyph / 2 + 3
-        for i, (x, y) in zip(nodes[order].tolist(), centres[order].tolist(), strict=True):
-            name, lid = label_lines(model.fabric.nodes[model.guids[i]])
-            lines = [(name, font, metrics)] + ([(lid, small, small_metrics)] if lid else [])
-            height = sum(m.height() for _, _, m in lines)
-            width = max(m.horizontalAdvance(t) for t, _, m in lines) + 6
-            top = y + half if model.kinds[i] == 0 else y - half - height
-            if not claim(QRectF(x - width / 2, top, width, height), self.occupied):
-                continue
-            for text, f, m in lines:
-                self.pill(text, f, QPointF(x, top + m.height() / 2))
-                top += m.height()
+        below, above = y + half, y - half - height
+        tops = [(x, below), (x, above)] if model.kinds[i] == 0 else [(x, above), (x, below)]
+        if pinned:  # then beside the glyph, right and left
+            side = half + width / 2
+            tops += [(x + side, y - height / 2), (x - side, y - height / 2)]
+        for cx, top in tops:
+            if claim(QRectF(cx - width / 2, top, width, height), self.occupied):
+                break
+        else:
+            if not pinned:
+                return
+            cx, top = tops[0]  # every side is taken: a label that matters is drawn anyway
+        for text, f, m in lines:
+            self.pill(text, f, QPointF(cx, top + m.height() / 2), strong=pinned)
+            top += m.height()
 
     def ports(self, segments: np.ndarray, ports: np.ndarray) -> None:
         """Port number near both ends of every segment ``(K, 4)`` (device pixels)."""
         font = QFont()
-        font.setPixelSize(PORT_FONT_PX)
+        font.setPixelSize(round(PORT_FONT_PX * self.font_scale))
         seg = segments.reshape(-1, 2, 2)
         d = seg[:, 1] - seg[:, 0]
         unit = d / np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)[:, None]
@@ -67,7 +97,7 @@ class Labeller:
                 self.pill(str(port), font, QPointF(x, y), check=True, muted=True)
 
     def pill(self, text: str, font: QFont, centre: QPointF, check: bool = False,
-             muted: bool = False) -> None:
+             muted: bool = False, strong: bool = False) -> None:
         """Text on a background-coloured pill; with ``check``, left out where it would
         overlap another label or a glyph."""
         metrics = QFontMetricsF(font)
@@ -76,7 +106,7 @@ class Labeller:
         if check and not claim(rect, self.occupied):
             return
         back = QColor(self.theme.label_halo)
-        back.setAlpha(225)
+        back.setAlpha(245 if strong else 225)
         self.p.setPen(Qt.PenStyle.NoPen)
         self.p.setBrush(back)
         self.p.drawRoundedRect(rect, h / 3, h / 3)
@@ -86,6 +116,17 @@ class Labeller:
         self.p.setPen(colour)
         self.p.setFont(font)
         self.p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def pin_ranks(model: CanvasModel, nodes: np.ndarray) -> np.ndarray:
+    """For each of ``nodes`` (indices), its place in ``model.pinned`` (-1: not pinned)."""
+    rank = np.full(len(nodes), -1, np.int64)
+    pinned = np.asarray(model.pinned, np.int64)
+    if len(pinned) and len(nodes):
+        order = np.full(len(model.guids), -1, np.int64)
+        order[pinned[::-1]] = np.arange(len(pinned))[::-1]  # the first place wins
+        rank = order[nodes]
+    return rank
 
 
 def claim(rect: QRectF, occupied: set[tuple[int, int]]) -> bool:

@@ -32,12 +32,14 @@ from ibviz.gui.window.backend import LiveMixin
 from ibviz.gui.window.controller import SessionController
 from ibviz.gui.window.files import FilesMixin
 from ibviz.gui.window.nodes import NodesMixin
+from ibviz.gui.window.teaching import TeachingMixin
 
 SLOW_REFRESH_MS = 250
 """Plots and the in-flight list refresh at most four times a second while playing."""
 
 
-class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
+class MainWindow(LiveMixin, FilesMixin, NodesMixin, TeachingMixin, SettingsMixin,
+                 QMainWindow):
     """See the module docstring. ``settings`` defaults to the user's QSettings."""
 
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None
@@ -62,6 +64,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
         playback = self.addToolBar("Playback")
         playback.setObjectName("playbackToolbar")
         playback.addWidget(self.controls)
+        self._build_teaching()
         self._add_dock_toggles()
         self._build_status_bar()
         self._slow_timer = QTimer(self)
@@ -269,10 +272,12 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
             return
         if self._tables_stale:
             self._tables_stale = False
-            self.groups.refresh()
+            self.groups.refresh(self.controller.view_time_us)
             self.inspector.refresh()
             self.narration.refresh(self.session)
             self.narration.set_time(self.controller.view_time_us)
+        self.groups.set_time(self.controller.view_time_us)  # roles as the narration says
+        self.update_pinned()
         if self.metrics.flows.isVisible():  # a hidden plot costs nothing; a shown one
             self.metrics.flows.refresh()     # repaints its axes (4 ms): not every frame
             self.metrics.flows.set_time(self.controller.view_time_us)
