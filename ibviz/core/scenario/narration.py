@@ -42,10 +42,10 @@ def narrate(s: Session) -> list[tuple[float, str]]:
                    <= (o.restored_us if o.restored_us is not None else o.started_us + 1e4)]
         for e in changes[:4]:
             lines.append((e.t_us, "Now " + e.text + "."))
-        server = serving_at(ctl, o.group, o.restored_us) if o.restored_us is not None \
-            else None  # the roles' one source of truth, as the group panel reads it
-        if server is not None:
-            lines.append((o.restored_us, f"Group {o.group} is served by {name(server)} "
+        restored = o.restored_us  # the server named by the roles' one source of truth
+        server = serving_at(ctl, o.group, restored) if restored is not None else None
+        if restored is not None and server is not None:
+            lines.append((restored, f"Group {o.group} is served by {name(server)} "
                           f"after {o.outage_us:.0f} us; the remote senders changed nothing."
                           if o.mode is not Mode.LMC else
                           f"{name(server)} answers the old LID after {o.outage_us:.0f} us,"

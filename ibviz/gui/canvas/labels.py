@@ -32,6 +32,8 @@ class Labeller:
         self.p, self.theme, self.scale, self.glyph = painter, theme, scale, glyph
         self.font_scale = font_scale
         """Presentation mode draws every label larger."""
+        self.bounds = QRectF(painter.viewport())
+        """The device area drawn: a pinned label is kept inside it."""
         self.occupied: set[tuple[int, int]] = set()
 
     def reserve_glyphs(self, centres: np.ndarray) -> None:
@@ -52,13 +54,15 @@ class Labeller:
         pinned = np.flatnonzero(rank >= 0)
         pinned = pinned[np.argsort(rank[pinned], kind="stable")]
         for k in pinned.tolist():
-            self._node(model, int(nodes[k]), *centres[k].tolist(), fonts, pinned=True)
+            x, y = centres[k].tolist()
+            self._node(model, int(nodes[k]), x, y, fonts, pinned=True)
         if not everything:
             return
         rest = np.flatnonzero(rank < 0)
         rest = rest[np.argsort(-model.kinds[nodes[rest]], kind="stable")]  # switches first
         for k in rest.tolist():
-            self._node(model, int(nodes[k]), *centres[k].tolist(), fonts, pinned=False)
+            x, y = centres[k].tolist()
+            self._node(model, int(nodes[k]), x, y, fonts, pinned=False)
 
     def _node(self, model: CanvasModel, i: int, x: float, y: float,
               fonts: tuple[tuple[QFont, QFontMetricsF], ...], pinned: bool) -> None:
@@ -69,19 +73,30 @@ class Labeller:
         half = self.glyph / 2 + 3
         below, above = y + half, y - half - height
         tops = [(x, below), (x, above)] if model.kinds[i] == 0 else [(x, above), (x, below)]
-        if pinned:  # then beside the glyph, right and left
+        if pinned:  # then the other side, beside the glyph right and left
             side = half + width / 2
             tops += [(x + side, y - height / 2), (x - side, y - height / 2)]
+        else:
+            tops = tops[:1]  # its usual place or none
         for cx, top in tops:
-            if claim(QRectF(cx - width / 2, top, width, height), self.occupied):
+            rect = QRectF(cx - width / 2, top, width, height)
+            if (not pinned or self.bounds.contains(rect)) and claim(rect, self.occupied):
                 break
         else:
             if not pinned:
                 return
-            cx, top = tops[0]  # every side is taken: a label that matters is drawn anyway
+            cx, top = self._inside(*tops[0], width, height)  # drawn anyway: it matters
         for text, f, m in lines:
             self.pill(text, f, QPointF(cx, top + m.height() / 2), strong=pinned)
             top += m.height()
+
+    def _inside(self, cx: float, top: float, width: float, height: float
+                ) -> tuple[float, float]:
+        """The label's place moved the least to lie inside the drawn area."""
+        b = self.bounds
+        cx = min(max(cx, b.left() + width / 2), max(b.right() - width / 2, b.left()))
+        top = min(max(top, b.top()), max(b.bottom() - height, b.top()))
+        return cx, top
 
     def ports(self, segments: np.ndarray, ports: np.ndarray) -> None:
         """Port number near both ends of every segment ``(K, 4)`` (device pixels)."""

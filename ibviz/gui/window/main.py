@@ -113,10 +113,12 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, TeachingMixin, SettingsMixin
         self.docks["localhost"].hide()
         self.docks["inspector"].raise_()
         self.splitDockWidget(self.docks["log"], self.docks["metrics"], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["log"], self.docks["metrics"]], [900, 560],
+                         Qt.Orientation.Horizontal)  # room for the log's "What happened"
         self.resizeDocks([self.docks["groups"], self.docks["inspector"]], [400, 420],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["log"]], [260], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["groups"], self.docks["legend"]], [400, 200],
+        self.resizeDocks([self.docks["groups"], self.docks["legend"]], [300, 260],
                          Qt.Orientation.Vertical)
 
     def _show_local_host(self, visible: bool) -> None:

@@ -3,15 +3,25 @@ Presentation preset for a projector, and the Lessons menu with its lesson panel.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QWidget
 
 from ibviz.app.opening import Loaded
 from ibviz.app.pinned import pinned_nodes
 from ibviz.gui.panels.lesson import LessonPanel
+
+if TYPE_CHECKING:
+    from ibviz.gui.canvas.view import FabricView
+    from ibviz.gui.panels.narration import NarrationStrip
+    from ibviz.gui.window.actions import WindowActions
+    from ibviz.gui.window.controller import SessionController
+
+    _Base = QMainWindow
+else:
+    _Base = object
 
 PRESENTATION_FONT = 1.35
 """Presentation: every widget's font and every canvas label this much larger."""
@@ -19,6 +29,17 @@ PRESENTATION_NARRATION_PT = 24
 NORMAL_NARRATION_PT = 17
 PRESENTATION_DOCKS = ("narration", "groups", "lesson")
 """The docks a projector shows; the others are hidden until the preset is turned off."""
+
+
+def presentation_style() -> str:
+    """Every widget's font larger (an application style sheet stops plain font
+    inheritance, so the preset is a style sheet too), the narration larger still."""
+    base = QApplication.font().pointSizeF()
+    size = round((base if base > 0 else 10.0) * PRESENTATION_FONT)
+    step = PRESENTATION_NARRATION_PT - 6
+    return (f"QWidget {{ font-size: {size}pt; }} "
+            f"#narrationText {{ font-size: {PRESENTATION_NARRATION_PT}pt; }} "
+            f"#narrationStep {{ font-size: {step}pt; font-weight: bold; }}")
 
 
 def lesson_loaded(lesson: Any) -> Loaded:
@@ -31,13 +52,23 @@ def lesson_loaded(lesson: Any) -> Loaded:
                             "mode": lesson.mode, "seed": None, "lesson": lesson.name})
 
 
-class TeachingMixin:
+class TeachingMixin(_Base):
     """Mixed into :class:`~ibviz.gui.window.main.MainWindow`."""
 
-    session: Any
     selected_node: int | None
     search_hits: list[int]
-    docks: dict[str, Any]
+    docks: dict[str, QDockWidget]
+    if TYPE_CHECKING:  # what the window provides
+        controller: SessionController
+        narration: NarrationStrip
+        view: FabricView
+        actions_: WindowActions
+
+        @property
+        def session(self) -> Any: ...
+        def install(self, loaded: Loaded) -> None: ...
+        def _dock(self, title: str, name: str, widget: QWidget,
+                  area: Qt.DockWidgetArea) -> QDockWidget: ...
 
     def _build_teaching(self) -> None:
         self.search_hits = []
@@ -46,9 +77,9 @@ class TeachingMixin:
         self.lesson_panel.closed.connect(self.close_lesson)
         self.docks["lesson"] = self._dock("Lesson", "lessonDock", self.lesson_panel,
                                           Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.docks["inspector"], self.docks["lesson"])
         self.docks["lesson"].hide()
         self._normal_state: QByteArray | None = None
-        self._normal_font = None
         self.presentation_action = QAction("&Presentation", self, checkable=True)
         self.presentation_action.setShortcut(QKeySequence("F5"))
         self.presentation_action.setStatusTip("Larger fonts, fewer docks and a big narration"
@@ -59,7 +90,7 @@ class TeachingMixin:
         view.insertAction(view.actions()[0], self.presentation_action)
         self.lessons_menu = self._lessons_menu()
 
-    def _lessons_menu(self):
+    def _lessons_menu(self) -> QMenu:
         from ibviz.topology.lessons import lesson_names, load_lesson
 
         menu = self.menuBar().addMenu("&Lessons")
@@ -101,16 +132,15 @@ class TeachingMixin:
             return
         if on:
             self._normal_state = self.saveState()
-            self._normal_font = self.font()
-            font = self.font()
-            font.setPointSizeF(font.pointSizeF() * PRESENTATION_FONT)
-            self.setFont(font)
             for name, dock in self.docks.items():
                 if name not in PRESENTATION_DOCKS:
                     dock.hide()
+            self.setStyleSheet(presentation_style())
             self.narration.set_point_size(PRESENTATION_NARRATION_PT)
-        else:
-            self.setFont(self._normal_font)
+            self.resizeDocks([self.docks["groups"]], [int(self.width() * 0.36)],
+                             Qt.Orientation.Horizontal)  # member names in larger type
+        elif self._normal_state is not None:
+            self.setStyleSheet("")
             self.narration.set_point_size(NORMAL_NARRATION_PT)
             self.restoreState(self._normal_state)
             self._normal_state = None
