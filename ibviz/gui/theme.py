@@ -96,9 +96,7 @@ class SettingsMixin:
         if screen is not None:  # leave room for the window manager's frame and title bar
             free = screen.availableGeometry()
             room = (free.width() - FRAME_PX[0], free.height() - FRAME_PX[1])
-            if width > room[0] or height > room[1]:
-                width, height = min(width, room[0]), min(height, room[1])
-                self.move(free.topLeft())
+            width, height = min(width, room[0]), min(height, room[1])
         self.resize(width, height)
 
     def save_settings(self) -> None:

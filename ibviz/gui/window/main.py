@@ -98,7 +98,8 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, TeachingMixin, SettingsMixin
         self.docks = {
             "groups": self._dock("Multicast groups", "groupsDock", self.groups, left),
             "legend": self._dock("Legend", "legendDock", self._scrolled(self.legend), left),
-            "inspector": self._dock("Switch inspector", "inspectorDock", self.inspector, right),
+            "inspector": self._dock("Switch inspector", "inspectorDock",
+                                    self._scrolled(self.inspector), right),  # fits 1280x720
             "packets": self._dock("Packet inspector", "packetDock", self.packets, right),
             "log": self._dock("Event log", "logDock", self.log_panel, bottom),
             "metrics": self._dock("Metrics", "metricsDock", self.metrics, bottom),

@@ -166,6 +166,8 @@ class TeachingMixin(_Base):
         self.lesson_panel.start(lesson, self.controller)
         self.docks["lesson"].show()
         self.docks["lesson"].raise_()
+        self.resizeDocks([self.docks["lesson"]], [max(420, int(self.width() * 0.36))],
+                         Qt.Orientation.Horizontal)  # room for the narration and checks
         self.update_pinned()
         return True
 
