@@ -3,6 +3,7 @@ Presentation preset for a projector, and the Lessons menu with its lesson panel.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt
@@ -48,8 +49,12 @@ def lesson_loaded(lesson: Any) -> Loaded:
 
     session = session_factory(lesson)()
     kind = "fabric" if lesson.fabric is not None else "scenario"
-    return Loaded(session, {"kind": kind, "spec": lesson.fabric or lesson.scenario,
-                            "mode": lesson.mode, "seed": None, "lesson": lesson.name})
+    spec = str(lesson.fabric or lesson.scenario)
+    near = Path(lesson.source).parent / spec if lesson.source else None
+    if near is not None and near.is_file():  # a file beside the lesson: saved absolute
+        spec = str(near.resolve())
+    return Loaded(session, {"kind": kind, "spec": spec, "mode": lesson.mode, "seed": None,
+                            "lesson": lesson.name})
 
 
 class TeachingMixin(_Base):
