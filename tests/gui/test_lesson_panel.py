@@ -70,3 +70,33 @@ def test_skipping_the_action_keeps_the_step(qtbot, settings):
     assert panel.index == 1
     assert not panel.next_button.isEnabled()
     assert "&#9675;" in panel.checks.text() or "\u25cb" in panel.checks.text()
+
+
+def test_gui_lesson_screenshot_at_1280x720(tmp_path):
+    """``ibviz gui --lesson NAME --size WxH --screenshot PATH``: the window on the
+    lesson's first step, the whole window within the size asked."""
+    import os
+    import subprocess
+    import sys
+
+    from PySide6.QtGui import QImage
+
+    from conftest import REPO
+
+    out = tmp_path / "lesson.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO),
+               XDG_CONFIG_HOME=str(tmp_path / "config"))
+    proc = subprocess.run([sys.executable, "-m", "ibviz", "gui", "--lesson", LESSON,
+                           "--presentation", "--size", "1280x720", "--screenshot", str(out)],
+                          capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1280, 720)
+
+
+def test_gui_lesson_with_an_unknown_name_names_the_built_in_ones(capsys):
+    from ibviz.gui import app
+
+    assert app.main(None, ["--lesson", "no-such-lesson", "--screenshot", "x.png"]) == 2
+    err = capsys.readouterr().err
+    assert "no-such-lesson" in err and LESSON in err

@@ -73,9 +73,8 @@ class GroupsPanel(QWidget):
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
         header = self.tree.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in range(1, len(COLUMNS)):
+        header.setStretchLastSection(True)  # names whole; a narrow dock scrolls sideways
+        for col in range(len(COLUMNS) - 1):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.itemSelectionChanged.connect(self._selection_changed)
         self.detail = QLabel("", self)
@@ -191,6 +190,7 @@ class GroupsPanel(QWidget):
             text += f"; {state.status}"
         child = QTreeWidgetItem([self._node_label(port.node), role, text])
         child.setToolTip(0, f"{kind} {port.node:#018x} port {port.port}, LID {lid:#x}")
+        child.setToolTip(2, text)
         child.setData(0, MGID_ROLE, f"{group.mgid:x}")
         if role:
             child.setForeground(1, QBrush(QColor(self._role_colour(role))))
