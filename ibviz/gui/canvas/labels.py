@@ -7,7 +7,8 @@ overprinted text. Zooming in makes room and the missing labels appear.
 Labels that matter stay: the model's *pinned* nodes (the primary, the takeover and the
 senders of each protected group, the selected node, search hits, nodes the narration
 names; in that priority order) are placed first, at any zoom, trying each side of their
-glyph before any other label, and are drawn even where every side is taken.
+glyph before any other label, and the first :data:`FORCED` of them are drawn even where
+every side is taken.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from ibviz.gui.palette import CanvasTheme
 GRID = 4
 """Cell size (pixels) of the occupancy grid."""
 PORT_FONT_PX = 12
+FORCED = 24
+"""The first this many pinned labels are drawn even where every side is taken (a group
+with a thousand senders does not cover the canvas in overprinted names)."""
 
 
 class Labeller:
@@ -53,9 +57,10 @@ class Labeller:
         rank = pin_ranks(model, nodes)
         pinned = np.flatnonzero(rank >= 0)
         pinned = pinned[np.argsort(rank[pinned], kind="stable")]
-        for k in pinned.tolist():
+        for order, k in enumerate(pinned.tolist()):
             x, y = centres[k].tolist()
-            self._node(model, int(nodes[k]), x, y, fonts, pinned=True)
+            self._node(model, int(nodes[k]), x, y, fonts, pinned=True,
+                       force=order < FORCED)
         if not everything:
             return
         rest = np.flatnonzero(rank < 0)
@@ -65,7 +70,8 @@ class Labeller:
             self._node(model, int(nodes[k]), x, y, fonts, pinned=False)
 
     def _node(self, model: CanvasModel, i: int, x: float, y: float,
-              fonts: tuple[tuple[QFont, QFontMetricsF], ...], pinned: bool) -> None:
+              fonts: tuple[tuple[QFont, QFontMetricsF], ...], pinned: bool,
+              force: bool = False) -> None:
         name, lid = label_lines(model.fabric.nodes[model.guids[i]])
         lines = [(name, *fonts[0])] + ([(lid, *fonts[1])] if lid else [])
         height = sum(m.height() for _, _, m in lines)
@@ -83,7 +89,7 @@ class Labeller:
             if (not pinned or self.bounds.contains(rect)) and claim(rect, self.occupied):
                 break
         else:
-            if not pinned:
+            if not force:
                 return
             cx, top = self._inside(*tops[0], width, height)  # drawn anyway: it matters
         for text, f, m in lines:
