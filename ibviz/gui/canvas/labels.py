@@ -38,12 +38,12 @@ class Labeller:
         """Presentation mode draws every label larger."""
         self.bounds = QRectF(painter.viewport())
         """The device area drawn: a pinned label is kept inside it."""
-        self.occupied: set[tuple[int, int]] = set()
+        self.occupied = Occupancy(self.bounds)
 
     def reserve_glyphs(self, centres: np.ndarray) -> None:
         half = self.glyph / 2
         for x, y in centres.tolist():
-            claim(QRectF(x - half, y - half, self.glyph, self.glyph), self.occupied)
+            self.occupied.claim(QRectF(x - half, y - half, self.glyph, self.glyph))
 
     def nodes(self, model: CanvasModel, nodes: np.ndarray, centres: np.ndarray,
               everything: bool = True) -> None:
@@ -86,7 +86,7 @@ class Labeller:
             tops = tops[:1]  # its usual place or none
         for cx, top in tops:
             rect = QRectF(cx - width / 2, top, width, height)
-            if (not pinned or self.bounds.contains(rect)) and claim(rect, self.occupied):
+            if (not pinned or self.bounds.contains(rect)) and self.occupied.claim(rect):
                 break
         else:
             if not force:
@@ -124,7 +124,7 @@ class Labeller:
         metrics = QFontMetricsF(font)
         w, h = metrics.horizontalAdvance(text) + 6, metrics.height()
         rect = QRectF(centre.x() - w / 2, centre.y() - h / 2, w, h)
-        if check and not claim(rect, self.occupied):
+        if check and not self.occupied.claim(rect):
             return
         back = QColor(self.theme.label_halo)
         back.setAlpha(245 if strong else 225)
@@ -150,12 +150,27 @@ def pin_ranks(model: CanvasModel, nodes: np.ndarray) -> np.ndarray:
     return rank
 
 
-def claim(rect: QRectF, occupied: set[tuple[int, int]]) -> bool:
-    """Mark the grid cells under ``rect`` taken; False (nothing marked) if one already was."""
-    cells = {(cx, cy)
-             for cx in range(int(rect.left() + 1) // GRID, int(rect.right() - 1) // GRID + 1)
-             for cy in range(int(rect.top() + 1) // GRID, int(rect.bottom() - 1) // GRID + 1)}
-    if cells & occupied:
-        return False
-    occupied |= cells
-    return True
+class Occupancy:
+    """Which :data:`GRID`-pixel cells of the device are taken, as a boolean array (a
+    label tries up to four places: each test is one numpy slice)."""
+
+    def __init__(self, bounds: QRectF) -> None:
+        self.x0, self.y0 = int(bounds.left()) // GRID - 1, int(bounds.top()) // GRID - 1
+        self.cells = np.zeros((int(bounds.height()) // GRID + 3,
+                               int(bounds.width()) // GRID + 3), bool)
+
+    def claim(self, rect: QRectF) -> bool:
+        """Mark the cells under ``rect`` taken; False (nothing marked) if one already was.
+        Cells off the device count as free (a glyph may hang over the edge)."""
+        h, w = self.cells.shape
+        left = max(int(rect.left() + 1) // GRID - self.x0, 0)
+        right = min(int(rect.right() - 1) // GRID - self.x0 + 1, w)
+        top = max(int(rect.top() + 1) // GRID - self.y0, 0)
+        bottom = min(int(rect.bottom() - 1) // GRID - self.y0 + 1, h)
+        if left >= right or top >= bottom:
+            return True
+        area = self.cells[top:bottom, left:right]
+        if area.any():
+            return False
+        area[:] = True
+        return True
