@@ -103,3 +103,15 @@ def test_presentation_hides_docks_and_off_restores_them(qtbot, settings):
     assert {name for name, dock in window.docks.items() if dock.isVisible()} == shown
     assert window.narration.text.font().pointSize() == size
     assert window.view._model.label_scale == 1.0
+
+
+def test_presentation_off_keeps_a_lesson_opened_meanwhile_and_saves_the_normal_docks(
+        qtbot, settings):
+    window = open_window(qtbot, settings, size=(1280, 720))
+    window.set_presentation(True)
+    assert window.open_lesson("mode2-port-remap")
+    window.save_settings()                  # closing in presentation: the normal layout
+    assert not window.presentation_action.isChecked()
+    qtbot.waitUntil(lambda: window.docks["log"].isVisible())
+    assert window.docks["lesson"].isVisible()
+    assert window.lesson_panel.index == 0

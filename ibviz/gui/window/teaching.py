@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QWi
 from ibviz.app.opening import Loaded
 from ibviz.app.pinned import pinned_nodes
 from ibviz.gui.panels.lesson import LessonPanel
+from ibviz.gui.theme import SettingsMixin
 
 if TYPE_CHECKING:
     from ibviz.gui.canvas.view import FabricView
@@ -149,9 +150,17 @@ class TeachingMixin(_Base):
             self.narration.set_point_size(NORMAL_NARRATION_PT)
             self.restoreState(self._normal_state)
             self._normal_state = None
+            if self.lesson_panel.progress is not None:  # a lesson opened meanwhile
+                self.docks["lesson"].show()
         QApplication.processEvents()
         self.update_pinned()
         self.view.fit()
+
+    def save_settings(self) -> None:
+        """The dock layout saved is the normal one, never the presentation's."""
+        if self._normal_state is not None:
+            self.set_presentation(False)
+        SettingsMixin.save_settings(self)  # type: ignore[arg-type]
 
     # -------------------------------------------------------------------- lessons
     def open_lesson(self, name: str) -> bool:
