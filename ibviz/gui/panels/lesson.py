@@ -16,7 +16,7 @@ import html
 import re
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -55,6 +55,7 @@ def cited(text: str) -> str:
 class LessonPanel(QWidget):
     changed = Signal()
     """The step changed (or the lesson started or stopped)."""
+
     closed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -65,11 +66,11 @@ class LessonPanel(QWidget):
         self._read_at = -1.0
         """The session's time when the checks were last read."""
         self.title = self._label("lessonTitle", bold=True)
-        self.cites = self._label("lessonCites")
+        self.cites = self._label("lessonCites", rich=True)
         self.step_title = self._label("lessonStep", bold=True)
         self.narration = self._label("lessonNarration", rich=True)
         big = QFont(self.narration.font())
-        big.setPointSizeF(big.pointSizeF() * 1.2)
+        big.setPointSizeF(big.pointSizeF() * 1.1)
         self.narration.setFont(big)
         self.action = self._label("lessonAction", rich=True)
         self.checks = self._label("lessonChecks", rich=True)
@@ -84,11 +85,11 @@ class LessonPanel(QWidget):
         close.clicked.connect(self.closed.emit)
         body = QWidget(self)
         inner = QVBoxLayout(body)
-        for w in (self.title, self.cites, self.step_title, self.narration, self.action,
-                  self.checks, self.hint):
+        self.title.hide()  # in a short dock one line less: the title leads the cites
+        for w in (self.cites, self.step_title, self.narration):
             inner.addWidget(w)
         inner.addStretch(1)
-        scroll = QScrollArea(self)
+        scroll = self.scroll = QScrollArea(self)  # the narration scrolls in a short dock
         scroll.setWidget(body)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -98,6 +99,9 @@ class LessonPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(scroll, 1)
+        for w in (self.action, self.checks, self.hint):  # what to do stays in view
+            w.setContentsMargins(6, 0, 6, 0)
+            layout.addWidget(w)
         layout.addLayout(buttons)
 
     def _label(self, name: str, bold: bool = False, rich: bool = False) -> QLabel:
@@ -119,7 +123,8 @@ class LessonPanel(QWidget):
         self.controller = controller
         self.progress = LessonProgress(lesson, controller.session)
         self.title.setText(lesson.title)
-        self.cites.setText("Patent: " + ", ".join(lesson.cites))
+        self.cites.setText(f"<b>{html.escape(lesson.title)}</b> &nbsp;(patent: "
+                           f"{html.escape(', '.join(lesson.cites))})")
         controller.stateChanged.connect(self.evaluate)
         controller.timeChanged.connect(self._time_changed)
         controller.sessionChanged.connect(self._session_changed)
@@ -164,9 +169,14 @@ class LessonPanel(QWidget):
                             "Watch: press Play (space) and read the checks below; "
                             "then Next step.")
         self.hint.setText("")
+        self.hint.hide()
         self.hint_button.setEnabled(bool(step.hints))
+        QTimer.singleShot(0, self._scroll_to_step)  # once laid out: the step's top in view
         self.changed.emit()
         self.evaluate()
+
+    def _scroll_to_step(self) -> None:
+        self.scroll.verticalScrollBar().setValue(self.step_title.y() - 4)
 
     def evaluate(self) -> bool:
         """Read the step's checks on the model now; move on when they hold (a step with
@@ -206,4 +216,5 @@ class LessonPanel(QWidget):
         if text is not None:
             shown = self.hint.text()
             self.hint.setText((shown + "\n" if shown else "") + "Hint: " + text)
+            self.hint.show()
         self.hint_button.setEnabled(self.progress.hints_shown < len(self.progress.step.hints))
