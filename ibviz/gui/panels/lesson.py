@@ -89,7 +89,7 @@ class LessonPanel(QWidget):
         for w in (self.cites, self.step_title, self.narration):
             inner.addWidget(w)
         inner.addStretch(1)
-        scroll = self.scroll = QScrollArea(self)  # the narration scrolls in a short dock
+        scroll = self.narration_scroll = QScrollArea(self)  # the narration scrolls in a short dock
         scroll.setWidget(body)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -176,7 +176,7 @@ class LessonPanel(QWidget):
         self.evaluate()
 
     def _scroll_to_step(self) -> None:
-        self.scroll.verticalScrollBar().setValue(self.step_title.y() - 4)
+        self.narration_scroll.verticalScrollBar().setValue(self.step_title.y() - 4)
 
     def evaluate(self) -> bool:
         """Read the step's checks on the model now; move on when they hold (a step with
