@@ -143,7 +143,7 @@ class TeachingMixin(_Base):
                     dock.hide()
             self.setStyleSheet(presentation_style())
             self.narration.set_point_size(PRESENTATION_NARRATION_PT)
-            self.resizeDocks([self.docks["groups"]], [int(self.width() * 0.36)],
+            self.resizeDocks([self.docks["groups"]], [int(self.width() * 0.42)],
                              Qt.Orientation.Horizontal)  # member names in larger type
         elif self._normal_state is not None:
             self.setStyleSheet("")
