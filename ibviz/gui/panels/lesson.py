@@ -191,10 +191,9 @@ class LessonPanel(QWidget):
             self.checks.setText(f"<i>{html.escape(str(exc))}</i>")
             return False
         holds = all(r.ok for _d, r in status)
-        self.checks.setText("<br>".join(
-            f"{'&#10003;' if r.ok else '&#9675;'} {html.escape(d)}"
-            f" <span style='color:gray'>({html.escape(r.observed)})</span>"
-            for d, r in status))
+        self.checks.setText("<br>".join(  # one short line each; what the model shows:
+            f"{'&#10003;' if r.ok else '&#9675;'} {html.escape(d)}" for d, r in status))
+        self.checks.setToolTip("\n".join(f"{d}: now {r.observed}" for d, r in status))
         last = p.index + 1 >= len(p.lesson.steps)
         self.next_button.setEnabled(holds and not last)
         if holds and last:
