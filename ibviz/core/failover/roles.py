@@ -1,8 +1,8 @@
 """Who plays which part in a protected group, and what each is doing at a given time.
 
 The one source of truth for roles: the group panel, the narration and the canvas labels
-all read :func:`group_roles`. It is derived from the failover controller's record (its
-groups and the outcomes of every failover and failback), never from the SA's member
+all read :func:`group_roles`. It is the failover controller's state (``serving``) at the
+present, and its record of outcomes replayed for a past time, never the SA's member
 list: in mode 2 the takeover node serves the group without ever joining it.
 """
 
@@ -80,7 +80,9 @@ def group_roles(session: Any, group: str, t_us: float | None = None) -> dict[int
         return {}
     now = float(session.now_us)
     t = now if t_us is None else float(t_us)
-    serving, arriving = serving_at(ctl, group, t), _arriving(ctl, group, t)
+    # the present is the controller's own state; the past is replayed from its outcomes
+    serving = ctl.serving.get(group) if t >= now else serving_at(ctl, group, t)
+    arriving = _arriving(ctl, group, t)
     failed = set(session.sm.failed)
     roles = {s: "sender" for s in pg.senders}
     roles[pg.takeover] = "takeover"
