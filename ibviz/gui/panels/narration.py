@@ -39,20 +39,6 @@ class NarrationStrip(QWidget):
         layout.addWidget(self.text, 1)
         self._shown: tuple[int, bool] | None = None
 
-    def set_point_size(self, point_size: int) -> None:
-        """The sentence's font size; the strip always has room for two lines of it (a
-        long sentence wraps, and its second line is never cut off)."""
-        big = QFont(self.text.font())
-        big.setPointSize(point_size)
-        self.text.setFont(big)
-        small = QFont(big)
-        small.setPointSize(max(9, point_size - 6))
-        small.setBold(True)
-        self.step.setFont(small)
-        lines = QFontMetrics(big).lineSpacing()
-        self.setMinimumHeight(2 * lines + 16)
-        self.setMaximumHeight(3 * lines + 16)
-
     def set_session(self, session: Any) -> None:
         self.refresh(session)
         self._shown = None
@@ -82,3 +68,17 @@ class NarrationStrip(QWidget):
     @property
     def sentence(self) -> str:
         return self.text.text()
+
+    def set_point_size(self, point_size: int) -> None:
+        """The sentence's font size; the strip always has room for two lines of it (a
+        long sentence wraps, and its second line is never cut off)."""
+        big = QFont(self.text.font())
+        big.setPointSize(point_size)
+        self.text.setFont(big)
+        small = QFont(big)
+        small.setPointSize(max(9, point_size - 6))
+        small.setBold(True)
+        self.step.setFont(small)
+        lines = QFontMetrics(big).lineSpacing()
+        self.setMinimumHeight(2 * lines + 16)
+        self.setMaximumHeight(3 * lines + 16)
