@@ -65,12 +65,12 @@ class FabricView(CanvasInput, CanvasNavigation, QGraphicsView):
         self._down: set[LinkKey] = set()
         self._highlight: tuple[set[LinkKey], set[PortRef], str] = (set(), set(), "tree")
         self._selected = -1
-        self._pinned: tuple[list[int], float] = ([], 1.0)
         self._auto_fit = True
         self._unsubscribe: list[Callable[[], None]] = []
         self._pending: set[str] = set()
         self._last_search: tuple[str, int] = ("", -1)
         self._layer = LinkLayer()
+        self._pinned: tuple[list[int], float] = ([], 1.0)
         self._links_version = 0
         self._preview = False
         self._exporting = False
@@ -164,6 +164,15 @@ class FabricView(CanvasInput, CanvasNavigation, QGraphicsView):
         self._apply_highlight()
         self._invalidate(links=True)
 
+    def select(self, guid: int | None) -> None:
+        """Mark one node as selected (a ring around it), or none."""
+        model = self._model
+        self._selected = model.index.get(guid, -1) if model and guid is not None else -1
+        self.viewport().update()
+
+    def selected(self) -> int | None:
+        return self._model.guids[self._selected] if self._model and self._selected >= 0 else None
+
     def set_pinned_labels(self, guids: Iterable[int], font_scale: float = 1.0) -> None:
         """Nodes whose labels stay at every zoom, most important first; every label's
         size is multiplied by ``font_scale`` (see :mod:`ibviz.gui.canvas.labels`)."""
@@ -178,15 +187,6 @@ class FabricView(CanvasInput, CanvasNavigation, QGraphicsView):
             index = self._model.index
             self._model.pinned = [index[g] for g in self._pinned[0] if g in index]
             self._model.label_scale = self._pinned[1]
-
-    def select(self, guid: int | None) -> None:
-        """Mark one node as selected (a ring around it), or none."""
-        model = self._model
-        self._selected = model.index.get(guid, -1) if model and guid is not None else -1
-        self.viewport().update()
-
-    def selected(self) -> int | None:
-        return self._model.guids[self._selected] if self._model and self._selected >= 0 else None
 
     def set_theme(self, theme: str) -> None:
         """``light`` or ``dark``."""
