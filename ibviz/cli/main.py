@@ -22,7 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     gui = sub.add_parser("gui", help="open the graphical application (default)",
                          description="Open the ibviz window. Options: --screenshot PATH "
                          "(render to PNG and exit), --after-failover, --size WxH, "
-                         "--theme light|dark.")
+                         "--theme light|dark, --lesson NAME (a guided lesson in its panel), "
+                         "--presentation.")
     gui.add_argument("file", nargs="?", help="fabric, scenario or saved session to open "
                      "(default: the demo)")
     topo.add_parser(sub)

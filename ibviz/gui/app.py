@@ -51,12 +51,18 @@ def build_parser() -> argparse.ArgumentParser:
                              "fabric once the failover completed")
     parser.add_argument("--size", metavar="WxH", help="window size for --screenshot")
     parser.add_argument("--theme", choices=("light", "dark"), help="colour theme")
+    parser.add_argument("--lesson", metavar="NAME",
+                        help="open a guided lesson (a built-in name, see 'ibviz lesson "
+                             "list', or a lesson file) in the lesson panel")
+    parser.add_argument("--presentation", action="store_true",
+                        help="start in the presentation preset (View > Presentation)")
     return parser
 
 
 def main(file: str | None = None, argv: Sequence[str] | None = None, *,
          screenshot: str | None = None, after_failover: bool = False,
-         size: str | None = None, theme: str | None = None) -> int:
+         size: str | None = None, theme: str | None = None, lesson: str | None = None,
+         presentation: bool = False) -> int:
     """Run the application; returns the process exit status.
 
     Parameters
@@ -66,7 +72,10 @@ def main(file: str | None = None, argv: Sequence[str] | None = None, *,
         session (``.ibviz.json``), built-in scenario name or generator spec. None: the demo.
     argv:
         ``ibviz gui`` arguments (``[FILE] [--screenshot PATH] [--after-failover]
-        [--size WxH] [--theme light|dark]``); keyword arguments given here win.
+        [--size WxH] [--theme light|dark] [--lesson NAME] [--presentation]``); keyword
+        arguments given here win.
+    lesson:
+        A built-in lesson name or lesson file, shown in the lesson panel on its session.
     """
     if argv is not None:
         args = build_parser().parse_args(list(argv))
@@ -74,8 +83,13 @@ def main(file: str | None = None, argv: Sequence[str] | None = None, *,
         screenshot = screenshot or args.screenshot
         after_failover = after_failover or args.after_failover
         size, theme = size or args.size, theme or args.theme
+        lesson, presentation = lesson or args.lesson, presentation or args.presentation
     try:
         width, height = parse_size(size)
+        if lesson:
+            from ibviz.topology.lessons import load_lesson
+
+            load_lesson(lesson)  # a bad name or file: the error names it, before Qt starts
     except ValueError as exc:
         print(f"ibviz: {exc}", file=sys.stderr)
         return 2
@@ -88,10 +102,14 @@ def main(file: str | None = None, argv: Sequence[str] | None = None, *,
     window = MainWindow()
     if theme:
         window.set_theme(theme)
+    if presentation:
+        window.set_presentation(True)
     if screenshot:
-        return _screenshot(window, file, screenshot, after_failover, (width, height))
+        return _screenshot(window, file, screenshot, after_failover, (width, height), lesson)
     window.show()
-    if not window.open_spec(file or "demo", background=file is not None):
+    if lesson:
+        window.open_lesson(lesson)
+    elif not window.open_spec(file or "demo", background=file is not None):
         window.open_spec("demo", background=False)
     return app.exec()
 
@@ -124,7 +142,7 @@ def app_icon_path() -> str | None:
 
 
 def _screenshot(window, file: str | None, path: str, after_failover: bool,
-                size: tuple[int, int]) -> int:
+                size: tuple[int, int], lesson: str | None = None) -> int:
     errors: list[BaseException] = []
     previous = sys.excepthook
 
@@ -134,7 +152,7 @@ def _screenshot(window, file: str | None, path: str, after_failover: bool,
 
     sys.excepthook = record
     try:
-        status = _render(window, file, path, after_failover, size)
+        status = _render(window, file, path, after_failover, size, lesson)
     finally:
         sys.excepthook = previous
     if errors and status == 0:
@@ -145,11 +163,14 @@ def _screenshot(window, file: str | None, path: str, after_failover: bool,
 
 
 def _render(window, file: str | None, path: str, after_failover: bool,
-            size: tuple[int, int]) -> int:
+            size: tuple[int, int], lesson: str | None = None) -> int:
     window.batch = True
     window.resize(*size)
     window.show()
-    if not window.open_spec(file or "demo", background=False):
+    if lesson:
+        if not window.open_lesson(lesson):
+            return 1
+    elif not window.open_spec(file or "demo", background=False):
         return 1
     if after_failover and not window.play_through_failover():
         print("ibviz: --after-failover: this session has no protected group to fail over",

@@ -53,6 +53,11 @@ def apply_theme(app: QApplication, theme: str) -> str:
     return theme
 
 
+FRAME_PX = (8, 36)
+"""What a window manager's frame and title bar usually add (width, height), so that a
+window that fills the screen is not cut off at the bottom."""
+
+
 class SettingsMixin:
     """Mixed into :class:`~ibviz.gui.window.main.MainWindow`: theme and QSettings."""
 
@@ -88,9 +93,10 @@ class SettingsMixin:
         """The default size, shrunk to the screen's free area (a 1280x720 projector gets
         a window that fits, not one cut off at the right and bottom)."""
         screen = self.screen() or QGuiApplication.primaryScreen()
-        if screen is not None:
+        if screen is not None:  # leave room for the window manager's frame and title bar
             free = screen.availableGeometry()
-            width, height = min(width, free.width()), min(height, free.height())
+            room = (free.width() - FRAME_PX[0], free.height() - FRAME_PX[1])
+            width, height = min(width, room[0]), min(height, room[1])
         self.resize(width, height)
 
     def save_settings(self) -> None:

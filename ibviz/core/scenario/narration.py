@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ibviz.core.failover.model import Mode
+from ibviz.core.failover.roles import serving_at
 
 if TYPE_CHECKING:
     from ibviz.core.scenario.protocols import SessionState as Session
@@ -41,11 +42,13 @@ def narrate(s: Session) -> list[tuple[float, str]]:
                    <= (o.restored_us if o.restored_us is not None else o.started_us + 1e4)]
         for e in changes[:4]:
             lines.append((e.t_us, "Now " + e.text + "."))
-        if o.restored_us is not None and o.target is not None:
-            lines.append((o.restored_us, f"Group {o.group} is served by {name(o.target)} "
+        restored = o.restored_us  # the server named by the roles' one source of truth
+        server = serving_at(ctl, o.group, restored) if restored is not None else None
+        if restored is not None and server is not None:
+            lines.append((restored, f"Group {o.group} is served by {name(server)} "
                           f"after {o.outage_us:.0f} us; the remote senders changed nothing."
                           if o.mode is not Mode.LMC else
-                          f"{name(o.target)} answers the old LID after {o.outage_us:.0f} us,"
+                          f"{name(server)} answers the old LID after {o.outage_us:.0f} us,"
                           f" but {o.remote_peers_touched} remote peer(s) hold stale path "
                           "records and every LFT was rewritten."))
         elif o.problem:

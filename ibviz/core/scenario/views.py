@@ -39,14 +39,11 @@ class SessionViews:
         return self.net.hops.flow_names if self.net.hops is not None else []
 
     def roles(self, group: str) -> dict[int, str]:
-        """Node GUID -> ``primary`` / ``takeover`` / ``sender`` for a protected group."""
-        pg = self.controller.groups.get(group)
-        if pg is None:
-            return {}
-        roles = {s: "sender" for s in pg.senders}
-        roles[pg.takeover] = "takeover"
-        roles[pg.primary] = "primary"
-        return roles
+        """Node GUID -> ``primary`` / ``takeover`` / ``sender`` for a protected group
+        (see :func:`ibviz.core.failover.roles.group_roles` for what each is doing)."""
+        from ibviz.core.failover.roles import group_roles
+
+        return {g: r.role for g, r in group_roles(self, group).items()}
 
     def packet(self, pid: int):
         """The wire form of packet ``pid`` (every LRH/GRH/BTH/DETH/AETH field)."""

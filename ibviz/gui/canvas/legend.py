@@ -82,7 +82,8 @@ class FabricLegend(QWidget):
     Parameters
     ----------
     horizontal:
-        One line (for a strip under the canvas) instead of a column (for a dock).
+        One line (for a strip under the canvas) instead of a column (for a dock; a dock
+        wide enough gets the sections side by side, and a short one scrolls).
     """
 
     def __init__(self, parent: QWidget | None = None, *, horizontal: bool = False) -> None:
@@ -118,6 +119,30 @@ class FabricLegend(QWidget):
         width = max(metrics.horizontalAdvance(t) for t in self.labels()) + SWATCH + 24
         return QSize(width, rows * ROW + 8 * len(self._sections))
 
+    def _column(self) -> int:
+        metrics = QFontMetrics(self.font())
+        return max(metrics.horizontalAdvance(t) for t in self.labels()) + SWATCH + 24
+
+    def _arrange(self, width: int) -> tuple[list[tuple[float, float]], int]:
+        """Top-left of each section, the sections flowing into as many columns as
+        ``width`` holds (kept in order, columns about equally tall); and the height."""
+        heights = [(len(rows) + 1) * ROW + 8 for _, rows in self._sections]
+        columns = max(1, min(len(heights), width // self._column()))
+        target = sum(heights) / columns
+        places, col, y = [], 0, 4.0
+        for h in heights:
+            if y > 4.0 and y + h / 2 > target + 4.0 and col + 1 < columns:
+                col, y = col + 1, 4.0
+            places.append((8.0 + col * self._column(), y))
+            y += h
+        tall = max((py + h for (_, py), h in zip(places, heights, strict=True)), default=0)
+        return places, int(tall) + 4
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if not self._horizontal:  # taller than its dock: the dock's scroll area scrolls
+            self.setMinimumHeight(self._arrange(self.width())[1])
+        super().resizeEvent(event)
+
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -126,7 +151,10 @@ class FabricLegend(QWidget):
         bold = QFont(self.font())
         bold.setBold(True)
         x, y = 8.0, 4.0
-        for title, rows in self._sections:
+        places = self._arrange(self.width())[0]
+        for (title, rows), place in zip(self._sections, places, strict=True):
+            if not self._horizontal:
+                x, y = place
             p.setFont(bold)
             p.setPen(QColor(self._theme.label))
             if self._horizontal:

@@ -46,6 +46,9 @@ class CanvasModel:
     tree: np.ndarray = field(init=False)
     member_ports: list[PortRef] = field(default_factory=list)
     highlight_key: str = "tree"
+    pinned: list[int] = field(default_factory=list)
+    """Indices of the nodes whose labels always stay, most important first (labels.py)."""
+    label_scale: float = 1.0
     _key_index: dict[LinkKey, int] | None = None
     _sorted: tuple[np.ndarray, np.ndarray] | None = None
 

@@ -198,13 +198,15 @@ class _Frame:
             rows = fragments(centres, atlas.source(model.kinds[nodes], model.state[nodes]),
                              atlas.cell, 1.0 / self.ratio)
             draw_fragments(self.p, rows, atlas.pixmap)
-        if labels and self.scale >= LABEL_SCALE:
+        everything = labels and self.scale >= LABEL_SCALE
+        if everything or model.pinned:  # pinned labels stay at every zoom (labels.py)
             self.p.setRenderHint(QPainter.RenderHint.Antialiasing)
             self.p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-            labeller = Labeller(self.p, self.theme, self.scale, self.size)
-            labeller.reserve_glyphs(centres)
-            labeller.nodes(model, nodes, centres)
-            if self.scale >= PORT_SCALE:
+            labeller = Labeller(self.p, self.theme, self.scale, self.size, model.label_scale)
+            if everything:
+                labeller.reserve_glyphs(centres)
+            labeller.nodes(model, nodes, centres, everything)
+            if everything and self.scale >= PORT_SCALE:
                 labeller.ports(self.segments, model.ports[self.links])
 
     def _member_rings(self) -> None:

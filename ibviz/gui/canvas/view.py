@@ -71,6 +71,7 @@ class FabricView(CanvasInput, CanvasNavigation, QGraphicsView):
         self._pending: set[str] = set()
         self._last_search: tuple[str, int] = ("", -1)
         self._layer = LinkLayer()
+        self._pinned: tuple[list[int], float] = ([], 1.0)
         self._links_version = 0
         self._preview = False
         self._exporting = False
@@ -103,6 +104,7 @@ class FabricView(CanvasInput, CanvasNavigation, QGraphicsView):
         self._states, self._down, self._selected = {}, set(), -1
         self._highlight = (set(), set(), "tree")
         self._model = CanvasModel.build(fabric, positions) if fabric is not None else None
+        self._apply_pinned()
         if fabric is not None:
             self._subscribe(fabric)
         self.packets.clear()
@@ -177,6 +179,21 @@ class FabricView(CanvasInput, CanvasNavigation, QGraphicsView):
 
     def selected(self) -> int | None:
         return self._model.guids[self._selected] if self._model and self._selected >= 0 else None
+
+    def set_pinned_labels(self, guids: Iterable[int], font_scale: float = 1.0) -> None:
+        """Nodes whose labels stay at every zoom, most important first; every label's
+        size is multiplied by ``font_scale`` (see :mod:`ibviz.gui.canvas.labels`)."""
+        pinned = (list(dict.fromkeys(guids)), float(font_scale))
+        if pinned != self._pinned:
+            self._pinned = pinned
+            self._apply_pinned()
+            self._invalidate()
+
+    def _apply_pinned(self) -> None:
+        if self._model is not None:
+            index = self._model.index
+            self._model.pinned = [index[g] for g in self._pinned[0] if g in index]
+            self._model.label_scale = self._pinned[1]
 
     def set_theme(self, theme: str) -> None:
         """``light`` or ``dark``."""
@@ -298,6 +315,7 @@ class FabricView(CanvasInput, CanvasNavigation, QGraphicsView):
                                     if g in self._model.index})
             self._model.down = self._model.link_mask(self._down)
             self._apply_highlight()
+            self._apply_pinned()
             self._selected = self._model.index.get(selected, -1) if selected else -1
             self._update_scene_rect()
         self._invalidate(links="topology" in pending)

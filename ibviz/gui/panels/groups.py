@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ibviz.core.addressing import format_gid
+from ibviz.core.failover.roles import FAILED, SENDS, RoleState, group_roles, role_sort_key
 from ibviz.core.model import NodeKind, PortRef
 from ibviz.core.sm.groups import McGroup
 from ibviz.core.sm.records import JoinState
@@ -28,7 +29,6 @@ from ibviz.gui.palette import canvas_theme
 COLUMNS = ("Group / member", "Role", "JoinState")
 ROLE_STATES = {"primary": "active", "takeover": "taking_over", "sender": "sender"}
 """Each role is written in the canvas colour of the matching node state."""
-ROLE_ORDER = ("primary", "takeover", "sender")
 MGID_ROLE = Qt.ItemDataRole.UserRole
 DETAIL_ROLE = Qt.ItemDataRole.UserRole + 1
 MODE_NAMES = {"mlid": "MLID reassignment", "port": "switch primary multicast port remap",
@@ -73,9 +73,8 @@ class GroupsPanel(QWidget):
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
         header = self.tree.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in range(1, len(COLUMNS)):
+        header.setStretchLastSection(True)  # names whole; a narrow dock scrolls sideways
+        for col in range(len(COLUMNS) - 1):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.itemSelectionChanged.connect(self._selection_changed)
         self.detail = QLabel("", self)
@@ -88,15 +87,21 @@ class GroupsPanel(QWidget):
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.detail)
         self._selected_mgid = 0
+        self.time_us: float | None = None
+        """The time whose roles are shown (None: the session's present)."""
 
     # --------------------------------------------------------------- reading
     def set_session(self, session: Any) -> None:
         self.session = session
         self._selected_mgid = 0
+        self.time_us = None
         self.refresh()
 
-    def refresh(self) -> None:
-        """Re-read every group from the session, keeping the selection."""
+    def refresh(self, time_us: float | None = None) -> None:
+        """Re-read every group from the session, keeping the selection; roles as they are
+        at ``time_us`` (the view time; default: the last time given, else the present)."""
+        if time_us is not None:
+            self.time_us = time_us
         self.tree.blockSignals(True)
         self.tree.clear()
         if self.session is not None:
@@ -115,13 +120,15 @@ class GroupsPanel(QWidget):
         session = self.session
         name = protected_name(session, group.mgid)
         protection = ""
-        roles: dict[int, str] = {}
+        roles: dict[int, RoleState] = {}
         if name is not None:
             mode, reason = session.controller.modes[name]
-            serving = session.controller.serving.get(name)
-            who = "nobody (group lost)" if serving is None else self._node_label(serving)
+            roles = group_roles(session, name, self._roles_time())
+            serving = [g for g, r in roles.items() if r.status == "serves the group"]
+            who = self._node_label(serving[0]) if serving else "nobody now (taking over)" \
+                if any(r.status == "taking over" for r in roles.values()) else \
+                "nobody (group lost)"
             protection = f"{MODE_NAMES.get(mode.value, mode.value)} ({reason}); served by {who}"
-            roles = session.roles(name)
         count = len(group.members)
         item = QTreeWidgetItem([group_title(session, group), f"MLID {group.mlid:#06x}",
                                 f"{count} member{'' if count == 1 else 's'}"])
@@ -135,33 +142,55 @@ class GroupsPanel(QWidget):
         item.setFont(0, bold)
         for port, membership in sorted(group.members.items()):
             item.addChild(self._member_item(group, port, membership.join_state,
-                                            membership.proxy, roles.get(port.node, "")))
+                                            membership.proxy, roles.get(port.node)))
         members = {p.node for p in group.members}
-        for guid, role in sorted(roles.items(), key=lambda r: ROLE_ORDER.index(r[1])):
-            if guid not in members:  # e.g. mode 2's takeover, standing by on its port
-                item.addChild(self._standby_item(group, guid, role))
+        for state in sorted(roles.values(), key=role_sort_key):
+            if state.guid not in members:  # e.g. mode 2's takeover, serving on its port
+                item.addChild(self._standby_item(group, state))
         return item
 
-    def _standby_item(self, group: McGroup, guid: int, role: str) -> QTreeWidgetItem:
-        failed = guid in self.session.sm.failed
-        state = "failed" if failed else "stands by"
-        child = QTreeWidgetItem([self._node_label(guid), role, state])
-        child.setToolTip(2, "failed: the SM dropped its membership" if failed else
-                         "not a member of the group now; protected, ready to take over")
+    def set_time(self, t_us: float) -> None:
+        """Show the roles at view time ``t_us``; re-reads only when one changed."""
+        if self.session is None:
+            return
+        before = self._roles_key()
+        self.time_us = t_us
+        if self._roles_key() != before:
+            self.refresh()
+
+    def _roles_key(self) -> tuple:
+        t = self._roles_time()
+        return tuple((name, tuple(sorted((g, r.status) for g, r in
+                                         group_roles(self.session, name, t).items())))
+                     for name in self.session.controller.groups)
+
+    def _roles_time(self) -> float | None:
+        t = self.time_us
+        return None if t is None or t >= float(self.session.now_us) else t
+
+    def _standby_item(self, group: McGroup, state: RoleState) -> QTreeWidgetItem:
+        child = QTreeWidgetItem([self._node_label(state.guid), state.role, state.status])
+        child.setToolTip(2, "failed: the SM dropped its membership" if state.status == FAILED
+                         else f"{state.status}; not an SA member of the group (in mode 2 the "
+                         "switch's primary multicast port reaches it)")
         child.setData(0, MGID_ROLE, f"{group.mgid:x}")
-        child.setForeground(1, QBrush(QColor(self._role_colour(role))))
+        child.setForeground(1, QBrush(QColor(self._role_colour(state.role))))
         return child
 
     def _member_item(self, group: McGroup, port: PortRef, join_state: int, proxy: bool,
-                     role: str) -> QTreeWidgetItem:
+                     state: RoleState | None) -> QTreeWidgetItem:
         node = self.session.fabric.nodes.get(port.node)
         kind = node.kind.short if node is not None else "?"
         lid = node.ports[port.port].lid if node is not None and port.port in node.ports else 0
         if node is not None and node.kind is NodeKind.SWITCH:
             lid = node.ports[0].lid
-        state = join_state_text(join_state) + (" (proxy)" if proxy else "")
-        child = QTreeWidgetItem([self._node_label(port.node), role, state])
+        text = join_state_text(join_state) + (" (proxy)" if proxy else "")
+        role = state.role if state is not None else ""
+        if state is not None and state.status != SENDS:
+            text += f"; {state.status}"
+        child = QTreeWidgetItem([self._node_label(port.node), role, text])
         child.setToolTip(0, f"{kind} {port.node:#018x} port {port.port}, LID {lid:#x}")
+        child.setToolTip(2, text)
         child.setData(0, MGID_ROLE, f"{group.mgid:x}")
         if role:
             child.setForeground(1, QBrush(QColor(self._role_colour(role))))

@@ -7,7 +7,7 @@ import bisect
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 IDLE = "Press Play (space) to start the scenario, or right-click a node to fail it."
@@ -29,17 +29,10 @@ class NarrationStrip(QWidget):
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        big = QFont(self.text.font())
-        big.setPointSize(point_size)
-        self.text.setFont(big)
-        small = QFont(big)
-        small.setPointSize(max(9, point_size - 6))
-        small.setBold(True)
-        self.step.setFont(small)
         self.step.setMinimumWidth(90)
         self.step.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setMaximumHeight(4 * point_size + 40)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.set_point_size(point_size)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
         layout.addWidget(self.step)
@@ -77,3 +70,17 @@ class NarrationStrip(QWidget):
     @property
     def sentence(self) -> str:
         return self.text.text()
+
+    def set_point_size(self, point_size: int) -> None:
+        """The sentence's font size; the strip always has room for two lines of it (a
+        long sentence wraps, and its second line is never cut off)."""
+        big = QFont(self.text.font())
+        big.setPointSize(point_size)
+        self.text.setFont(big)
+        small = QFont(big)
+        small.setPointSize(max(9, point_size - 6))
+        small.setBold(True)
+        self.step.setFont(small)
+        lines = QFontMetrics(big).lineSpacing()
+        self.setMinimumHeight(2 * lines + 16)
+        self.setMaximumHeight(3 * lines + 16)

@@ -34,13 +34,14 @@ from ibviz.gui.window.files import FilesMixin
 from ibviz.gui.window.nodes import NodesMixin
 from ibviz.gui.window.ops_panels import OpsPanelsMixin
 from ibviz.gui.window.simulation_mode import SimulationModeMixin
+from ibviz.gui.window.teaching import TeachingMixin
 
 SLOW_REFRESH_MS = 250
 """Plots and the in-flight list refresh at most four times a second while playing."""
 
 
-class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, OpsPanelsMixin,
-                 SettingsMixin,
+class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, TeachingMixin,
+                 OpsPanelsMixin, SettingsMixin,
                  QMainWindow):
     """See the module docstring. ``settings`` defaults to the user's QSettings."""
 
@@ -67,6 +68,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, OpsPane
         playback.setObjectName("playbackToolbar")
         playback.addWidget(self.controls)
         self._build_simulation_mode()
+        self._build_teaching()
         self._add_dock_toggles()
         self._build_status_bar()
         self.install_ops()  # Changes / What-if docks, Compare snapshots, What-if mode
@@ -102,7 +104,8 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, OpsPane
         self.docks = {
             "groups": self._dock("Multicast groups", "groupsDock", self.groups, left),
             "legend": self._dock("Legend", "legendDock", self._scrolled(self.legend), left),
-            "inspector": self._dock("Switch inspector", "inspectorDock", self.inspector, right),
+            "inspector": self._dock("Switch inspector", "inspectorDock",
+                                    self._scrolled(self.inspector), right),  # fits 1280x720
             "packets": self._dock("Packet inspector", "packetDock", self.packets, right),
             "log": self._dock("Event log", "logDock", self.log_panel, bottom),
             "metrics": self._dock("Metrics", "metricsDock", self.metrics, bottom),
@@ -117,10 +120,12 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, OpsPane
         self.docks["localhost"].hide()
         self.docks["inspector"].raise_()
         self.splitDockWidget(self.docks["log"], self.docks["metrics"], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["log"], self.docks["metrics"]], [900, 560],
+                         Qt.Orientation.Horizontal)  # room for the log's "What happened"
         self.resizeDocks([self.docks["groups"], self.docks["inspector"]], [400, 420],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["log"]], [260], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["groups"], self.docks["legend"]], [400, 200],
+        self.resizeDocks([self.docks["groups"], self.docks["legend"]], [300, 260],
                          Qt.Orientation.Vertical)
         self._build_ops_docks()
 
@@ -281,11 +286,13 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, OpsPane
             return
         if self._tables_stale:
             self._tables_stale = False
-            self.groups.refresh()
+            self.groups.refresh(self.controller.view_time_us)
             self.inspector.refresh()
             self._ops_refresh()
             self.narration.refresh(self.session)
             self.narration.set_time(self.controller.view_time_us)
+        self.groups.set_time(self.controller.view_time_us)  # roles as the narration says
+        self.update_pinned()
         if self.metrics.flows.isVisible():  # a hidden plot costs nothing; a shown one
             self.metrics.flows.refresh()     # repaints its axes (4 ms): not every frame
             self.metrics.flows.set_time(self.controller.view_time_us)

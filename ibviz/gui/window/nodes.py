@@ -22,6 +22,7 @@ class NodesMixin:
     def select_node(self, guid: int | None) -> None:
         self.selected_node = guid
         self.view.select(guid)
+        self.update_pinned()
         if guid is not None and self.session is not None:
             node = self.session.fabric.nodes.get(guid)
             if node is not None and node.kind is NodeKind.SWITCH:
@@ -185,6 +186,7 @@ class NodesMixin:
         if not text or self.session is None:
             return []
         hits = self.view.search(text)
+        self.search_hits = hits[:50]  # their labels stay (the first few dozen)
         if hits:
             self.select_node(hits[0])
             self.view.center_on(hits[0])

@@ -1,0 +1,191 @@
+"""Teaching side of the main window: the labels that stay on the canvas, the View >
+Presentation preset for a projector, and the Lessons menu with its lesson panel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QWidget
+
+from ibviz.app.opening import Loaded
+from ibviz.app.pinned import pinned_nodes
+from ibviz.gui.panels.lesson import LessonPanel
+from ibviz.gui.theme import SettingsMixin
+
+if TYPE_CHECKING:
+    from ibviz.gui.canvas.view import FabricView
+    from ibviz.gui.panels.narration import NarrationStrip
+    from ibviz.gui.window.actions import WindowActions
+    from ibviz.gui.window.controller import SessionController
+
+    _Base = QMainWindow
+else:
+    _Base = object
+
+PRESENTATION_FONT = 1.35
+"""Presentation: every widget's font and every canvas label this much larger."""
+PRESENTATION_NARRATION_PT = 24
+NORMAL_NARRATION_PT = 17
+PRESENTATION_DOCKS = ("narration", "groups", "lesson")
+"""The docks a projector shows; the others are hidden until the preset is turned off."""
+
+
+def presentation_style() -> str:
+    """Every widget's font larger (an application style sheet stops plain font
+    inheritance, so the preset is a style sheet too), the narration larger still."""
+    base = QApplication.font().pointSizeF()
+    size = round((base if base > 0 else 10.0) * PRESENTATION_FONT)
+    step = PRESENTATION_NARRATION_PT - 6
+    return (f"QWidget {{ font-size: {size}pt; }} "
+            f"#narrationText {{ font-size: {PRESENTATION_NARRATION_PT}pt; }} "
+            f"#narrationStep {{ font-size: {step}pt; font-weight: bold; }}")
+
+
+def lesson_loaded(lesson: Any) -> Loaded:
+    """The session a lesson runs on (its scenario, the script dropped unless kept)."""
+    from ibviz.topology.lessons import session_factory
+
+    session = session_factory(lesson)()
+    kind = "fabric" if lesson.fabric is not None else "scenario"
+    spec = str(lesson.fabric or lesson.scenario)
+    near = Path(lesson.source).parent / spec if lesson.source else None
+    if near is not None and near.is_file():  # a file beside the lesson: saved absolute
+        spec = str(near.resolve())
+    return Loaded(session, {"kind": kind, "spec": spec, "mode": lesson.mode, "seed": None,
+                            "lesson": lesson.name})
+
+
+class TeachingMixin(_Base):
+    """Mixed into :class:`~ibviz.gui.window.main.MainWindow`."""
+
+    selected_node: int | None
+    search_hits: list[int]
+    docks: dict[str, QDockWidget]
+    if TYPE_CHECKING:  # what the window provides
+        controller: SessionController
+        narration: NarrationStrip
+        view: FabricView
+        actions_: WindowActions
+
+        @property
+        def session(self) -> Any: ...
+        def install(self, loaded: Loaded) -> None: ...
+        def _dock(self, title: str, name: str, widget: QWidget,
+                  area: Qt.DockWidgetArea) -> QDockWidget: ...
+
+    def _build_teaching(self) -> None:
+        self.search_hits = []
+        self.lesson_panel = LessonPanel(self)
+        self.lesson_panel.changed.connect(self.update_pinned)
+        self.lesson_panel.closed.connect(self.close_lesson)
+        self.docks["lesson"] = self._dock("Lesson", "lessonDock", self.lesson_panel,
+                                          Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.docks["inspector"], self.docks["lesson"])
+        self.docks["lesson"].hide()
+        self._normal_state: QByteArray | None = None
+        self.presentation_action = QAction("&Presentation", self, checkable=True)
+        self.presentation_action.setShortcut(QKeySequence("F5"))
+        self.presentation_action.setStatusTip("Larger fonts, fewer docks and a big narration"
+                                              " for a projector (F5 toggles)")
+        self.presentation_action.toggled.connect(self.set_presentation)
+        self.addAction(self.presentation_action)
+        view = self.actions_.view_menu
+        view.insertAction(view.actions()[0], self.presentation_action)
+        self.lessons_menu = self._lessons_menu()
+
+    def _lessons_menu(self) -> QMenu:
+        from ibviz.topology.lessons import lesson_names, load_lesson
+
+        menu = self.menuBar().addMenu("&Lessons")
+        menu.setObjectName("lessonsMenu")
+        self.lesson_actions: dict[str, QAction] = {}
+        for name in lesson_names():
+            try:
+                title = load_lesson(name).title
+            except ValueError:
+                title = name
+            action = menu.addAction(title)
+            action.setData(name)
+            action.triggered.connect(lambda _c=False, n=name: self.open_lesson(n))
+            self.lesson_actions[name] = action
+        help_menu = next((a for a in self.menuBar().actions() if a.text() == "&Help"), None)
+        if help_menu is not None:  # keep Help last
+            self.menuBar().insertMenu(help_menu, menu)
+        return menu
+
+    # ------------------------------------------------------------ labels that stay
+    def update_pinned(self) -> None:
+        """Tell the canvas which labels matter now (cheap; called at most 4 times a
+        second and after a selection, a search or a lesson step)."""
+        s = self.session
+        t = self.controller.view_time_us if s is not None else None
+        sentences = [self.narration.sentence] + self.lesson_panel.sentences()
+        pinned = pinned_nodes(s, t, sentences, self.selected_node, self.search_hits)
+        scale = PRESENTATION_FONT if self.presentation_action.isChecked() else 1.0
+        self.view.set_pinned_labels(pinned, scale)
+
+    # ---------------------------------------------------------------- presentation
+    def set_presentation(self, on: bool) -> None:
+        """Larger fonts, only the narration, groups and lesson docks, a big narration;
+        off restores the docks and fonts as they were."""
+        if self.presentation_action.isChecked() != on:
+            self.presentation_action.setChecked(on)  # toggled() calls back here
+            return
+        if on == (self._normal_state is not None):
+            return
+        if on:
+            self._normal_state = self.saveState()
+            for name, dock in self.docks.items():
+                if name not in PRESENTATION_DOCKS:
+                    dock.hide()
+            self.setStyleSheet(presentation_style())
+            self.narration.set_point_size(PRESENTATION_NARRATION_PT)
+            self.resizeDocks([self.docks["groups"]], [int(self.width() * 0.42)],
+                             Qt.Orientation.Horizontal)  # member names in larger type
+        elif self._normal_state is not None:
+            self.setStyleSheet("")
+            self.narration.set_point_size(NORMAL_NARRATION_PT)
+            self.restoreState(self._normal_state)
+            self._normal_state = None
+            if self.lesson_panel.progress is not None:  # a lesson opened meanwhile
+                self.docks["lesson"].show()
+        QApplication.processEvents()
+        self.update_pinned()
+        self.view.fit()
+
+    def save_settings(self) -> None:
+        """The dock layout saved is the normal one, never the presentation's."""
+        if self._normal_state is not None:
+            self.set_presentation(False)
+        SettingsMixin.save_settings(self)  # type: ignore[arg-type]
+
+    # -------------------------------------------------------------------- lessons
+    def open_lesson(self, name: str) -> bool:
+        """Open the lesson's session and show its first step in the lesson dock."""
+        from ibviz.topology.lessons import load_lesson
+
+        try:
+            lesson = load_lesson(name)
+            loaded = lesson_loaded(lesson)
+        except ValueError as exc:
+            from ibviz.gui import dialogs
+
+            dialogs.show_message(self, "Cannot open the lesson", str(exc))
+            return False
+        self.install(loaded)
+        self.controller.seek(lesson.start_us)
+        self.lesson_panel.start(lesson, self.controller)
+        self.docks["lesson"].show()
+        self.docks["lesson"].raise_()
+        self.resizeDocks([self.docks["lesson"]], [max(420, int(self.width() * 0.36))],
+                         Qt.Orientation.Horizontal)  # room for the narration and checks
+        self.update_pinned()
+        return True
+
+    def close_lesson(self) -> None:
+        self.lesson_panel.stop()
+        self.docks["lesson"].hide()
+        self.update_pinned()
