@@ -5,9 +5,13 @@ The controller owns the session, paces simulated time against wall time with a
 coalesced Qt signal per frame, and mirrors the session's undo stack to two QActions.
 Panels only read the session; every user action goes through the methods here.
 
-The *view time* is what the animation shows. It may lag behind ``session.now_us`` (after a
-step back or a jump in the event log): the session only runs forward, and the hop log
-replays the past.
+The *view time* (:attr:`SessionController.view_time_us`, announced by ``timeChanged``) is
+THE time of the window. On the built-in simulation it is the session's own time: seeking
+back re-simulates deterministically (:meth:`ibviz.core.scenario.session.Session.seek`), so
+every panel reads the state at the view time, and a user action happens at the view time
+(dropping the future it conflicts with, see :mod:`ibviz.core.scenario.rewind`). Over a
+live backend, which only runs forward, the view time may lag behind the session and the
+hop log replays the past for the canvas.
 """
 
 from __future__ import annotations
@@ -67,7 +71,8 @@ class SessionController(QObject):
     stateChanged
         The model changed (core events, an action, undo/redo): re-read tables and states.
     timeChanged(float)
-        The view time moved (every animation frame while playing).
+        The view time moved (every animation frame while playing): the one clock every
+        view follows; :meth:`seek` moves it.
     playingChanged(bool)
     """
 
@@ -196,13 +201,23 @@ class SessionController(QObject):
             self.pause()
         self.seek(target)
 
+    @property
+    def rewinds(self) -> bool:
+        """The session goes back in time by re-simulating: the view time is its time."""
+        return self.capabilities.step_back and callable(getattr(self.session, "seek", None))
+
     def seek(self, t_us: float) -> None:
-        """Show simulated time ``t_us`` (running the session forward when needed)."""
+        """Show simulated time ``t_us``: the session runs forward to it or, on a session
+        that rewinds, is re-simulated back to it; every panel then shows that instant."""
         if self.session is None:
             return
-        t = max(0.0, min(float(t_us), max(self.duration_us, float(self.session.now_us))))
-        if t > self.session.now_us:
-            self.session.run_until(t)
+        s = self.session
+        t = max(0.0, min(float(t_us), max(self.duration_us, float(s.now_us))))
+        if self.rewinds:
+            s.seek(t)  # type: ignore[attr-defined]  (checked by rewinds)
+            t = float(s.now_us)
+        elif t > s.now_us:
+            s.run_until(t)
         self.view_time_us = t
         self._flush()
         self.timeChanged.emit(t)
@@ -211,10 +226,12 @@ class SessionController(QObject):
         """The next (previous) instant something happens, at most a step's time away."""
         s = self.shown
         t, span = self.view_time_us, max(self.speed * STEP_WALL_S, 1e-3)
-        if forward and t + span > s.now_us:
+        candidates = [t + span if forward else t - span]
+        if forward and self.rewinds:  # the session is at t: its next event, not run yet
+            candidates.append(float(s.next_event_us()))  # type: ignore[attr-defined]
+        elif forward and t + span > s.now_us:
             s.run_until(min(t + span, max(self.duration_us, t)))
         hops = s.hops
-        candidates = [t + span if forward else t - span]
         if len(hops):
             import numpy as np
 
@@ -236,24 +253,32 @@ class SessionController(QObject):
             self.pause()
             self.seek(max(0.0, self._step_target(False)))
 
-    def next_failover_time(self) -> float | None:
-        """The next failure, detection or restore instant after the view time (the
-        session runs forward only as far as needed to find it)."""
-        s = self.session
-        if s is None:
-            return None
+    def _find_next_failover(self, start: float) -> float | None:
+        """Run the session forward until a failover instant after ``start`` is known."""
+        s = self.shown
         while True:
-            later = [t for t in s.failover_times() if t > self.view_time_us + 1e-9]
+            later = [t for t in s.failover_times() if t > start + 1e-9]
             if later or s.now_us >= self.duration_us:
                 return later[0] if later else None
             s.run_until(min(self.duration_us, s.now_us + SEARCH_STEP_US))
 
+    def next_failover_time(self) -> float | None:
+        """The next failure, detection or restore instant after the view time (the
+        session runs forward only as far as needed to find it; one that rewinds comes
+        back to the view time)."""
+        if self.session is None:
+            return None
+        found = self._find_next_failover(self.view_time_us)
+        if self.rewinds and self.session.now_us > self.view_time_us:
+            self.seek(self.view_time_us)
+        return found
+
     def jump_to_next_failover(self) -> bool:
-        t = self.next_failover_time()
-        if t is None:
+        if self.session is None:
             return False
-        self.seek(t)
-        return True
+        found = self._find_next_failover(self.view_time_us)
+        self.seek(self.view_time_us if found is None else found)
+        return found is not None
 
     # ------------------------------------------------------------------ actions
     def apply(self, action: act.Action) -> bool:
@@ -267,7 +292,9 @@ class SessionController(QObject):
             return False
         if self.capabilities.slow_actions:
             return self._apply_in_worker(action)
-        if self.view_time_us < self.session.now_us:
+        if self.rewinds and self.session.now_us != self.view_time_us:
+            self.seek(self.view_time_us)  # the action happens at the view time
+        elif self.view_time_us < self.session.now_us:
             self.view_time_us = float(self.session.now_us)
         try:
             self.backend.apply(action)
@@ -314,7 +341,8 @@ class SessionController(QObject):
             self.session.finish(None)
 
     def _after_change(self) -> None:
-        self.view_time_us = min(self.view_time_us, float(self.shown.now_us))
+        now = float(self.shown.now_us)
+        self.view_time_us = now if self.rewinds else min(self.view_time_us, now)
         self._dirty = True
         self._sync_undo_actions()
         self._flush()

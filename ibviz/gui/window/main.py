@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ibviz.app import view_sync
+from ibviz.app import opening, view_sync
 from ibviz.gui import dialogs
 from ibviz.gui.canvas.view import FabricLegend, FabricView
 from ibviz.gui.panels.animation_controls import AnimationControls, format_time
@@ -186,6 +186,8 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
         if loaded.time_us:
             self.controller.seek(loaded.time_us)
         name = loaded.session.scenario.name
+        if loaded.source.get("spec") == opening.DEMO:
+            name += " (free play)"
         self.setWindowTitle(f"{name} - ibviz")
         self.view.fit()
 
