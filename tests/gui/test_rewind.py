@@ -14,7 +14,6 @@ pytest.importorskip("PySide6.QtWidgets", reason="PySide6 is not installed")
 pytest.importorskip("pytestqt", reason="pytest-qt is not installed")
 
 from conftest import open_window  # noqa: E402
-
 from ibviz.core import actions as act  # noqa: E402
 from ibviz.topology.scenarios import scenario_names  # noqa: E402
 
@@ -149,7 +148,8 @@ def test_fail_after_restart_happens_at_the_view_time_and_drops_the_scripts_futur
     assert ctl.view_time_us == 500.0                       # no jump to the script's end
     fails = [(t, kind) for t, kind, _ in _log_rows(window) if kind in ("fail", "recover")]
     assert fails == [(500.0, "fail")]
-    assert "takes over from the script" in window.narration.sentence
+    assert window.narration.sentence == ("Your Fail first-node replaces the rest of the "
+                                         "script (2 steps); Undo brings them back.")
     replay_to(window, ctl.duration_us)                     # no second fail, no failback
     fails = [(t, kind) for t, kind, _ in _log_rows(window) if kind in ("fail", "recover")]
     assert fails == [(500.0, "fail")]
@@ -196,3 +196,36 @@ def test_an_action_in_the_past_replaces_the_users_later_ones(qtbot, settings):
     assert "your 1 later action" in window.narration.sentence
     ctl.undo()
     assert [t.at_us for t in s.actions] == [1000.0, 3000.0]
+
+
+def test_the_timeline_bar_shows_the_script_and_seeks(qtbot, settings):
+    from PySide6.QtCore import QPoint, Qt
+
+    window = open_window(qtbot, settings, "fig10", size=(1280, 720))
+    bar, ctl = window.timeline, window.controller
+    assert [(m.t_us, m.text, m.origin) for m in bar.markers] == [
+        (2000.0, "Fail first-node", "script"), (6000.0, "Fail back first-node", "script")]
+    y = bar.height() - 20
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=QPoint(round(bar.x_of(6000.0)) + 3, y))
+    qtbot.waitUntil(lambda: ctl.view_time_us == 6000.0)    # a marker: its exact time
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=QPoint(round(bar.x_of(1000.0)), y))
+    qtbot.waitUntil(lambda: abs(ctl.view_time_us - 1000.0) < 10_000 / bar.width())
+    assert not [e for e in window.session.log if e.kind == "fail"]  # rewound
+    qtbot.mousePress(bar, Qt.MouseButton.LeftButton, pos=QPoint(round(bar.x_of(3000.0)), y))
+    qtbot.mouseMove(bar, QPoint(round(bar.x_of(4000.0)), y))
+    qtbot.mouseRelease(bar, Qt.MouseButton.LeftButton, pos=QPoint(round(bar.x_of(4000.0)), y))
+    qtbot.waitUntil(lambda: abs(ctl.view_time_us - 4000.0) < 10_000 / bar.width())
+    ctl.seek(1000.0)
+    ctl.apply(act.Fail(window.session.controller.groups["svc"].primary))
+    assert [(m.origin, m.text) for m in bar.markers] == [
+        ("user", "Fail first-node"), ("dropped", "Fail first-node"),
+        ("dropped", "Fail back first-node")]
+    ctl.undo()
+    assert [m.origin for m in bar.markers] == ["script", "script"]
+
+
+def test_the_demo_opens_in_free_play(qtbot, settings):
+    window = open_window(qtbot, settings)
+    assert window.timeline.markers == [] and "free play" in window.windowTitle()
+    window.controller.seek(window.controller.duration_us)
+    assert not window.session.controller.outcomes         # nothing fails by itself

@@ -93,15 +93,17 @@ def plan(action: act.Action, at_us: float, steps: list[Step],
 
 
 def drop_sentence(step: Step, label: Callable[[int], str]) -> str:
-    """One sentence saying what ``step`` dropped (narration and event log)."""
-    dropped = [f"the script's {act.describe(a, label).lower()} at {t / 1000:g} ms"
-               for t, a in step.dropped_script[:3]]
-    if len(step.dropped_script) > 3:
-        dropped.append(f"{len(step.dropped_script) - 3} more scripted steps")
+    """One short sentence saying what ``step`` dropped (narration and event log); the
+    timeline bar shows the dropped steps themselves."""
+    dropped = []
+    n = len(step.dropped_script)
+    if n == 1:
+        dropped.append(f"the script's {act.describe(step.dropped_script[0][1], label)}")
+    elif n > 1:
+        dropped.append(f"the rest of the script ({n} steps)")
     if step.replaced:
-        n = len(step.replaced)
-        dropped.append(f"your {n} later action{'s' if n > 1 else ''}")
-    how = "takes over from the script" if step.dropped_script else "changes what follows"
-    return (f"{act.describe(step.timed.action, label)} at {step.at_us / 1000:,.3f} ms "
-            f"{how}: dropped {', '.join(dropped)} (Undo restores "
-            f"{'them' if len(dropped) > 1 or len(step.replaced) > 1 else 'it'}).")
+        k = len(step.replaced)
+        dropped.append(f"your {k} later action{'s' if k > 1 else ''}")
+    them = "them" if n > 1 or len(step.replaced) > 1 or len(dropped) > 1 else "it"
+    return (f"Your {act.describe(step.timed.action, label)} replaces "
+            f"{' and '.join(dropped)}; Undo brings {them} back.")

@@ -26,6 +26,7 @@ from ibviz.gui.panels.metrics import MetricsPanel
 from ibviz.gui.panels.narration import NarrationStrip
 from ibviz.gui.panels.packet_inspector import PacketInspector
 from ibviz.gui.panels.switch_inspector import SwitchInspector
+from ibviz.gui.panels.timeline_bar import TimelineBar
 from ibviz.gui.theme import SettingsMixin
 from ibviz.gui.window.actions import WindowActions
 from ibviz.gui.window.backend import LiveMixin
@@ -62,6 +63,11 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
         playback = self.addToolBar("Playback")
         playback.setObjectName("playbackToolbar")
         playback.addWidget(self.controls)
+        self.addToolBarBreak()
+        timeline = self.addToolBar("Timeline")
+        timeline.setObjectName("timelineToolbar")
+        self.timeline = TimelineBar(self.controller, self)
+        timeline.addWidget(self.timeline)
         self._add_dock_toggles()
         self._build_status_bar()
         self._slow_timer = QTimer(self)
