@@ -207,8 +207,9 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SettingsMixin, QMainWindow):
         self._update_enabled()
 
     def _session_reset(self) -> None:
-        """Undo/redo rebuilt the session objects: re-read them, keep what the user chose."""
-        self.view.set_fabric(self.session.fabric, self.view.positions())
+        """Undo/redo or a seek back rebuilt the session objects (the same GUIDs): re-read
+        them, keep what the user chose and where the canvas looks."""
+        self.view.set_fabric(self.session.fabric, self.view.positions(), fit=False)
         switch, group = self.inspector.switch, self.selected_group
         for panel in (self.groups, self.packets, self.log_panel):
             panel.set_session(self.session)
