@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
-from ibviz.app.shown import ShownSession
+from ibviz.app.shown import Rewinds, ShownSession
 from ibviz.app.view_sync import with_node_names
 from ibviz.backends.base import Backend, Capabilities
 from ibviz.core import actions as act
@@ -204,7 +204,7 @@ class SessionController(QObject):
     @property
     def rewinds(self) -> bool:
         """The session goes back in time by re-simulating: the view time is its time."""
-        return self.capabilities.step_back and callable(getattr(self.session, "seek", None))
+        return self.capabilities.step_back and isinstance(self.session, Rewinds)
 
     def seek(self, t_us: float) -> None:
         """Show simulated time ``t_us``: the session runs forward to it or, on a session
@@ -214,7 +214,7 @@ class SessionController(QObject):
         s = self.session
         t = max(0.0, min(float(t_us), max(self.duration_us, float(s.now_us))))
         if self.rewinds:
-            s.seek(t)  # type: ignore[attr-defined]  (checked by rewinds)
+            cast(Rewinds, s).seek(t)
             t = float(s.now_us)
         elif t > s.now_us:
             s.run_until(t)
@@ -228,7 +228,7 @@ class SessionController(QObject):
         t, span = self.view_time_us, max(self.speed * STEP_WALL_S, 1e-3)
         candidates = [t + span if forward else t - span]
         if forward and self.rewinds:  # the session is at t: its next event, not run yet
-            candidates.append(float(s.next_event_us()))  # type: ignore[attr-defined]
+            candidates.append(float(cast(Rewinds, s).next_event_us()))
         elif forward and t + span > s.now_us:
             s.run_until(min(t + span, max(self.duration_us, t)))
         hops = s.hops
