@@ -229,3 +229,19 @@ def test_the_demo_opens_in_free_play(qtbot, settings):
     assert window.timeline.markers == [] and "free play" in window.windowTitle()
     window.controller.seek(window.controller.duration_us)
     assert not window.session.controller.outcomes         # nothing fails by itself
+
+
+def test_a_jump_from_the_event_log_rewinds_every_panel(qtbot, settings):
+    window = open_window(qtbot, settings, "fig10")
+    ctl, panel = window.controller, window.log_panel
+    ctl.seek(8000.0)                                       # after the fail and the failback
+    fail = next(r for r in range(panel.model.rowCount()) if panel.model.entry(r).kind == "fail")
+    t = panel.model.entry(fail).t_us
+    panel.select_row(fail)
+    assert ctl.view_time_us == t == 2000.0
+    assert max(e.t_us for e in window.session.log) <= t     # the log lost its future rows
+    assert panel.model.entry(panel.model.rowCount() - 1).t_us <= t
+    direct = open_window(qtbot, settings, "fig10")
+    direct.controller.seek(t)
+    assert snapshot(direct)["groups"] == snapshot(window)["groups"]
+    assert snapshot(direct)["inspector"] == snapshot(window)["inspector"]
