@@ -23,6 +23,7 @@ from typing import Any, cast
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
+from ibviz.app import clock
 from ibviz.app.shown import Rewinds, ShownSession
 from ibviz.app.view_sync import with_node_names
 from ibviz.backends.base import Backend, Capabilities
@@ -37,8 +38,6 @@ SPEED_MIN = 0.01
 SPEED_MAX = 100_000.0
 """Fastest pace: a 10 ms scenario plays in a tenth of a second."""
 DEFAULT_SPEED = 500.0
-SEARCH_STEP_US = 100.0
-"""Looking for the next failover event, the session runs ahead in steps this long."""
 STEP_WALL_S = 0.25
 """A step covers what a quarter second of play would, or less when something happens."""
 
@@ -223,25 +222,9 @@ class SessionController(QObject):
         self.timeChanged.emit(t)
 
     def _step_target(self, forward: bool) -> float:
-        """The next (previous) instant something happens, at most a step's time away."""
-        s = self.shown
-        t, span = self.view_time_us, max(self.speed * STEP_WALL_S, 1e-3)
-        candidates = [t + span if forward else t - span]
-        if forward and self.rewinds:  # the session is at t: its next event, not run yet
-            candidates.append(float(cast(Rewinds, s).next_event_us()))
-        elif forward and t + span > s.now_us:
-            s.run_until(min(t + span, max(self.duration_us, t)))
-        hops = s.hops
-        if len(hops):
-            import numpy as np
-
-            times = np.concatenate([hops.t0, hops.t1])
-            near = times[times > t + 1e-9] if forward else times[times < t - 1e-9]
-            if len(near):
-                candidates.append(float(near.min() if forward else near.max()))
-        logged = [e.t_us for e in s.log]
-        candidates += [x for x in logged if (x > t + 1e-9 if forward else x < t - 1e-9)]
-        return min(candidates) if forward else max(candidates)
+        span = max(self.speed * STEP_WALL_S, 1e-3)
+        return clock.step_target(self.shown, self.view_time_us, span, forward, self.rewinds,
+                                 self.duration_us)
 
     def step_forward(self) -> None:
         if self.session is not None:
@@ -253,22 +236,13 @@ class SessionController(QObject):
             self.pause()
             self.seek(max(0.0, self._step_target(False)))
 
-    def _find_next_failover(self, start: float) -> float | None:
-        """Run the session forward until a failover instant after ``start`` is known."""
-        s = self.shown
-        while True:
-            later = [t for t in s.failover_times() if t > start + 1e-9]
-            if later or s.now_us >= self.duration_us:
-                return later[0] if later else None
-            s.run_until(min(self.duration_us, s.now_us + SEARCH_STEP_US))
-
     def next_failover_time(self) -> float | None:
         """The next failure, detection or restore instant after the view time (the
         session runs forward only as far as needed to find it; one that rewinds comes
         back to the view time)."""
         if self.session is None:
             return None
-        found = self._find_next_failover(self.view_time_us)
+        found = clock.find_next_failover(self.shown, self.view_time_us, self.duration_us)
         if self.rewinds and self.session.now_us > self.view_time_us:
             self.seek(self.view_time_us)
         return found
@@ -276,7 +250,7 @@ class SessionController(QObject):
     def jump_to_next_failover(self) -> bool:
         if self.session is None:
             return False
-        found = self._find_next_failover(self.view_time_us)
+        found = clock.find_next_failover(self.shown, self.view_time_us, self.duration_us)
         self.seek(self.view_time_us if found is None else found)
         return found is not None
 
