@@ -98,7 +98,8 @@ def drop_sentence(step: Step, label: Callable[[int], str]) -> str:
     dropped = []
     n = len(step.dropped_script)
     if n == 1:
-        dropped.append(f"the script's {act.describe(step.dropped_script[0][1], label)}")
+        what = act.describe(step.dropped_script[0][1], label)
+        dropped.append(f"the script's {what[0].lower()}{what[1:]}")
     elif n > 1:
         dropped.append(f"the rest of the script ({n} steps)")
     if step.replaced:
