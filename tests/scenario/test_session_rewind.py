@@ -98,3 +98,25 @@ def test_conflicts_and_free_play():
     sc = free_play(load_scenario("fig8"))
     assert sc.timeline == [e for e in load_scenario("fig8").timeline
                            if e.kind not in FAILURE_KINDS] == []
+
+
+def test_a_session_where_nothing_happens_goes_back_without_re_simulating():
+    """A fabric alone (no traffic, no script, no action): its state is the same at any
+    time, so Restart on a 10k-node fabric costs nothing instead of a new SM sweep."""
+    from ibviz.core import events as ev
+    from ibviz.topology import open_fabric
+    from ibviz.topology.scenarios import session_for_fabric
+
+    s = session_for_fabric(open_fabric("fat-tree:k=4,n=3"))
+    resets = []
+    s.events.subscribe(ev.SessionReset, resets.append)
+    s.seek(5000.0)
+    s.seek(1000.0)
+    assert s.now_us == 1000.0 and resets == []
+    ca = next(n.guid for n in s.fabric.nodes.values() if n.kind.name == "CA")
+    s.apply(act.Fail(ca))
+    s.seek(3000.0)
+    s.seek(500.0)                                  # before the fail: re-simulated
+    assert len(resets) == 1 and not s.sm.failed and s.now_us == 500.0
+    s.seek(1000.0)
+    assert sorted(s.sm.failed) == [ca]

@@ -11,6 +11,8 @@ the action.
 
 from __future__ import annotations
 
+import math
+
 from ibviz.core import actions as act
 from ibviz.core import events as ev
 from ibviz.core.bulk import gc_paused
@@ -96,6 +98,7 @@ class Session(SessionViews):
                 schedule(self, entry.at_us, action, key)
         self._played = 0
         """How many of :attr:`steps` this build has applied (each at its time)."""
+        self._built_events = self.engine.events_run
 
     def _rebuild(self, until: float) -> None:
         for unsubscribe in self._unsubscribe:
@@ -119,7 +122,9 @@ class Session(SessionViews):
         the start (the same state as when that time was first reached)."""
         if t_us >= self.engine.now:
             self.run_until(t_us)
-        else:
+        elif self.engine.events_run == self._built_events and self.engine.peek() == math.inf:
+            self.engine.now = self.sm.now_us = max(0.0, t_us)  # nothing ever happened:
+        else:                                                # the same state at any time
             self._rebuild(max(0.0, t_us))
 
     def next_event_us(self) -> float:
