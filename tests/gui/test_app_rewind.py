@@ -245,3 +245,24 @@ def test_a_jump_from_the_event_log_rewinds_every_panel(qtbot, settings):
     direct.controller.seek(t)
     assert snapshot(direct)["groups"] == snapshot(window)["groups"]
     assert snapshot(direct)["inspector"] == snapshot(window)["inspector"]
+
+
+def test_a_look_ahead_then_a_seek_to_a_hop_start_never_re_simulates(qtbot, settings):
+    """The visual clock runs the session ahead to find hop starts, then shows one of
+    them: with run_ahead the session never passes it, so no frame rebuilds the session."""
+    from ibviz.core import events as ev
+
+    window = open_window(qtbot, settings, "fig10")
+    ctl, s = window.controller, window.session
+    resets: list = []
+    s.events.subscribe(ev.SessionReset, resets.append)
+    stops = 0
+    while ctl.view_time_us < 2500.0:                       # through the failover
+        t = ctl.view_time_us
+        horizon = t + 8.0                                  # a frame at 500 us/s
+        ctl.run_ahead(horizon)
+        starts = s.hops.t0[(s.hops.t0 > t) & (s.hops.t0 < horizon)]
+        stops += bool(len(starts))
+        ctl.seek(float(starts.min()) if len(starts) else horizon)
+        assert s.now_us == ctl.view_time_us
+    assert resets == [] and stops > 10
