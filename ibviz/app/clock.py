@@ -8,12 +8,19 @@ ahead; over a live session the session runs ahead and the view time follows it.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import cast
 
 import numpy as np
 
 from ibviz.app.shown import Rewinds, ShownSession
 
+Starts = Callable[[], np.ndarray]
+"""The start times of the spans a look-ahead must not run past (see :func:`run_ahead`)."""
+RECENT_HOPS = 65_536
+"""Hops that start later than they are recorded are among the newest: a look-ahead reads
+this many."""
 SEARCH_STEP_US = 100.0
 """Looking for the next failover event, the session runs ahead in steps this long."""
 
@@ -46,3 +53,38 @@ def find_next_failover(s: ShownSession, start: float, duration_us: float) -> flo
         if later or s.now_us >= duration_us:
             return later[0] if later else None
         s.run_until(min(duration_us, s.now_us + SEARCH_STEP_US))
+
+
+def recent_hop_starts(s: ShownSession) -> np.ndarray:
+    hops = s.hops
+    return hops.t0[-RECENT_HOPS:] if hops is not None and len(hops) else np.zeros(0)
+
+
+def run_ahead(s: ShownSession, t_us: float, rewinds: bool, duration_us: float,
+              starts: Starts | None = None) -> None:
+    """Run ``s`` toward ``t_us`` to look ahead (the visual clock finding the next hop).
+
+    On a session that rewinds it stops at the first start it knows of after its time
+    (``starts()``: the paced spans' starts, by default the recent hops') and at the first
+    event that starts a hop or sends a MAD (they start at or after it), so the time the
+    look-ahead then picks is never behind the session: showing it needs no re-simulation.
+    """
+    if t_us <= s.now_us:
+        return
+    t_us = min(t_us, max(duration_us, float(s.now_us)))
+    if not rewinds:
+        s.run_until(t_us)
+        return
+    known = starts or (lambda: recent_hop_starts(s))
+
+    def sent() -> tuple[int, int]:
+        return (len(s.hops) if s.hops is not None else 0, len(s.sm.mads))
+
+    seen = sent()
+    while s.now_us < t_us:
+        t0 = np.asarray(known(), float)
+        ahead = t0[t0 > s.now_us]
+        first = float(ahead.min()) if len(ahead) else math.inf
+        s.run_until(min(t_us, first, cast(Rewinds, s).next_event_us()))
+        if s.now_us >= first or sent() != seen:
+            return

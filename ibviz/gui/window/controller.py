@@ -221,23 +221,12 @@ class SessionController(QObject):
         self._flush()
         self.timeChanged.emit(t)
 
-    def run_ahead(self, t_us: float) -> None:
+    def run_ahead(self, t_us: float, starts: clock.Starts | None = None) -> None:
         """Run the session toward ``t_us`` to look ahead (the visual clock finding the next
-        hop) without moving the view time. On a session that rewinds it stops at the
-        first event that starts a hop or sends a MAD: those start at or after it, so the
-        time the look-ahead then picks is never behind the session (no re-simulation)."""
-        s = self.session
-        if s is None or t_us <= s.now_us:
-            return
-        t_us = min(t_us, max(self.duration_us, float(s.now_us)))
-        if not self.rewinds:
-            s.run_until(t_us)
-            return
-        seen = (len(s.hops) if s.hops is not None else 0, len(s.sm.mads))
-        while s.now_us < t_us:
-            s.run_until(min(t_us, cast(Rewinds, s).next_event_us()))
-            if (len(s.hops) if s.hops is not None else 0, len(s.sm.mads)) != seen:
-                return
+        hop) without moving the view time; on a session that rewinds, never past a start
+        the look-ahead could then pick (see :func:`ibviz.app.clock.run_ahead`)."""
+        if self.session is not None:
+            clock.run_ahead(self.session, t_us, self.rewinds, self.duration_us, starts)
 
     def _step_target(self, forward: bool) -> float:
         span = max(self.speed * STEP_WALL_S, 1e-3)
