@@ -3,7 +3,9 @@
 A spec is a saved session (``*.ibviz.json``), a scenario (built-in name or YAML file), or
 a fabric (any file :func:`ibviz.topology.load` reads, a built-in fabric name or a
 generator spec such as ``leaf-spine:hcas=10000``); a fabric alone gets a session with
-its subnet manager and no traffic. Everything here runs in a worker thread: no Qt.
+its subnet manager and no traffic. The demo opens its scenario in free play (its script's
+failures left out: the trainer fails what they like); a scenario opened by name plays its
+script. Everything here runs in a worker thread: no Qt.
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ def open_any(spec: str, progress: Progress | None = None, mode: str | None = Non
     TopologyError, ScenarioError, SessionFileError, OSError
         With a message naming the file and, where known, the line.
     """
+    free = spec == DEMO and resolve_demo(spec) != spec
     spec = resolve_demo(spec)
     kind = spec_kind(spec)
     if kind == "session":
@@ -97,11 +100,21 @@ def open_any(spec: str, progress: Progress | None = None, mode: str | None = Non
         loaded.time_us, loaded.group = saved.time_us, saved.group
         return loaded
     if kind == "scenario":
-        from ibviz.topology.scenarios import open_session
-
-        session = open_session(spec, mode=mode, seed=seed, progress=progress)
-        return Loaded(session, {"kind": "scenario", "spec": spec, "mode": mode, "seed": seed})
+        session = _open_scenario(spec, progress, mode, seed, free)
+        return Loaded(session, {"kind": "scenario", "spec": DEMO if free else spec,
+                                "mode": mode, "seed": seed})
     return _open_fabric(spec, progress, seed)
+
+
+def _open_scenario(spec: str, progress: Progress | None, mode: str | None,
+                   seed: int | None, free: bool) -> Session:
+    from ibviz.core.scenario.rewind import free_play
+    from ibviz.topology.scenarios import fabric_for, load_scenario
+
+    scenario = load_scenario(spec)
+    if free:
+        scenario = free_play(scenario)
+    return Session(scenario, fabric_for(scenario, progress), mode=mode, seed=seed)
 
 
 def _open_fabric(spec: str, progress: Progress | None, seed: int | None) -> Loaded:

@@ -6,7 +6,7 @@ typed: no ``Any``)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from ibviz.core import actions as act
 from ibviz.core.events import EventBus
@@ -45,3 +45,11 @@ class ShownSession(Protocol):
     def finish(self, result: object) -> None:
         """The slow action's work is done (GUI thread): record, then not busy."""
         ...
+
+
+@runtime_checkable
+class Rewinds(Protocol):
+    """A session that goes back in time by re-simulating (the built-in simulation)."""
+
+    def seek(self, t_us: float) -> None: ...
+    def next_event_us(self) -> float: ...

@@ -16,7 +16,9 @@ OLD = Path(__file__).parent.parent / "data" / "session-0.1.0.ibviz.json"
 
 def test_a_session_saved_by_0_1_0_replays_to_the_same_state():
     """The file was written by ibviz 0.1.0 (join, fail, link down on fig8); the figures
-    below are what 0.1.0 itself showed at 2.5 ms after replaying it."""
+    below are what 0.1.0 itself showed at 2.5 ms after replaying it, except that the user's
+    fail at 0.6 ms now drops the script's own fail of that node at 2 ms (0.1.0 logged a
+    second "failed" and a sweep there) and says so in one log entry."""
     saved = session_file.load(OLD)
     assert [type(t.action) for t in saved.actions] == [act.Join, act.Fail, act.LinkDown]
     s = open_session(saved.spec)
@@ -25,7 +27,9 @@ def test_a_session_saved_by_0_1_0_replays_to_the_same_state():
     assert sorted(s.sm.failed) == [0x2C90300000000]
     assert s.controller.serving == {"svc": 0x2C90300000010}
     assert sorted(s.sm.down_links) == [(PortRef(0x2C90300000030, 1), PortRef(0x2C90400000001, 1))]
-    assert len(s.log) == 32 and s.undo_name == "Link down 0x2c90300000030 port 1"
+    assert len(s.log) == 32 - 2 + 1 and s.undo_name == "Link down 0x2c90300000030 port 1"
+    assert [e.t_us for e in s.log if e.kind == "fail"] == [600.0]
+    assert [e.t_us for e in s.log if e.kind == "script"] == [600.0]
 
 
 def test_typed_actions_round_trip_through_a_session_file(tmp_path):

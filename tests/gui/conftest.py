@@ -59,8 +59,9 @@ def open_window(qtbot, settings: QSettings, spec: str = "demo",
 
 @pytest.fixture
 def window(qtbot, settings) -> MainWindow:
-    """The main window on the demo scenario, paused at t = 0."""
-    return open_window(qtbot, settings)
+    """The main window on the demo's scenario (fig10) with its script, paused at t = 0
+    (the demo itself opens in free play: no scripted failure)."""
+    return open_window(qtbot, settings, "fig10")
 
 
 def play_until(qtbot, window: MainWindow, done: Any, timeout_ms: int = 15000,

@@ -48,7 +48,6 @@ class SessionState(Protocol):
     log: Window[LogEntry]
     checkpoints: Window[dict]
     mft_changes: Window[MftChange]
-    actions: list[act.Timed]
     duration_us: float
     seed: int
     mode_override: str | None
@@ -61,6 +60,9 @@ class SessionState(Protocol):
     expectations: Any
     ledger: Any
     _lid_memo: dict[PortRef, int]
+
+    @property
+    def actions(self) -> list[act.Timed]: ...
 
     def note(self, kind: str, text: str, node: int | None = None,
              group: str | None = None, ref: int | None = None) -> None: ...

@@ -2,12 +2,16 @@
 one event engine, plus the user's actions with undo and redo.
 
 Deterministic for a scenario and a seed. User actions are recorded with the simulated
-time they were taken at; undo removes the last one and rebuilds the session by
-replaying the scenario and the remaining actions up to that time (redo puts it back),
-so the state after an undo is exactly the state the user saw before the action.
+time they were taken at (see :mod:`ibviz.core.scenario.rewind`); :meth:`Session.seek` goes
+to any time, re-simulating from the start to go back. Undo removes the last action and
+rebuilds the session by replaying the scenario and the remaining actions up to that time
+(redo puts it back), so the state after an undo is exactly the state the user saw before
+the action.
 """
 
 from __future__ import annotations
+
+import math
 
 from ibviz.core import actions as act
 from ibviz.core import events as ev
@@ -19,6 +23,7 @@ from ibviz.core.history import CHANGE_WINDOW, LOG_WINDOW, OUTCOME_WINDOW, Window
 from ibviz.core.model import PortRef
 from ibviz.core.scenario.model import Scenario
 from ibviz.core.scenario.protocols import LogEntry
+from ibviz.core.scenario.rewind import Step, drop_sentence, plan, script_cut
 from ibviz.core.scenario.setup import build_session_parts
 from ibviz.core.scenario.timeline import resolve_entry, schedule
 from ibviz.core.scenario.views import SessionViews
@@ -41,9 +46,15 @@ class Session(SessionViews):
         self.record_hops = record_hops
         self._pristine = fabric.copy()
         self.events = fabric.events
-        self.actions: list[act.Timed] = []
-        self._redo: list[act.Timed] = []
+        self.steps: list[Step] = []
+        """The user's actions, in time order, with what each dropped."""
+        self._redo: list[Step] = []
         self._build(fabric)
+
+    @property
+    def actions(self) -> list[act.Timed]:
+        """The user's actions with their times (saved in session files)."""
+        return [step.timed for step in self.steps]
 
     # ----------------------------------------------------------------- build
     def _build(self, fabric: Fabric) -> None:
@@ -76,11 +87,18 @@ class Session(SessionViews):
         self.ledger = Ledger(self)
         """Folds old finished packets into the report's counters (bounded memory)."""
         self.net.on_send = self.ledger.on_send
+        self.script: list[tuple[float, act.Action]] = []
+        """The scenario's timeline, resolved (also the entries a user step dropped)."""
+        cut = script_cut(self.steps)
         for i, entry in enumerate(self.scenario.timeline):
             key = f"timeline[{i}]"
-            schedule(self, entry.at_us, resolve_entry(self, entry, key), key)
-        for timed in self.actions:
-            schedule(self, timed.at_us, timed.action)
+            action = resolve_entry(self, entry, key)
+            self.script.append((entry.at_us, action))
+            if entry.at_us <= cut:
+                schedule(self, entry.at_us, action, key)
+        self._played = 0
+        """How many of :attr:`steps` this build has applied (each at its time)."""
+        self._built_events = self.engine.events_run
 
     def _rebuild(self, until: float) -> None:
         for unsubscribe in self._unsubscribe:
@@ -94,8 +112,46 @@ class Session(SessionViews):
     def now_us(self) -> float:
         return self.engine.now
 
+    @property
+    def script_cut_us(self) -> float:
+        """The script's entries after this time are dropped (``inf``: none are)."""
+        return script_cut(self.steps)
+
+    def seek(self, t_us: float) -> None:
+        """Go to simulated time ``t_us``: forward by running, back by re-simulating from
+        the start (the same state as when that time was first reached)."""
+        if t_us >= self.engine.now:
+            self.run_until(t_us)
+        elif self.engine.events_run == self._built_events and self.engine.peek() == math.inf:
+            self.engine.now = self.sm.now_us = max(0.0, t_us)  # nothing ever happened:
+        else:                                                # the same state at any time
+            self._rebuild(max(0.0, t_us))
+
+    def next_event_us(self) -> float:
+        """When the next thing happens (``inf``: nothing is scheduled)."""
+        nxt = self.engine.peek()
+        if self._played < len(self.steps):
+            nxt = min(nxt, self.steps[self._played].at_us)
+        return nxt
+
     def run_until(self, t_us: float) -> None:
-        """Advance simulated time to ``t_us`` (never backwards)."""
+        """Advance simulated time to ``t_us`` (never backwards), taking the user's steps
+        at their times, each after everything else at its instant."""
+        while self._played < len(self.steps) and self.steps[self._played].at_us <= t_us:
+            step = self.steps[self._played]
+            self._run(step.at_us)
+            self._take(step)
+        self._run(t_us)
+
+    def _take(self, step: Step) -> None:
+        schedule(self, step.at_us, step.timed.action)
+        self._played += 1
+        if step.drops:
+            self.note("script", drop_sentence(step, self.label), getattr(
+                step.timed.action, "node", None))
+        self._run(step.at_us)
+
+    def _run(self, t_us: float) -> None:
         if t_us > self.engine.now or self.engine.peek() <= t_us:
             with gc_paused():  # packets make no reference cycles; rescans cost ~30%
                 self.engine.run(until=t_us)
@@ -174,38 +230,50 @@ class Session(SessionViews):
 
     def apply(self, action: act.Action) -> None:
         """Take ``action`` now (the one entry point for user actions); raises
-        :class:`~ibviz.core.scenario.model.ScenarioError` for a bad one (nothing kept)."""
-        timed = act.Timed(self.engine.now, action)
-        schedule(self, timed.at_us, action)
-        self.actions.append(timed)
+        :class:`~ibviz.core.scenario.model.ScenarioError` for a bad one (nothing kept).
+        It replaces the user's later steps, and the script's future where they conflict
+        (see :mod:`ibviz.core.scenario.rewind`)."""
+        now = self.engine.now
+        step = plan(action, now, self.steps, self.script)
+        if not step.drops:
+            schedule(self, now, action)  # checks it first: a bad one raises, nothing kept
+            self.steps.append(step)
+            self._played = len(self.steps)
+            self._redo.clear()
+            self._run(now)
+            return
+        schedule(self, now, action)  # only checks it: the rebuild below drops this engine
+        self.steps = [s for s in self.steps if s.at_us <= now] + [step]
         self._redo.clear()
-        self.run_until(self.engine.now)
+        self._rebuild(now)
 
     @property
     def undo_name(self) -> str | None:
-        return act.describe(self.actions[-1].action) if self.actions else None
+        return act.describe(self.steps[-1].timed.action) if self.steps else None
 
     @property
     def redo_name(self) -> str | None:
-        return act.describe(self._redo[-1].action) if self._redo else None
+        return act.describe(self._redo[-1].timed.action) if self._redo else None
 
     def undo(self) -> str | None:
-        """Forget the last action: the session is rebuilt by replaying the scenario and
-        the remaining actions up to that action's time (the one undo mechanism)."""
-        if not self.actions:
+        """Forget the last action (restoring what it dropped): the session is rebuilt by
+        replaying the scenario and the remaining actions up to that action's time."""
+        if not self.steps:
             return None
-        timed = self.actions.pop()
-        self._redo.append(timed)
-        self._rebuild(timed.at_us)
-        return act.describe(timed.action)
+        step = self.steps.pop()
+        self.steps.extend(step.replaced)
+        self._redo.append(step)
+        self._rebuild(step.at_us)
+        return act.describe(step.timed.action)
 
     def redo(self) -> str | None:
         if not self._redo:
             return None
-        timed = self._redo.pop()
-        self.actions.append(timed)
-        self._rebuild(timed.at_us)
-        return act.describe(timed.action)
+        step = self._redo.pop()
+        gone = {id(s) for s in step.replaced}
+        self.steps = [s for s in self.steps if id(s) not in gone] + [step]
+        self._rebuild(step.at_us)
+        return act.describe(step.timed.action)
 
     # ------------------------------------------------------------ inspection
     def mad(self, index: int):
@@ -235,6 +303,10 @@ class Session(SessionViews):
         return build_report(self)
 
     def narration(self) -> list[tuple[float, str]]:
+        """The failover phases in plain sentences, and what each user step dropped."""
         from ibviz.core.scenario.narration import narrate
 
-        return narrate(self)
+        lines = narrate(self)
+        lines += [(step.at_us, drop_sentence(step, self.label))
+                  for step in self.steps[:self._played] if step.drops]
+        return sorted(lines, key=lambda line: line[0])

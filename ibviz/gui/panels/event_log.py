@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from ibviz.app.view_sync import with_node_names
 
 KINDS = ("fail", "recover", "failover", "failback", "join", "leave", "mft", "remap", "link",
-         "sweep", "mad", "drop")
+         "sweep", "mad", "drop", "script")
 KIND_COLOURS = {"fail": "#D55E00", "recover": "#009E73", "failover": "#CC79A7",
                 "failback": "#CC79A7", "drop": "#D55E00", "remap": "#0072B2"}
 HEADERS = ("Time (\u00b5s)", "Kind", "Node", "Group", "What happened")

@@ -91,7 +91,7 @@ class WindowActions:
                                      sp.SP_MediaSkipForward,
                                      "Jump to the next failure, detection or restore (N)")
         self.restart = _action(w, "Restart", lambda: ctl.seek(0.0), "Home", sp.SP_MediaStop,
-                               "Back to the start (the log replays forward)")
+                               "Back to the start: every panel shows t = 0 (Home)")
         self.fail = _action(w, "Fail", w.fail_selected, "Ctrl+K", sp.SP_DialogCancelButton,
                             "Fail the selected node")
         self.failback = _action(w, "Fail back", w.failback_selected, "Ctrl+B",

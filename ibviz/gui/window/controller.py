@@ -5,9 +5,13 @@ The controller owns the session, paces simulated time against wall time with a
 coalesced Qt signal per frame, and mirrors the session's undo stack to two QActions.
 Panels only read the session; every user action goes through the methods here.
 
-The *view time* is what the animation shows. It may lag behind ``session.now_us`` (after a
-step back or a jump in the event log): the session only runs forward, and the hop log
-replays the past.
+The *view time* (:attr:`SessionController.view_time_us`, announced by ``timeChanged``) is
+THE time of the window. On the built-in simulation it is the session's own time: seeking
+back re-simulates deterministically (:meth:`ibviz.core.scenario.session.Session.seek`), so
+every panel reads the state at the view time, and a user action happens at the view time
+(dropping the future it conflicts with, see :mod:`ibviz.core.scenario.rewind`). Over a
+live backend, which only runs forward, the view time may lag behind the session and the
+hop log replays the past for the canvas.
 """
 
 from __future__ import annotations
@@ -15,12 +19,13 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
-from ibviz.app.shown import ShownSession
+from ibviz.app import clock
+from ibviz.app.shown import Rewinds, ShownSession
 from ibviz.app.view_sync import with_node_names
 from ibviz.app.visual_clock import Spans, VisualClock
 from ibviz.backends.base import Backend, Capabilities
@@ -35,8 +40,6 @@ SPEED_MIN = 0.01
 SPEED_MAX = 100_000.0
 """Fastest pace: a 10 ms scenario plays in a tenth of a second."""
 DEFAULT_SPEED = 500.0
-SEARCH_STEP_US = 100.0
-"""Looking for the next failover event, the session runs ahead in steps this long."""
 STEP_WALL_S = 0.25
 """A step covers what a quarter second of play would, or less when something happens."""
 
@@ -69,7 +72,8 @@ class SessionController(QObject):
     stateChanged
         The model changed (core events, an action, undo/redo): re-read tables and states.
     timeChanged(float)
-        The view time moved (every animation frame while playing).
+        The view time moved (every animation frame while playing): the one clock every
+        view follows; :meth:`seek` moves it.
     playingChanged(bool)
     """
 
@@ -203,6 +207,11 @@ class SessionController(QObject):
             self.pause()
         self.seek(target)
 
+    @property
+    def rewinds(self) -> bool:
+        """The session goes back in time by re-simulating: the view time is its time."""
+        return self.capabilities.step_back and isinstance(self.session, Rewinds)
+
     def advance_target(self, wall_s: float) -> float:
         """The view time ``wall_s`` seconds of play lead to: paced by hops when the
         visual clock is on (idle gaps at :attr:`speed`), else :attr:`speed` us per second."""
@@ -211,42 +220,37 @@ class SessionController(QObject):
             return self.view_time_us + wall_s * self.speed
         spans: Spans = lambda: pace(clock.watched)  # noqa: E731
 
-        def run(t: float) -> None:
-            if t > s.now_us:
-                s.run_until(min(t, max(self.duration_us, float(s.now_us))))
-
-        return clock.advance(self.view_time_us, wall_s, self.speed, spans, run,
+        return clock.advance(self.view_time_us, wall_s, self.speed, spans,
+                             lambda t: self.run_ahead(t, lambda: spans()[0]),
                              self.duration_us)
 
     def seek(self, t_us: float) -> None:
-        """Show simulated time ``t_us`` (running the session forward when needed)."""
+        """Show simulated time ``t_us``: the session runs forward to it or, on a session
+        that rewinds, is re-simulated back to it; every panel then shows that instant."""
         if self.session is None:
             return
-        t = max(0.0, min(float(t_us), max(self.duration_us, float(self.session.now_us))))
-        if t > self.session.now_us:
-            self.session.run_until(t)
+        s = self.session
+        t = max(0.0, min(float(t_us), max(self.duration_us, float(s.now_us))))
+        if self.rewinds:
+            cast(Rewinds, s).seek(t)
+            t = float(s.now_us)
+        elif t > s.now_us:
+            s.run_until(t)
         self.view_time_us = t
         self._flush()
         self.timeChanged.emit(t)
 
-    def _step_target(self, forward: bool) -> float:
-        """The next (previous) instant something happens, at most a step's time away."""
-        s = self.shown
-        t, span = self.view_time_us, max(self.speed * STEP_WALL_S, 1e-3)
-        if forward and t + span > s.now_us:
-            s.run_until(min(t + span, max(self.duration_us, t)))
-        hops = s.hops
-        candidates = [t + span if forward else t - span]
-        if len(hops):
-            import numpy as np
+    def run_ahead(self, t_us: float, starts: clock.Starts | None = None) -> None:
+        """Run the session toward ``t_us`` to look ahead (the visual clock finding the next
+        hop) without moving the view time; on a session that rewinds, never past a start
+        the look-ahead could then pick (see :func:`ibviz.app.clock.run_ahead`)."""
+        if self.session is not None:
+            clock.run_ahead(self.session, t_us, self.rewinds, self.duration_us, starts)
 
-            times = np.concatenate([hops.t0, hops.t1])
-            near = times[times > t + 1e-9] if forward else times[times < t - 1e-9]
-            if len(near):
-                candidates.append(float(near.min() if forward else near.max()))
-        logged = [e.t_us for e in s.log]
-        candidates += [x for x in logged if (x > t + 1e-9 if forward else x < t - 1e-9)]
-        return min(candidates) if forward else max(candidates)
+    def _step_target(self, forward: bool) -> float:
+        span = max(self.speed * STEP_WALL_S, 1e-3)
+        return clock.step_target(self.shown, self.view_time_us, span, forward, self.rewinds,
+                                 self.duration_us)
 
     def step_forward(self) -> None:
         if self.session is not None:
@@ -260,22 +264,21 @@ class SessionController(QObject):
 
     def next_failover_time(self) -> float | None:
         """The next failure, detection or restore instant after the view time (the
-        session runs forward only as far as needed to find it)."""
-        s = self.session
-        if s is None:
+        session runs forward only as far as needed to find it; one that rewinds comes
+        back to the view time)."""
+        if self.session is None:
             return None
-        while True:
-            later = [t for t in s.failover_times() if t > self.view_time_us + 1e-9]
-            if later or s.now_us >= self.duration_us:
-                return later[0] if later else None
-            s.run_until(min(self.duration_us, s.now_us + SEARCH_STEP_US))
+        found = clock.find_next_failover(self.shown, self.view_time_us, self.duration_us)
+        if self.rewinds and self.session.now_us > self.view_time_us:
+            self.seek(self.view_time_us)
+        return found
 
     def jump_to_next_failover(self) -> bool:
-        t = self.next_failover_time()
-        if t is None:
+        if self.session is None:
             return False
-        self.seek(t)
-        return True
+        found = clock.find_next_failover(self.shown, self.view_time_us, self.duration_us)
+        self.seek(self.view_time_us if found is None else found)
+        return found is not None
 
     # ------------------------------------------------------------------ actions
     def apply(self, action: act.Action) -> bool:
@@ -289,7 +292,9 @@ class SessionController(QObject):
             return False
         if self.capabilities.slow_actions:
             return self._apply_in_worker(action)
-        if self.view_time_us < self.session.now_us:
+        if self.rewinds and self.session.now_us != self.view_time_us:
+            self.seek(self.view_time_us)  # the action happens at the view time
+        elif self.view_time_us < self.session.now_us:
             self.view_time_us = float(self.session.now_us)
         try:
             self.backend.apply(action)
@@ -336,7 +341,8 @@ class SessionController(QObject):
             self.session.finish(None)
 
     def _after_change(self) -> None:
-        self.view_time_us = min(self.view_time_us, float(self.shown.now_us))
+        now = float(self.shown.now_us)
+        self.view_time_us = now if self.rewinds else min(self.view_time_us, now)
         self._dirty = True
         self._sync_undo_actions()
         self._flush()

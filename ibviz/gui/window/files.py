@@ -18,6 +18,8 @@ from ibviz.gui.worker import BackgroundTask, Cancelled
 
 AFTER_RESTORE_US = 150.0
 """The after-failover screenshot shows packets flowing to the takeover node."""
+FREE_PLAY_FAIL_US = 1000.0
+"""In free play the after-failover screenshot fails the primary here (traffic flows)."""
 PROGRESS_DELAY_MS = 300
 """Loads that finish faster never flash a progress dialog."""
 
@@ -179,29 +181,29 @@ class FilesMixin:
     def play_through_failover(self) -> bool:
         """Run until the first failover completed and show that instant (for
         ``--screenshot --after-failover``): the scenario's own timeline fails a node in
-        the first half of its run, else the first protected group's primary is failed."""
+        the first half of its run, else (free play) the first protected group's primary is
+        failed at :data:`FREE_PLAY_FAIL_US`."""
         s: Any = self.session
         group = next(iter(s.controller.groups.values()), None) if s is not None else None
         if group is None:
             return False
         self.groups.select_group(group.mgid)
-        if not self._run_to_restore(s, s.duration_us / 2):
+        if not self._run_to_restore(s.duration_us / 2):
+            self.controller.seek(min(self.controller.view_time_us, FREE_PLAY_FAIL_US))
             self.controller.apply(act.Fail(group.primary))
-            if not self._run_to_restore(s, s.duration_us):
+            if not self._run_to_restore(s.duration_us):
                 return False
         restored = max(o.restored_us or o.started_us for o in s.controller.outcomes)
         self.controller.seek(min(s.duration_us, restored + AFTER_RESTORE_US))
         return True
 
-    @staticmethod
-    def _run_to_restore(session: Any, until_us: float) -> bool:
+    def _run_to_restore(self, until_us: float) -> bool:
         """Advance until a failover outcome is restored (or failed); False at ``until_us``."""
-        t = session.now_us
-        while t < until_us:
-            t = min(until_us, t + 100.0)
-            session.run_until(t)
+        ctl = self.controller
+        while ctl.view_time_us < until_us:
+            ctl.seek(min(until_us, ctl.view_time_us + 100.0))
             if any(o.kind == "failover" and (o.restored_us is not None or o.problem)
-                   for o in session.controller.outcomes):
+                   for o in self.session.controller.outcomes):
                 return True
         return False
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ibviz.app import view_sync
+from ibviz.app import opening, view_sync
 from ibviz.gui import dialogs
 from ibviz.gui.canvas.view import FabricLegend, FabricView
 from ibviz.gui.panels.animation_controls import AnimationControls, format_time
@@ -26,6 +26,7 @@ from ibviz.gui.panels.metrics import MetricsPanel
 from ibviz.gui.panels.narration import NarrationStrip
 from ibviz.gui.panels.packet_inspector import PacketInspector
 from ibviz.gui.panels.switch_inspector import SwitchInspector
+from ibviz.gui.panels.timeline_bar import TimelineBar
 from ibviz.gui.theme import SettingsMixin
 from ibviz.gui.window.actions import WindowActions
 from ibviz.gui.window.backend import LiveMixin
@@ -69,6 +70,11 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
         playback.addWidget(self.controls)
         self._build_simulation_mode()
         self._build_teaching()
+        self.addToolBarBreak()
+        timeline = self.addToolBar("Timeline")
+        timeline.setObjectName("timelineToolbar")
+        self.timeline = TimelineBar(self.controller, self)
+        timeline.addWidget(self.timeline)
         self._add_dock_toggles()
         self._build_status_bar()
         self.install_ops()  # Changes / What-if docks, Compare snapshots, What-if mode
@@ -200,6 +206,8 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
         if loaded.time_us:
             self.controller.seek(loaded.time_us)
         name = loaded.session.scenario.name
+        if loaded.source.get("spec") == opening.DEMO:
+            name += " (free play)"
         self.setWindowTitle(f"{name} - ibviz")
         self.view.fit()
 
@@ -215,8 +223,9 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
         self._update_enabled()
 
     def _session_reset(self) -> None:
-        """Undo/redo rebuilt the session objects: re-read them, keep what the user chose."""
-        self.view.set_fabric(self.session.fabric, self.view.positions())
+        """Undo/redo or a seek back rebuilt the session objects (the same GUIDs): re-read
+        them, keep what the user chose and where the canvas looks."""
+        self.view.set_fabric(self.session.fabric, self.view.positions(), fit=False)
         switch, group = self.inspector.switch, self.selected_group
         for panel in (self.groups, self.packets, self.log_panel):
             panel.set_session(self.session)

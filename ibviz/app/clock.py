@@ -1,0 +1,90 @@
+"""Where the window's clock goes next, computed from the session alone (no Qt): the next
+or previous instant something happens (Step, Step back), the next failover instant.
+
+On a session that rewinds (:class:`~ibviz.app.shown.Rewinds`) the session's time is the
+view time, so a step forward asks the session for its next event instead of running
+ahead; over a live session the session runs ahead and the view time follows it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import cast
+
+import numpy as np
+
+from ibviz.app.shown import Rewinds, ShownSession
+
+Starts = Callable[[], np.ndarray]
+"""The start times of the spans a look-ahead must not run past (see :func:`run_ahead`)."""
+RECENT_HOPS = 65_536
+"""Hops that start later than they are recorded are among the newest: a look-ahead reads
+this many."""
+SEARCH_STEP_US = 100.0
+"""Looking for the next failover event, the session runs ahead in steps this long."""
+
+
+def step_target(s: ShownSession, t: float, span: float, forward: bool, rewinds: bool,
+                duration_us: float) -> float:
+    """The next (previous) instant after (before) ``t`` something happens (a hop starts
+    or ends, a log entry), at most ``span`` away."""
+    candidates = [t + span if forward else t - span]
+    if forward and rewinds:  # the session is at t: its next event, not run yet
+        candidates.append(float(cast(Rewinds, s).next_event_us()))
+    elif forward and t + span > s.now_us:
+        s.run_until(min(t + span, max(duration_us, t)))
+    hops = s.hops
+    if len(hops):
+        times = np.concatenate([hops.t0, hops.t1])
+        near = times[times > t + 1e-9] if forward else times[times < t - 1e-9]
+        if len(near):
+            candidates.append(float(near.min() if forward else near.max()))
+    candidates += [e.t_us for e in s.log if (e.t_us > t + 1e-9 if forward
+                                              else e.t_us < t - 1e-9)]
+    return min(candidates) if forward else max(candidates)
+
+
+def find_next_failover(s: ShownSession, start: float, duration_us: float) -> float | None:
+    """Run ``s`` forward until a failure, detection or restore instant after ``start`` is
+    known (None when there is none before ``duration_us``)."""
+    while True:
+        later = [t for t in s.failover_times() if t > start + 1e-9]
+        if later or s.now_us >= duration_us:
+            return later[0] if later else None
+        s.run_until(min(duration_us, s.now_us + SEARCH_STEP_US))
+
+
+def recent_hop_starts(s: ShownSession) -> np.ndarray:
+    hops = s.hops
+    return hops.t0[-RECENT_HOPS:] if hops is not None and len(hops) else np.zeros(0)
+
+
+def run_ahead(s: ShownSession, t_us: float, rewinds: bool, duration_us: float,
+              starts: Starts | None = None) -> None:
+    """Run ``s`` toward ``t_us`` to look ahead (the visual clock finding the next hop).
+
+    On a session that rewinds it stops at the first start it knows of after its time
+    (``starts()``: the paced spans' starts, by default the recent hops') and at the first
+    event that starts a hop or sends a MAD (they start at or after it), so the time the
+    look-ahead then picks is never behind the session: showing it needs no re-simulation.
+    """
+    if t_us <= s.now_us:
+        return
+    t_us = min(t_us, max(duration_us, float(s.now_us)))
+    if not rewinds:
+        s.run_until(t_us)
+        return
+    known = starts or (lambda: recent_hop_starts(s))
+
+    def sent() -> tuple[int, int]:
+        return (len(s.hops) if s.hops is not None else 0, len(s.sm.mads))
+
+    seen = sent()
+    while s.now_us < t_us:
+        t0 = np.asarray(known(), float)
+        ahead = t0[t0 > s.now_us]
+        first = float(ahead.min()) if len(ahead) else math.inf
+        s.run_until(min(t_us, first, cast(Rewinds, s).next_event_us()))
+        if s.now_us >= first or sent() != seen:
+            return
