@@ -204,6 +204,11 @@ def _lids_from_destinations(reader: StateReader, lids_seen: dict[int, list[int]]
 
 def parse_fdbs(reader: StateReader) -> None:
     """OpenSM ``opensm.fdbs`` / ibdiagnet ``.fdbs`` (LID : port : hops : optimal)."""
+    fast = _plain_fdbs(reader)
+    if fast is not None:
+        for switch, table in fast:
+            reader.state.set_lft(switch, table, reader.file)
+        return
     switch: int | None = None
     table: dict[int, int] = {}
     for idx, line in reader.body():
@@ -232,3 +237,41 @@ def parse_fdbs(reader: StateReader) -> None:
     if switch is None:
         raise reader.error("no switch section found", 0, "'dump_ucast_routes: Switch 0x<GUID>'")
     reader.state.set_lft(switch, table, reader.file)
+
+
+
+_FDBS_HEAD = "dump_ucast_routes: Switch 0x"
+_FDBS_PLAIN_RE = re.compile(r"^0x([0-9A-Fa-f]{4}) : (\d{3})  : \d+ *: yes$", re.M)
+
+
+def _plain_fdbs(reader: StateReader) -> list[tuple[int, dict[int, int]]] | None:
+    """``opensm.fdbs`` as OpenSM writes it (every row ``0xLLLL : PPP  : HH   : yes``), read
+    one switch section at a time with one regular expression (a 1,500-HCA file holds
+    ~180k rows); None when any line differs (then the line-by-line rules read it and name
+    what is wrong)."""
+    lines = reader.lines
+    heads = [i for i, line in enumerate(lines) if line.startswith(_FDBS_HEAD)]
+    if not heads or any(line.strip() for line in lines[:heads[0]]):
+        return None
+    out = []
+    for at, end in zip(heads, heads[1:] + [len(lines)], strict=True):
+        guid = lines[at][len(_FDBS_HEAD):].strip()
+        if not (0 < len(guid) <= 16 and guid.isascii() and guid.isalnum()) or \
+                at + 1 >= len(lines) or not _FDBS_COLUMNS_RE.match(lines[at + 1].strip()):
+            return None
+        rows = lines[at + 2:end]
+        while rows and not rows[-1].strip():
+            rows = rows[:-1]
+        found = _FDBS_PLAIN_RE.findall("\n".join(rows))
+        if len(found) != len(rows):
+            return None
+        try:
+            table = {int(lid, 16): int(port) for lid, port in found}
+            switch = int(guid, 16)
+        except ValueError:
+            return None
+        if table and (min(table) < 1 or max(table) > UNICAST_LID_MAX
+                      or max(table.values()) > MAX_PORT):
+            return None
+        out.append((switch, table))
+    return out
