@@ -12,6 +12,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 
+from ibviz.gui.canvas.labels import claim
 from ibviz.gui.canvas.model import CanvasModel
 from ibviz.gui.canvas.native import draw_lines, rect_to_device, to_device
 from ibviz.gui.palette import NODE_STATES, CanvasTheme
@@ -42,16 +43,17 @@ def paint_detail(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: n
     font.setPixelSize(FONT_PX)
     painter.setFont(font)
     metrics = QFontMetricsF(font)
+    taken: set[tuple[int, int]] = set()  # counts never overprint each other
     if detail.bundled(scale):
-        _bundles(painter, model, theme, m, view, metrics)
+        _bundles(painter, model, theme, m, view, metrics, taken)
     shut = detail.collapsed(scale)
     if len(shut):
-        _badges(painter, model, theme, m, shut, view, metrics)
+        _badges(painter, model, theme, m, shut, view, metrics, taken)
     painter.restore()
 
 
 def _bundles(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: np.ndarray,
-             view: QRectF, metrics: QFontMetricsF) -> None:
+             view: QRectF, metrics: QFontMetricsF, taken: set[tuple[int, int]]) -> None:
     detail = model.detail
     lines = detail.bundle_lines(model.xy)  # type: ignore[union-attr]
     lines = np.hstack([to_device(m, lines[:, :2]), to_device(m, lines[:, 2:])])
@@ -65,11 +67,12 @@ def _bundles(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: np.nd
     for (x0, y0, x1, y1), count in zip(lines.tolist(), counts.tolist(), strict=True):
         mid = QPointF((x0 + x1) / 2, (y0 + y1) / 2)
         if count > 1 and view.contains(mid) and abs(y1 - y0) > 3 * FONT_PX:
-            _pill(painter, theme, mid, f"{count}", metrics)
+            _pill(painter, theme, mid, f"{count}", metrics, taken)
 
 
 def _badges(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: np.ndarray,
-            shut: np.ndarray, view: QRectF, metrics: QFontMetricsF) -> None:
+            shut: np.ndarray, view: QRectF, metrics: QFontMetricsF,
+            taken: set[tuple[int, int]]) -> None:
     detail = model.detail
     rects = badge_rects(model, m, shut)
     inside = ((rects[:, 2] >= view.left()) & (rects[:, 0] <= view.right())
@@ -92,15 +95,10 @@ def _badges(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: np.nda
         if metrics.horizontalAdvance(text) + 4 <= box.width() and box.height() >= FONT_PX + 2:
             painter.setPen(QColor(theme.label))
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
-        elif box.height() >= 3 * FONT_PX:  # narrow and tall: the count written upright
-            painter.save()
-            painter.translate(box.center())
-            painter.rotate(-90)
-            painter.setPen(QColor(theme.label))
-            painter.drawText(QRectF(-box.height() / 2, -box.width() / 2 - FONT_PX,
-                                    box.height(), box.width() + 2 * FONT_PX),
-                             Qt.AlignmentFlag.AlignCenter, text)
-            painter.restore()
+            claim(box, taken)
+        else:  # too narrow: the count under the box, where no other count is
+            below = QPointF(box.center().x(), box.bottom() + metrics.height() / 2 + 2)
+            _pill(painter, theme, below, text, metrics, taken)
     painter.setBrush(Qt.BrushStyle.NoBrush)
 
 
@@ -118,10 +116,13 @@ def _troubled(model: CanvasModel, blocks: np.ndarray) -> np.ndarray:
 
 
 def _pill(painter: QPainter, theme: CanvasTheme, at: QPointF, text: str,
-          metrics: QFontMetricsF) -> None:
-    """``text`` centred on ``at`` over a small background pill."""
+          metrics: QFontMetricsF, taken: set[tuple[int, int]]) -> None:
+    """``text`` centred on ``at`` over a small background pill, unless another count
+    already holds that place."""
     w, h = metrics.horizontalAdvance(text) + 6, metrics.height()
     box = QRectF(at.x() - w / 2, at.y() - h / 2, w, h)
+    if not claim(box, taken):
+        return
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QColor(theme.background))
     painter.drawRoundedRect(box, 3, 3)
