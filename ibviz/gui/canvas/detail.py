@@ -22,8 +22,12 @@ import numpy as np
 from ibviz.core.layout_detail import LayoutResult
 from ibviz.core.layout_lod import LevelOfDetail
 
-BUNDLE_AT = 12.0
-"""Pixels per slot below which the cables between switch tiers are drawn as bundles."""
+BUNDLE_AT = 30.0
+"""Pixels per slot below which the cables between switch tiers are drawn as bundles (node
+names show from the same zoom, :data:`ibviz.gui.canvas.paint.LABEL_SCALE`)."""
+
+BUNDLE_MIN_LINKS = 400
+"""Fabrics with fewer cables between switch tiers are never bundled (they stay legible)."""
 
 
 @dataclass
@@ -118,7 +122,7 @@ class CanvasDetail:
 
     # ---------------------------------------------------------------- bundles
     def bundled(self, scale: float) -> bool:
-        return scale < BUNDLE_AT and bool(len(self.bundle_count))
+        return scale < BUNDLE_AT and int(self.bundle_count.sum()) >= BUNDLE_MIN_LINKS
 
     def bundle_lines(self, xy: np.ndarray) -> np.ndarray:
         """``(K, 4)`` x0, y0, x1, y1 (scene): from each lower group's centre to its upper
