@@ -73,7 +73,25 @@ def parse_unicast_tables(reader: StateReader) -> None:
         state.set_lft(switch, table, reader.file)
 
     dest_cache: dict[str, list[int] | None] = {}
-    for idx, line in reader.body():
+    body = reader.body()
+    at = 0
+    while at < len(body):
+        idx, line = body[at]
+        at += 1
+        if switch is not None and line[:2] == "0x" and \
+                (run := _plain_run(body, at - 1)) is not None:  # a whole table at once
+            at += len(run) - 1
+            rows += len(run)
+            for row_at, (lid, port, dest) in enumerate(run):
+                table[lid] = port
+                if lid:
+                    seen = dest_cache.get(dest, _NEW)
+                    if seen is _NEW:
+                        seen = dest_cache[dest] = _new_destination(
+                            reader, body[at - len(run) + row_at][0], dest, lids_seen)
+                    if seen is not None:
+                        seen.append(lid)
+            continue
         if switch is not None and (row := _plain_row(line)) is not None:  # most lines
             lid, port, dest = row
             table[lid] = port
@@ -118,6 +136,29 @@ def parse_unicast_tables(reader: StateReader) -> None:
     if switch is None:
         raise reader.error("no switch table found", 0, _HEADER_EXPECTED)
     _lids_from_destinations(reader, lids_seen)
+
+
+_PLAIN_RUN_RE = re.compile(r"^0x([0-9A-Fa-f]{4}) (\d{3}) [:#](.*)$", re.M)
+PLAIN_RUN_MIN = 8
+"""Tables of fewer rows are read line by line."""
+
+
+def _plain_run(body: list[tuple[int, str]], start: int) -> list[tuple[int, int, str]] | None:
+    """The rows ``0xLLLL PPP # destination`` from ``body[start]`` to the next line of
+    another kind, read with one regular expression; None when any of them is not that
+    plain (then they are read line by line, by the rules that name what is wrong)."""
+    end = start
+    while end < len(body) and body[end][1][:2] == "0x":
+        end += 1
+    if end - start < PLAIN_RUN_MIN:
+        return None
+    found = _PLAIN_RUN_RE.findall("\n".join(line for _, line in body[start:end]))
+    if len(found) != end - start:
+        return None
+    rows = [(int(lid, 16), int(port), dest.strip()) for lid, port, dest in found]
+    if max(r[0] for r in rows) > UNICAST_LID_MAX or max(r[1] for r in rows) > MAX_PORT:
+        return None
+    return rows
 
 
 def _plain_row(line: str) -> tuple[int, int, str] | None:
