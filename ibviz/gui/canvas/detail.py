@@ -21,6 +21,7 @@ import numpy as np
 
 from ibviz.core.layout_detail import LayoutResult
 from ibviz.core.layout_lod import LevelOfDetail
+from ibviz.core.layout_tiers import components
 
 BUNDLE_AT = 30.0
 """Pixels per slot below which the cables between switch tiers are drawn as bundles (node
@@ -59,10 +60,10 @@ class CanvasDetail:
         block_of = np.full(n, -1, np.int64)
         for i, m in enumerate(members):
             block_of[m] = i
-        switch_bundles = [b for b in result.bundles if b.lower >= 1]
+        switch_bundles = _by_pod(result)
         row_bundle = np.full(len(result.edges), -1, np.int64)
-        for k, bundle in enumerate(switch_bundles):
-            row_bundle[bundle.links] = k
+        for k, (rows, _low, _up) in enumerate(switch_bundles):
+            row_bundle[rows] = k
         link_bundle = np.full(len(ends), -1, np.int64)
         if len(ends) and len(result.edges):
             low, high = ends.min(axis=1), ends.max(axis=1)
@@ -73,7 +74,7 @@ class CanvasDetail:
             link_bundle[found] = row_bundle[at[found]]
         count = np.bincount(link_bundle[link_bundle >= 0], minlength=len(switch_bundles))
         return cls(lod, leaves, members, block_of, link_bundle,
-                   [b.ends for b in switch_bundles], count)
+                   [(low, up) for _rows, low, up in switch_bundles], count)
 
     # ----------------------------------------------------------------- blocks
     def collapsed(self, scale: float) -> np.ndarray:
@@ -139,3 +140,32 @@ class CanvasDetail:
         if self.bundled(scale):
             drawn &= (self.link_bundle < 0) | keep
         return drawn
+
+
+def _by_pod(result: LayoutResult) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``(edge rows, lower switches, upper switches)`` of every switch bundle, a bundle
+    from tier 2 up split by the pod (the switches joined below that tier) its lower ends
+    are in: the cables of a fat tree's core plane start in every pod, and one line from
+    the plane's centre would seem to leave the middle pod only."""
+    edges, tier = result.edges, result.tier
+    pods: dict[int, np.ndarray] = {}
+    out = []
+    for bundle in result.bundles:
+        if bundle.lower < 1:
+            continue
+        rows = bundle.links
+        if bundle.lower < 2 or not len(rows):
+            out.append((rows, *bundle.ends))
+            continue
+        if bundle.lower not in pods:
+            t = tier[edges]
+            below = (t >= 1).all(axis=1) & (t <= bundle.lower).all(axis=1)
+            pods[bundle.lower] = components(edges[below], len(tier))
+        e = edges[rows]
+        low = np.where(tier[e[:, 0]] == bundle.lower, e[:, 0], e[:, 1])
+        up = np.where(tier[e[:, 0]] == bundle.lower, e[:, 1], e[:, 0])
+        pod = pods[bundle.lower][low]
+        for p in np.unique(pod).tolist():
+            sel = pod == p
+            out.append((rows[sel], np.unique(low[sel]), np.unique(up[sel])))
+    return out
