@@ -33,6 +33,7 @@ app = make_application()
 from ibviz.gui.canvas.model import CanvasModel
 from ibviz.gui.window.main import MainWindow
 window = MainWindow(QSettings(sys.argv[2], QSettings.Format.IniFormat))
+window.batch = True  # an error goes to stderr, not to a dialog nobody closes
 window.resize(1920, 1080)
 window.show()
 app.processEvents()
@@ -56,9 +57,11 @@ print(f"OPEN {opened:.4f} {model:.4f} {len(fabric.nodes)} {cpu:.4f}", flush=True
 def run(spec: str, settings: str) -> tuple[float, float, int, float]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
            "PYTHONPATH": f"{REPO}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    out = subprocess.run([sys.executable, "-c", CHILD, spec, settings], env=env, check=True,
-                         capture_output=True, text=True, timeout=600).stdout
-    line = next(x for x in out.splitlines() if x.startswith("OPEN "))
+    done = subprocess.run([sys.executable, "-c", CHILD, spec, settings], env=env,
+                          capture_output=True, text=True, timeout=600, check=False)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("OPEN ")), None)
+    if line is None:
+        raise SystemExit(f"{spec}: the window did not open it:\n{done.stderr.strip()}")
     _, opened, model, nodes, cpu = line.split()
     return float(opened), float(model), int(nodes), float(cpu)
 
