@@ -7,14 +7,31 @@ user opens or closes it by hand: double-click, the badge's context menu, or
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from PySide6.QtCore import QPoint
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QWidget
 
 from ibviz.core.naming import node_name
+from ibviz.gui.canvas.detail import CanvasDetail
+from ibviz.gui.canvas.model import CanvasModel
 
 
 class CanvasBlocks:
     """Methods of :class:`ibviz.gui.canvas.view.FabricView` about leaf blocks."""
+
+    _model: CanvasModel | None
+
+    if TYPE_CHECKING:  # provided by FabricView and CanvasNavigation
+        def _scale(self) -> float: ...
+        def _invalidate(self, links: bool = False) -> None: ...
+
+    def _detail(self) -> tuple[CanvasModel, CanvasDetail]:
+        """The model and its level of detail (KeyError when the fabric has none)."""
+        model = self._model
+        if model is None or model.detail is None:
+            raise KeyError("the canvas shows no fabric with leaf blocks")
+        return model, model.detail
 
     def blocks(self) -> dict[int, list[int]]:
         """Leaf GUID -> GUIDs of its collapsible block of end nodes."""
@@ -36,14 +53,14 @@ class CanvasBlocks:
     def set_block(self, leaf: int, collapsed: bool | None) -> None:
         """Close (True) or open (False) the block under switch ``leaf`` (GUID), or give
         it back to the zoom rule (None). KeyError for a node without a block."""
-        model = self._model
-        index = model.index.get(leaf, -1) if model and model.detail else -1
-        if index < 0 or index not in model.detail.lod.badges:
+        model, detail = self._detail()
+        index = model.index.get(leaf, -1)
+        if index not in detail.lod.badges:
             raise KeyError(f"node {leaf:#018x} has no block of end nodes")
         if collapsed is None:
-            model.detail.lod.release(index)
+            detail.lod.release(index)
         else:
-            model.detail.lod.forced[index] = collapsed
+            detail.lod.forced[index] = collapsed
         self._invalidate(links=True)
 
     def set_all_blocks(self, collapsed: bool | None) -> None:
@@ -54,22 +71,21 @@ class CanvasBlocks:
 
     def toggle_block(self, block: int) -> bool:
         """Open a closed block or close an open one (by block index); True when closed."""
-        closed = self._model.detail.toggle(block, self._scale())
+        closed = self._detail()[1].toggle(block, self._scale())
         self._invalidate(links=True)
         return closed
 
     def block_text(self, block: int) -> str:
         """Tooltip of a badge: its count, its leaf and what a double-click does."""
-        model = self._model
-        leaf = model.fabric.node(model.guids[int(model.detail.leaves[block])])
-        count = len(model.detail.members[block])
-        return (f"{count} end nodes under {node_name(leaf)}\n"
+        model, detail = self._detail()
+        leaf = model.fabric.node(model.guids[int(detail.leaves[block])])
+        return (f"{len(detail.members[block])} end nodes under {node_name(leaf)}\n"
                 "Double-click to open this block; zoom in to open every block")
 
     def block_menu(self, block: int, where: QPoint) -> None:
         """Context menu of a badge."""
-        menu = QMenu(self)
-        menu.addAction(f"Open this block ({len(self._model.detail.members[block])} end nodes)",
+        menu = QMenu(cast(QWidget, self))
+        menu.addAction(f"Open this block ({len(self._detail()[1].members[block])} end nodes)",
                        lambda: self.toggle_block(block))
         menu.addSeparator()
         menu.addAction("Open every block", lambda: self.set_all_blocks(False))
@@ -77,7 +93,7 @@ class CanvasBlocks:
         menu.addAction("Blocks follow the zoom", lambda: self.set_all_blocks(None))
         menu.popup(where)
 
-    def _keep_forced(self, old: object) -> None:
+    def _keep_forced(self, old: CanvasModel | None) -> None:
         """Carry hand-opened/closed blocks from model ``old`` to the current one."""
         new = self._model
         if old is None or new is None or old.detail is None or new.detail is None:

@@ -247,8 +247,8 @@ def parse_fdbs(reader: StateReader) -> None:
     """OpenSM ``opensm.fdbs`` / ibdiagnet ``.fdbs`` (LID : port : hops : optimal)."""
     fast = _plain_fdbs(reader)
     if fast is not None:
-        for switch, table in fast:
-            reader.state.set_lft(switch, table, reader.file)
+        for guid, rows in fast:
+            reader.state.set_lft(guid, rows, reader.file)
         return
     switch: int | None = None
     table: dict[int, int] = {}
