@@ -139,3 +139,21 @@ def test_modifier_drag_moves_the_node_not_the_view(view, qtbot, modifier):
     assert {g: p for g, p in after.items() if g != guid} == \
         {g: p for g, p in before.items() if g != guid}
     assert view.mapToScene(view.viewport().rect().center()) == centre
+
+
+
+def test_core_bundles_are_split_by_pod_and_hold_every_switch_cable_once():
+    """A fat tree's core plane reaches every pod: its bundle is one per pod, each starting
+    in that pod (not across the fabric), and every cable between switches is in exactly
+    one bundle."""
+    from ibviz.gui.canvas.model import CanvasModel
+
+    model = CanvasModel.build(open_fabric("fat-tree:k=8,n=3"))
+    detail = model.detail
+    between = (model.kinds == 1)[model.ends].all(axis=1)
+    assert (detail.link_bundle[between] >= 0).all()
+    assert (detail.link_bundle[~between] == -1).all()
+    assert detail.bundle_count.sum() == between.sum()
+    spans = [float(np.ptp(model.xy[low, 0])) for low, _up in detail.bundle_ends]
+    assert max(spans) < float(np.ptp(model.xy[:, 0])) / 4
+    assert len(detail.bundle_ends) > 8
