@@ -8,7 +8,6 @@ networkx graph in step and publishes a typed event on :attr:`Fabric.events`.
 
 from __future__ import annotations
 
-import copy as _copy
 from collections.abc import Iterable, Iterator
 
 import networkx as nx
@@ -228,7 +227,7 @@ class Fabric:
         new.warnings = list(self.warnings)
         new.master_sm, new.sim_commands = self.master_sm, list(self.sim_commands)
         for node in self.nodes.values():
-            new.add_node(_copy.deepcopy(node))
+            new.add_node(node.copy())
         for link in self.links.values():
             new.connect(link.a, link.b, link.width, link.speed)
         return new

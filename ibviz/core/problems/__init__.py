@@ -13,7 +13,7 @@ from ibviz.core.fabric import Fabric
 from ibviz.core.model import PortRef
 from ibviz.core.naming import describe_node
 from ibviz.core.problems.model import Problem, Report, Severity
-from ibviz.core.problems.multicast import check_branches, check_group
+from ibviz.core.problems.multicast import check_branches, check_group, live_peers
 from ibviz.core.problems.unicast import check_unicast
 from ibviz.core.sm.manager import SubnetManager
 
@@ -36,6 +36,7 @@ def check_subnet(fabric: Fabric, sm: SubnetManager, *, groups_known: bool = True
     """
     report = Report()
     groups = sm.sa.groups
+    live = live_peers(fabric)
     for mgid, group in sorted(groups.items(), key=lambda kv: kv[1].mlid):
         if mgid in members_unknown:
             continue
@@ -46,7 +47,7 @@ def check_subnet(fabric: Fabric, sm: SubnetManager, *, groups_known: bool = True
                 mlid=group.mlid))
             continue
         if group.members:
-            report.problems += check_group(fabric, sm, group)
+            report.problems += check_group(fabric, sm, group, live)
     if members_unknown:
         report.notes.append(f"{len(members_unknown)} groups without a member list (e.g. "
                             "saquery -g, ibroute -M): their reach was not checked")

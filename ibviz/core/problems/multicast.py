@@ -45,10 +45,29 @@ def _examples(fabric: Fabric, refs: list[PortRef]) -> str:
     return text + (f" and {len(refs) - EXAMPLES} more" if len(refs) > EXAMPLES else "")
 
 
+def live_peers(fabric: Fabric) -> dict[PortRef, PortRef]:
+    """Port -> the port cabled to it, for cables with neither end DOWN (what a packet
+    can cross); one pass, shared by every group's walk."""
+    live: dict[PortRef, PortRef] = {}
+    down = PortState.DOWN
+    nodes = fabric.nodes
+    for node in nodes.values():
+        for num, port in node.ports.items():
+            if port.state is down:
+                continue
+            ref = PortRef(node.guid, num)
+            peer = fabric.peer(ref)
+            if peer is not None and nodes[peer.node].ports[peer.port].state is not down:
+                live[ref] = peer
+    return live
+
+
 class _GroupWalk:
-    def __init__(self, fabric: Fabric, sm: SubnetManager, group: McGroup) -> None:
+    def __init__(self, fabric: Fabric, sm: SubnetManager, group: McGroup,
+                 live: dict[PortRef, PortRef] | None = None) -> None:
         self.fabric, self.sm, self.mlid = fabric, sm, group.mlid
         self.memo: dict[tuple[int, int], _Reach] = {}
+        self.live = live_peers(fabric) if live is None else live
 
     def _outs(self, switch: int, in_port: int) -> frozenset[int]:
         info = self.sm.switch_info.get(switch) or SwitchInfo()
@@ -56,13 +75,7 @@ class _GroupWalk:
         return multicast_out_ports(info, entry, in_port)
 
     def _live_peer(self, ref: PortRef) -> PortRef | None:
-        peer = self.fabric.peer(ref)
-        if peer is None:
-            return None
-        if self.fabric.port(ref).state is PortState.DOWN or \
-                self.fabric.port(peer).state is PortState.DOWN:
-            return None
-        return peer
+        return self.live.get(ref)
 
     def enter(self, switch: int, in_port: int) -> _Reach:
         """What a packet entering ``switch`` on ``in_port`` reaches (iterative post-order:
@@ -124,8 +137,10 @@ class _GroupWalk:
         return self.enter(peer.node, peer.port)
 
 
-def check_group(fabric: Fabric, sm: SubnetManager, group: McGroup) -> list[Problem]:
-    """Member-to-member reach and loops for one group (needs two or more members)."""
+def check_group(fabric: Fabric, sm: SubnetManager, group: McGroup,
+                live: dict[PortRef, PortRef] | None = None) -> list[Problem]:
+    """Member-to-member reach and loops for one group (needs two or more members);
+    ``live``: :func:`live_peers` of ``fabric`` when the caller checks many groups."""
     members = [m for m in group.member_ports if m.node in fabric.nodes]
     receivers = set(group.receivers)
     name = _group_name(group)
@@ -136,7 +151,7 @@ def check_group(fabric: Fabric, sm: SubnetManager, group: McGroup) -> list[Probl
                         f"{len(members)} members ({_examples(fabric, members)}) but no switch "
                         "has an MFT entry for the MLID: no member reaches another",
                         tuple(sorted({m.node for m in members})), mlid=group.mlid)]
-    walk = _GroupWalk(fabric, sm, group)
+    walk = _GroupWalk(fabric, sm, group, live)
     missed: dict[PortRef, list[PortRef]] = {}
     twice: set[int] = set()
     for src in members:

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ibviz.core.fabric import Fabric
-from ibviz.core.layout import KIND_CODES, graph_hints, layout_graph, subnet_indices
+from ibviz.core.layout import KIND_CODES, graph_hints, subnet_indices
+from ibviz.core.layout_detail import detail_graph
 from ibviz.core.model import Node, NodeKind, PortRef
 from ibviz.core.naming import node_name
 from ibviz.core.phy import link_rate_gbps
+from ibviz.gui.canvas.detail import CanvasDetail
 from ibviz.gui.palette import speed_class, state_index
 
 Position = tuple[float, float]
@@ -49,6 +51,8 @@ class CanvasModel:
     pinned: list[int] = field(default_factory=list)
     """Indices of the nodes whose labels always stay, most important first (labels.py)."""
     label_scale: float = 1.0
+    detail: CanvasDetail | None = None
+    """Badges and bundles (level of detail) of a tiered layout; None for a force layout."""
     _key_index: dict[LinkKey, int] | None = None
     _sorted: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -81,14 +85,20 @@ class CanvasModel:
         return self._key_index
 
     def _positions_for(self, positions: dict[int, Position] | None) -> np.ndarray:
+        """Positions (laid out, or ``positions`` with new nodes placed beside their
+        neighbours); also sets :attr:`detail` from the tiered layout."""
         known = positions or {}
         missing = [i for i, g in enumerate(self.guids) if g not in known]
+        aggregation, host = graph_hints(self.fabric, self.kinds)
+        result = detail_graph(self.kinds, subnet_indices(self.fabric), self.ends,
+                              aggregation=aggregation, host=host)
         if len(missing) == len(self.guids):
-            aggregation, host = graph_hints(self.fabric, self.kinds)
-            return layout_graph(self.kinds, subnet_indices(self.fabric), self.ends,
-                                aggregation=aggregation, host=host)
-        xy = np.array([known.get(g, (np.nan, np.nan)) for g in self.guids], float)
-        return place_new_nodes(xy, self.ends, missing)
+            xy = result.xy
+        else:
+            xy = place_new_nodes(np.array([known.get(g, (np.nan, np.nan)) for g in self.guids],
+                                          float), self.ends, missing)
+        self.detail = CanvasDetail.build(result, xy, self.ends) if len(self.guids) else None
+        return xy
 
     # -------------------------------------------------------------- positions
     def positions(self) -> dict[int, Position]:

@@ -170,3 +170,9 @@ def rect_to_device(m: np.ndarray, rect: QRectF) -> QRectF:
     dev = pts @ m[:, :2].T + m[:, 2]
     lo, hi = dev.min(axis=0), dev.max(axis=0)
     return QRectF(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
+
+
+def device_transform_of(view: object) -> np.ndarray:
+    """:func:`device_transform` of a ``QGraphicsView``'s scene-to-viewport transform."""
+    t = view.viewportTransform()  # type: ignore[attr-defined]
+    return np.array([[t.m11(), t.m21(), t.dx()], [t.m12(), t.m22(), t.dy()]])

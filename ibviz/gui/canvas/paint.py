@@ -16,6 +16,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPaintEngine, QPainter, QPen
 
+from ibviz.gui.canvas.badges import paint_detail
 from ibviz.gui.canvas.glyphs import atlas_for, paint_glyph
 from ibviz.gui.canvas.labels import Labeller
 from ibviz.gui.canvas.model import CanvasModel
@@ -93,6 +94,7 @@ def paint_fabric(painter: QPainter, exposed: QRectF, model: CanvasModel | None,
             labels = len(frame.nodes) <= MAX_LABELS
             if not whole:
                 frame.cull(exposed, links=ports)
+            paint_detail(painter, model, theme, m, scale, visible)
             frame.paint_nodes(labels)
         else:
             frame.cull(visible)
@@ -114,6 +116,7 @@ def paint_fabric(painter: QPainter, exposed: QRectF, model: CanvasModel | None,
                     frame.cull(exposed)
                 painter.setRenderHint(QPainter.RenderHint.Antialiasing, antialias)
                 frame.paint_links()
+            paint_detail(painter, model, theme, m, scale, visible)
             frame.paint_nodes(labels)
     painter.restore()
 
@@ -137,16 +140,21 @@ class _Frame:
         left, top = exposed.left() - pad, exposed.top() - pad
         right, bottom = exposed.right() + pad, exposed.bottom() + pad
         xy = model.xy
-        self.nodes = np.flatnonzero((xy[:, 0] >= left) & (xy[:, 0] <= right)
-                                    & (xy[:, 1] >= top) & (xy[:, 1] <= bottom))
+        shown = (xy[:, 0] >= left) & (xy[:, 0] <= right) & (xy[:, 1] >= top) & (xy[:, 1] <= bottom)
+        detail = model.detail
+        if detail is not None:
+            shown &= ~detail.hidden(scale)
+        self.nodes = np.flatnonzero(shown)
         if not links:
             self.links, self.segments = np.zeros(0, np.int64), np.zeros((0, 4))
             return
         a, b = xy[model.ends[:, 0]], xy[model.ends[:, 1]]
-        self.links = np.flatnonzero((np.minimum(a[:, 0], b[:, 0]) <= right)
-                                    & (np.maximum(a[:, 0], b[:, 0]) >= left)
-                                    & (np.minimum(a[:, 1], b[:, 1]) <= bottom)
-                                    & (np.maximum(a[:, 1], b[:, 1]) >= top))
+        drawn = ((np.minimum(a[:, 0], b[:, 0]) <= right) & (np.maximum(a[:, 0], b[:, 0]) >= left)
+                 & (np.minimum(a[:, 1], b[:, 1]) <= bottom)
+                 & (np.maximum(a[:, 1], b[:, 1]) >= top))
+        if detail is not None:
+            drawn &= detail.drawn_links(model.ends, scale, model.down | model.tree)
+        self.links = np.flatnonzero(drawn)
         self.segments = np.hstack([to_device(self.m, a[self.links]),
                                    to_device(self.m, b[self.links])])
 

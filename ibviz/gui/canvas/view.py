@@ -1,5 +1,10 @@
 """The fabric canvas: every switch, CA, router and cable, drawn fast enough for 10,000 nodes.
 
+A big fabric is drawn by level of detail (:mod:`ibviz.gui.canvas.detail`): zoomed out,
+each leaf's block of end nodes is a badge with its count and the cables between switch
+tiers are bundles; zooming in (or a double-click) opens them. A left-drag pans;
+Shift+drag moves a node.
+
 The whole fabric is painted as the view's background from numpy arrays (see
 :mod:`ibviz.gui.canvas.paint`) and cached by Qt; it is repainted only when the zoom, the topology, a
 state or the theme changes. Packets are one item above it (:class:`PacketLayer`). Clicks
@@ -25,7 +30,8 @@ from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QWidget
 from ibviz.core.events import LidAssigned, LinkAdded, LinkRemoved, NodeAdded, NodeRemoved
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import PortRef
-from ibviz.gui.canvas.input import CanvasInput
+from ibviz.gui.canvas.blocks import CanvasBlocks
+from ibviz.gui.canvas.input import HINT, CanvasInput
 from ibviz.gui.canvas.legend import FabricLegend
 from ibviz.gui.canvas.model import CanvasModel, LinkKey, Position, search_nodes, tooltip_text
 from ibviz.gui.canvas.native import LinkLayer
@@ -40,7 +46,7 @@ SETTLE_MS = 150
 __all__ = ["FabricLegend", "FabricView"]
 
 
-class FabricView(CanvasInput, CanvasNavigation, QGraphicsView):
+class FabricView(CanvasInput, CanvasNavigation, CanvasBlocks, QGraphicsView):
     """Interactive drawing of a :class:`~ibviz.core.fabric.Fabric`."""
 
     # GUIDs are 64-bit: Signal(int) would squeeze them into a C++ int, so they travel as
@@ -87,6 +93,7 @@ class FabricView(CanvasInput, CanvasNavigation, QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setMouseTracking(True)
+        self.viewport().setStatusTip(HINT)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(160, 120)
         self.setBackgroundBrush(QColor(self._theme.background))
@@ -311,6 +318,7 @@ class FabricView(CanvasInput, CanvasNavigation, QGraphicsView):
         if "topology" in pending and model is not None:
             selected = self.selected()
             self._model = CanvasModel.build(model.fabric, model.positions())
+            self._keep_forced(model)
             self._model.set_states({g: s for g, s in self._states.items()
                                     if g in self._model.index})
             self._model.down = self._model.link_mask(self._down)

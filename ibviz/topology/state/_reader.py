@@ -63,8 +63,9 @@ class StateReader:
         skipped, and so are ``...`` elision lines (with one warning)."""
         out = []
         for idx, raw in enumerate(self.lines):
-            line = raw.strip("\ufeff").rstrip()
-            if not line.strip() or line.lstrip().startswith("#"):
+            line = raw.strip("\ufeff").rstrip() if "\ufeff" in raw else raw.rstrip()
+            text = line.lstrip()  # one copy per line: dumps of big fabrics hold 200k lines
+            if not text or text[0] == "#":
                 continue
             if ("..." in line or "…" in line) and ELLIPSIS_RE.match(line):
                 self.warn("'...' lines (output someone left out) were skipped", idx,

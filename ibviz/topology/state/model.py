@@ -116,8 +116,9 @@ class FabricState:
         """Store one switch's LFT from {LID: port}; warn when another file disagreed."""
         top = max(table, default=0)
         array = np.full(top + 1, NO_PORT, np.uint8)
-        for lid, port in table.items():
-            array[lid] = port
+        if table:
+            array[np.fromiter(table, np.int64, len(table))] = np.fromiter(
+                table.values(), np.int64, len(table))
         old = self.lfts.get(switch)
         if old is not None and not _same_table(old, array):
             self.warnings.append(TopologyWarning(

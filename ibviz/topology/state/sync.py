@@ -9,7 +9,6 @@ and keeps one line of text per change.
 
 from __future__ import annotations
 
-import copy
 import ipaddress
 import time
 from dataclasses import dataclass, fields
@@ -32,7 +31,7 @@ def sync_fabric(fabric: Fabric, new: Fabric) -> FabricDiff:
     for guid in d.nodes_removed:
         fabric.remove_node(guid)
     for guid in d.nodes_added:
-        fabric.add_node(copy.deepcopy(new.nodes[guid]))
+        fabric.add_node(new.nodes[guid].copy())
     for guid in d.nodes_changed:
         _sync_node(fabric, fabric.nodes[guid], new.nodes[guid])
     for key in d.links_added:
@@ -48,7 +47,7 @@ def sync_fabric(fabric: Fabric, new: Fabric) -> FabricDiff:
 def _sync_node(fabric: Fabric, node: Node, new: Node) -> None:
     if node.kind is not new.kind:  # a different device answers with this GUID: replace it
         fabric.remove_node(node.guid)
-        fabric.add_node(copy.deepcopy(new))
+        fabric.add_node(new.copy())
         return
     for name in _NODE_ATTRS:
         setattr(node, name, getattr(new, name))

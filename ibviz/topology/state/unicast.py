@@ -73,7 +73,25 @@ def parse_unicast_tables(reader: StateReader) -> None:
         state.set_lft(switch, table, reader.file)
 
     dest_cache: dict[str, list[int] | None] = {}
-    for idx, line in reader.body():
+    body = reader.body()
+    at = 0
+    while at < len(body):
+        idx, line = body[at]
+        at += 1
+        if switch is not None and line[:2] == "0x" and \
+                (run := _plain_run(body, at - 1)) is not None:  # a whole table at once
+            at += len(run) - 1
+            rows += len(run)
+            for row_at, (lid, port, dest) in enumerate(run):
+                table[lid] = port
+                if lid:
+                    seen = dest_cache.get(dest, _NEW)
+                    if seen is _NEW:
+                        seen = dest_cache[dest] = _new_destination(
+                            reader, body[at - len(run) + row_at][0], dest, lids_seen)
+                    if seen is not None:
+                        seen.append(lid)
+            continue
         if switch is not None and (row := _plain_row(line)) is not None:  # most lines
             lid, port, dest = row
             table[lid] = port
@@ -118,6 +136,29 @@ def parse_unicast_tables(reader: StateReader) -> None:
     if switch is None:
         raise reader.error("no switch table found", 0, _HEADER_EXPECTED)
     _lids_from_destinations(reader, lids_seen)
+
+
+_PLAIN_RUN_RE = re.compile(r"^0x([0-9A-Fa-f]{4}) (\d{3}) [:#](.*)$", re.M)
+PLAIN_RUN_MIN = 8
+"""Tables of fewer rows are read line by line."""
+
+
+def _plain_run(body: list[tuple[int, str]], start: int) -> list[tuple[int, int, str]] | None:
+    """The rows ``0xLLLL PPP # destination`` from ``body[start]`` to the next line of
+    another kind, read with one regular expression; None when any of them is not that
+    plain (then they are read line by line, by the rules that name what is wrong)."""
+    end = start
+    while end < len(body) and body[end][1][:2] == "0x":
+        end += 1
+    if end - start < PLAIN_RUN_MIN:
+        return None
+    found = _PLAIN_RUN_RE.findall("\n".join(line for _, line in body[start:end]))
+    if len(found) != end - start:
+        return None
+    rows = [(int(lid, 16), int(port), dest.strip()) for lid, port, dest in found]
+    if max(r[0] for r in rows) > UNICAST_LID_MAX or max(r[1] for r in rows) > MAX_PORT:
+        return None
+    return rows
 
 
 def _plain_row(line: str) -> tuple[int, int, str] | None:
@@ -204,6 +245,11 @@ def _lids_from_destinations(reader: StateReader, lids_seen: dict[int, list[int]]
 
 def parse_fdbs(reader: StateReader) -> None:
     """OpenSM ``opensm.fdbs`` / ibdiagnet ``.fdbs`` (LID : port : hops : optimal)."""
+    fast = _plain_fdbs(reader)
+    if fast is not None:
+        for guid, rows in fast:
+            reader.state.set_lft(guid, rows, reader.file)
+        return
     switch: int | None = None
     table: dict[int, int] = {}
     for idx, line in reader.body():
@@ -232,3 +278,41 @@ def parse_fdbs(reader: StateReader) -> None:
     if switch is None:
         raise reader.error("no switch section found", 0, "'dump_ucast_routes: Switch 0x<GUID>'")
     reader.state.set_lft(switch, table, reader.file)
+
+
+
+_FDBS_HEAD = "dump_ucast_routes: Switch 0x"
+_FDBS_PLAIN_RE = re.compile(r"^0x([0-9A-Fa-f]{4}) : (\d{3})  : \d+ *: yes$", re.M)
+
+
+def _plain_fdbs(reader: StateReader) -> list[tuple[int, dict[int, int]]] | None:
+    """``opensm.fdbs`` as OpenSM writes it (every row ``0xLLLL : PPP  : HH   : yes``), read
+    one switch section at a time with one regular expression (a 1,500-HCA file holds
+    ~180k rows); None when any line differs (then the line-by-line rules read it and name
+    what is wrong)."""
+    lines = reader.lines
+    heads = [i for i, line in enumerate(lines) if line.startswith(_FDBS_HEAD)]
+    if not heads or any(line.strip() for line in lines[:heads[0]]):
+        return None
+    out = []
+    for at, end in zip(heads, heads[1:] + [len(lines)], strict=True):
+        guid = lines[at][len(_FDBS_HEAD):].strip()
+        if not (0 < len(guid) <= 16 and guid.isascii() and guid.isalnum()) or \
+                at + 1 >= len(lines) or not _FDBS_COLUMNS_RE.match(lines[at + 1].strip()):
+            return None
+        rows = lines[at + 2:end]
+        while rows and not rows[-1].strip():
+            rows = rows[:-1]
+        found = _FDBS_PLAIN_RE.findall("\n".join(rows))
+        if len(found) != len(rows):
+            return None
+        try:
+            table = {int(lid, 16): int(port) for lid, port in found}
+            switch = int(guid, 16)
+        except ValueError:
+            return None
+        if table and (min(table) < 1 or max(table) > UNICAST_LID_MAX
+                      or max(table.values()) > MAX_PORT):
+            return None
+        out.append((switch, table))
+    return out

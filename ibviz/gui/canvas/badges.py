@@ -1,0 +1,138 @@
+"""Paint the level of detail of a big fabric (:mod:`ibviz.gui.canvas.detail`): bundles of
+cables between switch tiers as thick lines with their count, and collapsed leaf blocks
+as badges (a box over the block with its count, a line up to its leaf). A badge whose
+block holds a node that is not active, or a cable that is down, gets the failure colour.
+
+The painter works in device pixels (its transform reset); ``m`` maps scene to device.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
+
+from ibviz.gui.canvas.labels import claim
+from ibviz.gui.canvas.model import CanvasModel
+from ibviz.gui.canvas.native import draw_lines, rect_to_device, to_device
+from ibviz.gui.palette import NODE_STATES, CanvasTheme
+
+BADGE_MIN_PX = 8.0
+"""A badge is at least this wide and tall, however far the view is zoomed out."""
+FONT_PX = 11
+
+
+def badge_rects(model: CanvasModel, m: np.ndarray, blocks: np.ndarray) -> np.ndarray:
+    """``(K, 4)`` device left, top, right, bottom of the badges of ``blocks``."""
+    scene = model.detail.badge_rects(model.xy, blocks)  # type: ignore[union-attr]
+    lo, hi = to_device(m, scene[:, :2]), to_device(m, scene[:, 2:])
+    centre, half = (lo + hi) / 2, np.maximum((hi - lo) / 2 + 3, BADGE_MIN_PX / 2)
+    return np.hstack([centre - half, centre + half])
+
+
+def paint_detail(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: np.ndarray,
+                 scale: float, visible: QRectF) -> None:
+    """Bundles (when zoomed out) and the badges of closed blocks, in ``visible`` (scene)."""
+    detail = model.detail
+    if detail is None:
+        return
+    view = rect_to_device(m, visible).adjusted(-20, -20, 20, 20)
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    font = QFont()
+    font.setPixelSize(FONT_PX)
+    painter.setFont(font)
+    metrics = QFontMetricsF(font)
+    taken: set[tuple[int, int]] = set()  # counts never overprint each other
+    if detail.bundled(scale):
+        _bundles(painter, model, theme, m, view, metrics, taken)
+    shut = detail.collapsed(scale)
+    if len(shut):
+        _badges(painter, model, theme, m, shut, view, metrics, taken)
+    painter.restore()
+
+
+def _bundles(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: np.ndarray,
+             view: QRectF, metrics: QFontMetricsF, taken: set[tuple[int, int]]) -> None:
+    detail = model.detail
+    lines = detail.bundle_lines(model.xy)  # type: ignore[union-attr]
+    lines = np.hstack([to_device(m, lines[:, :2]), to_device(m, lines[:, 2:])])
+    counts = detail.bundle_count  # type: ignore[union-attr]
+    colour = QColor(theme.link)  # opaque: blending thick lines costs seconds at 40k nodes
+    few = len(counts) <= 200
+    widths = np.clip(np.round(1.0 + np.log2(np.maximum(counts, 1))), 1.0, 9.0 if few else 3.0)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, few)
+    for width in np.unique(widths).tolist():
+        painter.setPen(QPen(colour, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
+        draw_lines(painter, lines[widths == width])
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    if not few:  # hundreds of counts would be a row of noise: the widths tell them apart
+        return
+    for (x0, y0, x1, y1), count in zip(lines.tolist(), counts.tolist(), strict=True):
+        mid = QPointF((x0 + x1) / 2, (y0 + y1) / 2)
+        if count > 1 and view.contains(mid) and abs(y1 - y0) > 3 * FONT_PX:
+            _pill(painter, theme, mid, f"{count}", metrics, taken)
+
+
+def _badges(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: np.ndarray,
+            shut: np.ndarray, view: QRectF, metrics: QFontMetricsF,
+            taken: set[tuple[int, int]]) -> None:
+    detail = model.detail
+    rects = badge_rects(model, m, shut)
+    inside = ((rects[:, 2] >= view.left()) & (rects[:, 0] <= view.right())
+              & (rects[:, 3] >= view.top()) & (rects[:, 1] <= view.bottom()))
+    shut, rects = shut[inside], rects[inside]
+    leaves = to_device(m, model.xy[detail.leaves[shut]])  # type: ignore[union-attr]
+    tops = np.column_stack([(rects[:, 0] + rects[:, 2]) / 2, rects[:, 1]])
+    painter.setPen(QPen(QColor(theme.link), 1.2))
+    draw_lines(painter, np.hstack([leaves, tops]))
+    fill = QColor(theme.state_fill["active"])
+    fill.setAlpha(60)
+    trouble = _troubled(model, shut)
+    for rect, bad, block in zip(rects.tolist(), trouble.tolist(), shut.tolist(), strict=True):
+        box = QRectF(QPointF(rect[0], rect[1]), QPointF(rect[2], rect[3]))
+        edge = QColor(theme.state_fill["failed"] if bad else theme.outline)
+        painter.setPen(QPen(edge, 2.0 if bad else 1.0))
+        painter.setBrush(fill)
+        painter.drawRoundedRect(box, 3, 3)
+        text = str(len(detail.members[block]))  # type: ignore[union-attr]
+        if metrics.horizontalAdvance(text) + 4 <= box.width() and box.height() >= FONT_PX + 2:
+            painter.setPen(QColor(theme.label))
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+            claim(box, taken)
+        else:  # too narrow: the count under the box, where no other count is
+            below = QPointF(box.center().x(), box.bottom() + metrics.height() / 2 + 2)
+            _pill(painter, theme, below, text, metrics, taken)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+
+
+def _troubled(model: CanvasModel, blocks: np.ndarray) -> np.ndarray:
+    """True for blocks with a member not active or a down cable."""
+    detail = model.detail
+    sender = NODE_STATES.index("sender")
+    bad_node = (model.state != 0) & (model.state != sender)
+    if model.down.any():
+        ends = model.ends[model.down]
+        bad_node = bad_node.copy()
+        bad_node[ends.ravel()] = True
+    return np.array([bool(bad_node[detail.members[b]].any())  # type: ignore[union-attr]
+                     for b in blocks.tolist()], bool)
+
+
+def _pill(painter: QPainter, theme: CanvasTheme, at: QPointF, text: str,
+          metrics: QFontMetricsF, taken: set[tuple[int, int]]) -> None:
+    """``text`` centred on ``at`` over a small background pill, unless another count
+    already holds that place."""
+    w, h = metrics.horizontalAdvance(text) + 6, metrics.height()
+    box = QRectF(at.x() - w / 2, at.y() - h / 2, w, h)
+    if not claim(box, taken):
+        return
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(theme.background))
+    painter.drawRoundedRect(box, 3, 3)
+    painter.setPen(QColor(theme.label))
+    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+
+
+__all__ = ["badge_rects", "paint_detail"]
