@@ -12,7 +12,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 
-from ibviz.gui.canvas.labels import claim
+from ibviz.gui.canvas.labels import Occupancy
 from ibviz.gui.canvas.model import CanvasModel
 from ibviz.gui.canvas.native import draw_lines, rect_to_device, to_device
 from ibviz.gui.palette import NODE_STATES, CanvasTheme
@@ -43,7 +43,7 @@ def paint_detail(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: n
     font.setPixelSize(FONT_PX)
     painter.setFont(font)
     metrics = QFontMetricsF(font)
-    taken: set[tuple[int, int]] = set()  # counts never overprint each other
+    taken = Occupancy(QRectF(painter.viewport()))  # counts never overprint each other
     if detail.bundled(scale):
         _bundles(painter, model, theme, m, view, metrics, taken)
     shut = detail.collapsed(scale)
@@ -53,7 +53,7 @@ def paint_detail(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: n
 
 
 def _bundles(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: np.ndarray,
-             view: QRectF, metrics: QFontMetricsF, taken: set[tuple[int, int]]) -> None:
+             view: QRectF, metrics: QFontMetricsF, taken: Occupancy) -> None:
     detail = model.detail
     lines = detail.bundle_lines(model.xy)  # type: ignore[union-attr]
     lines = np.hstack([to_device(m, lines[:, :2]), to_device(m, lines[:, 2:])])
@@ -76,7 +76,7 @@ def _bundles(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: np.nd
 
 def _badges(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: np.ndarray,
             shut: np.ndarray, view: QRectF, metrics: QFontMetricsF,
-            taken: set[tuple[int, int]]) -> None:
+            taken: Occupancy) -> None:
     detail = model.detail
     rects = badge_rects(model, m, shut)
     inside = ((rects[:, 2] >= view.left()) & (rects[:, 0] <= view.right())
@@ -99,7 +99,7 @@ def _badges(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: np.nda
         if metrics.horizontalAdvance(text) + 4 <= box.width() and box.height() >= FONT_PX + 2:
             painter.setPen(QColor(theme.label))
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
-            claim(box, taken)
+            taken.claim(box)
         else:  # too narrow: the count under the box, where no other count is
             below = QPointF(box.center().x(), box.bottom() + metrics.height() / 2 + 2)
             _pill(painter, theme, below, text, metrics, taken)
@@ -120,12 +120,12 @@ def _troubled(model: CanvasModel, blocks: np.ndarray) -> np.ndarray:
 
 
 def _pill(painter: QPainter, theme: CanvasTheme, at: QPointF, text: str,
-          metrics: QFontMetricsF, taken: set[tuple[int, int]]) -> None:
+          metrics: QFontMetricsF, taken: Occupancy) -> None:
     """``text`` centred on ``at`` over a small background pill, unless another count
     already holds that place."""
     w, h = metrics.horizontalAdvance(text) + 6, metrics.height()
     box = QRectF(at.x() - w / 2, at.y() - h / 2, w, h)
-    if not claim(box, taken):
+    if not taken.claim(box):
         return
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QColor(theme.background))

@@ -290,12 +290,12 @@ class SessionController(QObject):
             self.actionFailed.emit(action.title.lower(), f"{self.backend.name} cannot "
                                    f"{self.describe(action).lower()}")
             return False
-        if self.capabilities.slow_actions:
-            return self._apply_in_worker(action)
         if self.rewinds and self.session.now_us != self.view_time_us:
             self.seek(self.view_time_us)  # the action happens at the view time
-        elif self.view_time_us < self.session.now_us:
-            self.view_time_us = float(self.session.now_us)
+        else:
+            self._catch_up()  # a session that cannot rewind acts at its head
+        if self.capabilities.slow_actions:
+            return self._apply_in_worker(action)
         try:
             self.backend.apply(action)
         except (ValueError, KeyError) as exc:  # e.g. a scenario error naming the problem
@@ -303,6 +303,12 @@ class SessionController(QObject):
                 exc, KeyError) and exc.args else exc))
         self._after_change()
         return True
+
+    def _catch_up(self) -> None:
+        """The view time moves to the session's head (a live session acts there; a paced
+        play may have left the view behind it)."""
+        if self.session is not None and self.view_time_us < self.session.now_us:
+            self.view_time_us = float(self.session.now_us)
 
     @property
     def busy(self) -> bool:
@@ -325,6 +331,8 @@ class SessionController(QObject):
         session.finish(None if isinstance(result, BaseException) else result)
         if session is not self.session:
             return
+        if not self.rewinds:
+            self._catch_up()  # the outcome is at the head: show it, however slow the pace
         if isinstance(result, BaseException):
             self.actionFailed.emit(what, str(result))
         else:
