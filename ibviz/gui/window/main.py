@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QScrollArea,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -70,11 +71,10 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
         playback.addWidget(self.controls)
         self._build_simulation_mode()
         self._build_teaching()
-        self.addToolBarBreak()
-        timeline = self.addToolBar("Timeline")
-        timeline.setObjectName("timelineToolbar")
-        self.timeline = TimelineBar(self.controller, self)
-        timeline.addWidget(self.timeline)
+        self.timeline = TimelineBar(self.controller, self)  # above the canvas: no toolbar
+        column = self.centralWidget().layout()               # row of its own (1280x720)
+        assert isinstance(column, QVBoxLayout)
+        column.insertWidget(0, self.timeline)
         self._add_dock_toggles()
         self._build_status_bar()
         self.install_ops()  # Changes / What-if docks, Compare snapshots, What-if mode
@@ -236,7 +236,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
         self.metrics.set_session(self.session, self.controller.source)
         self._simulation_session(self.session)
         self.groups.select_group(group)
-        self._ops_session_changed()
+        self._ops_session_changed(rebuilt=True)
         if self.selected_node in self.session.fabric.nodes:
             self.view.select(self.selected_node)
 

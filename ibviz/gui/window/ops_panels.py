@@ -69,6 +69,8 @@ class OpsPanelsMixin(_Window):
         before the first show: give them their default widths again, once shown, unless
         the user's own layout was restored."""
         if self.settings.value("windowState") is None:
+            for main in ("inspector", "log"):  # the first tabs in front, whatever was
+                self.docks[main].raise_()      # tabbed or hidden beside them since
             self.resizeDocks([self.docks["groups"], self.docks["inspector"]], [400, 420],
                              Qt.Orientation.Horizontal)
             self.resizeDocks([self.docks["log"], self.docks["metrics"]], [770, 824],
@@ -82,15 +84,21 @@ class OpsPanelsMixin(_Window):
         self.docks["problems"].visibilityChanged.connect(self._problems_shown)
         self.docks["mlidtree"].visibilityChanged.connect(self._mlid_tree_shown)
 
-    def _ops_session_changed(self) -> None:
+    def _ops_session_changed(self, rebuilt: bool = False) -> None:
         """A new session: every panel forgets the old one; a shown Problems panel checks
-        the new one at once."""
+        the new one at once. ``rebuilt``: the same fabric re-simulated (a seek back, an
+        action that dropped the script's future, undo): the report stays, said stale."""
         self.node_details.set_session(self.session)
-        self.problems.set_session(self.session, self.controller.backend)
+        if rebuilt and self.problems.report is not None:
+            self.problems.session = self.session
+            self.problems.mark_stale()
+        else:
+            self.problems.set_session(self.session, self.controller.backend)
         self.mlid_tree.set_session(self.session)
         self.mlid_tree.select_group(self.selected_group)
         self.node_details.show_node(self.selected_node)
-        self._problems_shown(self.docks["problems"].isVisible())
+        if not rebuilt:
+            self._problems_shown(self.docks["problems"].isVisible())
 
     def _ops_refresh(self) -> None:
         """The state changed (tables are stale): re-read the node and the tree; the

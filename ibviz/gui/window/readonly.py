@@ -77,6 +77,9 @@ class OpsMixin(WhatIfMixin):
             toolbar = self.findChild(QToolBar, "playbackToolbar")
             if toolbar is not None:
                 toolbar.setVisible(not ro)
+            timeline = getattr(self, "timeline", None)  # nothing is simulated: no clock
+            if timeline is not None:
+                timeline.setVisible(not ro)
         for label in (self.status_time, self.status_flight):
             label.setVisible(not ro)
         pace = getattr(self, "pace", None)  # the visual clock's pace controls, if any
