@@ -20,6 +20,7 @@ from ibviz.core.addressing import LINK_LOCAL_PREFIX
 from ibviz.core.bulk import gc_paused
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import NO_PATH, Link, NodeKind, PortRef, PortState
+from ibviz.core.sm._smp_batch import SmpBatch, lft_changes
 from ibviz.core.sm.groups import McGroup
 from ibviz.core.sm.mads import SA_CLASS, SMP_CLASS, LatencyModel, Mad, MadLog
 from ibviz.core.sm.mft_order import mft_writes
@@ -246,11 +247,14 @@ class SubnetManager:
                           reason: str) -> None:
         """One PortInfo Set per port whose LID, LMC or state the sweep changed (OpenSM
         sets them port by port; a switch's external ports only carry the state)."""
+        batch = SmpBatch(self, reason)
+        nodes, down = self.fabric.nodes, PortState.DOWN
         for ref, old in before.items():
-            port = self.fabric.nodes[ref.node].ports[ref.port]
-            if (port.lid, port.lmc, port.state) != old and port.state is not PortState.DOWN:
-                self.smp("PortInfo", ref.node, ref.port, reason, lid=port.lid, lmc=port.lmc,
-                         state=port.state.label)
+            port = nodes[ref.node].ports[ref.port]
+            if (port.lid, port.lmc, port.state) != old and port.state is not down:
+                batch.add("PortInfo", ref.node, ref.port,
+                          {"lid": port.lid, "lmc": port.lmc, "state": port.state.label})
+        batch.send()
 
     def _set_port_states(self, view: Fabric) -> None:
         for node in self.fabric.nodes.values():
@@ -271,28 +275,27 @@ class SubnetManager:
                     self.fabric.set_port_state(ref, want)                 # then ACTIVE
 
     def _program_lfts(self, new: Mapping[int, np.ndarray], reason: str) -> None:
-        for sw, table in new.items():
-            old = self.lfts.get(sw)
-            size = len(table) if old is None else max(len(table), len(old))
-            a = np.full(size, NO_PATH, np.uint8)
-            b = np.full(size, NO_PATH, np.uint8)
-            if old is not None:
-                a[: len(old)] = old
-            b[: len(table)] = table
-            changed = np.nonzero(a != b)[0]
-            if len(changed) == 0:
-                continue
-            blocks = np.unique(changed // LFT_BLOCK)
-            for block in blocks.tolist():
-                self.smp("LinearForwardingTable", sw, block, reason)
+        """Program the LFT blocks that differ from what each switch holds, then its
+        LinearFDBTop if it moved (recorded in one batch: :mod:`._smp_batch`)."""
+        guids, blocks, top, changed = lft_changes(self.lfts, new)
+        matrix = getattr(new, "table", None)
+        rows = getattr(new, "switches", None) == guids and matrix is not None
+        batch = SmpBatch(self, reason)
+        dirty = np.flatnonzero(changed).tolist()
+        for i in dirty:
+            sw = guids[i]
+            batch.add("LinearForwardingTable", sw, np.flatnonzero(blocks[i]))
             info = self.switch_info.setdefault(sw, SwitchInfo())
-            top = int(np.nonzero(b != NO_PATH)[0][-1]) if (b != NO_PATH).any() else 0
-            if top != info.linear_fdb_top:
-                info.linear_fdb_top = top
-                self.smp("SwitchInfo", sw, 0, reason, linear_fdb_top=top)
-            self.lfts[sw] = np.array(table)  # the SM's own, writable copy
-            if self.events.active:
-                self.events.emit(ev.LftChanged(sw, len(changed)))
+            t = int(top[i])
+            if t != info.linear_fdb_top:
+                info.linear_fdb_top = t
+                batch.add("SwitchInfo", sw, 0, {"linear_fdb_top": t})
+            # the SM's own copy: rows of the engine's read-only table, copied on write
+            self.lfts[sw] = matrix[i] if rows else np.array(new[sw])
+        batch.send()
+        if self.events.active:
+            for i in dirty:
+                self.events.emit(ev.LftChanged(guids[i], int(changed[i])))
 
     # ------------------------------------------------------------- multicast
     def _drop_departed_members(self) -> None:
@@ -470,6 +473,8 @@ class SubnetManager:
                 table = self.lfts[sw] = grown
             want = table[target] if 0 < target < len(table) else NO_PATH
             if table[lid] != want:
+                if not table.flags.writeable:  # a row of the routing's table: copy it
+                    table = self.lfts[sw] = np.array(table)
                 table[lid] = want
                 self.smp("LinearForwardingTable", sw, lid // LFT_BLOCK, reason or
                          "group LID follows the group", lid=lid, port=int(want))

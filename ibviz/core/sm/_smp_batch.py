@@ -1,0 +1,120 @@
+"""Many SMPs recorded at once, and which LFT blocks a sweep must program.
+
+A heavy sweep at 10,000 HCAs sends some 340,000 LinearForwardingTable blocks; building a
+Python :class:`~ibviz.core.sm.mads.Mad` (and a dict) for each took more time than the
+routing itself. :class:`SmpBatch` collects the SMPs of a sweep step as columns and
+appends them to the :class:`~ibviz.core.sm.mads.MadLog` in one go (the log keeps only
+its window of them; counters count them all). When someone listens for
+:class:`~ibviz.core.events.MadSent`, the SMPs are sent one by one as before, so the
+events and the log are exactly what row-by-row recording gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ibviz.core.model import NO_PATH, PortRef
+from ibviz.core.sm.mads import SMP_CLASS
+from ibviz.core.sm.records import SaMethod
+
+if TYPE_CHECKING:
+    from ibviz.core.sm.manager import SubnetManager
+
+LFT_BLOCK = 64
+_CHUNK_CELLS = 4_000_000
+
+
+class SmpBatch:
+    """SMP Sets of one sweep step, in sending order; :meth:`send` records them."""
+
+    def __init__(self, sm: SubnetManager, reason: str) -> None:
+        self.sm, self.reason = sm, reason
+        self.attributes: list[str] = []
+        self._attr: dict[str, int] = {}
+        self._cols: list[tuple[int, np.ndarray, int, int]] = []
+        self._rows: list[tuple[str, int, Any, dict[str, Any]]] = []
+
+    def add(self, attribute: str, dst: int, modifiers: np.ndarray | int,
+            fields: dict[str, Any] | None = None) -> None:
+        """SMPs ``attribute`` to switch or node ``dst``, one per modifier."""
+        if self.sm.events.active:
+            self._rows.append((attribute, dst, modifiers, fields or {}))
+            return
+        a = self._attr.get(attribute)
+        if a is None:
+            a = self._attr[attribute] = len(self.attributes)
+            self.attributes.append(attribute)
+        mods = np.atleast_1d(np.asarray(modifiers, dtype=np.int64))
+        log = self.sm.mads
+        self._cols.append((a, mods, dst, log.fields_id(fields or {})))
+
+    def send(self) -> None:
+        sm = self.sm
+        for attribute, dst, mods, fields in self._rows:
+            for mod in np.atleast_1d(mods).tolist():
+                sm.smp(attribute, dst, int(mod), self.reason, **fields)
+        self._rows = []
+        if not self._cols:
+            return
+        log = sm.mads
+        hops: dict[int, tuple[int, float]] = {}
+        sizes = np.array([len(m) for _, m, _, _ in self._cols])
+        per = []
+        for _, _, dst, _ in self._cols:
+            hit = hops.get(dst)
+            if hit is None:
+                hit = hops[dst] = (log.port_id(PortRef(dst, 0)),
+                                   sm.config.latency.smp(sm._hops_to(dst)))
+            per.append(hit)
+        attr = np.repeat([a for a, _, _, _ in self._cols], sizes)
+        mods = np.concatenate([m for _, m, _, _ in self._cols])
+        dst_ids = np.repeat([p for p, _ in per], sizes)
+        latency = np.repeat([lat for _, lat in per], sizes)
+        fields = np.repeat([f for _, _, _, f in self._cols], sizes)
+        log.add_columns(SMP_CLASS, int(SaMethod.SET), self.attributes, attr, mods,
+                        sm.sm_port, dst_ids, sm.now_us, latency, self.reason, fields)
+        self._cols = []
+
+
+def _padded(rows: list[np.ndarray | None], width: int) -> np.ndarray:
+    out = np.full((len(rows), width), NO_PATH, dtype=np.uint8)
+    for i, row in enumerate(rows):
+        if row is not None:
+            out[i, : len(row)] = row
+    return out
+
+
+def lft_changes(old: Mapping[int, np.ndarray], new: Mapping[int, np.ndarray]
+                ) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
+    """What programming ``new`` over ``old`` takes, per switch of ``new`` (in its order).
+
+    Returns (switch GUIDs, changed-block mask ``(switches, blocks)``, top entry per
+    switch (last LID with a port, 0 if none), changed entries per switch), tables
+    padded with 255 to a common length, as a switch reads entries beyond its table.
+    Done a slice of switches at a time, so the temporaries stay small at 46k LIDs."""
+    guids = list(new)
+    matrix = getattr(new, "table", None)
+    if matrix is None or getattr(new, "switches", None) != guids:
+        width = max((len(new[g]) for g in guids), default=0)
+        matrix = _padded([new[g] for g in guids], width)
+    width = max([matrix.shape[1]] + [len(t) for g in guids if (t := old.get(g)) is not None])
+    width = -(-width // LFT_BLOCK) * LFT_BLOCK
+    n = len(guids)
+    blocks = np.zeros((n, width // LFT_BLOCK), dtype=bool)
+    top = np.zeros(n, dtype=np.int64)
+    changed = np.zeros(n, dtype=np.int64)
+    step = max(1, _CHUNK_CELLS // max(width, 1))
+    for lo in range(0, n, step):
+        hi = min(n, lo + step)
+        b = np.full((hi - lo, width), NO_PATH, dtype=np.uint8)
+        b[:, : matrix.shape[1]] = matrix[lo:hi]
+        diff = _padded([old.get(g) for g in guids[lo:hi]], width) != b
+        blocks[lo:hi] = diff.reshape(hi - lo, -1, LFT_BLOCK).any(axis=2)
+        changed[lo:hi] = diff.sum(axis=1)
+        routed = b != NO_PATH
+        last = width - 1 - np.argmax(routed[:, ::-1], axis=1)
+        top[lo:hi] = np.where(routed.any(axis=1), last, 0)
+    return guids, blocks, top, changed
