@@ -71,6 +71,50 @@ def fill_group(load: np.ndarray, cand: Candidates, k: int) -> np.ndarray:
         return np.zeros((n, k), dtype=np.int64)
     lo = load[cand.edge]
     low = np.minimum.reduceat(lo, cand.starts)
+    even = np.maximum.reduceat(lo, cand.starts) == low
+    if even.all():  # equal loads everywhere (the common case): round robin in port order
+        return _round_robin(load, cand, k)
+    if even.any():
+        out = np.empty((n, k), dtype=np.int64)
+        for segs, fill in ((np.flatnonzero(even), _round_robin),
+                           (np.flatnonzero(~even), _water_fill)):
+            keep = np.zeros(n, dtype=bool)
+            keep[segs] = True
+            out[segs] = fill(load, Candidates.of(cand.edge[keep[cand.seg]], cand_src_of(cand)), k)
+        return out
+    return _water_fill(load, cand, k, lo, low)
+
+
+def cand_src_of(cand: Candidates) -> np.ndarray:
+    """A lookup giving each candidate edge's source switch (for :meth:`Candidates.of`)."""
+    src = np.zeros(int(cand.edge.max()) + 1 if len(cand.edge) else 0, dtype=np.int64)
+    src[cand.edge] = cand.src[cand.seg]
+    return src
+
+
+def _round_robin(load: np.ndarray, cand: Candidates, k: int) -> np.ndarray:
+    """:func:`fill_group` where every candidate of a switch has the same load."""
+    j = np.arange(k)
+    counts = cand.counts
+    if (counts >= k).all():
+        picked = cand.starts[:, None] + j[None, :]
+    elif ((counts == 1) | (counts >= k)).all():  # a fat tree: one port down, or k up
+        picked = cand.starts[:, None] + np.where(counts[:, None] == 1, 0, j[None, :])
+    else:
+        picked = cand.starts[:, None] + j[None, :] % counts[:, None]
+    pos = np.arange(len(cand.edge)) - cand.starts[cand.seg]
+    each = counts[cand.seg]
+    load[cand.edge] += k // each + (pos < k % each)
+    return cand.edge[picked]
+
+
+def _water_fill(load: np.ndarray, cand: Candidates, k: int, lo: np.ndarray | None = None,
+                low: np.ndarray | None = None) -> np.ndarray:
+    """:func:`fill_group` in general: LID ``j`` takes the ``j``-th smallest
+    ``(load + t, scan rank)``."""
+    if lo is None or low is None:
+        lo = load[cand.edge]
+        low = np.minimum.reduceat(lo, cand.starts)
     rel = lo - low[cand.seg]
     at_min = np.add.reduceat((rel == 0).astype(np.int64), cand.starts)
     top = (k - 1) // at_min  # no switch needs a level above this

@@ -121,7 +121,12 @@ class LftBuilder:
                         edges = fill_group(self.load, cand, len(lids))
                     else:
                         edges = self._fill_kept(cand, lids)
-                    table[cand.src[:, None], lids[None, :]] = g.e_port[edges]
+                    ports = g.e_port[edges]
+                    if lids[-1] - lids[0] == len(lids) - 1 and (np.diff(lids) == 1).all():
+                        table[cand.src, lids[0]:lids[-1] + 1] = ports  # rows, no scatter
+                    else:  # a flat scatter: cheaper than a 2-D fancy index
+                        flat = cand.src[:, None] * table.shape[1] + lids[None, :]
+                        table.ravel()[flat.ravel()] = ports.ravel()
                 else:
                     for x in todo:
                         self._route_offset(cand, g.ep_lids[x], i)
@@ -179,6 +184,10 @@ class LftBuilder:
         dests = [d for d in members.tolist() if len(g.lids[d]) > i]
         if not dests or not len(g.e_src):
             return
+        if i == 0 and self.down is None and self.old is None and \
+                int(self.load.max(initial=0)) < 1 << 22:
+            self._route_base_switch_lids(dests)
+            return
         srcs = np.flatnonzero(np.diff(self.seg_starts))
         starts = self.seg_starts[srcs]
         step = max(1, _CHUNK_CELLS // len(g.e_src))
@@ -211,6 +220,32 @@ class LftBuilder:
                 r, c = np.nonzero(edge >= 0)
                 ok = mask[r, edge[r, c]]
                 table[srcs[c[ok]], lid[r[ok]]] = old[r[ok], c[ok]]
+
+
+    def _route_base_switch_lids(self, dests: list[int]) -> None:
+        """:meth:`_route_switch_lids` for base LIDs, min-hop, routing afresh (the common
+        case): the same choice, one byte per hop and a 32-bit key (load, scan rank)."""
+        g, table = self.g, self.table
+        hops8 = self.hops_t.astype(np.uint8)  # 255 (no path) stays 255
+        srcs = np.flatnonzero(np.diff(self.seg_starts))
+        starts = self.seg_starts[srcs]
+        rot = (g.e_port - 1) % g.nports[g.e_src]
+        key = ((self.load << 8) | rot).astype(np.int32)
+        big = np.int32(np.iinfo(np.int32).max)
+        step = max(1, 4 * _CHUNK_CELLS // len(g.e_src))
+        for lo in range(0, len(dests), step):
+            chunk = np.array(dests[lo:lo + step])
+            lid = np.array([g.lids[d][0] for d in chunk])
+            h = hops8[chunk]
+            hs = np.take(h, g.e_src, axis=1)
+            mask = np.take(h, g.e_dst, axis=1)
+            mask += 1  # 255 wraps to 0: never equal to a source's hops (min-hop is symmetric)
+            mask = mask == hs
+            mask &= hs != NO_PATH
+            best = np.minimum.reduceat(np.where(mask, key, big), starts, axis=1)
+            rows, cols = np.nonzero(best != big)
+            sw = srcs[cols]
+            table[sw, lid[rows]] = ((best[rows, cols] & 0xFF) + 1) % g.nports[sw]
 
 
 def old_table(guids: list[int], existing: Mapping[int, np.ndarray],
