@@ -20,6 +20,7 @@ from ibviz.core.addressing import LINK_LOCAL_PREFIX
 from ibviz.core.bulk import gc_paused
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import NO_PATH, Link, NodeKind, PortRef, PortState
+from ibviz.core.sm._loss_sweep import applicable, lone_hca_links, loss_sweep
 from ibviz.core.sm._smp_batch import SmpBatch, lft_changes
 from ibviz.core.sm.groups import McGroup
 from ibviz.core.sm.mads import SA_CLASS, SMP_CLASS, LatencyModel, Mad, MadLog
@@ -84,6 +85,13 @@ class SubnetManager:
         self._routed_as: tuple[str, int, PortRef] | None = None
         self.last_lfts: Lfts | None = None
         """The :class:`~ibviz.core.sm.routing.Lfts` of the last sweep."""
+        self._pending: list[int] | None = None
+        """HCAs lost since the last sweep, while that is the only change (None: other
+        changes, sweep in full); see :mod:`ibviz.core.sm._loss_sweep`."""
+        self._shape: tuple[int, int] | None = None
+        self._reach_seen: set[int] | None = None
+        self._order: tuple[tuple[int, int], dict[int, int]] | None = None
+        self._in_sweep = False
         for node in fabric.switches():
             self.switch_info[node.guid] = SwitchInfo(
                 multicast_fdb_cap=0 if node.guid in self.config.no_mft_switches else 1024,
@@ -118,6 +126,12 @@ class SubnetManager:
                 and link.key not in self.down_links)
 
     def _find_reachable(self) -> set[int]:
+        """Nodes the SM reaches now (after lone HCAs were lost: the last sweep's, less
+        them, as losing a leaf cuts nothing else off)."""
+        pending, reach = self._pending, self.reachable
+        if pending is not None and reach is not None and reach is self._reach_seen and \
+                (self.config.sm_port is None or self.config.sm_port.node not in pending):
+            return reach - set(pending)
         start = self.sm_port.node
         seen, todo = {start}, [start]
         while todo:
@@ -172,6 +186,8 @@ class SubnetManager:
 
     def smp(self, attribute: str, dst: int, modifier: int = 0, reason: str = "",
             **fields: object) -> Mad:
+        if not self._in_sweep and attribute in ("PortInfo", "LinearForwardingTable"):
+            self._pending = None  # LIDs or LFTs set outside a sweep: next one in full
         mad = Mad(SMP_CLASS, SaMethod.SET, attribute, modifier, self.sm_port,
                   PortRef(dst, 0), self.now_us,
                   self.config.latency.smp(self._hops_to(dst)), reason, 0, dict(fields))
@@ -196,36 +212,60 @@ class SubnetManager:
     # ----------------------------------------------------------------- sweep
     def sweep(self, heavy: bool = True, reason: str = "sweep") -> None:
         """Discover, assign LIDs, route and program the fabric (only what changed)."""
-        with gc_paused():
-            self.reachable, self._sm_port, self._adjacency = None, None, None
-            self.reachable = self._find_reachable()
-            view = self.live_fabric()
-            self._port_guids = {}
-            for node in view.nodes.values():
-                for p in node.lid_ports():
-                    self._port_guids[p.guid or node.guid] = PortRef(node.guid, p.num)
-            before = self._port_settings()
-            self._set_port_states(view)
-            self._compute_hops(view)
-            self.lid_manager.assign(self.fabric, self.config.lmc, sm_port=self.sm_port)
-            self._record_port_info(before, reason)
-            from ibviz.core.sm.routing import compute_lfts
-
-            links = frozenset(view.links)
-            lfts = compute_lfts(view, algorithm=self.config.routing,
-                                existing=self.lfts if self._keeps_lfts(links) else None)
-            self.routed_links, self.last_lfts = links, lfts
-            self._routed_as = self._routing_key()
-            self.switch_hops = SwitchHops(lfts.switches, lfts.switch_hops) \
-                if lfts.switch_hops is not None else None
-            self._program_lfts(lfts, reason)
-            if self.config.broadcast_group and not self.sa.groups:
-                self.sa.create_broadcast_group()
-            self._drop_departed_members()
-            self.reprogram_groups(self.sa.groups.values(), reason)
-            self.state = "SUBNET UP"
+        lost = applicable(self) if self._reach_seen is self.reachable else None
+        self._in_sweep = True
+        try:
+            with gc_paused():
+                if lost is not None:
+                    loss_sweep(self, lost, reason)
+                else:
+                    self._full_sweep(reason)
+        finally:
+            self._in_sweep = False
+        self._pending, self._shape = [], self._fabric_shape()
+        self._reach_seen = self.reachable
         if self.events.active:
             self.events.emit(ev.SweepDone(heavy, self.now_us))
+
+    def _fabric_shape(self) -> tuple[int, int]:
+        return len(self.fabric.nodes), len(self.fabric.links)
+
+    def _node_order(self) -> dict[int, int]:
+        """Position of each node in ``fabric.nodes`` (the order sweeps visit them)."""
+        shape = self._fabric_shape()
+        if self._order is None or self._order[0] != shape:
+            self._order = (shape, {g: i for i, g in enumerate(self.fabric.nodes)})
+        return self._order[1]
+
+    def _full_sweep(self, reason: str) -> None:
+        """Discover, assign LIDs, route and program everything afresh."""
+        self.reachable, self._sm_port, self._adjacency = None, None, None
+        self.reachable = self._find_reachable()
+        view = self.live_fabric()
+        self._port_guids = {}
+        for node in view.nodes.values():
+            for p in node.lid_ports():
+                self._port_guids[p.guid or node.guid] = PortRef(node.guid, p.num)
+        before = self._port_settings()
+        self._set_port_states(view)
+        self._compute_hops(view)
+        self.lid_manager.assign(self.fabric, self.config.lmc, sm_port=self.sm_port)
+        self._record_port_info(before, reason)
+        from ibviz.core.sm.routing import compute_lfts
+
+        links = frozenset(view.links)
+        lfts = compute_lfts(view, algorithm=self.config.routing,
+                            existing=self.lfts if self._keeps_lfts(links) else None)
+        self.routed_links, self.last_lfts = links, lfts
+        self._routed_as = self._routing_key()
+        self.switch_hops = SwitchHops(lfts.switches, lfts.switch_hops) \
+            if lfts.switch_hops is not None else None
+        self._program_lfts(lfts, reason)
+        if self.config.broadcast_group and not self.sa.groups:
+            self.sa.create_broadcast_group()
+        self._drop_departed_members()
+        self.reprogram_groups(self.sa.groups.values(), reason)
+        self.state = "SUBNET UP"
 
     def _keeps_lfts(self, links: frozenset) -> bool:
         """OpenSM's ``ignore_existing_lfts`` is FALSE: not the first sweep, and no port came
@@ -277,6 +317,8 @@ class SubnetManager:
     def _program_lfts(self, new: Mapping[int, np.ndarray], reason: str) -> None:
         """Program the LFT blocks that differ from what each switch holds, then its
         LinearFDBTop if it moved (recorded in one batch: :mod:`._smp_batch`)."""
+        if not self._in_sweep:
+            self._pending = None  # LFTs set outside a sweep: the next one sweeps in full
         guids, blocks, top, changed = lft_changes(self.lfts, new)
         matrix = getattr(new, "table", None)
         rows = getattr(new, "switches", None) == guids and matrix is not None
@@ -290,8 +332,11 @@ class SubnetManager:
             if t != info.linear_fdb_top:
                 info.linear_fdb_top = t
                 batch.add("SwitchInfo", sw, 0, {"linear_fdb_top": t})
-            # the SM's own copy: rows of the engine's read-only table, copied on write
-            self.lfts[sw] = matrix[i] if rows else np.array(new[sw])
+            if not rows:
+                self.lfts[sw] = np.array(new[sw])
+        if rows:  # the SM's own copy: rows of the engine's read-only table, copied on write
+            for i, sw in enumerate(guids):
+                self.lfts[sw] = matrix[i]
         batch.send()
         if self.events.active:
             for i in dirty:
@@ -432,12 +477,19 @@ class SubnetManager:
         self._sm_port, self._adjacency, self.switch_hops = None, None, None
 
     def fail_node(self, guid: int) -> None:
-        self._topology_changed()
+        if guid not in self.failed and self._pending is not None and \
+                lone_hca_links(self, guid) is not None:
+            self._pending.append(guid)  # no switch-to-switch view changes
+            self._sm_port = None
+        else:
+            self._topology_changed()
+            self._pending = None
         self.failed.add(guid)
         self._emit(ev.NodeFailed(guid))
 
     def recover_node(self, guid: int) -> None:
         self._topology_changed()
+        self._pending = None
         self.failed.discard(guid)
         self._emit(ev.NodeRecovered(guid))
 
@@ -446,6 +498,7 @@ class SubnetManager:
         if link is None:
             raise ValueError(f"{end} is not cabled")
         self._topology_changed()
+        self._pending = None
         (self.down_links.discard if up else self.down_links.add)(link.key)
         self._emit(ev.LinkStateChanged(link.key[0], link.key[1], up))
 
