@@ -90,14 +90,15 @@ def loss_sweep(sm: SubnetManager, lost: list[int], reason: str) -> None:
         for p in fabric.nodes[guid].lid_ports():
             sm._port_guids.pop(p.guid or guid, None)
     sm.lid_manager.warnings = []
-    sm._record_port_info(before, reason)
+    batch = SmpBatch(sm, reason)  # PortInfo, then LFT blocks: sent at once
+    sm._record_port_info(before, reason, batch)
     sm.routed_links = sm.routed_links - {link.key for link in cut}
     lids = sorted({lid for r in ports for lid in fabric.port(r).lids() if lid})
     new = _cleared(last, lids)
     sm.last_lfts = new
     sm.switch_hops = SwitchHops(new.switches, new.switch_hops) \
         if new.switch_hops is not None else None
-    _program(sm, last, new, lids, reason)
+    _program(sm, last, new, lids, batch)
     sm._drop_departed_members()
     sm.reprogram_groups(sm.sa.groups.values(), reason)
     sm.state = "SUBNET UP"
@@ -118,15 +119,11 @@ def _cleared(last: Lfts, lids: list[int]) -> Lfts:
                 route_hops=last.route_hops)
 
 
-def _program(sm: SubnetManager, last: Lfts, new: Lfts, lids: list[int], reason: str) -> None:
+def _program(sm: SubnetManager, last: Lfts, new: Lfts, lids: list[int],
+             batch: SmpBatch) -> None:
     """The LFT blocks holding a lost LID, then LinearFDBTop where it moved."""
     cols = np.array([x for x in lids if x < last.table.shape[1]], dtype=np.int64)
-    if not len(cols):
-        for i, sw in enumerate(new.switches):
-            sm.lfts[sw] = new.table[i]
-        return
     held = last.table[:, cols] != NO_PATH
-    batch = SmpBatch(sm, reason)
     dirty = np.flatnonzero(held.any(axis=1)).tolist()
     lost_set, blocks = set(cols.tolist()), cols // 64
     for i in dirty:
@@ -139,9 +136,7 @@ def _program(sm: SubnetManager, last: Lfts, new: Lfts, lids: list[int], reason: 
             if top != info.linear_fdb_top:
                 info.linear_fdb_top = top
                 batch.add("SwitchInfo", sw, 0, {"linear_fdb_top": top})
+        batch.event(ev.LftChanged, sw, int(held[i].sum()))
     for i, sw in enumerate(new.switches):
         sm.lfts[sw] = new.table[i]
     batch.send()
-    if sm.events.active:
-        for i in dirty:
-            sm.events.emit(ev.LftChanged(last.switches[i], int(held[i].sum())))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ibviz.core import events as ev
 from ibviz.core.model import NO_PATH, PortRef
 from ibviz.core.sm.mads import SMP_CLASS
 from ibviz.core.sm.records import SaMethod
@@ -34,10 +35,13 @@ class SmpBatch:
         self.sm, self.reason = sm, reason
         self.attributes: list[str] = []
         self._attr: dict[str, int] = {}
-        self._cols: list[tuple[int, np.ndarray, int, int]] = []
+        self._a: list[int] = []
+        self._mod: list[int] = []
+        self._dst: list[int] = []
+        self._fields: list[dict[str, Any] | None] = []
         self._rows: list[tuple[str, int, Any, dict[str, Any]]] = []
 
-    def add(self, attribute: str, dst: int, modifiers: np.ndarray | int,
+    def add(self, attribute: str, dst: int, modifiers: np.ndarray | list[int] | int,
             fields: dict[str, Any] | None = None) -> None:
         """SMPs ``attribute`` to switch or node ``dst``, one per modifier."""
         if self.sm.events.active:
@@ -47,36 +51,52 @@ class SmpBatch:
         if a is None:
             a = self._attr[attribute] = len(self.attributes)
             self.attributes.append(attribute)
-        mods = np.atleast_1d(np.asarray(modifiers, dtype=np.int64))
-        log = self.sm.mads
-        self._cols.append((a, mods, dst, log.fields_id(fields or {})))
+        if isinstance(modifiers, int):
+            self._a.append(a)
+            self._mod.append(modifiers)
+            self._dst.append(dst)
+            self._fields.append(fields)
+            return
+        mods = modifiers.tolist() if isinstance(modifiers, np.ndarray) else list(modifiers)
+        n = len(mods)
+        self._a += [a] * n
+        self._mod += mods
+        self._dst += [dst] * n
+        self._fields += [fields] * n
+
+    def event(self, kind: type[ev.Event], *args: object) -> None:
+        """Emit ``kind(*args)`` at this point of the sending order (if anyone listens)."""
+        if self.sm.events.active:
+            self._rows.append(("", 0, kind, args))
 
     def send(self) -> None:
         sm = self.sm
         for attribute, dst, mods, fields in self._rows:
+            if not attribute:
+                sm.events.emit(mods(*fields))
+                continue
             for mod in np.atleast_1d(mods).tolist():
                 sm.smp(attribute, dst, int(mod), self.reason, **fields)
         self._rows = []
-        if not self._cols:
+        n = len(self._mod)
+        if not n:
             return
         log = sm.mads
         hops: dict[int, tuple[int, float]] = {}
-        sizes = np.array([len(m) for _, m, _, _ in self._cols])
-        per = []
-        for _, _, dst, _ in self._cols:
-            hit = hops.get(dst)
-            if hit is None:
-                hit = hops[dst] = (log.port_id(PortRef(dst, 0)),
-                                   sm.config.latency.smp(sm._hops_to(dst)))
-            per.append(hit)
-        attr = np.repeat([a for a, _, _, _ in self._cols], sizes)
-        mods = np.concatenate([m for _, m, _, _ in self._cols])
-        dst_ids = np.repeat([p for p, _ in per], sizes)
-        latency = np.repeat([lat for _, lat in per], sizes)
-        fields = np.repeat([f for _, _, _, f in self._cols], sizes)
-        log.add_columns(SMP_CLASS, int(SaMethod.SET), self.attributes, attr, mods,
-                        sm.sm_port, dst_ids, sm.now_us, latency, self.reason, fields)
-        self._cols = []
+        for dst in self._dst:
+            if dst not in hops:
+                hops[dst] = (log.port_id(PortRef(dst, 0)),
+                             sm.config.latency.smp(sm._hops_to(dst)))
+        skip = log.unkept(n)  # rows the window drops at once: their fields are not stored
+        empty = log.fields_id({})
+        fields = [empty] * skip + [empty if f is None else log.fields_id(f)
+                                   for f in self._fields[skip:]]
+        log.add_columns(SMP_CLASS, int(SaMethod.SET), self.attributes,
+                        np.array(self._a), np.array(self._mod, dtype=np.int64), sm.sm_port,
+                        np.array([hops[d][0] for d in self._dst]), sm.now_us,
+                        np.array([hops[d][1] for d in self._dst]), self.reason,
+                        np.array(fields))
+        self._a, self._mod, self._dst, self._fields = [], [], [], []
 
 
 def _padded(rows: list[np.ndarray | None], width: int) -> np.ndarray:

@@ -170,11 +170,7 @@ class MadLog:
                 self.by_attribute[name] += count
         self.by_kind["SA" if mgmt_class == SA_CLASS else "SMP"] += n
         c = self._cols
-        kept, limit = len(c["time_us"]), self.window + self.window // 4
-        final = kept + n if kept + n <= limit else \
-            self.window + (kept + n - limit - 1) % (limit - self.window + 1)
-        drop = min(kept, kept + n - final)  # as row-by-row :meth:`add` would have dropped
-        skip = kept + n - final - drop
+        drop, skip = self._trim(n)
         if drop:
             for col in c.values():
                 del col[:drop]
@@ -190,6 +186,20 @@ class MadLog:
         for name, code in _COLUMNS:
             data = given[name] if name in given else np.full(m, const[name])
             c[name].frombytes(np.ascontiguousarray(data, dtype=np.dtype(code)).tobytes())
+
+    def _trim(self, n: int) -> tuple[int, int]:
+        """Appending ``n`` rows: (kept rows to drop, new rows never kept), as row-by-row
+        :meth:`add` would have dropped them."""
+        kept, limit = len(self._cols["time_us"]), self.window + self.window // 4
+        final = kept + n if kept + n <= limit else \
+            self.window + (kept + n - limit - 1) % (limit - self.window + 1)
+        drop = min(kept, kept + n - final)
+        return drop, kept + n - final - drop
+
+    def unkept(self, n: int) -> int:
+        """How many of ``n`` rows appended at once the window would not keep (their
+        fields need not be stored)."""
+        return self._trim(n)[1]
 
     def _get(self, local: int) -> Mad:
         c = self._cols

@@ -134,15 +134,13 @@ class SubnetManager:
             return reach - set(pending)
         start = self.sm_port.node
         seen, todo = {start}, [start]
+        adj, failed, down = self.fabric.graph.adj, self.failed, self.down_links
         while todo:
-            guid = todo.pop()
-            for link in self.fabric.node_links(guid):
-                if link.key in self.down_links:
+            for nb, keys in adj[todo.pop()].items():
+                if nb in seen or nb in failed or (down and all(k in down for k in keys)):
                     continue
-                for end in (link.a.node, link.b.node):
-                    if end not in seen and end not in self.failed:
-                        seen.add(end)
-                        todo.append(end)
+                seen.add(nb)
+                todo.append(nb)
         return seen
 
     def live_fabric(self) -> Fabric:
@@ -250,7 +248,8 @@ class SubnetManager:
         self._set_port_states(view)
         self._compute_hops(view)
         self.lid_manager.assign(self.fabric, self.config.lmc, sm_port=self.sm_port)
-        self._record_port_info(before, reason)
+        batch = SmpBatch(self, reason)  # PortInfo, then LFT blocks: sent at once
+        self._record_port_info(before, reason, batch)
         from ibviz.core.sm.routing import compute_lfts
 
         links = frozenset(view.links)
@@ -260,7 +259,7 @@ class SubnetManager:
         self._routed_as = self._routing_key()
         self.switch_hops = SwitchHops(lfts.switches, lfts.switch_hops) \
             if lfts.switch_hops is not None else None
-        self._program_lfts(lfts, reason)
+        self._program_lfts(lfts, reason, batch)
         if self.config.broadcast_group and not self.sa.groups:
             self.sa.create_broadcast_group()
         self._drop_departed_members()
@@ -284,37 +283,45 @@ class SubnetManager:
                 for n in self.fabric.nodes.values() for p in n.ports.values()}
 
     def _record_port_info(self, before: dict[PortRef, tuple[int, int, PortState]],
-                          reason: str) -> None:
+                          reason: str, batch: SmpBatch | None = None) -> None:
         """One PortInfo Set per port whose LID, LMC or state the sweep changed (OpenSM
         sets them port by port; a switch's external ports only carry the state)."""
-        batch = SmpBatch(self, reason)
+        sent, batch = batch is None, batch or SmpBatch(self, reason)
         nodes, down = self.fabric.nodes, PortState.DOWN
         for ref, old in before.items():
             port = nodes[ref.node].ports[ref.port]
             if (port.lid, port.lmc, port.state) != old and port.state is not down:
                 batch.add("PortInfo", ref.node, ref.port,
                           {"lid": port.lid, "lmc": port.lmc, "state": port.state.label})
-        batch.send()
+        if sent:
+            batch.send()
 
     def _set_port_states(self, view: Fabric) -> None:
-        for node in self.fabric.nodes.values():
+        fabric, failed, reach, down = self.fabric, self.failed, self.reachable, self.down_links
+        switch, active, init, dead = NodeKind.SWITCH, PortState.ACTIVE, PortState.INIT, \
+            PortState.DOWN
+        for node in fabric.nodes.values():
+            guid = node.guid
+            live = guid not in failed and (reach is None or guid in reach)
             for num, port in node.ports.items():
-                if num == 0 and node.kind is NodeKind.SWITCH:
-                    want = PortState.ACTIVE if self.in_subnet(node.guid) else PortState.DOWN
+                if num == 0 and node.kind is switch:
+                    want = active if live else dead
                 else:
-                    link = self.fabric.link_at(PortRef(node.guid, num))
-                    if link is None or link.key in self.down_links or \
-                            link.a.node in self.failed or link.b.node in self.failed:
-                        want = PortState.DOWN
+                    other = fabric.peer(PortRef(guid, num))
+                    if other is None or guid in failed or other.node in failed or (
+                            down and fabric.link_at(PortRef(guid, num)).key in down):
+                        want = dead
                     else:  # physically up; ACTIVE only where the SM configured it
-                        want = PortState.ACTIVE if self.usable(link) else PortState.INIT
+                        far = other.node
+                        want = active if live and (reach is None or far in reach) else init
                 if port.state is not want:
-                    ref = PortRef(node.guid, num)
-                    if want is PortState.ACTIVE and port.state is not PortState.ARMED:
-                        self.fabric.set_port_state(ref, PortState.ARMED)  # as OpenSM: ARMED,
-                    self.fabric.set_port_state(ref, want)                 # then ACTIVE
+                    ref = PortRef(guid, num)
+                    if want is active and port.state is not PortState.ARMED:
+                        fabric.set_port_state(ref, PortState.ARMED)  # as OpenSM: ARMED,
+                    fabric.set_port_state(ref, want)                 # then ACTIVE
 
-    def _program_lfts(self, new: Mapping[int, np.ndarray], reason: str) -> None:
+    def _program_lfts(self, new: Mapping[int, np.ndarray], reason: str,
+                      batch: SmpBatch | None = None) -> None:
         """Program the LFT blocks that differ from what each switch holds, then its
         LinearFDBTop if it moved (recorded in one batch: :mod:`._smp_batch`)."""
         if not self._in_sweep:
@@ -322,7 +329,7 @@ class SubnetManager:
         guids, blocks, top, changed = lft_changes(self.lfts, new)
         matrix = getattr(new, "table", None)
         rows = getattr(new, "switches", None) == guids and matrix is not None
-        batch = SmpBatch(self, reason)
+        batch = batch or SmpBatch(self, reason)
         dirty = np.flatnonzero(changed).tolist()
         for i in dirty:
             sw = guids[i]
@@ -332,15 +339,13 @@ class SubnetManager:
             if t != info.linear_fdb_top:
                 info.linear_fdb_top = t
                 batch.add("SwitchInfo", sw, 0, {"linear_fdb_top": t})
+            batch.event(ev.LftChanged, sw, int(changed[i]))
             if not rows:
                 self.lfts[sw] = np.array(new[sw])
         if rows:  # the SM's own copy: rows of the engine's read-only table, copied on write
             for i, sw in enumerate(guids):
                 self.lfts[sw] = matrix[i]
         batch.send()
-        if self.events.active:
-            for i in dirty:
-                self.events.emit(ev.LftChanged(guids[i], int(changed[i])))
 
     # ------------------------------------------------------------- multicast
     def _drop_departed_members(self) -> None:
