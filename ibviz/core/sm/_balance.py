@@ -85,6 +85,30 @@ def fill_group(load: np.ndarray, cand: Candidates, k: int) -> np.ndarray:
     return _water_fill(load, cand, k, lo, low)
 
 
+def fill_group_ports(load: np.ndarray, cand: Candidates, k: int,
+                     e_port: np.ndarray) -> np.ndarray:
+    """:func:`fill_group`, answered as the chosen ports (uint8, ``(len(cand), k)``).
+    With equal loads at every switch (the common case) the round robin is read from a
+    sliding window over the candidates' ports: no index array per entry."""
+    n = len(cand)
+    if n and k:
+        lo = load[cand.edge]
+        even = np.maximum.reduceat(lo, cand.starts) == np.minimum.reduceat(lo, cand.starts)
+        counts = cand.counts
+        wide = counts >= k
+        if even.all() and (wide | (counts == 1)).all():
+            pe = np.concatenate([e_port[cand.edge].astype(np.uint8), np.zeros(k, np.uint8)])
+            win = np.lib.stride_tricks.sliding_window_view(pe, k)
+            ports = win[cand.starts]
+            if not wide.all():
+                ports[~wide] = pe[cand.starts[~wide]][:, None]
+            pos = np.arange(len(cand.edge)) - cand.starts[cand.seg]
+            each = counts[cand.seg]
+            load[cand.edge] += np.where(each == 1, k, pos < k)
+            return ports
+    return e_port[fill_group(load, cand, k)].astype(np.uint8)
+
+
 def cand_src_of(cand: Candidates) -> np.ndarray:
     """A lookup giving each candidate edge's source switch (for :meth:`Candidates.of`)."""
     src = np.zeros(int(cand.edge.max()) + 1 if len(cand.edge) else 0, dtype=np.int64)

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ibviz.core.sm._balance import Candidates, fill_group, fill_pinned, pick_lmc
+from ibviz.core.sm._balance import Candidates, fill_group_ports, fill_pinned, pick_lmc
 from ibviz.core.sm._graph import NO_PATH, SwitchGraph
 
 _CHUNK_CELLS = 500_000
@@ -90,10 +90,12 @@ class LftBuilder:
         in_comp = np.zeros(g.size, dtype=bool)
         in_comp[members] = True
         eps = [x for x in np.flatnonzero(in_comp[g.ep_sw]).tolist() if g.ep_lids[x]]
-        for x in eps:
-            table[g.ep_sw[x], list(g.ep_lids[x])] = g.ep_swport[x]
-        for s in members.tolist():
-            table[s, list(g.lids[s])] = 0
+        if eps:
+            owner, lid = _expand([g.ep_lids[x] for x in eps])
+            ep = np.array(eps)[owner]
+            table[g.ep_sw[ep], lid] = g.ep_swport[ep]
+        owner, lid = _expand([g.lids[s] for s in members.tolist()])
+        table[members[owner], lid] = 0
         count = np.bincount(g.ep_sw[eps], minlength=g.size) if eps else np.zeros(g.size, int)
         order = sorted((s for s in members.tolist() if count[s]), key=lambda s: -count[s])
         by_sw: dict[int, list[int]] = {s: [] for s in order}
@@ -118,10 +120,9 @@ class LftBuilder:
                 if i == 0:
                     lids = np.array([g.ep_lids[x][0] for x in todo])
                     if self.old is None:
-                        edges = fill_group(self.load, cand, len(lids))
+                        ports = fill_group_ports(self.load, cand, len(lids), g.e_port)
                     else:
-                        edges = self._fill_kept(cand, lids)
-                    ports = g.e_port[edges]
+                        ports = g.e_port[self._fill_kept(cand, lids)]
                     if lids[-1] - lids[0] == len(lids) - 1 and (np.diff(lids) == 1).all():
                         table[cand.src, lids[0]:lids[-1] + 1] = ports  # rows, no scatter
                     else:  # a flat scatter: cheaper than a 2-D fancy index
@@ -246,6 +247,15 @@ class LftBuilder:
             rows, cols = np.nonzero(best != big)
             sw = srcs[cols]
             table[sw, lid[rows]] = ((best[rows, cols] & 0xFF) + 1) % g.nports[sw]
+
+
+def _expand(ranges: list[range]) -> tuple[np.ndarray, np.ndarray]:
+    """Every LID of ``ranges`` with the index of its range, in order."""
+    lens = np.array([len(r) for r in ranges], dtype=np.int64)
+    first = np.array([r.start if len(r) else 0 for r in ranges], dtype=np.int64)
+    owner = np.repeat(np.arange(len(ranges)), lens)
+    offset = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+    return owner, first[owner] + offset
 
 
 def old_table(guids: list[int], existing: Mapping[int, np.ndarray],
