@@ -187,7 +187,7 @@ class LftBuilder:
             return
         if i == 0 and self.down is None and self.old is None and \
                 int(self.load.max(initial=0)) < 1 << 22:
-            self._route_base_switch_lids(dests)
+            self._route_base_switch_lids(members, dests)
             return
         srcs = np.flatnonzero(np.diff(self.seg_starts))
         starts = self.seg_starts[srcs]
@@ -223,30 +223,27 @@ class LftBuilder:
                 table[srcs[c[ok]], lid[r[ok]]] = old[r[ok], c[ok]]
 
 
-    def _route_base_switch_lids(self, dests: list[int]) -> None:
+    def _route_base_switch_lids(self, members: np.ndarray, dests: list[int]) -> None:
         """:meth:`_route_switch_lids` for base LIDs, min-hop, routing afresh (the common
-        case): the same choice, one byte per hop and a 32-bit key (load, scan rank)."""
+        case), one source switch at a time: its edges sorted by (load, scan rank), the
+        first whose far end is one hop closer wins, for every destination at once."""
         g, table = self.g, self.table
-        hops8 = self.hops_t.astype(np.uint8)  # 255 (no path) stays 255
-        srcs = np.flatnonzero(np.diff(self.seg_starts))
-        starts = self.seg_starts[srcs]
+        dest = np.array(dests)
+        lid = np.array([g.lids[d][0] for d in dests])
+        far = np.ascontiguousarray(self.hops_t[dest].T).astype(np.uint8)  # [switch, dest]
         rot = (g.e_port - 1) % g.nports[g.e_src]
-        key = ((self.load << 8) | rot).astype(np.int32)
-        big = np.int32(np.iinfo(np.int32).max)
-        step = max(1, 4 * _CHUNK_CELLS // len(g.e_src))
-        for lo in range(0, len(dests), step):
-            chunk = np.array(dests[lo:lo + step])
-            lid = np.array([g.lids[d][0] for d in chunk])
-            h = hops8[chunk]
-            hs = np.take(h, g.e_src, axis=1)
-            mask = np.take(h, g.e_dst, axis=1)
-            mask += 1  # 255 wraps to 0: never equal to a source's hops (min-hop is symmetric)
-            mask = mask == hs
-            mask &= hs != NO_PATH
-            best = np.minimum.reduceat(np.where(mask, key, big), starts, axis=1)
-            rows, cols = np.nonzero(best != big)
-            sw = srcs[cols]
-            table[sw, lid[rows]] = ((best[rows, cols] & 0xFF) + 1) % g.nports[sw]
+        key = (self.load << 8) | rot
+        cols = np.arange(len(dest))
+        for s in members.tolist():  # (a member switch without a LID still routes)
+            lo, hi = int(self.seg_starts[s]), int(self.seg_starts[s + 1])
+            if lo == hi:
+                continue
+            edges = lo + np.argsort(key[lo:hi], kind="stable")
+            here = far[s]
+            closer = far[g.e_dst[edges]] == (here - np.uint8(1))  # 0 - 1 wraps to 255
+            first = closer.argmax(axis=0)
+            ok = closer[first, cols] & (here != 0) & (here != NO_PATH)
+            table[s, lid[ok]] = g.e_port[edges[first[ok]]]
 
 
 def _expand(ranges: list[range]) -> tuple[np.ndarray, np.ndarray]:

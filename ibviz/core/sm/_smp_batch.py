@@ -129,6 +129,15 @@ def lft_changes(old: Mapping[int, np.ndarray], new: Mapping[int, np.ndarray]
     step = max(1, _CHUNK_CELLS // max(width, 1))
     for lo in range(0, n, step):
         hi = min(n, lo + step)
+        if all(old.get(g) is None for g in guids[lo:hi]):  # a first sweep: new vs 255
+            routed = matrix[lo:hi] != NO_PATH
+            cut = np.arange(0, routed.shape[1], LFT_BLOCK)
+            if len(cut):
+                blocks[lo:hi, : len(cut)] = np.logical_or.reduceat(routed, cut, axis=1)
+            changed[lo:hi] = routed.sum(axis=1)
+            last = routed.shape[1] - 1 - np.argmax(routed[:, ::-1], axis=1)
+            top[lo:hi] = np.where(changed[lo:hi] > 0, last, 0)
+            continue
         b = np.full((hi - lo, width), NO_PATH, dtype=np.uint8)
         b[:, : matrix.shape[1]] = matrix[lo:hi]
         diff = _padded([old.get(g) for g in guids[lo:hi]], width) != b
