@@ -108,6 +108,8 @@ class LftBuilder:
         offsets = max([len(g.ep_lids[x]) for x in eps] + [len(g.lids[s]) for s in members],
                       default=0)
         for i in range(offsets):
+            stage = _Stage(g.size, sum(len(xs) for _, xs in groups)) \
+                if i == 0 and self.old is None else None
             for d, xs in groups:
                 todo = [x for x in xs if len(g.ep_lids[x]) > i]
                 if not todo:
@@ -119,10 +121,11 @@ class LftBuilder:
                     continue
                 if i == 0:
                     lids = np.array([g.ep_lids[x][0] for x in todo])
-                    if self.old is None:
-                        ports = fill_group_ports(self.load, cand, len(lids), g.e_port)
-                    else:
-                        ports = g.e_port[self._fill_kept(cand, lids)]
+                    if stage is not None:
+                        stage.put(cand.src, lids,
+                                  fill_group_ports(self.load, cand, len(lids), g.e_port))
+                        continue
+                    ports = g.e_port[self._fill_kept(cand, lids)]
                     if lids[-1] - lids[0] == len(lids) - 1 and (np.diff(lids) == 1).all():
                         table[cand.src, lids[0]:lids[-1] + 1] = ports  # rows, no scatter
                     else:  # a flat scatter: cheaper than a 2-D fancy index
@@ -131,6 +134,8 @@ class LftBuilder:
                 else:
                     for x in todo:
                         self._route_offset(cand, g.ep_lids[x], i)
+            if stage is not None:
+                stage.merge(table)
             self._route_switch_lids(members, i)
         self._cand = {}
 
@@ -244,6 +249,36 @@ class LftBuilder:
             first = closer.argmax(axis=0)
             ok = closer[first, cols] & (here != 0) & (here != NO_PATH)
             table[s, lid[ok]] = g.e_port[edges[first[ok]]]
+
+
+class _Stage:
+    """The base-LID entries of a fresh min-hop pass, gathered column block by column
+    block (each group's LIDs side by side, so a group writes one short run per switch
+    instead of one scattered byte per switch and LID), then merged into the table."""
+
+    def __init__(self, switches: int, lids: int) -> None:
+        self.cells = np.full((switches, lids), NO_PATH, dtype=np.uint8)
+        self.lids: list[np.ndarray] = []
+        self.used = 0
+
+    def put(self, rows: np.ndarray, lids: np.ndarray, ports: np.ndarray) -> None:
+        k = len(lids)
+        self.cells[rows, self.used:self.used + k] = ports
+        self.lids.append(lids)
+        self.used += k
+
+    def merge(self, table: np.ndarray) -> None:
+        if not self.used:
+            return
+        cols = np.concatenate(self.lids)
+        order = np.argsort(cols)
+        cols = cols[order]
+        step = max(1, _CHUNK_CELLS // len(cols))
+        for lo in range(0, table.shape[0], step):
+            new = self.cells[lo:lo + step, : self.used][:, order]
+            part = table[lo:lo + step, cols]
+            table[lo:lo + step, cols] = np.where(new != NO_PATH, new, part)
+        self.cells = np.zeros((0, 0), dtype=np.uint8)
 
 
 def _expand(ranges: list[range]) -> tuple[np.ndarray, np.ndarray]:
