@@ -35,11 +35,10 @@ class SmpBatch:
         self.sm, self.reason = sm, reason
         self.attributes: list[str] = []
         self._attr: dict[str, int] = {}
-        self._a: list[int] = []
+        self._calls: list[tuple[int, int, int, dict[str, Any] | None]] = []
+        """Per :meth:`add`: attribute number, destination, how many SMPs, fields."""
         self._mod: list[int] = []
-        self._dst: list[int] = []
-        self._fields: list[dict[str, Any] | None] = []
-        self._rows: list[tuple[str, int, Any, dict[str, Any]]] = []
+        self._rows: list[tuple[str, int, Any, Any]] = []
 
     def add(self, attribute: str, dst: int, modifiers: np.ndarray | list[int] | int,
             fields: dict[str, Any] | None = None) -> None:
@@ -52,17 +51,12 @@ class SmpBatch:
             a = self._attr[attribute] = len(self.attributes)
             self.attributes.append(attribute)
         if isinstance(modifiers, int):
-            self._a.append(a)
             self._mod.append(modifiers)
-            self._dst.append(dst)
-            self._fields.append(fields)
+            self._calls.append((a, dst, 1, fields))
             return
         mods = modifiers.tolist() if isinstance(modifiers, np.ndarray) else list(modifiers)
-        n = len(mods)
-        self._a += [a] * n
         self._mod += mods
-        self._dst += [dst] * n
-        self._fields += [fields] * n
+        self._calls.append((a, dst, len(mods), fields))
 
     def event(self, kind: type[ev.Event], *args: object) -> None:
         """Emit ``kind(*args)`` at this point of the sending order (if anyone listens)."""
@@ -83,20 +77,23 @@ class SmpBatch:
             return
         log = sm.mads
         hops: dict[int, tuple[int, float]] = {}
-        for dst in self._dst:
+        for _, dst, _, _ in self._calls:
             if dst not in hops:
                 hops[dst] = (log.port_id(PortRef(dst, 0)),
                              sm.config.latency.smp(sm._hops_to(dst)))
+        sizes = np.array([c[2] for c in self._calls], dtype=np.int64)
+        ends = np.cumsum(sizes).tolist()
         skip = log.unkept(n)  # rows the window drops at once: their fields are not stored
         empty = log.fields_id({})
-        fields = [empty] * skip + [empty if f is None else log.fields_id(f)
-                                   for f in self._fields[skip:]]
+        fields = [empty if f is None or end <= skip else log.fields_id(f)
+                  for (_, _, _, f), end in zip(self._calls, ends, strict=True)]
         log.add_columns(SMP_CLASS, int(SaMethod.SET), self.attributes,
-                        np.array(self._a), np.array(self._mod, dtype=np.int64), sm.sm_port,
-                        np.array([hops[d][0] for d in self._dst]), sm.now_us,
-                        np.array([hops[d][1] for d in self._dst]), self.reason,
-                        np.array(fields))
-        self._a, self._mod, self._dst, self._fields = [], [], [], []
+                        np.repeat([c[0] for c in self._calls], sizes),
+                        np.array(self._mod, dtype=np.int64), sm.sm_port,
+                        np.repeat([hops[c[1]][0] for c in self._calls], sizes), sm.now_us,
+                        np.repeat([hops[c[1]][1] for c in self._calls], sizes), self.reason,
+                        np.repeat(fields, sizes))
+        self._calls, self._mod = [], []
 
 
 def _padded(rows: list[np.ndarray | None], width: int) -> np.ndarray:
