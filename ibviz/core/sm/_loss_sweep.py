@@ -12,6 +12,8 @@ events as :meth:`~ibviz.core.sm.manager.SubnetManager.sweep` from scratch (check
 ``tests/core/test_sm_loss_sweep.py``) in milliseconds instead of seconds at 10,000 HCAs.
 Anything else (a switch, an inter-switch cable, a port coming up, LFTs or LIDs written
 behind the SM's back, up/down or ftree routing, a group's unicast LID) sweeps in full.
+The new :class:`~ibviz.core.sm.routing.Lfts` keeps the previous sweep's fabric view (the
+lost HCAs are still in it; no LFT entry leads to them).
 """
 
 from __future__ import annotations
