@@ -102,9 +102,13 @@ def fill_group_ports(load: np.ndarray, cand: Candidates, k: int,
             ports = win[cand.starts]
             if not wide.all():
                 ports[~wide] = pe[cand.starts[~wide]][:, None]
-            pos = np.arange(len(cand.edge)) - cand.starts[cand.seg]
-            each = counts[cand.seg]
-            load[cand.edge] += np.where(each == 1, k, pos < k)
+            # +1 on the first min(count, k) candidates of each switch, +k on a lone one
+            mark = np.zeros(len(cand.edge) + 1, dtype=np.int64)
+            mark[cand.starts] += 1  # starts and ends are each distinct: no repeats
+            mark[cand.starts + np.minimum(counts, k)] -= 1
+            inc = np.cumsum(mark[:-1])
+            inc[cand.starts[~wide]] = k
+            load[cand.edge] += inc
             return ports
     return e_port[fill_group(load, cand, k)].astype(np.uint8)
 

@@ -55,6 +55,7 @@ class LftBuilder:
                  old: np.ndarray | None = None) -> None:
         g = self.g = graph
         self.hops_t = np.ascontiguousarray(hops.T).astype(np.int16)
+        self.hops_u8 = self.hops_t.astype(np.uint8)  # the same, one byte (255: no path)
         self.table = table
         self.down = down
         self.down_only_t = None if down_only is None else np.ascontiguousarray(down_only.T)
@@ -74,9 +75,11 @@ class LftBuilder:
         cand = self._cand.get(d)
         if cand is None:
             g = self.g
-            col = self.hops_t[d]
+            col = self.hops_u8[d]
             hs = col[g.e_src]
-            mask = (hs != NO_PATH) & (col[g.e_dst] + 1 == hs)
+            mask = col[g.e_dst]
+            mask += 1  # 255 (no path) wraps to 0, which only switch d itself has: excluded
+            mask = (mask == hs) & (hs != NO_PATH) & (hs != 0)
             if self.down is not None:
                 assert self.down_only_t is not None
                 a = self.down_only_t[d]

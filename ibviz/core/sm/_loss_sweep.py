@@ -128,9 +128,12 @@ def _program(sm: SubnetManager, last: Lfts, new: Lfts, lids: list[int],
     held = last.table[:, cols] != NO_PATH
     dirty = np.flatnonzero(held.any(axis=1)).tolist()
     lost_set, blocks = set(cols.tolist()), cols // 64
+    same = sorted(set(blocks.tolist())) if len(set(blocks.tolist())) == 1 else None
+    listening = sm.events.active
     for i in dirty:
         sw = last.switches[i]
-        batch.add("LinearForwardingTable", sw, sorted(set(blocks[held[i]].tolist())))
+        batch.add("LinearForwardingTable", sw,
+                  same if same is not None else sorted(set(blocks[held[i]].tolist())))
         info = sm.switch_info.setdefault(sw, SwitchInfo())
         if info.linear_fdb_top in lost_set or info.linear_fdb_top >= new.table.shape[1]:
             routed = np.flatnonzero(new.table[i] != NO_PATH)
@@ -138,7 +141,8 @@ def _program(sm: SubnetManager, last: Lfts, new: Lfts, lids: list[int],
             if top != info.linear_fdb_top:
                 info.linear_fdb_top = top
                 batch.add("SwitchInfo", sw, 0, {"linear_fdb_top": top})
-        batch.event(ev.LftChanged, sw, int(held[i].sum()))
+        if listening:
+            batch.event(ev.LftChanged, sw, int(held[i].sum()))
     for i, sw in enumerate(new.switches):
         sm.lfts[sw] = new.table[i]
     batch.send()

@@ -264,6 +264,7 @@ class SubnetManager:
             self.sa.create_broadcast_group()
         self._drop_departed_members()
         self.reprogram_groups(self.sa.groups.values(), reason)
+        self._node_order()  # ready for a quick sweep after a loss
         self.state = "SUBNET UP"
 
     def _keeps_lfts(self, links: frozenset) -> bool:
@@ -485,7 +486,8 @@ class SubnetManager:
         if guid not in self.failed and self._pending is not None and \
                 lone_hca_links(self, guid) is not None:
             self._pending.append(guid)  # no switch-to-switch view changes
-            self._sm_port = None
+            if self._sm_port is not None and self._sm_port.node == guid:
+                self._sm_port = None
         else:
             self._topology_changed()
             self._pending = None
