@@ -18,7 +18,7 @@ lost HCAs are still in it; no LFT entry leads to them).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,11 +29,10 @@ from ibviz.core.sm.multicast import SwitchHops
 from ibviz.core.sm.switchinfo import SwitchInfo
 
 if TYPE_CHECKING:
-    from ibviz.core.sm.manager import SubnetManager
     from ibviz.core.sm.routing import Lfts
 
 
-def lone_hca_links(sm: SubnetManager, guid: int) -> list[Link] | None:
+def lone_hca_links(sm: Any, guid: int) -> list[Link] | None:
     """The cables of CA ``guid`` if it hangs on switches by exactly one cable (a loss
     that changes no hop count), else None."""
     fabric = sm.fabric
@@ -49,7 +48,7 @@ def lone_hca_links(sm: SubnetManager, guid: int) -> list[Link] | None:
     return links
 
 
-def applicable(sm: SubnetManager) -> list[int] | None:
+def applicable(sm: Any) -> list[int] | None:
     """The HCAs lost since the last sweep, if :func:`loss_sweep` can do this sweep."""
     lost, last = sm._pending, sm.last_lfts
     if lost is None or last is None or sm.reachable is None or sm.routed_links is None:
@@ -74,7 +73,7 @@ def applicable(sm: SubnetManager) -> list[int] | None:
     return [g for g in dict.fromkeys(lost) if g in sm.reachable]
 
 
-def loss_sweep(sm: SubnetManager, lost: list[int], reason: str) -> None:
+def loss_sweep(sm: Any, lost: list[int], reason: str) -> None:
     """Sweep after losing the HCAs ``lost`` (see the module docstring)."""
     fabric, last = sm.fabric, sm.last_lfts
     assert last is not None and sm.reachable is not None and sm.routed_links is not None
@@ -121,7 +120,7 @@ def _cleared(last: Lfts, lids: list[int]) -> Lfts:
                 route_hops=last.route_hops)
 
 
-def _program(sm: SubnetManager, last: Lfts, new: Lfts, lids: list[int],
+def _program(sm: Any, last: Lfts, new: Lfts, lids: list[int],
              batch: SmpBatch) -> None:
     """The LFT blocks holding a lost LID, then LinearFDBTop where it moved."""
     cols = np.array([x for x in lids if x < last.table.shape[1]], dtype=np.int64)

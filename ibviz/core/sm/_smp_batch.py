@@ -12,7 +12,7 @@ events and the log are exactly what row-by-row recording gives.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -21,17 +21,17 @@ from ibviz.core.model import NO_PATH, PortRef
 from ibviz.core.sm.mads import SMP_CLASS
 from ibviz.core.sm.records import SaMethod
 
-if TYPE_CHECKING:
-    from ibviz.core.sm.manager import SubnetManager
-
 LFT_BLOCK = 64
 _CHUNK_CELLS = 4_000_000
 
 
 class SmpBatch:
-    """SMP Sets of one sweep step, in sending order; :meth:`send` records them."""
+    """SMP Sets of one sweep step, in sending order; :meth:`send` records them.
 
-    def __init__(self, sm: SubnetManager, reason: str) -> None:
+    ``sm`` is the :class:`~ibviz.core.sm.manager.SubnetManager` (typed loosely: the
+    manager imports this module)."""
+
+    def __init__(self, sm: Any, reason: str) -> None:
         self.sm, self.reason = sm, reason
         self.attributes: list[str] = []
         self._attr: dict[str, int] = {}
