@@ -69,24 +69,15 @@ def _entries(lfts: dict[int, np.ndarray]) -> int:
 
 
 def _changed(before: dict[int, np.ndarray], after: dict[int, np.ndarray]) -> tuple[int, int]:
-    entries = switches = 0
-    for sw, table in after.items():
-        old = before.get(sw)
-        if old is None:
-            n = int((table != 255).sum())
-        else:
-            size = max(len(old), len(table))
-            a = np.full(size, 255, np.uint8)
-            b = np.full(size, 255, np.uint8)
-            a[: len(old)], b[: len(table)] = old, table
-            n = int((a != b).sum())
-        entries += n
-        switches += n > 0
-    return entries, switches
+    from ibviz.core.sm._smp_batch import lft_changes
+
+    changed = lft_changes(before, after)[3]
+    return int(changed.sum()), int((changed > 0).sum())
 
 
 def _sweep(sm, label: str) -> SweepLine:  # noqa: ANN001 - SubnetManager, imported lazily
-    before = {g: t.copy() for g, t in sm.lfts.items()}
+    # the SM replaces read-only rows rather than writing them: keep those, copy the rest
+    before = {g: t if not t.flags.writeable else t.copy() for g, t in sm.lfts.items()}
     start = time.perf_counter()
     sm.sweep(reason=label)
     seconds = time.perf_counter() - start

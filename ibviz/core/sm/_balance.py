@@ -71,6 +71,78 @@ def fill_group(load: np.ndarray, cand: Candidates, k: int) -> np.ndarray:
         return np.zeros((n, k), dtype=np.int64)
     lo = load[cand.edge]
     low = np.minimum.reduceat(lo, cand.starts)
+    even = np.maximum.reduceat(lo, cand.starts) == low
+    if even.all():  # equal loads everywhere (the common case): round robin in port order
+        return _round_robin(load, cand, k)
+    if even.any():
+        out = np.empty((n, k), dtype=np.int64)
+        for segs, fill in ((np.flatnonzero(even), _round_robin),
+                           (np.flatnonzero(~even), _water_fill)):
+            keep = np.zeros(n, dtype=bool)
+            keep[segs] = True
+            out[segs] = fill(load, Candidates.of(cand.edge[keep[cand.seg]], cand_src_of(cand)), k)
+        return out
+    return _water_fill(load, cand, k, lo, low)
+
+
+def fill_group_ports(load: np.ndarray, cand: Candidates, k: int,
+                     e_port: np.ndarray) -> np.ndarray:
+    """:func:`fill_group`, answered as the chosen ports (uint8, ``(len(cand), k)``).
+    With equal loads at every switch (the common case) the round robin is read from a
+    sliding window over the candidates' ports: no index array per entry."""
+    n = len(cand)
+    if n and k:
+        lo = load[cand.edge]
+        even = np.maximum.reduceat(lo, cand.starts) == np.minimum.reduceat(lo, cand.starts)
+        counts = cand.counts
+        wide = counts >= k
+        if even.all() and (wide | (counts == 1)).all():
+            pe = np.concatenate([e_port[cand.edge].astype(np.uint8), np.zeros(k, np.uint8)])
+            win = np.lib.stride_tricks.sliding_window_view(pe, k)
+            ports = win[cand.starts]
+            if not wide.all():
+                ports[~wide] = pe[cand.starts[~wide]][:, None]
+            # +1 on the first min(count, k) candidates of each switch, +k on a lone one
+            mark = np.zeros(len(cand.edge) + 1, dtype=np.int64)
+            mark[cand.starts] += 1  # starts and ends are each distinct: no repeats
+            mark[cand.starts + np.minimum(counts, k)] -= 1
+            inc = np.cumsum(mark[:-1])
+            inc[cand.starts[~wide]] = k
+            load[cand.edge] += inc
+            return ports
+    return e_port[fill_group(load, cand, k)].astype(np.uint8)
+
+
+def cand_src_of(cand: Candidates) -> np.ndarray:
+    """A lookup giving each candidate edge's source switch (for :meth:`Candidates.of`)."""
+    src = np.zeros(int(cand.edge.max()) + 1 if len(cand.edge) else 0, dtype=np.int64)
+    src[cand.edge] = cand.src[cand.seg]
+    return src
+
+
+def _round_robin(load: np.ndarray, cand: Candidates, k: int) -> np.ndarray:
+    """:func:`fill_group` where every candidate of a switch has the same load."""
+    j = np.arange(k)
+    counts = cand.counts
+    if (counts >= k).all():
+        picked = cand.starts[:, None] + j[None, :]
+    elif ((counts == 1) | (counts >= k)).all():  # a fat tree: one port down, or k up
+        picked = cand.starts[:, None] + np.where(counts[:, None] == 1, 0, j[None, :])
+    else:
+        picked = cand.starts[:, None] + j[None, :] % counts[:, None]
+    pos = np.arange(len(cand.edge)) - cand.starts[cand.seg]
+    each = counts[cand.seg]
+    load[cand.edge] += k // each + (pos < k % each)
+    return cand.edge[picked]
+
+
+def _water_fill(load: np.ndarray, cand: Candidates, k: int, lo: np.ndarray | None = None,
+                low: np.ndarray | None = None) -> np.ndarray:
+    """:func:`fill_group` in general: LID ``j`` takes the ``j``-th smallest
+    ``(load + t, scan rank)``."""
+    if lo is None or low is None:
+        lo = load[cand.edge]
+        low = np.minimum.reduceat(lo, cand.starts)
     rel = lo - low[cand.seg]
     at_min = np.add.reduceat((rel == 0).astype(np.int64), cand.starts)
     top = (k - 1) // at_min  # no switch needs a level above this

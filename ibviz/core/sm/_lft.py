@@ -20,7 +20,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ibviz.core.sm._balance import Candidates, fill_group, fill_pinned, pick_lmc
+from ibviz.core.sm._balance import Candidates, fill_group_ports, fill_pinned, pick_lmc
 from ibviz.core.sm._graph import NO_PATH, SwitchGraph
 
 _CHUNK_CELLS = 500_000
@@ -55,6 +55,7 @@ class LftBuilder:
                  old: np.ndarray | None = None) -> None:
         g = self.g = graph
         self.hops_t = np.ascontiguousarray(hops.T).astype(np.int16)
+        self.hops_u8 = self.hops_t.astype(np.uint8)  # the same, one byte (255: no path)
         self.table = table
         self.down = down
         self.down_only_t = None if down_only is None else np.ascontiguousarray(down_only.T)
@@ -74,9 +75,11 @@ class LftBuilder:
         cand = self._cand.get(d)
         if cand is None:
             g = self.g
-            col = self.hops_t[d]
+            col = self.hops_u8[d]
             hs = col[g.e_src]
-            mask = (hs != NO_PATH) & (col[g.e_dst] + 1 == hs)
+            mask = col[g.e_dst]
+            mask += 1  # 255 (no path) wraps to 0, which only switch d itself has: excluded
+            mask = (mask == hs) & (hs != NO_PATH) & (hs != 0)
             if self.down is not None:
                 assert self.down_only_t is not None
                 a = self.down_only_t[d]
@@ -90,10 +93,12 @@ class LftBuilder:
         in_comp = np.zeros(g.size, dtype=bool)
         in_comp[members] = True
         eps = [x for x in np.flatnonzero(in_comp[g.ep_sw]).tolist() if g.ep_lids[x]]
-        for x in eps:
-            table[g.ep_sw[x], list(g.ep_lids[x])] = g.ep_swport[x]
-        for s in members.tolist():
-            table[s, list(g.lids[s])] = 0
+        if eps:
+            owner, lid = _expand([g.ep_lids[x] for x in eps])
+            ep = np.array(eps)[owner]
+            table[g.ep_sw[ep], lid] = g.ep_swport[ep]
+        owner, lid = _expand([g.lids[s] for s in members.tolist()])
+        table[members[owner], lid] = 0
         count = np.bincount(g.ep_sw[eps], minlength=g.size) if eps else np.zeros(g.size, int)
         order = sorted((s for s in members.tolist() if count[s]), key=lambda s: -count[s])
         by_sw: dict[int, list[int]] = {s: [] for s in order}
@@ -106,6 +111,8 @@ class LftBuilder:
         offsets = max([len(g.ep_lids[x]) for x in eps] + [len(g.lids[s]) for s in members],
                       default=0)
         for i in range(offsets):
+            stage = _Stage(g.size, sum(len(xs) for _, xs in groups)) \
+                if i == 0 and self.old is None else None
             for d, xs in groups:
                 todo = [x for x in xs if len(g.ep_lids[x]) > i]
                 if not todo:
@@ -117,14 +124,21 @@ class LftBuilder:
                     continue
                 if i == 0:
                     lids = np.array([g.ep_lids[x][0] for x in todo])
-                    if self.old is None:
-                        edges = fill_group(self.load, cand, len(lids))
-                    else:
-                        edges = self._fill_kept(cand, lids)
-                    table[cand.src[:, None], lids[None, :]] = g.e_port[edges]
+                    if stage is not None:
+                        stage.put(cand.src, lids,
+                                  fill_group_ports(self.load, cand, len(lids), g.e_port))
+                        continue
+                    ports = g.e_port[self._fill_kept(cand, lids)]
+                    if lids[-1] - lids[0] == len(lids) - 1 and (np.diff(lids) == 1).all():
+                        table[cand.src, lids[0]:lids[-1] + 1] = ports  # rows, no scatter
+                    else:  # a flat scatter: cheaper than a 2-D fancy index
+                        flat = cand.src[:, None] * table.shape[1] + lids[None, :]
+                        table.ravel()[flat.ravel()] = ports.ravel()
                 else:
                     for x in todo:
                         self._route_offset(cand, g.ep_lids[x], i)
+            if stage is not None:
+                stage.merge(table)
             self._route_switch_lids(members, i)
         self._cand = {}
 
@@ -179,6 +193,10 @@ class LftBuilder:
         dests = [d for d in members.tolist() if len(g.lids[d]) > i]
         if not dests or not len(g.e_src):
             return
+        if i == 0 and self.down is None and self.old is None and \
+                int(self.load.max(initial=0)) < 1 << 22:
+            self._route_base_switch_lids(members, dests)
+            return
         srcs = np.flatnonzero(np.diff(self.seg_starts))
         starts = self.seg_starts[srcs]
         step = max(1, _CHUNK_CELLS // len(g.e_src))
@@ -211,6 +229,68 @@ class LftBuilder:
                 r, c = np.nonzero(edge >= 0)
                 ok = mask[r, edge[r, c]]
                 table[srcs[c[ok]], lid[r[ok]]] = old[r[ok], c[ok]]
+
+
+    def _route_base_switch_lids(self, members: np.ndarray, dests: list[int]) -> None:
+        """:meth:`_route_switch_lids` for base LIDs, min-hop, routing afresh (the common
+        case), one source switch at a time: its edges sorted by (load, scan rank), the
+        first whose far end is one hop closer wins, for every destination at once."""
+        g, table = self.g, self.table
+        dest = np.array(dests)
+        lid = np.array([g.lids[d][0] for d in dests])
+        far = np.ascontiguousarray(self.hops_t[dest].T).astype(np.uint8)  # [switch, dest]
+        rot = (g.e_port - 1) % g.nports[g.e_src]
+        key = (self.load << 8) | rot
+        cols = np.arange(len(dest))
+        for s in members.tolist():  # (a member switch without a LID still routes)
+            lo, hi = int(self.seg_starts[s]), int(self.seg_starts[s + 1])
+            if lo == hi:
+                continue
+            edges = lo + np.argsort(key[lo:hi], kind="stable")
+            here = far[s]
+            closer = far[g.e_dst[edges]] == (here - np.uint8(1))  # 0 - 1 wraps to 255
+            first = closer.argmax(axis=0)
+            ok = closer[first, cols] & (here != 0) & (here != NO_PATH)
+            table[s, lid[ok]] = g.e_port[edges[first[ok]]]
+
+
+class _Stage:
+    """The base-LID entries of a fresh min-hop pass, gathered column block by column
+    block (each group's LIDs side by side, so a group writes one short run per switch
+    instead of one scattered byte per switch and LID), then merged into the table."""
+
+    def __init__(self, switches: int, lids: int) -> None:
+        self.cells = np.full((switches, lids), NO_PATH, dtype=np.uint8)
+        self.lids: list[np.ndarray] = []
+        self.used = 0
+
+    def put(self, rows: np.ndarray, lids: np.ndarray, ports: np.ndarray) -> None:
+        k = len(lids)
+        self.cells[rows, self.used:self.used + k] = ports
+        self.lids.append(lids)
+        self.used += k
+
+    def merge(self, table: np.ndarray) -> None:
+        if not self.used:
+            return
+        cols = np.concatenate(self.lids)
+        order = np.argsort(cols)
+        cols = cols[order]
+        step = max(1, _CHUNK_CELLS // len(cols))
+        for lo in range(0, table.shape[0], step):
+            new = self.cells[lo:lo + step, : self.used][:, order]
+            part = table[lo:lo + step, cols]
+            table[lo:lo + step, cols] = np.where(new != NO_PATH, new, part)
+        self.cells = np.zeros((0, 0), dtype=np.uint8)
+
+
+def _expand(ranges: list[range]) -> tuple[np.ndarray, np.ndarray]:
+    """Every LID of ``ranges`` with the index of its range, in order."""
+    lens = np.array([len(r) for r in ranges], dtype=np.int64)
+    first = np.array([r.start if len(r) else 0 for r in ranges], dtype=np.int64)
+    owner = np.repeat(np.arange(len(ranges)), lens)
+    offset = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+    return owner, first[owner] + offset
 
 
 def old_table(guids: list[int], existing: Mapping[int, np.ndarray],

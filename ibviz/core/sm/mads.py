@@ -139,6 +139,68 @@ class MadLog:
             self._dropped += drop
         return mad
 
+    def port_id(self, ref: PortRef | None) -> int:
+        """The number :meth:`add_columns` takes for a source or destination port."""
+        return self._ports.id(ref)
+
+    def fields_id(self, fields: dict[str, Any]) -> int:
+        """The number :meth:`add_columns` takes for a MAD's fields (stored once)."""
+        try:
+            key: Any = _fields_key(fields)
+            hash(key)
+        except TypeError:
+            key = object()
+        return self._fields.id(fields, key)
+
+    def add_columns(self, mgmt_class: int, method: int, attributes: list[str],
+                    attribute: np.ndarray, modifier: np.ndarray, src: PortRef | None,
+                    dst: np.ndarray, time_us: float, latency_us: np.ndarray, reason: str,
+                    fields: np.ndarray) -> None:
+        """Append many MADs at once, given as columns (one row per MAD, in sending order):
+        ``attribute`` indexes ``attributes``; ``dst`` and ``fields`` are numbers from
+        :meth:`port_id` and :meth:`fields_id`. Same result as :meth:`add` row by row,
+        without a Python object per MAD; only the rows the window keeps are stored."""
+        n = len(modifier)
+        if n == 0:
+            return
+        names = np.asarray([self._attrs.id(a) for a in attributes], dtype=np.uint16)
+        counts = np.bincount(attribute, minlength=len(attributes))
+        for name, count in zip(attributes, counts.tolist(), strict=True):
+            if count:
+                self.by_attribute[name] += count
+        self.by_kind["SA" if mgmt_class == SA_CLASS else "SMP"] += n
+        c = self._cols
+        drop, skip = self._trim(n)
+        if drop:
+            for col in c.values():
+                del col[:drop]
+        self._dropped += drop + skip
+        rows = slice(skip, n)
+        m = n - skip
+        const = {"mgmt_class": mgmt_class, "method": method, "src": self._ports.id(src),
+                 "time_us": time_us, "reason": self._reasons.id(reason)}
+        given = {"attribute": names[np.asarray(attribute)[rows]],
+                 "modifier": np.asarray(modifier)[rows] & 0xFFFFFFFF,
+                 "dst": np.asarray(dst)[rows], "latency_us": np.asarray(latency_us)[rows],
+                 "status": np.zeros(m), "fields": np.asarray(fields)[rows]}
+        for name, code in _COLUMNS:
+            data = given[name] if name in given else np.full(m, const[name])
+            c[name].frombytes(np.ascontiguousarray(data, dtype=np.dtype(code)).tobytes())
+
+    def _trim(self, n: int) -> tuple[int, int]:
+        """Appending ``n`` rows: (kept rows to drop, new rows never kept), as row-by-row
+        :meth:`add` would have dropped them."""
+        kept, limit = len(self._cols["time_us"]), self.window + self.window // 4
+        final = kept + n if kept + n <= limit else \
+            self.window + (kept + n - limit - 1) % (limit - self.window + 1)
+        drop = min(kept, kept + n - final)
+        return drop, kept + n - final - drop
+
+    def unkept(self, n: int) -> int:
+        """How many of ``n`` rows appended at once the window would not keep (their
+        fields need not be stored)."""
+        return self._trim(n)[1]
+
     def _get(self, local: int) -> Mad:
         c = self._cols
         fields = self._fields.values[c["fields"][local]]

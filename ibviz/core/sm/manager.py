@@ -20,6 +20,8 @@ from ibviz.core.addressing import LINK_LOCAL_PREFIX
 from ibviz.core.bulk import gc_paused
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import NO_PATH, Link, NodeKind, PortRef, PortState
+from ibviz.core.sm._loss_sweep import applicable, lone_hca_links, loss_sweep
+from ibviz.core.sm._smp_batch import SmpBatch, lft_changes
 from ibviz.core.sm.groups import McGroup
 from ibviz.core.sm.mads import SA_CLASS, SMP_CLASS, LatencyModel, Mad, MadLog
 from ibviz.core.sm.mft_order import mft_writes
@@ -83,6 +85,13 @@ class SubnetManager:
         self._routed_as: tuple[str, int, PortRef] | None = None
         self.last_lfts: Lfts | None = None
         """The :class:`~ibviz.core.sm.routing.Lfts` of the last sweep."""
+        self._pending: list[int] | None = None
+        """HCAs lost since the last sweep, while that is the only change (None: other
+        changes, sweep in full); see :mod:`ibviz.core.sm._loss_sweep`."""
+        self._shape: tuple[int, int] | None = None
+        self._reach_seen: set[int] | None = None
+        self._order: tuple[tuple[int, int], dict[int, int]] | None = None
+        self._in_sweep = False
         for node in fabric.switches():
             self.switch_info[node.guid] = SwitchInfo(
                 multicast_fdb_cap=0 if node.guid in self.config.no_mft_switches else 1024,
@@ -117,17 +126,21 @@ class SubnetManager:
                 and link.key not in self.down_links)
 
     def _find_reachable(self) -> set[int]:
+        """Nodes the SM reaches now (after lone HCAs were lost: the last sweep's, less
+        them, as losing a leaf cuts nothing else off)."""
+        pending, reach = self._pending, self.reachable
+        if pending is not None and reach is not None and reach is self._reach_seen and \
+                (self.config.sm_port is None or self.config.sm_port.node not in pending):
+            return reach - set(pending)
         start = self.sm_port.node
         seen, todo = {start}, [start]
+        adj, failed, down = self.fabric.graph.adj, self.failed, self.down_links
         while todo:
-            guid = todo.pop()
-            for link in self.fabric.node_links(guid):
-                if link.key in self.down_links:
+            for nb, keys in adj[todo.pop()].items():
+                if nb in seen or nb in failed or (down and all(k in down for k in keys)):
                     continue
-                for end in (link.a.node, link.b.node):
-                    if end not in seen and end not in self.failed:
-                        seen.add(end)
-                        todo.append(end)
+                seen.add(nb)
+                todo.append(nb)
         return seen
 
     def live_fabric(self) -> Fabric:
@@ -171,6 +184,8 @@ class SubnetManager:
 
     def smp(self, attribute: str, dst: int, modifier: int = 0, reason: str = "",
             **fields: object) -> Mad:
+        if not self._in_sweep and attribute in ("PortInfo", "LinearForwardingTable"):
+            self._pending = None  # LIDs or LFTs set outside a sweep: next one in full
         mad = Mad(SMP_CLASS, SaMethod.SET, attribute, modifier, self.sm_port,
                   PortRef(dst, 0), self.now_us,
                   self.config.latency.smp(self._hops_to(dst)), reason, 0, dict(fields))
@@ -195,36 +210,62 @@ class SubnetManager:
     # ----------------------------------------------------------------- sweep
     def sweep(self, heavy: bool = True, reason: str = "sweep") -> None:
         """Discover, assign LIDs, route and program the fabric (only what changed)."""
-        with gc_paused():
-            self.reachable, self._sm_port, self._adjacency = None, None, None
-            self.reachable = self._find_reachable()
-            view = self.live_fabric()
-            self._port_guids = {}
-            for node in view.nodes.values():
-                for p in node.lid_ports():
-                    self._port_guids[p.guid or node.guid] = PortRef(node.guid, p.num)
-            before = self._port_settings()
-            self._set_port_states(view)
-            self._compute_hops(view)
-            self.lid_manager.assign(self.fabric, self.config.lmc, sm_port=self.sm_port)
-            self._record_port_info(before, reason)
-            from ibviz.core.sm.routing import compute_lfts
-
-            links = frozenset(view.links)
-            lfts = compute_lfts(view, algorithm=self.config.routing,
-                                existing=self.lfts if self._keeps_lfts(links) else None)
-            self.routed_links, self.last_lfts = links, lfts
-            self._routed_as = self._routing_key()
-            self.switch_hops = SwitchHops(lfts.switches, lfts.switch_hops) \
-                if lfts.switch_hops is not None else None
-            self._program_lfts(lfts, reason)
-            if self.config.broadcast_group and not self.sa.groups:
-                self.sa.create_broadcast_group()
-            self._drop_departed_members()
-            self.reprogram_groups(self.sa.groups.values(), reason)
-            self.state = "SUBNET UP"
+        lost = applicable(self) if self._reach_seen is self.reachable else None
+        self._in_sweep = True
+        try:
+            with gc_paused():
+                if lost is not None:
+                    loss_sweep(self, lost, reason)
+                else:
+                    self._full_sweep(reason)
+        finally:
+            self._in_sweep = False
+        self._pending, self._shape = [], self._fabric_shape()
+        self._reach_seen = self.reachable
         if self.events.active:
             self.events.emit(ev.SweepDone(heavy, self.now_us))
+
+    def _fabric_shape(self) -> tuple[int, int]:
+        return len(self.fabric.nodes), len(self.fabric.links)
+
+    def _node_order(self) -> dict[int, int]:
+        """Position of each node in ``fabric.nodes`` (the order sweeps visit them)."""
+        shape = self._fabric_shape()
+        if self._order is None or self._order[0] != shape:
+            self._order = (shape, {g: i for i, g in enumerate(self.fabric.nodes)})
+        return self._order[1]
+
+    def _full_sweep(self, reason: str) -> None:
+        """Discover, assign LIDs, route and program everything afresh."""
+        self.reachable, self._sm_port, self._adjacency = None, None, None
+        self.reachable = self._find_reachable()
+        view = self.live_fabric()
+        self._port_guids = {}
+        for node in view.nodes.values():
+            for p in node.lid_ports():
+                self._port_guids[p.guid or node.guid] = PortRef(node.guid, p.num)
+        before = self._port_settings()
+        self._set_port_states(view)
+        self._compute_hops(view)
+        self.lid_manager.assign(self.fabric, self.config.lmc, sm_port=self.sm_port)
+        batch = SmpBatch(self, reason)  # PortInfo, then LFT blocks: sent at once
+        self._record_port_info(before, reason, batch)
+        from ibviz.core.sm.routing import compute_lfts
+
+        links = frozenset(view.links)
+        lfts = compute_lfts(view, algorithm=self.config.routing,
+                            existing=self.lfts if self._keeps_lfts(links) else None)
+        self.routed_links, self.last_lfts = links, lfts
+        self._routed_as = self._routing_key()
+        self.switch_hops = SwitchHops(lfts.switches, lfts.switch_hops) \
+            if lfts.switch_hops is not None else None
+        self._program_lfts(lfts, reason, batch)
+        if self.config.broadcast_group and not self.sa.groups:
+            self.sa.create_broadcast_group()
+        self._drop_departed_members()
+        self.reprogram_groups(self.sa.groups.values(), reason)
+        self._node_order()  # ready for a quick sweep after a loss
+        self.state = "SUBNET UP"
 
     def _keeps_lfts(self, links: frozenset) -> bool:
         """OpenSM's ``ignore_existing_lfts`` is FALSE: not the first sweep, and no port came
@@ -243,56 +284,69 @@ class SubnetManager:
                 for n in self.fabric.nodes.values() for p in n.ports.values()}
 
     def _record_port_info(self, before: dict[PortRef, tuple[int, int, PortState]],
-                          reason: str) -> None:
+                          reason: str, batch: SmpBatch | None = None) -> None:
         """One PortInfo Set per port whose LID, LMC or state the sweep changed (OpenSM
         sets them port by port; a switch's external ports only carry the state)."""
+        sent, batch = batch is None, batch or SmpBatch(self, reason)
+        nodes, down = self.fabric.nodes, PortState.DOWN
         for ref, old in before.items():
-            port = self.fabric.nodes[ref.node].ports[ref.port]
-            if (port.lid, port.lmc, port.state) != old and port.state is not PortState.DOWN:
-                self.smp("PortInfo", ref.node, ref.port, reason, lid=port.lid, lmc=port.lmc,
-                         state=port.state.label)
+            port = nodes[ref.node].ports[ref.port]
+            if (port.lid, port.lmc, port.state) != old and port.state is not down:
+                batch.add("PortInfo", ref.node, ref.port,
+                          {"lid": port.lid, "lmc": port.lmc, "state": port.state.label})
+        if sent:
+            batch.send()
 
     def _set_port_states(self, view: Fabric) -> None:
-        for node in self.fabric.nodes.values():
+        fabric, failed, reach, down = self.fabric, self.failed, self.reachable, self.down_links
+        switch, active, init, dead = NodeKind.SWITCH, PortState.ACTIVE, PortState.INIT, \
+            PortState.DOWN
+        for node in fabric.nodes.values():
+            guid = node.guid
+            live = guid not in failed and (reach is None or guid in reach)
             for num, port in node.ports.items():
-                if num == 0 and node.kind is NodeKind.SWITCH:
-                    want = PortState.ACTIVE if self.in_subnet(node.guid) else PortState.DOWN
+                if num == 0 and node.kind is switch:
+                    want = active if live else dead
                 else:
-                    link = self.fabric.link_at(PortRef(node.guid, num))
-                    if link is None or link.key in self.down_links or \
-                            link.a.node in self.failed or link.b.node in self.failed:
-                        want = PortState.DOWN
+                    other = fabric.peer(PortRef(guid, num))
+                    if other is None or guid in failed or other.node in failed or (
+                            down and fabric.link_at(PortRef(guid, num)).key in down):
+                        want = dead
                     else:  # physically up; ACTIVE only where the SM configured it
-                        want = PortState.ACTIVE if self.usable(link) else PortState.INIT
+                        far = other.node
+                        want = active if live and (reach is None or far in reach) else init
                 if port.state is not want:
-                    ref = PortRef(node.guid, num)
-                    if want is PortState.ACTIVE and port.state is not PortState.ARMED:
-                        self.fabric.set_port_state(ref, PortState.ARMED)  # as OpenSM: ARMED,
-                    self.fabric.set_port_state(ref, want)                 # then ACTIVE
+                    ref = PortRef(guid, num)
+                    if want is active and port.state is not PortState.ARMED:
+                        fabric.set_port_state(ref, PortState.ARMED)  # as OpenSM: ARMED,
+                    fabric.set_port_state(ref, want)                 # then ACTIVE
 
-    def _program_lfts(self, new: Mapping[int, np.ndarray], reason: str) -> None:
-        for sw, table in new.items():
-            old = self.lfts.get(sw)
-            size = len(table) if old is None else max(len(table), len(old))
-            a = np.full(size, NO_PATH, np.uint8)
-            b = np.full(size, NO_PATH, np.uint8)
-            if old is not None:
-                a[: len(old)] = old
-            b[: len(table)] = table
-            changed = np.nonzero(a != b)[0]
-            if len(changed) == 0:
-                continue
-            blocks = np.unique(changed // LFT_BLOCK)
-            for block in blocks.tolist():
-                self.smp("LinearForwardingTable", sw, block, reason)
+    def _program_lfts(self, new: Mapping[int, np.ndarray], reason: str,
+                      batch: SmpBatch | None = None) -> None:
+        """Program the LFT blocks that differ from what each switch holds, then its
+        LinearFDBTop if it moved (recorded in one batch: :mod:`._smp_batch`)."""
+        if not self._in_sweep:
+            self._pending = None  # LFTs set outside a sweep: the next one sweeps in full
+        guids, blocks, top, changed = lft_changes(self.lfts, new)
+        matrix = getattr(new, "table", None)
+        rows = getattr(new, "switches", None) == guids and matrix is not None
+        batch = batch or SmpBatch(self, reason)
+        dirty = np.flatnonzero(changed).tolist()
+        for i in dirty:
+            sw = guids[i]
+            batch.add("LinearForwardingTable", sw, np.flatnonzero(blocks[i]))
             info = self.switch_info.setdefault(sw, SwitchInfo())
-            top = int(np.nonzero(b != NO_PATH)[0][-1]) if (b != NO_PATH).any() else 0
-            if top != info.linear_fdb_top:
-                info.linear_fdb_top = top
-                self.smp("SwitchInfo", sw, 0, reason, linear_fdb_top=top)
-            self.lfts[sw] = np.array(table)  # the SM's own, writable copy
-            if self.events.active:
-                self.events.emit(ev.LftChanged(sw, len(changed)))
+            t = int(top[i])
+            if t != info.linear_fdb_top:
+                info.linear_fdb_top = t
+                batch.add("SwitchInfo", sw, 0, {"linear_fdb_top": t})
+            batch.event(ev.LftChanged, sw, int(changed[i]))
+            if not rows:
+                self.lfts[sw] = np.array(new[sw])
+        if rows:  # the SM's own copy: rows of the engine's read-only table, copied on write
+            for i, sw in enumerate(guids):
+                self.lfts[sw] = matrix[i]
+        batch.send()
 
     # ------------------------------------------------------------- multicast
     def _drop_departed_members(self) -> None:
@@ -429,12 +483,20 @@ class SubnetManager:
         self._sm_port, self._adjacency, self.switch_hops = None, None, None
 
     def fail_node(self, guid: int) -> None:
-        self._topology_changed()
+        if guid not in self.failed and self._pending is not None and \
+                lone_hca_links(self, guid) is not None:
+            self._pending.append(guid)  # no switch-to-switch view changes
+            if self._sm_port is not None and self._sm_port.node == guid:
+                self._sm_port = None
+        else:
+            self._topology_changed()
+            self._pending = None
         self.failed.add(guid)
         self._emit(ev.NodeFailed(guid))
 
     def recover_node(self, guid: int) -> None:
         self._topology_changed()
+        self._pending = None
         self.failed.discard(guid)
         self._emit(ev.NodeRecovered(guid))
 
@@ -443,6 +505,7 @@ class SubnetManager:
         if link is None:
             raise ValueError(f"{end} is not cabled")
         self._topology_changed()
+        self._pending = None
         (self.down_links.discard if up else self.down_links.add)(link.key)
         self._emit(ev.LinkStateChanged(link.key[0], link.key[1], up))
 
@@ -470,6 +533,8 @@ class SubnetManager:
                 table = self.lfts[sw] = grown
             want = table[target] if 0 < target < len(table) else NO_PATH
             if table[lid] != want:
+                if not table.flags.writeable:  # a row of the routing's table: copy it
+                    table = self.lfts[sw] = np.array(table)
                 table[lid] = want
                 self.smp("LinearForwardingTable", sw, lid // LFT_BLOCK, reason or
                          "group LID follows the group", lid=lid, port=int(want))
