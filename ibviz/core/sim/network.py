@@ -30,6 +30,7 @@ from ibviz.core.sim.hoplog import Drop, HopLog
 from ibviz.core.sim.packet import DataPacket
 from ibviz.core.sim.receive import ReceiveChecks
 from ibviz.core.sim.router import ports_by_guid, route_by_grh
+from ibviz.core.sim.tables import DataPlane
 from ibviz.core.sm.manager import SubnetManager
 
 Handler = Callable[[int, DataPacket, PortRef], "str | None"]
@@ -79,9 +80,17 @@ class NetworkSim(Forwarding):
         self._mcast_end: dict[tuple[int, int, int], str] = {}
         self._ports: dict[tuple[int, int], PortRef] = {}
         self.max_hops = 2 * len(self._kinds) + 2
-        for kind in (ev.LftChanged, ev.MftChanged, ev.PrimaryPortRemapped, ev.SweepDone,
-                     ev.MadSent, ev.SessionReset):
-            sm.events.subscribe(kind, self._forget_tables)
+        self.plane = DataPlane(sm, engine, lambda: self._forget_tables(None))
+        """The tables the switches hold (SM writes land at their MAD's arrival)."""
+        self._unsubscribe = [sm.events.subscribe(kind, self._forget_tables) for kind in
+                             (ev.PrimaryPortRemapped, ev.SweepDone, ev.SessionReset)]
+
+    def close(self) -> None:
+        """Stop listening to the SM's events (the session is rebuilt or gone)."""
+        self.plane.close()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
 
     @property
     def drops(self) -> list[Drop]:
