@@ -7,6 +7,7 @@ forgotten whenever a held table or a port's state changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from heapq import heappush
 
 from ibviz.core.model import NO_PATH, PortRef
@@ -38,7 +39,7 @@ class Forwarding:
     _switch_seen: dict[int, set[int]]
     _wire: dict[PortRef, tuple[PortRef, PortRef, tuple, float] | None]
     _pq: list[tuple[float, int, int, DataPacket, PortRef, int]]
-    _pq_seq: int
+    _next_seq: Callable[[], int]
     _pump_at: float
     _lft: dict[int, list[int]]
     _routes: dict[int, dict[int, tuple | None]]
@@ -144,9 +145,7 @@ class Forwarding:
             t1 = t0 + size * wire[3] + prop
             if log is not None:
                 log.add(pid, packet.flow, out, peer, t0, t1, KIND_CODE[packet.kind])
-            seq = self._pq_seq
-            self._pq_seq = seq + 1
-            heappush(pq, (t1, seq, pid, packet, peer, after))
+            heappush(pq, (t1, self._next_seq(), pid, packet, peer, after))
             if t1 < self._pump_at:
                 self._pump_at = t1
                 engine.at(t1, self._pump)
@@ -182,9 +181,7 @@ class Forwarding:
 
     def _arrival(self, t1: float, pid: int, packet: DataPacket, at: PortRef, hops: int
                  ) -> None:
-        seq = self._pq_seq
-        self._pq_seq = seq + 1
-        heappush(self._pq, (t1, seq, pid, packet, at, hops))
+        heappush(self._pq, (t1, self._next_seq(), pid, packet, at, hops))
         if t1 < self._pump_at:
             self._pump_at = t1
             self.engine.at(t1, self._pump)
