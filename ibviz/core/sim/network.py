@@ -61,9 +61,9 @@ class NetworkSim(Forwarding):
         self.handlers: dict[str, Handler] = {}
         self._ids = count()
         self._seen_at: dict[int, set[PortRef]] = {}
-        """Packet id -> CA ports it was delivered to (duplicates)."""
+        """Packet id -> CA ports it was delivered to (duplicates), while copies fly."""
         self._switch_seen: dict[int, set[int]] = {}
-        """Multicast packet id -> switches its copies passed (loops)."""
+        """Multicast packet id -> switches its copies passed (loops), while copies fly."""
         self._kinds = {n.guid: n.kind for n in sm.fabric.nodes.values()}
         self._wire: dict[PortRef, tuple[PortRef, PortRef, tuple, float] | None] = {}
         """Port -> (port, peer, link key, microseconds per byte), or None: not cabled."""
@@ -130,7 +130,11 @@ class NetworkSim(Forwarding):
 
     def drop(self, pid: int, packet: DataPacket, port: PortRef, reason: str) -> None:
         self.counters[packet.flow].dropped[reason] += 1
-        self.live[pid] -= 1
+        left = self.live[pid] - 1
+        self.live[pid] = left
+        if not left:  # its last copy ended: what only copies in flight need goes
+            self._seen_at.pop(pid, None)
+            self._switch_seen.pop(pid, None)
         self._drop_rows.append((self.engine.now, port, pid, packet.flow, reason))
 
     def _pump(self) -> None:
@@ -265,12 +269,16 @@ class NetworkSim(Forwarding):
             reason = handler(pid, packet, at) if handler is not None else None
         if reason is not None:
             return self.drop(pid, packet, at, reason)
-        if seen is None:
+        c.delivered += 1
+        left = self.live[pid] - 1
+        self.live[pid] = left
+        if not left:  # its last copy: no duplicate or loop can follow
+            self._seen_at.pop(pid, None)
+            self._switch_seen.pop(pid, None)
+        elif seen is None:
             self._seen_at[pid] = {at}
         else:
             seen.add(at)
-        c.delivered += 1
-        self.live[pid] -= 1
         self.delivered_to.setdefault(pid, []).append(at)
         self.deliveries.append(Delivery(pid, packet.flow, at, self.engine.now))
 
