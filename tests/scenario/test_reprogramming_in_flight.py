@@ -3,8 +3,9 @@
 Each MFT and LFT write takes effect at its MAD's arrival at the switch (the packet
 simulator's :class:`~ibviz.core.sim.tables.DataPlane`), and the SM sends a group's MFT
 writes one after another in make-before-break order. Random sequences of joins, leaves,
-node failures and recoveries and cable losses run on rings, tori, meshes and fat trees
-under fast multicast traffic (a copy is always on some cable while the tables change):
+node failures and recoveries, cable losses and repairs (between switches, and of CAs)
+run on rings, tori, meshes and fat trees under fast multicast traffic (a copy is
+always on some cable while the tables change):
 no multicast copy reaches a switch twice, every copy is accounted for, and each packet
 reaches exactly the receivers expected (including senders that left, failed or lost
 their cable). The last test runs the same traffic with every write landing at once and
@@ -40,9 +41,13 @@ def sequences(draw, fabrics=FABRICS):
     spec = draw(st.sampled_from(fabrics))
     fabric = open_fabric(spec)
     cas = sorted(n.name for n in fabric.cas())
-    isls = sorted((fabric.nodes[lk.a.node].name, lk.a.port) for lk in fabric.links.values()
-                  if fabric.nodes[lk.a.node].kind is NodeKind.SWITCH
-                  and fabric.nodes[lk.b.node].kind is NodeKind.SWITCH)
+    # cables between switches, and CA cables (seen from the CA: a sender or a member
+    # that loses its link)
+    isls = sorted((fabric.nodes[lk.a.node].name, lk.a.port) if
+                  fabric.nodes[lk.a.node].kind is not NodeKind.SWITCH or
+                  fabric.nodes[lk.b.node].kind is NodeKind.SWITCH
+                  else (fabric.nodes[lk.b.node].name, lk.b.port)
+                  for lk in fabric.links.values())
     members = draw(st.lists(st.sampled_from(cas), min_size=2, max_size=5, unique=True))
     senders = draw(st.lists(st.sampled_from(cas), min_size=1, max_size=2, unique=True))
     group = [MemberSpec(m, "full") for m in members]
