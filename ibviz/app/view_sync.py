@@ -32,22 +32,37 @@ def with_node_names(text: str, fabric: Any) -> str:
     return GUID_TOKEN.sub(name, text)
 
 
+CHANGES_KEPT = 4096
+"""Fail/recover changes kept for views of past times; older ones are folded into the
+set of nodes down before the oldest kept change (a long session stays bounded)."""
+
+
 class NodeStates:
     """Node states at any view time, from the log's ``fail``/``recover`` entries (read
-    incrementally: a long log costs nothing per frame) and the controller's outcomes."""
+    incrementally: a long log costs nothing per frame) and the controller's outcomes.
+    The newest :data:`CHANGES_KEPT` changes are kept in detail."""
 
-    def __init__(self) -> None:
+    def __init__(self, kept: int = CHANGES_KEPT) -> None:
         self._log: Any = None
         self._seen = 0
         self._changes: list[tuple[float, int, bool]] = []
+        self._base: set[int] = set()
+        """Nodes down just before the oldest kept change."""
+        self.kept = kept
 
     def _catch_up(self, log: list) -> None:
         if log is not self._log or len(log) < self._seen:  # a new or rebuilt session
-            self._log, self._seen, self._changes = log, 0, []
-        for entry in log[self._seen:]:
+            self._log, self._seen, self._changes, self._base = log, 0, [], set()
+        start = max(self._seen, getattr(log, "first", 0))
+        for entry in log[start:]:
             if entry.node is not None and entry.kind in ("fail", "recover"):
                 self._changes.append((entry.t_us, entry.node, entry.kind == "fail"))
         self._seen = len(log)
+        if len(self._changes) > 2 * self.kept:
+            old = len(self._changes) - self.kept
+            for _, guid, failed in self._changes[:old]:
+                (self._base.add if failed else self._base.discard)(guid)
+            del self._changes[:old]
 
     def states(self, session: Any, t_us: float) -> dict[int, str]:
         """GUID -> ``failed``/``taking_over``/``recovering``/``sender`` at ``t_us``
@@ -63,7 +78,7 @@ class NodeStates:
             if out.restored_us is not None and out.restored_us <= t_us:
                 continue
             states[out.target] = "taking_over" if out.kind == "failover" else "recovering"
-        down: set[int] = set()
+        down = set(self._base)
         for t, guid, failed in self._changes:
             if t > t_us:
                 break

@@ -20,7 +20,7 @@ T = TypeVar("T")
 
 LOG_WINDOW = 20_000
 """Event log entries kept (the GUI's event log shows these)."""
-MAD_WINDOW = 100_000
+MAD_WINDOW = 20_000
 """MADs kept (as compact columns: pcap export and the MAD inspector); counters cover all."""
 OUTCOME_WINDOW = 1_000
 """Failover/failback outcomes kept in full (the report lists these)."""

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ibviz.core.failover.model import Outcome
     from ibviz.core.scenario.protocols import SessionState
 
-DETAIL_PACKETS = 10_000
+DETAIL_PACKETS = 4096
 """Packets kept in full (views, pcap); older finished ones are folded into counters."""
 BATCH = 1024
 """Sends between two retirement passes."""

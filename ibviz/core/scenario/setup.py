@@ -156,7 +156,7 @@ def build_session_parts(session: Session, sc: Scenario, fabric: Fabric,
         for guid in (primary, takeover):
             net.receive.add_qp(guid, GROUP_QP)
     flows, learners = _flows(session, sc, fabric, resolve, groups, protected, ctl, net)
-    unsubscribe = subscribe_log(session, sm, net)
+    unsubscribe = subscribe_log(session, sm, net) + [net.close]
     return Parts(sm, ctl, net, flows, learners, service_lids, resolve, unsubscribe)
 
 

@@ -1,10 +1,13 @@
-"""Switch forwarding for the packet simulator, with caches: the cable each port leads
-to, each switch's LFT as a list and its route per DLID, and each multicast decision per
-(switch, MLID, in-port). The caches are forgotten whenever the SM changes a table.
+"""Switch forwarding for the packet simulator, by the tables the switches hold
+(:class:`~ibviz.core.sim.tables.DataPlane`: each SM write takes effect at its MAD's
+arrival), with caches: the cable each port leads to, each switch's LFT as a list and its
+route per DLID, and each multicast decision per (switch, MLID, in-port). The caches are
+forgotten whenever a held table or a port's state changes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from heapq import heappush
 
 from ibviz.core.model import NO_PATH, PortRef
@@ -13,6 +16,7 @@ from ibviz.core.sim.counters import Counters
 from ibviz.core.sim.engine import Engine
 from ibviz.core.sim.hoplog import HopLog
 from ibviz.core.sim.packet import DataPacket
+from ibviz.core.sim.tables import DataPlane
 from ibviz.core.sm.manager import SubnetManager
 from ibviz.core.sm.multicast import multicast_out_ports
 
@@ -35,13 +39,14 @@ class Forwarding:
     _switch_seen: dict[int, set[int]]
     _wire: dict[PortRef, tuple[PortRef, PortRef, tuple, float] | None]
     _pq: list[tuple[float, int, int, DataPacket, PortRef, int]]
-    _pq_seq: int
+    _next_seq: Callable[[], int]
     _pump_at: float
     _lft: dict[int, list[int]]
     _routes: dict[int, dict[int, tuple | None]]
     _mcast: dict[tuple[int, int, int], list[PortRef]]
     _mcast_end: dict[tuple[int, int, int], str]
     _ports: dict[tuple[int, int], PortRef]
+    plane: DataPlane
 
     def drop(self, pid: int, packet: DataPacket, port: PortRef, reason: str) -> None:
         raise NotImplementedError  # NetworkSim's
@@ -50,7 +55,7 @@ class Forwarding:
         raise NotImplementedError  # NetworkSim's
 
     def _forget_tables(self, _event: object) -> None:
-        """Forwarding tables changed: drop the per-switch caches."""
+        """Forwarding tables or port states changed: drop the per-switch caches."""
         self._lft.clear()
         self._routes.clear()
         self._mcast.clear()
@@ -80,7 +85,7 @@ class Forwarding:
         return wire
 
     def _load_lft(self, node: int) -> list[int]:
-        lft = self.sm.lfts.get(node)
+        lft = self.plane.lfts.get(node)
         table = self._lft[node] = lft.tolist() if lft is not None else []
         return table
 
@@ -99,7 +104,7 @@ class Forwarding:
             if outs is None:
                 outs = self._multicast_outs(node, dlid, at.port)
             if not outs:  # e.g. a switch in the tree only for a send-only member
-                entry = self.sm.mfts.get(node, {}).get(dlid)
+                entry = self.plane.mft_entry(node, dlid)
                 return self.drop(pid, packet, at, "multicast tree ends here" if entry
                                  else "no multicast route")
             extra = len(outs) - 1
@@ -140,15 +145,13 @@ class Forwarding:
             t1 = t0 + size * wire[3] + prop
             if log is not None:
                 log.add(pid, packet.flow, out, peer, t0, t1, KIND_CODE[packet.kind])
-            seq = self._pq_seq
-            self._pq_seq = seq + 1
-            heappush(pq, (t1, seq, pid, packet, peer, after))
+            heappush(pq, (t1, self._next_seq(), pid, packet, peer, after))
             if t1 < self._pump_at:
                 self._pump_at = t1
                 engine.at(t1, self._pump)
 
     def _multicast_outs(self, node: int, dlid: int, in_port: int) -> list[PortRef]:
-        entry = self.sm.mfts.get(node, {}).get(dlid)
+        entry = self.plane.mft_entry(node, dlid)
         ports = sorted(multicast_out_ports(self.sm.switch_info[node], entry, in_port))
         outs = self._mcast[(node, dlid, in_port)] = [PortRef(node, p) for p in ports]
         if not outs:
@@ -178,9 +181,7 @@ class Forwarding:
 
     def _arrival(self, t1: float, pid: int, packet: DataPacket, at: PortRef, hops: int
                  ) -> None:
-        seq = self._pq_seq
-        self._pq_seq = seq + 1
-        heappush(self._pq, (t1, seq, pid, packet, at, hops))
+        heappush(self._pq, (t1, self._next_seq(), pid, packet, at, hops))
         if t1 < self._pump_at:
             self._pump_at = t1
             self.engine.at(t1, self._pump)

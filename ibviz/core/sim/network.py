@@ -30,6 +30,7 @@ from ibviz.core.sim.hoplog import Drop, HopLog
 from ibviz.core.sim.packet import DataPacket
 from ibviz.core.sim.receive import ReceiveChecks
 from ibviz.core.sim.router import ports_by_guid, route_by_grh
+from ibviz.core.sim.tables import DataPlane
 from ibviz.core.sm.manager import SubnetManager
 
 Handler = Callable[[int, DataPacket, PortRef], "str | None"]
@@ -60,16 +61,18 @@ class NetworkSim(Forwarding):
         self.handlers: dict[str, Handler] = {}
         self._ids = count()
         self._seen_at: dict[int, set[PortRef]] = {}
-        """Packet id -> CA ports it was delivered to (duplicates)."""
+        """Packet id -> CA ports it was delivered to (duplicates), while copies fly."""
         self._switch_seen: dict[int, set[int]] = {}
-        """Multicast packet id -> switches its copies passed (loops)."""
+        """Multicast packet id -> switches its copies passed (loops), while copies fly."""
         self._kinds = {n.guid: n.kind for n in sm.fabric.nodes.values()}
         self._wire: dict[PortRef, tuple[PortRef, PortRef, tuple, float] | None] = {}
         """Port -> (port, peer, link key, microseconds per byte), or None: not cabled."""
         self._switches = {g for g, k in self._kinds.items() if k is NodeKind.SWITCH}
+        self._routers = {g for g, k in self._kinds.items() if k is NodeKind.ROUTER}
         self._pq: list[tuple[float, int, int, DataPacket, PortRef, int]] = []
         """Packet arrivals, run in batches by :meth:`_pump` (one engine event per batch)."""
-        self._pq_seq = 0
+        self._next_seq = count().__next__
+        """Tie-break of arrivals at the same time: the order they were made in."""
         self._pump_at = INF
         self._by_guid: dict[int, PortRef] | None = None
         self._lft: dict[int, list[int]] = {}
@@ -79,9 +82,17 @@ class NetworkSim(Forwarding):
         self._mcast_end: dict[tuple[int, int, int], str] = {}
         self._ports: dict[tuple[int, int], PortRef] = {}
         self.max_hops = 2 * len(self._kinds) + 2
-        for kind in (ev.LftChanged, ev.MftChanged, ev.PrimaryPortRemapped, ev.SweepDone,
-                     ev.MadSent, ev.SessionReset):
-            sm.events.subscribe(kind, self._forget_tables)
+        self.plane = DataPlane(sm, engine, lambda: self._forget_tables(None))
+        """The tables the switches hold (SM writes land at their MAD's arrival)."""
+        self._unsubscribe = [sm.events.subscribe(kind, self._forget_tables) for kind in
+                             (ev.PrimaryPortRemapped, ev.SweepDone, ev.SessionReset)]
+
+    def close(self) -> None:
+        """Stop listening to the SM's events (the session is rebuilt or gone)."""
+        self.plane.close()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
 
     @property
     def drops(self) -> list[Drop]:
@@ -119,14 +130,31 @@ class NetworkSim(Forwarding):
 
     def drop(self, pid: int, packet: DataPacket, port: PortRef, reason: str) -> None:
         self.counters[packet.flow].dropped[reason] += 1
-        self.live[pid] -= 1
+        left = self.live[pid] - 1
+        self.live[pid] = left
+        if not left:  # its last copy ended: what only copies in flight need goes
+            self._seen_at.pop(pid, None)
+            self._switch_seen.pop(pid, None)
         self._drop_rows.append((self.engine.now, port, pid, packet.flow, reason))
 
     def _pump(self) -> None:
         """Run packet arrivals in time order, up to the engine's next other event (packet
         arrivals first on a tie) and never past the time the engine runs to: one engine
-        event for a whole batch of hops, without the generic event dispatch."""
-        engine, pq, eheap, arrive = self.engine, self._pq, self.engine._heap, self._arrive
+        event for a whole batch of hops, without the generic event dispatch.
+
+        The common cases are inlined here (the simulator's hot loop): a unicast packet
+        forwarded by the LFT onto a live cable, and a multicast copy at a switch whose
+        decision is cached. Anything else goes to :meth:`_arrive`. Nothing in the batch
+        runs SM actions (they are engine events), so the tables and sets bound below
+        stay the same objects for the whole batch."""
+        engine, pq, eheap = self.engine, self._pq, self.engine._heap
+        sm = self.sm
+        failed, down, switches = sm.failed, sm.down_links, self._switches
+        routes_by_node, mcast, switch_seen = self._routes, self._mcast, self._switch_seen
+        counters, live, log, next_seq = self.counters, self.live, self.hops, self._next_seq
+        lat, prop, max_hops = self.switch_latency_us, self.propagation_us, self.max_hops
+        arrive, depart, route = self._arrive, self._depart, self._route
+        wires, mcast_end, routers = self._wire, self._mcast_end, self._routers
         self._pump_at = -INF  # arrivals made while pumping only join the queue
         done = 0
         while pq:
@@ -139,6 +167,63 @@ class NetworkSim(Forwarding):
             _, _, pid, packet, at, hops = heappop(pq)
             engine.now = t
             done += 1
+            node = at[0]
+            if node in switches and node not in failed:
+                dlid = packet.dlid
+                if 0 < dlid < 0xC000:
+                    if hops <= max_hops:
+                        routes = routes_by_node.get(node)
+                        if routes is None:
+                            routes = routes_by_node[node] = {}
+                        wire = routes.get(dlid, False)
+                        if wire is False:
+                            wire = routes[dlid] = route(node, dlid)
+                        if wire is not None:
+                            out, peer, key, us_per_byte = wire
+                            if key not in down and peer[0] not in failed:
+                                t0 = t + lat
+                                t1 = t0 + packet.size * us_per_byte + prop
+                                if log is not None:
+                                    log.add(pid, packet.flow, out, peer, t0, t1,
+                                            KIND_CODE[packet.kind])
+                                heappush(pq, (t1, next_seq(), pid, packet, peer, hops + 1))
+                                continue
+                elif dlid >= 0xC000 and dlid != 0xFFFF:
+                    decision = (node, dlid, at[1])
+                    outs = mcast.get(decision)
+                    if outs:
+                        seen = switch_seen.get(pid)
+                        if seen is None:
+                            switch_seen[pid] = {node}
+                        elif node not in seen:
+                            seen.add(node)
+                        else:
+                            arrive(pid, packet, at, hops)  # a loop: _switch names it
+                            continue
+                        extra = len(outs) - 1
+                        if extra:
+                            counters[packet.flow].copies += extra
+                            live[pid] += extra
+                        t0 = t + lat
+                        after = hops + 1
+                        for out in outs:  # _fan_out, inlined
+                            wire = wires.get(out)
+                            if wire is None or wire[2] in down or wire[1][0] in failed:
+                                depart(pid, packet, out, t0, hops)  # names the drop
+                                continue
+                            peer = wire[1]
+                            t1 = t0 + packet.size * wire[3] + prop
+                            if log is not None:
+                                log.add(pid, packet.flow, out, peer, t0, t1,
+                                        KIND_CODE[packet.kind])
+                            heappush(pq, (t1, next_seq(), pid, packet, peer, after))
+                        continue
+                    if outs is not None:  # cached: the tree ends here
+                        self.drop(pid, packet, at, mcast_end[decision])
+                        continue
+            elif node not in failed and node not in routers:
+                self._receive(pid, packet, at)
+                continue
             arrive(pid, packet, at, hops)
         engine.events_run += done - 1  # the engine counted the pump itself
         self._pump_at = INF
@@ -147,55 +232,17 @@ class NetworkSim(Forwarding):
             engine.at(self._pump_at, self._pump)
 
     def _arrive(self, pid: int, packet: DataPacket, at: PortRef, hops: int) -> None:
+        """A copy arrives at port ``at`` (the cases :meth:`_pump` does not inline)."""
         node = at[0]
-        failed = self.sm.failed
-        if node in failed:
+        if node in self.sm.failed:
             return self.drop(pid, packet, at, "node down")
         if node not in self._switches:
             return self._endpoint(pid, packet, at, hops)
         dlid = packet.dlid
-        if 0 < dlid < 0xC000 and hops <= self.max_hops:
-            # The common case, inlined: a unicast packet forwarded by the LFT onto a live
-            # cable. Anything unusual falls through to _switch, which names the drop.
-            routes = self._routes.get(node)
-            if routes is None:
-                routes = self._routes[node] = {}
-            wire = routes.get(dlid, False)
-            if wire is False:
-                wire = routes[dlid] = self._route(node, dlid)
-            if wire is not None:
-                out, peer, key, us_per_byte = wire
-                if key not in self.sm.down_links and peer[0] not in failed:
-                    engine = self.engine
-                    t0 = engine.now + self.switch_latency_us
-                    t1 = t0 + packet.size * us_per_byte + self.propagation_us
-                    log = self.hops
-                    if log is not None:
-                        log.add(pid, packet.flow, out, peer, t0, t1,
-                                KIND_CODE[packet.kind])
-                    seq = self._pq_seq
-                    self._pq_seq = seq + 1
-                    heappush(self._pq, (t1, seq, pid, packet, peer, hops + 1))
-                    if t1 < self._pump_at:
-                        self._pump_at = t1
-                        engine.at(t1, self._pump)
-                    return
-        elif dlid >= 0xC000 and dlid != 0xFFFF:
+        if dlid >= 0xC000 and dlid != 0xFFFF:
             outs = self._mcast.get((node, dlid, at[1]))
             if outs is not None and not outs:  # cached: the tree ends here
                 return self.drop(pid, packet, at, self._mcast_end[(node, dlid, at[1])])
-            seen = self._switch_seen.get(pid)
-            if outs and (seen is None or node not in seen):
-                # a multicast copy at a switch whose decision is cached: fan out inline
-                if seen is None:
-                    self._switch_seen[pid] = {node}
-                else:
-                    seen.add(node)
-                extra = len(outs) - 1
-                if extra:
-                    self.counters[packet.flow].copies += extra
-                    self.live[pid] += extra
-                return self._fan_out(pid, packet, outs, hops)
         self._switch(pid, packet, at, hops)
 
     def _endpoint(self, pid: int, packet: DataPacket, at: PortRef, hops: int) -> None:
@@ -222,12 +269,16 @@ class NetworkSim(Forwarding):
             reason = handler(pid, packet, at) if handler is not None else None
         if reason is not None:
             return self.drop(pid, packet, at, reason)
-        if seen is None:
+        c.delivered += 1
+        left = self.live[pid] - 1
+        self.live[pid] = left
+        if not left:  # its last copy: no duplicate or loop can follow
+            self._seen_at.pop(pid, None)
+            self._switch_seen.pop(pid, None)
+        elif seen is None:
             self._seen_at[pid] = {at}
         else:
             seen.add(at)
-        c.delivered += 1
-        self.live[pid] -= 1
         self.delivered_to.setdefault(pid, []).append(at)
         self.deliveries.append(Delivery(pid, packet.flow, at, self.engine.now))
 

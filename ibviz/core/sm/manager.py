@@ -183,11 +183,12 @@ class SubnetManager:
         return self._hops.get(node, 1)
 
     def smp(self, attribute: str, dst: int, modifier: int = 0, reason: str = "",
-            **fields: object) -> Mad:
+            at_us: float | None = None, **fields: object) -> Mad:
+        """Record (and announce) an SMP Set sent now, or at ``at_us``."""
         if not self._in_sweep and attribute in ("PortInfo", "LinearForwardingTable"):
             self._pending = None  # LIDs or LFTs set outside a sweep: next one in full
         mad = Mad(SMP_CLASS, SaMethod.SET, attribute, modifier, self.sm_port,
-                  PortRef(dst, 0), self.now_us,
+                  PortRef(dst, 0), self.now_us if at_us is None else at_us,
                   self.config.latency.smp(self._hops_to(dst)), reason, 0, dict(fields))
         self.mads.add(mad)
         if self.events.active:
@@ -379,7 +380,9 @@ class SubnetManager:
     def _set_mft(self, mlid: int, entries: dict[int, frozenset[int]], reason: str,
                  root: int | None = None, old_root: int | None = None) -> None:
         """Program ``mlid``'s entries one switch at a time, in an order whose every
-        intermediate state is loop-free (:mod:`ibviz.core.sm.mft_order`)."""
+        intermediate state is loop-free (:mod:`ibviz.core.sm.mft_order`): each write is
+        sent when the previous one's response is back, so the switches change in that
+        order (the packet simulator applies each at its MAD's arrival)."""
         switches = set(entries) | {sw for sw, t in self.mfts.items() if mlid in t}
         old, new = {}, {}
         for sw in sorted(switches):
@@ -388,6 +391,7 @@ class SubnetManager:
                 continue  # MulticastFDBCap = 0: nothing to program (default ports rule)
             old[sw] = self.mfts.setdefault(sw, {}).get(mlid, frozenset())
             new[sw] = entries.get(sw, frozenset())
+        at = self.now_us
         for sw, entry in mft_writes(old, new, self._mft_peer, root, old_root):
             table = self.mfts[sw]
             before = table.get(mlid, frozenset())
@@ -395,8 +399,8 @@ class SubnetManager:
                 table[mlid] = entry
             else:
                 table.pop(mlid, None)
-            self.smp("MulticastForwardingTable", sw, (mlid - 0xC000) // MFT_BLOCK, reason,
-                     mlid=mlid, ports=sorted(entry))
+            at = self.smp("MulticastForwardingTable", sw, (mlid - 0xC000) // MFT_BLOCK,
+                          reason, at, mlid=mlid, ports=sorted(entry)).done_us
             self._emit(ev.MftChanged(sw, mlid, before, entry))
 
     def _mft_peer(self, switch: int, port: int) -> tuple[int, tuple] | None:
