@@ -5,6 +5,7 @@ to count agreement."""
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -251,24 +252,29 @@ def run_live_opensm(fabric: Fabric, workdir: Path, args: list[str], commands: li
     sm = min(n.guid for n in fabric.cas())
     with IbsimFabric(net, workdir=workdir / "sim") as sim, \
             OpenSm(sim, ibsim_node_ids(fabric)[sm], extra_args=args, timeout=120) as osm:
-        dumps = [_wait_for_dump(osm, "")]
+        switches = sum(1 for _ in fabric.switches())
+        dumps = [_wait_for_dump(osm, "", switches)]
         order = osm.lfts_path.with_name(CA_ORDER)  # written before the LFT dump (ftree)
         if order.exists():
             shutil.copy(order, workdir / CA_ORDER)
         for command in commands:
             sim.console(command)  # trap 128: OpenSM sweeps again and rewrites the dump
-            dumps.append(_wait_for_dump(osm, dumps[-1]))
+            dumps.append(_wait_for_dump(osm, dumps[-1], switches))
         log = osm.log_text()
     return [read_lft_dump(text) for text in dumps], log
 
 
-def _wait_for_dump(osm, previous: str) -> str:
-    """OpenSM's ``opensm-lfts.dump`` once it exists and differs from ``previous``
-    (it is written just after SUBNET UP: wait for the file itself)."""
+def _wait_for_dump(osm, previous: str, switches: int) -> str:
+    """OpenSM's ``opensm-lfts.dump`` once it is whole (one section per switch, each
+    closed by its ``N lids dumped`` line: OpenSM rewrites the file in place, and a
+    loaded machine may catch it half written) and differs from ``previous``."""
     deadline = time.monotonic() + 60
     while True:
         text = osm.read_stable(osm.lfts_path, timeout=30)
-        if "Unicast lids" in text and text != previous:
+        whole = (text.count("Unicast lids") == switches == len(
+            re.findall(r"^\d+ lids dumped$", text, re.M))
+            and text.rstrip().endswith("lids dumped"))
+        if whole and text != previous:
             return text
         assert time.monotonic() < deadline, "OpenSM wrote no new opensm-lfts.dump"
         time.sleep(0.1)
