@@ -29,6 +29,8 @@ PRESENTATION_FONT = 1.35
 """Presentation: every widget's font and every canvas label this much larger."""
 PRESENTATION_NARRATION_PT = 24
 NORMAL_NARRATION_PT = 17
+COMPACT_NARRATION_PT = 14
+"""The narration in a small window's default layout (still two lines of room)."""
 PRESENTATION_DOCKS = ("narration", "groups", "lesson")
 """The docks a projector shows; the others are hidden until the preset is turned off."""
 
@@ -73,6 +75,7 @@ class TeachingMixin(_Base):
         @property
         def session(self) -> Any: ...
         def install(self, loaded: Loaded) -> None: ...
+        def compact(self) -> bool: ...
         def _dock(self, title: str, name: str, widget: QWidget,
                   area: Qt.DockWidgetArea) -> QDockWidget: ...
 
@@ -147,7 +150,8 @@ class TeachingMixin(_Base):
                              Qt.Orientation.Horizontal)  # member names in larger type
         elif self._normal_state is not None:
             self.setStyleSheet("")
-            self.narration.set_point_size(NORMAL_NARRATION_PT)
+            self.narration.set_point_size(COMPACT_NARRATION_PT if self.compact()
+                                          else NORMAL_NARRATION_PT)
             self.restoreState(self._normal_state)
             self._normal_state = None
             if self.lesson_panel.progress is not None:  # a lesson opened meanwhile
