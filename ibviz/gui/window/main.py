@@ -213,8 +213,11 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
         self.status_sm = QLabel("SM: -", self)
         self.status_time = QLabel("t = 0", self)
         self.status_flight = QLabel("packets in flight: 0", self)
-        for label in (self.status_backend, self.status_sm, self.status_time,
-                      self.status_flight):
+        self.switch_line = QLabel("", self)  # presentation only (teaching.py)
+        self.switch_line.setObjectName("switchLine")
+        self.switch_line.hide()
+        for label in (self.status_backend, self.switch_line, self.status_sm,
+                      self.status_time, self.status_flight):
             label.setContentsMargins(8, 0, 8, 0)
             bar.addPermanentWidget(label)
 
@@ -357,6 +360,8 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
             self.narration.set_time(self.controller.view_time_us)
         self.groups.set_time(self.controller.view_time_us)  # roles as the narration says
         self.update_pinned()
+        if self.switch_line.isVisible():
+            self.update_switch_line()
         if self.metrics.flows.isVisible():  # a hidden plot costs nothing; a shown one
             self.metrics.flows.refresh()     # repaints its axes (4 ms): not every frame
             self.metrics.flows.set_time(self.controller.view_time_us)
