@@ -45,6 +45,26 @@ def step_target(s: ShownSession, t: float, span: float, forward: bool, rewinds: 
     return min(candidates) if forward else max(candidates)
 
 
+def paced_step_target(t0: np.ndarray, t1: np.ndarray, t: float, forward: bool
+                      ) -> float | None:
+    """With hop pacing, Step moves by hops of the paced spans ``(t0, t1)``: to the next
+    (previous) start, middle or end of a hop, skipping instants less than a quarter of
+    that hop from ``t`` (staggered packets' boundaries a few ns apart are not a step).
+    None when no paced hop lies that way."""
+    t0, t1 = np.asarray(t0, float), np.asarray(t1, float)
+    if not len(t0):
+        return None
+    gap = np.maximum((t1 - t0) / 4, 1e-9)
+    best: float | None = None
+    for c in (t0, (t0 + t1) / 2, t1):
+        ok = c > t + gap if forward else c < t - gap
+        if ok.any():
+            x = float(c[ok].min() if forward else c[ok].max())
+            if best is None or (x < best if forward else x > best):
+                best = x
+    return best
+
+
 def find_next_failover(s: ShownSession, start: float, duration_us: float) -> float | None:
     """Run ``s`` forward until a failure, detection or restore instant after ``start`` is
     known (None when there is none before ``duration_us``)."""

@@ -190,3 +190,35 @@ def test_playing_at_hop_pace_shows_packets_mid_link(fig8, qtbot):
 
     play_until(qtbot, fig8, gliding, timeout_ms=20000)
     assert c.visual_clock.enabled and c.view_time_us > start and mid_link
+
+
+def test_a_hop_paced_step_moves_by_a_hop_and_shows_the_fork(fig8):
+    pid, into, out = multicast_fork(fig8)
+    c = fig8.controller
+    c.seek(into.t0)
+    fig8.watch_packet(pid)
+    c.step_forward()  # half a hop: mid-link
+    assert c.view_time_us == pytest.approx((into.t0 + into.t1) / 2, abs=1e-9)
+    c.step_forward()  # the hop's end: at the switch
+    assert c.view_time_us == pytest.approx(into.t1, abs=1e-9)
+    start = min(h.t0 for h in out)
+    if start > into.t1 + 1e-9:  # the switch's own latency: the copies start later
+        c.step_forward()
+        assert c.view_time_us == pytest.approx(start, abs=1e-9)
+    c.step_forward()  # the copies mid-link on their own links
+    t0, t1 = out[0].t0, out[0].t1
+    assert c.view_time_us == pytest.approx((t0 + t1) / 2, abs=1e-9)
+    assert len(marker_positions(fig8, pid)) >= 2
+    c.step_back()  # back by half a hop, not by a few ns
+    assert c.view_time_us == pytest.approx(start, abs=1e-9)
+
+
+def test_unwatched_hop_paced_step_back_lands_on_a_hop_boundary(fig8):
+    c = fig8.controller
+    before = c.view_time_us
+    c.step_back()
+    t0, t1 = fig8.frames.pace_spans(None)
+    edges = np.concatenate([t0, (t0 + t1) / 2, t1])
+    assert np.isclose(edges, c.view_time_us, atol=1e-9).any()
+    near = np.abs(edges - before) > 1e-9
+    assert before - c.view_time_us >= 0.25 * float(np.min((t1 - t0)[near[:len(t0)]]))

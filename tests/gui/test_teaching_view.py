@@ -119,3 +119,31 @@ def test_presentation_off_keeps_a_lesson_opened_meanwhile_and_saves_the_normal_d
     qtbot.waitUntil(lambda: window.docks["log"].isVisible())
     assert window.docks["lesson"].isVisible()
     assert window.lesson_panel.index == 0
+
+
+def test_presentation_at_1280x720_fits_and_shows_the_mode2_port(qtbot, settings,
+                                                                monkeypatch):
+    window = open_window(qtbot, settings, "fig10", size=(1280, 720))
+    assert window.play_through_failover()
+    window.set_presentation(True)
+    qtbot.waitUntil(lambda: window.switch_line.isVisible())
+    assert window.height() <= 720 and window.minimumSizeHint().height() <= 720
+    s = window.session
+    sw = window.inspector.switch
+    port = s.sm.switch_info[sw].default_mcast_primary_port
+    assert port == 2  # fig10's failover remapped switch-1's primary port to second-node
+    assert f"DefaultMulticastPrimaryPort <b>{port}</b>" in window.switch_line.text()
+    assert "2" in drawn_labels(window, monkeypatch)
+    from ibviz.gui.canvas import labels  # the highlighted link's ports claim room first
+
+    seen = []
+    ports = labels.Labeller.ports
+    monkeypatch.setattr(labels.Labeller, "ports",
+                        lambda self, seg, p: (seen.append(p.tolist()), ports(self, seg, p)))
+    window.view.resetCachedContent()
+    window.view.viewport().grab()
+    assert seen and sorted(seen[0][0]) == [1, 2], seen  # switch-1 port 2 - second-node
+    bar = window.timeline  # the bar grew with the presentation font: labels whole
+    assert bar.height() >= 2 * bar.fontMetrics().height()
+    window.set_presentation(False)
+    assert not window.switch_line.isVisible()

@@ -215,7 +215,8 @@ class _Frame:
                 labeller.reserve_glyphs(centres)
             labeller.nodes(model, nodes, centres, everything)
             if everything and self.scale >= PORT_SCALE:
-                labeller.ports(self.segments, model.ports[self.links])
+                first = np.argsort(~model.tree[self.links], kind="stable")  # highlighted
+                labeller.ports(self.segments[first], model.ports[self.links][first])  # win
 
     def _member_rings(self) -> None:
         model = self.model

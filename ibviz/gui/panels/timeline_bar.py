@@ -8,8 +8,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPainterPath, QPen
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ibviz.core import actions as act
@@ -17,6 +17,8 @@ from ibviz.gui.window.controller import SessionController
 
 MARGIN = 14
 """Pixels left and right of the track (room for a marker's triangle)."""
+TRIANGLE_PX = 14
+"""Pixels from the track's centre to the top of a marker's triangle."""
 PICK_PX = 7
 """A click this close to a marker jumps to the marker."""
 COLOURS = {"fail": "#d62728", "failback": "#2ca02c", "link_down": "#d62728",
@@ -73,7 +75,7 @@ class TimelineBar(QWidget):
         self.setObjectName("timelineBar")
         self.controller = controller
         self.markers: list[Marker] = []
-        self.setFixedHeight(42)
+        self._fit_height()
         self.setMinimumWidth(300)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMouseTracking(True)
@@ -87,6 +89,23 @@ class TimelineBar(QWidget):
         for signal in (controller.sessionChanged, controller.sessionReset,
                        controller.stateChanged):
             signal.connect(self.refresh)
+
+    def label_font(self) -> QFont:
+        """The font of the tick and marker labels (a point below the widget's)."""
+        font = QFont(self.font())
+        font.setPointSizeF(max(8.0, font.pointSizeF() - 1))
+        return font
+
+    def _fit_height(self) -> None:
+        """Room for a marker's label, its triangle, the track and the tick labels in the
+        current font (presentation enlarges it): never a label cut in half."""
+        fm = QFontMetrics(self.label_font())
+        self.setFixedHeight(2 * fm.height() + TRIANGLE_PX + 6)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_height()
 
     # ----------------------------------------------------------------- model
     def refresh(self) -> None:
@@ -144,11 +163,10 @@ class TimelineBar(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         pal = self.palette()
         text, mid = pal.windowText().color(), pal.mid().color()
-        font = QFont(self.font())
-        font.setPointSize(max(8, font.pointSize() - 1))
-        p.setFont(font)
+        p.setFont(self.label_font())
         h = self.height()
-        track_y = h - 16
+        tick_h = p.fontMetrics().height()
+        track_y = h - tick_h - 5
         x0, x1 = self.x_of(0), self.x_of(self._span())
         p.fillRect(QRectF(x0, track_y - 3, x1 - x0, 6), mid)
         now_x = self.x_of(self.controller.view_time_us)
@@ -161,8 +179,9 @@ class TimelineBar(QWidget):
             p.drawLine(QPointF(x, track_y + 3), QPointF(x, track_y + 6))
             if i % 2 == 0 or self.width() > 900:
                 label = f"{i * step / 1000:g} ms"
-                left = min(max(x - 30, 0), self.width() - 60)
-                p.drawText(QRectF(left, track_y + 4, 60, 14),
+                wide = p.fontMetrics().horizontalAdvance(label) + 8
+                left = min(max(x - wide / 2, 0), self.width() - wide)
+                p.drawText(QRectF(left, track_y + 4, wide, tick_h),
                            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, label)
         self._paint_markers(p, track_y)
         p.setPen(QPen(QColor("#000000") if pal.window().color().lightness() > 128
@@ -178,8 +197,8 @@ class TimelineBar(QWidget):
             colour = QColor(m.colour)
             tri = QPainterPath()
             tri.moveTo(x, track_y - 4)
-            tri.lineTo(x - 6, track_y - 14)
-            tri.lineTo(x + 6, track_y - 14)
+            tri.lineTo(x - 6, track_y - TRIANGLE_PX + 2)
+            tri.lineTo(x + 6, track_y - TRIANGLE_PX + 2)
             tri.closeSubpath()
             p.fillPath(tri, colour)
             width = metrics.horizontalAdvance(m.text)
@@ -189,7 +208,8 @@ class TimelineBar(QWidget):
                 font = p.font()
                 font.setStrikeOut(m.origin == "dropped")
                 p.setFont(font)
-                p.drawText(QPointF(max(left, 0), track_y - 17), m.text)
+                p.drawText(QPointF(max(left, 0), track_y - TRIANGLE_PX - metrics.descent()),
+                           m.text)
                 font.setStrikeOut(False)
                 p.setFont(font)
                 right_edge = left + width

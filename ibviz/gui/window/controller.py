@@ -249,6 +249,14 @@ class SessionController(QObject):
 
     def _step_target(self, forward: bool) -> float:
         span = max(self.speed * STEP_WALL_S, 1e-3)
+        pace, visual = self.pace_spans, self.visual_clock
+        if pace is not None and visual.enabled:  # one hop of the paced packets
+            if forward:
+                self.run_ahead(self.view_time_us + span, lambda: pace(visual.watched)[0])
+            found = clock.paced_step_target(*pace(visual.watched), self.view_time_us,
+                                            forward)
+            if found is not None and abs(found - self.view_time_us) <= span:
+                return found
         return clock.step_target(self.shown, self.view_time_us, span, forward, self.rewinds,
                                  self.duration_us)
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QLabel,
     QMainWindow,
@@ -36,10 +37,13 @@ from ibviz.gui.window.files import FilesMixin
 from ibviz.gui.window.nodes import NodesMixin
 from ibviz.gui.window.ops_panels import OpsPanelsMixin
 from ibviz.gui.window.simulation_mode import SimulationModeMixin
-from ibviz.gui.window.teaching import TeachingMixin
+from ibviz.gui.window.teaching import COMPACT_NARRATION_PT, TeachingMixin
 
 SLOW_REFRESH_MS = 250
 """Plots and the in-flight list refresh at most four times a second while playing."""
+COMPACT_BELOW = (1500, 900)
+"""A window narrower or shorter than this gets the compact default layout: the canvas
+has most of the room, the legend is a tab beside the groups, the docks are slimmer."""
 
 
 class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, TeachingMixin,
@@ -84,6 +88,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
         self._tables_stale = False
         self.failures = view_sync.NodeStates()
         self._connect()
+        self._laid_out = False
         self._restore_settings()
         self._start_simulation_mode()
         self._update_enabled()
@@ -135,6 +140,56 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
                          Qt.Orientation.Vertical)
         self._build_ops_docks()
 
+    def compact(self) -> bool:
+        """The window is small (a laptop or a 1280x720 projector)."""
+        return self.width() < COMPACT_BELOW[0] or self.height() < COMPACT_BELOW[1]
+
+    def apply_default_layout(self) -> None:
+        """The default dock sizes for the window's size (the user's own saved layout is
+        restored instead when there is one). Small windows give the canvas most of the
+        room: side docks about a fifth of the width each, the legend tabbed with the
+        groups, a short bottom row."""
+        w, h = self.width(), self.height()
+        side = [self.docks["groups"], self.docks["inspector"]]
+        if not self.compact():
+            self.resizeDocks(side, [400, 420], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.docks["log"], self.docks["metrics"]], [770, 824],
+                             Qt.Orientation.Horizontal)
+            return
+        if not self.tabifiedDockWidgets(self.docks["legend"]):
+            self.tabifyDockWidget(self.docks["groups"], self.docks["legend"])
+        self.docks["groups"].raise_()
+        self.narration.set_point_size(COMPACT_NARRATION_PT)
+        self.resizeDocks(side, [max(230, w * 19 // 100), max(250, w * 21 // 100)],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["log"], self.docks["metrics"]], [w * 55 // 100,
+                         w * 45 // 100], Qt.Orientation.Horizontal)
+        for key in ("metrics", "problems", "log", "hops"):  # their plots and tables scroll: no tall
+            self.docks[key].widget().setMinimumHeight(70)  # minimum for the bottom row
+        self.resizeDocks([self.docks["log"], self.docks["narration"]],
+                         [max(80, h * 11 // 100), 1], Qt.Orientation.Vertical)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if not self._laid_out:  # once the window has its real size
+            self._laid_out = True
+            QTimer.singleShot(0, self._first_layout)
+
+    def _first_layout(self) -> None:
+        if self.settings.value("windowState") is None:
+            self.apply_default_layout()
+        self.settle_and_fit()
+
+    def settle_and_fit(self) -> None:
+        """Fit the fabric to the canvas's real size once pending layout has settled."""
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        self.view.fit()
+        QTimer.singleShot(0, self._fit_if_auto)
+
+    def _fit_if_auto(self) -> None:
+        if self.view._auto_fit:
+            self.view.fit()
+
     def _show_local_host(self, visible: bool) -> None:
         """The local-host panel reads pyverbs when first shown, not at start-up."""
         dock = self.docks["localhost"]
@@ -158,8 +213,11 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
         self.status_sm = QLabel("SM: -", self)
         self.status_time = QLabel("t = 0", self)
         self.status_flight = QLabel("packets in flight: 0", self)
-        for label in (self.status_backend, self.status_sm, self.status_time,
-                      self.status_flight):
+        self.switch_line = QLabel("", self)  # presentation only (teaching.py)
+        self.switch_line.setObjectName("switchLine")
+        self.switch_line.hide()
+        for label in (self.status_backend, self.switch_line, self.status_sm,
+                      self.status_time, self.status_flight):
             label.setContentsMargins(8, 0, 8, 0)
             bar.addPermanentWidget(label)
 
@@ -209,7 +267,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
         if loaded.source.get("spec") == opening.DEMO:
             name += " (free play)"
         self.setWindowTitle(f"{name} - ibviz")
-        self.view.fit()
+        self.settle_and_fit()
 
     def _session_changed(self) -> None:
         s = self.session
@@ -302,6 +360,8 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
             self.narration.set_time(self.controller.view_time_us)
         self.groups.set_time(self.controller.view_time_us)  # roles as the narration says
         self.update_pinned()
+        if self.switch_line.isVisible():
+            self.update_switch_line()
         if self.metrics.flows.isVisible():  # a hidden plot costs nothing; a shown one
             self.metrics.flows.refresh()     # repaints its axes (4 ms): not every frame
             self.metrics.flows.set_time(self.controller.view_time_us)

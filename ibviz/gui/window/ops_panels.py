@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDockWidget
 
 from ibviz.app.mlid_tree import mft_links
@@ -37,6 +37,7 @@ class OpsPanelsMixin(_Window):
     selected_node: int | None
     if TYPE_CHECKING:
         def select_node(self, guid: int | None) -> None: ...
+        def apply_default_layout(self) -> None: ...
     node_details: NodeDetailsPanel
     problems: ProblemsPanel
     mlid_tree: MlidTreePanel
@@ -71,10 +72,7 @@ class OpsPanelsMixin(_Window):
         if self.settings.value("windowState") is None:
             for main in ("inspector", "log"):  # the first tabs in front, whatever was
                 self.docks[main].raise_()      # tabbed or hidden beside them since
-            self.resizeDocks([self.docks["groups"], self.docks["inspector"]], [400, 420],
-                             Qt.Orientation.Horizontal)
-            self.resizeDocks([self.docks["log"], self.docks["metrics"]], [770, 824],
-                             Qt.Orientation.Horizontal)
+            self.apply_default_layout()  # by the window's size (main.py)
 
     def _connect_ops(self) -> None:
         self.problems.problemChosen.connect(self.go_to_problem)

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QWidget,
+)
 
 from ibviz.app.opening import Loaded
 from ibviz.app.pinned import pinned_nodes
@@ -29,6 +36,8 @@ PRESENTATION_FONT = 1.35
 """Presentation: every widget's font and every canvas label this much larger."""
 PRESENTATION_NARRATION_PT = 24
 NORMAL_NARRATION_PT = 17
+COMPACT_NARRATION_PT = 14
+"""The narration in a small window's default layout (still two lines of room)."""
 PRESENTATION_DOCKS = ("narration", "groups", "lesson")
 """The docks a projector shows; the others are hidden until the preset is turned off."""
 
@@ -73,6 +82,11 @@ class TeachingMixin(_Base):
         @property
         def session(self) -> Any: ...
         def install(self, loaded: Loaded) -> None: ...
+        def compact(self) -> bool: ...
+        def fit_to_screen(self, width: int = 1600, height: int = 1000) -> None: ...
+        inspector: Any
+        switch_line: QLabel
+        status_backend: QLabel
         def _dock(self, title: str, name: str, widget: QWidget,
                   area: Qt.DockWidgetArea) -> QDockWidget: ...
 
@@ -128,6 +142,21 @@ class TeachingMixin(_Base):
         self.view.set_pinned_labels(pinned, scale)
 
     # ---------------------------------------------------------------- presentation
+    def update_switch_line(self) -> None:
+        """The inspected switch's multicast ports in one status-bar line (shown in
+        presentation, where the switch inspector is hidden: mode 2's port remap stays
+        visible)."""
+        line = self.switch_line
+        s, sw = self.session, self.inspector.switch
+        info = s.sm.switch_info.get(sw) if s is not None and sw is not None else None
+        if info is None:
+            line.setText("")
+            return
+        node = s.fabric.nodes.get(sw)
+        line.setText(f"{node.label if node else hex(sw)}: DefaultMulticastPrimaryPort "
+                     f"<b>{info.default_mcast_primary_port}</b>, NotPrimaryPort "
+                     f"<b>{info.default_mcast_not_primary_port}</b>")
+
     def set_presentation(self, on: bool) -> None:
         """Larger fonts, only the narration, groups and lesson docks, a big narration;
         off restores the docks and fonts as they were."""
@@ -142,16 +171,23 @@ class TeachingMixin(_Base):
                 if name not in PRESENTATION_DOCKS:
                     dock.hide()
             self.setStyleSheet(presentation_style())
+            self.status_backend.hide()  # room for the switch's multicast ports
+            self.switch_line.show()
             self.narration.set_point_size(PRESENTATION_NARRATION_PT)
             self.resizeDocks([self.docks["groups"]], [int(self.width() * 0.42)],
                              Qt.Orientation.Horizontal)  # member names in larger type
         elif self._normal_state is not None:
             self.setStyleSheet("")
-            self.narration.set_point_size(NORMAL_NARRATION_PT)
+            self.switch_line.hide()
+            self.status_backend.show()
+            self.narration.set_point_size(COMPACT_NARRATION_PT if self.compact()
+                                          else NORMAL_NARRATION_PT)
             self.restoreState(self._normal_state)
             self._normal_state = None
             if self.lesson_panel.progress is not None:  # a lesson opened meanwhile
                 self.docks["lesson"].show()
+        self.update_switch_line()
+        self.fit_to_screen(self.width(), self.height())  # never taller than the screen
         QApplication.processEvents()
         self.update_pinned()
         self.view.fit()
