@@ -210,6 +210,39 @@ def test_unreadable_input_exits_2(tmp_path, capsys):
     assert "nothing-here" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("name", "cut"), [
+    ("opensm.mcfdbs", lambda t: t[: t.rindex(":") + 1]),  # '0xC001 :' without ports
+    ("opensm.mcfdbs", lambda t: t.rstrip("\n")[:-2]),  # a port number cut in half
+    ("opensm-lfts.dump", lambda t: t.rstrip("\n")[:-3]),
+    ("opensm-subnet.lst", lambda t: t[: len(t) // 2].rstrip("\n")),
+    ("guid2lid", lambda t: t.rstrip("\n")[:-1]),
+])
+def test_dump_cut_short_is_unreadable_with_file_and_line(healthy, tmp_path, capsys, name, cut):
+    copy = shutil.copytree(healthy, tmp_path / "cut")
+    text = (copy / name).read_text()
+    short = cut(text)
+    (copy / name).write_text(short)
+    parser = argparse.ArgumentParser(prog="ibviz")
+    add_parser(parser.add_subparsers(dest="command"))
+    parsed = parser.parse_args(["check", str(copy)])
+    assert parsed.func(parsed) == 2
+    err = capsys.readouterr().err
+    assert f"{name}:{short.count(chr(10)) + 1}: the file ends mid-entry" in err
+    if short.rstrip().endswith(":"):
+        assert "an MFT entry with no ports" in err
+
+
+def test_mcfdbs_entry_without_ports_at_the_end_is_unreadable(healthy, tmp_path, capsys):
+    copy = shutil.copytree(healthy, tmp_path / "cut")
+    text = (copy / "opensm.mcfdbs").read_text()
+    (copy / "opensm.mcfdbs").write_text(text[: text.rindex(":") + 1] + "\n")
+    parser = argparse.ArgumentParser(prog="ibviz")
+    add_parser(parser.add_subparsers(dest="command"))
+    parsed = parser.parse_args(["check", str(copy)])
+    assert parsed.func(parsed) == 2
+    assert "has no ports: the file ends mid-entry" in capsys.readouterr().err
+
+
 def diff_cli(*args: str, capsys) -> tuple[int, str]:
     parser = argparse.ArgumentParser(prog="ibviz")
     diff_add_parser(parser.add_subparsers(dest="command"))

@@ -24,7 +24,7 @@ import numpy as np
 
 from ibviz.topology._text import decode_lines
 from ibviz.topology.errors import TopologyError, TopologyWarning
-from ibviz.topology.state.load import detect_state, format_rank, parse_state
+from ibviz.topology.state.load import check_whole_dump, detect_state, format_rank, parse_state
 from ibviz.topology.state.model import NO_PORT, FabricState
 
 __all__ = ["DirectoryRead", "MAX_UNPACKED", "load_state_dir", "read_settled",
@@ -102,6 +102,7 @@ def _one(path: Path, settle: bool) -> tuple[str, FabricState] | str:
         lines = decode_lines(raw, str(path))
     except TopologyError:
         return f"{name}: binary data, not a text file"
+    check_whole_dump(raw, name, str(path))
     fmt = detect_state(lines, name)
     if fmt is None:
         return f"{path.name}: not a subnet state or topology file"
