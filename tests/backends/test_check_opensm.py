@@ -331,11 +331,32 @@ def test_whatif_a_spine_fails_and_a_protected_group(healthy, capsys):
     code, out, _ = whatif_cli(str(healthy), "--fail", "leaf01", "--protect", "ff12:1::1",
                               capsys=capsys)
     assert code == 0
-    assert "a standby SM on leaf02" in out
+    # the dumps name only the master (leaf01): the standby is an assumption, said so
+    assert ("no standby SM is known in the files (they name only the master); the analysis "
+            "ASSUMES one on leaf02") in out
     assert "MLID reassignment: node0009" in out and "takes over from node0001" in out
     assert "port remap: cannot be set up here" in out
     lmc = next(ln for ln in out.splitlines() if "prior-art LMC takeover:" in ln)
     assert "remote peers touched" in lmc and " 0 LFT" not in lmc
+
+
+def test_whatif_standby_named_or_from_sminfo(healthy, tmp_path, capsys):
+    code, out, _ = whatif_cli(str(healthy), "--fail", "leaf01", "--standby", "spine02",
+                              "--json", capsys=capsys)
+    assert code == 0
+    note = json.loads(out)["notes"][0]
+    assert "the standby SM on spine02" in note and "named by --standby" in note
+    assert "ASSUMES" not in note
+    code, _, err = whatif_cli(str(healthy), "--fail", "leaf01", "--standby", "leaf01",
+                              capsys=capsys)
+    assert code == 2 and "standby SM's node leaf01" in err
+    # smpquery sminfo asked of a standby SM (here leaf03's port, LID 5) names it
+    copy = shutil.copytree(healthy, tmp_path / "standby")
+    (copy / "sminfo").write_text("sminfo: sm lid 5 sm guid 0x2c90400000002, activity "
+                                 "count 120 priority 0 state 2 SMINFO_STANDBY\n")
+    code, out, _ = whatif_cli(str(copy), "--fail", "leaf01", capsys=capsys)
+    assert code == 0
+    assert "the standby SM on leaf03" in out and "(named by sminfo)" in out
 
 
 def test_whatif_unknown_node_and_unreadable_input_exit_2(healthy, tmp_path, capsys):
