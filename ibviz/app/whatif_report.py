@@ -7,7 +7,7 @@ import ipaddress
 from typing import Any
 
 from ibviz.core.fabric import Fabric
-from ibviz.core.naming import describe_node
+from ibviz.core.naming import describe_node, plural
 from ibviz.core.scenario.compare import STRATEGIES
 from ibviz.core.whatif import WhatIf
 
@@ -49,25 +49,26 @@ def text_lines(result: WhatIf, f: Fabric, protect: int | None) -> list[str]:
              f"{mft_t} MFT entries as the dumps; re-routing starts from the real LFTs"]
     lines += [f"note: {n}" for n in result.notes]
     owners = f.lid_owners()
-    lost = [f"LID {lid} ({describe_node(f, owners[lid][0].node, owners[lid][0].port)})"
+    lost = [f"LID {lid:#06x} ({describe_node(f, owners[lid][0].node, owners[lid][0].port)})"
             for lid in result.lids_lost[:SHOWN]]
     more = f" and {len(result.lids_lost) - SHOWN} more" if len(result.lids_lost) > SHOWN else ""
-    lines.append(f"lost with the failure: {len(result.lids_lost)} LIDs"
+    lines.append(f"lost with the failure: {plural(len(result.lids_lost), 'LID')}"
                  + (f": {', '.join(lost)}{more}" if lost else ""))
     if result.unreachable:
-        lines.append(f"unicast: {len(result.unreachable)} LIDs become unreachable:")
+        lines.append(f"unicast: {plural(len(result.unreachable), 'LID')} "
+                     f"become{'s' if len(result.unreachable) == 1 else ''} unreachable:")
         lines += [f"  {u['subject']}: {u['detail']}" for u in result.unreachable[:SHOWN]]
     else:
         lines.append("unicast: every other LID is still delivered from every switch")
     switches = len({e["switch"] for e in d.lft_changed})
-    lines.append(f"LFT entries re-routed: {len(d.lft_changed)} on {switches} switches")
+    lines.append(f"LFT entries re-routed: {len(d.lft_changed)} on {plural(switches, 'switch')}")
     if not result.groups:
         lines.append("multicast: no group loses a member or changes its tree")
     for g in result.groups:
         lost_m = ", ".join(g["members_lost"]) or "no member"
         lines.append(f"group MLID {g['mlid']} ({g['mgid']}): loses {lost_m}; "
-                     f"{g['members_left']} members left; tree changes on "
-                     f"{len(g['tree_changes'])} switches")
+                     f"{plural(g['members_left'], 'member')} left; tree changes on "
+                     f"{plural(len(g['tree_changes']), 'switch')}")
         lines += [f"  {c}" for c in g["tree_changes"][:SHOWN]]
     if protect is not None:
         lines.append(f"protected group {ipaddress.IPv6Address(protect)}:")
@@ -79,6 +80,6 @@ def text_lines(result: WhatIf, f: Fabric, protect: int | None) -> list[str]:
             lines.append(f"  {name}: {o['takeover']} takes over from {o['primary']} in "
                          f"{o['outage_us']:.1f} us; {o['mads']} MADs, "
                          f"{o['lft_blocks_written']} LFT and {o['mft_blocks_written']} MFT "
-                         f"blocks, {o['remote_peers_touched']} remote peers touched, "
-                         f"{o['takeover_lids_changed']} takeover LIDs lost")
+                         f"blocks, {plural(o['remote_peers_touched'], 'remote peer')} touched, "
+                         f"{plural(o['takeover_lids_changed'], 'takeover LID')} lost")
     return lines

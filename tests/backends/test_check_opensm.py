@@ -114,8 +114,8 @@ def test_member_cut_from_its_leaf_is_unreached(healthy, tmp_path, capsys):
     p = found[0]
     assert p["mlid"] == "0xc001" and p["severity"] == "error"
     assert p["subject"] == "MLID 0xc001 (ff12:1::1)"
-    assert p["detail"].startswith("member node0001 (0x0002c90300000001, LID 2) is not reached "
-                                  "from 3 of 3 other members: node0009")
+    assert p["detail"].startswith("member node0001 (port GUID 0x0002c90300000001, LID 0x0002) "
+                                  "is not reached from 3 of 3 other members: node0009")
     assert p["nodes"][0] == "0x0002c90300000000"
 
 
@@ -124,8 +124,9 @@ def test_branch_to_a_non_member(healthy, tmp_path, capsys):
                                                                 "0x001  0x002  0x009")})
     code, found = problems(copy, capsys)
     assert code == 1 and [p["kind"] for p in found] == ["mft-non-member"]
-    assert found[0]["detail"] == ("switch leaf01 (0x0002c90400000000, LID 1) port 2 forwards "
-                                  "to node0002 (0x0002c90300000011, LID 9), which is not a "
+    assert found[0]["detail"] == ("switch leaf01 (0x0002c90400000000, LID 0x0001) port 2 "
+                                  "forwards to node0002 (port GUID 0x0002c90300000011, "
+                                  "LID 0x0009), which is not a "
                                   "member")
 
 
@@ -136,7 +137,7 @@ def test_spine_without_the_entry_is_a_dead_end(healthy, tmp_path, capsys):
     assert code == 1 and kinds == ["member-unreached", "mft-dead-end"]
     dead = [p["detail"] for p in found if p["kind"] == "mft-dead-end"]
     assert len(dead) == 4
-    assert all("leads to switch spine01 (0x0002c90400000004, LID 7), which has no MFT entry"
+    assert all("leads to switch spine01 (0x0002c90400000004, LID 0x0007), which has no MFT entry"
                in d for d in dead)
     assert sum(p["kind"] == "member-unreached" for p in found) == 4
 
@@ -170,9 +171,12 @@ def test_unicast_wrong_port_and_loop(healthy, tmp_path, capsys):
                                       "opensm.fdbs": None})
     code, found = problems(copy, capsys)
     assert code == 1 and [p["kind"] for p in found] == ["lid-unreachable"]
-    assert found[0]["subject"] == "LID 4 of node0017 (0x0002c90300000101, LID 4)"
-    assert "not delivered from 1 of 6 switches" in found[0]["detail"]
-    assert "leaf01 (0x0002c90400000000, LID 1)" in found[0]["detail"]
+    assert found[0]["subject"] == \
+        "LID 0x0004 of node0017 (port GUID 0x0002c90300000101, LID 0x0004)"
+    # which switch the path starts from, and which it ends at, each named as a switch
+    assert found[0]["detail"].startswith(
+        "not delivered from 1 of 6 switches; from 1 switch (leaf01): the path ends at switch "
+        "leaf01 (0x0002c90400000000, LID 0x0001), which delivers it to another node")
     assert "delivers it to another node" in found[0]["detail"]
     # spine01 sends LID 4 back down to leaf01, which sends it up to spine01: a loop
     copy = broken(healthy, tmp_path / "loop", {"opensm-lfts.dump": lambda t: lft_entry(
@@ -269,11 +273,13 @@ def test_diff_of_a_node_failure(snapshots, capsys):
             "old": [1, 9], "new": [], "text": "leaf01 0xc001: [1, 9] -> []"} in d["mft_changed"]
     # node0001's LID 2 is no longer routed anywhere
     lid2 = [e for e in d["lft_changed"] if e["lid"] == "0x0002"]
-    assert len(lid2) == 6 and all(e["new"] == 255 for e in lid2)
+    assert len(lid2) == 6 and all(e["new"] is None for e in lid2)
     code, text = diff_cli(str(before), str(after), capsys=capsys)
     assert code == 1
     assert "- node node0001 (0x0002c90300000000, CA)" in text
     assert "~ mft leaf01 0xc001: [1, 9] -> []" in text
+    assert "~ lft leaf01 LID 0x0002: port 1 -> no route" in text  # not 'port 255'
+    assert "255" not in text
     code, text = diff_cli(str(before), str(before), capsys=capsys)
     assert code == 0 and text.rstrip().endswith("no differences")
 
@@ -305,7 +311,7 @@ def test_whatif_a_host_fails_and_the_model_agrees_with_opensm(snapshots, capsys)
     assert r["model"]["mft"]["equal"] == r["model"]["mft"]["total"] == 6
     assert r["lids_lost"] == ["0x0002"] and r["lids_unreachable"] == []
     group = next(g for g in r["groups"] if g["mlid"] == "0xc001")
-    assert group["members_lost"] == ["node0001 (0x0002c90300000001, LID 2)"]
+    assert group["members_lost"] == ["node0001 (port GUID 0x0002c90300000001, LID 0x0002)"]
     assert "leaf01 0xc001: [1, 9] -> []" in group["tree_changes"]
     # what the real OpenSM did after the same failure (the 'after' dumps): same MFTs
     code, out = diff_cli(str(before), str(after), "--json", capsys=capsys)
@@ -324,7 +330,7 @@ def test_whatif_a_spine_fails_and_a_protected_group(healthy, capsys):
     code, out, _ = whatif_cli(str(healthy), "--fail", "spine01", "--protect", "0xc001",
                               capsys=capsys)
     assert code == 0
-    assert "lost with the failure: 1 LIDs: LID 7 (spine01" in out
+    assert "lost with the failure: 1 LID: LID 0x0007 (spine01" in out
     assert "unicast: every other LID is still delivered from every switch" in out
     assert "spine02 0xc001: [] -> [1, 5, 9, 13]" in out
     assert "the failure does not remove a member of this group" in out
