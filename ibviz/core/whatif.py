@@ -22,6 +22,7 @@ from ibviz.core.fabric import Fabric
 from ibviz.core.failover import FailoverController, Mode, ProtectedGroup
 from ibviz.core.model import NodeKind, PortRef
 from ibviz.core.naming import describe_node, node_name
+from ibviz.core.problems.multicast import check_group, live_peers
 from ibviz.core.problems.unicast import check_unicast
 from ibviz.core.sm.groups import RECEIVING
 from ibviz.core.sm.manager import SmConfig, SubnetManager
@@ -55,6 +56,12 @@ class WhatIf:
     groups: list[dict[str, Any]]
     protection: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    mft_differs: list[dict[str, Any]] = field(default_factory=list)
+    """MFT entries where the dumps and the model's own trees differ (before the failures):
+    switch, MLID, the dumps' ports and the model's."""
+    already_unreached: list[dict[str, Any]] = field(default_factory=list)
+    """Members the dumps' own MFTs already fail to reach, before the failures (as
+    ``ibviz check`` finds them)."""
 
 
 def _lmc(fabric: Fabric) -> int:
@@ -114,6 +121,28 @@ def _standby_port(fabric: Fabric, guid: int) -> PortRef:
     return PortRef(guid, port if port is not None else 1)
 
 
+def mft_differences(sm: SubnetManager, mirror: SubnetManager) -> list[dict[str, Any]]:
+    """Each (switch, MLID) whose MFT entry in the dumps differs from the model's own."""
+    out = []
+    pairs = {(sw, mlid) for t in (sm.mfts, mirror.mfts) for sw, e in t.items() for mlid in e}
+    for sw, mlid in sorted(pairs):
+        real, mine = mirror.mfts.get(sw, {}).get(mlid), sm.mfts.get(sw, {}).get(mlid)
+        if real != mine:
+            node = sm.fabric.nodes.get(sw)
+            out.append({"switch": f"{sw:#018x}",
+                        "name": node_name(node) if node is not None else f"{sw:#018x}",
+                        "mlid": f"{mlid:#06x}", "dumps": sorted(real or ()),
+                        "model": sorted(mine or ())})
+    return out
+
+
+def unreached_in_dumps(fabric: Fabric, mirror: SubnetManager) -> list[dict[str, Any]]:
+    """Members the dumps' own MFTs do not reach (``member-unreached`` of ``ibviz check``)."""
+    live = live_peers(fabric)
+    return [p.to_dict() for g in sorted(mirror.sa.groups.values(), key=lambda g: g.mlid)
+            for p in check_group(fabric, mirror, g, live) if p.kind == "member-unreached"]
+
+
 def apply_failures(sm: SubnetManager, failures: Failures, standby: int | None = None,
                    standby_from: str = "--standby") -> str | None:
     """Fail and re-sweep. When the SM's own node fails, a standby SM takes over (and, being
@@ -159,6 +188,7 @@ def what_if(fabric: Fabric, mirror: SubnetManager, failures: Failures, *,
     receiving member); ``standby``: the node whose standby SM takes over if the master's
     node fails (default: assumed, see :func:`apply_failures`)."""
     sm = model_sm(fabric, mirror, routing)
+    differs = mft_differences(sm, mirror)
     agreement = {"mft": _mft_agreement(sm, mirror), "lft": seed_real_lfts(sm, mirror)}
     before_fabric, before = sm.fabric.copy(), Tables.of(sm)
     owners_before = sm.fabric.lid_owners()
@@ -171,7 +201,8 @@ def what_if(fabric: Fabric, mirror: SubnetManager, failures: Failures, *,
     problems, _pairs = check_unicast(live, tables)
     unreachable = [p.to_dict() for p in problems if p.lid not in lost]
     result = WhatIf(failures, diff, agreement, lost, unreachable, _group_impact(sm, diff),
-                    notes=[note] if note else [])
+                    notes=[note] if note else [], mft_differs=differs,
+                    already_unreached=unreached_in_dumps(fabric, mirror) if differs else [])
     if protect is not None:
         gone = [g for g in before_fabric.nodes if g not in live.nodes]
         result.protection = protection(fabric, mirror, routing, protect, gone, takeover)

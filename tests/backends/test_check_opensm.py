@@ -365,6 +365,30 @@ def test_whatif_standby_named_or_from_sminfo(healthy, tmp_path, capsys):
     assert "the standby SM on leaf03" in out and "(named by sminfo)" in out
 
 
+def test_whatif_on_an_already_broken_fabric_names_what_differs(healthy, tmp_path, capsys):
+    # leaf01's entry for 0xc001 loses its uplink (port 9): node0001 no longer reaches the
+    # other leaves' members, before any failure
+    copy = broken(healthy, tmp_path, {"opensm.mcfdbs": mft_line(LEAF01, "0xC001", "0x001")})
+    code, out, _ = whatif_cli(str(copy), "--fail", "spine01", capsys=capsys)
+    assert code == 0
+    assert "5 of 6 MFT entries as the dumps" in out
+    assert "the dumps' MFTs differ from the model's trees in 1 entry" in out
+    assert "  leaf01 0xc001: dumps [1], model [1, 9]" in out
+    assert "already before the failure, the dumps' MFTs leave 3 members unreached:" in out
+    assert ("member node0009 (port GUID 0x0002c90300000081, LID 0x0017) is not reached from "
+            "1 of 3 other members: node0001") in out
+    code, out, _ = whatif_cli(str(copy), "--fail", "spine01", "--json", capsys=capsys)
+    r = json.loads(out)
+    assert r["mft_differs"] == [{"switch": "0x0002c90400000000", "name": "leaf01",
+                                 "mlid": "0xc001", "dumps": [1], "model": [1, 9]}]
+    assert len(r["already_unreached"]) == 3
+    assert {u["kind"] for u in r["already_unreached"]} == {"member-unreached"}
+    # the healthy dumps: nothing differs, nothing said
+    code, out, _ = whatif_cli(str(healthy), "--fail", "spine01", "--json", capsys=capsys)
+    r = json.loads(out)
+    assert r["mft_differs"] == [] and r["already_unreached"] == []
+
+
 def test_whatif_unknown_node_and_unreadable_input_exit_2(healthy, tmp_path, capsys):
     code, _, err = whatif_cli(str(healthy), "--fail", "nosuch", capsys=capsys)
     assert code == 2 and "no node 'nosuch'" in err
