@@ -185,9 +185,10 @@ def _disagreements(states: list[tuple[str, FabricState]]) -> list[str]:
             for sw in sorted(set(a.lfts) & set(b.lfts)):
                 lids = _lft_diff(a.lfts[sw], b.lfts[sw])
                 if len(lids):
-                    shown = ", ".join(str(int(lid)) for lid in lids[:_SHOWN])
+                    shown = ", ".join(f"{int(lid):#06x}" for lid in lids[:_SHOWN])
+                    count = f"{len(lids)} LID" + ("" if len(lids) == 1 else "s")
                     out.append(f"LFT of switch {sw:#018x} differs between {name_a} and "
-                               f"{name_b} for {len(lids)} LID(s): {shown}")
+                               f"{name_b} for {count}: {shown}")
     return out
 
 
