@@ -236,6 +236,18 @@ def test_dump_cut_short_is_unreadable_with_file_and_line(healthy, tmp_path, caps
         assert "an MFT entry with no ports" in err
 
 
+def test_renamed_dump_cut_short_is_unreadable_too(healthy, tmp_path, capsys):
+    copy = shutil.copytree(healthy, tmp_path / "cut")
+    text = (copy / "opensm-lfts.dump").read_text()
+    (copy / "opensm-lfts.dump").unlink()
+    (copy / "lfts-before.txt").write_text(text.rstrip("\n")[:-3])
+    parser = argparse.ArgumentParser(prog="ibviz")
+    add_parser(parser.add_subparsers(dest="command"))
+    parsed = parser.parse_args(["check", str(copy)])
+    assert parsed.func(parsed) == 2
+    assert "lfts-before.txt:" in (err := capsys.readouterr().err) and "ends mid-entry" in err
+
+
 def test_mcfdbs_entry_without_ports_at_the_end_is_unreadable(healthy, tmp_path, capsys):
     copy = shutil.copytree(healthy, tmp_path / "cut")
     text = (copy / "opensm.mcfdbs").read_text()

@@ -102,10 +102,10 @@ def _one(path: Path, settle: bool) -> tuple[str, FabricState] | str:
         lines = decode_lines(raw, str(path))
     except TopologyError:
         return f"{name}: binary data, not a text file"
-    check_whole_dump(raw, name, str(path))
     fmt = detect_state(lines, name)
     if fmt is None:
         return f"{path.name}: not a subnet state or topology file"
+    check_whole_dump(raw, name, str(path), fmt=fmt)
     try:
         return fmt, parse_state(lines, fmt, str(path))
     except TopologyError as exc:
