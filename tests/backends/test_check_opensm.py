@@ -177,6 +177,9 @@ def test_unicast_wrong_port_and_loop(healthy, tmp_path, capsys):
     assert found[0]["detail"].startswith(
         "not delivered from 1 of 6 switches; from 1 switch (leaf01): the path ends at switch "
         "leaf01 (0x0002c90400000000, LID 0x0001), which delivers it to another node")
+    code, out = check_cli(str(copy), capsys=capsys)
+    assert code == 1 and out.rstrip().endswith("\n1 problem: 1 lid-unreachable")
+    assert "error: lid-unreachable: LID 0x0004 of node0017" in out
     assert "delivers it to another node" in found[0]["detail"]
     # spine01 sends LID 4 back down to leaf01, which sends it up to spine01: a loop
     copy = broken(healthy, tmp_path / "loop", {"opensm-lfts.dump": lambda t: lft_entry(
