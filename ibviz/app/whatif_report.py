@@ -7,7 +7,7 @@ import ipaddress
 from typing import Any
 
 from ibviz.core.fabric import Fabric
-from ibviz.core.naming import describe_node
+from ibviz.core.naming import describe_node, plural
 from ibviz.core.scenario.compare import STRATEGIES
 from ibviz.core.whatif import WhatIf
 
@@ -29,6 +29,8 @@ def to_json(result: WhatIf, fabric: Fabric, protect: int | None) -> dict[str, An
                    "names": _failed_names(result, fabric)},
         "model": {k: {"equal": e, "total": t} for k, (e, t) in result.agreement.items()},
         "notes": result.notes,
+        "mft_differs": result.mft_differs,
+        "already_unreached": result.already_unreached,
         "lids_lost": [f"{lid:#06x}" for lid in result.lids_lost],
         "lids_unreachable": result.unreachable,
         "groups": result.groups,
@@ -47,27 +49,42 @@ def text_lines(result: WhatIf, f: Fabric, protect: int | None) -> list[str]:
     lines = [f"what if {' and '.join(_failed_names(result, f))} fails",
              f"model: its own routing gives {lft_e} of {lft_t} LFT entries and {mft_e} of "
              f"{mft_t} MFT entries as the dumps; re-routing starts from the real LFTs"]
+    if result.mft_differs:
+        n = plural(len(result.mft_differs), "entry", "entries")
+        lines.append(f"the dumps' MFTs differ from the model's trees in {n} (the fabric may "
+                     "already be broken):")
+        lines += [f"  {e['name']} {e['mlid']}: dumps {e['dumps']}, model {e['model']}"
+                  for e in result.mft_differs[:SHOWN]]
+    if result.already_unreached:
+        n = plural(len(result.already_unreached), "member")
+        lines.append(f"already before the failure, the dumps' MFTs leave {n} unreached:")
+        lines += [f"  {u['subject']}: {u['detail']}" for u in result.already_unreached[:SHOWN]]
+    elif result.mft_differs:
+        lines.append("already before the failure: the dumps' MFTs still reach every member")
     lines += [f"note: {n}" for n in result.notes]
     owners = f.lid_owners()
-    lost = [f"LID {lid} ({describe_node(f, owners[lid][0].node, owners[lid][0].port)})"
+    lost = [f"LID {lid:#06x} ({describe_node(f, owners[lid][0].node, owners[lid][0].port)})"
             for lid in result.lids_lost[:SHOWN]]
     more = f" and {len(result.lids_lost) - SHOWN} more" if len(result.lids_lost) > SHOWN else ""
-    lines.append(f"lost with the failure: {len(result.lids_lost)} LIDs"
+    lines.append(f"lost with the failure: {plural(len(result.lids_lost), 'LID')}"
                  + (f": {', '.join(lost)}{more}" if lost else ""))
     if result.unreachable:
-        lines.append(f"unicast: {len(result.unreachable)} LIDs become unreachable:")
+        lines.append(f"unicast: {plural(len(result.unreachable), 'LID')} "
+                     f"become{'s' if len(result.unreachable) == 1 else ''} unreachable:")
         lines += [f"  {u['subject']}: {u['detail']}" for u in result.unreachable[:SHOWN]]
     else:
         lines.append("unicast: every other LID is still delivered from every switch")
     switches = len({e["switch"] for e in d.lft_changed})
-    lines.append(f"LFT entries re-routed: {len(d.lft_changed)} on {switches} switches")
+    lines.append(f"LFT entries re-routed: {len(d.lft_changed)} on {plural(switches, 'switch')}")
     if not result.groups:
-        lines.append("multicast: no group loses a member or changes its tree")
+        lines.append("multicast: no group loses a member or changes its tree"
+                     + (" (in the model, whose trees before the failure are its own, not "
+                        "the dumps')" if result.mft_differs else ""))
     for g in result.groups:
         lost_m = ", ".join(g["members_lost"]) or "no member"
         lines.append(f"group MLID {g['mlid']} ({g['mgid']}): loses {lost_m}; "
-                     f"{g['members_left']} members left; tree changes on "
-                     f"{len(g['tree_changes'])} switches")
+                     f"{plural(g['members_left'], 'member')} left; tree changes on "
+                     f"{plural(len(g['tree_changes']), 'switch')}")
         lines += [f"  {c}" for c in g["tree_changes"][:SHOWN]]
     if protect is not None:
         lines.append(f"protected group {ipaddress.IPv6Address(protect)}:")
@@ -79,6 +96,6 @@ def text_lines(result: WhatIf, f: Fabric, protect: int | None) -> list[str]:
             lines.append(f"  {name}: {o['takeover']} takes over from {o['primary']} in "
                          f"{o['outage_us']:.1f} us; {o['mads']} MADs, "
                          f"{o['lft_blocks_written']} LFT and {o['mft_blocks_written']} MFT "
-                         f"blocks, {o['remote_peers_touched']} remote peers touched, "
-                         f"{o['takeover_lids_changed']} takeover LIDs lost")
+                         f"blocks, {plural(o['remote_peers_touched'], 'remote peer')} touched, "
+                         f"{plural(o['takeover_lids_changed'], 'takeover LID')} lost")
     return lines

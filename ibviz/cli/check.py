@@ -12,6 +12,7 @@ from typing import Any
 from ibviz.app.problems import run_check
 from ibviz.backends.attach import RealFabric
 from ibviz.cli.reading import READ_ERRORS, fail, read_fabric
+from ibviz.core.naming import plural
 from ibviz.core.problems import Report, Severity
 
 SHOWN_PER_KIND = 20
@@ -39,9 +40,11 @@ def add_parser(sub: Any) -> None:
 
 def _print_text(backend: RealFabric, report: Report) -> None:
     c = report.checked
-    print(f"checked {backend.fabric.name}: {c['switches']} switches, {c['cas']} CAs, "
-          f"{c['links']} links, {c['lids']} LIDs, {c['groups']} groups ({c['members']} "
-          f"members), {c['mft_entries']} MFT entries, {c['lft_paths']} LFT paths")
+    print(f"checked {backend.fabric.name}: {plural(c['switches'], 'switch')}, "
+          f"{plural(c['cas'], 'CA')}, {plural(c['links'], 'link')}, {plural(c['lids'], 'LID')}, "
+          f"{plural(c['groups'], 'group')} ({plural(c['members'], 'member')}), "
+          f"{plural(c['mft_entries'], 'MFT entry', 'MFT entries')}, "
+          f"{plural(c['lft_paths'], 'LFT path')}")
     for note in report.notes:
         print(f"note: {note}")
     if report.healthy:
@@ -59,7 +62,7 @@ def _print_text(backend: RealFabric, report: Report) -> None:
     for kind, n in sorted(kinds.items()):
         if n > SHOWN_PER_KIND:
             print(f"... and {n - SHOWN_PER_KIND} more {kind} (see --json)")
-    print(f"{len(report.problems)} problems: " +
+    print(f"{plural(len(report.problems), 'problem')}: " +
           ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())))
 
 

@@ -33,7 +33,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true",
                    help="print the differences as JSON (keys nodes_added, nodes_removed, "
                         "links_changed, members_changed, groups_changed, mft_changed, "
-                        "lft_changed; GUIDs, MLIDs and LIDs as hex strings)")
+                        "lft_changed; GUIDs, MLIDs and LIDs as hex strings; an LFT entry's old/new is "
+                        "its port number, null for no route)")
     p.set_defaults(func=cmd_diff)
 
 
@@ -80,4 +81,4 @@ def _print_lines(lines: list[str]) -> None:
         else:
             hidden[kind] = hidden.get(kind, 0) + 1
     for kind, n in hidden.items():
-        print(f"... and {n} more {kind} changes (see --json)")
+        print(f"... and {n} more {kind} change{'' if n == 1 else 's'} (see --json)")

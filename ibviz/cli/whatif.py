@@ -46,6 +46,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--takeover", metavar="NODE",
                    help="with --protect: the node that takes over (default: a receiving "
                         "member on the failed node's switch, else any)")
+    p.add_argument("--standby", metavar="NODE",
+                   help="the node of a standby SM that takes over when the master SM's node "
+                        "fails (the dumps name only the master; without this option the "
+                        "analysis assumes a standby on the lowest-GUID switch left, and "
+                        "says so)")
     p.add_argument("--json", action="store_true", help="print the analysis as JSON "
                    "(GUIDs, MLIDs and LIDs as hex strings)")
     p.set_defaults(func=cmd_whatif)
@@ -71,6 +76,28 @@ def _group(backend: RealFabric, text: str) -> int:
     return mgid
 
 
+def standby_in_files(backend: RealFabric) -> tuple[int, str] | None:
+    """The node of a standby SM the files name (``sminfo`` or ``opensm.log`` of an SM in
+    STANDBY state, by its port GUID) and that file, or None: the dumps of a master name
+    no standby."""
+    state = backend.state
+    if state is None:
+        return None
+    fabric = backend.fabric
+    found = []
+    if state.sm is not None and state.sm.state.upper() == "STANDBY":
+        found.append((state.sm.guid, "sminfo"))
+    log = state.sm_log
+    if log is not None and (log.state or "").upper() == "STANDBY" and not log.exited \
+            and log.port_guid is not None:
+        found.append((log.port_guid, "opensm.log"))
+    for guid, source in found:
+        for node in fabric.nodes.values():
+            if guid == node.guid or any(p.guid == guid for p in node.ports.values()):
+                return node.guid, source
+    return None
+
+
 def cmd_whatif(args: argparse.Namespace) -> int:
     if not args.fail and not args.fail_link:
         print("ibviz whatif: error: give --fail NODE or --fail-link NODE:PORT", file=sys.stderr)
@@ -89,8 +116,12 @@ def cmd_whatif(args: argparse.Namespace) -> int:
                                    "not cabled")
         protect = _group(backend, args.protect) if args.protect else None
         takeover = resolve_node(fabric, args.takeover) if args.takeover else None
+        standby = (resolve_node(fabric, args.standby), "--standby") if args.standby else \
+            standby_in_files(backend)
         result = what_if(fabric, backend.sm, failures, routing=args.routing,
-                         protect=protect, takeover=takeover)
+                         protect=protect, takeover=takeover,
+                         standby=standby[0] if standby else None,
+                         standby_from=standby[1] if standby else "")
     except (*READ_ERRORS, NodeNotFound, RoutingError, ValueError) as exc:
         return fail(exc, "ibviz whatif")
     finally:

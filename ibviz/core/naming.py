@@ -60,22 +60,30 @@ def node_name(node: Node) -> str:
     return host_name(node.description) or node.name or f"{node.guid:#018x}"
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``"1 LID"``, ``"2 LIDs"``, ``"3 switches"`` (``many``: the plural when not word+s)."""
+    if n == 1:
+        return f"1 {word}"
+    return f"{n} {many or (word + 'es' if word.endswith(('s', 'sh', 'ch', 'x')) else word + 's')}"
+
+
 def describe_node(fabric: Fabric, guid: int, port: int | None = None) -> str:
-    """``"node017 (0x0c42a103007d4009, LID 12)"``: host name, GUID, LID (and the port of a
-    multi-port CA), the way problems and reports name a node. With a CA ``port``, the GUID
-    is that port's (what the SA and ``saquery`` show), else the node GUID."""
+    """``"node017 (0x0c42a103007d4009, LID 0x000c)"``: host name, node GUID, LID in hex
+    (and the port of a multi-port CA), the way problems and reports name a node. With a CA
+    ``port``, the GUID is that port's (what the SA and ``saquery`` show), said as
+    ``port GUID 0x...``; a bare GUID is the node GUID."""
     node = fabric.nodes.get(guid)
     if node is None:
         return f"{guid:#018x}"
     lid_port = 0 if node.kind is NodeKind.SWITCH else port
     shown = node.ports[lid_port].guid if lid_port in node.ports else 0
-    parts = [f"{shown or guid:#018x}"]
+    parts = [f"port GUID {shown:#018x}" if shown and lid_port != 0 else f"{guid:#018x}"]
     if lid_port is None:
         lids = sorted({p.lid for p in node.lid_ports() if p.lid})
         if lids:
-            parts.append("LID " + ", ".join(str(lid) for lid in lids))
+            parts.append("LID " + ", ".join(f"{lid:#06x}" for lid in lids))
     elif lid_port in node.ports and node.ports[lid_port].lid:
-        parts.append(f"LID {node.ports[lid_port].lid}")
+        parts.append(f"LID {node.ports[lid_port].lid:#06x}")
     name = node_name(node)
     if port is not None and node.kind is not NodeKind.SWITCH and len(node.lid_ports()) > 1:
         name += f" port {port}"

@@ -193,7 +193,17 @@ def _diff_lfts(d: StateDiff, old_fabric: Fabric, old_t: Tables, new_fabric: Fabr
         fabric = new_fabric if sw in new_fabric.nodes else old_fabric
         name = node_name(fabric.nodes[sw]) if sw in fabric.nodes else f"{sw:#018x}"
         for lid in np.nonzero(pa != pb)[0].tolist():
-            old_p, new_p = int(pa[lid]), int(pb[lid])
+            old_p, new_p = _route(int(pa[lid])), _route(int(pb[lid]))
             d.lft_changed.append({"switch": f"{sw:#018x}", "name": name, "lid": f"{lid:#06x}",
                                   "old": old_p, "new": new_p,
-                                  "text": f"{name} LID {lid}: port {old_p} -> {new_p}"})
+                                  "text": f"{name} LID {lid:#06x}: {_route_text(old_p)} -> "
+                                          f"{_route_text(new_p)}"})
+
+
+def _route(port: int) -> int | None:
+    """An LFT entry for JSON: the port number, or None (``null``) for no route (255)."""
+    return None if port == NO_PATH else port
+
+
+def _route_text(port: int | None) -> str:
+    return "no route" if port is None else f"port {port}"

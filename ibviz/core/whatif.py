@@ -22,6 +22,7 @@ from ibviz.core.fabric import Fabric
 from ibviz.core.failover import FailoverController, Mode, ProtectedGroup
 from ibviz.core.model import NodeKind, PortRef
 from ibviz.core.naming import describe_node, node_name
+from ibviz.core.problems.multicast import check_group, live_peers
 from ibviz.core.problems.unicast import check_unicast
 from ibviz.core.sm.groups import RECEIVING
 from ibviz.core.sm.manager import SmConfig, SubnetManager
@@ -55,6 +56,12 @@ class WhatIf:
     groups: list[dict[str, Any]]
     protection: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    mft_differs: list[dict[str, Any]] = field(default_factory=list)
+    """MFT entries where the dumps and the model's own trees differ (before the failures):
+    switch, MLID, the dumps' ports and the model's."""
+    already_unreached: list[dict[str, Any]] = field(default_factory=list)
+    """Members the dumps' own MFTs already fail to reach, before the failures (as
+    ``ibviz check`` finds them)."""
 
 
 def _lmc(fabric: Fabric) -> int:
@@ -106,20 +113,62 @@ def _mft_agreement(sm: SubnetManager, mirror: SubnetManager) -> tuple[int, int]:
     return equal, len(pairs)
 
 
-def apply_failures(sm: SubnetManager, failures: Failures) -> str | None:
-    """Fail and re-sweep; when the SM's own node fails, a standby SM on the lowest-GUID
-    switch left takes over (and, being a new master, routes afresh): said in the text
-    returned."""
+def _standby_port(fabric: Fabric, guid: int) -> PortRef:
+    node = fabric.nodes[guid]
+    if node.kind is NodeKind.SWITCH:
+        return PortRef(guid, 0)
+    port = next((p.num for p in node.lid_ports() if p.lid), None)
+    return PortRef(guid, port if port is not None else 1)
+
+
+def mft_differences(sm: SubnetManager, mirror: SubnetManager) -> list[dict[str, Any]]:
+    """Each (switch, MLID) whose MFT entry in the dumps differs from the model's own."""
+    out = []
+    pairs = {(sw, mlid) for t in (sm.mfts, mirror.mfts) for sw, e in t.items() for mlid in e}
+    for sw, mlid in sorted(pairs):
+        real, mine = mirror.mfts.get(sw, {}).get(mlid), sm.mfts.get(sw, {}).get(mlid)
+        if real != mine:
+            node = sm.fabric.nodes.get(sw)
+            out.append({"switch": f"{sw:#018x}",
+                        "name": node_name(node) if node is not None else f"{sw:#018x}",
+                        "mlid": f"{mlid:#06x}", "dumps": sorted(real or ()),
+                        "model": sorted(mine or ())})
+    return out
+
+
+def unreached_in_dumps(fabric: Fabric, mirror: SubnetManager) -> list[dict[str, Any]]:
+    """Members the dumps' own MFTs do not reach (``member-unreached`` of ``ibviz check``)."""
+    live = live_peers(fabric)
+    return [p.to_dict() for g in sorted(mirror.sa.groups.values(), key=lambda g: g.mlid)
+            for p in check_group(fabric, mirror, g, live) if p.kind == "member-unreached"]
+
+
+def apply_failures(sm: SubnetManager, failures: Failures, standby: int | None = None,
+                   standby_from: str = "--standby") -> str | None:
+    """Fail and re-sweep. When the SM's own node fails, a standby SM takes over (and, being
+    a new master, routes afresh): on ``standby`` when given, else (the dumps name no
+    standby) the analysis assumes one on the lowest-GUID switch left; the text returned
+    says which (``standby_from``: what named the standby, an option or a file)."""
     note = None
+    if standby is not None and standby in failures.nodes:
+        raise ValueError(f"the standby SM's node {describe_node(sm.fabric, standby)} fails too")
     if sm.sm_port.node in failures.nodes:
-        spare = min((n.guid for n in sm.fabric.switches() if n.guid not in failures.nodes),
-                    default=None)
-        if spare is None:
-            raise ValueError("the failure takes every switch: no SM is left")
-        note = (f"the SM ran on {describe_node(sm.fabric, sm.sm_port.node)}: a standby SM on "
-                f"{describe_node(sm.fabric, spare)} takes over and, as a new master, "
-                "routes afresh")
-        sm.config.sm_port = PortRef(spare, 0)
+        was = describe_node(sm.fabric, sm.sm_port.node)
+        if standby is not None:
+            note = (f"the SM ran on {was}: the standby SM on "
+                    f"{describe_node(sm.fabric, standby)} (named by {standby_from}) takes "
+                    "over and, as a new master, routes afresh")
+        else:
+            standby = min((n.guid for n in sm.fabric.switches()
+                           if n.guid not in failures.nodes), default=None)
+            if standby is None:
+                raise ValueError("the failure takes every switch: no SM is left")
+            note = (f"the SM ran on {was}: no standby SM is known in the files (they name "
+                    f"only the master); the analysis ASSUMES one on "
+                    f"{describe_node(sm.fabric, standby)} (the lowest-GUID switch left; "
+                    "name another with --standby NODE), which takes over and, as a new "
+                    "master, routes afresh")
+        sm.config.sm_port = _standby_port(sm.fabric, standby)
     for guid in failures.nodes:
         sm.fail_node(guid)
     for ref in failures.links:
@@ -130,17 +179,20 @@ def apply_failures(sm: SubnetManager, failures: Failures) -> str | None:
 
 def what_if(fabric: Fabric, mirror: SubnetManager, failures: Failures, *,
             routing: str = "minhop", protect: int | None = None,
-            takeover: int | None = None) -> WhatIf:
+            takeover: int | None = None, standby: int | None = None,
+            standby_from: str = "--standby") -> WhatIf:
     """Fail ``failures`` on a model of the real state and report what changes.
 
     ``protect`` (an MGID) asks what each failover mode would do for that group when its
     member on the first failed node fails, ``takeover`` taking over (default: another
-    receiving member)."""
+    receiving member); ``standby``: the node whose standby SM takes over if the master's
+    node fails (default: assumed, see :func:`apply_failures`)."""
     sm = model_sm(fabric, mirror, routing)
+    differs = mft_differences(sm, mirror)
     agreement = {"mft": _mft_agreement(sm, mirror), "lft": seed_real_lfts(sm, mirror)}
     before_fabric, before = sm.fabric.copy(), Tables.of(sm)
     owners_before = sm.fabric.lid_owners()
-    note = apply_failures(sm, failures)
+    note = apply_failures(sm, failures, standby, standby_from)
     diff = diff_states(before_fabric, before, sm.fabric, sm)
     live = sm.live_fabric()
     lost = sorted(lid for lid, refs in owners_before.items()
@@ -149,7 +201,8 @@ def what_if(fabric: Fabric, mirror: SubnetManager, failures: Failures, *,
     problems, _pairs = check_unicast(live, tables)
     unreachable = [p.to_dict() for p in problems if p.lid not in lost]
     result = WhatIf(failures, diff, agreement, lost, unreachable, _group_impact(sm, diff),
-                    notes=[note] if note else [])
+                    notes=[note] if note else [], mft_differs=differs,
+                    already_unreached=unreached_in_dumps(fabric, mirror) if differs else [])
     if protect is not None:
         gone = [g for g in before_fabric.nodes if g not in live.nodes]
         result.protection = protection(fabric, mirror, routing, protect, gone, takeover)

@@ -114,8 +114,8 @@ def test_member_cut_from_its_leaf_is_unreached(healthy, tmp_path, capsys):
     p = found[0]
     assert p["mlid"] == "0xc001" and p["severity"] == "error"
     assert p["subject"] == "MLID 0xc001 (ff12:1::1)"
-    assert p["detail"].startswith("member node0001 (0x0002c90300000001, LID 2) is not reached "
-                                  "from 3 of 3 other members: node0009")
+    assert p["detail"].startswith("member node0001 (port GUID 0x0002c90300000001, LID 0x0002) "
+                                  "is not reached from 3 of 3 other members: node0009")
     assert p["nodes"][0] == "0x0002c90300000000"
 
 
@@ -124,8 +124,9 @@ def test_branch_to_a_non_member(healthy, tmp_path, capsys):
                                                                 "0x001  0x002  0x009")})
     code, found = problems(copy, capsys)
     assert code == 1 and [p["kind"] for p in found] == ["mft-non-member"]
-    assert found[0]["detail"] == ("switch leaf01 (0x0002c90400000000, LID 1) port 2 forwards "
-                                  "to node0002 (0x0002c90300000011, LID 9), which is not a "
+    assert found[0]["detail"] == ("switch leaf01 (0x0002c90400000000, LID 0x0001) port 2 "
+                                  "forwards to node0002 (port GUID 0x0002c90300000011, "
+                                  "LID 0x0009), which is not a "
                                   "member")
 
 
@@ -136,7 +137,7 @@ def test_spine_without_the_entry_is_a_dead_end(healthy, tmp_path, capsys):
     assert code == 1 and kinds == ["member-unreached", "mft-dead-end"]
     dead = [p["detail"] for p in found if p["kind"] == "mft-dead-end"]
     assert len(dead) == 4
-    assert all("leads to switch spine01 (0x0002c90400000004, LID 7), which has no MFT entry"
+    assert all("leads to switch spine01 (0x0002c90400000004, LID 0x0007), which has no MFT entry"
                in d for d in dead)
     assert sum(p["kind"] == "member-unreached" for p in found) == 4
 
@@ -170,9 +171,15 @@ def test_unicast_wrong_port_and_loop(healthy, tmp_path, capsys):
                                       "opensm.fdbs": None})
     code, found = problems(copy, capsys)
     assert code == 1 and [p["kind"] for p in found] == ["lid-unreachable"]
-    assert found[0]["subject"] == "LID 4 of node0017 (0x0002c90300000101, LID 4)"
-    assert "not delivered from 1 of 6 switches" in found[0]["detail"]
-    assert "leaf01 (0x0002c90400000000, LID 1)" in found[0]["detail"]
+    assert found[0]["subject"] == \
+        "LID 0x0004 of node0017 (port GUID 0x0002c90300000101, LID 0x0004)"
+    # which switch the path starts from, and which it ends at, each named as a switch
+    assert found[0]["detail"].startswith(
+        "not delivered from 1 of 6 switches; from 1 switch (leaf01): the path ends at switch "
+        "leaf01 (0x0002c90400000000, LID 0x0001), which delivers it to another node")
+    code, out = check_cli(str(copy), capsys=capsys)
+    assert code == 1 and out.rstrip().endswith("\n1 problem: 1 lid-unreachable")
+    assert "error: lid-unreachable: LID 0x0004 of node0017" in out
     assert "delivers it to another node" in found[0]["detail"]
     # spine01 sends LID 4 back down to leaf01, which sends it up to spine01: a loop
     copy = broken(healthy, tmp_path / "loop", {"opensm-lfts.dump": lambda t: lft_entry(
@@ -210,6 +217,51 @@ def test_unreadable_input_exits_2(tmp_path, capsys):
     assert "nothing-here" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("name", "cut"), [
+    ("opensm.mcfdbs", lambda t: t[: t.rindex(":") + 1]),  # '0xC001 :' without ports
+    ("opensm.mcfdbs", lambda t: t.rstrip("\n")[:-2]),  # a port number cut in half
+    ("opensm-lfts.dump", lambda t: t.rstrip("\n")[:-3]),
+    ("opensm-subnet.lst", lambda t: t[: len(t) // 2].rstrip("\n")),
+    ("guid2lid", lambda t: t.rstrip("\n")[:-1]),
+])
+def test_dump_cut_short_is_unreadable_with_file_and_line(healthy, tmp_path, capsys, name, cut):
+    copy = shutil.copytree(healthy, tmp_path / "cut")
+    text = (copy / name).read_text()
+    short = cut(text)
+    (copy / name).write_text(short)
+    parser = argparse.ArgumentParser(prog="ibviz")
+    add_parser(parser.add_subparsers(dest="command"))
+    parsed = parser.parse_args(["check", str(copy)])
+    assert parsed.func(parsed) == 2
+    err = capsys.readouterr().err
+    assert f"{name}:{short.count(chr(10)) + 1}: the file ends mid-entry" in err
+    if short.rstrip().endswith(":"):
+        assert "an MFT entry with no ports" in err
+
+
+def test_renamed_dump_cut_short_is_unreadable_too(healthy, tmp_path, capsys):
+    copy = shutil.copytree(healthy, tmp_path / "cut")
+    text = (copy / "opensm-lfts.dump").read_text()
+    (copy / "opensm-lfts.dump").unlink()
+    (copy / "lfts-before.txt").write_text(text.rstrip("\n")[:-3])
+    parser = argparse.ArgumentParser(prog="ibviz")
+    add_parser(parser.add_subparsers(dest="command"))
+    parsed = parser.parse_args(["check", str(copy)])
+    assert parsed.func(parsed) == 2
+    assert "lfts-before.txt:" in (err := capsys.readouterr().err) and "ends mid-entry" in err
+
+
+def test_mcfdbs_entry_without_ports_at_the_end_is_unreadable(healthy, tmp_path, capsys):
+    copy = shutil.copytree(healthy, tmp_path / "cut")
+    text = (copy / "opensm.mcfdbs").read_text()
+    (copy / "opensm.mcfdbs").write_text(text[: text.rindex(":") + 1] + "\n")
+    parser = argparse.ArgumentParser(prog="ibviz")
+    add_parser(parser.add_subparsers(dest="command"))
+    parsed = parser.parse_args(["check", str(copy)])
+    assert parsed.func(parsed) == 2
+    assert "has no ports: the file ends mid-entry" in capsys.readouterr().err
+
+
 def diff_cli(*args: str, capsys) -> tuple[int, str]:
     parser = argparse.ArgumentParser(prog="ibviz")
     diff_add_parser(parser.add_subparsers(dest="command"))
@@ -236,11 +288,13 @@ def test_diff_of_a_node_failure(snapshots, capsys):
             "old": [1, 9], "new": [], "text": "leaf01 0xc001: [1, 9] -> []"} in d["mft_changed"]
     # node0001's LID 2 is no longer routed anywhere
     lid2 = [e for e in d["lft_changed"] if e["lid"] == "0x0002"]
-    assert len(lid2) == 6 and all(e["new"] == 255 for e in lid2)
+    assert len(lid2) == 6 and all(e["new"] is None for e in lid2)
     code, text = diff_cli(str(before), str(after), capsys=capsys)
     assert code == 1
     assert "- node node0001 (0x0002c90300000000, CA)" in text
     assert "~ mft leaf01 0xc001: [1, 9] -> []" in text
+    assert "~ lft leaf01 LID 0x0002: port 1 -> no route" in text  # not 'port 255'
+    assert "255" not in text
     code, text = diff_cli(str(before), str(before), capsys=capsys)
     assert code == 0 and text.rstrip().endswith("no differences")
 
@@ -272,7 +326,7 @@ def test_whatif_a_host_fails_and_the_model_agrees_with_opensm(snapshots, capsys)
     assert r["model"]["mft"]["equal"] == r["model"]["mft"]["total"] == 6
     assert r["lids_lost"] == ["0x0002"] and r["lids_unreachable"] == []
     group = next(g for g in r["groups"] if g["mlid"] == "0xc001")
-    assert group["members_lost"] == ["node0001 (0x0002c90300000001, LID 2)"]
+    assert group["members_lost"] == ["node0001 (port GUID 0x0002c90300000001, LID 0x0002)"]
     assert "leaf01 0xc001: [1, 9] -> []" in group["tree_changes"]
     # what the real OpenSM did after the same failure (the 'after' dumps): same MFTs
     code, out = diff_cli(str(before), str(after), "--json", capsys=capsys)
@@ -291,18 +345,63 @@ def test_whatif_a_spine_fails_and_a_protected_group(healthy, capsys):
     code, out, _ = whatif_cli(str(healthy), "--fail", "spine01", "--protect", "0xc001",
                               capsys=capsys)
     assert code == 0
-    assert "lost with the failure: 1 LIDs: LID 7 (spine01" in out
+    assert "lost with the failure: 1 LID: LID 0x0007 (spine01" in out
     assert "unicast: every other LID is still delivered from every switch" in out
     assert "spine02 0xc001: [] -> [1, 5, 9, 13]" in out
     assert "the failure does not remove a member of this group" in out
     code, out, _ = whatif_cli(str(healthy), "--fail", "leaf01", "--protect", "ff12:1::1",
                               capsys=capsys)
     assert code == 0
-    assert "a standby SM on leaf02" in out
+    # the dumps name only the master (leaf01): the standby is an assumption, said so
+    assert ("no standby SM is known in the files (they name only the master); the analysis "
+            "ASSUMES one on leaf02") in out
     assert "MLID reassignment: node0009" in out and "takes over from node0001" in out
     assert "port remap: cannot be set up here" in out
     lmc = next(ln for ln in out.splitlines() if "prior-art LMC takeover:" in ln)
     assert "remote peers touched" in lmc and " 0 LFT" not in lmc
+
+
+def test_whatif_standby_named_or_from_sminfo(healthy, tmp_path, capsys):
+    code, out, _ = whatif_cli(str(healthy), "--fail", "leaf01", "--standby", "spine02",
+                              "--json", capsys=capsys)
+    assert code == 0
+    note = json.loads(out)["notes"][0]
+    assert "the standby SM on spine02" in note and "named by --standby" in note
+    assert "ASSUMES" not in note
+    code, _, err = whatif_cli(str(healthy), "--fail", "leaf01", "--standby", "leaf01",
+                              capsys=capsys)
+    assert code == 2 and "standby SM's node leaf01" in err
+    # smpquery sminfo asked of a standby SM (here leaf03's port, LID 5) names it
+    copy = shutil.copytree(healthy, tmp_path / "standby")
+    (copy / "sminfo").write_text("sminfo: sm lid 5 sm guid 0x2c90400000002, activity "
+                                 "count 120 priority 0 state 2 SMINFO_STANDBY\n")
+    code, out, _ = whatif_cli(str(copy), "--fail", "leaf01", capsys=capsys)
+    assert code == 0
+    assert "the standby SM on leaf03" in out and "(named by sminfo)" in out
+
+
+def test_whatif_on_an_already_broken_fabric_names_what_differs(healthy, tmp_path, capsys):
+    # leaf01's entry for 0xc001 loses its uplink (port 9): node0001 no longer reaches the
+    # other leaves' members, before any failure
+    copy = broken(healthy, tmp_path, {"opensm.mcfdbs": mft_line(LEAF01, "0xC001", "0x001")})
+    code, out, _ = whatif_cli(str(copy), "--fail", "spine01", capsys=capsys)
+    assert code == 0
+    assert "5 of 6 MFT entries as the dumps" in out
+    assert "the dumps' MFTs differ from the model's trees in 1 entry" in out
+    assert "  leaf01 0xc001: dumps [1], model [1, 9]" in out
+    assert "already before the failure, the dumps' MFTs leave 3 members unreached:" in out
+    assert ("member node0009 (port GUID 0x0002c90300000081, LID 0x0017) is not reached from "
+            "1 of 3 other members: node0001") in out
+    code, out, _ = whatif_cli(str(copy), "--fail", "spine01", "--json", capsys=capsys)
+    r = json.loads(out)
+    assert r["mft_differs"] == [{"switch": "0x0002c90400000000", "name": "leaf01",
+                                 "mlid": "0xc001", "dumps": [1], "model": [1, 9]}]
+    assert len(r["already_unreached"]) == 3
+    assert {u["kind"] for u in r["already_unreached"]} == {"member-unreached"}
+    # the healthy dumps: nothing differs, nothing said
+    code, out, _ = whatif_cli(str(healthy), "--fail", "spine01", "--json", capsys=capsys)
+    r = json.loads(out)
+    assert r["mft_differs"] == [] and r["already_unreached"] == []
 
 
 def test_whatif_unknown_node_and_unreadable_input_exit_2(healthy, tmp_path, capsys):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ibviz.core import checks
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import PortRef
-from ibviz.core.naming import describe_node
+from ibviz.core.naming import describe_node, plural
 from ibviz.core.problems.model import Problem, Report, Severity
 from ibviz.core.problems.multicast import check_branches, check_group, live_peers
 from ibviz.core.problems.unicast import check_unicast
@@ -49,7 +49,7 @@ def check_subnet(fabric: Fabric, sm: SubnetManager, *, groups_known: bool = True
         if group.members:
             report.problems += check_group(fabric, sm, group, live)
     if members_unknown:
-        report.notes.append(f"{len(members_unknown)} groups without a member list (e.g. "
+        report.notes.append(f"{plural(len(members_unknown), 'group')} without a member list (e.g. "
                             "saquery -g, ibroute -M): their reach was not checked")
     report.problems += check_branches(fabric, sm, groups)
     mlids = {g.mlid for g in groups.values()}
@@ -59,7 +59,7 @@ def check_subnet(fabric: Fabric, sm: SubnetManager, *, groups_known: bool = True
             where = sorted(sw for sw, t in sm.mfts.items() if mlid in t)
             report.problems.append(Problem(
                 "mft-no-group", Severity.WARNING, f"MLID {mlid:#06x}",
-                f"MFT entries on {len(where)} switches (e.g. {describe_node(fabric, where[0])}) "
+                f"MFT entries on {plural(len(where), 'switch')} (e.g. {describe_node(fabric, where[0])}) "
                 "but the SA has no group with this MLID", tuple(where), mlid=mlid))
     elif stale:
         report.notes.append("no SA group list read: MFT entries were not checked against groups")
@@ -82,7 +82,7 @@ def check_subnet(fabric: Fabric, sm: SubnetManager, *, groups_known: bool = True
 def _lid_and_link_problems(fabric: Fabric) -> list[Problem]:
     found: list[Problem] = []
     for lid, refs in checks.duplicate_lids(fabric).items():
-        found.append(Problem("duplicate-lid", Severity.ERROR, f"LID {lid}",
+        found.append(Problem("duplicate-lid", Severity.ERROR, f"LID {lid:#06x}",
                              "claimed by " + ", ".join(describe_node(fabric, r.node, r.port)
                                                        for r in refs),
                              tuple(r.node for r in refs), lid=lid))

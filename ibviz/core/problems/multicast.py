@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import NodeKind, PortRef, PortState
-from ibviz.core.naming import describe_node
+from ibviz.core.naming import describe_node, plural
 from ibviz.core.problems.model import Problem, Severity
 from ibviz.core.sm.groups import McGroup
 from ibviz.core.sm.manager import SubnetManager
@@ -148,7 +148,7 @@ def check_group(fabric: Fabric, sm: SubnetManager, group: McGroup,
         return []
     if not any(group.mlid in t for t in sm.mfts.values()):
         return [Problem("group-no-mft", Severity.ERROR, name,
-                        f"{len(members)} members ({_examples(fabric, members)}) but no switch "
+                        f"{plural(len(members), 'member')} ({_examples(fabric, members)}) but no switch "
                         "has an MFT entry for the MLID: no member reaches another",
                         tuple(sorted({m.node for m in members})), mlid=group.mlid)]
     walk = _GroupWalk(fabric, sm, group, live)
@@ -164,7 +164,7 @@ def check_group(fabric: Fabric, sm: SubnetManager, group: McGroup,
     problems = [Problem(
         "member-unreached", Severity.ERROR, name,
         f"member {describe_node(fabric, dst.node, dst.port)} is not reached from "
-        f"{len(srcs)} of {len(members) - 1} other members: {_examples(fabric, sorted(srcs))}",
+        f"{len(srcs)} of {plural(len(members) - 1, 'other member')}: {_examples(fabric, sorted(srcs))}",
         (dst.node, *sorted({s.node for s in srcs})), mlid=group.mlid)
         for dst, srcs in sorted(missed.items())]
     for sw in sorted(twice):

@@ -14,13 +14,15 @@ import numpy as np
 
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import NodeKind, PortRef, PortState
-from ibviz.core.naming import describe_node
+from ibviz.core.naming import describe_node, node_name, plural
 from ibviz.core.problems.model import Problem, Severity
 
 NO_PATH = 255
 FORWARD, DELIVERED, NO_ROUTE, DEAD_PORT, WRONG_NODE = range(5)
-_WHY = {NO_ROUTE: "has no route (port 255)", DEAD_PORT: "sends it to a port that is not up",
-        WRONG_NODE: "delivers it to another node"}
+_WHY = {NO_ROUTE: "has no route (port 255)",
+        DEAD_PORT: "sends it to a port that is not up", WRONG_NODE: "delivers it to another node"}
+_WHY_MANY = {NO_ROUTE: "have no route (port 255)",
+             DEAD_PORT: "send it to a port that is not up", WRONG_NODE: "deliver it to another node"}
 EXAMPLES = 3
 
 
@@ -99,16 +101,22 @@ def check_unicast(fabric: Fabric, lfts: dict[int, np.ndarray]) -> tuple[list[Pro
             by_why.setdefault(int(final[r, col]), []).append(int(r))
         parts = []
         for why, rs in sorted(by_why.items()):
-            names = [describe_node(fabric, switches[end[r, col]]) for r in rs[:EXAMPLES]]
-            more = f" and {len(rs) - EXAMPLES} more" if len(rs) > EXAMPLES else ""
+            ends = list(dict.fromkeys(switches[end[r, col]] for r in rs))
+            names = [describe_node(fabric, g) for g in ends[:EXAMPLES]]
+            more = f" and {len(ends) - EXAMPLES} more" if len(ends) > EXAMPLES else ""
+            starts = [node_name(fabric.nodes[switches[r]]) for r in rs[:EXAMPLES]]
+            start = f"from {plural(len(rs), 'switch')} ({', '.join(starts)}" + \
+                (", ...)" if len(rs) > EXAMPLES else ")")
+            where = "switch" if len(ends) == 1 else "switches"
             if why == FORWARD:
-                parts.append(f"from {len(rs)}: the path loops through {', '.join(names)}{more}")
+                parts.append(f"{start}: the path loops through {where} {', '.join(names)}{more}")
             else:
-                parts.append(f"from {len(rs)}: the path ends at {', '.join(names)}{more}, "
-                             f"which {_WHY[why]}")
+                parts.append(f"{start}: the path ends at {where} {', '.join(names)}{more}, "
+                             f"which {(_WHY if len(ends) == 1 else _WHY_MANY)[why]}")
         kind = "lid-loop" if FORWARD in by_why else "lid-unreachable"
         problems.append(Problem(
-            kind, Severity.ERROR, f"LID {lid} of {describe_node(fabric, owner.node, owner.port)}",
-            f"not delivered from {len(rows)} of {len(switches)} switches; " + "; ".join(parts),
+            kind, Severity.ERROR, f"LID {lid:#06x} of {describe_node(fabric, owner.node, owner.port)}",
+            f"not delivered from {len(rows)} of {plural(len(switches), 'switch')}; "
+            + "; ".join(parts),
             (owner.node, *sorted({switches[end[r, col]] for r in rows})), lid=lid))
     return problems, len(switches) * len(lid_list)

@@ -24,7 +24,7 @@ import numpy as np
 
 from ibviz.topology._text import decode_lines
 from ibviz.topology.errors import TopologyError, TopologyWarning
-from ibviz.topology.state.load import detect_state, format_rank, parse_state
+from ibviz.topology.state.load import check_whole_dump, detect_state, format_rank, parse_state
 from ibviz.topology.state.model import NO_PORT, FabricState
 
 __all__ = ["DirectoryRead", "MAX_UNPACKED", "load_state_dir", "read_settled",
@@ -105,6 +105,7 @@ def _one(path: Path, settle: bool) -> tuple[str, FabricState] | str:
     fmt = detect_state(lines, name)
     if fmt is None:
         return f"{path.name}: not a subnet state or topology file"
+    check_whole_dump(raw, name, str(path), fmt=fmt)
     try:
         return fmt, parse_state(lines, fmt, str(path))
     except TopologyError as exc:
@@ -184,9 +185,10 @@ def _disagreements(states: list[tuple[str, FabricState]]) -> list[str]:
             for sw in sorted(set(a.lfts) & set(b.lfts)):
                 lids = _lft_diff(a.lfts[sw], b.lfts[sw])
                 if len(lids):
-                    shown = ", ".join(str(int(lid)) for lid in lids[:_SHOWN])
+                    shown = ", ".join(f"{int(lid):#06x}" for lid in lids[:_SHOWN])
+                    count = f"{len(lids)} LID" + ("" if len(lids) == 1 else "s")
                     out.append(f"LFT of switch {sw:#018x} differs between {name_a} and "
-                               f"{name_b} for {len(lids)} LID(s): {shown}")
+                               f"{name_b} for {count}: {shown}")
     return out
 
 

@@ -151,6 +151,33 @@ OPENSM_DUMPS = {"guid2lid": "guid2lid", "opensm.mcfdbs": "opensm-mcfdbs",
 """OpenSM's state files (dump directory and ``OSM_CACHE_DIR``) and their formats."""
 
 
+OPENSM_FORMATS = frozenset(OPENSM_DUMPS.values())
+"""Formats of OpenSM's dumps: OpenSM ends every line of them with a newline."""
+
+
+def check_whole_dump(raw: bytes, name: str, file: str, line: int | None = None,
+                     fmt: str | None = None) -> None:
+    """Refuse an OpenSM dump (by its file ``name`` or format ``fmt``) whose last line has no
+    newline: OpenSM
+    ends every line, so the file was cut short (copied while OpenSM rewrote it, a full
+    disk) and its last entry may be incomplete (an MFT entry without ports, an LFT row
+    cut in the middle of a number). ``raw``: the file or its tail (then give ``line``,
+    the number of its last line)."""
+    if name not in OPENSM_DUMPS and fmt not in OPENSM_FORMATS:
+        return
+    if not raw or raw.endswith((b"\n", b"\r")):
+        return
+    last = raw.rsplit(b"\n", 1)[-1].decode("utf-8", "replace").strip()
+    entry = " (an MFT entry with no ports)" if re.fullmatch(
+        r"0x[0-9A-Fa-f]+\s*:?", last) and "opensm-mcfdbs" in (fmt, OPENSM_DUMPS.get(name)) \
+        else ""
+    raise TopologyError(f"the file ends mid-entry: its last line {last!r}{entry} has no "
+                        "newline, so the dump was cut short", file=file,
+                        line=line or raw.count(b"\n") + 1,
+                        expected=f"a whole {name if name in OPENSM_DUMPS else fmt} as "
+                                 "OpenSM writes it, every line ending with a newline")
+
+
 def format_rank(fmt: str) -> int:
     """Order in which formats are applied: topologies (best first), LIDs, LFTs, MFTs, SA."""
     order = TOPOLOGY_STATE_FORMATS + tuple(READERS)
@@ -181,6 +208,10 @@ def _load_state(path: str | Path, fmt: str | None) -> FabricState:
                             expected=f"one of {', '.join(STATE_FORMATS)}")
     warnings: list[TopologyWarning] = []
     lines = read_lines(path, warnings)
+    if Path(file).name in OPENSM_DUMPS or fmt in OPENSM_FORMATS:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, Path(path).stat().st_size - 4096))
+            check_whole_dump(fh.read(), Path(file).name, file, len(lines), fmt)
     state = parse_state(lines, fmt, file)
     state.warnings[:0] = warnings
     return state

@@ -55,7 +55,9 @@ def parse_mcfdbs(reader: StateReader) -> None:
                                     "'0xMLID : 0xPORT ...' lines after 'Switch 0x<GUID>'")
         reader.state.set_mft(switch, entries, reader.file)
 
-    for idx, line in reader.body():
+    body = reader.body()
+    last = body[-1][0] if body else -1
+    for idx, line in body:
         text = line.strip()
         if m := _SWITCH_RE.match(text):
             finish(idx)
@@ -73,6 +75,9 @@ def parse_mcfdbs(reader: StateReader) -> None:
             raise reader.error("an MFT entry before a switch line", idx, "'Switch 0x<GUID>'")
         mlid = reader.multicast_lid(m[1], idx)
         ports = frozenset(reader.port(p, idx, base=16) for p in m[2].split())
+        if not ports and idx == last:  # OpenSM writes no entry without ports
+            raise reader.error(f"MLID {mlid:#06x} has no ports: the file ends mid-entry", idx,
+                               "'0xMLID : 0xPORT ...' with at least one port")
         rows += 1
         if ports:
             entries[mlid] = ports
