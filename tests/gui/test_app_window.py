@@ -32,7 +32,7 @@ def test_demo_opens_ready_to_play(window):
     group = next(iter(s.controller.groups.values()))
     assert window.selected_group == group.mgid       # its tree is highlighted at once
     rows = window.groups.member_rows(group.mgid)
-    roles = {role for _, _, role in rows}
+    roles = {role for _, _, role, _ in rows}
     assert {"primary", "takeover", "sender"} <= roles
 
 

@@ -61,7 +61,7 @@ def test_the_learners_action_moves_the_lesson_on(qtbot, settings):
     run_for(window, step.wait_us, until=lambda: panel.index == 2)
     assert panel.index == 2 and "Fail back" in panel.action.text()
     mgid = next(iter(window.session.controller.groups.values())).mgid
-    assert "serves the group" in [st for _m, st, _r in window.groups.member_rows(mgid)]
+    assert "serves the group" in [st for _m, _j, _r, st in window.groups.member_rows(mgid)]
 
 
 def test_skipping_the_action_keeps_the_step(qtbot, settings):
