@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("PySide6", reason="PySide6 is a runtime dependency: pip install -e .")
 pytest.importorskip("pytestqt", reason="pytest-qt is a test dependency: pip install -e .[test]")
 
-from conftest import open_window, play_until  # noqa: E402
+from conftest import open_window  # noqa: E402
 from ibviz.core.lessons.model import ActionSpec  # noqa: E402
 from ibviz.core.scenario.model import Action as Entry  # noqa: E402
 from ibviz.core.scenario.timeline import resolve_entry  # noqa: E402
