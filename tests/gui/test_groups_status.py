@@ -43,3 +43,5 @@ def test_status_has_its_own_column_and_agrees_with_roles_and_narration(qtbot, se
         if phase == "after":
             assert serving[0] == s.fabric.nodes[pg.takeover].label
             assert f"served by {serving[0]}" in window.narration.sentence
+            top = window.groups.tree.topLevelItem(0)
+            assert top.text(2) == f"served by {s.fabric.nodes[pg.takeover].name}"

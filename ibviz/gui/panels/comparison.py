@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -83,15 +82,18 @@ class ComparisonTable(QTableWidget):
         for c, mode in enumerate(MODES, start=1):
             header_item = self.horizontalHeaderItem(c)
             if header_item is not None:
-                header_item.setToolTip(f"{STRATEGIES[mode]} ({SOURCES[mode]})")
+                header_item.setToolTip(f"{STRATEGIES[mode]} ({SOURCES[mode]}) needs "
+                                       f"{NEEDS[mode]}")
         rows = self.verticalHeader()
         rows.setVisible(False)
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + (4 if compact else 8))
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(len(MODES) + 1, QHeaderView.ResizeMode.Stretch)
-        self.setWordWrap(False)
+        self.setWordWrap(not compact)  # the window wraps a long meaning; the dock elides
+        if not compact:
+            rows.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         # in the dock the meaning is each figure's tooltip; the window shows the column
@@ -126,7 +128,8 @@ class ComparisonTable(QTableWidget):
             tip = "" if row is None else f"not applicable: {row['not_applicable']}" \
                 if row.get("not_applicable") else "; ".join(
                     [*row.get("invariants_broken", []), *row.get("invariant_problems", [])])
-            self._set(last, c, text, tip)
+            self._set(last, c, text, tip).setTextAlignment(
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self._set(last, len(MODES) + 1, "conservation, loops, duplicates, exactly-once", "")
 
     def _set(self, r: int, c: int, text: str, tip: str) -> QTableWidgetItem:
@@ -152,47 +155,52 @@ class ComparisonSheet(QWidget):
 
     def __init__(self, parent: QWidget | None = None, compact: bool = False) -> None:
         super().__init__(parent)
+        self.compact = compact
         self.table = ComparisonTable(self, compact)
-        self.needs = QLabel(needs_text({}), self)
+        self.needs = QLabel(needs_text({}, compact), self)
         self.needs.setObjectName("compareNeeds")
         self.needs.setWordWrap(True)
         self.needs.setTextFormat(Qt.TextFormat.RichText)
         self.needs.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
-        if compact:  # the dock: table and needs share the height, the needs scroll
-            split = QSplitter(Qt.Orientation.Vertical, self)
-            scroll = QScrollArea(split)
+        if compact:  # the dock: the table first; at most two lines of findings, scrolled
+            scroll = QScrollArea(self)
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QFrame.Shape.NoFrame)
             scroll.setWidget(self.needs)
-            split.addWidget(self.table)
-            split.addWidget(scroll)
-            split.setStretchFactor(0, 3)
-            split.setStretchFactor(1, 1)
-            box.addWidget(split, 1)
+            scroll.setMaximumHeight(2 * self.needs.fontMetrics().lineSpacing() + 6)
+            self.needs.setToolTip("What each strategy needs: its column header's tooltip, "
+                                  "or Open in a window. Each figure's meaning: its tooltip.")
+            box.addWidget(self.table, 1)
+            box.addWidget(scroll)
         else:
             box.addWidget(self.table, 1)
             box.addWidget(self.needs)
 
     def fill(self, rows: dict[str, dict[str, Any]]) -> None:
         self.table.fill(rows)
-        self.needs.setText(needs_text(rows))
+        self.needs.setText(needs_text(rows, self.compact))
 
 
-def needs_text(rows: dict[str, dict[str, Any]]) -> str:
-    """What each strategy needs, and what went wrong where a strategy could not work."""
+def needs_text(rows: dict[str, dict[str, Any]], compact: bool = False) -> str:
+    """What each strategy needs, and what went wrong where a strategy could not work
+    (``compact``, the dock: what went wrong first, the needs in the headers' tooltips)."""
     lines = []
     for mode in MODES:
         why = rows.get(mode, {}).get("not_applicable")
         if why:
             lines.append(f"<b>{STRATEGIES[mode]}</b>: not applicable: {why}")
-    lines += [f"<b>{STRATEGIES[m]}</b> ({SOURCES[m]}) needs {NEEDS[m]}." for m in MODES]
+    if not compact:
+        lines += [f"<b>{STRATEGIES[m]}</b> ({SOURCES[m]}) needs {NEEDS[m]}." for m in MODES]
     for mode in MODES:
         if rows.get(mode, {}).get("not_applicable"):
             continue
         for problem in rows.get(mode, {}).get("problems", []):
             lines.append(f"<b>{STRATEGIES[mode]}</b>: {problem}")
+    if compact and not lines:
+        lines.append("What each strategy needs: hover its column header, or "
+                     "<b>Open in a window</b>.")
     return "<br>".join(lines)
 
 

@@ -122,6 +122,8 @@ class GroupsPanel(QWidget):
         name = protected_name(session, group.mgid)
         protection = ""
         roles: dict[int, RoleState] = {}
+        serving: list[int] = []
+        who = ""
         if name is not None:
             mode, reason = session.controller.modes[name]
             roles = group_roles(session, name, self._roles_time())
@@ -131,10 +133,12 @@ class GroupsPanel(QWidget):
                 "nobody (group lost)"
             protection = f"{MODE_NAMES.get(mode.value, mode.value)} ({reason}); served by {who}"
         count = len(group.members)
-        served = f"served by {who}" if name is not None else ""
+        short = session.fabric.nodes[serving[0]].name if serving and serving[0] in \
+            session.fabric.nodes else who  # the column is narrow: the node's bare name
+        served = f"served by {short}" if name is not None else ""
         item = QTreeWidgetItem([group_title(session, group), f"MLID {group.mlid:#06x}", served,
                                 f"{count} member{'' if count == 1 else 's'}"])
-        item.setToolTip(STATUS_COL, served)
+        item.setToolTip(STATUS_COL, f"served by {who}" if name is not None else "")
         item.setData(0, MGID_ROLE, f"{group.mgid:x}")
         item.setData(0, DETAIL_ROLE, f"<b>{group_title(session, group)}</b> &nbsp; MGID "
                      f"{format_gid(group.mgid)}, MLID {group.mlid:#06x}"
