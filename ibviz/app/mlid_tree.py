@@ -36,7 +36,8 @@ class MlidTree:
     title: str
     branches: list[Branch] = field(default_factory=list)
     reached: list[tuple[PortRef, str, str]] = field(default_factory=list)
-    """Members every other member reaches: (port, its name, ``"all 3 others"``)."""
+    """Members every other member reaches: (port, its name, ``"all 3 other members"``, or
+    the one other member's name)."""
     unreached: list[tuple[PortRef, str, str]] = field(default_factory=list)
     """Members some other member does not reach: (port, name, ``"missed by 1 of 3
     others"``)."""
@@ -95,8 +96,9 @@ def mlid_tree(fabric: Fabric, sm: Any, mgid: int) -> MlidTree | None:
         got = sum(1 for s in others if dst in _ports(reach[s]))
         name = describe_node(fabric, dst.node, dst.port)
         if got == len(others):
-            how = ("the only member" if not others else "the other member"
-                   if len(others) == 1 else f"all {len(others)} others")
+            how = ("no other member (the only one)" if not others else
+                   node_name(fabric.nodes[others[0].node])
+                   if len(others) == 1 else f"all {len(others)} other members")
             tree.reached.append((dst, name, how))
         else:
             tree.unreached.append((dst, name, f"missed by {len(others) - got} of "

@@ -73,8 +73,10 @@ def run_command(args: argparse.Namespace) -> int:
             reports = {m: _run(args.scenario, m, args.seed, f"{args.scenario} ({m})").report()
                        for m in COMPARED}
             if args.json:
-                from ibviz.core.scenario.compare import explanation
+                from ibviz.core.scenario.compare import explanation, not_applicable
 
+                for report in reports.values():
+                    report["not_applicable"] = not_applicable(report)
                 print(json.dumps({"scenario": args.scenario, "compare": reports,
                                   "explain": explanation()}, indent=2))
             else:
@@ -201,22 +203,35 @@ def format_report(session: Session, r: dict) -> str:
 
 
 def format_compare(name: str, reports: dict[str, dict]) -> str:
-    from ibviz.core.scenario.compare import METRICS, NEEDS, STRATEGIES, format_value, summarise
+    from ibviz.core.scenario.compare import (
+        METRICS,
+        NEEDS,
+        STRATEGIES,
+        cell_text,
+        invariants_text,
+        summarise,
+    )
 
     rows = {m: summarise(r) for m, r in reports.items()}
-    width = max(22, *(len(STRATEGIES[m]) + 2 for m in rows))
+    width = max(22, *(len(STRATEGIES[m]) + 2 for m in rows),
+                *(len(invariants_text(r)) + 2 for r in rows.values()))
     lines = [f"scenario {name}: the three strategies (failovers only, what each strategy's "
              "own steps add)", f"{'':22}" + "".join(f"{STRATEGIES[m]:>{width}}" for m in rows)]
     for metric in METRICS:
         lines.append(f"{metric.label:22}" + "".join(
-            f"{format_value(rows[m][metric.key]):>{width}}" for m in rows))
+            f"{cell_text(rows[m], metric.key):>{width}}" for m in rows))
     lines.append(f"{'invariants':22}" + "".join(
-        f"{'ok' if rows[m]['invariants_ok'] else 'BROKEN':>{width}}" for m in rows))
+        f"{invariants_text(rows[m]):>{width}}" for m in rows))
     for m, row in rows.items():
+        if row["not_applicable"]:
+            lines.append(f"  {STRATEGIES[m]}: not applicable: {row['not_applicable']}")
+            continue
         for problem in row["problems"]:
             lines.append(f"  {STRATEGIES[m]}: {problem}")
+        for broken in row["invariants_broken"]:
+            lines.append(f"  {STRATEGIES[m]}: invariant broken: {broken}")
         for problem in row["invariant_problems"]:
-            lines.append(f"  {STRATEGIES[m]}: exactly-once broken, e.g. {problem}")
+            lines.append(f"  {STRATEGIES[m]}: e.g. {problem}")
     lines.append("what the figures mean:")
     lines += [f"  {m.label}: {m.explain}" for m in METRICS]
     lines.append("what each strategy needs:")

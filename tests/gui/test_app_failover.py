@@ -85,7 +85,7 @@ def test_fail_primary_from_context_menu_takeover_then_undo(qtbot, window):
     s = window.session
     assert f"served by {label}" in serving_text(window, pg.mgid)
     assert primary_port_shown(window) == "2"        # the inspector shows the remap
-    assert "failed" in [state for _, state, _ in window.groups.member_rows(pg.mgid)]
+    assert "failed" in [st for _m, _j, _r, st in window.groups.member_rows(pg.mgid)]
     out = next(o for o in s.controller.outcomes if o.kind == "failover")
     delivered = [i for i in range(len(s.hops)) if s.hops[i].dst.node == pg.takeover
                  and s.hops[i].kind == "data" and s.hops[i].t0 > out.restored_us]
@@ -159,7 +159,7 @@ def test_join_and_leave_group_through_the_dialogs(qtbot, window, monkeypatch):
     assert asked[-1] == [pg.name]
     group = window.session.sm.sa.groups[pg.mgid]
     assert any(p.node == pg.takeover for p in group.members)
-    states = {m: st for m, st, _ in window.groups.member_rows(pg.mgid)}
+    states = {m: st for m, st, _r, _s in window.groups.member_rows(pg.mgid)}
     assert any("second-node" in m and st.startswith("Full") for m, st in states.items())
     window.actions_.leave.trigger()
     group = window.session.sm.sa.groups[pg.mgid]
@@ -188,5 +188,5 @@ def test_mlid_reassignment_shows_the_mft_change_highlighted(qtbot, settings):
     takeover_port = str(window.session.fabric.peer(window.session.port_of(pg.takeover)).port)
     assert changed and takeover_port in now.split(", ") and takeover_port not in before
     assert f"{mlid}" in window.groups.protection_text()        # the same MLID, kept
-    states = {m: st for m, st, _ in window.groups.member_rows(pg.mgid)}
+    states = {m: st for m, st, _r, _s in window.groups.member_rows(pg.mgid)}
     assert any("second-node" in m and st.startswith("Full") for m, st in states.items())

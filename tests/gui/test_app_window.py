@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from conftest import open_window, play_until  # noqa: E402
+from ibviz.core.scenario.compare import METRICS  # noqa: E402
 from ibviz.gui.window.controller import SPEED_MAX, SPEED_MIN, slider_to_speed  # noqa: E402
 
 pytestmark = pytest.mark.gui
@@ -31,7 +32,7 @@ def test_demo_opens_ready_to_play(window):
     group = next(iter(s.controller.groups.values()))
     assert window.selected_group == group.mgid       # its tree is highlighted at once
     rows = window.groups.member_rows(group.mgid)
-    roles = {role for _, _, role in rows}
+    roles = {role for _, _, role, _ in rows}
     assert {"primary", "takeover", "sender"} <= roles
 
 
@@ -192,16 +193,28 @@ def test_strategy_comparison_runs_the_scenario_three_times(qtbot, window):
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(view.rows) == 3 and view.run_button.isEnabled(), timeout=60000)
     table = view.table
-    lost = {m: int(table.value("lost in failovers", m)) for m in ("mlid", "port", "lmc")}
-    # FIG. 10's switch keeps no multicast table: port remap keeps the group reachable
-    assert lost["port"] < lost["mlid"]
-    peers = {m: int(table.value("remote peers touched", m)) for m in ("mlid", "port", "lmc")}
+    # FIG. 10's switch keeps no multicast table: MLID reassignment cannot apply and shows
+    # no figures, port remap keeps the group reachable
+    assert {table.value(m.label, "mlid") for m in METRICS} == {"n/a"}
+    assert table.value("invariants", "mlid") == "n/a"
+    assert "not applicable: MLID reassignment needs switch multicast tables" in \
+        view.sheet.needs.text()
+    assert int(table.value("lost in failovers", "port")) == 0
+    peers = {m: int(table.value("remote peers touched", m)) for m in ("port", "lmc")}
     assert peers["port"] == 0 and peers["lmc"] > 0
     # what tells the prior art apart: it rewrites LFTs, the methods do not
     assert int(table.value("LFT blocks written", "lmc")) > 0
     assert int(table.value("LFT blocks written", "port")) == 0
-    assert "LMC headroom" in view.sheet.needs.text()
+    # the dock names what each strategy needs in its header's tooltip; the window spells
+    # it out below the table
+    assert "LMC headroom" in table.horizontalHeaderItem(3).toolTip()
+    # the dock hides the long meanings (each figure's tooltip), the window shows them
+    meaning = table.columnCount() - 1
+    assert table.isColumnHidden(meaning)
+    assert table.item(0, 0).toolTip() == METRICS[0].explain
     dialog = view.open_window()
     assert dialog.isVisible() and view.window_sheet is not None
+    assert not view.window_sheet.table.isColumnHidden(meaning)
+    assert "LMC headroom" in view.window_sheet.needs.text()
     assert view.window_sheet.table.value("remote peers touched", "lmc") == str(peers["lmc"])
     dialog.close()

@@ -1,6 +1,8 @@
-"""A guided lesson in the window: the Lessons menu opens it in the lesson panel, the
-learner's action taken through the window's controller moves it on once its checks hold
-on the live model; with the action skipped it stays on the step."""
+"""A guided lesson in the window: the Lessons menu opens it in the lesson panel with the
+first step's checks read at once; the learner's action taken through the window's
+controller completes the step once its checks hold on the live model (shown ticked, with
+a "Done" line) and Next step moves on; with the action skipped it stays on the step; on
+the last step "Lesson complete" clears the hints."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import pytest
 pytest.importorskip("PySide6", reason="PySide6 is a runtime dependency: pip install -e .")
 pytest.importorskip("pytestqt", reason="pytest-qt is a test dependency: pip install -e .[test]")
 
-from conftest import open_window, play_until  # noqa: E402
+from conftest import open_window  # noqa: E402
 from ibviz.core.lessons.model import ActionSpec  # noqa: E402
 from ibviz.core.scenario.model import Action as Entry  # noqa: E402
 from ibviz.core.scenario.timeline import resolve_entry  # noqa: E402
@@ -44,9 +46,10 @@ def at_step_two(qtbot, settings):
     assert panel.progress.session is window.session
     assert "para. 49-50" in panel.cites.text() and "<b>Paragraph 50</b>" in \
         panel.narration.text()
-    assert not panel.next_button.isEnabled()
-    window.controls.set_speed(5000.0)
-    play_until(qtbot, window, panel.next_button.isEnabled)
+    # the checks are read at open: the packets delivered before the lesson's start count
+    assert panel.next_button.isEnabled() and panel.progress.completed
+    assert "&#9675;" not in panel.checks.text() and "\u25cb" not in panel.checks.text()
+    assert "Done" in panel.action.text()
     panel.next_button.click()
     assert panel.index == 1 and "Fail" in panel.action.text()
     return window, panel
@@ -58,10 +61,18 @@ def test_the_learners_action_moves_the_lesson_on(qtbot, settings):
     panel.hint_button.click()
     assert step.hints[0] in panel.hint.text()
     assert window.controller.apply(typed(window.session, step.action))
-    run_for(window, step.wait_us, until=lambda: panel.index == 2)
+    run_for(window, step.wait_us, until=lambda: panel.progress.completed)
+    # the acted step stays, shown done: every check ticked, a "Done" line, the clock paused
+    assert panel.index == 1 and panel.progress.completed
+    ticks = panel.checks.text().split("<br>")
+    assert len(ticks) == len(step.checks) and all(t.startswith("&#10003;") for t in ticks)
+    assert "Done" in panel.action.text() and "fail first-node" in panel.action.text()
+    assert not panel.hint.isVisible() and not window.controller.playing
+    assert panel.next_button.isEnabled()
+    panel.next_button.click()
     assert panel.index == 2 and "Fail back" in panel.action.text()
     mgid = next(iter(window.session.controller.groups.values())).mgid
-    assert "serves the group" in [st for _m, st, _r in window.groups.member_rows(mgid)]
+    assert "serves the group" in [st for _m, _j, _r, st in window.groups.member_rows(mgid)]
 
 
 def test_skipping_the_action_keeps_the_step(qtbot, settings):
@@ -100,3 +111,27 @@ def test_gui_lesson_with_an_unknown_name_names_the_built_in_ones(capsys):
     assert app.main(None, ["--lesson", "no-such-lesson", "--screenshot", "x.png"]) == 2
     err = capsys.readouterr().err
     assert "no-such-lesson" in err and LESSON in err
+
+
+def test_lesson_complete_clears_the_hint(qtbot, settings):
+    """mode1-mlid-reassignment played to its end, a hint asked on each step: once the
+    lesson is complete no "Hint:" stays shown."""
+    window = open_window(qtbot, settings, size=(1280, 720))
+    window.lesson_actions["mode1-mlid-reassignment"].trigger()
+    panel = window.lesson_panel
+    steps = panel.progress.lesson.steps
+    for i, step in enumerate(steps):
+        assert panel.index == i
+        if step.hints and not panel.progress.completed:
+            panel.hint_button.click()
+            assert "Hint: " in panel.hint.text()
+        if step.action is not None:
+            assert window.controller.apply(typed(window.session, step.action))
+        run_for(window, 2 * step.wait_us, until=lambda: panel.progress.completed)
+        assert panel.progress.completed, panel.checks.toolTip()
+        if i + 1 < len(steps):
+            panel.next_button.click()
+    assert panel.step_title.text().startswith("Lesson complete")
+    assert panel.hint.text() == "" and not panel.hint.isVisible()
+    assert not panel.hint_button.isEnabled() and not panel.next_button.isEnabled()
+    assert "lesson is complete" in panel.action.text()

@@ -47,8 +47,8 @@ def test_the_takeovers_label_stays_after_a_failover(qtbot, settings, monkeypatch
     assert name in drawn_labels(window, monkeypatch)
     label = s.fabric.nodes[pg.takeover].label   # the group panel agrees with the narration
     assert label in window.narration.sentence and "served by" in window.narration.sentence
-    states = {m: st for m, st, _r in window.groups.member_rows(pg.mgid)}
-    assert states[label].endswith("serves the group"), states
+    states = {m: st for m, _j, _r, st in window.groups.member_rows(pg.mgid)}
+    assert states[label] == "serves the group", states
     window.view.zoom_by(LABEL_SCALE * 0.5 / window.view._scale())  # far out: no labels,
     window.view._settled()                                         # but these stay
     assert window.view._scale() < LABEL_SCALE

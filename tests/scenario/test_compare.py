@@ -106,3 +106,28 @@ def test_text_compare_explains_each_figure_and_need(name, capsys):
     for metric in METRICS:
         assert f"  {metric.label}: {metric.explain}" in text
     assert "what each strategy needs:" in text and "LMC headroom" in text
+
+
+def test_a_broken_invariant_is_named_and_a_strategy_that_cannot_apply_says_why():
+    from ibviz.core.scenario.compare import cell_text, invariants_text
+
+    report = {"mode": "port", "failover": [],
+              "fabric": {"switches_without_multicast_table": ["switch-1"]},
+              "invariants": {"conservation": True, "exactly_once": False, "loops": 0,
+                             "duplicates": 2, "problems": ["packet 0 reached nobody"]}}
+    row = summarise(report)
+    assert row["not_applicable"] is None  # port remap is meant for such a switch
+    assert invariants_text(row) == "BROKEN: exactly-once delivery to every live member, " \
+        "no duplicates"
+    assert row["invariants_broken"][1] == "no duplicates (2 delivered twice)"
+    row = summarise({**report, "mode": "mlid"})
+    assert row["not_applicable"] == ("MLID reassignment needs switch multicast tables; "
+                                     "switch switch-1 keeps none (MulticastFDBCap = 0)")
+    assert cell_text(row, "outage_us") == "n/a" and invariants_text(row) == "n/a"
+
+
+def test_compare_json_says_which_strategy_cannot_apply(capsys):
+    data = compare_json("fig10", capsys)
+    assert data["compare"]["mlid"]["not_applicable"].startswith("MLID reassignment needs")
+    assert data["compare"]["port"]["not_applicable"] is None
+    assert all(k in data["compare"]["mlid"]["failover"][0] for k in KEYS)

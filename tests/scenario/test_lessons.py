@@ -139,8 +139,9 @@ def test_progress_moves_on_only_when_the_step_holds():
     session = session_factory(les)()
     session.run_until(les.start_us)
     progress = LessonProgress(les, session)
-    assert not progress.holds() and not progress.advance()  # no packets seen yet
-    session.run_until(session.now_us + 1000)
+    # the first step counts from the session's start: what was delivered before the
+    # lesson opened (and is on the screen) counts
+    assert progress.since_us == 0.0 and progress.holds()
     assert progress.advance() and progress.index == 1
     session.run_until(session.now_us + 2000)  # the learner waits: nothing fails over
     assert [r.ok for _d, r in progress.status()] == [False] * 4 and not progress.advance()
@@ -148,7 +149,9 @@ def test_progress_moves_on_only_when_the_step_holds():
     assert progress.next_hint() and progress.next_hint() is None
     perform(session, progress.step.action)
     session.run_until(session.now_us + 1000)
+    assert progress.complete() and progress.completed  # done, and stays done until Next
     assert progress.advance() and progress.step.title == "The first node fails back"
+    assert not progress.completed
     perform(session, progress.step.action)
     session.run_until(session.now_us + 1000)
     assert progress.finished and not progress.advance()

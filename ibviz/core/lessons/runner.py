@@ -14,6 +14,7 @@ from typing import Any
 
 from ibviz.core.lessons.checks import CheckResult, Probe
 from ibviz.core.lessons.model import ActionSpec, Lesson, LessonError
+from ibviz.core.lessons.progress import first_step_since
 from ibviz.core.scenario.model import ScenarioError
 
 SessionFactory = Callable[[], Any]
@@ -72,13 +73,14 @@ def play(lesson: Lesson, new_session: SessionFactory, *, skip: int | None = None
     last = len(lesson.steps) - 1 if upto is None else upto
     for i, step in enumerate(lesson.steps[:last + 1]):
         since = session.now_us
+        counted = first_step_since(since) if i == 0 else since  # as the window counts
         if step.action is not None and i != skip:
             try:
                 perform(session, step.action)
             except LessonError as exc:
                 raise lesson.error(exc.key or step.action.key, exc.detail) from None
         session.run_until(since + step.wait_us)
-        probe = Probe(session, since)
+        probe = Probe(session, counted)
         results = []
         for check in step.checks:
             try:

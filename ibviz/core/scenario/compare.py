@@ -95,7 +95,54 @@ def summarise(report: dict[str, Any]) -> dict[str, Any]:
     row["invariants_ok"] = bool(inv.get("conservation", True) and inv.get("exactly_once", True)
                                 and not inv.get("loops") and not inv.get("duplicates"))
     row["invariant_problems"] = list(inv.get("problems", []))[:1]
+    row["invariants_broken"] = broken_invariants(inv)
+    row["not_applicable"] = not_applicable(report)
     return row
+
+
+def broken_invariants(inv: dict[str, Any]) -> list[str]:
+    """The invariants that failed, each named: conservation, exactly-once, loops, duplicates."""
+    broken = []
+    if not inv.get("conservation", True):
+        broken.append("conservation (packets sent = delivered + dropped + in flight)")
+    if not inv.get("exactly_once", True):
+        broken.append("exactly-once delivery to every live member")
+    if inv.get("loops"):
+        broken.append(f"no forwarding loops ({inv['loops']} looped)")
+    if inv.get("duplicates"):
+        broken.append(f"no duplicates ({inv['duplicates']} delivered twice)")
+    return broken
+
+
+def not_applicable(report: dict[str, Any]) -> str | None:
+    """Why the report's strategy cannot apply to its fabric (None when it can): MLID
+    reassignment needs every switch to keep a multicast table."""
+    if report.get("mode") != "mlid":
+        return None
+    bare = report.get("fabric", {}).get("switches_without_multicast_table", [])
+    if not bare:
+        return None
+    who = f"switch {bare[0]} keeps" if len(bare) == 1 else \
+        f"switches {', '.join(bare)} keep"
+    return (f"MLID reassignment needs switch multicast tables; {who} none "
+            "(MulticastFDBCap = 0)")
+
+
+def cell_text(row: dict[str, Any], key: str) -> str:
+    """A figure as shown: "n/a" where the strategy cannot apply to this fabric."""
+    if row.get("not_applicable"):
+        return "n/a"
+    return format_value(row.get(key))
+
+
+def invariants_text(row: dict[str, Any]) -> str:
+    """The invariants line: "ok", "n/a", or "BROKEN: <names>"."""
+    if row.get("not_applicable"):
+        return "n/a"
+    if row.get("invariants_ok"):
+        return "ok"
+    names = row.get("invariants_broken") or []
+    return "BROKEN: " + ", ".join(n.split(" (")[0] for n in names) if names else "BROKEN"
 
 
 def format_value(value: Any) -> str:

@@ -309,6 +309,9 @@ def build_report(s: Session) -> dict:
         "modes": {name: {"mode": m.value, "reason": r}
                   for name, (m, r) in s.controller.modes.items()},
         "backend": "builtin", "flows": flow_figures(s), "failover": failover,
+        "fabric": {"switches_without_multicast_table": sorted(
+            s.fabric.nodes[g].name if g in s.fabric.nodes else f"{g:#x}"
+            for g, i in s.sm.switch_info.items() if not i.keeps_multicast_table)},
         "checkpoints": checkpoints,
         "mads": {"total": len(s.sm.mads), "smp": s.sm.mads.by_kind["SMP"],
                  "sa": s.sm.mads.by_kind["SA"]},

@@ -17,17 +17,27 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from ibviz.core.scenario.compare import METRICS, NEEDS, SOURCES, STRATEGIES, format_value, summarise
+from ibviz.core.scenario.compare import (
+    METRICS,
+    NEEDS,
+    SOURCES,
+    STRATEGIES,
+    cell_text,
+    invariants_text,
+    summarise,
+)
 from ibviz.gui.worker import BackgroundTask
 
 MODES = tuple(STRATEGIES)
@@ -45,14 +55,15 @@ def run_comparison(spec: str, seed: int | None, progress) -> dict[str, dict[str,
             session.run_until(session.duration_us)
             rows[mode] = summarise(session.report())
         except ValueError as exc:  # a strategy this fabric cannot use (e.g. port remap)
-            rows[mode] = {"problems": [str(exc)], "invariants_ok": False}
+            rows[mode] = {"problems": [], "invariants_ok": False, "not_applicable": str(exc)}
     progress(len(MODES), len(MODES))
     return rows
 
 
 def _best(metric_key: str, rows: dict[str, dict[str, Any]]) -> set[str]:
     """The strategies with the best value of a figure (None, not restored, is worst)."""
-    values = {m: r.get(metric_key) for m, r in rows.items() if metric_key in r}
+    values = {m: r.get(metric_key) for m, r in rows.items()
+              if metric_key in r and not r.get("not_applicable")}
     known = {m: v for m, v in values.items() if v is not None}
     if not known or len(set(known.values())) == 1:
         return set()
@@ -63,7 +74,7 @@ def _best(metric_key: str, rows: dict[str, dict[str, Any]]) -> set[str]:
 class ComparisonTable(QTableWidget):
     """One row per figure, one column per strategy, the figure's meaning last."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, compact: bool = False) -> None:
         super().__init__(len(METRICS) + 1, len(MODES) + 2, parent)
         self.setObjectName("compareTable")
         self.setHorizontalHeaderLabels(["Figure", *(STRATEGIES[m] for m in MODES),
@@ -71,16 +82,22 @@ class ComparisonTable(QTableWidget):
         for c, mode in enumerate(MODES, start=1):
             header_item = self.horizontalHeaderItem(c)
             if header_item is not None:
-                header_item.setToolTip(f"{STRATEGIES[mode]} ({SOURCES[mode]})")
+                header_item.setToolTip(f"{STRATEGIES[mode]} ({SOURCES[mode]}) needs "
+                                       f"{NEEDS[mode]}")
         rows = self.verticalHeader()
         rows.setVisible(False)
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + (4 if compact else 8))
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(len(MODES) + 1, QHeaderView.ResizeMode.Stretch)
-        self.setWordWrap(False)
+        self.setWordWrap(not compact)  # the window wraps a long meaning; the dock elides
+        if not compact:
+            rows.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        # in the dock the meaning is each figure's tooltip; the window shows the column
+        self.setColumnHidden(len(MODES) + 1, compact)
         self.fill({})
 
     def fill(self, rows: dict[str, dict[str, Any]]) -> None:
@@ -91,9 +108,12 @@ class ComparisonTable(QTableWidget):
             best = _best(metric.key, rows)
             for c, mode in enumerate(MODES, start=1):
                 row = rows.get(mode)
-                text = "" if row is None or metric.key not in row else \
-                    format_value(row[metric.key])
-                item = self._set(r, c, text, metric.explain)
+                text = "" if row is None or (metric.key not in row and
+                                             not row.get("not_applicable")) else \
+                    cell_text(row, metric.key)
+                why = (row or {}).get("not_applicable")
+                item = self._set(r, c, text, f"not applicable: {why}" if why
+                                 else metric.explain)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight |
                                       Qt.AlignmentFlag.AlignVCenter)
                 if mode in best:
@@ -104,9 +124,12 @@ class ComparisonTable(QTableWidget):
                   "delivery to every live member")
         for c, mode in enumerate(MODES, start=1):
             row = rows.get(mode)
-            text = "" if row is None else "ok" if row.get("invariants_ok") else "BROKEN"
-            self._set(last, c, text, "; ".join(row.get("invariant_problems", []))
-                      if row else "")
+            text = "" if row is None else invariants_text(row)
+            tip = "" if row is None else f"not applicable: {row['not_applicable']}" \
+                if row.get("not_applicable") else "; ".join(
+                    [*row.get("invariants_broken", []), *row.get("invariant_problems", [])])
+            self._set(last, c, text, tip).setTextAlignment(
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self._set(last, len(MODES) + 1, "conservation, loops, duplicates, exactly-once", "")
 
     def _set(self, r: int, c: int, text: str, tip: str) -> QTableWidgetItem:
@@ -130,29 +153,54 @@ class ComparisonSheet(QWidget):
     """The table and, below it, what each strategy needs (shown in the dock and in the
     comparison's own window)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, compact: bool = False) -> None:
         super().__init__(parent)
-        self.table = ComparisonTable(self)
-        self.needs = QLabel(needs_text({}), self)
+        self.compact = compact
+        self.table = ComparisonTable(self, compact)
+        self.needs = QLabel(needs_text({}, compact), self)
         self.needs.setObjectName("compareNeeds")
         self.needs.setWordWrap(True)
         self.needs.setTextFormat(Qt.TextFormat.RichText)
+        self.needs.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.table, 1)
-        box.addWidget(self.needs)
+        if compact:  # the dock: the table first; at most two lines of findings, scrolled
+            scroll = QScrollArea(self)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(self.needs)
+            scroll.setMaximumHeight(2 * self.needs.fontMetrics().lineSpacing() + 6)
+            self.needs.setToolTip("What each strategy needs: its column header's tooltip, "
+                                  "or Open in a window. Each figure's meaning: its tooltip.")
+            box.addWidget(self.table, 1)
+            box.addWidget(scroll)
+        else:
+            box.addWidget(self.table, 1)
+            box.addWidget(self.needs)
 
     def fill(self, rows: dict[str, dict[str, Any]]) -> None:
         self.table.fill(rows)
-        self.needs.setText(needs_text(rows))
+        self.needs.setText(needs_text(rows, self.compact))
 
 
-def needs_text(rows: dict[str, dict[str, Any]]) -> str:
-    """What each strategy needs, and what went wrong where a strategy could not work."""
-    lines = [f"<b>{STRATEGIES[m]}</b> ({SOURCES[m]}) needs {NEEDS[m]}." for m in MODES]
+def needs_text(rows: dict[str, dict[str, Any]], compact: bool = False) -> str:
+    """What each strategy needs, and what went wrong where a strategy could not work
+    (``compact``, the dock: what went wrong first, the needs in the headers' tooltips)."""
+    lines = []
     for mode in MODES:
+        why = rows.get(mode, {}).get("not_applicable")
+        if why:
+            lines.append(f"<b>{STRATEGIES[mode]}</b>: not applicable: {why}")
+    if not compact:
+        lines += [f"<b>{STRATEGIES[m]}</b> ({SOURCES[m]}) needs {NEEDS[m]}." for m in MODES]
+    for mode in MODES:
+        if rows.get(mode, {}).get("not_applicable"):
+            continue
         for problem in rows.get(mode, {}).get("problems", []):
             lines.append(f"<b>{STRATEGIES[mode]}</b>: {problem}")
+    if compact and not lines:
+        lines.append("What each strategy needs: hover its column header, or "
+                     "<b>Open in a window</b>.")
     return "<br>".join(lines)
 
 
@@ -172,7 +220,7 @@ class ComparisonView(QWidget):
         self.pop_button.clicked.connect(self.open_window)
         self.status = QLabel("", self)
         self.status.setWordWrap(True)
-        self.sheet = ComparisonSheet(self)
+        self.sheet = ComparisonSheet(self, compact=True)
         self.table = self.sheet.table
         self.window_view: QDialog | None = None
         self.window_sheet: ComparisonSheet | None = None

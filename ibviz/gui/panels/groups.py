@@ -26,7 +26,8 @@ from ibviz.core.sm.groups import McGroup
 from ibviz.core.sm.records import JoinState
 from ibviz.gui.palette import canvas_theme
 
-COLUMNS = ("Group / member", "Role", "JoinState")
+COLUMNS = ("Group / member", "Role", "Status", "JoinState")
+ROLE_COL, STATUS_COL, JOIN_COL = 1, 2, 3
 ROLE_STATES = {"primary": "active", "takeover": "taking_over", "sender": "sender"}
 """Each role is written in the canvas colour of the matching node state."""
 MGID_ROLE = Qt.ItemDataRole.UserRole
@@ -121,6 +122,8 @@ class GroupsPanel(QWidget):
         name = protected_name(session, group.mgid)
         protection = ""
         roles: dict[int, RoleState] = {}
+        serving: list[int] = []
+        who = ""
         if name is not None:
             mode, reason = session.controller.modes[name]
             roles = group_roles(session, name, self._roles_time())
@@ -130,8 +133,12 @@ class GroupsPanel(QWidget):
                 "nobody (group lost)"
             protection = f"{MODE_NAMES.get(mode.value, mode.value)} ({reason}); served by {who}"
         count = len(group.members)
-        item = QTreeWidgetItem([group_title(session, group), f"MLID {group.mlid:#06x}",
+        short = session.fabric.nodes[serving[0]].name if serving and serving[0] in \
+            session.fabric.nodes else who  # the column is narrow: the node's bare name
+        served = f"served by {short}" if name is not None else ""
+        item = QTreeWidgetItem([group_title(session, group), f"MLID {group.mlid:#06x}", served,
                                 f"{count} member{'' if count == 1 else 's'}"])
+        item.setToolTip(STATUS_COL, f"served by {who}" if name is not None else "")
         item.setData(0, MGID_ROLE, f"{group.mgid:x}")
         item.setData(0, DETAIL_ROLE, f"<b>{group_title(session, group)}</b> &nbsp; MGID "
                      f"{format_gid(group.mgid)}, MLID {group.mlid:#06x}"
@@ -169,12 +176,14 @@ class GroupsPanel(QWidget):
         return None if t is None or t >= float(self.session.now_us) else t
 
     def _standby_item(self, group: McGroup, state: RoleState) -> QTreeWidgetItem:
-        child = QTreeWidgetItem([self._node_label(state.guid), state.role, state.status])
-        child.setToolTip(2, "failed: the SM dropped its membership" if state.status == FAILED
-                         else f"{state.status}; not an SA member of the group (in mode 2 the "
-                         "switch's primary multicast port reaches it)")
+        child = QTreeWidgetItem([self._node_label(state.guid), state.role, state.status,
+                                 "not a member"])
+        child.setToolTip(JOIN_COL, "failed: the SM dropped its membership"
+                         if state.status == FAILED else "not an SA member of the group (in "
+                         "mode 2 the switch's primary multicast port reaches it)")
+        child.setToolTip(STATUS_COL, state.status)
         child.setData(0, MGID_ROLE, f"{group.mgid:x}")
-        child.setForeground(1, QBrush(QColor(self._role_colour(state.role))))
+        child.setForeground(ROLE_COL, QBrush(QColor(self._role_colour(state.role))))
         return child
 
     def _member_item(self, group: McGroup, port: PortRef, join_state: int, proxy: bool,
@@ -186,17 +195,19 @@ class GroupsPanel(QWidget):
             lid = node.ports[0].lid
         text = join_state_text(join_state) + (" (proxy)" if proxy else "")
         role = state.role if state is not None else ""
-        if state is not None and state.status != SENDS:
-            text += f"; {state.status}"
-        child = QTreeWidgetItem([self._node_label(port.node), role, text])
+        status = state.status if state is not None else ""
+        child = QTreeWidgetItem([self._node_label(port.node), role, status, text])
         child.setToolTip(0, f"{kind} {port.node:#018x} port {port.port}, LID {lid:#x}")
-        child.setToolTip(2, text)
+        child.setToolTip(STATUS_COL, status)
+        child.setToolTip(JOIN_COL, text)
         child.setData(0, MGID_ROLE, f"{group.mgid:x}")
         if role:
-            child.setForeground(1, QBrush(QColor(self._role_colour(role))))
-            bold = QFont(child.font(1))
+            child.setForeground(ROLE_COL, QBrush(QColor(self._role_colour(role))))
+            bold = QFont(child.font(ROLE_COL))
             bold.setBold(True)
-            child.setFont(1, bold)
+            child.setFont(ROLE_COL, bold)
+        if status and status != SENDS:
+            child.setForeground(STATUS_COL, QBrush(QColor(self._role_colour(role))))
         return child
 
     def set_theme(self, theme: str) -> None:
@@ -244,11 +255,12 @@ class GroupsPanel(QWidget):
         return self.detail.text().replace("<br>", "\n").replace("&nbsp;", " ") \
             .replace("<b>", "").replace("</b>", "")
 
-    def member_rows(self, mgid: int) -> list[tuple[str, str, str]]:
-        """(member, JoinState, role) texts of one group as shown (for tests and export)."""
+    def member_rows(self, mgid: int) -> list[tuple[str, str, str, str]]:
+        """(member, JoinState, role, status) texts of one group as shown (tests, export)."""
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)
             if int(item.data(0, MGID_ROLE), 16) == mgid:
-                return [(item.child(j).text(0), item.child(j).text(2), item.child(j).text(1))
-                        for j in range(item.childCount())]
+                return [tuple(item.child(j).text(c) for c in (0, JOIN_COL, ROLE_COL,
+                                                              STATUS_COL))
+                        for j in range(item.childCount())]  # type: ignore[misc]
         return []

@@ -3,11 +3,13 @@ at a time: the step's narration with the patent paragraphs it cites, the action 
 learner must take in the window, each check on the live model, and hints.
 
 The panel never acts and never runs a timer: :meth:`LessonPanel.evaluate` reads the
-step's checks through :class:`~ibviz.core.lessons.LessonProgress` each time the session
-reports a change: the window's controller emits ``stateChanged`` after every action and
-every batch of core events, and ``timeChanged`` when the simulation ran on (packets
-delivered raise no core event); the checks are read once per new simulated instant. A step with an action moves on as soon as its checks
-hold; a step that only observes waits for the learner's "Next step" once they hold.
+step's checks through :class:`~ibviz.core.lessons.LessonProgress` when a step is shown
+and each time the session reports a change: the window's controller emits
+``stateChanged`` after every action and every batch of core events, and ``timeChanged``
+when the simulation ran on (packets delivered raise no core event); the checks are read
+once per new simulated instant. Once a step's checks hold it is done: they stay ticked
+with a "Done" line (the window pauses after the learner's action) and "Next step" moves
+on; on the last step the lesson is complete and its hints are cleared.
 """
 
 from __future__ import annotations
@@ -179,11 +181,15 @@ class LessonPanel(QWidget):
         self.narration_scroll.verticalScrollBar().setValue(self.step_title.y() - 4)
 
     def evaluate(self) -> bool:
-        """Read the step's checks on the model now; move on when they hold (a step with
-        an action at once, one without on Next step). Returns whether they hold."""
+        """Read the step's checks on the model now. Once they all hold the step is done:
+        its checks stay shown ticked with a "Done" line (the window pauses after the
+        learner's action, so they see it) and Next step moves on. Returns whether the
+        step is done."""
         p = self.progress
         if p is None:
             return False
+        if p.completed:
+            return True  # done: its ticks stay as they were when it completed
         self._read_at = p.session.now_us
         try:
             status = p.status()
@@ -196,11 +202,27 @@ class LessonPanel(QWidget):
         self.checks.setToolTip("\n".join(f"{d}: now {r.observed}" for d, r in status))
         last = p.index + 1 >= len(p.lesson.steps)
         self.next_button.setEnabled(holds and not last)
-        if holds and last:
-            self.step_title.setText(f"Lesson complete: {p.lesson.title}")
-        elif holds and p.step.action is not None:
-            self.next_step()
+        if holds:
+            p.completed = True
+            self._show_done(last)
         return holds
+
+    def _show_done(self, last: bool) -> None:
+        """The step's "Done" line; the hints are over (and the lesson, on the last step)."""
+        p = self.progress
+        assert p is not None
+        step = p.step
+        did = html.escape(step.action.text()) if step.action else "every check holds"
+        then = "The lesson is complete." if last else "Press <b>Next step</b> when ready."
+        self.action.setText(f"&#10003; <b>Done</b>: {did}. {then}")
+        self.hint.setText("")
+        self.hint.hide()
+        self.hint_button.setEnabled(False)
+        if last:
+            self.step_title.setText(f"Lesson complete: {p.lesson.title}")
+        if step.action is not None and self.controller is not None:
+            self.controller.pause()  # the learner sees the step's checks ticked
+        self.changed.emit()
 
     def next_step(self) -> None:
         if self.progress is not None and self.progress.advance():

@@ -103,11 +103,17 @@ class FlowPlot(QWidget):
         names = list(self.session.flow_names)
         if names != list(self.curves):  # flows appear as they send their first packet
             self._make_curves(names)
+        top = 0.0
         for name, (delivered, lost) in self.curves.items():
             t, ok, bad = self.session.flow_series(name)
             seconds = np.asarray(t, float) * 1e-6
-            delivered.setData(seconds, np.asarray(ok, float))
-            lost.setData(seconds, np.asarray(bad, float))
+            ys = np.asarray(ok, float), np.asarray(bad, float)
+            delivered.setData(seconds, ys[0])
+            lost.setData(seconds, ys[1])
+            top = max([top, *(float(y.max()) for y in ys if y.size)])
+        # the y axis follows what is shown (after a Restart to t = 0 too: pyqtgraph's own
+        # autorange keeps the old scale when the curves become empty)
+        self.plot.setYRange(0.0, max(top, 1.0), padding=0.05)
         for line in self.markers:
             self.plot.removeItem(line)
         self.markers = []

@@ -98,10 +98,11 @@ class MlidTreePanel(QWidget):
         members = tree.unreached + tree.reached
         fill(self.members, [(name, how) for _ref, name, how in members],
              [f"{ref.node:#x}" for ref, _name, _how in members])
+        n_sw, n_ok = len(tree.branches), len(tree.reached)
         self.summary.setText(
-            f"{tree.title}: {len(tree.branches)} switches forward it; "
-            f"{len(tree.reached)} members reached by all others, "
-            f"{len(tree.unreached)} not")
+            f"{tree.title}: {n_sw} switch{'' if n_sw == 1 else 'es'} "
+            f"forward{'s' if n_sw == 1 else ''} it; {n_ok} member{'' if n_ok == 1 else 's'} "
+            f"reached by every other member, {len(tree.unreached)} not")
 
     def _chosen(self, _index: int) -> None:
         self.refresh()

@@ -14,6 +14,14 @@ IDLE = "Press Play (space) to start the scenario, or right-click a node to fail 
 NO_PHASES = "Nothing has failed yet: traffic flows on the normal multicast tree."
 
 
+def run_complete(session: Any) -> bool:
+    """True once the session has simulated its whole scripted duration (no later phase
+    can appear); a live fabric or a session without a duration never is."""
+    duration = getattr(session, "duration_us", None)
+    now = getattr(session, "now_us", None)
+    return duration is not None and now is not None and float(now) >= float(duration)
+
+
 class NarrationStrip(QWidget):
     """Shows ``session.narration()[k]`` for the last phase at or before the view time."""
 
@@ -39,6 +47,11 @@ class NarrationStrip(QWidget):
         layout.addWidget(self.text, 1)
         self._shown: tuple[int, bool] | None = None
         self.idle = IDLE
+        self.complete = False
+        """Whether the session has simulated its whole run: only then does the counter
+        show a total (it would otherwise grow as the run goes on). A session that rewinds
+        is re-simulated to the view time, so this depends on the time shown, never on
+        how it was reached."""
 
     def set_session(self, session: Any) -> None:
         self.idle = getattr(session, "idle_text", None) or IDLE  # read-only: no "Play"
@@ -51,6 +64,7 @@ class NarrationStrip(QWidget):
         lines = sorted(session.narration(), key=lambda p: p[0])
         self.times = [float(t) for t, _ in lines]
         self.sentences = [s for _, s in lines]
+        self.complete = run_complete(session)
         self._shown = None
 
     def set_time(self, t_us: float, force: bool = False) -> None:
@@ -63,8 +77,8 @@ class NarrationStrip(QWidget):
             self.step.setText("")
             self.text.setText(NO_PHASES if t_us > 0 else self.idle)
         else:
-            self.step.setText(f"step {k + 1} of {len(self.sentences)}\n"
-                              f"{self.times[k] / 1000:,.3f} ms")
+            total = f" of {len(self.sentences)}" if self.complete else ""
+            self.step.setText(f"step {k + 1}{total}\n{self.times[k] / 1000:,.3f} ms")
             self.text.setText(self.sentences[k])
 
     @property

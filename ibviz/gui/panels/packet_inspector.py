@@ -64,6 +64,9 @@ class PacketInspector(QWidget):
         self.fields.setObjectName("packetFields")
         self.fields.setHeaderLabels(["Field", "Value"])
         self.fields.setUniformRowHeights(True)
+        self.fields.setTextElideMode(Qt.TextElideMode.ElideRight)  # a cut value shows "..."
+        self.fields.header().setStretchLastSection(True)
+        self.fields.header().setMinimumSectionSize(40)
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.TypeWriter)
         self.fields.setFont(mono)
@@ -134,7 +137,7 @@ class PacketInspector(QWidget):
         self.fields.addTopLevelItem(QTreeWidgetItem(["wire size",
                                                      f"{packet.wire_size} bytes"]))
         self.title.setText(f"Packet {pid}: {packet.wire_size} bytes on the wire")
-        self.fields.resizeColumnToContents(0)
+        self._fit()
 
     def show_mad(self, mad: Any, title: str = "MAD") -> None:
         """The fields of one SM or SA management datagram."""
@@ -153,7 +156,21 @@ class PacketInspector(QWidget):
             data.setExpanded(True)
         self.title.setText(f"{title}: {mad.kind} {mad.attribute} "
                            f"({mad.reason or 'no reason given'})")
+        self._fit()
+
+    def _fit(self) -> None:
+        """Field names as wide as they need but at most 40% of the width, so the values
+        get the rest; every value's full text is its tooltip (a narrow dock elides it)."""
         self.fields.resizeColumnToContents(0)
+        cap = max(80, int(self.fields.viewport().width() * 0.4))
+        if self.fields.columnWidth(0) > cap:
+            self.fields.setColumnWidth(0, cap)
+        for i in range(self.fields.topLevelItemCount()):
+            top = self.fields.topLevelItem(i)
+            for item in [top, *(top.child(j) for j in range(top.childCount()))]:
+                for col in (0, 1):
+                    if item.text(col):
+                        item.setToolTip(col, item.text(col))
 
     def field_values(self) -> dict[str, dict[str, str]]:
         """Header title -> {field: value} as shown (for tests and copying)."""

@@ -1,0 +1,47 @@
+"""The group panel's Status column: what each member is doing (serves the group, stands
+by, taking over, failed) in a column of its own, read from the one source of roles
+(:func:`ibviz.core.failover.roles.group_roles`), the JoinState column only the IBA
+JoinState; and the narration names the node the panel says serves the group."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("PySide6", reason="PySide6 is a runtime dependency: pip install -e .")
+pytest.importorskip("pytestqt", reason="pytest-qt is a test dependency: pip install -e .[test]")
+
+from conftest import open_window  # noqa: E402
+from ibviz.core.failover.roles import SERVES, group_roles  # noqa: E402
+from ibviz.gui.panels.groups import COLUMNS, join_state_text  # noqa: E402
+
+pytestmark = pytest.mark.gui
+
+JOIN_STATES = {join_state_text(bits) for bits in range(1, 16)} | {"not a member"}
+
+
+def rows_by_label(window, mgid: int) -> dict[str, tuple[str, str, str]]:
+    return {m: (j, r, st) for m, j, r, st in window.groups.member_rows(mgid)}
+
+
+@pytest.mark.parametrize("spec", ["fig8", "fig10"])
+def test_status_has_its_own_column_and_agrees_with_roles_and_narration(qtbot, settings, spec):
+    window = open_window(qtbot, settings, spec, size=(1280, 720))
+    assert COLUMNS == ("Group / member", "Role", "Status", "JoinState")
+    s = window.session
+    pg = next(iter(s.controller.groups.values()))
+    for phase in ("before", "after"):
+        if phase == "after":
+            assert window.play_through_failover()
+        rows = rows_by_label(window, pg.mgid)
+        roles = group_roles(s, pg.name, window.controller.view_time_us)
+        for guid, state in roles.items():
+            join, role, status = rows[s.fabric.nodes[guid].label]
+            assert (role, status) == (state.role, state.status), (phase, guid)
+            assert join.removesuffix(" (proxy)") in JOIN_STATES, join
+        serving = [m for m, (_j, _r, st) in rows.items() if st == SERVES]
+        assert len(serving) == 1
+        if phase == "after":
+            assert serving[0] == s.fabric.nodes[pg.takeover].label
+            assert f"served by {serving[0]}" in window.narration.sentence
+            top = window.groups.tree.topLevelItem(0)
+            assert top.text(2) == f"served by {s.fabric.nodes[pg.takeover].name}"

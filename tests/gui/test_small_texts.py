@@ -1,0 +1,65 @@
+"""Small texts a trainer reads: the MLID tree's summary in good plurals and "Reached
+from" naming the other member; the packet inspector's values whole in a tooltip and not
+crowded out by the field names; the metrics' y axis rescaled after a Restart to t = 0."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("PySide6", reason="PySide6 is a runtime dependency: pip install -e .")
+pytest.importorskip("pytestqt", reason="pytest-qt is a test dependency: pip install -e .[test]")
+
+from conftest import open_window  # noqa: E402
+from ibviz.app.mlid_tree import mlid_tree  # noqa: E402
+
+pytestmark = pytest.mark.gui
+
+
+def test_mlid_tree_names_the_other_member_and_counts_in_plurals(qtbot, settings):
+    window = open_window(qtbot, settings, "fig10")
+    s = window.session
+    pg = next(iter(s.controller.groups.values()))
+    tree = mlid_tree(s.fabric, s.sm, pg.mgid)
+    names = {s.fabric.nodes[p.node].name for p in s.sm.sa.groups[pg.mgid].member_ports}
+    assert tree.reached and len(names) == 2  # a primary and one sender
+    for ref, _name, how in tree.reached:
+        (other,) = names - {s.fabric.nodes[ref.node].name}
+        assert how == other
+    panel = window.mlid_tree
+    assert panel.select_group(pg.mgid)
+    panel.refresh()
+    assert {row[1] for row in panel.member_rows()} <= names
+    summary = panel.summary.text()
+    n = len(tree.reached)
+    assert f"{n} member{'' if n == 1 else 's'} reached by every other member" in summary
+    assert "1 members" not in summary and "1 switches" not in summary
+
+
+def test_packet_fields_keep_room_for_values_and_show_them_whole(qtbot, settings):
+    window = open_window(qtbot, settings, "fig8", size=(1280, 720))
+    s = window.session
+    window.controller.seek(500.0)
+    pid = next(p for p in s.net.packets)
+    inspector = window.packets
+    inspector.resize(360, 500)
+    inspector.show_packet(pid)
+    fields = inspector.fields
+    assert fields.columnWidth(0) <= max(80, int(fields.viewport().width() * 0.4))
+    for i in range(fields.topLevelItemCount()):
+        top = fields.topLevelItem(i)
+        for j in range(top.childCount()):
+            child = top.child(j)
+            assert child.toolTip(1) == child.text(1)
+
+
+def test_metrics_y_axis_rescales_after_restart(qtbot, settings):
+    window = open_window(qtbot, settings, "fig8")
+    flows = window.metrics.flows
+    window.controller.seek(window.controller.duration_us)
+    flows.refresh()
+    high = flows.plot.getViewBox().viewRange()[1][1]
+    assert high > 10
+    window.actions_.restart.trigger()
+    assert window.controller.view_time_us == 0.0
+    flows.refresh()
+    assert flows.plot.getViewBox().viewRange()[1][1] < 2
