@@ -253,8 +253,8 @@ class SessionController(QObject):
         if pace is not None and visual.enabled:  # one hop of the paced packets
             if forward:
                 self.run_ahead(self.view_time_us + span, lambda: pace(visual.watched)[0])
-            found = clock.paced_step_target(*pace(visual.watched), self.view_time_us,
-                                            forward)
+            t0, t1 = pace(visual.watched)
+            found = clock.paced_step_target(t0, t1, self.view_time_us, forward)
             if found is not None and abs(found - self.view_time_us) <= span:
                 return found
         return clock.step_target(self.shown, self.view_time_us, span, forward, self.rewinds,
