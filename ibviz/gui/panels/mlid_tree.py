@@ -28,6 +28,9 @@ class MlidTreePanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session: Any = None
+        self.model: Any = None
+        """A what-if :class:`~ibviz.app.whatif_view.ModelView` shown instead of the
+        session's state (None: the session's)."""
         self.tree: MlidTree | None = None
         self.chooser = QComboBox(self)
         self.chooser.setObjectName("mlidChooser")
@@ -53,6 +56,7 @@ class MlidTreePanel(QWidget):
 
     def set_session(self, session: Any) -> None:
         self.session = session
+        self.model = None
         self.chooser.blockSignals(True)
         self.chooser.clear()
         if session is not None:
@@ -62,6 +66,11 @@ class MlidTreePanel(QWidget):
                 text = title if title.startswith("MLID") else f"MLID {g.mlid:#06x}  {title}"
                 self.chooser.addItem(text, f"{g.mgid:#x}")
         self.chooser.blockSignals(False)
+        self.refresh()
+
+    def set_model(self, model: Any) -> None:
+        """Show what-if ``model`` (None: the session's state again)."""
+        self.model = model
         self.refresh()
 
     def select_group(self, mgid: int) -> bool:
@@ -83,7 +92,8 @@ class MlidTreePanel(QWidget):
     def refresh(self) -> None:
         """Re-read the shown group's tree from the session."""
         s, mgid = self.session, self.mgid
-        tree = self.tree = mlid_tree(s.fabric, s.sm, mgid) if s and mgid is not None else None
+        m = self.model if self.model is not None else s
+        tree = self.tree = mlid_tree(m.fabric, m.sm, mgid) if s and mgid is not None else None
         if tree is None:
             fill(self.branches, [])
             fill(self.members, [])
@@ -99,7 +109,7 @@ class MlidTreePanel(QWidget):
         fill(self.members, [(name, how) for _ref, name, how in members],
              [f"{ref.node:#x}" for ref, _name, _how in members])
         self.summary.setText(
-            f"{tree.title}: {len(tree.branches)} switches forward it; "
+            ("What-if model: " if self.model is not None else "") + f"{tree.title}: {len(tree.branches)} switches forward it; "
             f"{len(tree.reached)} members reached by all others, "
             f"{len(tree.unreached)} not")
 

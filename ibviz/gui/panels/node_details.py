@@ -34,6 +34,8 @@ class NodeDetailsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session: Any = None
+        self.model: Any = None
+        """A what-if :class:`~ibviz.app.whatif_view.ModelView`: routes are walked on it."""
         self.node: int | None = None
         self.details: NodeDetails | None = None
         self.header = QLabel("Select a node to see its details.", self)
@@ -75,12 +77,19 @@ class NodeDetailsPanel(QWidget):
 
     def set_session(self, session: Any) -> None:
         self.session = session
+        self.model = None
         self.node = None
         self.details = None
         self.header.setText("Select a node to see its details.")
         for table in (self.ports, self.groups, self.hops):
             fill(table, [])
         self.route_note.setText("")
+
+    def set_model(self, model: Any) -> None:
+        """Walk routes on what-if ``model`` (None: on the session's state again)."""
+        self.model = model
+        if self.source.text().strip():
+            self.show_route()
 
     def show_node(self, guid: int | None) -> bool:
         """Show node ``guid`` (None: nothing); the node selected before it becomes the
@@ -119,8 +128,14 @@ class NodeDetailsPanel(QWidget):
         s, guid, text = self.session, self.node, self.source.text().strip()
         if s is None or guid is None or not text:
             return False
+        m = self.model if self.model is not None else s
+        gone = self.model.gone_text(guid) if self.model is not None else None
+        if gone:
+            fill(self.hops, [])
+            self.route_note.setText(gone)
+            return False
         try:
-            r = route(s.fabric, s.sm, text, guid)
+            r = route(m.fabric, m.sm, text, guid)
         except NodeNotFound as exc:
             fill(self.hops, [])
             self.route_note.setText(str(exc))
@@ -131,7 +146,7 @@ class NodeDetailsPanel(QWidget):
                          for i, h in enumerate(r.hops, 1)])
         ok = not r.error
         self.route_note.setText(
-            f"{r.source} -> {r.dest} (LID {r.dlid}): {len(r.hops)} switches"
+            ("What-if model: " if self.model is not None else "") + f"{r.source} -> {r.dest} (LID {r.dlid}): {len(r.hops)} switches"
             + ("" if ok else f"; broken: {r.error}"))
         return ok
 

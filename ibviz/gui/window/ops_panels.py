@@ -37,6 +37,7 @@ class OpsPanelsMixin(_Window):
     selected_node: int | None
     if TYPE_CHECKING:
         def select_node(self, guid: int | None) -> None: ...
+        def _apply_highlight(self) -> None: ...
     node_details: NodeDetailsPanel
     problems: ProblemsPanel
     mlid_tree: MlidTreePanel
@@ -84,10 +85,29 @@ class OpsPanelsMixin(_Window):
         self.docks["problems"].visibilityChanged.connect(self._problems_shown)
         self.docks["mlidtree"].visibilityChanged.connect(self._mlid_tree_shown)
 
+    whatif_model: Any = None
+    """The what-if model shown instead of the session's state (see ``set_whatif_model``)."""
+
+    def shown_state(self) -> Any:
+        """What the panels and the canvas tree show: the what-if model while what-if has
+        failures, else the session (``fabric`` and ``sm`` either way)."""
+        return self.whatif_model if self.whatif_model is not None else self.session
+
+    def set_whatif_model(self, model: Any) -> None:
+        """Every panel and the canvas tree show what-if ``model`` (None: the session's
+        state, the dumps, again)."""
+        self.whatif_model = model
+        self.mlid_tree.set_model(model)
+        self.node_details.set_model(model)
+        self.problems.set_model(model)
+        if self.session is not None:
+            self._apply_highlight()
+
     def _ops_session_changed(self, rebuilt: bool = False) -> None:
         """A new session: every panel forgets the old one; a shown Problems panel checks
         the new one at once. ``rebuilt``: the same fabric re-simulated (a seek back, an
         action that dropped the script's future, undo): the report stays, said stale."""
+        self.whatif_model = None
         self.node_details.set_session(self.session)
         if rebuilt and self.problems.report is not None:
             self.problems.session = self.session
@@ -129,7 +149,7 @@ class OpsPanelsMixin(_Window):
             self.groups.select_group(target.mgid)
             self.mlid_tree.select_group(target.mgid)
         elif target.mlid is not None and self.session is not None:
-            s = self.session
+            s = self.shown_state()
             self.view.set_highlight(mft_links(s.fabric, s.sm, target.mlid), ())
         if target.node is not None:
             self.go_to_node(target.node)
