@@ -78,3 +78,29 @@ def test_whatif_model_drives_every_panel_and_undo_returns_to_dumps(qtbot, tmp_pa
     qtbot.waitUntil(lambda: window.problems.report is not None, timeout=30000)
     assert not window.problems.status.text().startswith("What-if")
     window.close()
+
+
+def test_ctrl_z_in_the_find_box_undoes_the_whatif_failure(qtbot, tmp_path, snapshots):
+    """A user expects Ctrl+Z to undo the last action, whichever field has the focus."""
+    from PySide6.QtCore import Qt
+
+    window = new_window(qtbot, tmp_path)
+    attach(qtbot, window, snapshots[0])
+    window.whatif_action.setChecked(True)
+    window.select_node(guid_of(window, "leaf02"))
+    window.actions_.fail.trigger()
+    panel = window.whatif_panel
+    qtbot.waitUntil(lambda: "what if leaf02" in panel.text.toPlainText(), timeout=30000)
+    search = window.actions_.search
+    search.setFocus()
+    qtbot.waitUntil(search.hasFocus, timeout=5000)
+    qtbot.keyClicks(search, "spine")
+    assert window.controller.undo_action.isEnabled()
+    qtbot.keyClick(search, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not panel.text.toPlainText(), timeout=10000)
+    assert search.text() == "spine"  # the search text stays
+    # nothing left to undo: the field's own undo again
+    assert not window.controller.undo_action.isEnabled()
+    qtbot.keyClick(search, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert search.text() == ""
+    window.close()

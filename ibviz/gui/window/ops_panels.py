@@ -14,6 +14,7 @@ from ibviz.app.problems import Target
 from ibviz.gui.panels.mlid_tree import MlidTreePanel
 from ibviz.gui.panels.node_details import NodeDetailsPanel
 from ibviz.gui.panels.problems import ProblemsPanel
+from ibviz.gui.window.shortcuts import WindowUndoWins
 
 TAB_TITLES = {"details": "Node"}
 
@@ -30,6 +31,7 @@ class OpsPanelsMixin(_Window):
     docks: dict[str, Any]
     session: Any
     controller: Any
+    actions_: Any
     settings: Any
     view: Any
     groups: Any
@@ -84,6 +86,9 @@ class OpsPanelsMixin(_Window):
         self.groups.groupSelected.connect(self.mlid_tree.select_group)
         self.docks["problems"].visibilityChanged.connect(self._problems_shown)
         self.docks["mlidtree"].visibilityChanged.connect(self._mlid_tree_shown)
+        c = self.controller
+        self._undo_wins = WindowUndoWins(c.undo_action, c.redo_action, self)
+        self._undo_wins.watch(self.actions_.search, self.node_details.source)
 
     whatif_model: Any = None
     """The what-if model shown instead of the session's state (see ``set_whatif_model``)."""
