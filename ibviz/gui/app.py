@@ -109,9 +109,22 @@ def main(file: str | None = None, argv: Sequence[str] | None = None, *,
     window.show()
     if lesson:
         window.open_lesson(lesson)
+    else:
+        open_first(window, file)
+    return app.exec()
+
+
+def open_first(window, file: str | None) -> None:
+    """What the window opens first: a dump directory or an OpenSM/ibdiagnet state file
+    read-only (as File > Connect > Real fabric), anything else with File > Open (the demo
+    when nothing is given, or when ``file`` does not open)."""
+    from ibviz.app.connect import REAL, ConnectChoice
+    from ibviz.app.opening import read_only_source
+
+    if file and read_only_source(file):  # never the demo behind the dumps
+        window.connect_to(ConnectChoice(REAL, directory=file))
     elif not window.open_spec(file or "demo", background=file is not None):
         window.open_spec("demo", background=False)
-    return app.exec()
 
 
 def make_application():
