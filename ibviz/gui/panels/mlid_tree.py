@@ -8,14 +8,27 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLabel,
+    QSplitter,
+    QStyle,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ibviz.app.mlid_tree import MlidTree, mlid_tree
+from ibviz.app.mlid_tree import MlidTree, mlid_tree, mlid_tree_of, orphan_mlids
+from ibviz.core.naming import node_name
 from ibviz.gui.panels.groups import group_title
 from ibviz.gui.panels.tables import KEY_ROLE, cells, fill, text_table
 
-TREE_COLUMNS = ("Switch", "Egress port", "Leads to")
-MEMBER_COLUMNS = ("Member", "Reached from")
+TREE_COLUMNS = ("Switch", "Egress port", "Leads to", "Fault")
+MEMBER_COLUMNS = ("Member", "Reached from", "GUID, LID")
+ORPHAN = "mlid:"
+"""Chooser data of an MLID no SA group owns (a group's is its MGID in hex)."""
+FAULT_COLOUR = QColor(200, 30, 30)
 
 
 class MlidTreePanel(QWidget):
@@ -23,6 +36,8 @@ class MlidTreePanel(QWidget):
     and hex text in the chooser (128-bit, never a Qt integer)."""
 
     groupSelected = Signal(object)
+    mlidSelected = Signal(int)
+    """An MLID no group owns was chosen (the window draws its MFT entries)."""
     nodeChosen = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -39,7 +54,7 @@ class MlidTreePanel(QWidget):
         self.summary.setObjectName("mlidSummary")
         self.summary.setWordWrap(True)
         self.branches = text_table(TREE_COLUMNS, "mlidBranches", self)
-        self.members = text_table(MEMBER_COLUMNS, "mlidMembers", self, stretch=0)
+        self.members = text_table(MEMBER_COLUMNS, "mlidMembers", self, stretch=1)
         self.branches.cellClicked.connect(lambda r, _c: self._node_at(self.branches, r))
         self.members.cellClicked.connect(lambda r, _c: self._node_at(self.members, r))
         split = QSplitter(self)
@@ -65,6 +80,9 @@ class MlidTreePanel(QWidget):
                 title = group_title(session, g)
                 text = title if title.startswith("MLID") else f"MLID {g.mlid:#06x}  {title}"
                 self.chooser.addItem(text, f"{g.mgid:#x}")
+            for mlid in orphan_mlids(session.sm):  # stale MFT entries: a tree to show
+                self.chooser.addItem(f"MLID {mlid:#06x}  (no SA group: MFT only)",
+                                     f"{ORPHAN}{mlid:#x}")
         self.chooser.blockSignals(False)
         self.refresh()
 
@@ -84,39 +102,100 @@ class MlidTreePanel(QWidget):
         self.refresh()
         return True
 
+    def select_mlid(self, mlid: int) -> bool:
+        """Show an MLID no group owns (its MFT entries); False if no MFT has it."""
+        index = self.chooser.findData(f"{ORPHAN}{mlid:#x}")
+        if index < 0:
+            return False
+        self.chooser.blockSignals(True)
+        self.chooser.setCurrentIndex(index)
+        self.chooser.blockSignals(False)
+        self.refresh()
+        return True
+
     @property
     def mgid(self) -> int | None:
         data = self.chooser.currentData()
-        return int(data, 16) if data else None
+        return int(data, 16) if data and not data.startswith(ORPHAN) else None
+
+    @property
+    def orphan(self) -> int | None:
+        """The MLID shown when it has no group."""
+        data = self.chooser.currentData()
+        return int(data[len(ORPHAN):], 16) if data and data.startswith(ORPHAN) else None
 
     def refresh(self) -> None:
-        """Re-read the shown group's tree from the session."""
-        s, mgid = self.session, self.mgid
+        """Re-read the shown group's tree from the session (or the what-if model)."""
+        s, mgid, orphan = self.session, self.mgid, self.orphan
         m = self.model if self.model is not None else s
-        tree = self.tree = mlid_tree(m.fabric, m.sm, mgid) if s and mgid is not None else None
+        tree = None
+        if s is not None and mgid is not None:
+            tree = mlid_tree(m.fabric, m.sm, mgid)
+        elif s is not None and orphan is not None:
+            tree = mlid_tree_of(m.fabric, m.sm, orphan)
+        self.tree = tree
         if tree is None:
             fill(self.branches, [])
             fill(self.members, [])
             self.summary.setText("No multicast group." if s else "")
             return
-        rows, keys = [], []
+        rows, keys, bad = [], [], []
         for b in tree.branches:
             for i, (port, lead) in enumerate(zip(b.ports, b.leads_to, strict=True)):
-                rows.append((b.name if i == 0 else "", str(port), lead))
+                fault = b.faults[i] if b.faults else ""
+                rows.append((b.name if i == 0 else "", str(port), lead, fault))
                 keys.append(f"{b.switch:#x}")
+                bad.append(bool(fault))
+        for sw, name, text in tree.missing:
+            rows.append((name, "-", "missing branch", text))
+            keys.append(f"{sw:#x}")
+            bad.append(True)
         fill(self.branches, rows, keys)
+        self._mark(self.branches, bad)
         members = tree.unreached + tree.reached
-        fill(self.members, [(name, how) for _ref, name, how in members],
-             [f"{ref.node:#x}" for ref, _name, _how in members])
+        f = m.fabric
+        fill(self.members, [
+            (f"{node_name(f.nodes[ref.node])} port {ref.port}",
+             how + (f": {', '.join(tree.missed_by[ref])}" if ref in tree.missed_by else ""),
+             name[name.find("(") + 1:].rstrip(")") if "(" in name else name)
+            for ref, name, how in members],
+            [f"{ref.node:#x}" for ref, _name, _how in members])
+        self._mark(self.members, [i < len(tree.unreached) for i in range(len(members))])
+        what = "What-if model: " if self.model is not None else ""
+        faults = f"; {tree.faults} faulty rows (marked)" if tree.faults else ""
+        if tree.mgid is None:
+            self.summary.setText(f"{what}{tree.title}: {len(tree.branches)} switches "
+                                 f"forward it{faults}")
+            return
         self.summary.setText(
-            ("What-if model: " if self.model is not None else "") + f"{tree.title}: {len(tree.branches)} switches forward it; "
+            f"{what}{tree.title}: {len(tree.branches)} switches forward it; "
             f"{len(tree.reached)} members reached by all others, "
-            f"{len(tree.unreached)} not")
+            f"{len(tree.unreached)} not{faults}")
+
+    def _mark(self, table: QTableWidget, bad: list[bool]) -> None:
+        """Faulty rows: a warning icon and the fault colour."""
+        icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        for row, faulty in enumerate(bad):
+            if not faulty:
+                continue
+            for col in range(table.columnCount()):
+                item = table.item(row, col)
+                if item is not None:
+                    item.setForeground(QBrush(FAULT_COLOUR))
+                    if col == 0:
+                        item.setIcon(icon)
+
+    def faulty_rows(self, table: QTableWidget) -> list[int]:
+        """Rows marked faulty (tests)."""
+        return [r for r in range(table.rowCount())
+                if table.item(r, 0) is not None and not table.item(r, 0).icon().isNull()]
 
     def _chosen(self, _index: int) -> None:
         self.refresh()
         if self.mgid is not None:
             self.groupSelected.emit(self.mgid)
+        elif self.orphan is not None:
+            self.mlidSelected.emit(self.orphan)
 
     def _node_at(self, table: Any, row: int) -> None:
         item = table.item(row, 0)

@@ -83,6 +83,7 @@ class OpsPanelsMixin(_Window):
         self.problems.problemChosen.connect(self.go_to_problem)
         self.mlid_tree.groupSelected.connect(self.groups.select_group)
         self.mlid_tree.nodeChosen.connect(self.go_to_node)
+        self.mlid_tree.mlidSelected.connect(self._show_mlid_links)
         self.groups.groupSelected.connect(self.mlid_tree.select_group)
         self.docks["problems"].visibilityChanged.connect(self._problems_shown)
         self.docks["mlidtree"].visibilityChanged.connect(self._mlid_tree_shown)
@@ -147,6 +148,12 @@ class OpsPanelsMixin(_Window):
             self.select_node(guid)
             self.view.center_on(guid)
 
+    def _show_mlid_links(self, mlid: int) -> None:
+        """Draw the MFT entries of an MLID no group owns."""
+        if self.session is not None:
+            s = self.shown_state()
+            self.view.set_highlight(mft_links(s.fabric, s.sm, mlid), ())
+
     def go_to_problem(self, target: Target) -> None:
         """Select the problem's group (its tree is highlighted) and node (centred); an
         MLID with no group has its MFT entries highlighted."""
@@ -154,7 +161,7 @@ class OpsPanelsMixin(_Window):
             self.groups.select_group(target.mgid)
             self.mlid_tree.select_group(target.mgid)
         elif target.mlid is not None and self.session is not None:
-            s = self.shown_state()
-            self.view.set_highlight(mft_links(s.fabric, s.sm, target.mlid), ())
+            self.mlid_tree.select_mlid(target.mlid)  # its entries in the MLID tree panel
+            self._show_mlid_links(target.mlid)
         if target.node is not None:
             self.go_to_node(target.node)
