@@ -69,10 +69,10 @@ def test_mlid_tree_marks_each_fault_and_names_who_misses(qtbot, tmp_path, lab_du
     assert len(stray) == 1 and "node0010" in rows[stray[0]][3] and rows[stray[0]][1] == "2"
     assert sorted(bad) == sorted(missing + stray)  # only the faulty rows are marked
     members = panel.member_rows()
-    assert members[0][0] == "node0001 port 1"
+    assert members[0][0].startswith("node0001 port 1, LID ")
     assert members[0][1] == "missed by 3 of 3 others: node0009, node0017, node0025"
     assert panel.faulty_rows(panel.members) == [0]
-    assert "LID" in members[0][2]
+    assert "0x0002c903" in panel.members.item(0, 0).toolTip()  # the GUID
     # the Member column shows its whole text (not cut to "LID ...")
     width = panel.members.columnWidth(0)
     fm = panel.members.fontMetrics()

@@ -25,7 +25,7 @@ from ibviz.gui.panels.groups import group_title
 from ibviz.gui.panels.tables import KEY_ROLE, cells, fill, text_table
 
 TREE_COLUMNS = ("Switch", "Egress port", "Leads to", "Fault")
-MEMBER_COLUMNS = ("Member", "Reached from", "GUID, LID")
+MEMBER_COLUMNS = ("Member", "Reached from")
 ORPHAN = "mlid:"
 """Chooser data of an MLID no SA group owns (a group's is its MGID in hex)."""
 FAULT_COLOUR = QColor(200, 30, 30)
@@ -153,13 +153,15 @@ class MlidTreePanel(QWidget):
         fill(self.branches, rows, keys)
         self._mark(self.branches, bad)
         members = tree.unreached + tree.reached
-        f = m.fabric
         fill(self.members, [
-            (f"{node_name(f.nodes[ref.node])} port {ref.port}",
-             how + (f": {', '.join(tree.missed_by[ref])}" if ref in tree.missed_by else ""),
-             name[name.find("(") + 1:].rstrip(")") if "(" in name else name)
-            for ref, name, how in members],
+            (self._member_text(m.fabric, ref),
+             how + (f": {', '.join(tree.missed_by[ref])}" if ref in tree.missed_by else ""))
+            for ref, _name, how in members],
             [f"{ref.node:#x}" for ref, _name, _how in members])
+        for row, (_ref, name, _how) in enumerate(members):  # GUID and LID in the tooltip
+            item = self.members.item(row, 0)
+            if item is not None:
+                item.setToolTip(name)
         self._mark(self.members, [i < len(tree.unreached) for i in range(len(members))])
         what = "What-if model: " if self.model is not None else ""
         faults = f"; {tree.faults} faulty rows (marked)" if tree.faults else ""
@@ -171,6 +173,13 @@ class MlidTreePanel(QWidget):
             f"{what}{tree.title}: {len(tree.branches)} switches forward it; "
             f"{len(tree.reached)} members reached by all others, "
             f"{len(tree.unreached)} not{faults}")
+
+    @staticmethod
+    def _member_text(fabric: Any, ref: Any) -> str:
+        """``node0009 port 1, LID 23``: short enough for a narrow side panel."""
+        lid = fabric.port(ref).lid if ref.port in fabric.nodes[ref.node].ports else 0
+        return f"{node_name(fabric.nodes[ref.node])} port {ref.port}" + (
+            f", LID {lid}" if lid else "")
 
     def _mark(self, table: QTableWidget, bad: list[bool]) -> None:
         """Faulty rows: a warning icon and the fault colour."""
