@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QPushButton,
     QStyle,
@@ -71,10 +72,13 @@ class ProblemsPanel(QWidget):
         self._just_selected: int | None = None
         self.table.itemSelectionChanged.connect(self._chosen)
         self.table.cellClicked.connect(self._clicked)
-        self.detail = QLabel("", self)
+        # one line, read-only, scrolls sideways: a chosen problem's long detail never
+        # grows the dock (at 1280x720 two wrapped lines pushed the status bar off screen)
+        self.detail = QLineEdit("", self)
         self.detail.setObjectName("problemDetail")
-        self.detail.setWordWrap(True)
-        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setReadOnly(True)
+        self.detail.setFrame(False)
+        self.detail.setPlaceholderText("Choose a problem to see it whole here")
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.button)
@@ -207,6 +211,8 @@ class ProblemsPanel(QWidget):
         key = item.data(KEY_ROLE)
         problem = self.report.problems[int(key)]
         self.detail.setText(f"{problem.subject}: {problem.detail}")
+        self.detail.setCursorPosition(0)
+        self.detail.setToolTip(self.detail.text())
         sm = self.model.sm if self.model is not None else self.session.sm
         self.problemChosen.emit(problem_target(problem, sm.sa.groups))
 
