@@ -43,8 +43,8 @@ def faulty(tmp_path, healthy):
     return copy
 
 
-def open_faulty(qtbot, tmp_path, healthy):
-    window = new_window(qtbot, tmp_path)
+def open_faulty(qtbot, tmp_path, healthy, size=(1400, 900)):
+    window = new_window(qtbot, tmp_path, size)
     window.batch = True
     assert window.connect_to(ConnectChoice(REAL, directory=str(faulty(tmp_path, healthy)),
                                            interval=3600))
@@ -83,13 +83,20 @@ def test_mlid_tree_marks_each_fault_and_names_who_misses(qtbot, tmp_path, lab_du
 
 def test_problem_on_an_mlid_no_group_owns_shows_it_in_the_tree_panel(qtbot, tmp_path,
                                                                      lab_dumps):
-    window = open_faulty(qtbot, tmp_path, lab_dumps)
+    window = open_faulty(qtbot, tmp_path, lab_dumps, (1280, 700))  # 1280x720, title bar
     window.docks["problems"].raise_()
     problems = window.problems
     qtbot.waitUntil(lambda: problems.report is not None, timeout=30000)
     rows = problems.rows()
     row = next(i for i, r in enumerate(rows) if r[1] == "mft-no-group")
+    lowest = window.minimumSizeHint().height()
+    details = window.node_details.minimumSizeHint().height()
     click_row(qtbot, problems.table, row)
+    # the chosen problem and its node (details, detail line) never raise the window's
+    # minimum height: at 1280x720 that pushed the status bar off the screen
+    assert window.selected_node is not None
+    assert window.minimumSizeHint().height() <= lowest
+    assert window.node_details.minimumSizeHint().height() <= details
     panel = window.mlid_tree
     assert panel.orphan == 0xC0FF and panel.mgid is None
     assert "0xc0ff" in panel.chooser.currentText() and "no SA group" in panel.summary.text()

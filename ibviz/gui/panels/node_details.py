@@ -9,10 +9,12 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -72,7 +74,15 @@ class NodeDetailsPanel(QWidget):
         self.tabs.addTab(route_page, "Route to it")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.header)
+        # the header scrolls when the side is short: a selected node's six lines never
+        # raise the window's minimum height (at 1280x720 they pushed the status bar off)
+        head = QScrollArea(self)
+        head.setObjectName("nodeDetailsHeaderArea")
+        head.setWidgetResizable(True)
+        head.setFrameShape(QFrame.Shape.NoFrame)
+        head.setWidget(self.header)
+        head.setMinimumHeight(self.fontMetrics().height() * 2)
+        layout.addWidget(head)
         layout.addWidget(self.tabs, 1)
 
     def set_session(self, session: Any) -> None:
