@@ -102,6 +102,7 @@ def test_problem_on_an_mlid_no_group_owns_shows_it_in_the_tree_panel(qtbot, tmp_
     assert "0xc0ff" in panel.chooser.currentText() and "no SA group" in panel.summary.text()
     assert panel.branch_rows() == [["leaf01", "1", "node0001 port 1", ""]]
     assert panel.member_rows() == []
+    assert window.groups.selected_mgid == 0  # the groups panel no longer says 0xc001
     s = window.session
     leaf01 = resolve_node(s.fabric, "leaf01")
     assert window.view._highlight[0] == {s.fabric.link_at(PortRef(leaf01, 1)).key}

@@ -149,7 +149,9 @@ class OpsPanelsMixin(_Window):
             self.view.center_on(guid)
 
     def _show_mlid_links(self, mlid: int) -> None:
-        """Draw the MFT entries of an MLID no group owns."""
+        """Draw the MFT entries of an MLID no group owns; no group stays selected in the
+        groups panel (it would say another MLID)."""
+        self.groups.tree.clearSelection()  # the groups panel says none, the canvas clears
         if self.session is not None:
             s = self.shown_state()
             self.view.set_highlight(mft_links(s.fabric, s.sm, mlid), ())
