@@ -93,18 +93,14 @@ class MlidTreePanel(QWidget):
 
     def select_group(self, mgid: int) -> bool:
         """Show group ``mgid`` (no signal: the caller chose it); False if unknown."""
-        index = self.chooser.findData(f"{mgid:#x}")
-        if index < 0:
-            return False
-        self.chooser.blockSignals(True)
-        self.chooser.setCurrentIndex(index)
-        self.chooser.blockSignals(False)
-        self.refresh()
-        return True
+        return self._show_entry(f"{mgid:#x}")
 
     def select_mlid(self, mlid: int) -> bool:
         """Show an MLID no group owns (its MFT entries); False if no MFT has it."""
-        index = self.chooser.findData(f"{ORPHAN}{mlid:#x}")
+        return self._show_entry(f"{ORPHAN}{mlid:#x}")
+
+    def _show_entry(self, data: str) -> bool:
+        index = self.chooser.findData(data)
         if index < 0:
             return False
         self.chooser.blockSignals(True)
