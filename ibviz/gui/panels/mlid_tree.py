@@ -192,8 +192,8 @@ class MlidTreePanel(QWidget):
 
     def faulty_rows(self, table: QTableWidget) -> list[int]:
         """Rows marked faulty (tests)."""
-        return [r for r in range(table.rowCount())
-                if table.item(r, 0) is not None and not table.item(r, 0).icon().isNull()]
+        items = [(r, table.item(r, 0)) for r in range(table.rowCount())]
+        return [r for r, item in items if item is not None and not item.icon().isNull()]
 
     def _chosen(self, _index: int) -> None:
         self.refresh()

@@ -21,7 +21,7 @@ class WindowUndoWins(QObject):
         if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
             for action in (self.undo, self.redo):
                 if action.isEnabled() and any(
-                        event.keyCombination() == key[0]
+                        event.keyCombination() == key[0]  # type: ignore[index]
                         for key in action.shortcuts() if not key.isEmpty()):
                     event.ignore()  # not overridden: the window's shortcut fires
                     return True
