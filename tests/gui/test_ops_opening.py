@@ -68,3 +68,22 @@ def test_connect_real_fabric_with_one_file(qtbot, tmp_path, snapshots):
     assert window.read_only_shown()
     assert len(window.session.fabric.nodes) == 38  # 6 switches, 32 CAs
     window.close()
+
+
+def test_gui_dir_screenshot_shows_the_dumps_and_an_empty_dir_fails(tmp_path, snapshots):
+    """``ibviz gui DIR --screenshot``: the dumps read-only, or one line and exit 1."""
+    from PySide6.QtGui import QImage
+    from test_app_screenshot import _run_app
+
+    out = tmp_path / "dumps.png"
+    proc = _run_app([str(snapshots[0]), "--screenshot", str(out), "--size", "1280x720"],
+                    tmp_path, QT_QPA_PLATFORM="offscreen")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Is a directory" not in proc.stderr
+    assert (QImage(str(out)).width(), QImage(str(out)).height()) == (1280, 720)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    proc = _run_app([str(empty), "--screenshot", str(tmp_path / "x.png")], tmp_path,
+                    QT_QPA_PLATFORM="offscreen")
+    assert proc.returncode == 1 and "empty" in proc.stderr
+    assert not (tmp_path / "x.png").exists()
