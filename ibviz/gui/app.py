@@ -132,6 +132,8 @@ def _connect_and_wait(window, file: str) -> bool:
         return False
     while window._connect_task is not None:  # cleared when connected or failed
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+    QApplication.sendPostedEvents()  # the docks the dumps show (Changes) laid out
+    QApplication.processEvents()
     return window.backend is not None and window.read_only_shown()
 
 
