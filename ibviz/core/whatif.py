@@ -53,11 +53,11 @@ class WhatIf:
     unreachable: list[dict[str, Any]]
     """LIDs still present that some switch no longer delivers."""
     groups: list[dict[str, Any]]
-    protection: dict[str, dict[str, Any]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
     model: SubnetManager | None = None
     """The model SM after the failures (its ``live_fabric()``, LFTs, MFTs): what a
     window shows while what-if is on."""
+    protection: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 def _lmc(fabric: Fabric) -> int:
@@ -152,10 +152,11 @@ def what_if(fabric: Fabric, mirror: SubnetManager, failures: Failures, *,
     problems, _pairs = check_unicast(live, tables)
     unreachable = [p.to_dict() for p in problems if p.lid not in lost]
     result = WhatIf(failures, diff, agreement, lost, unreachable, _group_impact(sm, diff),
-                    notes=[note] if note else [], model=sm)
+                    notes=[note] if note else [])
     if protect is not None:
         gone = [g for g in before_fabric.nodes if g not in live.nodes]
         result.protection = protection(fabric, mirror, routing, protect, gone, takeover)
+    result.model = sm
     return result
 
 

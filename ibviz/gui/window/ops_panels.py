@@ -39,10 +39,12 @@ class OpsPanelsMixin(_Window):
     selected_node: int | None
     if TYPE_CHECKING:
         def select_node(self, guid: int | None) -> None: ...
-        def _apply_highlight(self) -> None: ...
     node_details: NodeDetailsPanel
     problems: ProblemsPanel
     mlid_tree: MlidTreePanel
+
+    if TYPE_CHECKING:
+        def _apply_highlight(self) -> None: ...
 
     def _build_ops_docks(self) -> None:
         """Node details and the MLID tree as tabs beside the switch inspector (the groups
