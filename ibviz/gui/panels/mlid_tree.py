@@ -160,15 +160,16 @@ class MlidTreePanel(QWidget):
                 item.setToolTip(name)
         self._mark(self.members, [i < len(tree.unreached) for i in range(len(members))])
         what = "What-if model: " if self.model is not None else ""
-        faults = f"; {tree.faults} faulty rows (marked)" if tree.faults else ""
+        n_sw, n_ok, n_bad = len(tree.branches), len(tree.reached), tree.faults
+        faults = (f"; {n_bad} faulty row{'' if n_bad == 1 else 's'} (marked)"
+                  if n_bad else "")
+        forward = f"{n_sw} switch{'' if n_sw == 1 else 'es'} forward{'s' if n_sw == 1 else ''} it"
         if tree.mgid is None:
-            self.summary.setText(f"{what}{tree.title}: {len(tree.branches)} switches "
-                                 f"forward it{faults}")
+            self.summary.setText(f"{what}{tree.title}: {forward}{faults}")
             return
         self.summary.setText(
-            f"{what}{tree.title}: {len(tree.branches)} switches forward it; "
-            f"{len(tree.reached)} members reached by all others, "
-            f"{len(tree.unreached)} not{faults}")
+            f"{what}{tree.title}: {forward}; {n_ok} member{'' if n_ok == 1 else 's'} "
+            f"reached by every other member, {len(tree.unreached)} not{faults}")
 
     @staticmethod
     def _member_text(fabric: Any, ref: Any) -> str:
