@@ -45,6 +45,24 @@ class Loaded:
         return SimBackend(self.session)
 
 
+STATE_FILES = ("opensm.mcfdbs", "opensm-lfts.dump", "opensm-sa.dump", "guid2lid")
+STATE_SUFFIXES = (".fdbs", ".mcfdbs", ".db_csv", ".dump")
+"""Files the read-only directory reader takes and File > Open does not (not a fabric)."""
+
+
+def read_only_source(spec: str) -> bool:
+    """``spec`` is a real fabric's state, opened read-only as File > Connect > Real fabric
+    does: a directory of dumps, or an OpenSM/ibdiagnet state file (gzipped too) that is no
+    fabric file File > Open reads."""
+    path = Path(spec)
+    if path.is_dir():
+        return True
+    if not path.is_file():
+        return False
+    name = path.name.removesuffix(".gz")
+    return name in STATE_FILES or name.endswith(STATE_SUFFIXES)
+
+
 def builtin_scenarios() -> list[tuple[str, str]]:
     """(name, one-line description) of every built-in scenario."""
     from ibviz.topology.scenarios import scenario_description, scenario_names

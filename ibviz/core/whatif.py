@@ -54,6 +54,9 @@ class WhatIf:
     unreachable: list[dict[str, Any]]
     """LIDs still present that some switch no longer delivers."""
     groups: list[dict[str, Any]]
+    model: SubnetManager | None = None
+    """The model SM after the failures (its ``live_fabric()``, LFTs, MFTs): what a
+    window shows while what-if is on."""
     protection: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     mft_differs: list[dict[str, Any]] = field(default_factory=list)
@@ -206,6 +209,7 @@ def what_if(fabric: Fabric, mirror: SubnetManager, failures: Failures, *,
     if protect is not None:
         gone = [g for g in before_fabric.nodes if g not in live.nodes]
         result.protection = protection(fabric, mirror, routing, protect, gone, takeover)
+    result.model = sm
     return result
 
 

@@ -109,9 +109,44 @@ def main(file: str | None = None, argv: Sequence[str] | None = None, *,
     window.show()
     if lesson:
         window.open_lesson(lesson)
+    else:
+        open_first(window, file)
+    return app.exec()
+
+
+def _read_only(file: str) -> bool:
+    from ibviz.app.opening import read_only_source
+
+    return read_only_source(file)
+
+
+def _connect_and_wait(window, file: str) -> bool:
+    """Connect to the dumps in ``file`` read-only and wait for the worker (--screenshot);
+    False when the files cannot be read."""
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    from ibviz.app.connect import REAL, ConnectChoice
+
+    if not window.connect_to(ConnectChoice(REAL, directory=file)):
+        return False
+    while window._connect_task is not None:  # cleared when connected or failed
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+    QApplication.sendPostedEvents()  # the docks the dumps show (Changes) laid out
+    QApplication.processEvents()
+    return window.backend is not None and window.read_only_shown()
+
+
+def open_first(window, file: str | None) -> None:
+    """What the window opens first: a dump directory or an OpenSM/ibdiagnet state file
+    read-only (as File > Connect > Real fabric), anything else with File > Open (the demo
+    when nothing is given, or when ``file`` does not open)."""
+    from ibviz.app.connect import REAL, ConnectChoice
+
+    if file and _read_only(file):  # never the demo behind the dumps
+        window.connect_to(ConnectChoice(REAL, directory=file))
     elif not window.open_spec(file or "demo", background=file is not None):
         window.open_spec("demo", background=False)
-    return app.exec()
 
 
 def make_application():
@@ -169,6 +204,9 @@ def _render(window, file: str | None, path: str, after_failover: bool,
     window.show()
     if lesson:
         if not window.open_lesson(lesson):
+            return 1
+    elif file and _read_only(file):
+        if not _connect_and_wait(window, file):  # the error is printed (batch)
             return 1
     elif not window.open_spec(file or "demo", background=False):
         return 1

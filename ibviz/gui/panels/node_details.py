@@ -9,10 +9,12 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -34,6 +36,8 @@ class NodeDetailsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session: Any = None
+        self.model: Any = None
+        """A what-if :class:`~ibviz.app.whatif_view.ModelView`: routes are walked on it."""
         self.node: int | None = None
         self.details: NodeDetails | None = None
         self.header = QLabel("Select a node to see its details.", self)
@@ -70,17 +74,32 @@ class NodeDetailsPanel(QWidget):
         self.tabs.addTab(route_page, "Route to it")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.header)
+        # the header scrolls when the side is short: a selected node's six lines never
+        # raise the window's minimum height (at 1280x720 they pushed the status bar off)
+        head = QScrollArea(self)
+        head.setObjectName("nodeDetailsHeaderArea")
+        head.setWidgetResizable(True)
+        head.setFrameShape(QFrame.Shape.NoFrame)
+        head.setWidget(self.header)
+        head.setMinimumHeight(self.fontMetrics().height() * 2)
+        layout.addWidget(head)
         layout.addWidget(self.tabs, 1)
 
     def set_session(self, session: Any) -> None:
         self.session = session
+        self.model = None
         self.node = None
         self.details = None
         self.header.setText("Select a node to see its details.")
         for table in (self.ports, self.groups, self.hops):
             fill(table, [])
         self.route_note.setText("")
+
+    def set_model(self, model: Any) -> None:
+        """Walk routes on what-if ``model`` (None: on the session's state again)."""
+        self.model = model
+        if self.source.text().strip():
+            self.show_route()
 
     def show_node(self, guid: int | None) -> bool:
         """Show node ``guid`` (None: nothing); the node selected before it becomes the
@@ -119,8 +138,14 @@ class NodeDetailsPanel(QWidget):
         s, guid, text = self.session, self.node, self.source.text().strip()
         if s is None or guid is None or not text:
             return False
+        m = self.model if self.model is not None else s
+        gone = self.model.gone_text(guid) if self.model is not None else None
+        if gone:
+            fill(self.hops, [])
+            self.route_note.setText(gone)
+            return False
         try:
-            r = route(s.fabric, s.sm, text, guid)
+            r = route(m.fabric, m.sm, text, guid)
         except NodeNotFound as exc:
             fill(self.hops, [])
             self.route_note.setText(str(exc))
@@ -131,7 +156,7 @@ class NodeDetailsPanel(QWidget):
                          for i, h in enumerate(r.hops, 1)])
         ok = not r.error
         self.route_note.setText(
-            f"{r.source} -> {r.dest} (LID {r.dlid}): {len(r.hops)} switches"
+            ("What-if model: " if self.model is not None else "") + f"{r.source} -> {r.dest} (LID {r.dlid}): {len(r.hops)} switches"
             + ("" if ok else f"; broken: {r.error}"))
         return ok
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QPushButton,
     QStyle,
@@ -43,6 +44,9 @@ class ProblemsPanel(QWidget):
         self.session: Any = None
         self.backend: Any = None
         self.report: Report | None = None
+        self.model: Any = None
+        """A what-if :class:`~ibviz.app.whatif_view.ModelView` checked instead of the
+        session's state."""
         self.task: BackgroundTask | None = None
         self._tasks: list[BackgroundTask] = []
         self._generation = 0
@@ -68,10 +72,13 @@ class ProblemsPanel(QWidget):
         self._just_selected: int | None = None
         self.table.itemSelectionChanged.connect(self._chosen)
         self.table.cellClicked.connect(self._clicked)
-        self.detail = QLabel("", self)
+        # one line, read-only, scrolls sideways: a chosen problem's long detail never
+        # grows the dock (at 1280x720 two wrapped lines pushed the status bar off screen)
+        self.detail = QLineEdit("", self)
         self.detail.setObjectName("problemDetail")
-        self.detail.setWordWrap(True)
-        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setReadOnly(True)
+        self.detail.setFrame(False)
+        self.detail.setPlaceholderText("Choose a problem to see it whole here")
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.button)
@@ -86,6 +93,7 @@ class ProblemsPanel(QWidget):
     def set_session(self, session: Any, backend: Any = None) -> None:
         """A new session: forget the old report (a running check's result is dropped)."""
         self.session, self.backend, self.report = session, backend, None
+        self.model = None
         self._generation += 1  # a running check's result is for the old session
         self.task = None
         self._show_busy(False)
@@ -93,12 +101,26 @@ class ProblemsPanel(QWidget):
         self.detail.setText("")
         self.status.setText("Not checked yet: press Check.")
 
+    def set_model(self, model: Any) -> None:
+        """Check what-if ``model`` (None: the session's state again): the old report goes,
+        a new check starts."""
+        if model is None and self.model is None:
+            return
+        self.model, self.report = model, None
+        fill(self.table, [])
+        self.detail.setText("")
+        self.status.setText("Not checked yet: press Check.")
+        if self.isVisible():
+            self.run()
+
     def run(self) -> bool:
         """Start the checks in a worker thread; False when one runs or nothing is shown."""
         s = self.session
         if s is None or (self.task is not None and self.task.running()):
             return False
         fabric, sm, backend = s.fabric, s.sm, self.backend
+        if self.model is not None:  # the what-if model, not the files
+            fabric, sm, backend = self.model.fabric, self.model.sm, None
         self._generation += 1
         generation = self._generation
 
@@ -161,8 +183,9 @@ class ProblemsPanel(QWidget):
         what = (f"{c.get('switches', 0)} switches, {c.get('cas', 0)} CAs, "
                 f"{c.get('groups', 0)} groups, {c.get('lft_paths', 0)} LFT paths")
         errors = sum(1 for p in problems if p.severity is Severity.ERROR)
-        self.status.setText(f"Healthy: no problems ({what})" if report.healthy else
-                            f"{len(problems)} problems, {errors} errors ({what})"
+        self.status.setText(("What-if model: " if self.model is not None else "")
+                            + (f"Healthy: no problems ({what})" if report.healthy else
+                               f"{len(problems)} problems, {errors} errors ({what})")
                             + (f"; {len(report.notes)} notes" if report.notes else ""))
         self.status.setToolTip("\n".join(report.notes))
 
@@ -188,7 +211,10 @@ class ProblemsPanel(QWidget):
         key = item.data(KEY_ROLE)
         problem = self.report.problems[int(key)]
         self.detail.setText(f"{problem.subject}: {problem.detail}")
-        self.problemChosen.emit(problem_target(problem, self.session.sm.sa.groups))
+        self.detail.setCursorPosition(0)
+        self.detail.setToolTip(self.detail.text())
+        sm = self.model.sm if self.model is not None else self.session.sm
+        self.problemChosen.emit(problem_target(problem, sm.sa.groups))
 
     def rows(self) -> list[list[str]]:
         return cells(self.table)

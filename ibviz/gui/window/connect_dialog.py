@@ -77,12 +77,17 @@ class ConnectDialog(QDialog):
         note.setWordWrap(True)
         form.addRow(note)
         self.directory = QLineEdit()
-        self.directory.setPlaceholderText("directory of opensm/ibdiagnet/ibroute state files")
-        browse_dir = QPushButton("Browse...")
+        self.directory.setPlaceholderText("directory of opensm/ibdiagnet/ibroute state files, "
+                                          "or one file (e.g. ibnetdiscover output)")
+        browse_dir = QPushButton("Directory...")
         browse_dir.clicked.connect(self._browse_directory)
+        browse_file = QPushButton("File...")
+        browse_file.setObjectName("browseStateFile")
+        browse_file.clicked.connect(self._browse_file)
         drow = QHBoxLayout()
         drow.addWidget(self.directory, 1)
         drow.addWidget(browse_dir)
+        drow.addWidget(browse_file)
         self.live = QCheckBox("Live: poll the fabric with infiniband-diags")
         self.interval = QDoubleSpinBox()
         self.interval.setRange(0.5, 3600.0)
@@ -122,6 +127,12 @@ class ConnectDialog(QDialog):
         if path:
             self.directory.setText(path)
 
+    def _browse_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "A state file (ibnetdiscover, OpenSM or "
+                                              "ibdiagnet output)")
+        if path:
+            self.directory.setText(path)
+
     def choice(self) -> ConnectChoice:
         kind = LAB if self.lab.isChecked() else REAL if self.real.isChecked() else BUILTIN
         return ConnectChoice(kind, self.fabric.currentText().strip() or "fig8",
@@ -141,8 +152,8 @@ class ConnectDialog(QDialog):
     def validate(self) -> str | None:
         """Why the choice cannot be used, or None."""
         c = self.choice()
-        if c.kind == REAL and not c.live and not Path(c.directory).is_dir():
-            return f"{c.directory or '(no directory)'} is not a directory"
+        if c.kind == REAL and not c.live and not (c.directory and Path(c.directory).exists()):
+            return f"{c.directory or '(no directory)'}: no such directory or file"
         return None
 
     def accept(self) -> None:

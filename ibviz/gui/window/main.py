@@ -369,7 +369,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
         self.hop_list.refresh()
 
     def _apply_highlight(self) -> None:
-        links, ports = view_sync.group_highlight(self.session, self.selected_group)
+        links, ports = view_sync.group_highlight(self.shown_state(), self.selected_group)
         self.view.set_highlight(links, ports)
 
     def _group_selected(self, mgid: int) -> None:

@@ -14,6 +14,7 @@ from ibviz.app.problems import Target
 from ibviz.gui.panels.mlid_tree import MlidTreePanel
 from ibviz.gui.panels.node_details import NodeDetailsPanel
 from ibviz.gui.panels.problems import ProblemsPanel
+from ibviz.gui.window.shortcuts import WindowUndoWins
 
 TAB_TITLES = {"details": "Node"}
 
@@ -30,6 +31,7 @@ class OpsPanelsMixin(_Window):
     docks: dict[str, Any]
     session: Any
     controller: Any
+    actions_: Any
     settings: Any
     view: Any
     groups: Any
@@ -41,6 +43,9 @@ class OpsPanelsMixin(_Window):
     node_details: NodeDetailsPanel
     problems: ProblemsPanel
     mlid_tree: MlidTreePanel
+
+    if TYPE_CHECKING:
+        def _apply_highlight(self) -> None: ...
 
     def _build_ops_docks(self) -> None:
         """Node details and the MLID tree as tabs beside the switch inspector (the groups
@@ -78,14 +83,37 @@ class OpsPanelsMixin(_Window):
         self.problems.problemChosen.connect(self.go_to_problem)
         self.mlid_tree.groupSelected.connect(self.groups.select_group)
         self.mlid_tree.nodeChosen.connect(self.go_to_node)
+        self.mlid_tree.mlidSelected.connect(self._show_mlid_links)
         self.groups.groupSelected.connect(self.mlid_tree.select_group)
         self.docks["problems"].visibilityChanged.connect(self._problems_shown)
         self.docks["mlidtree"].visibilityChanged.connect(self._mlid_tree_shown)
+        c = self.controller
+        self._undo_wins = WindowUndoWins(c.undo_action, c.redo_action, self)
+        self._undo_wins.watch(self.actions_.search, self.node_details.source)
+
+    whatif_model: Any = None
+    """The what-if model shown instead of the session's state (see ``set_whatif_model``)."""
+
+    def shown_state(self) -> Any:
+        """What the panels and the canvas tree show: the what-if model while what-if has
+        failures, else the session (``fabric`` and ``sm`` either way)."""
+        return self.whatif_model if self.whatif_model is not None else self.session
+
+    def set_whatif_model(self, model: Any) -> None:
+        """Every panel and the canvas tree show what-if ``model`` (None: the session's
+        state, the dumps, again)."""
+        self.whatif_model = model
+        self.mlid_tree.set_model(model)
+        self.node_details.set_model(model)
+        self.problems.set_model(model)
+        if self.session is not None:
+            self._apply_highlight()
 
     def _ops_session_changed(self, rebuilt: bool = False) -> None:
         """A new session: every panel forgets the old one; a shown Problems panel checks
         the new one at once. ``rebuilt``: the same fabric re-simulated (a seek back, an
         action that dropped the script's future, undo): the report stays, said stale."""
+        self.whatif_model = None
         self.node_details.set_session(self.session)
         if rebuilt and self.problems.report is not None:
             self.problems.session = self.session
@@ -120,6 +148,14 @@ class OpsPanelsMixin(_Window):
             self.select_node(guid)
             self.view.center_on(guid)
 
+    def _show_mlid_links(self, mlid: int) -> None:
+        """Draw the MFT entries of an MLID no group owns; no group stays selected in the
+        groups panel (it would say another MLID)."""
+        self.groups.tree.clearSelection()  # the groups panel says none, the canvas clears
+        if self.session is not None:
+            s = self.shown_state()
+            self.view.set_highlight(mft_links(s.fabric, s.sm, mlid), ())
+
     def go_to_problem(self, target: Target) -> None:
         """Select the problem's group (its tree is highlighted) and node (centred); an
         MLID with no group has its MFT entries highlighted."""
@@ -127,7 +163,7 @@ class OpsPanelsMixin(_Window):
             self.groups.select_group(target.mgid)
             self.mlid_tree.select_group(target.mgid)
         elif target.mlid is not None and self.session is not None:
-            s = self.session
-            self.view.set_highlight(mft_links(s.fabric, s.sm, target.mlid), ())
+            self.mlid_tree.select_mlid(target.mlid)  # its entries in the MLID tree panel
+            self._show_mlid_links(target.mlid)
         if target.node is not None:
             self.go_to_node(target.node)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMenu
 
 from ibviz.app.live_changes import change_marks
 from ibviz.app.whatif_report import text_lines
+from ibviz.app.whatif_view import model_view
 from ibviz.core.model import PortRef
 from ibviz.core.naming import node_name
 from ibviz.core.whatif import Failures, what_if
@@ -175,6 +176,7 @@ class WhatIfMixin(WindowParts):
             self.whatif_panel.show_lines([], "What-if: nothing failed." if self.whatif_on
                                          else "")
             self.show_marks(None)
+            self.set_whatif_model(None)
         else:
             lost = sum(len(g["members_lost"]) for g in result.groups)
             status = (f"What-if ({self.whatif_panel.routing.currentText()} routing): "
@@ -196,5 +198,6 @@ class WhatIfMixin(WindowParts):
             s.undo_name = f"what-if failure of {name}" + (
                 f" port {what.port}" if kind == "link" else "")
             s.undo_hook = self.whatif_undo
+            self.set_whatif_model(model_view(result))
         self.controller.refresh()
         self._update_enabled()
