@@ -23,6 +23,7 @@ from ibviz.core import actions as act
 from ibviz.core.bulk import Progress
 from ibviz.core.failover.model import Outcome
 from ibviz.core.scenario import Scenario, ScenarioError
+from ibviz.core.scenario.report import fabric_facts
 from ibviz.core.scenario.setup import resolver
 from ibviz.core.sim.engine import Engine
 from ibviz.core.sim.network import NetworkSim
@@ -204,6 +205,7 @@ def run_on_lab(sc: Scenario, fabric, *, mode: str | None = None,
     checks = totals.pop("_checks", [])
     return {"scenario": sc.name, "mode": mode or "mlid", "seed": sc.seed, "backend": "lab",
             "flows": list(totals.values()), "failover": failover, "checkpoints": checkpoints,
+            "fabric": fabric_facts(lab.fabric, lab.sm),
             "mads": {"total": mads},
             "invariants": {"conservation": all(c[1] for c in checks),
                            "loops": sum(c[2] for c in checks), "duplicates": 0,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ibviz.core.model import PortRef
 from ibviz.core.scenario.ledger import FILTERING, SETTLE_US, broken  # noqa: F401 (re-exported)
@@ -309,9 +309,7 @@ def build_report(s: Session) -> dict:
         "modes": {name: {"mode": m.value, "reason": r}
                   for name, (m, r) in s.controller.modes.items()},
         "backend": "builtin", "flows": flow_figures(s), "failover": failover,
-        "fabric": {"switches_without_multicast_table": sorted(
-            s.fabric.nodes[g].name if g in s.fabric.nodes else f"{g:#x}"
-            for g, i in s.sm.switch_info.items() if not i.keeps_multicast_table)},
+        "fabric": fabric_facts(s.fabric, s.sm),
         "checkpoints": checkpoints,
         "mads": {"total": len(s.sm.mads), "smp": s.sm.mads.by_kind["SMP"],
                  "sa": s.sm.mads.by_kind["SA"]},
@@ -325,3 +323,11 @@ def invariants_hold(report: dict) -> bool:
     inv = report["invariants"]
     return bool(inv["conservation"] and inv["exactly_once"] and not inv["loops"]
                 and not inv["duplicates"])
+
+
+def fabric_facts(fabric: Any, sm: Any) -> dict[str, list[str]]:
+    """What the strategies need of the fabric, as the SM's SwitchInfo says (every backend's
+    report): the switches that keep no multicast table (MulticastFDBCap = 0)."""
+    return {"switches_without_multicast_table": sorted(
+        fabric.nodes[g].name if g in fabric.nodes else f"{g:#x}"
+        for g, i in sm.switch_info.items() if not i.keeps_multicast_table)}
