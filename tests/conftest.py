@@ -65,3 +65,15 @@ def write(tmp_path: Path):
 # under this second name it re-exports the helpers above, so ``from conftest import REPO``
 # finds them whichever of the two ``sys.modules["conftest"]`` is.
 sys.modules.setdefault("ibviz_tests_conftest", sys.modules[__name__])
+
+
+@pytest.fixture(scope="session")
+def lab_snapshots(tmp_path_factory) -> tuple[Path, Path]:
+    """Two directories of the real OpenSM's own dumps (``tests/lab_snapshots.py``): before
+    and after node0001 fails. Made once per run; a test copies one before changing it."""
+    from lab_snapshots import ToolsMissing, make_snapshots
+
+    try:
+        return make_snapshots(tmp_path_factory.mktemp("lab-snapshots"))
+    except ToolsMissing as exc:
+        pytest.skip(f"real InfiniBand tools not installed: {exc}")

@@ -15,7 +15,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from lab_snapshots import ToolsMissing, make_snapshots
 
 from ibviz.cli.check import add_parser
 from ibviz.cli.diff import add_parser as diff_add_parser
@@ -26,13 +25,10 @@ LEAF01, LEAF02, SPINE01, SPINE02 = (f"Switch 0x0002c9040000000{i}" for i in (0, 
 
 
 @pytest.fixture(scope="module")
-def snapshots(tmp_path_factory) -> tuple[Path, Path]:
+def snapshots(lab_snapshots):
     """Two directories of OpenSM's own dumps of the fabric, groups joined through its SA:
     before and after node0001 fails (ibsim ``Unlink``, OpenSM re-sweeps, the SA drops it)."""
-    try:
-        return make_snapshots(tmp_path_factory.mktemp("check-lab"))
-    except ToolsMissing as exc:
-        pytest.skip(f"real InfiniBand tools not installed: {exc}")
+    return lab_snapshots
 
 
 @pytest.fixture(scope="module")

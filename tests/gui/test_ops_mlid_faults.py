@@ -11,7 +11,6 @@ import pytest
 pytest.importorskip("PySide6", reason="PySide6 is a runtime dependency: pip install -e .")
 pytest.importorskip("pytestqt", reason="pytest-qt is a test dependency: pip install -e .[test]")
 
-from lab_snapshots import ToolsMissing, make_snapshots  # noqa: E402
 from test_ops_panels import broken_copy, click_row  # noqa: E402
 from test_ops_window import new_window  # noqa: E402
 
@@ -24,12 +23,9 @@ ENTRY = "0xC001 : 0x001  0x009 "
 
 
 @pytest.fixture(scope="module")
-def lab_dumps(tmp_path_factory):
+def lab_dumps(lab_snapshots):
     """OpenSM's own dumps of the lab's fabric, groups joined, before any failure."""
-    try:
-        return make_snapshots(tmp_path_factory.mktemp("ops-faults"))[0]
-    except ToolsMissing as exc:
-        pytest.skip(f"real InfiniBand tools not installed: {exc}")
+    return lab_snapshots[0]
 
 
 def faulty(tmp_path, healthy):

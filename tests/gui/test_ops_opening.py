@@ -5,14 +5,11 @@ item 3). Real OpenSM dumps written by the lab (tests/lab_snapshots.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 pytest.importorskip("PySide6", reason="PySide6 is a runtime dependency: pip install -e .")
 pytest.importorskip("pytestqt", reason="pytest-qt is a test dependency: pip install -e .[test]")
 
-from lab_snapshots import ToolsMissing, make_snapshots  # noqa: E402
 from test_ops_window import new_window  # noqa: E402
 
 from ibviz.app.connect import REAL, ConnectChoice  # noqa: E402
@@ -24,11 +21,8 @@ pytestmark = [pytest.mark.gui, pytest.mark.realtools]
 
 
 @pytest.fixture(scope="module")
-def snapshots(tmp_path_factory) -> tuple[Path, Path]:
-    try:
-        return make_snapshots(tmp_path_factory.mktemp("ops-open"))
-    except ToolsMissing as exc:
-        pytest.skip(f"real InfiniBand tools not installed: {exc}")
+def snapshots(lab_snapshots):
+    return lab_snapshots
 
 
 def test_read_only_sources(snapshots, tmp_path):

@@ -153,16 +153,12 @@ SUBJECTS = {"member-unreached": ("node0001", "ff12:1::1"), "mft-no-group": ("lea
 
 
 @pytest.fixture(scope="module")
-def lab_dumps(tmp_path_factory):
+def lab_dumps(lab_snapshots):
     """OpenSM's own dumps of the lab's fabric with GROUPS joined (before any failure)."""
     from lab_snapshots import GROUPS as LAB_GROUPS
-    from lab_snapshots import ToolsMissing, make_snapshots
 
     assert LAB_GROUPS == GROUPS, "the broken copy's subjects assume these groups"
-    try:
-        return make_snapshots(tmp_path_factory.mktemp("ops-lab"))[0]
-    except ToolsMissing as exc:
-        pytest.skip(f"real InfiniBand tools not installed: {exc}")
+    return lab_snapshots[0]
 
 
 @pytest.mark.realtools

@@ -5,25 +5,19 @@ by the lab (tests/lab_snapshots.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 pytest.importorskip("PySide6", reason="PySide6 is a runtime dependency: pip install -e .")
 pytest.importorskip("pytestqt", reason="pytest-qt is a test dependency: pip install -e .[test]")
 
-from lab_snapshots import ToolsMissing, make_snapshots  # noqa: E402
 from test_ops_window import attach, guid_of, new_window  # noqa: E402
 
 pytestmark = [pytest.mark.gui, pytest.mark.realtools]
 
 
 @pytest.fixture(scope="module")
-def snapshots(tmp_path_factory) -> tuple[Path, Path]:
-    try:
-        return make_snapshots(tmp_path_factory.mktemp("ops-model"))
-    except ToolsMissing as exc:
-        pytest.skip(f"real InfiniBand tools not installed: {exc}")
+def snapshots(lab_snapshots):
+    return lab_snapshots
 
 
 def tree_switches(window) -> set[str]:

@@ -16,7 +16,7 @@ import pytest
 pytest.importorskip("PySide6", reason="PySide6 is a runtime dependency: pip install -e .")
 pytest.importorskip("pytestqt", reason="pytest-qt is a test dependency: pip install -e .[test]")
 
-from lab_snapshots import FAILED, ToolsMissing, make_snapshots  # noqa: E402
+from lab_snapshots import FAILED, ToolsMissing  # noqa: E402
 
 from conftest import temp_settings  # noqa: E402
 from ibviz.app.connect import REAL, ConnectChoice  # noqa: E402
@@ -30,11 +30,8 @@ STAMP = re.compile(r"^\d\d:\d\d:\d\d$")
 
 
 @pytest.fixture(scope="module")
-def snapshots(tmp_path_factory) -> tuple[Path, Path]:
-    try:
-        return make_snapshots(tmp_path_factory.mktemp("ops-lab"))
-    except ToolsMissing as exc:
-        pytest.skip(f"real InfiniBand tools not installed: {exc}")
+def snapshots(lab_snapshots):
+    return lab_snapshots
 
 
 def new_window(qtbot, tmp_path, size=(1400, 900)) -> MainWindow:
