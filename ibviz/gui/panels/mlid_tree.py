@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ibviz.app.mlid_tree import MlidTree, mlid_tree, mlid_tree_of, orphan_mlids
-from ibviz.core.naming import node_name
+from ibviz.core.naming import node_name, plural
 from ibviz.gui.panels.groups import group_title
 from ibviz.gui.panels.tables import KEY_ROLE, cells, fill, text_table
 
@@ -161,14 +161,13 @@ class MlidTreePanel(QWidget):
         self._mark(self.members, [i < len(tree.unreached) for i in range(len(members))])
         what = "What-if model: " if self.model is not None else ""
         n_sw, n_ok, n_bad = len(tree.branches), len(tree.reached), tree.faults
-        faults = (f"; {n_bad} faulty row{'' if n_bad == 1 else 's'} (marked)"
-                  if n_bad else "")
-        forward = f"{n_sw} switch{'' if n_sw == 1 else 'es'} forward{'s' if n_sw == 1 else ''} it"
+        faults = f"; {plural(n_bad, 'faulty row')} (marked)" if n_bad else ""
+        forward = f"{plural(n_sw, 'switch')} forward{'s' if n_sw == 1 else ''} it"
         if tree.mgid is None:
             self.summary.setText(f"{what}{tree.title}: {forward}{faults}")
             return
         self.summary.setText(
-            f"{what}{tree.title}: {forward}; {n_ok} member{'' if n_ok == 1 else 's'} "
+            f"{what}{tree.title}: {forward}; {plural(n_ok, 'member')} "
             f"reached by every other member, {len(tree.unreached)} not{faults}")
 
     @staticmethod
