@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -312,9 +314,12 @@ def test_idle_ibsim_does_not_spin(tmp_path: Path) -> None:
         assert_idle(fab.pid)
 
 
-def _orphan(tmp_path: Path, keep_watchdog: bool) -> tuple[str, str, str]:
+@contextlib.contextmanager
+def _orphan(tmp_path: Path, keep_watchdog: bool) -> Iterator[tuple[str, int]]:
     """Start ibsim from a child process that then dies without cleaning up (like SIGKILL);
-    without ``keep_watchdog`` it first kills its watchdog (and waits for it to be gone)."""
+    without ``keep_watchdog`` it first kills its watchdog (and waits for it to be gone).
+    Yields the orphan's (sockname, pid); afterwards removes its work directory and kills
+    it if the test left it running."""
     write_net(tmp_path / "tiny.net", 0x0002C90000A00000)
     script = textwrap.dedent(
         f"""
@@ -333,35 +338,30 @@ def _orphan(tmp_path: Path, keep_watchdog: bool) -> tuple[str, str, str]:
     res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          env=env, timeout=60)  # fmt: skip
     sockname, pid, workdir = res.stdout.split()
-    return sockname, pid, workdir
+    try:
+        yield sockname, int(pid)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        if procs_with_sockname(sockname):
+            os.kill(int(pid), 9)
 
 
 @pytest.mark.realtools
 @real
 def test_orphan_of_a_killed_parent_is_killed_by_its_watchdog(tmp_path: Path) -> None:
-    sockname, pid, workdir = _orphan(tmp_path, keep_watchdog=True)
-    try:
+    with _orphan(tmp_path, keep_watchdog=True) as (sockname, _pid):
         assert_gone(sockname, None)  # the watchdog saw its parent's pipe close
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-        if procs_with_sockname(sockname):
-            os.kill(int(pid), 9)
 
 
 @pytest.mark.realtools
 @real
 def test_orphan_without_a_watchdog_idles_and_is_reaped(tmp_path: Path) -> None:
-    sockname, pid, workdir = _orphan(tmp_path, keep_watchdog=False)
-    try:
-        assert procs_with_sockname(sockname) == [int(pid)]
-        assert_idle(int(pid))  # its stdin never reaches EOF, so it does not spin
+    with _orphan(tmp_path, keep_watchdog=False) as (sockname, pid):
+        assert procs_with_sockname(sockname) == [pid]
+        assert_idle(pid)  # its stdin never reaches EOF, so it does not spin
         with IbsimFabric(tmp_path / "tiny.net") as fab:  # start() reaps orphans
             assert fab.ibnetdiscover()
         assert_gone(sockname, None)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-        if procs_with_sockname(sockname):
-            os.kill(int(pid), 9)
 
 
 @pytest.mark.realtools
