@@ -37,7 +37,7 @@ def test_once_prints_the_snapshot(dumps, capsys):
     assert out[0] == ("real fabric (read-only): ibutils-opensm-subnet.lst: 62 switches, "
                       "3 CAs, 0 routers, 172 links")
     assert out[1] == "state: 65 LIDs, 62 LFTs, 0 MFTs (0 entries), 0 groups (0 members)"
-    assert out[2] == "SM MASTER on 0x0002c90109769a00 (LID 1) [from the SM mark in the topology]"
+    assert out[2] == "SM MASTER on 0x0002c90109769a00 (LID 0x0001) [from the SM mark in the topology]"
     assert out[3] == "read: opensm-fdbs, opensm-subnet-lst"
 
 

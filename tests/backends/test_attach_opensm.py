@@ -189,7 +189,7 @@ def test_cli_attach_live_once(lab, capsys, monkeypatch):
         monkeypatch.setenv(key, env[key])
     assert attach_cli("--live", "--once", "--smkey", "1") == 0
     out = capsys.readouterr().out
-    assert "2 switches, 4 CAs" in out and "SM LID 1 MASTER" in out
+    assert "2 switches, 4 CAs" in out and "SM LID 0x0001 MASTER" in out
     assert "group ff12:1::1  MLID 0xc001  3 members" in out
 
 

@@ -156,7 +156,7 @@ class NodeDetailsPanel(QWidget):
                          for i, h in enumerate(r.hops, 1)])
         ok = not r.error
         self.route_note.setText(
-            ("What-if model: " if self.model is not None else "") + f"{r.source} -> {r.dest} (LID {r.dlid}): {len(r.hops)} switches"
+            ("What-if model: " if self.model is not None else "") + f"{r.source} -> {r.dest} (LID {r.dlid:#06x}): {len(r.hops)} switches"
             + ("" if ok else f"; broken: {r.error}"))
         return ok
 

@@ -192,7 +192,7 @@ class FabricState:
         text = (f"{len(self.lids)} LIDs, {len(self.lfts)} LFTs, {len(self.mfts)} MFTs "
                 f"({entries} entries), {len(self.groups)} groups ({members} members)")
         if self.sm is not None:
-            text += f", SM LID {self.sm.lid} {self.sm.state}"
+            text += f", SM LID {self.sm.lid:#06x} {self.sm.state}"
         return text
 
     def lid_owner(self) -> dict[int, int]:

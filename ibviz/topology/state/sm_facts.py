@@ -33,7 +33,7 @@ class SmFacts:
     sources: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        """``SM MASTER on leaf01 (LID 1), priority 15, last sweep 13:26:39``."""
+        """``SM MASTER on leaf01 (LID 0x0001), priority 15, last sweep 13:26:39``."""
         text = f"SM {self.state}"
         if self.where:
             text += f" on {self.where}"
@@ -51,7 +51,7 @@ def _port_name(fabric: Fabric, guid: int) -> str | None:
         for port in node.lid_ports():
             pguid = node.guid if node.kind is NodeKind.SWITCH else port.guid
             if guid in (pguid, node.guid):
-                return f"{node_name(node)} (LID {port.lid})" if port.lid else node_name(node)
+                return f"{node_name(node)} (LID {port.lid:#06x})" if port.lid else node_name(node)
     return None
 
 
@@ -76,5 +76,5 @@ def sm_facts(state: Any, fabric: Fabric) -> SmFacts:
     if info is not None:
         facts.sources.append("sminfo")
         facts.state, facts.priority = info.state, info.priority
-        facts.where = _port_name(fabric, info.guid) or f"LID {info.lid}"
+        facts.where = _port_name(fabric, info.guid) or f"LID {info.lid:#06x}"
     return facts
