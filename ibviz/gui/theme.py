@@ -103,6 +103,7 @@ class SettingsMixin:
         s = self.settings
         s.setValue("theme", self.theme)
         s.setValue("speed", self.controller.speed)
+        s.setValue("hopWallS", self.controller.visual_clock.hop_wall_s)
         s.setValue("geometry", self.saveGeometry())
         s.setValue("windowState", self.saveState())
         s.sync()

@@ -222,3 +222,14 @@ def test_unwatched_hop_paced_step_back_lands_on_a_hop_boundary(fig8):
     assert np.isclose(edges, c.view_time_us, atol=1e-9).any()
     near = np.abs(edges - before) > 1e-9
     assert before - c.view_time_us >= 0.25 * float(np.min((t1 - t0)[near[:len(t0)]]))
+
+
+def test_the_seconds_per_hop_are_kept_for_the_next_window(qtbot, settings):
+    first = open_window(qtbot, settings, "fig8")
+    assert first.controller.visual_clock.hop_wall_s == pytest.approx(0.4)
+    first.pace.seconds.setValue(1.25)
+    first.save_settings()
+    again = open_window(qtbot, settings, "fig8")
+    assert again.pace.seconds.value() == pytest.approx(1.25)
+    assert again.controller.visual_clock.hop_wall_s == pytest.approx(1.25)
+    assert again.controller.visual_clock.enabled

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDockWidget, QMenu, QVBoxLayout, QWidget
 
 from ibviz.app import view_sync
@@ -25,6 +25,7 @@ class SimulationModeMixin:
 
     frames: PacketFrames | None = None
     docks: dict[str, QDockWidget]
+    settings: QSettings
 
     def _build_simulation_mode(self) -> None:
         """The pace controls (at the end of the top toolbar, where a 1280-pixel screen
@@ -69,7 +70,14 @@ class SimulationModeMixin:
         return self.menuBar().addMenu("&Simulation")
 
     def _start_simulation_mode(self) -> None:
-        """After the saved speed is restored: hop pacing on; moving the slider leaves it."""
+        """After the saved speed is restored: hop pacing on, at the saved seconds per hop
+        (``hopWallS``); moving the slider leaves it."""
+        try:
+            seconds = float(self.settings.value("hopWallS",
+                                                self.controller.visual_clock.hop_wall_s))
+        except (TypeError, ValueError):
+            seconds = self.controller.visual_clock.hop_wall_s
+        self.pace.seconds.setValue(seconds)  # clamped to the box's range
         self.pace.set_hop_pacing(True)
         self.controls.slider.valueChanged.connect(self.pace.speed_chosen)
 
