@@ -58,6 +58,18 @@ def test_whatif_model_drives_every_panel_and_undo_returns_to_dumps(qtbot, tmp_pa
     assert link_nodes(window)
     assert not window.node_details.show_route()
     assert f"{spines[0]} is failed" in window.node_details.route_note.text()
+    # the switch inspector reads the model too: the failed spine has no tables, and some
+    # switch's MFT row for the group differs from the dumps (highlighted)
+    assert window.inspector.show_switch(spine)
+    assert "is failed" in window.inspector.info.text()
+    assert window.inspector.lft_model.rowCount() == 0
+    changed = []
+    for name in sorted(tree_switches(window)):
+        window.inspector.show_switch(guid_of(window, name))
+        assert window.inspector.info.text().startswith("<i>What-if model:</i>")
+        changed += [row for row in window.inspector.mft_rows() if row[3]]
+    assert any(row[0] == "0xc001" for row in changed), changed
+    assert window.inspector.mft.horizontalHeaderItem(2).text() == "In the dumps"
     window.docks["problems"].show()
     window.docks["problems"].raise_()
     window.problems.run()
@@ -69,6 +81,9 @@ def test_whatif_model_drives_every_panel_and_undo_returns_to_dumps(qtbot, tmp_pa
     assert not window.mlid_tree.summary.text().startswith("What-if")
     assert spine in link_nodes(window)
     assert window.node_details.show_route()
+    assert window.inspector.show_switch(spine)
+    assert "What-if" not in window.inspector.info.text()
+    assert window.inspector.lft_model.rowCount() > 0
     qtbot.waitUntil(lambda: window.problems.report is not None, timeout=30000)
     assert not window.problems.status.text().startswith("What-if")
     window.close()

@@ -37,6 +37,9 @@ class SwitchInspector(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session: Any = None
+        self.model: Any = None
+        """A what-if model (:class:`~ibviz.app.whatif_view.ModelView`) shown instead of
+        the session's tables; None: the session's."""
         self.switch: int | None = None
         self._owner_key: tuple = ()
         self._owner_maps: tuple[dict, dict] = ({}, {})
@@ -92,6 +95,7 @@ class SwitchInspector(QWidget):
     # --------------------------------------------------------------- session
     def set_session(self, session: Any) -> None:
         self.session = session
+        self.model = None
         self.chooser.blockSignals(True)
         self.chooser.clear()
         switches = sorted(session.fabric.switches(), key=lambda n: (n.label, n.guid))
@@ -123,32 +127,46 @@ class SwitchInspector(QWidget):
             self.switch = int(self.chooser.itemData(index), 16)
             self.refresh()
 
+    def set_model(self, model: Any) -> None:
+        """Show what-if ``model``'s tables (None: the session's again)."""
+        self.model = model
+        self.refresh()
+
+    @property
+    def shown(self) -> Any:
+        """What the tables are read from: the what-if model, else the session."""
+        return self.model if self.model is not None else self.session
+
     def refresh(self) -> None:
-        """Re-read the switch's tables from the session."""
-        session, sw = self.session, self.switch
-        if session is None or sw is None:
+        """Re-read the switch's tables from the session (or the what-if model)."""
+        shown, sw = self.shown, self.switch
+        if shown is None or sw is None:
             self.info.setText("no switch in this fabric")
             self.lft_model.set_table(None, {}, {})
             self.mft.setRowCount(0)
             return
-        info = session.sm.switch_info.get(sw)
-        if info is not None:
+        gone = self.model.gone_text(sw) if self.model is not None else None
+        info = shown.sm.switch_info.get(sw)
+        prefix = "<i>What-if model:</i> " if self.model is not None else ""
+        if gone is not None:
+            self.info.setText(f"{gone}: no tables")
+        elif info is not None:
             mft = "keeps a multicast table" if info.keeps_multicast_table else \
                 "no multicast table (MulticastFDBCap = 0)"
             self.info.setText(
-                f"DefaultMulticastPrimaryPort <b>{info.default_mcast_primary_port}</b>, "
+                f"{prefix}DefaultMulticastPrimaryPort <b>{info.default_mcast_primary_port}</b>, "
                 f"DefaultMulticastNotPrimaryPort <b>{info.default_mcast_not_primary_port}</b>"
                 f"; LinearFDBTop {info.linear_fdb_top:#x}; {mft}")
-        failed = " (FAILED)" if sw in session.sm.failed else ""
+        failed = " (FAILED)" if sw in shown.sm.failed else ""
         self.info.setToolTip(f"switch {sw:#018x}{failed}")
         owners, labels = self._owners()
-        self.lft_model.set_table(session.sm.lfts.get(sw), owners, labels)
+        self.lft_model.set_table(None if gone else shown.sm.lfts.get(sw), owners, labels)
         self._fill_mft(sw)
 
     def _owners(self) -> tuple[dict, dict]:
         """LID -> port and GUID -> name, rebuilt only when the SM sent MADs since (LIDs
         change only by PortInfo Sets)."""
-        s = self.session
+        s = self.shown
         key = (id(s.fabric), len(s.sm.mads))
         if self._owner_key != key:
             self._owner_key = key
@@ -157,16 +175,28 @@ class SwitchInspector(QWidget):
         return self._owner_maps
 
     def _fill_mft(self, sw: int) -> None:
-        info = self.session.sm.switch_info.get(sw)
+        shown = self.shown
+        info = shown.sm.switch_info.get(sw)
         has_table = info is None or info.keeps_multicast_table
         self.mft.setVisible(has_table)
+        whatif = self.model is not None
         self.mft_title.setText(
-            "Multicast forwarding table (rows the last failover changed are highlighted)"
+            ("What-if model's multicast forwarding table (rows that differ from the dumps "
+             "are highlighted)" if whatif else
+             "Multicast forwarding table (rows the last failover changed are highlighted)")
             if has_table else "No multicast forwarding table on this switch: every "
             "multicast packet leaves by the default multicast ports above.")
         self.mft_title.setWordWrap(True)
-        now = self.session.sm.mfts.get(sw, {})
-        diff = self.session.mft_diff(sw)
+        self.mft.setHorizontalHeaderLabels(
+            ["MLID", "On the model" if whatif else "Ports now",
+             "In the dumps" if whatif else "Before last failover"])
+        now = shown.sm.mfts.get(sw, {})
+        if whatif:
+            real = self.session.sm.mfts.get(sw, {})
+            diff = {m: (real.get(m), now.get(m)) for m in set(real) | set(now)
+                    if set(real.get(m) or ()) != set(now.get(m) or ())}
+        else:
+            diff = self.session.mft_diff(sw)
         mlids = sorted(set(now) | set(diff))
         self.mft.setRowCount(len(mlids))
         for row, mlid in enumerate(mlids):

@@ -41,6 +41,7 @@ class OpsPanelsMixin(_Window):
         def select_node(self, guid: int | None) -> None: ...
         def apply_default_layout(self) -> None: ...
     node_details: NodeDetailsPanel
+    inspector: Any
     problems: ProblemsPanel
     mlid_tree: MlidTreePanel
 
@@ -106,6 +107,7 @@ class OpsPanelsMixin(_Window):
         self.mlid_tree.set_model(model)
         self.node_details.set_model(model)
         self.problems.set_model(model)
+        self.inspector.set_model(model)
         if self.session is not None:
             self._apply_highlight()
 
