@@ -121,7 +121,7 @@ def instrument(totals: dict[str, float]) -> None:
                 depth[0] -= 1
                 if label != "session" or depth[0] == 0:
                     totals[label] = totals.get(label, 0.0) + time.perf_counter() - start
-                    if label == "canvas paint":
+                    if name == "drawBackground":
                         totals["paints"] = totals.get("paints", 0.0) + 1
         setattr(cls, name, timed)
 
