@@ -100,8 +100,8 @@ class FlowPlot(QWidget):
 
     def refresh(self) -> None:
         """Re-read every flow's series and the failover instants."""
-        if self.session is None:
-            return
+        if self.session is None or not self.plot.isVisibleTo(self):
+            return  # a session without traffic shows no plot: nothing to re-read
         names = list(self.session.flow_names)
         if names != list(self.curves):  # flows appear as they send their first packet
             self._make_curves(names)
