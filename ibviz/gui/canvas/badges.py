@@ -100,7 +100,7 @@ def _badges(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: np.nda
                 painter.drawRoundedRect(box, 3, 3)
     painter.setBrush(Qt.BrushStyle.NoBrush)
     widths: dict[str, float] = {}
-    inside: list[tuple[QRectF, str]] = []
+    centred: list[tuple[QRectF, str]] = []
     pills: list[tuple[QRectF, str]] = []
     height = metrics.height()
     for box, block in zip(boxes, shut.tolist(), strict=True):
@@ -109,7 +109,7 @@ def _badges(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: np.nda
         if width is None:
             width = widths[text] = metrics.horizontalAdvance(text)
         if width + 4 <= box.width() and box.height() >= FONT_PX + 2:
-            inside.append((box, text))
+            centred.append((box, text))
             taken.claim(box)
         else:  # too narrow: the count under the box, where no other count is
             pill = QRectF(box.center().x() - (width + 6) / 2, box.bottom() + 2, width + 6,
@@ -122,7 +122,7 @@ def _badges(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: np.nda
         painter.drawRoundedRect(pill, 3, 3)
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.setPen(QColor(theme.label))
-    for box, text in inside + pills:
+    for box, text in centred + pills:
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
 
@@ -135,8 +135,9 @@ def _troubled(model: CanvasModel, blocks: np.ndarray) -> np.ndarray:
         ends = model.ends[model.down]
         bad_node = bad_node.copy()
         bad_node[ends.ravel()] = True
-    block_of = detail.block_of  # type: ignore[union-attr]
-    bad_block = np.zeros(len(detail.leaves), bool)  # type: ignore[union-attr]
+    assert detail is not None
+    bad_block = np.zeros(len(detail.leaves), dtype=np.bool_)
+    block_of = detail.block_of
     hit = block_of[bad_node]
     bad_block[hit[hit >= 0]] = True
     return bad_block[blocks]
