@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import bisect
+from typing import TYPE_CHECKING, Any
 
 from ibviz.core.failover.model import Mode
 from ibviz.core.failover.roles import serving_at
@@ -38,9 +39,8 @@ def narrate(s: Session) -> list[tuple[float, str]]:
                           f"{MODE_WORDS[o.mode]} ({o.reason})."))
         for t, phase in o.phases[1 if o.kind == "failover" else 0:]:
             lines.append((t, _plain(phase, s)))
-        changes = [e for e in s.log if e.kind in ("mft", "remap") and o.started_us <= e.t_us
-                   <= (o.restored_us if o.restored_us is not None else o.started_us + 1e4)]
-        for e in changes[:4]:
+        end = o.restored_us if o.restored_us is not None else o.started_us + 1e4
+        for e in _changes(s.log, o.started_us, end, 4):
             lines.append((e.t_us, "Now " + e.text + "."))
         restored = o.restored_us  # the server named by the roles' one source of truth
         server = serving_at(ctl, o.group, restored) if restored is not None else None
@@ -55,6 +55,23 @@ def narrate(s: Session) -> list[tuple[float, str]]:
             lines.append((o.started_us, f"Group {o.group} is not served: {o.problem}."))
     lines.sort(key=lambda x: x[0])
     return lines
+
+
+def _changes(log: Any, start: float, end: float, most: int) -> list[Any]:
+    """The first ``most`` MFT writes and remaps of ``log`` (in time order, as a session
+    appends it) from ``start`` to ``end``: found by bisection, not a scan of the whole
+    log (thousands of MAD entries at 10k HCAs, once per outcome and refresh)."""
+    i = bisect.bisect_left(log, start, lo=getattr(log, "first", 0), hi=len(log),
+                           key=lambda e: e.t_us)
+    out: list[Any] = []
+    while i < len(log) and len(out) < most:
+        e = log[i]
+        if e.t_us > end:
+            break
+        if e.kind in ("mft", "remap"):
+            out.append(e)
+        i += 1
+    return out
 
 
 def _plain(phase: str, s: Session) -> str:
