@@ -158,9 +158,13 @@ class SwitchInspector(QWidget):
             if self._lid_unsubscribe is not None:
                 self._lid_unsubscribe()
             self._lid_bus = bus
-            self._lid_unsubscribe = bus.subscribe(LidAssigned, self._lid_moved)
+            # a bus nobody listens to emits nothing (and listening would make its SM
+            # send MADs one by one): then any MAD may have moved a LID
+            self._lid_unsubscribe = (bus.subscribe(LidAssigned, self._lid_moved)
+                                     if bus.active else None)
             self._lid_moves += 1
-        key = (id(s.fabric), self._lid_moves)
+        counted = self._lid_unsubscribe is not None
+        key = (id(s.fabric), self._lid_moves, None if counted else len(s.sm.mads))
         if self._owner_key != key:
             self._owner_key = key
             self._owner_maps = ({lid: refs[0] for lid, refs in s.fabric.lid_owners().items()},
