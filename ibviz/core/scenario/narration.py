@@ -20,6 +20,7 @@ def narrate(s: Session) -> list[tuple[float, str]]:
     name = lambda guid: fabric.nodes[guid].label if guid in fabric.nodes \
         else f"{guid:#x}"  # noqa: E731
     lines: list[tuple[float, str]] = []
+    writes = [e for e in s.log if e.kind in ("mft", "remap")]  # one pass, time-ordered
     for o in ctl.outcomes:
         pg = ctl.groups[o.group]
         mlid = ctl.mlids.get(o.group)
@@ -40,7 +41,7 @@ def narrate(s: Session) -> list[tuple[float, str]]:
         for t, phase in o.phases[1 if o.kind == "failover" else 0:]:
             lines.append((t, _plain(phase, s)))
         end = o.restored_us if o.restored_us is not None else o.started_us + 1e4
-        for e in _changes(s.log, o.started_us, end, 4):
+        for e in _changes(writes, o.started_us, end, 4):
             lines.append((e.t_us, "Now " + e.text + "."))
         restored = o.restored_us  # the server named by the roles' one source of truth
         server = serving_at(ctl, o.group, restored) if restored is not None else None
@@ -57,21 +58,12 @@ def narrate(s: Session) -> list[tuple[float, str]]:
     return lines
 
 
-def _changes(log: Any, start: float, end: float, most: int) -> list[Any]:
-    """The first ``most`` MFT writes and remaps of ``log`` (in time order, as a session
-    appends it) from ``start`` to ``end``: found by bisection, not a scan of the whole
-    log (thousands of MAD entries at 10k HCAs, once per outcome and refresh)."""
-    i = bisect.bisect_left(log, start, lo=getattr(log, "first", 0), hi=len(log),
-                           key=lambda e: e.t_us)
-    out: list[Any] = []
-    while i < len(log) and len(out) < most:
-        e = log[i]
-        if e.t_us > end:
-            break
-        if e.kind in ("mft", "remap"):
-            out.append(e)
-        i += 1
-    return out
+def _changes(writes: list[Any], start: float, end: float, most: int) -> list[Any]:
+    """The first ``most`` of ``writes`` (the log's MFT writes and remaps, in time order as
+    a session appends them) from ``start`` to ``end``, found by bisection: not a scan of
+    the whole log (thousands of MAD entries at 10k HCAs) for every outcome."""
+    i = bisect.bisect_left(writes, start, key=lambda e: e.t_us)
+    return [e for e in writes[i:i + most] if e.t_us <= end]
 
 
 def _plain(phase: str, s: Session) -> str:
