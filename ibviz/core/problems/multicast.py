@@ -62,12 +62,32 @@ def live_peers(fabric: Fabric) -> dict[PortRef, PortRef]:
     return live
 
 
+class LivePeers:
+    """:func:`live_peers` read lazily, port by port (one group's walk over a big fabric
+    visits a few hundred ports, not all of them)."""
+
+    def __init__(self, fabric: Fabric) -> None:
+        self.fabric = fabric
+        self._memo: dict[PortRef, PortRef | None] = {}
+
+    def get(self, ref: PortRef) -> PortRef | None:
+        if ref in self._memo:
+            return self._memo[ref]
+        nodes, down, found = self.fabric.nodes, PortState.DOWN, None
+        port = nodes[ref.node].ports.get(ref.port)
+        peer = self.fabric.peer(ref) if port is not None and port.state is not down else None
+        if peer is not None and nodes[peer.node].ports[peer.port].state is not down:
+            found = peer
+        self._memo[ref] = found
+        return found
+
+
 class _GroupWalk:
     def __init__(self, fabric: Fabric, sm: SubnetManager, group: McGroup,
-                 live: dict[PortRef, PortRef] | None = None) -> None:
+                 live: dict[PortRef, PortRef] | LivePeers | None = None) -> None:
         self.fabric, self.sm, self.mlid = fabric, sm, group.mlid
         self.memo: dict[tuple[int, int], _Reach] = {}
-        self.live = live_peers(fabric) if live is None else live
+        self.live = LivePeers(fabric) if live is None else live
 
     def _outs(self, switch: int, in_port: int) -> frozenset[int]:
         info = self.sm.switch_info.get(switch) or SwitchInfo()

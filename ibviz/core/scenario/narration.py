@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import bisect
+from typing import TYPE_CHECKING, Any
 
 from ibviz.core.failover.model import Mode
 from ibviz.core.failover.roles import serving_at
@@ -19,6 +20,7 @@ def narrate(s: Session) -> list[tuple[float, str]]:
     name = lambda guid: fabric.nodes[guid].label if guid in fabric.nodes \
         else f"{guid:#x}"  # noqa: E731
     lines: list[tuple[float, str]] = []
+    writes = [e for e in s.log if e.kind in ("mft", "remap")]  # one pass, time-ordered
     for o in ctl.outcomes:
         pg = ctl.groups[o.group]
         mlid = ctl.mlids.get(o.group)
@@ -38,9 +40,8 @@ def narrate(s: Session) -> list[tuple[float, str]]:
                           f"{MODE_WORDS[o.mode]} ({o.reason})."))
         for t, phase in o.phases[1 if o.kind == "failover" else 0:]:
             lines.append((t, _plain(phase, s)))
-        changes = [e for e in s.log if e.kind in ("mft", "remap") and o.started_us <= e.t_us
-                   <= (o.restored_us if o.restored_us is not None else o.started_us + 1e4)]
-        for e in changes[:4]:
+        end = o.restored_us if o.restored_us is not None else o.started_us + 1e4
+        for e in _changes(writes, o.started_us, end, 4):
             lines.append((e.t_us, "Now " + e.text + "."))
         restored = o.restored_us  # the server named by the roles' one source of truth
         server = serving_at(ctl, o.group, restored) if restored is not None else None
@@ -55,6 +56,14 @@ def narrate(s: Session) -> list[tuple[float, str]]:
             lines.append((o.started_us, f"Group {o.group} is not served: {o.problem}."))
     lines.sort(key=lambda x: x[0])
     return lines
+
+
+def _changes(writes: list[Any], start: float, end: float, most: int) -> list[Any]:
+    """The first ``most`` of ``writes`` (the log's MFT writes and remaps, in time order as
+    a session appends them) from ``start`` to ``end``, found by bisection: not a scan of
+    the whole log (thousands of MAD entries at 10k HCAs) for every outcome."""
+    i = bisect.bisect_left(writes, start, key=lambda e: e.t_us)
+    return [e for e in writes[i:i + most] if e.t_us <= end]
 
 
 def _plain(phase: str, s: Session) -> str:

@@ -135,9 +135,12 @@ class DataPlane:
         lo, hi = block * LFT_BLOCK, (block + 1) * LFT_BLOCK
         if held is None or sw not in self._own or len(held) < len(new):
             size = len(new) if held is None else max(len(new), len(held))
-            copy = np.full(size, NO_PATH, np.uint8)
-            if held is not None:
-                copy[: len(held)] = held
+            if held is not None and len(held) == size:  # one copy, no fill first
+                copy = np.asarray(held).astype(np.uint8, copy=True)
+            else:
+                copy = np.full(size, NO_PATH, np.uint8)
+                if held is not None:
+                    copy[: len(held)] = held
             held = self.lfts[sw] = copy
             self._own.add(sw)
         held[lo:hi] = NO_PATH

@@ -89,21 +89,41 @@ def _badges(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: np.nda
     fill = QColor(theme.state_fill["active"])
     fill.setAlpha(60)
     trouble = _troubled(model, shut)
-    for rect, bad, block in zip(rects.tolist(), trouble.tolist(), shut.tolist(), strict=True):
-        box = QRectF(QPointF(rect[0], rect[1]), QPointF(rect[2], rect[3]))
-        edge = QColor(theme.state_fill["failed"] if bad else theme.outline)
-        painter.setPen(QPen(edge, 2.0 if bad else 1.0))
-        painter.setBrush(fill)
-        painter.drawRoundedRect(box, 3, 3)
+    # boxes first, grouped by edge (two pen changes, not two per badge), then the counts
+    painter.setBrush(fill)
+    boxes = [QRectF(x0, y0, x1 - x0, y1 - y0) for x0, y0, x1, y1 in rects.tolist()]
+    for bad, pen in ((False, QPen(QColor(theme.outline), 1.0)),
+                     (True, QPen(QColor(theme.state_fill["failed"]), 2.0))):
+        painter.setPen(pen)
+        for box, b in zip(boxes, trouble.tolist(), strict=True):
+            if b is bad:
+                painter.drawRoundedRect(box, 3, 3)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    widths: dict[str, float] = {}
+    centred: list[tuple[QRectF, str]] = []
+    pills: list[tuple[QRectF, str]] = []
+    height = metrics.height()
+    for box, block in zip(boxes, shut.tolist(), strict=True):
         text = str(len(detail.members[block]))  # type: ignore[union-attr]
-        if metrics.horizontalAdvance(text) + 4 <= box.width() and box.height() >= FONT_PX + 2:
-            painter.setPen(QColor(theme.label))
-            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        width = widths.get(text)
+        if width is None:
+            width = widths[text] = metrics.horizontalAdvance(text)
+        if width + 4 <= box.width() and box.height() >= FONT_PX + 2:
+            centred.append((box, text))
             taken.claim(box)
         else:  # too narrow: the count under the box, where no other count is
-            below = QPointF(box.center().x(), box.bottom() + metrics.height() / 2 + 2)
-            _pill(painter, theme, below, text, metrics, taken)
+            pill = QRectF(box.center().x() - (width + 6) / 2, box.bottom() + 2, width + 6,
+                          height)
+            if taken.claim(pill):
+                pills.append((pill, text))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(theme.background))
+    for pill, _text in pills:
+        painter.drawRoundedRect(pill, 3, 3)
     painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.setPen(QColor(theme.label))
+    for box, text in centred + pills:
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
 
 def _troubled(model: CanvasModel, blocks: np.ndarray) -> np.ndarray:
@@ -115,8 +135,12 @@ def _troubled(model: CanvasModel, blocks: np.ndarray) -> np.ndarray:
         ends = model.ends[model.down]
         bad_node = bad_node.copy()
         bad_node[ends.ravel()] = True
-    return np.array([bool(bad_node[detail.members[b]].any())  # type: ignore[union-attr]
-                     for b in blocks.tolist()], bool)
+    assert detail is not None
+    bad_block = np.zeros(len(detail.leaves), dtype=np.bool_)
+    block_of = detail.block_of
+    hit = block_of[bad_node]
+    bad_block[hit[hit >= 0]] = True
+    return bad_block[blocks]
 
 
 def _pill(painter: QPainter, theme: CanvasTheme, at: QPointF, text: str,

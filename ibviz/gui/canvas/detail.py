@@ -95,11 +95,16 @@ class CanvasDetail:
 
     def badge_rects(self, xy: np.ndarray, blocks: np.ndarray) -> np.ndarray:
         """``(K, 4)`` left, top, right, bottom (scene) of the members of ``blocks``."""
-        out = np.empty((len(blocks), 4))
-        for row, i in enumerate(blocks.tolist()):
-            pts = xy[self.members[i]]
-            out[row, :2], out[row, 2:] = pts.min(axis=0), pts.max(axis=0)
-        return out
+        flat, starts = _segments(self, "_member_segments", self.members)
+        if flat is None:  # an empty block: one at a time
+            out = np.empty((len(blocks), 4))
+            for row, i in enumerate(blocks.tolist()):
+                pts = xy[self.members[i]]
+                out[row, :2], out[row, 2:] = pts.min(axis=0), pts.max(axis=0)
+            return out
+        pts = xy[flat]
+        lo, hi = np.minimum.reduceat(pts, starts), np.maximum.reduceat(pts, starts)
+        return np.hstack([lo, hi])[blocks]
 
     def block_at(self, node: int) -> int:
         """Block a node belongs to, or whose leaf it is (-1: none)."""
@@ -129,8 +134,14 @@ class CanvasDetail:
         """``(K, 4)`` x0, y0, x1, y1 (scene): from each lower group's centre to its upper
         group's centre."""
         out = np.empty((len(self.bundle_ends), 4))
-        for k, (low, up) in enumerate(self.bundle_ends):
-            out[k, :2], out[k, 2:] = xy[low].mean(axis=0), xy[up].mean(axis=0)
+        for side, name in ((0, "_low_segments"), (1, "_up_segments")):
+            flat, starts = _segments(self, name, [ends[side] for ends in self.bundle_ends])
+            if flat is None:  # an empty group: one at a time
+                for k, ends in enumerate(self.bundle_ends):
+                    out[k, 2 * side:2 * side + 2] = xy[ends[side]].mean(axis=0)
+                continue
+            sums = np.add.reduceat(xy[flat], starts)
+            out[:, 2 * side:2 * side + 2] = sums / np.diff(np.append(starts, len(flat)))[:, None]
         return out
 
     def drawn_links(self, ends: np.ndarray, scale: float, keep: np.ndarray) -> np.ndarray:
@@ -140,6 +151,22 @@ class CanvasDetail:
         if self.bundled(scale):
             drawn &= (self.link_bundle < 0) | keep
         return drawn
+
+
+def _segments(owner: object, name: str, parts: list[np.ndarray]
+              ) -> tuple[np.ndarray | None, np.ndarray]:
+    """``parts`` concatenated and where each starts (for ``np.ufunc.reduceat``), kept on
+    ``owner`` as ``name`` (the parts never change); ``(None, ...)`` when one is empty."""
+    cached = owner.__dict__.get(name)
+    if cached is None:
+        sizes = np.array([len(p) for p in parts], np.int64)
+        if not len(parts) or (sizes == 0).any():
+            cached = (None, sizes)
+        else:
+            starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+            cached = (np.concatenate(parts).astype(np.int64), starts)
+        owner.__dict__[name] = cached
+    return cached
 
 
 def _by_pod(result: LayoutResult) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:

@@ -101,7 +101,8 @@ class LogModel(QAbstractTableModel):
             self.beginRemoveRows(QModelIndex(), 0, gone - 1)
             del self.rows[:gone]
             self.endRemoveRows()
-        new = [i for i in range(max(self._seen, first), len(log)) if self._keep(log[i])]
+        start = max(self._seen, first)  # one slice of the new entries, not one look-up each
+        new = [i for i, e in enumerate(log[start:], start) if self._keep(e)]
         self._seen = len(log)
         if new:
             first = len(self.rows)

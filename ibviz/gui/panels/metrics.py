@@ -55,6 +55,8 @@ class FlowPlot(QWidget):
         layout.addWidget(self.empty)
         self.curves: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
         self.markers: list[pg.InfiniteLine] = []
+        self._marker_times: list[float] = []
+        """The failover instants :attr:`markers` show (they are re-made only on a change)."""
 
     def set_theme(self, dark: bool) -> None:
         self.dark = dark
@@ -98,8 +100,8 @@ class FlowPlot(QWidget):
 
     def refresh(self) -> None:
         """Re-read every flow's series and the failover instants."""
-        if self.session is None:
-            return
+        if self.session is None or not self.plot.isVisibleTo(self):
+            return  # a session without traffic shows no plot: nothing to re-read
         names = list(self.session.flow_names)
         if names != list(self.curves):  # flows appear as they send their first packet
             self._make_curves(names)
@@ -114,16 +116,20 @@ class FlowPlot(QWidget):
         # the y axis follows what is shown (after a Restart to t = 0 too: pyqtgraph's own
         # autorange keeps the old scale when the curves become empty)
         self.plot.setYRange(0.0, max(top, 1.0), padding=0.05)
+        self.plot.setXRange(0, max(self.session.duration_us, 1.0) * 1e-6, padding=0.02)
+        times = list(self.session.failover_times())
+        if times == self._marker_times:
+            return
+        self._marker_times = times
         for line in self.markers:
             self.plot.removeItem(line)
         self.markers = []
-        for t in self.session.failover_times():
+        for t in times:
             line = pg.InfiniteLine(pos=t * 1e-6, angle=90, movable=False,
                                    pen=pg.mkPen(MARKER_COLOUR, width=1,
                                                 style=Qt.PenStyle.DotLine))
             self.plot.addItem(line, ignoreBounds=True)
             self.markers.append(line)
-        self.plot.setXRange(0, max(self.session.duration_us, 1.0) * 1e-6, padding=0.02)
 
     def set_time(self, t_us: float) -> None:
         self.cursor.setPos(t_us * 1e-6)

@@ -276,7 +276,8 @@ class SessionController(QObject):
         back to the view time)."""
         if self.session is None:
             return None
-        found = clock.find_next_failover(self.shown, self.view_time_us, self.duration_us)
+        found = clock.find_next_failover(self.shown, self.view_time_us, self.duration_us,
+                                         self.rewinds)
         if self.rewinds and self.session.now_us > self.view_time_us:
             self.seek(self.view_time_us)
         return found
@@ -284,7 +285,8 @@ class SessionController(QObject):
     def jump_to_next_failover(self) -> bool:
         if self.session is None:
             return False
-        found = clock.find_next_failover(self.shown, self.view_time_us, self.duration_us)
+        found = clock.find_next_failover(self.shown, self.view_time_us, self.duration_us,
+                                         self.rewinds)
         self.seek(self.view_time_us if found is None else found)
         return found is not None
 

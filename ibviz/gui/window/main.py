@@ -308,8 +308,8 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
         self._apply_highlight()
         if self.controller.playing:
             self._schedule_slow_refresh()
-        else:
-            self._slow_refresh()
+        # paused: the controller announces the time next (every path that changes the
+        # state does), and _time_changed refreshes the stale tables once
         self._update_enabled()
 
     def _time_changed(self, t_us: float) -> None:
