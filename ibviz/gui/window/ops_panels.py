@@ -130,13 +130,12 @@ class OpsPanelsMixin(_Window):
         """The state changed (tables are stale): re-read the node and the tree; the
         Problems report says it is older than the state."""
         self.node_details.refresh()
-        if self.docks["mlidtree"].isVisible():  # a big group's reach walk costs: only shown
-            self.mlid_tree.refresh()
+        self.mlid_tree.refresh_when_shown()  # a big group's reach walk costs: only shown
         self.problems.mark_stale()
 
     def _mlid_tree_shown(self, visible: bool) -> None:
         if visible:
-            self.mlid_tree.refresh()
+            self.mlid_tree.flush()
 
     def _problems_shown(self, visible: bool) -> None:
         if visible and self.session is not None and self.problems.report is None:
