@@ -20,11 +20,34 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ibviz.core.model import PortRef
 from ibviz.gui.panels.lft_model import LftModel
 
 CHANGED = QColor("#F0E442")
 """Okabe-Ito yellow behind MFT rows the last failover changed (dark text stays readable)."""
 CHANGED_TEXT = QColor("#000000")
+
+
+def first_owners(fabric: Any) -> dict[int, PortRef]:
+    """LID -> the first port answering to it (``Fabric.lid_owners`` without the lists)."""
+    owners: dict[int, PortRef] = {}
+    for node in fabric.nodes.values():
+        for p in node.lid_ports():
+            for lid in p.lids():
+                if lid not in owners:
+                    owners[lid] = PortRef(node.guid, p.num)
+    return owners
+
+
+class NodeLabels:
+    """GUID -> node label, read when a row is drawn (not 46,550 strings up front)."""
+
+    def __init__(self, fabric: Any) -> None:
+        self._nodes = fabric.nodes
+
+    def get(self, guid: int, default: str, /) -> str | None:
+        node = self._nodes.get(guid)
+        return node.label if node is not None else default
 
 
 def ports_text(ports: frozenset[int] | set[int] | None) -> str:
@@ -152,8 +175,7 @@ class SwitchInspector(QWidget):
         key = (id(s.fabric), len(s.sm.mads))
         if self._owner_key != key:
             self._owner_key = key
-            self._owner_maps = ({lid: refs[0] for lid, refs in s.fabric.lid_owners().items()},
-                                {g: n.label for g, n in s.fabric.nodes.items()})
+            self._owner_maps = (first_owners(s.fabric), NodeLabels(s.fabric))
         return self._owner_maps
 
     def _fill_mft(self, sw: int) -> None:
