@@ -96,18 +96,16 @@ class MlidTreePanel(QWidget):
     def refresh_when_shown(self) -> None:
         """Refresh now when shown, else once shown (or read): a group's reach walk costs
         seconds at 46,550 LIDs, and a tab in the background is not looked at."""
-        if self.isVisible():
-            self.refresh()
+        if self.isVisible() and not self.visibleRegion().isEmpty():  # a tab behind
+            self.refresh()                                            # another: not
         else:
             self._stale = True
 
     def flush(self) -> None:
+        """Refresh if something changed while hidden (the window calls it when the
+        panel's tab comes to the front)."""
         if self._stale:
             self.refresh()
-
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        super().showEvent(event)
-        self.flush()
 
     def select_group(self, mgid: int) -> bool:
         """Show group ``mgid`` (no signal: the caller chose it); False if unknown."""
