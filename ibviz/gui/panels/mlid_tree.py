@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from ibviz.app.mlid_tree import MlidTree, mlid_tree, mlid_tree_of, orphan_mlids
 from ibviz.core.naming import node_name, plural
 from ibviz.gui.panels.groups import group_title
-from ibviz.gui.panels.tables import KEY_ROLE, cells, fill, text_table
+from ibviz.gui.panels.tables import KEY_ROLE, cells, fill, on_screen, text_table
 
 TREE_COLUMNS = ("Switch", "Egress port", "Leads to", "Fault")
 MEMBER_COLUMNS = ("Member", "Reached from")
@@ -96,8 +96,8 @@ class MlidTreePanel(QWidget):
     def refresh_when_shown(self) -> None:
         """Refresh now when shown, else once shown (or read): a group's reach walk costs
         seconds at 46,550 LIDs, and a tab in the background is not looked at."""
-        if self.isVisible() and not self.visibleRegion().isEmpty():  # a tab behind
-            self.refresh()                                            # another: not
+        if on_screen(self):
+            self.refresh()
         else:
             self._stale = True
 

@@ -14,6 +14,7 @@ from ibviz.app.problems import Target
 from ibviz.gui.panels.mlid_tree import MlidTreePanel
 from ibviz.gui.panels.node_details import NodeDetailsPanel
 from ibviz.gui.panels.problems import ProblemsPanel
+from ibviz.gui.panels.tables import on_screen
 from ibviz.gui.window.shortcuts import WindowUndoWins
 
 TAB_TITLES = {"details": "Node"}
@@ -124,7 +125,7 @@ class OpsPanelsMixin(_Window):
         self.mlid_tree.select_group(self.selected_group)
         self.node_details.show_node(self.selected_node)
         if not rebuilt:
-            self._problems_shown(self.docks["problems"].isVisible())
+            self._problems_shown(on_screen(self.problems))  # not behind the log's tab
 
     def _ops_refresh(self) -> None:
         """The state changed (tables are stale): re-read the node and the tree; the
