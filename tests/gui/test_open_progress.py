@@ -62,3 +62,24 @@ def test_cancel_while_routing_keeps_the_session_shown(qtbot, window):
     assert window.open_stages[:2] == STEPS[:2] and DRAWING not in window.open_stages
     window.controller.seek(100.0)  # the old session still runs
     assert window.session.now_us >= 100.0
+
+
+def test_an_empty_window_says_what_it_opens_and_when_nothing_is(qtbot, settings):
+    from ibviz.gui.window.files import NOTHING_OPEN
+    from ibviz.gui.window.main import MainWindow
+
+    window = MainWindow(settings)  # as `ibviz gui SPEC` starts: no session yet
+    qtbot.addWidget(window)
+    window.show()
+    slot = window._load_stage
+
+    def cancel_at_routing(text: str) -> None:
+        slot(text)
+        if text.startswith("Routing"):
+            assert window.narration.sentence.startswith(f"Opening {BIG}: ")  # not "Play"
+            window._progress.findChild(QPushButton).click()
+    window._load_stage = cancel_at_routing
+    assert window.open_spec(BIG)
+    qtbot.waitUntil(lambda: "cancelled" in window.statusBar().currentMessage(),
+                    timeout=180000)
+    assert window.session is None and window.narration.sentence == NOTHING_OPEN

@@ -65,6 +65,11 @@ class SwitchInspector(QWidget):
         self._owner_maps: tuple[dict, dict] = ({}, {})
         self.chooser = QComboBox(self)
         self.chooser.setObjectName("switchChooser")
+        # as wide as the dock, not as the longest of thousands of names (which cost a
+        # scan of every item and pushed the tables out of a narrow dock)
+        self.chooser.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.chooser.setMinimumContentsLength(12)
         self.chooser.currentIndexChanged.connect(self._chosen)
         self.info = QLabel(self)
         self.info.setObjectName("switchInfo")

@@ -25,6 +25,7 @@ PROGRESS_DELAY_MS = 300
 """Loads that finish faster never flash a progress dialog."""
 
 
+NOTHING_OPEN = "Nothing is open: File > Open (Ctrl+O) opens a fabric, a scenario or a saved session."
 DRAWING = "Drawing"
 """The open's last step, in the GUI thread: the window shows the session."""
 
@@ -69,6 +70,8 @@ class FilesMixin:
         task.stage.connect(self.open_stages.append)
         if background:
             self._opening = f"Opening {Path(spec).name}"
+            self._say_while_empty(f"{self._opening}: the window fills in once it is ready "
+                                  "(the progress dialog names each step).")
             self._progress = dialogs.progress_dialog(self, self._opening + "...",
                                                      PROGRESS_DELAY_MS)
             self._progress.canceled.connect(task.cancel)
@@ -89,6 +92,12 @@ class FilesMixin:
             self._progress.setMaximum(max(total, 1))
             self._progress.setValue(min(done, max(total, 1)))
 
+    def _say_while_empty(self, text: str) -> None:
+        """What the narration strip says while no session is shown (the first open of
+        ``ibviz gui SPEC``): not 'Press Play' over an empty canvas."""
+        if self.session is None:
+            self.narration.text.setText(text)
+
     def _load_stage(self, text: str) -> None:
         """A step starts: its name under the title, the bar busy until it counts."""
         if self._progress is not None:
@@ -106,6 +115,7 @@ class FilesMixin:
         if self._task is not None and self._task.cancelled:  # finished before it noticed
             self._finish_progress()
             self.statusBar().showMessage(f"Opening {spec} cancelled", 5000)
+            self._say_while_empty(NOTHING_OPEN)
             return
         self.open_stages.append(DRAWING)
         if self._progress is not None:  # the last step runs here: say so before it
@@ -121,6 +131,7 @@ class FilesMixin:
         self._finish_progress()
         if isinstance(exc, Cancelled):
             self.statusBar().showMessage(f"Opening {spec} cancelled", 5000)
+            self._say_while_empty(NOTHING_OPEN)
             return
         if self.batch:  # --screenshot: nobody is there to close a dialog
             print(f"ibviz: cannot open {spec}: {dialogs.error_text(exc)}", file=sys.stderr)
