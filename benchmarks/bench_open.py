@@ -44,9 +44,9 @@ window.resize(1920, 1080)
 window.show()
 app.processEvents()
 steps = []
-shown = window._load_stage  # the progress dialog's slot, timed as it gets each step
-window._load_stage = lambda text: (steps.append((text, time.perf_counter() - start)),
-                                   shown(text))
+shown = getattr(window, "_load_stage", None)  # the progress dialog's slot, timed as it
+window._load_stage = lambda text: (steps.append((text, time.perf_counter() - start)),  # gets
+                                   shown and shown(text))  # each step (None: older code)
 start, cpu = time.perf_counter(), time.process_time()
 assert window.open_spec(sys.argv[1])
 loop, poll = QEventLoop(), QTimer()  # wait in Qt's loop (a Python busy loop would
