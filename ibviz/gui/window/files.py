@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
 from ibviz.app import opening
 from ibviz.core import actions as act
+from ibviz.core.bulk import gc_paused
 from ibviz.gui import dialogs
 from ibviz.gui.canvas.model import CanvasModel
 from ibviz.gui.worker import BackgroundTask, Cancelled, Reporter
@@ -33,10 +34,11 @@ DRAWING = "Drawing"
 def open_in_worker(spec: str, progress: Reporter) -> opening.Loaded:
     """Everything of an open that needs no Qt, in the worker thread: read or generate,
     route (:func:`ibviz.app.opening.open_any`), and lay out the canvas arrays."""
-    loaded = opening.open_any(spec, progress, stage=progress.stage)
-    fabric = loaded.session.fabric
-    progress.stage(f"Laying out {len(fabric.nodes):,} nodes")
-    loaded.canvas = CanvasModel.build(fabric, loaded.positions)
+    with gc_paused():  # hundreds of thousands of long-lived objects: no rescans
+        loaded = opening.open_any(spec, progress, stage=progress.stage)
+        fabric = loaded.session.fabric
+        progress.stage(f"Laying out {len(fabric.nodes):,} nodes")
+        loaded.canvas = CanvasModel.build(fabric, loaded.positions)
     return loaded
 
 
