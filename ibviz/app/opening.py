@@ -5,11 +5,14 @@ a fabric (any file :func:`ibviz.topology.load` reads, a built-in fabric name or 
 generator spec such as ``leaf-spine:hcas=10000``); a fabric alone gets a session with
 its subnet manager and no traffic. The demo opens its scenario in free play (its script's
 failures left out: the trainer fails what they like); a scenario opened by name plays its
-script. Everything here runs in a worker thread: no Qt.
+script. Everything here runs in a worker thread: no Qt. ``stage(text)`` is told each
+step as it starts (``Generating fat-tree:k=35,n=3``, ``Routing 46,550 LIDs``), for the
+progress dialog.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,12 @@ from typing import Any
 from ibviz.app import session_file
 from ibviz.backends.sim import SimBackend
 from ibviz.core.bulk import Progress
+from ibviz.core.fabric import Fabric
+from ibviz.core.model import NodeKind
 from ibviz.core.scenario.session import Session
+
+Stage = Callable[[str], None]
+"""``stage(text)``: the name of the step that starts."""
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 DEMO, DEMO_SCENARIO = "demo", "fig10"
@@ -38,6 +46,8 @@ class Loaded:
     time_us: float = 0.0
     group: int = 0
     warnings: list[str] = field(default_factory=list)
+    canvas: Any = None
+    """What the window built from it off the GUI thread (its canvas arrays), or None."""
 
     @property
     def backend(self) -> SimBackend:
@@ -94,8 +104,21 @@ def spec_kind(spec: str) -> str:
     return "fabric"
 
 
+def lids_to_route(fabric: Fabric, lmc: int = 0) -> int:
+    """How many LIDs the SM will assign: one per switch, ``2**lmc`` per cabled channel
+    adapter or router port (what the progress dialog says while it routes)."""
+    switches = sum(1 for n in fabric.nodes.values() if n.kind is NodeKind.SWITCH)
+    ends = sum(1 for ref in fabric.cabled_ports()
+               if fabric.nodes[ref.node].kind is not NodeKind.SWITCH)
+    return switches + (ends << lmc)
+
+
+def _quiet(_text: str) -> None:
+    """No one listens to the stages."""
+
+
 def open_any(spec: str, progress: Progress | None = None, mode: str | None = None,
-             seed: int | None = None) -> Loaded:
+             seed: int | None = None, stage: Stage = _quiet) -> Loaded:
     """Open ``spec`` (see the module docstring).
 
     Raises
@@ -107,39 +130,47 @@ def open_any(spec: str, progress: Progress | None = None, mode: str | None = Non
     spec = resolve_demo(spec)
     kind = spec_kind(spec)
     if kind == "session":
+        stage(f"Reading {Path(spec).name}")
         saved = session_file.load(spec)
         if spec_kind(saved.spec) == "session":
             raise session_file.SessionFileError(f"{spec}: source: a session cannot open "
                                                 "another session")
-        loaded = open_any(saved.spec, progress, saved.mode, saved.seed)
+        loaded = open_any(saved.spec, progress, saved.mode, saved.seed, stage)
+        stage(f"Replaying {len(saved.actions)} action(s)")
         session_file.replay(loaded.session, saved.actions)
         loaded.session.run_until(saved.time_us)
         loaded.positions = saved.positions or None
         loaded.time_us, loaded.group = saved.time_us, saved.group
         return loaded
     if kind == "scenario":
-        session = _open_scenario(spec, progress, mode, seed, free)
+        session = _open_scenario(spec, progress, mode, seed, free, stage)
         return Loaded(session, {"kind": "scenario", "spec": DEMO if free else spec,
                                 "mode": mode, "seed": seed})
-    return _open_fabric(spec, progress, seed)
+    return _open_fabric(spec, progress, seed, stage)
 
 
 def _open_scenario(spec: str, progress: Progress | None, mode: str | None,
-                   seed: int | None, free: bool) -> Session:
+                   seed: int | None, free: bool, stage: Stage) -> Session:
     from ibviz.core.scenario.rewind import free_play
     from ibviz.topology.scenarios import fabric_for, load_scenario
 
+    stage(f"Reading scenario {Path(spec).name}")
     scenario = load_scenario(spec)
     if free:
         scenario = free_play(scenario)
-    return Session(scenario, fabric_for(scenario, progress), mode=mode, seed=seed)
+    fabric = fabric_for(scenario, progress)
+    stage(f"Routing {lids_to_route(fabric, scenario.sm.lmc):,} LIDs")
+    return Session(scenario, fabric, mode=mode, seed=seed)
 
 
-def _open_fabric(spec: str, progress: Progress | None, seed: int | None) -> Loaded:
+def _open_fabric(spec: str, progress: Progress | None, seed: int | None,
+                 stage: Stage) -> Loaded:
     from ibviz.topology import open_fabric
     from ibviz.topology.scenarios import session_for_fabric
 
+    stage(f"Reading {Path(spec).name}" if Path(spec).is_file() else f"Generating {spec}")
     fabric = open_fabric(spec, progress=progress)
+    stage(f"Routing {lids_to_route(fabric):,} LIDs")
     session = session_for_fabric(fabric)
     warnings = [str(w) for w in fabric.warnings]
     return Loaded(session, {"kind": "fabric", "spec": spec, "mode": None, "seed": seed},

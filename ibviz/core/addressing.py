@@ -99,6 +99,8 @@ def lid_range(base_lid: int, lmc: int) -> range:
     """
     if base_lid == INVALID_LID:
         return range(0)
+    if lmc == 0 and UNICAST_LID_MIN <= base_lid <= UNICAST_LID_MAX:  # the common case, fast
+        return range(base_lid, base_lid + 1)
     if not is_unicast_lid(base_lid):
         raise ValueError(f"base LID {base_lid:#06x} is not a unicast LID")
     mask = lmc_mask(lmc)

@@ -9,26 +9,43 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from ibviz.core.bulk import Progress
-
 
 class Cancelled(Exception):
     """Raised inside the work function's progress callback once the user cancelled."""
 
 
+class Reporter:
+    """What the work function gets: ``progress(done, total)`` (a :data:`Progress`) and
+    ``progress.stage(text)``, the name of the step it starts (``Routing 46,550 LIDs``).
+    Both raise :class:`Cancelled` once the user cancelled."""
+
+    def __init__(self, task: BackgroundTask) -> None:
+        self._task = task
+
+    def __call__(self, done: int, total: int) -> None:
+        self._task._report(done, total)
+
+    def stage(self, text: str) -> None:
+        if self._task.cancelled:
+            raise Cancelled()
+        self._task.stage.emit(text)
+
+
 class BackgroundTask(QObject):
     """``BackgroundTask(work)``: ``work(progress)`` runs in a daemon thread.
 
-    Signals (delivered in the GUI thread): ``progress(done, total)``, ``done(result)``,
-    ``failed(exception)``. :meth:`cancel` makes the next progress call raise
-    :class:`Cancelled`, so work that reports progress stops early.
+    Signals (delivered in the GUI thread): ``progress(done, total)``, ``stage(text)``,
+    ``done(result)``, ``failed(exception)``. :meth:`cancel` makes the next progress or
+    stage call raise :class:`Cancelled`, so work that reports progress stops early.
+    ``progress`` is a :class:`Reporter`.
     """
 
     progress = Signal(int, int)
+    stage = Signal(str)
     done = Signal(object)
     failed = Signal(object)
 
-    def __init__(self, work: Callable[[Progress], Any], parent: QObject | None = None) -> None:
+    def __init__(self, work: Callable[[Reporter], Any], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._work = work
         self._cancelled = threading.Event()
@@ -64,7 +81,7 @@ class BackgroundTask(QObject):
 
     def _run(self) -> None:
         try:
-            self.result = self._work(self._report)
+            self.result = self._work(Reporter(self))
         except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread as a value
             self.error = exc
             self.failed.emit(exc)

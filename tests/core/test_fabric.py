@@ -108,3 +108,25 @@ def test_remove_node_removes_its_cables():
     f = small()
     f.remove_node(0x20)
     assert len(f.links) == 1 and 0x20 not in f.graph
+
+
+def test_copy_keeps_every_port_and_link_field_and_builds_its_graph_on_use():
+    from dataclasses import astuple
+
+    f = small()
+    f.assign_lid(PortRef(0x20, 1), 8, 2)
+    f.set_port_state(PortRef(0x20, 1), PortState.ACTIVE)
+    f.node(0x10).ports[1].label = "1/1/1"
+    g = f.copy()
+    for guid, node in f.nodes.items():
+        assert [astuple(p) for p in node.ports.values()] == \
+            [astuple(p) for p in g.nodes[guid].ports.values()]
+    assert [astuple(link) for link in f.links.values()] == \
+        [astuple(link) for link in g.links.values()]
+    assert all(g.links[k] is not link for k, link in f.links.items())
+    assert g.neighbors(0x10) == {0x20, 0x30} and len(g.node_links(0x10)) == 3
+    g.disconnect(PortRef(0x30, 1))  # the graph follows once built
+    assert g.neighbors(0x10) == {0x20} and f.neighbors(0x10) == {0x20, 0x30}
+    h = g.copy()
+    h.connect(PortRef(0x30, 1), PortRef(0x10, 4))  # before its graph is built
+    assert h.neighbors(0x10) == {0x20, 0x30}

@@ -100,17 +100,21 @@ class FabricView(CanvasInput, CanvasNavigation, CanvasBlocks, QGraphicsView):
 
     # ---------------------------------------------------------------- fabric
     def set_fabric(self, fabric: Fabric | None, positions: dict[int, Position] | None = None,
-                   *, fit: bool = True) -> None:
+                   *, fit: bool = True, model: CanvasModel | None = None) -> None:
         """Show ``fabric``: laid out unless ``positions`` gives every node (nodes it lacks
         are placed beside their neighbours). States, highlight, selection and packets are
         cleared. ``fit=False`` keeps the current zoom and centre (re-showing the same
-        fabric after an undo)."""
+        fabric after an undo). ``model``: its arrays, already built (off the GUI thread)
+        from ``fabric`` and ``positions``."""
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe = []
         self._states, self._down, self._selected = {}, set(), -1
         self._highlight = (set(), set(), "tree")
-        self._model = CanvasModel.build(fabric, positions) if fabric is not None else None
+        if model is not None and model.fabric is fabric:
+            self._model = model
+        else:
+            self._model = CanvasModel.build(fabric, positions) if fabric is not None else None
         self._apply_pinned()
         if fabric is not None:
             self._subscribe(fabric)

@@ -3,6 +3,8 @@ into one item per row): LID, output port and the node that owns the LID."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
@@ -10,6 +12,12 @@ from ibviz.core.model import NO_PATH, PortRef
 
 HEADERS = ("LID", "Out port", "Destination")
 Index = QModelIndex | QPersistentModelIndex
+
+
+class Labels(Protocol):
+    """GUID -> node name (a dict, or one that reads the names on demand)."""
+
+    def get(self, guid: int, default: str, /) -> str | None: ...
 
 
 def parse_lid(text: str) -> int | None:
@@ -32,12 +40,12 @@ class LftModel(QAbstractTableModel):
         self._table = np.zeros(0, np.uint8)
         self._rows = np.zeros(0, np.int64)
         self._owners: dict[int, PortRef] = {}
-        self._labels: dict[int, str] = {}
+        self._labels: Labels = {}
         self._filter = ""
 
     # ----------------------------------------------------------------- data
     def set_table(self, table: np.ndarray | None, owners: dict[int, PortRef],
-                  labels: dict[int, str]) -> None:
+                  labels: Labels) -> None:
         """Show ``table`` (port per LID); ``owners``: LID -> port; ``labels``: GUID -> name."""
         self.beginResetModel()
         self._table = np.zeros(0, np.uint8) if table is None else np.asarray(table)
@@ -71,7 +79,7 @@ class LftModel(QAbstractTableModel):
         ref = self._owners.get(lid)
         if ref is None:
             return ""
-        name = self._labels.get(ref.node, f"{ref.node:#018x}")
+        name = self._labels.get(ref.node, f"{ref.node:#018x}") or ""
         return f"{name} port {ref.port}" if ref.port else name
 
     # ------------------------------------------------------------ Qt model

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from ibviz.app.problems import check_shown, problem_target
 from ibviz.core.problems import Report, Severity
-from ibviz.gui.panels.tables import KEY_ROLE, cells, fill, text_table
+from ibviz.gui.panels.tables import KEY_ROLE, cells, fill, on_screen, text_table
 from ibviz.gui.worker import BackgroundTask
 
 COLUMNS = ("Severity", "Kind", "Subject", "Detail")
@@ -110,7 +110,7 @@ class ProblemsPanel(QWidget):
         fill(self.table, [])
         self.detail.setText("")
         self.status.setText("Not checked yet: press Check.")
-        if self.isVisible():
+        if on_screen(self):
             self.run()
 
     def run(self) -> bool:

@@ -21,11 +21,34 @@ from PySide6.QtWidgets import (
 )
 
 from ibviz.core.events import LidAssigned
+from ibviz.core.model import PortRef
 from ibviz.gui.panels.lft_model import LftModel
 
 CHANGED = QColor("#F0E442")
 """Okabe-Ito yellow behind MFT rows the last failover changed (dark text stays readable)."""
 CHANGED_TEXT = QColor("#000000")
+
+
+def first_owners(fabric: Any) -> dict[int, PortRef]:
+    """LID -> the first port answering to it (``Fabric.lid_owners`` without the lists)."""
+    owners: dict[int, PortRef] = {}
+    for node in fabric.nodes.values():
+        for p in node.lid_ports():
+            for lid in p.lids():
+                if lid not in owners:
+                    owners[lid] = PortRef(node.guid, p.num)
+    return owners
+
+
+class NodeLabels:
+    """GUID -> node label, read when a row is drawn (not 46,550 strings up front)."""
+
+    def __init__(self, fabric: Any) -> None:
+        self._nodes = fabric.nodes
+
+    def get(self, guid: int, default: str, /) -> str | None:
+        node = self._nodes.get(guid)
+        return node.label if node is not None else default
 
 
 def ports_text(ports: frozenset[int] | set[int] | None) -> str:
@@ -49,6 +72,11 @@ class SwitchInspector(QWidget):
         self._lid_moves = 0
         self.chooser = QComboBox(self)
         self.chooser.setObjectName("switchChooser")
+        # as wide as the dock, not as the longest of thousands of names (which cost a
+        # scan of every item and pushed the tables out of a narrow dock)
+        self.chooser.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.chooser.setMinimumContentsLength(12)
         self.chooser.currentIndexChanged.connect(self._chosen)
         self.info = QLabel(self)
         self.info.setObjectName("switchInfo")
@@ -185,8 +213,7 @@ class SwitchInspector(QWidget):
         key = (id(s.fabric), self._lid_moves, None if counted else len(s.sm.mads))
         if self._owner_key != key:
             self._owner_key = key
-            self._owner_maps = ({lid: refs[0] for lid, refs in s.fabric.lid_owners().items()},
-                                {g: n.label for g, n in s.fabric.nodes.items()})
+            self._owner_maps = (first_owners(s.fabric), NodeLabels(s.fabric))
         return self._owner_maps
 
     def _lid_moved(self, _event: LidAssigned) -> None:

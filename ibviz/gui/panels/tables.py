@@ -18,6 +18,13 @@ KEY_ROLE = Qt.ItemDataRole.UserRole
 """Where a row keeps what it is about (a hex GUID, a row index), as text."""
 
 
+def on_screen(widget: QWidget) -> bool:
+    """The widget can be seen: shown and not a dock's tab behind another one (Qt keeps
+    those 'visible', moved off-screen). Panels whose refresh costs seconds on a big
+    fabric wait for this."""
+    return widget.isVisible() and not widget.visibleRegion().isEmpty()
+
+
 def text_table(columns: Sequence[str], name: str, parent: QWidget | None = None,
                stretch: int | None = -1) -> QTableWidget:
     """An empty table with ``columns``; column ``stretch`` (default the last; None: none,

@@ -13,8 +13,10 @@ from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
 from ibviz.app import opening
 from ibviz.core import actions as act
+from ibviz.core.bulk import gc_paused
 from ibviz.gui import dialogs
-from ibviz.gui.worker import BackgroundTask, Cancelled
+from ibviz.gui.canvas.model import CanvasModel
+from ibviz.gui.worker import BackgroundTask, Cancelled, Reporter
 
 AFTER_RESTORE_US = 150.0
 """The after-failover screenshot shows packets flowing to the takeover node."""
@@ -24,11 +26,30 @@ PROGRESS_DELAY_MS = 300
 """Loads that finish faster never flash a progress dialog."""
 
 
+NOTHING_OPEN = "Nothing is open: File > Open (Ctrl+O) opens a fabric, a scenario or a saved session."
+DRAWING = "Drawing"
+"""The open's last step, in the GUI thread: the window shows the session."""
+
+
+def open_in_worker(spec: str, progress: Reporter) -> opening.Loaded:
+    """Everything of an open that needs no Qt, in the worker thread: read or generate,
+    route (:func:`ibviz.app.opening.open_any`), and lay out the canvas arrays."""
+    with gc_paused():  # hundreds of thousands of long-lived objects: no rescans
+        loaded = opening.open_any(spec, progress, stage=progress.stage)
+        fabric = loaded.session.fabric
+        progress.stage(f"Laying out {len(fabric.nodes):,} nodes")
+        loaded.canvas = CanvasModel.build(fabric, loaded.positions)
+    return loaded
+
+
 class FilesMixin:
     """Mixed into :class:`~ibviz.gui.window.main.MainWindow`."""
 
     _task: BackgroundTask | None = None
     _progress: QProgressDialog | None = None
+    _opening = ""
+    open_stages: list[str]
+    """The steps of the last open, as the progress dialog named them."""
     batch = False
     """True when no user is present (``--screenshot``): errors go to stderr."""
 
@@ -43,15 +64,21 @@ class FilesMixin:
         if self._task is not None and self._task.running():
             return False
         self.controller.pause()
-        task = BackgroundTask(lambda progress: opening.open_any(spec, progress), self)
+        task = BackgroundTask(lambda progress: open_in_worker(spec, progress), self)
         task.done.connect(lambda loaded: self._loaded(loaded, spec))
         task.failed.connect(lambda exc: self._load_failed(exc, spec))
         self._task = task
+        self.open_stages = []
+        task.stage.connect(self.open_stages.append)
         if background:
-            self._progress = dialogs.progress_dialog(self, f"Opening {Path(spec).name}...",
+            self._opening = f"Opening {Path(spec).name}"
+            self._say_while_empty(f"{self._opening}: the window fills in once it is ready "
+                                  "(the progress dialog names each step).")
+            self._progress = dialogs.progress_dialog(self, self._opening + "...",
                                                      PROGRESS_DELAY_MS)
             self._progress.canceled.connect(task.cancel)
             task.progress.connect(self._load_progress)
+            task.stage.connect(self._load_stage)
             task.start()
             return True
         loop = QEventLoop()
@@ -67,6 +94,19 @@ class FilesMixin:
             self._progress.setMaximum(max(total, 1))
             self._progress.setValue(min(done, max(total, 1)))
 
+    def _say_while_empty(self, text: str) -> None:
+        """What the narration strip says while no session is shown (the first open of
+        ``ibviz gui SPEC``): not 'Press Play' over an empty canvas."""
+        if self.session is None:
+            self.narration.text.setText(text)
+
+    def _load_stage(self, text: str) -> None:
+        """A step starts: its name under the title, the bar busy until it counts."""
+        if self._progress is not None:
+            self._progress.setLabelText(f"{self._opening}\n{text}...")
+            self._progress.setRange(0, 0)
+            self._progress.setValue(0)
+
     def _finish_progress(self) -> None:
         if self._progress is not None:
             self._progress.reset()
@@ -74,11 +114,18 @@ class FilesMixin:
             self._progress = None
 
     def _loaded(self, loaded: opening.Loaded, spec: str) -> None:
-        self._finish_progress()
         if self._task is not None and self._task.cancelled:  # finished before it noticed
+            self._finish_progress()
             self.statusBar().showMessage(f"Opening {spec} cancelled", 5000)
+            self._say_while_empty(NOTHING_OPEN)
             return
+        self.open_stages.append(DRAWING)
+        if self._progress is not None:  # the last step runs here: say so before it
+            self._load_stage(DRAWING)
+            if self._progress.isVisible():
+                self._progress.repaint()
         self.install(loaded)
+        self._finish_progress()
         note = f"; {len(loaded.warnings)} warning(s) while reading" if loaded.warnings else ""
         self.statusBar().showMessage(f"Opened {spec}{note}", 8000)
 
@@ -86,6 +133,7 @@ class FilesMixin:
         self._finish_progress()
         if isinstance(exc, Cancelled):
             self.statusBar().showMessage(f"Opening {spec} cancelled", 5000)
+            self._say_while_empty(NOTHING_OPEN)
             return
         if self.batch:  # --screenshot: nobody is there to close a dialog
             print(f"ibviz: cannot open {spec}: {dialogs.error_text(exc)}", file=sys.stderr)

@@ -256,7 +256,8 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
         self.actions_.restart_sm.setVisible(False)
         self.loaded = loaded
         self.selected_node = None
-        self.view.set_fabric(loaded.session.fabric, loaded.positions)
+        self.view.set_fabric(loaded.session.fabric, loaded.positions,
+                             model=getattr(loaded, "canvas", None))
         self.controller.set_session(loaded.session, loaded.backend, loaded.source)
         first = next(iter(loaded.session.controller.groups.values()), None)
         mgid = loaded.group or (first.mgid if first is not None else 0)

@@ -14,6 +14,7 @@ from ibviz.app.problems import Target
 from ibviz.gui.panels.mlid_tree import MlidTreePanel
 from ibviz.gui.panels.node_details import NodeDetailsPanel
 from ibviz.gui.panels.problems import ProblemsPanel
+from ibviz.gui.panels.tables import on_screen
 from ibviz.gui.window.shortcuts import WindowUndoWins
 
 TAB_TITLES = {"details": "Node"}
@@ -126,19 +127,18 @@ class OpsPanelsMixin(_Window):
         self.mlid_tree.select_group(self.selected_group)
         self.node_details.show_node(self.selected_node)
         if not rebuilt:
-            self._problems_shown(self.docks["problems"].isVisible())
+            self._problems_shown(on_screen(self.problems))  # not behind the log's tab
 
     def _ops_refresh(self) -> None:
         """The state changed (tables are stale): re-read the node and the tree; the
         Problems report says it is older than the state."""
         self.node_details.refresh()
-        if self.docks["mlidtree"].isVisible():  # a big group's reach walk costs: only shown
-            self.mlid_tree.refresh()
+        self.mlid_tree.refresh_when_shown()  # a big group's reach walk costs: only shown
         self.problems.mark_stale()
 
     def _mlid_tree_shown(self, visible: bool) -> None:
         if visible:
-            self.mlid_tree.refresh()
+            self.mlid_tree.flush()
 
     def _problems_shown(self, visible: bool) -> None:
         if visible and self.session is not None and self.problems.report is None:

@@ -111,24 +111,33 @@ class TeachingMixin(_Base):
         self.lessons_menu = self._lessons_menu()
 
     def _lessons_menu(self) -> QMenu:
-        from ibviz.topology.lessons import lesson_names, load_lesson
+        from ibviz.topology.lessons import lesson_names
 
         menu = self.menuBar().addMenu("&Lessons")
         menu.setObjectName("lessonsMenu")
         self.lesson_actions: dict[str, QAction] = {}
         for name in lesson_names():
-            try:
-                title = load_lesson(name).title
-            except ValueError:
-                title = name
-            action = menu.addAction(title)
+            action = menu.addAction(name)
             action.setData(name)
             action.triggered.connect(lambda _c=False, n=name: self.open_lesson(n))
             self.lesson_actions[name] = action
+        menu.aboutToShow.connect(self._title_lessons)
         help_menu = next((a for a in self.menuBar().actions() if a.text() == "&Help"), None)
         if help_menu is not None:  # keep Help last
             self.menuBar().insertMenu(help_menu, menu)
         return menu
+
+    def _title_lessons(self) -> None:
+        """The lessons' titles in their menu, read when it first opens (parsing the ten
+        lesson files is half a second of the window's start-up otherwise)."""
+        from ibviz.topology.lessons import load_lesson
+
+        for name, action in self.lesson_actions.items():
+            if action.text() == name:
+                try:
+                    action.setText(load_lesson(name).title)
+                except ValueError:
+                    action.setText(name + " ")  # unreadable: its name, not read again
 
     # ------------------------------------------------------------ labels that stay
     def update_pinned(self) -> None:
