@@ -33,3 +33,14 @@ def test_timeline_bar_height_grows_with_its_font(qtbot, settings):
     qtbot.waitUntil(lambda: bar.height() > before, timeout=2000)
     fm = bar.fontMetrics()
     assert bar.height() >= 2 * fm.height()
+
+
+def test_switch_inspector_is_not_cut_at_1280x720(qtbot, settings):
+    """SwitchInfo's field names (DefaultMulticastNotPrimaryPort) fit the narrow dock: the
+    inspector never scrolls sideways."""
+    window = open_window(qtbot, settings, "fig10", size=(1280, 720))
+    qtbot.waitUntil(lambda: window._laid_out, timeout=5000)
+    area = window.docks["inspector"].widget()
+    assert "DefaultMulticastNotPrimaryPort" in window.inspector.info.text()
+    qtbot.waitUntil(lambda: area.widget().width() <= area.viewport().width(), timeout=5000)
+    assert area.horizontalScrollBar().maximum() == 0

@@ -101,6 +101,9 @@ class SwitchInspector(QWidget):
         self.mft.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
 
         form = QFormLayout()
+        # each field under its name: the dock is narrow at 1280x720, and the value's
+        # longest word (DefaultMulticastNotPrimaryPort) needs the dock's whole width
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         form.addRow("Switch", self.chooser)
         form.addRow("SwitchInfo", self.info)
         lft_box = QWidget(self)
