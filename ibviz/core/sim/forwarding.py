@@ -144,7 +144,7 @@ class Forwarding:
             peer = wire[1]
             t1 = t0 + size * wire[3] + prop
             if log is not None:
-                log.add(pid, packet.flow, out, peer, t0, t1, KIND_CODE[packet.kind])
+                log.record((pid, packet.flow, packet.kind, out, peer, t0, t1))
             heappush(pq, (t1, self._next_seq(), pid, packet, peer, after))
             if t1 < self._pump_at:
                 self._pump_at = t1
@@ -175,8 +175,7 @@ class Forwarding:
             return self.drop(pid, packet, out, "link down")
         t1 = t0 + packet.size * us_per_byte + self.propagation_us
         if self.hops is not None:
-            self.hops.add(pid, packet.flow, out, peer, t0, t1,
-                          KIND_CODE[packet.kind])
+            self.hops.record((pid, packet.flow, packet.kind, out, peer, t0, t1))
         self._arrival(t1, pid, packet, peer, hops + 1)
 
     def _arrival(self, t1: float, pid: int, packet: DataPacket, at: PortRef, hops: int
