@@ -22,6 +22,16 @@ class Batch(Forwarding):
     def _receive(self, pid: int, packet: DataPacket, at: PortRef) -> None:
         raise NotImplementedError  # NetworkSim's
 
+    def _fan(self, outs: list[PortRef]) -> tuple[tuple[PortRef, tuple | None], ...]:
+        """A multicast decision's output ports with their cables (None: not cabled)."""
+        wires, fan = self._wire, []
+        for out in outs:
+            wire = wires.get(out, False)
+            if wire is False:
+                wire = self._cable(out)
+            fan.append((out, wire))
+        return tuple(fan)
+
     def _pump(self) -> None:
         """Run packet arrivals in time order, up to the engine's next other event (packet
         arrivals first on a tie) and never past the time the engine runs to: one engine
@@ -43,7 +53,7 @@ class Batch(Forwarding):
         lat, prop, max_hops = self.switch_latency_us, self.propagation_us, self.max_hops
         arrive, depart, route = self._arrive, self._depart, self._route
         receive, drop = self._receive, self.drop
-        wires, mcast_end, routers = self._wire, self._mcast_end, self._routers
+        fans, mcast_end, routers = self._fans, self._mcast_end, self._routers
         self._pump_at = -INF  # arrivals made while pumping only join the queue
         done = 0
         limit = engine.limit
@@ -79,8 +89,12 @@ class Batch(Forwarding):
                                 continue
                 elif dlid >= 0xC000 and dlid != 0xFFFF:
                     decision = (node, dlid, at[1])
-                    outs = mcast.get(decision)
-                    if outs:
+                    fan = fans.get(decision)
+                    if fan is None:
+                        outs = mcast.get(decision)
+                        if outs is not None:
+                            fan = fans[decision] = self._fan(outs)
+                    if fan:
                         seen = switch_seen.get(pid)
                         if seen is None:
                             switch_seen[pid] = {node}
@@ -93,29 +107,31 @@ class Batch(Forwarding):
                             if eheap and eheap[0][0] < limit:
                                 limit = eheap[0][0]
                             continue
-                        extra = len(outs) - 1
+                        extra = len(fan) - 1
                         if extra:
                             counters[packet.flow].copies += extra
                             live[pid] += extra
                         t0 = t + lat
                         after = hops + 1
                         size, flow, kind = packet.size, packet.flow, packet.kind
-                        for out in outs:  # _fan_out, inlined
-                            wire = wires.get(out)
+                        slow = False
+                        for out, wire in fan:  # _fan_out, inlined
                             if wire is None or wire[2] in down or wire[1][0] in failed:
                                 engine.now = t
                                 depart(pid, packet, out, t0, hops)  # names the drop
+                                slow = True
                                 continue
                             peer = wire[1]
                             t1 = t0 + size * wire[3] + prop
                             if rec is not None:
                                 rec((pid, flow, kind, out, peer, t0, t1))
                             heappush(pq, (t1, next_seq(), pid, packet, peer, after))
-                        limit = engine.limit
-                        if eheap and eheap[0][0] < limit:
-                            limit = eheap[0][0]
+                        if slow:
+                            limit = engine.limit
+                            if eheap and eheap[0][0] < limit:
+                                limit = eheap[0][0]
                         continue
-                    if outs is not None:  # cached: the tree ends here
+                    if fan is not None:  # cached: the tree ends here
                         engine.now = t
                         drop(pid, packet, at, mcast_end[decision])
                         continue

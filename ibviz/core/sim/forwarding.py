@@ -45,6 +45,8 @@ class Forwarding:
     _routes: dict[int, dict[int, tuple | None]]
     _mcast: dict[tuple[int, int, int], list[PortRef]]
     _mcast_end: dict[tuple[int, int, int], str]
+    _fans: dict[tuple[int, int, int], tuple[tuple[PortRef, tuple | None], ...]]
+    """Multicast decision -> its output ports with their cables (the pump's), on use."""
     _ports: dict[tuple[int, int], PortRef]
     plane: DataPlane
 
@@ -60,6 +62,7 @@ class Forwarding:
         self._routes.clear()
         self._mcast.clear()
         self._mcast_end.clear()
+        self._fans.clear()
 
     def _cable(self, out: PortRef) -> tuple[PortRef, PortRef, tuple, float] | None:
         link = self.sm.fabric.link_at(out)

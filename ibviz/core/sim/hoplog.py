@@ -59,6 +59,8 @@ class HopLog:
         self._cols: dict[str, np.ndarray] = {}
         self._done = 0
         """Rows already in :attr:`_cols`."""
+        self._named = 0
+        """Rows whose flows have ids."""
         self.first = 0
         """Hops forgotten from the front (a bounded session's old ones)."""
 
@@ -82,21 +84,28 @@ class HopLog:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def _name_flows(self) -> None:
+        """Number the flows of the rows appended since the last call, in row order."""
+        rows, n = self.rows, self._named
+        if n == len(rows):
+            return
+        ids, names = self._flow_ids, self._names
+        for flow in dict.fromkeys([row[1] for row in rows[n:]]):
+            if flow not in ids:
+                ids[flow] = len(names)
+                names.append(flow)
+        self._named = len(rows)
+
     def _sync(self) -> None:
         """Extend the columns over the rows appended since the last call."""
         rows, n = self.rows, self._done
         if n == len(rows):
             return
+        self._name_flows()
         pids, flows, kinds, _, _, t0, t1 = zip(*rows[n:], strict=True)
-        ids, names = self._flow_ids, self._names
-        fids = []
-        for flow in flows:
-            fid = ids.get(flow)
-            if fid is None:
-                fid = ids[flow] = len(names)
-                names.append(flow)
-            fids.append(fid)
-        new = {"pid": np.array(pids, np.int64), "flow": np.array(fids, np.int32),
+        ids = self._flow_ids
+        new = {"pid": np.array(pids, np.int64),
+               "flow": np.array([ids[f] for f in flows], np.int32),
                "kind": np.array([KIND_CODE[k] for k in kinds], np.int8),
                "t0": np.array(t0, np.float64), "t1": np.array(t1, np.float64)}
         cols = self._cols
@@ -114,20 +123,23 @@ class HopLog:
         return col
 
     def keep_packets(self, kept) -> int:
-        """Forget the hops of packets not in ``kept`` (a long session keeps only its
-        recent packets); returns how many went. Indices shift down, and :attr:`first`
-        counts the hops forgotten so far."""
-        if not self.rows:
-            return 0
-        pids = self._col("pid")
-        keep = np.isin(pids, np.fromiter(kept, np.int64, len(kept)))
-        gone = len(pids) - int(np.count_nonzero(keep))
+        """Forget the hops of packets not in ``kept`` (a set or dict of packet ids: a
+        long session keeps only its recent packets); returns how many went. Indices
+        shift down, and :attr:`first` counts the hops forgotten so far."""
+        rows = self.rows
+        self._name_flows()  # flow ids follow first hops, forgotten ones included
+        keep = [row[0] in kept for row in rows]
+        gone = len(rows) - sum(keep)
         if gone:
-            self.rows[:] = compress(self.rows, keep.tolist())
-            cols = self._cols
-            for name in cols:
-                cols[name] = cols[name][keep]
-            self._done = len(self.rows)
+            done = self._done
+            rows[:] = compress(rows, keep)
+            if done:
+                mask = np.array(keep[:done], bool)
+                cols = self._cols
+                for name in cols:
+                    cols[name] = cols[name][mask]
+                self._done = int(np.count_nonzero(mask))
+            self._named = len(rows)
             self.first += gone
         return gone
 

@@ -80,6 +80,7 @@ class NetworkSim(Batch):
         """Switch -> DLID -> the cable its LFT picks (None: no route), filled on use."""
         self._mcast: dict[tuple[int, int, int], list[PortRef]] = {}
         self._mcast_end: dict[tuple[int, int, int], str] = {}
+        self._fans: dict[tuple[int, int, int], tuple] = {}
         self._ports: dict[tuple[int, int], PortRef] = {}
         self.max_hops = 2 * len(self._kinds) + 2
         self.plane = DataPlane(sm, engine, lambda: self._forget_tables(None))
