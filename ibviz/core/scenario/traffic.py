@@ -67,7 +67,7 @@ class Flow:
         if now > self.stop_us or self.broken:
             return
         self.emit_message()
-        self.s.engine.at(now + self._gap(), self._tick)
+        self.s.engine.push(now + self._gap(), self._tick, ())
 
     # ---------------------------------------------------------------- sending
     def source_port(self) -> PortRef | None:
@@ -118,7 +118,7 @@ class Flow:
 
     def on_receive(self, pid: int, packet: DataPacket, at: PortRef) -> str | None:
         """Transport-level acceptance at the receiver (None: accepted)."""
-        if self.s.frozen(at.node):
+        if self.s.controller.frozen_windows and self.s.frozen(at.node):
             return FROZEN
         for other in self.s.learners.get(self.spec.name, ()):
             other.learn_from_slid(packet.slid)

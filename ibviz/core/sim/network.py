@@ -47,7 +47,8 @@ class NetworkSim(Batch):
         self.propagation_us = propagation_us
         self.switch_latency_us = switch_latency_us
         self.counters: dict[str, Counters] = {}
-        self.deliveries: list[Delivery] = []
+        self._delivery_rows: list[tuple[int, str, PortRef, float]] = []
+        self._deliveries: list[Delivery] = []
         self._drop_rows: list[tuple] = []
         self._drops: list[Drop] = []
         self.hops: HopLog | None = HopLog() if record_hops else None
@@ -102,6 +103,15 @@ class NetworkSim(Batch):
         rows, done = self._drop_rows, self._drops
         if len(done) < len(rows):
             done.extend(Drop._make(r) for r in rows[len(done):])
+        return done
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """Every copy delivered: packet, flow, port, time (built on demand from plain
+        rows recorded on the hot path)."""
+        rows, done = self._delivery_rows, self._deliveries
+        if len(done) < len(rows):
+            done.extend(Delivery(*r) for r in rows[len(done):])
         return done
 
     @property
@@ -186,8 +196,12 @@ class NetworkSim(Batch):
             self._seen_at[pid] = {at}
         else:
             seen.add(at)
-        self.delivered_to.setdefault(pid, []).append(at)
-        self.deliveries.append(Delivery(pid, packet.flow, at, self.engine.now))
+        got = self.delivered_to.get(pid)
+        if got is None:
+            self.delivered_to[pid] = [at]
+        else:
+            got.append(at)
+        self._delivery_rows.append((pid, packet.flow, at, self.engine.now))
 
     # ----------------------------------------------------------------- helpers
     def attach_group_receivers(self) -> None:
