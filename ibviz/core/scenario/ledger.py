@@ -303,7 +303,7 @@ class Ledger:
             net._drops.clear()
             self._drops_seen = len(rows)
             if net.hops is not None:
-                net.hops.keep_packets(kept)
+                net.hops.keep_packets(kept, mark)  # every id from the mark is kept
         low = min([mark] + self.held)
         oldest = net.sent_at[low][1] if low in net.sent_at else self.s.engine.now
         first = self.s.controller.outcomes.first

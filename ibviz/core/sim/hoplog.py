@@ -61,6 +61,7 @@ class HopLog:
         """Rows already in :attr:`_cols`."""
         self._named = 0
         """Rows whose flows have ids."""
+        self._pids = np.zeros(0, np.int64)
         self.first = 0
         """Hops forgotten from the front (a bounded session's old ones)."""
 
@@ -122,26 +123,49 @@ class HopLog:
                             else np.int64 if name == "pid" else np.float64)
         return col
 
-    def keep_packets(self, kept) -> int:
+    def _pid_column(self) -> np.ndarray:
+        """The packet id of every row (extended incrementally, apart from the columns a
+        view asks for)."""
+        rows, have = self.rows, self._pids
+        if len(have) < len(rows):
+            have = self._pids = np.concatenate(
+                [have, np.array([row[0] for row in rows[len(have):]], np.int64)])
+        return have
+
+    def keep_packets(self, kept, below: int | None = None) -> int:
         """Forget the hops of packets not in ``kept`` (a set or dict of packet ids: a
-        long session keeps only its recent packets); returns how many went. Indices
-        shift down, and :attr:`first` counts the hops forgotten so far."""
+        long session keeps only its recent packets); returns how many went. With
+        ``below``, every packet id from ``below`` on is known to be kept, so only the
+        rows up to the last one of an older packet are looked at. Indices shift down,
+        and :attr:`first` counts the hops forgotten so far."""
         rows = self.rows
         self._name_flows()  # flow ids follow first hops, forgotten ones included
-        keep = [row[0] in kept for row in rows]
-        gone = len(rows) - sum(keep)
+        end = len(rows)
+        if below is not None:
+            older = np.flatnonzero(self._pid_column() < below)
+            end = int(older[-1]) + 1 if len(older) else 0
+        keep = [row[0] in kept for row in rows[:end]]
+        gone = end - sum(keep)
         if gone:
+            rows[:end] = compress(rows[:end], keep)
+            head = np.array(keep, bool)
+            if len(self._pids):
+                self._pids = self._compress(self._pids, head)
+            cols = self._cols
+            for name in cols:
+                cols[name] = self._compress(cols[name], head)
             done = self._done
-            rows[:] = compress(rows, keep)
-            if done:
-                mask = np.array(keep[:done], bool)
-                cols = self._cols
-                for name in cols:
-                    cols[name] = cols[name][mask]
-                self._done = int(np.count_nonzero(mask))
+            shared = min(done, end)
+            self._done = int(np.count_nonzero(head[:shared])) + done - shared
             self._named = len(rows)
             self.first += gone
         return gone
+
+    @staticmethod
+    def _compress(col: np.ndarray, head: np.ndarray) -> np.ndarray:
+        """``col`` without the rows ``head`` (a mask over its first rows) leaves out."""
+        n = min(len(col), len(head))
+        return np.concatenate([col[:n][head[:n]], col[n:]])
 
     def __getitem__(self, i: int) -> Hop:
         pid, flow, kind, src, dst, t0, t1 = self.rows[i]
