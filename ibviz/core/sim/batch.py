@@ -68,29 +68,12 @@ class Batch(Forwarding):
             _, _, pid, packet, at, hops = heappop(pq)
             done += 1
             node = at[0]
-            routes = routes_by_node.get(node)
-            if routes is None and node in switches:
-                routes = routes_by_node[node] = {}
-            if routes is not None and node not in failed:
+            if node not in failed:
                 dlid = packet.dlid
-                if 0 < dlid < 0xC000:
-                    if hops <= max_hops:
-                        wire = routes.get(dlid, False)
-                        if wire is False:
-                            wire = routes[dlid] = route(node, dlid)
-                        if wire is not None:
-                            out, peer, key, us_per_byte = wire
-                            if key not in down and peer[0] not in failed:
-                                t0 = t + lat
-                                t1 = t0 + packet.size * us_per_byte + prop
-                                if rec is not None:
-                                    rec((pid, packet.flow, packet.kind, out, peer, t0, t1))
-                                heappush(pq, (t1, next_seq(), pid, packet, peer, hops + 1))
-                                continue
-                elif dlid >= 0xC000 and dlid != 0xFFFF:
+                if dlid >= 0xC000 and dlid != 0xFFFF:
                     decision = (node, dlid, at[1])
                     fan = fans.get(decision)
-                    if fan is None:
+                    if fan is None and node in switches:
                         outs = mcast.get(decision)
                         if outs is not None:
                             fan = fans[decision] = self._fan(outs)
@@ -135,13 +118,40 @@ class Batch(Forwarding):
                         engine.now = t
                         drop(pid, packet, at, mcast_end[decision])
                         continue
-            elif routes is None and node not in failed and node not in routers:
-                engine.now = t
-                receive(pid, packet, at)
-                limit = engine.limit
-                if eheap and eheap[0][0] < limit:
-                    limit = eheap[0][0]
-                continue
+                    if node not in switches and node not in routers:
+                        engine.now = t
+                        receive(pid, packet, at)
+                        limit = engine.limit
+                        if eheap and eheap[0][0] < limit:
+                            limit = eheap[0][0]
+                        continue
+                else:
+                    routes = routes_by_node.get(node)
+                    if routes is None and node in switches:
+                        routes = routes_by_node[node] = {}
+                    if routes is not None:
+                        if 0 < dlid < 0xC000 and hops <= max_hops:
+                            wire = routes.get(dlid, False)
+                            if wire is False:
+                                wire = routes[dlid] = route(node, dlid)
+                            if wire is not None:
+                                out, peer, key, us_per_byte = wire
+                                if key not in down and peer[0] not in failed:
+                                    t0 = t + lat
+                                    t1 = t0 + packet.size * us_per_byte + prop
+                                    if rec is not None:
+                                        rec((pid, packet.flow, packet.kind, out, peer, t0,
+                                             t1))
+                                    heappush(pq, (t1, next_seq(), pid, packet, peer,
+                                                  hops + 1))
+                                    continue
+                    elif node not in routers:
+                        engine.now = t
+                        receive(pid, packet, at)
+                        limit = engine.limit
+                        if eheap and eheap[0][0] < limit:
+                            limit = eheap[0][0]
+                        continue
             engine.now = t
             arrive(pid, packet, at, hops)
             limit = engine.limit
