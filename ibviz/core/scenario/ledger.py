@@ -277,8 +277,7 @@ class Ledger:
     def _track_drops(self) -> None:
         rows = self.s.net._drop_rows
         last = self._last_drop
-        for i in range(self._drops_seen, len(rows)):
-            _, _, pid, _, reason = rows[i]
+        for _, _, pid, _, reason in rows[self._drops_seen:]:
             if reason not in FILTERING or pid not in last:
                 last[pid] = reason
         self._drops_seen = len(rows)
@@ -293,10 +292,13 @@ class Ledger:
             self._retired_since_trim = 0
             kept = net.packets
             self._cp_times = [c[1] for c in self._cps]
+            still = []
             for d in dl:
-                if d[0] not in kept:
+                if d[0] in kept:
+                    still.append(d)
+                else:
                     self._delivered(d)
-            dl[:] = [d for d in dl if d[0] in kept]
+            dl[:] = still
             net._deliveries.clear()
             rows = net._drop_rows
             rows[:] = [r for r in rows if r[2] in kept]
