@@ -15,6 +15,8 @@ class Batch(Forwarding):
 
     _switches: set[int]
     _routers: set[int]
+    _seen_at: dict[int, set[PortRef]]
+    _drop_rows: list[tuple]
 
     def _arrive(self, pid: int, packet: DataPacket, at: PortRef, hops: int) -> None:
         raise NotImplementedError  # NetworkSim's
@@ -52,7 +54,7 @@ class Batch(Forwarding):
         rec = self.hops.record if self.hops is not None else None
         lat, prop, max_hops = self.switch_latency_us, self.propagation_us, self.max_hops
         arrive, depart, route = self._arrive, self._depart, self._route
-        receive, drop = self._receive, self.drop
+        receive, seen_at, drop_row = self._receive, self._seen_at, self._drop_rows.append
         fans, mcast_end, routers = self._fans, self._mcast_end, self._routers
         self._pump_at = -INF  # arrivals made while pumping only join the queue
         done = 0
@@ -114,9 +116,15 @@ class Batch(Forwarding):
                             if eheap and eheap[0][0] < limit:
                                 limit = eheap[0][0]
                         continue
-                    if fan is not None:  # cached: the tree ends here
-                        engine.now = t
-                        drop(pid, packet, at, mcast_end[decision])
+                    if fan is not None:  # cached: the tree ends here (drop, inlined)
+                        flow, reason = packet.flow, mcast_end[decision]
+                        counters[flow].dropped[reason] += 1
+                        left = live[pid] - 1
+                        live[pid] = left
+                        if not left:
+                            seen_at.pop(pid, None)
+                            switch_seen.pop(pid, None)
+                        drop_row((t, at, pid, flow, reason))
                         continue
                     if node not in switches and node not in routers:
                         engine.now = t
@@ -162,4 +170,4 @@ class Batch(Forwarding):
         self._pump_at = INF
         if pq:
             self._pump_at = pq[0][0]
-            engine.at(self._pump_at, self._pump)
+            engine.push(self._pump_at, self._pump, ())

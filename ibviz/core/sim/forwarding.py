@@ -151,7 +151,7 @@ class Forwarding:
             heappush(pq, (t1, self._next_seq(), pid, packet, peer, after))
             if t1 < self._pump_at:
                 self._pump_at = t1
-                engine.at(t1, self._pump)
+                engine.push(t1, self._pump, ())
 
     def _multicast_outs(self, node: int, dlid: int, in_port: int) -> list[PortRef]:
         entry = self.plane.mft_entry(node, dlid)
@@ -186,4 +186,4 @@ class Forwarding:
         heappush(self._pq, (t1, self._next_seq(), pid, packet, at, hops))
         if t1 < self._pump_at:
             self._pump_at = t1
-            self.engine.at(t1, self._pump)
+            self.engine.push(t1, self._pump, ())

@@ -175,25 +175,29 @@ class NetworkSim(Batch):
 
     def _receive(self, pid: int, packet: DataPacket, at: PortRef) -> None:
         """Channel adapter receive checks (link level, transport level, then the flow's)."""
-        c = self.counters[packet.flow]
+        flow = packet.flow
         reason = self.receive.check(packet, at)
-        seen = self._seen_at.get(pid)
-        if reason is None and seen is not None and at in seen:
-            c.duplicates += 1
-            reason = "duplicate"
+        seen_at = self._seen_at
+        seen = seen_at.get(pid)
         if reason is None:
-            handler = self.handlers.get(packet.flow)
-            reason = handler(pid, packet, at) if handler is not None else None
+            if seen is not None and at in seen:
+                self.counters[flow].duplicates += 1
+                reason = "duplicate"
+            else:
+                handler = self.handlers.get(flow)
+                if handler is not None:
+                    reason = handler(pid, packet, at)
         if reason is not None:
             return self.drop(pid, packet, at, reason)
-        c.delivered += 1
-        left = self.live[pid] - 1
-        self.live[pid] = left
+        self.counters[flow].delivered += 1
+        live = self.live
+        left = live[pid] - 1
+        live[pid] = left
         if not left:  # its last copy: no duplicate or loop can follow
-            self._seen_at.pop(pid, None)
+            seen_at.pop(pid, None)
             self._switch_seen.pop(pid, None)
         elif seen is None:
-            self._seen_at[pid] = {at}
+            seen_at[pid] = {at}
         else:
             seen.add(at)
         got = self.delivered_to.get(pid)
@@ -201,7 +205,7 @@ class NetworkSim(Batch):
             self.delivered_to[pid] = [at]
         else:
             got.append(at)
-        self._delivery_rows.append((pid, packet.flow, at, self.engine.now))
+        self._delivery_rows.append((pid, flow, at, self.engine.now))
 
     # ----------------------------------------------------------------- helpers
     def attach_group_receivers(self) -> None:
