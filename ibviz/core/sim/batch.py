@@ -4,6 +4,7 @@ batch one engine event (see :mod:`ibviz.core.sim.network`)."""
 from __future__ import annotations
 
 from heapq import heappop, heappush
+from typing import Any
 
 from ibviz.core.model import PortRef
 from ibviz.core.sim.forwarding import INF, Forwarding
@@ -26,12 +27,10 @@ class Batch(Forwarding):
 
     def _fan(self, outs: list[PortRef]) -> tuple[tuple[PortRef, tuple | None], ...]:
         """A multicast decision's output ports with their cables (None: not cabled)."""
-        wires, fan = self._wire, []
+        wires = self._wire
+        fan: list[tuple[PortRef, tuple | None]] = []
         for out in outs:
-            wire = wires.get(out, False)
-            if wire is False:
-                wire = self._cable(out)
-            fan.append((out, wire))
+            fan.append((out, wires[out] if out in wires else self._cable(out)))
         return tuple(fan)
 
     def _pump(self) -> None:
@@ -139,11 +138,11 @@ class Batch(Forwarding):
                         routes = routes_by_node[node] = {}
                     if routes is not None:
                         if 0 < dlid < 0xC000 and hops <= max_hops:
-                            wire = routes.get(dlid, False)
-                            if wire is False:
-                                wire = routes[dlid] = route(node, dlid)
-                            if wire is not None:
-                                out, peer, key, us_per_byte = wire
+                            hit: Any = routes.get(dlid, False)
+                            if hit is False:
+                                hit = routes[dlid] = route(node, dlid)
+                            if hit is not None:
+                                out, peer, key, us_per_byte = hit
                                 if key not in down and peer[0] not in failed:
                                     t0 = t + lat
                                     t1 = t0 + packet.size * us_per_byte + prop

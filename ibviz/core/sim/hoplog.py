@@ -105,10 +105,11 @@ class HopLog:
         self._name_flows()
         pids, flows, kinds, _, _, t0, t1 = zip(*rows[n:], strict=True)
         ids = self._flow_ids
-        new = {"pid": np.array(pids, np.int64),
-               "flow": np.array([ids[f] for f in flows], np.int32),
-               "kind": np.array([KIND_CODE[k] for k in kinds], np.int8),
-               "t0": np.array(t0, np.float64), "t1": np.array(t1, np.float64)}
+        new: dict[str, np.ndarray] = {"pid": np.array(pids, np.int64),
+                                      "flow": np.array([ids[f] for f in flows], np.int32),
+                                      "kind": np.array([KIND_CODE[k] for k in kinds], np.int8),
+                                      "t0": np.array(t0, np.float64),
+                                      "t1": np.array(t1, np.float64)}
         cols = self._cols
         for name, values in new.items():
             have = cols.get(name)
