@@ -292,13 +292,16 @@ class Ledger:
             self._retired_since_trim = 0
             kept = net.packets
             self._cp_times = [c[1] for c in self._cps]
-            still = []
-            for d in dl:
-                if d[0] in kept:
-                    still.append(d)
-                else:
-                    self._delivered(d)
-            dl[:] = still
+            if self._cps:  # the retired deliveries may reach a checkpoint
+                still = []
+                for d in dl:
+                    if d[0] in kept:
+                        still.append(d)
+                    else:
+                        self._delivered(d)
+                dl[:] = still
+            else:
+                dl[:] = [d for d in dl if d[0] in kept]
             net._deliveries.clear()
             rows = net._drop_rows
             rows[:] = [r for r in rows if r[2] in kept]
