@@ -69,6 +69,7 @@ class Batch(Forwarding):
             _, _, pid, packet, at, hops = heappop(pq)
             done += 1
             node = at[0]
+            at_ca = False
             if node not in failed:
                 dlid = packet.dlid
                 if dlid >= 0xC000 and dlid != 0xFFFF:
@@ -125,13 +126,7 @@ class Batch(Forwarding):
                             switch_seen.pop(pid, None)
                         drop_row((t, at, pid, flow, reason))
                         continue
-                    if node not in switches and node not in routers:
-                        engine.now = t
-                        receive(pid, packet, at)
-                        limit = engine.limit
-                        if eheap and eheap[0][0] < limit:
-                            limit = eheap[0][0]
-                        continue
+                    at_ca = node not in switches and node not in routers
                 else:
                     routes = routes_by_node.get(node)
                     if routes is None and node in switches:
@@ -152,15 +147,13 @@ class Batch(Forwarding):
                                     heappush(pq, (t1, next_seq(), pid, packet, peer,
                                                   hops + 1))
                                     continue
-                    elif node not in routers:
-                        engine.now = t
-                        receive(pid, packet, at)
-                        limit = engine.limit
-                        if eheap and eheap[0][0] < limit:
-                            limit = eheap[0][0]
-                        continue
+                    else:
+                        at_ca = node not in routers
             engine.now = t
-            arrive(pid, packet, at, hops)
+            if at_ca:
+                receive(pid, packet, at)
+            else:
+                arrive(pid, packet, at, hops)
             limit = engine.limit
             if eheap and eheap[0][0] < limit:
                 limit = eheap[0][0]
