@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import gc
 import heapq
+import os
 import random
 import statistics
 import time
@@ -91,7 +92,8 @@ def main() -> None:
                     help="share of the flows that go to a group (default 0.5)")
     args = ap.parse_args()
     print(f"fabric {args.fabric}, {args.flows} concurrent flows (100,000 pps each), "
-          f"{args.multicast:.0%} of them to multicast groups")
+          f"{args.multicast:.0%} of them to multicast groups; load average "
+          f"{os.getloadavg()[0]:.2f} at the start")
     for record in (True, False):
         walls, cpus, bare_walls, bare_cpus, setups = [], [], [], [], []
         for r in range(args.repeat):
@@ -109,7 +111,9 @@ def main() -> None:
         print(f"  hop record {'on ' if record else 'off'}: {med(walls):,.0f} events/s wall, "
               f"{med(cpus):,.0f}/s CPU (median of {args.repeat}; {events:,} events); bare "
               f"heapq loop {med(bare_walls):,.0f}/s wall, {med(bare_cpus):,.0f}/s CPU; ratio "
-              f"{med(cpus) / med(bare_cpus):.2f}; SM set-up {med(setups):.2f} s")
+              f"{med(cpus) / med(bare_cpus):.2f} CPU, {med(walls) / med(bare_walls):.2f} wall "
+              f"(per run: {', '.join(f'{c / b:.2f}' for c, b in zip(cpus, bare_cpus, strict=True))}"
+              f"); SM set-up {med(setups):.2f} s; load {os.getloadavg()[0]:.2f}")
     walls = []
     for _ in range(args.repeat):
         t = time.perf_counter()

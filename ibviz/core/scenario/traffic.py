@@ -50,6 +50,8 @@ class Flow:
         self.learned: int | None = None
         self.stop_us = spec.stop_us if spec.stop_us is not None else session.duration_us
         self.broken: str | None = None
+        self._unicast: tuple[int, Address] | None = None
+        """(destination LID, the address it gave) of a unicast flow in one subnet."""
 
     # --------------------------------------------------------------- schedule
     def start(self) -> None:
@@ -67,7 +69,7 @@ class Flow:
         if now > self.stop_us or self.broken:
             return
         self.emit_message()
-        self.s.engine.at(now + self._gap(), self._tick)
+        self.s.engine.push(now + self._gap(), self._tick, ())
 
     # ---------------------------------------------------------------- sending
     def source_port(self) -> PortRef | None:
@@ -84,7 +86,14 @@ class Flow:
         spec = self.spec
         if self.dst.group is None:
             dst = self.s.port_of(self.dst.node)
-            return node_address(self.s.sm, src, dst, self.qpn, self.s.lid_of(dst))
+            lid = self.s.lid_of(dst)
+            cached = self._unicast
+            if cached is not None and cached[0] == lid:
+                return cached[1]
+            addr = node_address(self.s.sm, src, dst, self.qpn, lid)
+            if len(self.s.sm.fabric.subnets) <= 1:  # in one subnet: the LID alone
+                self._unicast = (lid, addr)
+            return addr
         if spec.learn != "none" and self.learned is None:
             raise NotAddressable(f"the service address is not learned yet ({spec.learn})")
         mode = self.s.mode_of(self.dst.group)
@@ -118,7 +127,7 @@ class Flow:
 
     def on_receive(self, pid: int, packet: DataPacket, at: PortRef) -> str | None:
         """Transport-level acceptance at the receiver (None: accepted)."""
-        if self.s.frozen(at.node):
+        if self.s.controller.frozen_windows and self.s.frozen(at.node):
             return FROZEN
         for other in self.s.learners.get(self.spec.name, ()):
             other.learn_from_slid(packet.slid)

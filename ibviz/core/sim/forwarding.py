@@ -45,6 +45,8 @@ class Forwarding:
     _routes: dict[int, dict[int, tuple | None]]
     _mcast: dict[tuple[int, int, int], list[PortRef]]
     _mcast_end: dict[tuple[int, int, int], str]
+    _fans: dict[tuple[int, int, int], tuple[tuple[PortRef, tuple | None], ...]]
+    """Multicast decision -> its output ports with their cables (the pump's), on use."""
     _ports: dict[tuple[int, int], PortRef]
     plane: DataPlane
 
@@ -60,6 +62,7 @@ class Forwarding:
         self._routes.clear()
         self._mcast.clear()
         self._mcast_end.clear()
+        self._fans.clear()
 
     def _cable(self, out: PortRef) -> tuple[PortRef, PortRef, tuple, float] | None:
         link = self.sm.fabric.link_at(out)
@@ -144,11 +147,11 @@ class Forwarding:
             peer = wire[1]
             t1 = t0 + size * wire[3] + prop
             if log is not None:
-                log.add(pid, packet.flow, out, peer, t0, t1, KIND_CODE[packet.kind])
+                log.record((pid, packet.flow, packet.kind, out, peer, t0, t1))
             heappush(pq, (t1, self._next_seq(), pid, packet, peer, after))
             if t1 < self._pump_at:
                 self._pump_at = t1
-                engine.at(t1, self._pump)
+                engine.push(t1, self._pump, ())
 
     def _multicast_outs(self, node: int, dlid: int, in_port: int) -> list[PortRef]:
         entry = self.plane.mft_entry(node, dlid)
@@ -175,8 +178,7 @@ class Forwarding:
             return self.drop(pid, packet, out, "link down")
         t1 = t0 + packet.size * us_per_byte + self.propagation_us
         if self.hops is not None:
-            self.hops.add(pid, packet.flow, out, peer, t0, t1,
-                          KIND_CODE[packet.kind])
+            self.hops.record((pid, packet.flow, packet.kind, out, peer, t0, t1))
         self._arrival(t1, pid, packet, peer, hops + 1)
 
     def _arrival(self, t1: float, pid: int, packet: DataPacket, at: PortRef, hops: int
@@ -184,4 +186,4 @@ class Forwarding:
         heappush(self._pq, (t1, self._next_seq(), pid, packet, at, hops))
         if t1 < self._pump_at:
             self._pump_at = t1
-            self.engine.at(t1, self._pump)
+            self.engine.push(t1, self._pump, ())

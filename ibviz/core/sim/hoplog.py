@@ -8,6 +8,7 @@ is how stepping back works, by replaying the record rather than the simulation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import compress
 from typing import NamedTuple
 
 import numpy as np
@@ -15,6 +16,7 @@ import numpy as np
 from ibviz.core.model import PortRef
 
 KINDS = ("data", "ack", "mad")
+KIND_CODE = {k: i for i, k in enumerate(KINDS)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,94 +41,163 @@ class Drop(NamedTuple):
 
 
 class HopLog:
-    """Append-only (a long session forgets old ones, see :meth:`keep_packets`). Appending is plain list appends (the simulator's hot path);
-    ``t0``/``t1``/``flow_index``/``kind_index`` are numpy arrays built on demand and
-    extended incrementally, so a view asking every frame pays only for new hops."""
+    """Append-only (a long session forgets old ones, see :meth:`keep_packets`).
+
+    The simulator's hot path appends one plain tuple per hop to :attr:`rows` through
+    :attr:`record` (``(pid, flow, kind, src, dst, t0, t1)``, ``kind`` the packet's kind
+    name); the numpy columns ``t0``/``t1``/``flow_index``/``kind_index``/``pids`` and
+    :attr:`flow_names` are materialised lazily and extended incrementally, so a view
+    asking every frame pays only for new hops. Flow ids number the flows in the order
+    of their first hop."""
 
     def __init__(self) -> None:
-        self._t0: list[float] = []
-        self._t1: list[float] = []
-        self._flow: list[int] = []
-        self._kind: list[int] = []
-        self._rows: list[tuple[int, PortRef, PortRef]] = []
-        self.flow_names: list[str] = []
+        self.rows: list[tuple[int, str, str, PortRef, PortRef, float, float]] = []
+        self.record = self.rows.append
+        """The hot path's append (the list is only ever changed in place)."""
+        self._names: list[str] = []
         self._flow_ids: dict[str, int] = {}
-        self._arrays: dict[str, np.ndarray] = {}
+        self._cols: dict[str, np.ndarray] = {}
+        self._done = 0
+        """Rows already in :attr:`_cols`."""
+        self._named = 0
+        """Rows whose flows have ids."""
+        self._pids = np.zeros(0, np.int64)
         self.first = 0
         """Hops forgotten from the front (a bounded session's old ones)."""
 
+    @property
+    def flow_names(self) -> list[str]:
+        self._sync()
+        return self._names
+
     def flow_id(self, flow: str) -> int:
+        self._sync()
         fid = self._flow_ids.get(flow)
         if fid is None:
-            fid = self._flow_ids[flow] = len(self.flow_names)
-            self.flow_names.append(flow)
+            fid = self._flow_ids[flow] = len(self._names)
+            self._names.append(flow)
         return fid
 
     def add(self, pid: int, flow: str, src: PortRef, dst: PortRef, t0: float, t1: float,
             kind: int = 0) -> None:
-        fid = self._flow_ids.get(flow)
-        if fid is None:
-            fid = self.flow_id(flow)
-        self._t0.append(t0)
-        self._t1.append(t1)
-        self._flow.append(fid)
-        self._kind.append(kind)
-        self._rows.append((pid, src, dst))
+        self.record((pid, flow, KINDS[kind], src, dst, t0, t1))
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self.rows)
 
-    def keep_packets(self, kept) -> int:
-        """Forget the hops of packets not in ``kept`` (a long session keeps only its
-        recent packets); returns how many went. Indices shift down, and :attr:`first`
-        counts the hops forgotten so far."""
-        rows = self._rows
-        keep = [i for i, row in enumerate(rows) if row[0] in kept]
-        gone = len(rows) - len(keep)
+    def _name_flows(self) -> None:
+        """Number the flows of the rows appended since the last call, in row order."""
+        rows, n = self.rows, self._named
+        if n == len(rows):
+            return
+        ids, names = self._flow_ids, self._names
+        for flow in dict.fromkeys([row[1] for row in rows[n:]]):
+            if flow not in ids:
+                ids[flow] = len(names)
+                names.append(flow)
+        self._named = len(rows)
+
+    def _sync(self) -> None:
+        """Extend the columns over the rows appended since the last call."""
+        rows, n = self.rows, self._done
+        if n == len(rows):
+            return
+        self._name_flows()
+        pids, flows, kinds, _, _, t0, t1 = zip(*rows[n:], strict=True)
+        ids = self._flow_ids
+        new: dict[str, np.ndarray] = {"pid": np.array(pids, np.int64),
+                                      "flow": np.array([ids[f] for f in flows], np.int32),
+                                      "kind": np.array([KIND_CODE[k] for k in kinds], np.int8),
+                                      "t0": np.array(t0, np.float64),
+                                      "t1": np.array(t1, np.float64)}
+        cols = self._cols
+        for name, values in new.items():
+            have = cols.get(name)
+            cols[name] = values if have is None or not n else np.concatenate([have, values])
+        self._done = len(rows)
+
+    def _col(self, name: str) -> np.ndarray:
+        self._sync()
+        col = self._cols.get(name)
+        if col is None:
+            return np.zeros(0, np.int8 if name == "kind" else np.int32 if name == "flow"
+                            else np.int64 if name == "pid" else np.float64)
+        return col
+
+    def _pid_column(self) -> np.ndarray:
+        """The packet id of every row (extended incrementally, apart from the columns a
+        view asks for)."""
+        rows, have = self.rows, self._pids
+        if len(have) < len(rows):
+            have = self._pids = np.concatenate(
+                [have, np.array([row[0] for row in rows[len(have):]], np.int64)])
+        return have
+
+    def keep_packets(self, kept, below: int | None = None) -> int:
+        """Forget the hops of packets not in ``kept`` (a set or dict of packet ids: a
+        long session keeps only its recent packets); returns how many went. With
+        ``below``, every packet id from ``below`` on is known to be kept, so only the
+        rows up to the last one of an older packet are looked at. Indices shift down,
+        and :attr:`first` counts the hops forgotten so far."""
+        rows = self.rows
+        self._name_flows()  # flow ids follow first hops, forgotten ones included
+        end = len(rows)
+        if below is not None:
+            older = np.flatnonzero(self._pid_column() < below)
+            end = int(older[-1]) + 1 if len(older) else 0
+        keep = [row[0] in kept for row in rows[:end]]
+        gone = end - sum(keep)
         if gone:
-            for name in ("_t0", "_t1", "_flow", "_kind", "_rows"):
-                values = getattr(self, name)
-                setattr(self, name, [values[i] for i in keep])
-            self._arrays.clear()
+            rows[:end] = compress(rows[:end], keep)
+            head = np.array(keep, bool)
+            if len(self._pids):
+                self._pids = self._compress(self._pids, head)
+            cols = self._cols
+            for name in cols:
+                cols[name] = self._compress(cols[name], head)
+            done = self._done
+            shared = min(done, end)
+            self._done = int(np.count_nonzero(head[:shared])) + done - shared
+            self._named = len(rows)
             self.first += gone
         return gone
 
-    def __getitem__(self, i: int) -> Hop:
-        pid, src, dst = self._rows[i]
-        return Hop(pid, self.flow_names[self._flow[i]], src, dst, self._t0[i], self._t1[i],
-                   KINDS[self._kind[i]])
+    @staticmethod
+    def _compress(col: np.ndarray, head: np.ndarray) -> np.ndarray:
+        """``col`` without the rows ``head`` (a mask over its first rows) leaves out."""
+        n = min(len(col), len(head))
+        return np.concatenate([col[:n][head[:n]], col[n:]])
 
-    def _array(self, name: str, values: list, dtype: type) -> np.ndarray:
-        have = self._arrays.get(name)
-        n = len(values)
-        if have is None or len(have) > n:
-            have = np.array(values, dtype)
-        elif len(have) < n:
-            have = np.concatenate([have, np.array(values[len(have):], dtype)])
-        self._arrays[name] = have
-        return have
+    def __getitem__(self, i: int) -> Hop:
+        pid, flow, kind, src, dst, t0, t1 = self.rows[i]
+        return Hop(pid, flow, src, dst, t0, t1, kind)
 
     @property
     def t0(self) -> np.ndarray:
-        return self._array("t0", self._t0, np.float64)
+        return self._col("t0")
 
     @property
     def t1(self) -> np.ndarray:
-        return self._array("t1", self._t1, np.float64)
+        return self._col("t1")
 
     @property
     def flow_index(self) -> np.ndarray:
-        return self._array("flow", self._flow, np.int32)
+        return self._col("flow")
 
     @property
     def kind_index(self) -> np.ndarray:
-        return self._array("kind", self._kind, np.int8)
+        return self._col("kind")
+
+    @property
+    def pids(self) -> np.ndarray:
+        return self._col("pid")
 
     def endpoints(self, indices: np.ndarray) -> list[tuple[PortRef, PortRef]]:
-        return [self._rows[i][1:] for i in indices.tolist()]
+        rows = self.rows
+        return [rows[i][3:5] for i in indices.tolist()]
 
     def pid(self, i: int) -> int:
-        return self._rows[i][0]
+        return self.rows[i][0]
 
     def in_flight(self, t: float) -> np.ndarray:
         """Indices of the hops on the wire at time ``t``."""

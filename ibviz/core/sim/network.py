@@ -18,14 +18,14 @@ unicast packet exceeding twice the node count in hops as a loop.
 from __future__ import annotations
 
 from collections.abc import Callable
-from heapq import heappop, heappush
 from itertools import count
 
 from ibviz.core import events as ev
 from ibviz.core.model import NodeKind, PortRef
+from ibviz.core.sim.batch import Batch
 from ibviz.core.sim.counters import Counters, Delivery
 from ibviz.core.sim.engine import Engine
-from ibviz.core.sim.forwarding import INF, KIND_CODE, Forwarding
+from ibviz.core.sim.forwarding import INF
 from ibviz.core.sim.hoplog import Drop, HopLog
 from ibviz.core.sim.packet import DataPacket
 from ibviz.core.sim.receive import ReceiveChecks
@@ -37,7 +37,7 @@ Handler = Callable[[int, DataPacket, PortRef], "str | None"]
 """Transport-layer hook on a delivered copy: returns a drop reason, or None to accept."""
 
 
-class NetworkSim(Forwarding):
+class NetworkSim(Batch):
     """Forwards :class:`DataPacket` copies through ``sm``'s tables on ``engine``."""
 
     def __init__(self, sm: SubnetManager, engine: Engine, propagation_us: float = 0.05,
@@ -47,7 +47,8 @@ class NetworkSim(Forwarding):
         self.propagation_us = propagation_us
         self.switch_latency_us = switch_latency_us
         self.counters: dict[str, Counters] = {}
-        self.deliveries: list[Delivery] = []
+        self._delivery_rows: list[tuple[int, str, PortRef, float]] = []
+        self._deliveries: list[Delivery] = []
         self._drop_rows: list[tuple] = []
         self._drops: list[Drop] = []
         self.hops: HopLog | None = HopLog() if record_hops else None
@@ -80,6 +81,7 @@ class NetworkSim(Forwarding):
         """Switch -> DLID -> the cable its LFT picks (None: no route), filled on use."""
         self._mcast: dict[tuple[int, int, int], list[PortRef]] = {}
         self._mcast_end: dict[tuple[int, int, int], str] = {}
+        self._fans: dict[tuple[int, int, int], tuple] = {}
         self._ports: dict[tuple[int, int], PortRef] = {}
         self.max_hops = 2 * len(self._kinds) + 2
         self.plane = DataPlane(sm, engine, lambda: self._forget_tables(None))
@@ -101,6 +103,15 @@ class NetworkSim(Forwarding):
         rows, done = self._drop_rows, self._drops
         if len(done) < len(rows):
             done.extend(Drop._make(r) for r in rows[len(done):])
+        return done
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """Every copy delivered: packet, flow, port, time (built on demand from plain
+        rows recorded on the hot path)."""
+        rows, done = self._delivery_rows, self._deliveries
+        if len(done) < len(rows):
+            done.extend(Delivery(*r) for r in rows[len(done):])
         return done
 
     @property
@@ -137,100 +148,6 @@ class NetworkSim(Forwarding):
             self._switch_seen.pop(pid, None)
         self._drop_rows.append((self.engine.now, port, pid, packet.flow, reason))
 
-    def _pump(self) -> None:
-        """Run packet arrivals in time order, up to the engine's next other event (packet
-        arrivals first on a tie) and never past the time the engine runs to: one engine
-        event for a whole batch of hops, without the generic event dispatch.
-
-        The common cases are inlined here (the simulator's hot loop): a unicast packet
-        forwarded by the LFT onto a live cable, and a multicast copy at a switch whose
-        decision is cached. Anything else goes to :meth:`_arrive`. Nothing in the batch
-        runs SM actions (they are engine events), so the tables and sets bound below
-        stay the same objects for the whole batch."""
-        engine, pq, eheap = self.engine, self._pq, self.engine._heap
-        sm = self.sm
-        failed, down, switches = sm.failed, sm.down_links, self._switches
-        routes_by_node, mcast, switch_seen = self._routes, self._mcast, self._switch_seen
-        counters, live, log, next_seq = self.counters, self.live, self.hops, self._next_seq
-        lat, prop, max_hops = self.switch_latency_us, self.propagation_us, self.max_hops
-        arrive, depart, route = self._arrive, self._depart, self._route
-        wires, mcast_end, routers = self._wire, self._mcast_end, self._routers
-        self._pump_at = -INF  # arrivals made while pumping only join the queue
-        done = 0
-        while pq:
-            t = pq[0][0]
-            limit = engine.limit
-            if eheap and eheap[0][0] < limit:
-                limit = eheap[0][0]
-            if t > limit:
-                break
-            _, _, pid, packet, at, hops = heappop(pq)
-            engine.now = t
-            done += 1
-            node = at[0]
-            if node in switches and node not in failed:
-                dlid = packet.dlid
-                if 0 < dlid < 0xC000:
-                    if hops <= max_hops:
-                        routes = routes_by_node.get(node)
-                        if routes is None:
-                            routes = routes_by_node[node] = {}
-                        wire = routes.get(dlid, False)
-                        if wire is False:
-                            wire = routes[dlid] = route(node, dlid)
-                        if wire is not None:
-                            out, peer, key, us_per_byte = wire
-                            if key not in down and peer[0] not in failed:
-                                t0 = t + lat
-                                t1 = t0 + packet.size * us_per_byte + prop
-                                if log is not None:
-                                    log.add(pid, packet.flow, out, peer, t0, t1,
-                                            KIND_CODE[packet.kind])
-                                heappush(pq, (t1, next_seq(), pid, packet, peer, hops + 1))
-                                continue
-                elif dlid >= 0xC000 and dlid != 0xFFFF:
-                    decision = (node, dlid, at[1])
-                    outs = mcast.get(decision)
-                    if outs:
-                        seen = switch_seen.get(pid)
-                        if seen is None:
-                            switch_seen[pid] = {node}
-                        elif node not in seen:
-                            seen.add(node)
-                        else:
-                            arrive(pid, packet, at, hops)  # a loop: _switch names it
-                            continue
-                        extra = len(outs) - 1
-                        if extra:
-                            counters[packet.flow].copies += extra
-                            live[pid] += extra
-                        t0 = t + lat
-                        after = hops + 1
-                        for out in outs:  # _fan_out, inlined
-                            wire = wires.get(out)
-                            if wire is None or wire[2] in down or wire[1][0] in failed:
-                                depart(pid, packet, out, t0, hops)  # names the drop
-                                continue
-                            peer = wire[1]
-                            t1 = t0 + packet.size * wire[3] + prop
-                            if log is not None:
-                                log.add(pid, packet.flow, out, peer, t0, t1,
-                                        KIND_CODE[packet.kind])
-                            heappush(pq, (t1, next_seq(), pid, packet, peer, after))
-                        continue
-                    if outs is not None:  # cached: the tree ends here
-                        self.drop(pid, packet, at, mcast_end[decision])
-                        continue
-            elif node not in failed and node not in routers:
-                self._receive(pid, packet, at)
-                continue
-            arrive(pid, packet, at, hops)
-        engine.events_run += done - 1  # the engine counted the pump itself
-        self._pump_at = INF
-        if pq:
-            self._pump_at = pq[0][0]
-            engine.at(self._pump_at, self._pump)
-
     def _arrive(self, pid: int, packet: DataPacket, at: PortRef, hops: int) -> None:
         """A copy arrives at port ``at`` (the cases :meth:`_pump` does not inline)."""
         node = at[0]
@@ -258,29 +175,37 @@ class NetworkSim(Forwarding):
 
     def _receive(self, pid: int, packet: DataPacket, at: PortRef) -> None:
         """Channel adapter receive checks (link level, transport level, then the flow's)."""
-        c = self.counters[packet.flow]
+        flow = packet.flow
         reason = self.receive.check(packet, at)
-        seen = self._seen_at.get(pid)
-        if reason is None and seen is not None and at in seen:
-            c.duplicates += 1
-            reason = "duplicate"
+        seen_at = self._seen_at
+        seen = seen_at.get(pid)
         if reason is None:
-            handler = self.handlers.get(packet.flow)
-            reason = handler(pid, packet, at) if handler is not None else None
+            if seen is not None and at in seen:
+                self.counters[flow].duplicates += 1
+                reason = "duplicate"
+            else:
+                handler = self.handlers.get(flow)
+                if handler is not None:
+                    reason = handler(pid, packet, at)
         if reason is not None:
             return self.drop(pid, packet, at, reason)
-        c.delivered += 1
-        left = self.live[pid] - 1
-        self.live[pid] = left
+        self.counters[flow].delivered += 1
+        live = self.live
+        left = live[pid] - 1
+        live[pid] = left
         if not left:  # its last copy: no duplicate or loop can follow
-            self._seen_at.pop(pid, None)
+            seen_at.pop(pid, None)
             self._switch_seen.pop(pid, None)
         elif seen is None:
-            self._seen_at[pid] = {at}
+            seen_at[pid] = {at}
         else:
             seen.add(at)
-        self.delivered_to.setdefault(pid, []).append(at)
-        self.deliveries.append(Delivery(pid, packet.flow, at, self.engine.now))
+        got = self.delivered_to.get(pid)
+        if got is None:
+            self.delivered_to[pid] = [at]
+        else:
+            got.append(at)
+        self._delivery_rows.append((pid, flow, at, self.engine.now))
 
     # ----------------------------------------------------------------- helpers
     def attach_group_receivers(self) -> None:

@@ -10,7 +10,13 @@ multicast SLID on a connected service is refused unless the HCA accepts it.
 
 from __future__ import annotations
 
-from ibviz.core.addressing import MULTICAST_QPN, is_multicast_lid, port_accepts_dlid
+from ibviz.core.addressing import (
+    MULTICAST_LID_MAX,
+    MULTICAST_LID_MIN,
+    MULTICAST_QPN,
+    is_multicast_lid,
+    port_accepts_dlid,
+)
 from ibviz.core.model import PortRef
 from ibviz.core.sim.packet import DataPacket
 from ibviz.core.sm.manager import SubnetManager
@@ -57,9 +63,10 @@ class ReceiveChecks:
 
     def check(self, packet: DataPacket, at: PortRef) -> str | None:
         """None when the port accepts the packet, else the reason it is dropped."""
-        transport = packet.transport
-        if is_multicast_lid(packet.dlid):
-            qps = self.attached.get(packet.dlid, {}).get(at)
+        transport, dlid = packet.transport, packet.dlid
+        if MULTICAST_LID_MIN <= dlid <= MULTICAST_LID_MAX:
+            ports = self.attached.get(dlid)
+            qps = ports.get(at) if ports is not None else None
             if qps is None:
                 return "MLID not attached to the port"
             if transport in CONNECTED and at not in self.accept_multicast:
@@ -70,11 +77,11 @@ class ReceiveChecks:
                 if not packet.has_grh:
                     return "multicast packet without GRH"
             elif packet.dest_qp not in qps:
-                return f"QP {packet.dest_qp:#x} is not attached to MLID {packet.dlid:#06x}"
+                return f"QP {packet.dest_qp:#x} is not attached to MLID {dlid:#06x}"
         else:
             port = self.sm.fabric.port(at)
-            if not port_accepts_dlid(port.lid, port.lmc, packet.dlid) and \
-                    self._group_lid_port(packet.dlid) != at:
+            if not port_accepts_dlid(port.lid, port.lmc, dlid) and \
+                    self._group_lid_port(dlid) != at:
                 return "DLID not of this port"
             if transport == "raw":
                 return None
