@@ -97,8 +97,8 @@ class LftBuilder:
             owner, lid = _expand([g.ep_lids[x] for x in eps])
             ep = np.array(eps)[owner]
             table[g.ep_sw[ep], lid] = g.ep_swport[ep]
-        owner, lid = _expand([g.lids[s] for s in members.tolist()])
-        table[members[owner], lid] = 0
+        owner, sw_lid = _expand([g.lids[s] for s in members.tolist()])
+        table[members[owner], sw_lid] = 0
         count = np.bincount(g.ep_sw[eps], minlength=g.size) if eps else np.zeros(g.size, int)
         order = sorted((s for s in members.tolist() if count[s]), key=lambda s: -count[s])
         by_sw: dict[int, list[int]] = {s: [] for s in order}
@@ -137,7 +137,11 @@ class LftBuilder:
                 else:
                     for x in todo:
                         self._route_offset(cand, g.ep_lids[x], i)
-            if stage is not None:
+            if stage is not None and len(members) == g.size:
+                stage.overwrite(table)  # the whole fabric: no other component's entries
+                if eps:  # the staged columns had 255 at each end port's own switch
+                    table[g.ep_sw[ep], lid] = g.ep_swport[ep]
+            elif stage is not None:
                 stage.merge(table)
             self._route_switch_lids(members, i)
         self._cand = {}
@@ -270,7 +274,18 @@ class _Stage:
         self.lids.append(lids)
         self.used += k
 
+    def overwrite(self, table: np.ndarray) -> None:
+        """Write the staged columns over the table's (one scatter per slice of rows)."""
+        if not self.used:
+            return
+        cols = np.concatenate(self.lids)
+        step = max(1, _CHUNK_CELLS // len(cols))
+        for lo in range(0, table.shape[0], step):
+            table[lo:lo + step, cols] = self.cells[lo:lo + step, : self.used]
+        self.cells = np.zeros((0, 0), dtype=np.uint8)
+
     def merge(self, table: np.ndarray) -> None:
+        """Write the staged entries that are not 255 (other components keep theirs)."""
         if not self.used:
             return
         cols = np.concatenate(self.lids)

@@ -11,6 +11,7 @@ events and the log are exactly what row-by-row recording gives.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,6 +59,22 @@ class SmpBatch:
         self._mod += mods
         self._calls.append((a, dst, len(mods), fields))
 
+    def add_many(self, attribute: str, dsts: list[int], modifiers: list[int],
+                 fields: list[dict[str, Any]]) -> None:
+        """One SMP ``attribute`` per ``(dst, modifier, fields)``, in that order: what
+        calling :meth:`add` for each does, in one go."""
+        if self.sm.events.active:
+            self._rows += zip(itertools.repeat(attribute), dsts, modifiers, fields)
+            return
+        if not dsts:
+            return
+        a = self._attr.get(attribute)
+        if a is None:
+            a = self._attr[attribute] = len(self.attributes)
+            self.attributes.append(attribute)
+        self._mod += modifiers
+        self._calls += zip(itertools.repeat(a), dsts, itertools.repeat(1), fields)
+
     def event(self, kind: type[ev.Event], *args: object) -> None:
         """Emit ``kind(*args)`` at this point of the sending order (if anyone listens)."""
         if self.sm.events.active:
@@ -75,24 +92,24 @@ class SmpBatch:
         n = len(self._mod)
         if not n:
             return
-        log = sm.mads
-        hops: dict[int, tuple[int, float]] = {}
-        for _, dst, _, _ in self._calls:
-            if dst not in hops:
-                hops[dst] = (log.port_id(PortRef(dst, 0)),
-                             sm.config.latency.smp(sm._hops_to(dst)))
-        sizes = np.array([c[2] for c in self._calls], dtype=np.int64)
-        ends = np.cumsum(sizes).tolist()
-        skip = log.unkept(n)  # rows the window drops at once: their fields are not stored
+        log, calls = sm.mads, self._calls
+        slot: dict[int, int] = {}  # destination -> its row in ``port`` and ``latency``
+        where = np.array([slot.setdefault(c[1], len(slot)) for c in calls], dtype=np.int64)
+        port = np.array([log.port_id(PortRef(dst, 0)) for dst in slot], dtype=np.int64)
+        latency = np.array([sm.config.latency.smp(sm._hops_to(dst)) for dst in slot],
+                           dtype=np.float64)
+        sizes = np.array([c[2] for c in calls], dtype=np.int64)
+        # rows the window drops at once: their fields are not stored
+        first_kept = int(np.searchsorted(np.cumsum(sizes), log.unkept(n), side="right"))
         empty = log.fields_id({})
-        fields = [empty if f is None or end <= skip else log.fields_id(f)
-                  for (_, _, _, f), end in zip(self._calls, ends, strict=True)]
+        fields = [empty] * first_kept + [empty if f is None else log.fields_id(f)
+                                         for _, _, _, f in calls[first_kept:]]
         log.add_columns(SMP_CLASS, int(SaMethod.SET), self.attributes,
-                        np.repeat([c[0] for c in self._calls], sizes),
+                        np.repeat(np.array([c[0] for c in calls], dtype=np.int64), sizes),
                         np.array(self._mod, dtype=np.int64), sm.sm_port,
-                        np.repeat([hops[c[1]][0] for c in self._calls], sizes), sm.now_us,
-                        np.repeat([hops[c[1]][1] for c in self._calls], sizes), self.reason,
-                        np.repeat(fields, sizes))
+                        np.repeat(port[where], sizes), sm.now_us,
+                        np.repeat(latency[where], sizes), self.reason,
+                        np.repeat(np.array(fields, dtype=np.int64), sizes))
         self._calls, self._mod = [], []
 
 

@@ -281,8 +281,8 @@ class SubnetManager:
         return self.config.routing, self.config.lmc, self.sm_port
 
     def _port_settings(self) -> dict[PortRef, tuple[int, int, PortState]]:
-        return {PortRef(n.guid, p.num): (p.lid, p.lmc, p.state)
-                for n in self.fabric.nodes.values() for p in n.ports.values()}
+        return {PortRef(guid, num): (p.lid, p.lmc, p.state)
+                for guid, n in self.fabric.nodes.items() for num, p in n.ports.items()}
 
     def _record_port_info(self, before: dict[PortRef, tuple[int, int, PortState]],
                           reason: str, batch: SmpBatch | None = None) -> None:
@@ -290,37 +290,47 @@ class SubnetManager:
         sets them port by port; a switch's external ports only carry the state)."""
         sent, batch = batch is None, batch or SmpBatch(self, reason)
         nodes, down = self.fabric.nodes, PortState.DOWN
+        dsts: list[int] = []
+        mods: list[int] = []
+        fields: list[dict[str, object]] = []
         for ref, old in before.items():
-            port = nodes[ref.node].ports[ref.port]
-            if (port.lid, port.lmc, port.state) != old and port.state is not down:
-                batch.add("PortInfo", ref.node, ref.port,
-                          {"lid": port.lid, "lmc": port.lmc, "state": port.state.label})
+            port = nodes[ref[0]].ports[ref[1]]
+            lid, lmc, state = port.lid, port.lmc, port.state
+            if state is not down and (lid != old[0] or lmc != old[1] or state is not old[2]):
+                dsts.append(ref[0])
+                mods.append(ref[1])
+                fields.append({"lid": lid, "lmc": lmc, "state": state.label})
+        batch.add_many("PortInfo", dsts, mods, fields)
         if sent:
             batch.send()
 
     def _set_port_states(self, view: Fabric) -> None:
         fabric, failed, reach, down = self.fabric, self.failed, self.reachable, self.down_links
-        switch, active, init, dead = NodeKind.SWITCH, PortState.ACTIVE, PortState.INIT, \
-            PortState.DOWN
-        for node in fabric.nodes.values():
-            guid = node.guid
+        switch, active, init, dead, armed = NodeKind.SWITCH, PortState.ACTIVE, \
+            PortState.INIT, PortState.DOWN, PortState.ARMED
+        peer, quiet = fabric.peer, not fabric.events.active
+        for guid, node in fabric.nodes.items():
             live = guid not in failed and (reach is None or guid in reach)
+            is_switch = node.kind is switch
             for num, port in node.ports.items():
-                if num == 0 and node.kind is switch:
+                if num == 0 and is_switch:
                     want = active if live else dead
                 else:
-                    other = fabric.peer(PortRef(guid, num))
+                    other = peer(PortRef(guid, num))
                     if other is None or guid in failed or other.node in failed or (
                             down and fabric.link_at(PortRef(guid, num)).key in down):
                         want = dead
                     else:  # physically up; ACTIVE only where the SM configured it
-                        far = other.node
-                        want = active if live and (reach is None or far in reach) else init
+                        want = active if live and (reach is None or other.node in reach) \
+                            else init
                 if port.state is not want:
+                    if quiet:  # nobody listens: the state changes, no events to send
+                        port.state = want
+                        continue
                     ref = PortRef(guid, num)
-                    if want is active and port.state is not PortState.ARMED:
-                        fabric.set_port_state(ref, PortState.ARMED)  # as OpenSM: ARMED,
-                    fabric.set_port_state(ref, want)                 # then ACTIVE
+                    if want is active and port.state is not armed:
+                        fabric.set_port_state(ref, armed)  # as OpenSM: ARMED,
+                    fabric.set_port_state(ref, want)       # then ACTIVE
 
     def _program_lfts(self, new: Mapping[int, np.ndarray], reason: str,
                       batch: SmpBatch | None = None) -> None:
