@@ -68,6 +68,8 @@ class LftBuilder:
             self.edge_of = np.full((g.size, width), -1, dtype=np.int64)
             self.edge_of[g.e_src, g.e_port] = np.arange(len(g.e_src))
         self.seg_starts = g.seg_starts()
+        self.degree = np.diff(self.seg_starts)
+        self.e_port_u8 = g.e_port.astype(np.uint8)
         self._cand: dict[int, Candidates] = {}
 
     def candidates(self, d: int) -> Candidates:
@@ -76,7 +78,7 @@ class LftBuilder:
         if cand is None:
             g = self.g
             col = self.hops_u8[d]
-            hs = col[g.e_src]
+            hs = np.repeat(col, self.degree)  # col[e_src]: the edges are sorted by source
             mask = col[g.e_dst]
             mask += 1  # 255 (no path) wraps to 0, which only switch d itself has: excluded
             mask = (mask == hs) & (hs != NO_PATH) & (hs != 0)
@@ -84,7 +86,7 @@ class LftBuilder:
                 assert self.down_only_t is not None
                 a = self.down_only_t[d]
                 mask &= np.where(self.down, a[g.e_src] & a[g.e_dst], ~a[g.e_src])
-            cand = Candidates.of(np.flatnonzero(mask), g.e_src)
+            cand = Candidates.of_mask(mask, self.seg_starts)
         return cand
 
     def route_component(self, members: np.ndarray) -> None:
@@ -125,8 +127,8 @@ class LftBuilder:
                 if i == 0:
                     lids = np.array([g.ep_lids[x][0] for x in todo])
                     if stage is not None:
-                        stage.put(cand.src, lids,
-                                  fill_group_ports(self.load, cand, len(lids), g.e_port))
+                        stage.put(cand.src, lids, fill_group_ports(
+                            self.load, cand, len(lids), g.e_port, self.e_port_u8))
                         continue
                     ports = g.e_port[self._fill_kept(cand, lids)]
                     if lids[-1] - lids[0] == len(lids) - 1 and (np.diff(lids) == 1).all():
