@@ -4,6 +4,11 @@ A :class:`Fabric` is the single mutable model of a subnet (or of several subnets
 joined by routers). Nodes are keyed by node GUID, which is stable across loads,
 sweeps and formats. Every change goes through a method here, which keeps the
 networkx graph in step and publishes a typed event on :attr:`Fabric.events`.
+
+The graph is built when first asked for (a 46k-node fabric is generated and routed
+without it); from then on it is kept in step. Before that, each node's cables are
+kept in a list in cabling order, which answers :meth:`Fabric.node_links` in the
+graph's order.
 """
 
 from __future__ import annotations
@@ -45,8 +50,9 @@ class Fabric:
         self.links: dict[tuple[PortRef, PortRef], Link] = {}
         self.subnets: dict[str, int] = {"default": LINK_LOCAL_PREFIX}
         """Subnet name -> 64-bit subnet prefix."""
-        self.graph = nx.MultiGraph()
-        """Nodes are node GUIDs; one edge per cable, keyed by the link's :attr:`Link.key`."""
+        self._graph: nx.MultiGraph | None = None
+        self._cables: dict[int, list[tuple[PortRef, PortRef]]] = {}
+        """Per node: the keys of its cables, in cabling order (a loopback once)."""
         self.events = EventBus()
         self.warnings: list = []
         """Recoverable oddities found while loading (not part of equality)."""
@@ -58,6 +64,17 @@ class Fabric:
         """ibsim console commands (``do`` lines) kept from an ibsim net file."""
         self._peer: dict[PortRef, PortRef] = {}
 
+    @property
+    def graph(self) -> nx.MultiGraph:
+        """Nodes are node GUIDs; one edge per cable, keyed by the link's :attr:`Link.key`."""
+        if self._graph is None:  # only nodes and cables were added so far: in that order
+            g = nx.MultiGraph()
+            g.add_nodes_from(self.nodes)
+            for a, b in self.links:
+                g.add_edge(a.node, b.node, key=(a, b))
+            self._graph = g
+        return self._graph
+
     # ------------------------------------------------------------------ nodes
     def add_node(self, node: Node) -> Node:
         if node.guid in self.nodes:
@@ -65,7 +82,9 @@ class Fabric:
         if node.subnet not in self.subnets:
             self.subnets[node.subnet] = LINK_LOCAL_PREFIX
         self.nodes[node.guid] = node
-        self.graph.add_node(node.guid)
+        self._cables[node.guid] = []
+        if self._graph is not None:
+            self._graph.add_node(node.guid)
         if self.events.active:
             self.events.emit(NodeAdded(node.guid))
         return node
@@ -74,8 +93,9 @@ class Fabric:
         node = self.node(guid)
         for link in self.node_links(guid):
             self.disconnect(link.a)
+        self.graph.remove_node(guid)  # (built first: it keeps the order of the history)
         del self.nodes[guid]
-        self.graph.remove_node(guid)
+        del self._cables[guid]
         if self.events.active:
             self.events.emit(NodeRemoved(guid))
         return node
@@ -125,7 +145,11 @@ class Fabric:
         self.links[link.key] = link
         self._peer[a] = b
         self._peer[b] = a
-        self.graph.add_edge(a.node, b.node, key=link.key)
+        self._cables[a.node].append(link.key)
+        if b.node != a.node:
+            self._cables[b.node].append(link.key)
+        if self._graph is not None:
+            self._graph.add_edge(a.node, b.node, key=link.key)
         if self.events.active:
             self.events.emit(LinkAdded(link.a, link.b))
         return link
@@ -135,9 +159,13 @@ class Fabric:
         other = self._peer.get(end)
         if other is None:
             raise FabricError(f"{self._describe(end)} is not cabled")
+        graph = self.graph  # built before the first removal: it keeps the order of the history
         link = self.links.pop(Link(end, other).key)
         del self._peer[end], self._peer[other]
-        self.graph.remove_edge(link.a.node, link.b.node, key=link.key)
+        graph.remove_edge(link.a.node, link.b.node, key=link.key)
+        self._cables[link.a.node].remove(link.key)
+        if link.b.node != link.a.node:
+            self._cables[link.b.node].remove(link.key)
         if self.events.active:
             self.events.emit(LinkRemoved(link.a, link.b))
         return link
@@ -150,10 +178,30 @@ class Fabric:
         return None if other is None else self.links[Link(ref, other).key]
 
     def node_links(self, guid: int) -> list[Link]:
-        return [self.links[key] for _, _, key in self.graph.edges(guid, keys=True)]
+        """The node's cables, grouped by neighbour (neighbours and each one's cables in
+        cabling order: the graph's order)."""
+        if self._graph is not None:
+            return [self.links[key] for _, _, key in self._graph.edges(guid, keys=True)]
+        by_peer: dict[int, list[tuple[PortRef, PortRef]]] = {}
+        for key in self._cables[guid]:
+            by_peer.setdefault(key[1].node if key[0].node == guid else key[0].node,
+                               []).append(key)
+        return [self.links[key] for keys in by_peer.values() for key in keys]
+
+    def neighbor_order(self, guid: int) -> list[int]:
+        """The node's neighbours in the graph's order (by first cable), without building
+        the graph."""
+        if self._graph is not None:
+            return list(self._graph.neighbors(guid))
+        return list(dict.fromkeys(b.node if a.node == guid else a.node
+                                  for a, b in self._cables[guid]))
 
     def neighbors(self, guid: int) -> set[int]:
-        return set(self.graph.neighbors(guid))
+        return set(self.neighbor_order(guid))
+
+    def cable_keys(self, guid: int) -> list[tuple[PortRef, PortRef]]:
+        """Keys of the node's cables, in cabling order (a loopback once)."""
+        return list(self._cables[guid])
 
     # ---------------------------------------------------------- port changes
     def set_port_state(self, ref: PortRef, state: PortState) -> None:

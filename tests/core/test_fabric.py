@@ -108,3 +108,32 @@ def test_remove_node_removes_its_cables():
     f = small()
     f.remove_node(0x20)
     assert len(f.links) == 1 and 0x20 not in f.graph
+
+
+def _tangle() -> Fabric:
+    """Cables to three neighbours interleaved, parallel cables and a loopback."""
+    f = Fabric("tangle")
+    for guid in (0x10, 0x11, 0x12, 0x13):
+        f.add_node(Node(guid, NodeKind.SWITCH, 12, f"sw{guid:x}"))
+    for mine, (other, port) in enumerate([(0x12, 1), (0x11, 1), (0x12, 2), (0x13, 1),
+                                          (0x11, 2), (0x10, 11), (0x12, 3)], 1):
+        f.connect(PortRef(0x10, mine), PortRef(other, port))
+    f.connect(PortRef(0x12, 9), PortRef(0x11, 9))
+    return f
+
+
+def test_node_links_before_the_graph_is_built_are_in_the_graphs_order():
+    lazy, built = _tangle(), _tangle()
+    assert built.graph.number_of_edges(0x10, 0x12) == 3  # builds it
+    for guid in (0x10, 0x11, 0x12, 0x13):
+        want = [built.links[k] for _, _, k in built.graph.edges(guid, keys=True)]
+        assert lazy.node_links(guid) == want
+        assert lazy.neighbor_order(guid) == list(built.graph.neighbors(guid))
+        assert lazy.neighbors(guid) == set(built.graph.neighbors(guid))
+    assert lazy._graph is None  # answered without building the graph
+    lazy.disconnect(PortRef(0x10, 2))  # builds it, then keeps it in step
+    built.disconnect(PortRef(0x10, 2))
+    lazy.connect(PortRef(0x10, 2), PortRef(0x13, 2))
+    built.connect(PortRef(0x10, 2), PortRef(0x13, 2))
+    assert lazy.node_links(0x10) == built.node_links(0x10)
+    assert sorted(lazy.graph.edges(keys=True)) == sorted(built.graph.edges(keys=True))

@@ -134,10 +134,12 @@ class SubnetManager:
             return reach - set(pending)
         start = self.sm_port.node
         seen, todo = {start}, [start]
-        adj, failed, down = self.fabric.graph.adj, self.failed, self.down_links
+        cables, failed, down = self.fabric.cable_keys, self.failed, self.down_links
         while todo:
-            for nb, keys in adj[todo.pop()].items():
-                if nb in seen or nb in failed or (down and all(k in down for k in keys)):
+            here = todo.pop()
+            for key in cables(here):  # a neighbour is reached over any cable still up
+                nb = key[1].node if key[0].node == here else key[0].node
+                if nb in seen or nb in failed or (down and key in down):
                     continue
                 seen.add(nb)
                 todo.append(nb)
@@ -149,11 +151,10 @@ class SubnetManager:
                 self.reachable is None or len(self.reachable) == len(self.fabric.nodes)):
             return self.fabric
         view = Fabric(self.fabric.name)
-        view.subnets = self.fabric.subnets
         for guid, node in self.fabric.nodes.items():
             if self.in_subnet(guid):
-                view.nodes[guid] = node
-                view.graph.add_node(guid)
+                view.add_node(node)
+        view.subnets = self.fabric.subnets
         for link in self.fabric.links.values():
             if self.usable(link):
                 view._attach(Link(link.a, link.b, link.width, link.speed))
@@ -202,7 +203,7 @@ class SubnetManager:
         while frontier:
             nxt = []
             for guid in frontier:
-                for nb in view.graph.neighbors(guid):
+                for nb in view.neighbor_order(guid):
                     if nb not in self._hops:
                         self._hops[nb] = self._hops[guid] + 1
                         nxt.append(nb)
