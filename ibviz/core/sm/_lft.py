@@ -99,8 +99,8 @@ class LftBuilder:
             owner, lid = _expand([g.ep_lids[x] for x in eps])
             ep = np.array(eps)[owner]
             table[g.ep_sw[ep], lid] = g.ep_swport[ep]
-        owner, sw_lid = _expand([g.lids[s] for s in members.tolist()])
-        table[members[owner], sw_lid] = 0
+        sw_owner, sw_lid = _expand([g.lids[s] for s in members.tolist()])
+        table[members[sw_owner], sw_lid] = 0
         count = np.bincount(g.ep_sw[eps], minlength=g.size) if eps else np.zeros(g.size, int)
         order = sorted((s for s in members.tolist() if count[s]), key=lambda s: -count[s])
         by_sw: dict[int, list[int]] = {s: [] for s in order}
@@ -112,9 +112,12 @@ class LftBuilder:
         self._cand = {}
         offsets = max([len(g.ep_lids[x]) for x in eps] + [len(g.lids[s]) for s in members],
                       default=0)
+        whole = len(members) == g.size  # one component: no other component's entries
         for i in range(offsets):
-            stage = _Stage(g.size, sum(len(xs) for _, xs in groups)) \
-                if i == 0 and self.old is None else None
+            stage = None
+            if i == 0 and self.old is None:  # the whole fabric stages inside the table
+                width = sum(len(xs) for _, xs in groups)
+                stage = _Stage(table if whole else None, g.size, width)
             for d, xs in groups:
                 todo = [x for x in xs if len(g.ep_lids[x]) > i]
                 if not todo:
@@ -139,10 +142,11 @@ class LftBuilder:
                 else:
                     for x in todo:
                         self._route_offset(cand, g.ep_lids[x], i)
-            if stage is not None and len(members) == g.size:
-                stage.overwrite(table)  # the whole fabric: no other component's entries
-                if eps:  # the staged columns had 255 at each end port's own switch
+            if stage is not None and whole:
+                stage.unfold(table)
+                if eps:  # the entries set above, which the stage wrote over
                     table[g.ep_sw[ep], lid] = g.ep_swport[ep]
+                table[members[sw_owner], sw_lid] = 0
             elif stage is not None:
                 stage.merge(table)
             self._route_switch_lids(members, i)
@@ -263,10 +267,18 @@ class LftBuilder:
 class _Stage:
     """The base-LID entries of a fresh min-hop pass, gathered column block by column
     block (each group's LIDs side by side, so a group writes one short run per switch
-    instead of one scattered byte per switch and LID), then merged into the table."""
+    instead of one scattered byte per switch and LID), then moved to their LIDs.
 
-    def __init__(self, switches: int, lids: int) -> None:
-        self.cells = np.full((switches, lids), NO_PATH, dtype=np.uint8)
+    ``inside``: the table itself, when one component is the whole fabric: its first
+    columns hold the stage (no second table-sized array), :meth:`unfold` moves them
+    out; the caller then sets again the entries it had set in the table."""
+
+    def __init__(self, inside: np.ndarray | None, switches: int, lids: int) -> None:
+        if inside is not None:
+            self.cells = inside[:, :lids]
+            self.cells[...] = NO_PATH
+        else:
+            self.cells = np.full((switches, lids), NO_PATH, dtype=np.uint8)
         self.lids: list[np.ndarray] = []
         self.used = 0
 
@@ -276,14 +288,17 @@ class _Stage:
         self.lids.append(lids)
         self.used += k
 
-    def overwrite(self, table: np.ndarray) -> None:
-        """Write the staged columns over the table's (one scatter per slice of rows)."""
+    def unfold(self, table: np.ndarray) -> None:
+        """Move the staged columns (inside ``table``) to their LIDs, a slice of rows at a
+        time; the rest of the staged area becomes 255."""
         if not self.used:
             return
         cols = np.concatenate(self.lids)
         step = max(1, _CHUNK_CELLS // len(cols))
         for lo in range(0, table.shape[0], step):
-            table[lo:lo + step, cols] = self.cells[lo:lo + step, : self.used]
+            staged = table[lo:lo + step, : self.used].copy()
+            table[lo:lo + step, : self.used] = NO_PATH
+            table[lo:lo + step, cols] = staged
         self.cells = np.zeros((0, 0), dtype=np.uint8)
 
     def merge(self, table: np.ndarray) -> None:
