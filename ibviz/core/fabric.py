@@ -125,16 +125,17 @@ class Fabric:
     def connect(self, a: PortRef, b: PortRef, width: LinkWidth | None = None,
                 speed: LinkSpeed | None = None) -> Link:
         """Cable port ``a`` to port ``b`` (both must exist and be free)."""
+        nodes, peer = self.nodes, self._peer
         for ref in (a, b):
-            node = self.node(ref.node)
+            node = nodes.get(ref.node) or self.node(ref.node)  # (raises for a missing one)
             if ref.port == 0 and node.kind is NodeKind.SWITCH:
                 raise FabricError(f"{node.label}: switch port 0 is internal and cannot be cabled")
             if ref.port not in node.ports:
                 raise FabricError(f"{node.label} has no port {ref.port} "
                                   f"(it has {node.num_ports})")
-            if ref in self._peer:
+            if ref in peer:
                 raise FabricError(f"{node.label} port {ref.port} is already cabled to "
-                                  f"{self._describe(self._peer[ref])}")
+                                  f"{self._describe(peer[ref])}")
         if a == b:
             raise FabricError(f"cannot cable {self._describe(a)} to itself")
         return self._attach(Link(a, b, width, speed))
@@ -142,14 +143,16 @@ class Fabric:
     def _attach(self, link: Link) -> Link:
         """Add a cable whose ends the caller has already validated (bulk loaders)."""
         a, b = link.a, link.b
-        self.links[link.key] = link
-        self._peer[a] = b
-        self._peer[b] = a
-        self._cables[a.node].append(link.key)
+        key = (a, b)  # link.key
+        self.links[key] = link
+        peer = self._peer
+        peer[a] = b
+        peer[b] = a
+        self._cables[a.node].append(key)
         if b.node != a.node:
-            self._cables[b.node].append(link.key)
+            self._cables[b.node].append(key)
         if self._graph is not None:
-            self._graph.add_edge(a.node, b.node, key=link.key)
+            self._graph.add_edge(a.node, b.node, key=key)
         if self.events.active:
             self.events.emit(LinkAdded(link.a, link.b))
         return link

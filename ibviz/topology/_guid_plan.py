@@ -84,8 +84,8 @@ class FabricBuilder:
         self._count[kind] = i + 1
         if kind is NodeKind.SWITCH:
             guid = SWITCH_GUID_BASE + i
-            ports = {0: Port(0, guid=guid, state=PortState.ACTIVE)}
-            ports.update((n, Port(n)) for n in range(1, num_ports + 1))
+            ports = {n: Port(n) for n in range(num_ports + 1)}
+            ports[0].guid, ports[0].state = guid, PortState.ACTIVE
         else:
             if not 1 <= num_ports <= MAX_ENDPOINT_PORTS:
                 raise ValueError(f"{name}: a {kind.value} may have 1-{MAX_ENDPOINT_PORTS} "
