@@ -14,8 +14,7 @@ graph's order.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from ibviz.core.addressing import LINK_LOCAL_PREFIX, check_lmc
 from ibviz.core.events import (
@@ -29,6 +28,9 @@ from ibviz.core.events import (
 )
 from ibviz.core.model import Link, Node, NodeKind, Port, PortRef, PortState
 from ibviz.core.phy import LinkSpeed, LinkWidth
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 class FabricError(ValueError):
@@ -68,6 +70,8 @@ class Fabric:
     def graph(self) -> nx.MultiGraph:
         """Nodes are node GUIDs; one edge per cable, keyed by the link's :attr:`Link.key`."""
         if self._graph is None:  # only nodes and cables were added so far: in that order
+            import networkx as nx  # (0.1 s to import: only when a graph is asked for)
+
             g = nx.MultiGraph()
             g.add_nodes_from(self.nodes)
             for a, b in self.links:
