@@ -38,7 +38,9 @@ class SmpBatch:
         self._attr: dict[str, int] = {}
         self._calls: list[tuple[int, int, int, dict[str, Any] | None]] = []
         """Per :meth:`add`: attribute number, destination, how many SMPs, fields."""
-        self._mod: list[int] = []
+        self._mod: list[list[int] | np.ndarray] = []
+        """The modifiers, in runs: lists of single ones, arrays of an add's many."""
+        self._count = 0
         self._rows: list[tuple[str, int, Any, Any]] = []
 
     def add(self, attribute: str, dst: int, modifiers: np.ndarray | list[int] | int,
@@ -52,12 +54,20 @@ class SmpBatch:
             a = self._attr[attribute] = len(self.attributes)
             self.attributes.append(attribute)
         if isinstance(modifiers, int):
-            self._mod.append(modifiers)
+            self._one(modifiers)
             self._calls.append((a, dst, 1, fields))
             return
-        mods = modifiers.tolist() if isinstance(modifiers, np.ndarray) else list(modifiers)
-        self._mod += mods
+        mods = np.asarray(modifiers, dtype=np.int64).ravel()
+        self._mod.append(mods)
+        self._count += len(mods)
         self._calls.append((a, dst, len(mods), fields))
+
+    def _one(self, modifier: int) -> None:
+        if self._mod and isinstance(self._mod[-1], list):
+            self._mod[-1].append(modifier)
+        else:
+            self._mod.append([modifier])
+        self._count += 1
 
     def add_many(self, attribute: str, dsts: list[int], modifiers: list[int],
                  fields: list[dict[str, Any]]) -> None:
@@ -72,7 +82,8 @@ class SmpBatch:
         if a is None:
             a = self._attr[attribute] = len(self.attributes)
             self.attributes.append(attribute)
-        self._mod += modifiers
+        self._mod.append(np.asarray(modifiers, dtype=np.int64))
+        self._count += len(modifiers)
         self._calls += zip(itertools.repeat(a), dsts, itertools.repeat(1), fields)
 
     def event(self, kind: type[ev.Event], *args: object) -> None:
@@ -89,7 +100,7 @@ class SmpBatch:
             for mod in np.atleast_1d(mods).tolist():
                 sm.smp(attribute, dst, int(mod), self.reason, **fields)
         self._rows = []
-        n = len(self._mod)
+        n = self._count
         if not n:
             return
         log, calls = sm.mads, self._calls
@@ -106,11 +117,12 @@ class SmpBatch:
                                          for _, _, _, f in calls[first_kept:]]
         log.add_columns(SMP_CLASS, int(SaMethod.SET), self.attributes,
                         np.repeat(np.array([c[0] for c in calls], dtype=np.int64), sizes),
-                        np.array(self._mod, dtype=np.int64), sm.sm_port,
+                        np.concatenate([np.asarray(m, dtype=np.int64) for m in self._mod]),
+                        sm.sm_port,
                         np.repeat(port[where], sizes), sm.now_us,
                         np.repeat(latency[where], sizes), self.reason,
                         np.repeat(np.array(fields, dtype=np.int64), sizes))
-        self._calls, self._mod = [], []
+        self._calls, self._mod, self._count = [], [], 0
 
 
 def _padded(rows: list[np.ndarray | None], width: int) -> np.ndarray:
