@@ -19,7 +19,7 @@ from ibviz.core import events as ev
 from ibviz.core.addressing import LINK_LOCAL_PREFIX
 from ibviz.core.bulk import gc_paused
 from ibviz.core.fabric import Fabric
-from ibviz.core.model import NO_PATH, Link, NodeKind, PortRef, PortState
+from ibviz.core.model import NO_PATH, Link, NodeKind, Port, PortRef, PortState
 from ibviz.core.sm._loss_sweep import applicable, lone_hca_links, loss_sweep
 from ibviz.core.sm._smp_batch import SmpBatch, lft_changes
 from ibviz.core.sm.groups import McGroup
@@ -281,25 +281,26 @@ class SubnetManager:
         afresh."""
         return self.config.routing, self.config.lmc, self.sm_port
 
-    def _port_settings(self) -> dict[PortRef, tuple[int, int, PortState]]:
-        return {PortRef(guid, num): (p.lid, p.lmc, p.state)
-                for guid, n in self.fabric.nodes.items() for num, p in n.ports.items()}
+    def _port_settings(self) -> list[tuple[int, int, Port, int, int, PortState]]:
+        """Every port's (node GUID, number, port, LID, LMC, state), before a sweep."""
+        return [(guid, num, p, p.lid, p.lmc, p.state)
+                for guid, n in self.fabric.nodes.items() for num, p in n.ports.items()]
 
-    def _record_port_info(self, before: dict[PortRef, tuple[int, int, PortState]],
+    def _record_port_info(self, before: list[tuple[int, int, Port, int, int, PortState]],
                           reason: str, batch: SmpBatch | None = None) -> None:
         """One PortInfo Set per port whose LID, LMC or state the sweep changed (OpenSM
-        sets them port by port; a switch's external ports only carry the state)."""
+        sets them port by port; a switch's external ports only carry the state);
+        ``before``: :meth:`_port_settings` (or some of them)."""
         sent, batch = batch is None, batch or SmpBatch(self, reason)
-        nodes, down = self.fabric.nodes, PortState.DOWN
+        down = PortState.DOWN
         dsts: list[int] = []
         mods: list[int] = []
         fields: list[dict[str, object]] = []
-        for ref, old in before.items():
-            port = nodes[ref[0]].ports[ref[1]]
+        for guid, num, port, old_lid, old_lmc, old_state in before:
             lid, lmc, state = port.lid, port.lmc, port.state
-            if state is not down and (lid != old[0] or lmc != old[1] or state is not old[2]):
-                dsts.append(ref[0])
-                mods.append(ref[1])
+            if state is not down and (lid != old_lid or lmc != old_lmc or state is not old_state):
+                dsts.append(guid)
+                mods.append(num)
                 fields.append({"lid": lid, "lmc": lmc, "state": state.label})
         batch.add_many("PortInfo", dsts, mods, fields)
         if sent:
