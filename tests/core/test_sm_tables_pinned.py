@@ -19,12 +19,11 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from test_sm_loss_sweep import _join
 
-from ibviz.core.addressing import link_local_gid, make_mgid
 from ibviz.core.fabric import Fabric
-from ibviz.core.model import NO_PATH, NodeKind, PortRef
+from ibviz.core.model import NO_PATH, NodeKind
 from ibviz.core.sm.manager import SmConfig, SubnetManager
-from ibviz.core.sm.records import REQUIRED_FOR_CREATE, JoinState, McMemberRecord, SaMethod
 from ibviz.topology.generators import fat_tree, leaf_spine, torus
 
 FABRICS: dict[str, Callable[[], Fabric]] = {
@@ -67,15 +66,6 @@ PINNED: dict[str, str] = {
     "torus/minhop/lmc0": "b27c0e6419e59b860d52d9904bf052d9066315f68aa46a7c271c30b753e1e338",
     "torus/updn/lmc1": "27fad4f4c94206a176a6222d8d2b927e523b2ab5f441e257973d109116ab5593",
 }
-
-
-def _join(sm: SubnetManager, group: int, members: list[int]) -> None:
-    for guid in members:
-        port = PortRef(guid, 1)
-        rec = McMemberRecord(mgid=make_mgid(group_id=group),
-                             port_gid=link_local_gid(sm.fabric.port(port).guid), qkey=1,
-                             pkey=0xFFFF, join_state=int(JoinState.FULL))
-        sm.sa_request(SaMethod.SET, port, rec, int(REQUIRED_FOR_CREATE))
 
 
 def _feed(h: hashlib._Hash, sm: SubnetManager) -> None:
