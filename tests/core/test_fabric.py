@@ -137,3 +137,33 @@ def test_node_links_before_the_graph_is_built_are_in_the_graphs_order():
     built.connect(PortRef(0x10, 2), PortRef(0x13, 2))
     assert lazy.node_links(0x10) == built.node_links(0x10)
     assert sorted(lazy.graph.edges(keys=True)) == sorted(built.graph.edges(keys=True))
+
+
+def test_connect_many_is_connect_in_turn():
+    ends = [(PortRef(0x10, 1), PortRef(0x20, 1)), (PortRef(0x30, 1), PortRef(0x10, 3)),
+            (PortRef(0x10, 5), PortRef(0x10, 6)), (PortRef(0x20, 2), PortRef(0x10, 2))]
+
+    def empty() -> Fabric:
+        f = Fabric("many")
+        f.add_node(Node(0x10, NodeKind.SWITCH, 8, "sw1"))
+        f.add_node(Node(0x20, NodeKind.CA, 2, "host1 HCA-1"))
+        f.add_node(Node(0x30, NodeKind.CA, 1, "host2 HCA-1"))
+        return f
+
+    one, many = empty(), empty()
+    for a, b in ends:
+        one.connect(a, b, LinkWidth.X4, LinkSpeed.HDR)
+    many.connect_many(ends, LinkWidth.X4, LinkSpeed.HDR)
+    assert list(many.links.items()) == list(one.links.items())
+    assert {r: many.peer(r) for r in many.cabled_ports()} == \
+        {r: one.peer(r) for r in one.cabled_ports()}
+    for guid in (0x10, 0x20, 0x30):
+        assert many.node_links(guid) == one.node_links(guid)
+    with pytest.raises(FabricError, match="already cabled"):
+        many.connect_many([(PortRef(0x10, 7), PortRef(0x30, 1))])
+    with pytest.raises(FabricError, match="port 0 is internal"):
+        many.connect_many([(PortRef(0x10, 0), PortRef(0x10, 8))])
+    seen: list[Event] = []
+    many.events.subscribe(Event, seen.append)
+    many.connect_many([(PortRef(0x10, 7), PortRef(0x10, 8))])
+    assert [type(e) for e in seen] == [LinkAdded]  # listeners still hear every cable
