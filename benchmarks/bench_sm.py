@@ -16,8 +16,10 @@ LIDs of one subnet), in a child process of its own:
 - peak RSS of the child (generation included).
 
 Beside it, where asked and where ibsim loads: the real OpenSM's time from start to
-SUBNET UP on the same fabric (minhop, under ibsim; median of ``--opensm-runs``).
-The machine is shared: run it when it is quiet, or read the figures as upper bounds.
+SUBNET UP on the same fabric (minhop, under ibsim; median of ``--opensm-runs``), and
+the CPU time opensm and ibsim used over the whole run (start, SUBNET UP, shutdown).
+The machine is shared: the routed subnet's CPU time is printed beside its wall time,
+and the load average before each size; read the wall figures as upper bounds.
 """
 
 from __future__ import annotations
@@ -106,15 +108,16 @@ def one(spec: str, runs: int) -> dict:
 
     fabric = generate(spec)
     members = spread_members(fabric, 80)
-    routed, fails, cores = [], [], []
+    routed, routed_cpu, fails, cores = [], [], [], []
     sm = None
     for _ in range(runs):
         for node in fabric.nodes.values():
             for port in node.ports.values():
                 port.lid = port.lmc = 0
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         sm = routed_subnet(fabric, members)
         routed.append(time.perf_counter() - start)
+        routed_cpu.append(time.process_time() - cpu)
         fails.append(fail_served(sm, members[::10]))
         sm = None
     for node in fabric.nodes.values():
@@ -138,12 +141,14 @@ def one(spec: str, runs: int) -> dict:
         leaves.append(time.perf_counter() - t1)
     med = statistics.median
     return {"nodes": len(fabric.nodes), "lids": lfts.max_lid, "switches": len(lfts.switches),
-            "entries": entries, "runs": runs, "routed": med(routed), "core": med(cores),
+            "entries": entries, "runs": runs, "routed": med(routed), "routed_cpu": med(routed_cpu),
+            "core": med(cores),
             "fail": med(fails), "join": med(joins), "leave": med(leaves),
             "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def opensm_up(spec: str, runs: int) -> float | None:
+def opensm_up(spec: str, runs: int) -> tuple[float, float] | None:
+    """Median wall time to SUBNET UP and median CPU time of opensm + ibsim per run."""
     try:
         from ibviz.backends.ibsim_process import IbsimFabric, check_tools
         from ibviz.backends.opensm_process import OpenSm
@@ -156,16 +161,19 @@ def opensm_up(spec: str, runs: int) -> float | None:
     fabric = generate(spec)
     switches = fabric.count(NodeKind.SWITCH)
     ports = sum(len(n.ports) + 1 for n in fabric.nodes.values())
-    times = []
+    times, cpus = [], []
     with tempfile.TemporaryDirectory() as tmp:
         net = Path(tmp) / "f.net"
         net.write_text(dumps(fabric, "ibsim"))
         for _ in range(runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             with IbsimFabric(net, max_nodes=len(fabric.nodes) + 64,
                              max_switches=switches + 16, max_ports=ports + 256,
                              timeout=600) as sim, OpenSm(sim, timeout=900) as osm:
                 times.append(osm.up_seconds)
-    return statistics.median(times)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)  # both reaped by now
+            cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return statistics.median(times), statistics.median(cpus)
 
 
 def main() -> int:
@@ -181,11 +189,13 @@ def main() -> int:
         return 0
     print(f"Python {sys.version.split()[0]}; medians of {args.runs} runs (ibviz), "
           f"{args.opensm_runs} (OpenSM); each size in a child process")
-    print(f"{'size':>5} {'nodes':>6} {'LIDs':>6} {'routed s':>9} {'ns/entry':>8} "
+    print(f"{'size':>5} {'nodes':>6} {'LIDs':>6} {'routed s':>9} {'cpu s':>6} {'ns/entry':>8} "
           f"{'core s':>7} {'fail ms':>8} {'join ms':>8} {'leave ms':>8} {'peak MiB':>8} "
-          f"{'OpenSM s':>9} {'ratio':>6}")
+          f"{'OpenSM s':>9} {'cpu s':>7} {'ratio':>6} {'load':>5}")
     for size in args.sizes.split(","):
         spec = SIZES[size]
+        load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() \
+            else "-"
         out = subprocess.run([sys.executable, __file__, "--one", spec, "--runs",
                               str(args.runs)], capture_output=True, text=True, check=True)
         r = json.loads(out.stdout.splitlines()[-1])
@@ -193,12 +203,14 @@ def main() -> int:
         goal = GOALS.get(size)
         flag = "" if goal is None else \
             f"  goal {goal:.1f} s {'OK' if r['routed'] <= goal else 'MISSED'}"
-        osm = "-" if up is None else f"{up:9.2f}"
-        ratio = "-" if up is None else f"{r['routed'] / up:6.3f}"
+        osm = "-" if up is None else f"{up[0]:9.2f}"
+        osm_cpu = "-" if up is None else f"{up[1]:7.2f}"
+        ratio = "-" if up is None else f"{r['routed'] / up[0]:6.3f}"
         print(f"{size:>5} {r['nodes']:>6} {r['lids']:>6} {r['routed']:>9.3f} "
-              f"{r['routed'] / r['entries'] * 1e9:>8.2f} {r['core']:>7.3f} "
-              f"{r['fail'] * 1e3:>8.1f} {r['join'] * 1e3:>8.2f} {r['leave'] * 1e3:>8.2f} "
-              f"{r['rss_mib']:>8.0f} {osm:>9} {ratio:>6}{flag}", flush=True)
+              f"{r['routed_cpu']:>6.2f} {r['routed'] / r['entries'] * 1e9:>8.2f} "
+              f"{r['core']:>7.3f} {r['fail'] * 1e3:>8.1f} {r['join'] * 1e3:>8.2f} "
+              f"{r['leave'] * 1e3:>8.2f} {r['rss_mib']:>8.0f} {osm:>9} {osm_cpu:>7} "
+              f"{ratio:>6} {load:>5}{flag}", flush=True)
     return 0
 
 

@@ -9,9 +9,14 @@ from collections.abc import Sequence
 
 from ibviz import __version__
 
+COMMANDS = ("topo", "run", "attach", "check", "diff", "lab", "lesson", "sm", "whatif")
+"""Subcommand modules of :mod:`ibviz.cli`, in the order ``--help`` lists them."""
 
-def build_parser() -> argparse.ArgumentParser:
-    from ibviz.cli import attach, check, diff, lab, lesson, run, sm, topo, whatif
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand, or of ``only`` that one (the others' modules,
+    some heavy, are then not imported)."""
+    import importlib
 
     parser = argparse.ArgumentParser(
         prog="ibviz",
@@ -26,15 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "--presentation.")
     gui.add_argument("file", nargs="?", help="fabric, scenario or saved session to open "
                      "(default: the demo)")
-    topo.add_parser(sub)
-    run.add_parser(sub)
-    attach.add_parser(sub)
-    check.add_parser(sub)
-    diff.add_parser(sub)
-    lab.add_parser(sub)
-    lesson.add_parser(sub)
-    sm.add_parser(sub)
-    whatif.add_parser(sub)
+    for name in COMMANDS:
+        if only is None or name == only:
+            importlib.import_module(f"ibviz.cli.{name}").add_parser(sub)
     return parser
 
 
@@ -55,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if not argv or argv[0] == "gui" and not {"-h", "--help"} & set(argv[1:2]):
         return run_gui(argv[1:])  # the window parses its own options
-    parser = build_parser()
+    parser = build_parser(argv[0] if argv[0] in COMMANDS else None)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

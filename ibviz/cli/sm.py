@@ -64,8 +64,9 @@ def _error(text: str) -> int:
     return 2
 
 
-def _entries(lfts: dict[int, np.ndarray]) -> int:
-    return sum(int((t != 255).sum()) for t in lfts.values())
+def _entries(lfts: dict[int, np.ndarray]) -> list[int]:
+    """Routed entries (not 255) of each table."""
+    return [int(np.count_nonzero(t != 255)) for t in lfts.values()]
 
 
 def _changed(before: dict[int, np.ndarray], after: dict[int, np.ndarray]) -> tuple[int, int]:
@@ -83,8 +84,13 @@ def _sweep(sm, label: str) -> SweepLine:  # noqa: ANN001 - SubnetManager, import
     seconds = time.perf_counter() - start
     live = sm.reachable or set()
     after = {g: t for g, t in sm.lfts.items() if g in live}
-    changed, switches = _changed({g: t for g, t in before.items() if g in live}, after)
-    return SweepLine(label, bool(sm.last_lfts and sm.last_lfts.incremental), _entries(after),
+    entries = _entries(after)
+    before = {g: t for g, t in before.items() if g in live}
+    if before:
+        changed, switches = _changed(before, after)
+    else:  # a first sweep: every routed entry is new
+        changed, switches = sum(entries), sum(1 for n in entries if n)
+    return SweepLine(label, bool(sm.last_lfts and sm.last_lfts.incremental), sum(entries),
                      changed, switches, seconds)
 
 

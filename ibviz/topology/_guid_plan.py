@@ -18,6 +18,8 @@ The system image GUID of every node is its node GUID (one node per chassis).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import CaRole, Node, NodeKind, Port, PortRef, PortState
 from ibviz.core.phy import LinkSpeed, LinkWidth
@@ -84,8 +86,8 @@ class FabricBuilder:
         self._count[kind] = i + 1
         if kind is NodeKind.SWITCH:
             guid = SWITCH_GUID_BASE + i
-            ports = {0: Port(0, guid=guid, state=PortState.ACTIVE)}
-            ports.update((n, Port(n)) for n in range(1, num_ports + 1))
+            ports = {n: Port(n) for n in range(num_ports + 1)}
+            ports[0].guid, ports[0].state = guid, PortState.ACTIVE
         else:
             if not 1 <= num_ports <= MAX_ENDPOINT_PORTS:
                 raise ValueError(f"{name}: a {kind.value} may have 1-{MAX_ENDPOINT_PORTS} "
@@ -122,6 +124,11 @@ class FabricBuilder:
 
     def cable(self, a: int, pa: int, b: int, pb: int) -> None:
         self.fabric.connect(PortRef(a, pa), PortRef(b, pb), self.width, self.speed)
+
+    def cables(self, ends: Iterable[tuple[int, int, int, int]]) -> None:
+        """:meth:`cable` each ``(a, port a, b, port b)``, in one go."""
+        self.fabric.connect_many(((PortRef(a, pa), PortRef(b, pb)) for a, pa, b, pb in ends),
+                                 self.width, self.speed)
 
     def finish(self, assign_lids: bool = False, lmc: int = 0) -> Fabric:
         """Optionally assign LIDs, then set cabled ports ACTIVE (LID set) or INIT (no LID)."""

@@ -77,17 +77,13 @@ def fat_tree(k: int, n: int, *, width: LinkWidth = LinkWidth.X4,
     for lvl in range(n, 0, -1):  # leaves first, so they get the lowest switch GUIDs
         levels[n - lvl] = [b.switch(f"L{lvl}-sw{i + 1:0{sw_w}d}", 2 * k)
                            for i in range(per_level)]
-    for lv in range(n - 1):
-        weight = k ** (n - 2 - lv)
-        for x, child in enumerate(levels[lv + 1]):
-            digit = (x // weight) % k
-            for v in range(k):
-                parent = levels[lv][x + (v - digit) * weight]
-                b.cable(child, k + 1 + v, parent, 1 + digit)
+    b.cables((child, k + 1 + v, levels[lv][x + (v - digit) * weight], 1 + digit)
+             for lv in range(n - 1) for weight in [k ** (n - 2 - lv)]
+             for x, child in enumerate(levels[lv + 1]) for digit in [(x // weight) % k]
+             for v in range(k))
     leaves = levels[n - 1]
-    for h in range(hosts):
-        name = f"node{h + 1:0{host_w}d}"
-        b.cable(b.ca(name), 1, leaves[h // k], h % k + 1)
+    b.cables((b.ca(f"node{h + 1:0{host_w}d}"), 1, leaves[h // k], h % k + 1)
+             for h in range(hosts))
     return b.finish(assign_lids, lmc)
 
 

@@ -130,3 +130,83 @@ def test_copy_keeps_every_port_and_link_field_and_builds_its_graph_on_use():
     h = g.copy()
     h.connect(PortRef(0x30, 1), PortRef(0x10, 4))  # before its graph is built
     assert h.neighbors(0x10) == {0x20, 0x30}
+
+
+def _tangle() -> Fabric:
+    """Cables to three neighbours interleaved, parallel cables and a loopback."""
+    f = Fabric("tangle")
+    for guid in (0x10, 0x11, 0x12, 0x13):
+        f.add_node(Node(guid, NodeKind.SWITCH, 12, f"sw{guid:x}"))
+    for mine, (other, port) in enumerate([(0x12, 1), (0x11, 1), (0x12, 2), (0x13, 1),
+                                          (0x11, 2), (0x10, 11), (0x12, 3)], 1):
+        f.connect(PortRef(0x10, mine), PortRef(other, port))
+    f.connect(PortRef(0x12, 9), PortRef(0x11, 9))
+    return f
+
+
+def test_node_links_before_the_graph_is_built_are_in_the_graphs_order():
+    lazy, built = _tangle(), _tangle()
+    assert built.graph.number_of_edges(0x10, 0x12) == 3  # builds it
+    for guid in (0x10, 0x11, 0x12, 0x13):
+        want = [built.links[k] for _, _, k in built.graph.edges(guid, keys=True)]
+        assert lazy.node_links(guid) == want
+        assert lazy.neighbor_order(guid) == list(built.graph.neighbors(guid))
+        assert lazy.neighbors(guid) == set(built.graph.neighbors(guid))
+    assert lazy._graph is None  # answered without building the graph
+    lazy.disconnect(PortRef(0x10, 2))  # builds it, then keeps it in step
+    built.disconnect(PortRef(0x10, 2))
+    lazy.connect(PortRef(0x10, 2), PortRef(0x13, 2))
+    built.connect(PortRef(0x10, 2), PortRef(0x13, 2))
+    assert lazy.node_links(0x10) == built.node_links(0x10)
+    assert sorted(lazy.graph.edges(keys=True)) == sorted(built.graph.edges(keys=True))
+
+
+def test_connect_many_is_connect_in_turn():
+    ends = [(PortRef(0x10, 1), PortRef(0x20, 1)), (PortRef(0x30, 1), PortRef(0x10, 3)),
+            (PortRef(0x10, 5), PortRef(0x10, 6)), (PortRef(0x20, 2), PortRef(0x10, 2))]
+
+    def empty() -> Fabric:
+        f = Fabric("many")
+        f.add_node(Node(0x10, NodeKind.SWITCH, 8, "sw1"))
+        f.add_node(Node(0x20, NodeKind.CA, 2, "host1 HCA-1"))
+        f.add_node(Node(0x30, NodeKind.CA, 1, "host2 HCA-1"))
+        return f
+
+    one, many = empty(), empty()
+    for a, b in ends:
+        one.connect(a, b, LinkWidth.X4, LinkSpeed.HDR)
+    many.connect_many(ends, LinkWidth.X4, LinkSpeed.HDR)
+    assert list(many.links.items()) == list(one.links.items())
+    assert {r: many.peer(r) for r in many.cabled_ports()} == \
+        {r: one.peer(r) for r in one.cabled_ports()}
+    for guid in (0x10, 0x20, 0x30):
+        assert many.node_links(guid) == one.node_links(guid)
+    with pytest.raises(FabricError, match="already cabled"):
+        many.connect_many([(PortRef(0x10, 7), PortRef(0x30, 1))])
+    with pytest.raises(FabricError, match="port 0 is internal"):
+        many.connect_many([(PortRef(0x10, 0), PortRef(0x10, 8))])
+    seen: list[Event] = []
+    many.events.subscribe(Event, seen.append)
+    many.connect_many([(PortRef(0x10, 7), PortRef(0x10, 8))])
+    assert [type(e) for e in seen] == [LinkAdded]  # listeners still hear every cable
+
+
+def test_a_copy_orders_each_nodes_cables_as_connecting_them_in_turn_would():
+    """A copy is made without calling connect; its cable order (which routing walks) is
+    the one a copy made by connecting each cable in turn has, also after a history of
+    removals, and its lazily built graph agrees."""
+    f = _tangle()
+    f.disconnect(PortRef(0x10, 2))
+    f.connect(PortRef(0x10, 2), PortRef(0x13, 2))
+    f.disconnect(PortRef(0x12, 9))
+    copy = f.copy()
+    by_connect = Fabric("tangle")
+    for node in f.nodes.values():
+        by_connect.add_node(node.copy())
+    for link in f.links.values():
+        by_connect.connect(link.a, link.b, link.width, link.speed)
+    for guid in f.nodes:
+        assert copy.node_links(guid) == by_connect.node_links(guid)
+        assert copy.neighbor_order(guid) == by_connect.neighbor_order(guid)
+        assert list(copy.graph.edges(guid, keys=True)) == \
+            list(by_connect.graph.edges(guid, keys=True))

@@ -43,6 +43,22 @@ class Candidates:
         seg = np.repeat(np.arange(len(starts)), counts)
         return cls(edge, s[starts], starts, counts, seg)
 
+    @classmethod
+    def of_mask(cls, mask: np.ndarray, seg_starts: np.ndarray) -> Candidates:
+        """:meth:`of` the edges where ``mask`` is set; ``seg_starts``: each switch's
+        first edge (edges sorted by source switch, length switches + 1)."""
+        edge = np.flatnonzero(mask)
+        lo = seg_starts[:-1]
+        has = lo < seg_starts[1:]  # switches with edges (reduceat needs non-empty runs)
+        per = np.zeros(len(lo), dtype=np.int64)
+        if len(edge):
+            per[has] = np.add.reduceat(mask.view(np.uint8), lo[has], dtype=np.int64)
+        src = np.flatnonzero(per)
+        counts = per[src]
+        starts = np.cumsum(counts) - counts
+        seg = np.repeat(np.arange(len(src)), counts)
+        return cls(edge, src, starts, counts, seg)
+
     def __len__(self) -> int:
         return len(self.src)
 
@@ -86,18 +102,22 @@ def fill_group(load: np.ndarray, cand: Candidates, k: int) -> np.ndarray:
 
 
 def fill_group_ports(load: np.ndarray, cand: Candidates, k: int,
-                     e_port: np.ndarray) -> np.ndarray:
+                     e_port: np.ndarray, e_port_u8: np.ndarray | None = None) -> np.ndarray:
     """:func:`fill_group`, answered as the chosen ports (uint8, ``(len(cand), k)``).
     With equal loads at every switch (the common case) the round robin is read from a
-    sliding window over the candidates' ports: no index array per entry."""
+    sliding window over the candidates' ports: no index array per entry. ``e_port_u8``:
+    ``e_port`` as uint8, if the caller keeps it."""
     n = len(cand)
     if n and k:
-        lo = load[cand.edge]
+        lo = np.take(load, cand.edge)
         even = np.maximum.reduceat(lo, cand.starts) == np.minimum.reduceat(lo, cand.starts)
         counts = cand.counts
         wide = counts >= k
         if even.all() and (wide | (counts == 1)).all():
-            pe = np.concatenate([e_port[cand.edge].astype(np.uint8), np.zeros(k, np.uint8)])
+            m = len(cand.edge)
+            pe = np.zeros(m + k, dtype=np.uint8)
+            np.take(e_port.astype(np.uint8) if e_port_u8 is None else e_port_u8, cand.edge,
+                    out=pe[:m])
             win = np.lib.stride_tricks.sliding_window_view(pe, k)
             ports = win[cand.starts]
             if not wide.all():
@@ -108,7 +128,7 @@ def fill_group_ports(load: np.ndarray, cand: Candidates, k: int,
             mark[cand.starts + np.minimum(counts, k)] -= 1
             inc = np.cumsum(mark[:-1])
             inc[cand.starts[~wide]] = k
-            load[cand.edge] += inc
+            load[cand.edge] = lo + inc  # (each edge once)
             return ports
     return e_port[fill_group(load, cand, k)].astype(np.uint8)
 

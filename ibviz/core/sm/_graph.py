@@ -66,10 +66,6 @@ class SwitchGraph:
         return np.searchsorted(self.e_src, np.arange(self.size + 1))
 
 
-def _up(fabric: Fabric, ref: PortRef) -> bool:
-    return fabric.nodes[ref.node].ports[ref.port].state is not PortState.DOWN
-
-
 def extract(fabric: Fabric) -> SwitchGraph:
     """Build the :class:`SwitchGraph` of ``fabric`` (one pass over nodes and cables)."""
     nodes = fabric.nodes
@@ -84,11 +80,13 @@ def extract(fabric: Fabric) -> SwitchGraph:
     port: list[int] = []
     dst: list[int] = []
     ep: list[tuple[int, int, PortRef]] = []
+    down = PortState.DOWN
     for a, b in fabric.links:
         ia, ib = index.get(a.node), index.get(b.node)
         if ia is None and ib is None or a.node == b.node:
             continue
-        if not (_up(fabric, a) and _up(fabric, b)):
+        if nodes[a.node].ports[a.port].state is down or \
+                nodes[b.node].ports[b.port].state is down:  # a DOWN end: no cable for the SM
             continue
         if ia is not None and ib is not None:
             src += (ia, ib)

@@ -1,9 +1,9 @@
 """Switch-to-switch hop counts for every pair at once (BFS on bit sets), and up/down set-up.
 
-Row ``s`` of a frontier holds one bit per destination switch; one BFS level for all
-sources is a gather of the neighbours' rows and an OR-reduction per source switch
-(``np.bitwise_or.reduceat``), so the cost is O(levels x edges x switches / 8) byte
-operations instead of a Python BFS per switch.
+Row ``s`` of a frontier holds one bit per destination switch, packed in 64-bit words;
+one BFS level for all sources is a gather of the neighbours' rows and an OR-reduction
+per source switch (``np.bitwise_or.reduceat``), so the cost is O(levels x edges x
+switches / 64) word operations instead of a Python BFS per switch.
 """
 
 from __future__ import annotations
@@ -18,7 +18,12 @@ HOPS_MAX = 64
 
 
 def _packed_eye(n: int) -> np.ndarray:
-    return np.packbits(np.eye(n, dtype=bool), axis=1)
+    """Row ``s`` has bit ``s`` set: bits packed big-endian in bytes, the bytes (padded
+    with zeros) viewed as 64-bit words, so that the ORs run a word at a time."""
+    words = (n + 63) // 64
+    rows = np.zeros((n, words * 8), dtype=np.uint8)
+    rows[np.arange(n), np.arange(n) >> 3] = np.uint8(0x80) >> (np.arange(n) & 7).astype(np.uint8)
+    return rows.view(np.uint64)
 
 
 class _Expander:
@@ -37,7 +42,7 @@ class _Expander:
 
 
 def _unpack(bits: np.ndarray, n: int) -> np.ndarray:
-    return np.unpackbits(bits, axis=1, count=n).view(bool)
+    return np.unpackbits(bits.view(np.uint8), axis=1, count=n).view(bool)
 
 
 def min_hops(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:

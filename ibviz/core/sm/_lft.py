@@ -68,6 +68,8 @@ class LftBuilder:
             self.edge_of = np.full((g.size, width), -1, dtype=np.int64)
             self.edge_of[g.e_src, g.e_port] = np.arange(len(g.e_src))
         self.seg_starts = g.seg_starts()
+        self.degree = np.diff(self.seg_starts)
+        self.e_port_u8 = g.e_port.astype(np.uint8)
         self._cand: dict[int, Candidates] = {}
 
     def candidates(self, d: int) -> Candidates:
@@ -76,7 +78,7 @@ class LftBuilder:
         if cand is None:
             g = self.g
             col = self.hops_u8[d]
-            hs = col[g.e_src]
+            hs = np.repeat(col, self.degree)  # col[e_src]: the edges are sorted by source
             mask = col[g.e_dst]
             mask += 1  # 255 (no path) wraps to 0, which only switch d itself has: excluded
             mask = (mask == hs) & (hs != NO_PATH) & (hs != 0)
@@ -84,7 +86,7 @@ class LftBuilder:
                 assert self.down_only_t is not None
                 a = self.down_only_t[d]
                 mask &= np.where(self.down, a[g.e_src] & a[g.e_dst], ~a[g.e_src])
-            cand = Candidates.of(np.flatnonzero(mask), g.e_src)
+            cand = Candidates.of_mask(mask, self.seg_starts)
         return cand
 
     def route_component(self, members: np.ndarray) -> None:
@@ -97,8 +99,8 @@ class LftBuilder:
             owner, lid = _expand([g.ep_lids[x] for x in eps])
             ep = np.array(eps)[owner]
             table[g.ep_sw[ep], lid] = g.ep_swport[ep]
-        owner, lid = _expand([g.lids[s] for s in members.tolist()])
-        table[members[owner], lid] = 0
+        sw_owner, sw_lid = _expand([g.lids[s] for s in members.tolist()])
+        table[members[sw_owner], sw_lid] = 0
         count = np.bincount(g.ep_sw[eps], minlength=g.size) if eps else np.zeros(g.size, int)
         order = sorted((s for s in members.tolist() if count[s]), key=lambda s: -count[s])
         by_sw: dict[int, list[int]] = {s: [] for s in order}
@@ -110,9 +112,12 @@ class LftBuilder:
         self._cand = {}
         offsets = max([len(g.ep_lids[x]) for x in eps] + [len(g.lids[s]) for s in members],
                       default=0)
+        whole = len(members) == g.size  # one component: no other component's entries
         for i in range(offsets):
-            stage = _Stage(g.size, sum(len(xs) for _, xs in groups)) \
-                if i == 0 and self.old is None else None
+            stage = None
+            if i == 0 and self.old is None:  # the whole fabric stages inside the table
+                width = sum(len(xs) for _, xs in groups)
+                stage = _Stage(table if whole else None, g.size, width)
             for d, xs in groups:
                 todo = [x for x in xs if len(g.ep_lids[x]) > i]
                 if not todo:
@@ -125,8 +130,8 @@ class LftBuilder:
                 if i == 0:
                     lids = np.array([g.ep_lids[x][0] for x in todo])
                     if stage is not None:
-                        stage.put(cand.src, lids,
-                                  fill_group_ports(self.load, cand, len(lids), g.e_port))
+                        stage.put(cand.src, lids, fill_group_ports(
+                            self.load, cand, len(lids), g.e_port, self.e_port_u8))
                         continue
                     ports = g.e_port[self._fill_kept(cand, lids)]
                     if lids[-1] - lids[0] == len(lids) - 1 and (np.diff(lids) == 1).all():
@@ -137,7 +142,12 @@ class LftBuilder:
                 else:
                     for x in todo:
                         self._route_offset(cand, g.ep_lids[x], i)
-            if stage is not None:
+            if stage is not None and whole:
+                stage.unfold(table)
+                if eps:  # the entries set above, which the stage wrote over
+                    table[g.ep_sw[ep], lid] = g.ep_swport[ep]
+                table[members[sw_owner], sw_lid] = 0
+            elif stage is not None:
                 stage.merge(table)
             self._route_switch_lids(members, i)
         self._cand = {}
@@ -257,10 +267,18 @@ class LftBuilder:
 class _Stage:
     """The base-LID entries of a fresh min-hop pass, gathered column block by column
     block (each group's LIDs side by side, so a group writes one short run per switch
-    instead of one scattered byte per switch and LID), then merged into the table."""
+    instead of one scattered byte per switch and LID), then moved to their LIDs.
 
-    def __init__(self, switches: int, lids: int) -> None:
-        self.cells = np.full((switches, lids), NO_PATH, dtype=np.uint8)
+    ``inside``: the table itself, when one component is the whole fabric: its first
+    columns hold the stage (no second table-sized array), :meth:`unfold` moves them
+    out; the caller then sets again the entries it had set in the table."""
+
+    def __init__(self, inside: np.ndarray | None, switches: int, lids: int) -> None:
+        if inside is not None:
+            self.cells = inside[:, :lids]
+            self.cells[...] = NO_PATH
+        else:
+            self.cells = np.full((switches, lids), NO_PATH, dtype=np.uint8)
         self.lids: list[np.ndarray] = []
         self.used = 0
 
@@ -270,7 +288,21 @@ class _Stage:
         self.lids.append(lids)
         self.used += k
 
+    def unfold(self, table: np.ndarray) -> None:
+        """Move the staged columns (inside ``table``) to their LIDs, a slice of rows at a
+        time; the rest of the staged area becomes 255."""
+        if not self.used:
+            return
+        cols = np.concatenate(self.lids)
+        step = max(1, _CHUNK_CELLS // len(cols))
+        for lo in range(0, table.shape[0], step):
+            staged = table[lo:lo + step, : self.used].copy()
+            table[lo:lo + step, : self.used] = NO_PATH
+            table[lo:lo + step, cols] = staged
+        self.cells = np.zeros((0, 0), dtype=np.uint8)
+
     def merge(self, table: np.ndarray) -> None:
+        """Write the staged entries that are not 255 (other components keep theirs)."""
         if not self.used:
             return
         cols = np.concatenate(self.lids)

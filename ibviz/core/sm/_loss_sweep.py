@@ -82,7 +82,8 @@ def loss_sweep(sm: Any, lost: list[int], reason: str) -> None:
     far = [link.other(link.a if link.a.node in lost else link.b) for link in cut]
     affected = sorted(set(ports) | {f for f in far if f is not None},
                       key=lambda r: (sm._node_order()[r.node], r.port))
-    before = {r: (p.lid, p.lmc, p.state) for r in affected for p in [fabric.port(r)]}
+    before = [(r.node, r.port, p, p.lid, p.lmc, p.state) for r in affected
+              for p in [fabric.port(r)]]
     for ref in affected:
         fabric.set_port_state(ref, PortState.DOWN)
     sm.reachable = sm.reachable - set(lost)

@@ -11,6 +11,7 @@ events and the log are exactly what row-by-row recording gives.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,7 +38,9 @@ class SmpBatch:
         self._attr: dict[str, int] = {}
         self._calls: list[tuple[int, int, int, dict[str, Any] | None]] = []
         """Per :meth:`add`: attribute number, destination, how many SMPs, fields."""
-        self._mod: list[int] = []
+        self._mod: list[list[int] | np.ndarray] = []
+        """The modifiers, in runs: lists of single ones, arrays of an add's many."""
+        self._count = 0
         self._rows: list[tuple[str, int, Any, Any]] = []
 
     def add(self, attribute: str, dst: int, modifiers: np.ndarray | list[int] | int,
@@ -51,12 +54,37 @@ class SmpBatch:
             a = self._attr[attribute] = len(self.attributes)
             self.attributes.append(attribute)
         if isinstance(modifiers, int):
-            self._mod.append(modifiers)
+            self._one(modifiers)
             self._calls.append((a, dst, 1, fields))
             return
-        mods = modifiers.tolist() if isinstance(modifiers, np.ndarray) else list(modifiers)
-        self._mod += mods
+        mods = np.asarray(modifiers, dtype=np.int64).ravel()
+        self._mod.append(mods)
+        self._count += len(mods)
         self._calls.append((a, dst, len(mods), fields))
+
+    def _one(self, modifier: int) -> None:
+        if self._mod and isinstance(self._mod[-1], list):
+            self._mod[-1].append(modifier)
+        else:
+            self._mod.append([modifier])
+        self._count += 1
+
+    def add_many(self, attribute: str, dsts: list[int], modifiers: list[int],
+                 fields: list[dict[str, Any]]) -> None:
+        """One SMP ``attribute`` per ``(dst, modifier, fields)``, in that order: what
+        calling :meth:`add` for each does, in one go."""
+        if self.sm.events.active:
+            self._rows += zip(itertools.repeat(attribute), dsts, modifiers, fields)
+            return
+        if not dsts:
+            return
+        a = self._attr.get(attribute)
+        if a is None:
+            a = self._attr[attribute] = len(self.attributes)
+            self.attributes.append(attribute)
+        self._mod.append(np.asarray(modifiers, dtype=np.int64))
+        self._count += len(modifiers)
+        self._calls += zip(itertools.repeat(a), dsts, itertools.repeat(1), fields)
 
     def event(self, kind: type[ev.Event], *args: object) -> None:
         """Emit ``kind(*args)`` at this point of the sending order (if anyone listens)."""
@@ -72,28 +100,29 @@ class SmpBatch:
             for mod in np.atleast_1d(mods).tolist():
                 sm.smp(attribute, dst, int(mod), self.reason, **fields)
         self._rows = []
-        n = len(self._mod)
+        n = self._count
         if not n:
             return
-        log = sm.mads
-        hops: dict[int, tuple[int, float]] = {}
-        for _, dst, _, _ in self._calls:
-            if dst not in hops:
-                hops[dst] = (log.port_id(PortRef(dst, 0)),
-                             sm.config.latency.smp(sm._hops_to(dst)))
-        sizes = np.array([c[2] for c in self._calls], dtype=np.int64)
-        ends = np.cumsum(sizes).tolist()
-        skip = log.unkept(n)  # rows the window drops at once: their fields are not stored
+        log, calls = sm.mads, self._calls
+        slot: dict[int, int] = {}  # destination -> its row in ``port`` and ``latency``
+        where = np.array([slot.setdefault(c[1], len(slot)) for c in calls], dtype=np.int64)
+        port = np.array([log.port_id(PortRef(dst, 0)) for dst in slot], dtype=np.int64)
+        latency = np.array([sm.config.latency.smp(sm._hops_to(dst)) for dst in slot],
+                           dtype=np.float64)
+        sizes = np.array([c[2] for c in calls], dtype=np.int64)
+        # rows the window drops at once: their fields are not stored
+        first_kept = int(np.searchsorted(np.cumsum(sizes), log.unkept(n), side="right"))
         empty = log.fields_id({})
-        fields = [empty if f is None or end <= skip else log.fields_id(f)
-                  for (_, _, _, f), end in zip(self._calls, ends, strict=True)]
+        fields = [empty] * first_kept + [empty if f is None else log.fields_id(f)
+                                         for _, _, _, f in calls[first_kept:]]
         log.add_columns(SMP_CLASS, int(SaMethod.SET), self.attributes,
-                        np.repeat([c[0] for c in self._calls], sizes),
-                        np.array(self._mod, dtype=np.int64), sm.sm_port,
-                        np.repeat([hops[c[1]][0] for c in self._calls], sizes), sm.now_us,
-                        np.repeat([hops[c[1]][1] for c in self._calls], sizes), self.reason,
-                        np.repeat(fields, sizes))
-        self._calls, self._mod = [], []
+                        np.repeat(np.array([c[0] for c in calls], dtype=np.int64), sizes),
+                        np.concatenate([np.asarray(m, dtype=np.int64) for m in self._mod]),
+                        sm.sm_port,
+                        np.repeat(port[where], sizes), sm.now_us,
+                        np.repeat(latency[where], sizes), self.reason,
+                        np.repeat(np.array(fields, dtype=np.int64), sizes))
+        self._calls, self._mod, self._count = [], [], 0
 
 
 def _padded(rows: list[np.ndarray | None], width: int) -> np.ndarray:

@@ -35,7 +35,7 @@ import numpy as np
 
 from ibviz.core.addressing import UNICAST_LID_MAX, check_lmc
 from ibviz.core.fabric import Fabric
-from ibviz.core.model import NodeKind, PortRef, PortState
+from ibviz.core.model import NodeKind, Port, PortRef, PortState
 from ibviz.core.sm._graph import net_order, port_key
 from ibviz.core.sm._guid2lid import Guid2LidError, read_guid2lid, write_guid2lid
 
@@ -55,6 +55,7 @@ class _Port:
     base: int
     current: range
     is_switch: bool
+    port: Port
 
 
 class LidManager:
@@ -142,12 +143,16 @@ class LidManager:
         sm = sm_port if sm_port is not None else fabric.master_sm
         order = sorted(ports, key=lambda p: p.ref != sm)  # stable: SM port first
         result: dict[PortRef, range] = {}
+        quiet = not fabric.events.active
         for p in order:
             first = self._port_lid(p, used, free, lmc, reassign)
             last = first + p.num_lids - 1
             self._g2l[p.guid] = (first, last)
             used[first:last + 1] = True
-            fabric.assign_lid(p.ref, first, p.lmc)
+            if quiet:  # Fabric.assign_lid without the LidAssigned nobody listens for
+                p.port.lid, p.port.lmc = first, p.lmc
+            else:
+                fabric.assign_lid(p.ref, first, p.lmc)
             result[p.ref] = range(first, last + 1)
         return result
 
@@ -264,6 +269,6 @@ def _present_ports(fabric: Fabric, lmc: int, lmc_esp0: bool) -> list[_Port]:
             top = min(base + (1 << port.lmc) - 1, UNICAST_LID_MAX)
             out.append(_Port(ref, port_key(fabric, ref), num_lids, port_lmc, base,
                              range(base, top + 1) if base else range(0),
-                             node.kind is NodeKind.SWITCH))
+                             node.kind is NodeKind.SWITCH, port))
     out.sort(key=lambda p: (net_order(p.guid), p.ref))
     return out

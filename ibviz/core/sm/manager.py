@@ -19,7 +19,7 @@ from ibviz.core import events as ev
 from ibviz.core.addressing import LINK_LOCAL_PREFIX
 from ibviz.core.bulk import gc_paused
 from ibviz.core.fabric import Fabric
-from ibviz.core.model import NO_PATH, Link, NodeKind, PortRef, PortState
+from ibviz.core.model import NO_PATH, Link, NodeKind, Port, PortRef, PortState
 from ibviz.core.sm._loss_sweep import applicable, lone_hca_links, loss_sweep
 from ibviz.core.sm._smp_batch import SmpBatch, lft_changes
 from ibviz.core.sm.groups import McGroup
@@ -134,10 +134,12 @@ class SubnetManager:
             return reach - set(pending)
         start = self.sm_port.node
         seen, todo = {start}, [start]
-        adj, failed, down = self.fabric.graph.adj, self.failed, self.down_links
+        cables, failed, down = self.fabric.cable_keys, self.failed, self.down_links
         while todo:
-            for nb, keys in adj[todo.pop()].items():
-                if nb in seen or nb in failed or (down and all(k in down for k in keys)):
+            here = todo.pop()
+            for key in cables(here):  # a neighbour is reached over any cable still up
+                nb = key[1].node if key[0].node == here else key[0].node
+                if nb in seen or nb in failed or (down and key in down):
                     continue
                 seen.add(nb)
                 todo.append(nb)
@@ -149,11 +151,10 @@ class SubnetManager:
                 self.reachable is None or len(self.reachable) == len(self.fabric.nodes)):
             return self.fabric
         view = Fabric(self.fabric.name)
-        view.subnets = self.fabric.subnets
         for guid, node in self.fabric.nodes.items():
             if self.in_subnet(guid):
-                view.nodes[guid] = node
-                view.graph.add_node(guid)
+                view.add_node(node)
+        view.subnets = self.fabric.subnets
         for link in self.fabric.links.values():
             if self.usable(link):
                 view._attach(Link(link.a, link.b, link.width, link.speed))
@@ -202,7 +203,7 @@ class SubnetManager:
         while frontier:
             nxt = []
             for guid in frontier:
-                for nb in view.graph.neighbors(guid):
+                for nb in view.neighbor_order(guid):
                     if nb not in self._hops:
                         self._hops[nb] = self._hops[guid] + 1
                         nxt.append(nb)
@@ -280,47 +281,58 @@ class SubnetManager:
         afresh."""
         return self.config.routing, self.config.lmc, self.sm_port
 
-    def _port_settings(self) -> dict[PortRef, tuple[int, int, PortState]]:
-        return {PortRef(n.guid, p.num): (p.lid, p.lmc, p.state)
-                for n in self.fabric.nodes.values() for p in n.ports.values()}
+    def _port_settings(self) -> list[tuple[int, int, Port, int, int, PortState]]:
+        """Every port's (node GUID, number, port, LID, LMC, state), before a sweep."""
+        return [(guid, num, p, p.lid, p.lmc, p.state)
+                for guid, n in self.fabric.nodes.items() for num, p in n.ports.items()]
 
-    def _record_port_info(self, before: dict[PortRef, tuple[int, int, PortState]],
+    def _record_port_info(self, before: list[tuple[int, int, Port, int, int, PortState]],
                           reason: str, batch: SmpBatch | None = None) -> None:
         """One PortInfo Set per port whose LID, LMC or state the sweep changed (OpenSM
-        sets them port by port; a switch's external ports only carry the state)."""
+        sets them port by port; a switch's external ports only carry the state);
+        ``before``: :meth:`_port_settings` (or some of them)."""
         sent, batch = batch is None, batch or SmpBatch(self, reason)
-        nodes, down = self.fabric.nodes, PortState.DOWN
-        for ref, old in before.items():
-            port = nodes[ref.node].ports[ref.port]
-            if (port.lid, port.lmc, port.state) != old and port.state is not down:
-                batch.add("PortInfo", ref.node, ref.port,
-                          {"lid": port.lid, "lmc": port.lmc, "state": port.state.label})
+        down = PortState.DOWN
+        dsts: list[int] = []
+        mods: list[int] = []
+        fields: list[dict[str, object]] = []
+        for guid, num, port, old_lid, old_lmc, old_state in before:
+            lid, lmc, state = port.lid, port.lmc, port.state
+            if state is not down and (lid != old_lid or lmc != old_lmc or state is not old_state):
+                dsts.append(guid)
+                mods.append(num)
+                fields.append({"lid": lid, "lmc": lmc, "state": state.label})
+        batch.add_many("PortInfo", dsts, mods, fields)
         if sent:
             batch.send()
 
     def _set_port_states(self, view: Fabric) -> None:
         fabric, failed, reach, down = self.fabric, self.failed, self.reachable, self.down_links
-        switch, active, init, dead = NodeKind.SWITCH, PortState.ACTIVE, PortState.INIT, \
-            PortState.DOWN
-        for node in fabric.nodes.values():
-            guid = node.guid
+        switch, active, init, dead, armed = NodeKind.SWITCH, PortState.ACTIVE, \
+            PortState.INIT, PortState.DOWN, PortState.ARMED
+        peer, quiet = fabric.peer, not fabric.events.active
+        for guid, node in fabric.nodes.items():
             live = guid not in failed and (reach is None or guid in reach)
+            is_switch = node.kind is switch
             for num, port in node.ports.items():
-                if num == 0 and node.kind is switch:
+                if num == 0 and is_switch:
                     want = active if live else dead
                 else:
-                    other = fabric.peer(PortRef(guid, num))
+                    other = peer(PortRef(guid, num))
                     if other is None or guid in failed or other.node in failed or (
                             down and fabric.link_at(PortRef(guid, num)).key in down):
                         want = dead
                     else:  # physically up; ACTIVE only where the SM configured it
-                        far = other.node
-                        want = active if live and (reach is None or far in reach) else init
+                        want = active if live and (reach is None or other.node in reach) \
+                            else init
                 if port.state is not want:
+                    if quiet:  # nobody listens: the state changes, no events to send
+                        port.state = want
+                        continue
                     ref = PortRef(guid, num)
-                    if want is active and port.state is not PortState.ARMED:
-                        fabric.set_port_state(ref, PortState.ARMED)  # as OpenSM: ARMED,
-                    fabric.set_port_state(ref, want)                 # then ACTIVE
+                    if want is active and port.state is not armed:
+                        fabric.set_port_state(ref, armed)  # as OpenSM: ARMED,
+                    fabric.set_port_state(ref, want)       # then ACTIVE
 
     def _program_lfts(self, new: Mapping[int, np.ndarray], reason: str,
                       batch: SmpBatch | None = None) -> None:
