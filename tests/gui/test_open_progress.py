@@ -34,6 +34,9 @@ def shown_labels(window) -> list[str]:
 
 def test_large_fabric_open_names_its_steps_and_fills_the_tables(qtbot, window):
     labels = shown_labels(window)
+    # (a status tip of a button under the pointer may replace the message at any time)
+    said: list[str] = []
+    window.statusBar().messageChanged.connect(said.append)
     assert window.open_spec(BIG)
     qtbot.waitUntil(lambda: len(window.session.fabric.nodes) > 10000, timeout=180000)
     assert window.open_stages == STEPS
@@ -43,7 +46,7 @@ def test_large_fabric_open_names_its_steps_and_fills_the_tables(qtbot, window):
     assert window.inspector.lft_model.rowCount() == 12100  # one row per routed LID
     assert window.groups.tree.topLevelItemCount() >= 1  # the broadcast group
     assert len(window.view.positions()) == 12100
-    assert window.statusBar().currentMessage() == f"Opened {BIG}"
+    assert f"Opened {BIG}" in said
 
 
 def test_cancel_while_routing_keeps_the_session_shown(qtbot, window):
