@@ -32,6 +32,7 @@ from ibviz.core.fabric import Fabric
 from ibviz.core.model import PortRef
 from ibviz.gui.canvas.blocks import CanvasBlocks
 from ibviz.gui.canvas.input import HINT, CanvasInput
+from ibviz.gui.canvas.layers import DetailLayer
 from ibviz.gui.canvas.legend import FabricLegend
 from ibviz.gui.canvas.model import CanvasModel, LinkKey, Position, search_nodes, tooltip_text
 from ibviz.gui.canvas.native import LinkLayer
@@ -77,6 +78,7 @@ class FabricView(CanvasInput, CanvasNavigation, CanvasBlocks, QGraphicsView):
         self._pending: set[str] = set()
         self._last_search: tuple[str, int] = ("", -1)
         self._layer = LinkLayer()
+        self._details = DetailLayer()
         self._pinned: tuple[list[int], float] = ([], 1.0)
         self._links_version = 0
         self._preview = False
@@ -157,7 +159,7 @@ class FabricView(CanvasInput, CanvasNavigation, CanvasBlocks, QGraphicsView):
         self._down = down
         if self._model:
             self._model.down = self._model.link_mask(self._down)
-        self._invalidate(links=True)
+        self._invalidate()  # the link raster's key names the down cables it draws
 
     def set_highlight(self, tree_links: Iterable[LinkKey], ports: Iterable[PortRef],
                       color_key: str = "tree") -> None:
@@ -170,7 +172,7 @@ class FabricView(CanvasInput, CanvasNavigation, CanvasBlocks, QGraphicsView):
             return
         self._highlight = highlight
         self._apply_highlight()
-        self._invalidate(links=True)
+        self._invalidate()  # drawn over the link raster (ibviz.gui.canvas.layers)
 
     def set_change_marks(self, marks: object | None) -> None:
         """Draw a comparison's marks (:class:`~ibviz.app.live_changes.ChangeMarks`: ghosts
@@ -241,7 +243,7 @@ class FabricView(CanvasInput, CanvasNavigation, CanvasBlocks, QGraphicsView):
             return
         key = (id(self._model), self._links_version)
         paint_fabric(painter, rect, self._model, self._theme, ratio, visible, self._layer, key,
-                     self._preview)
+                     self._preview, self._details)
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         if self._model is not None and self._marks is not None:
@@ -269,6 +271,7 @@ class FabricView(CanvasInput, CanvasNavigation, CanvasBlocks, QGraphicsView):
         if links:
             self._links_version += 1
             self._layer.clear()
+            self._details.clear()
         self.resetCachedContent()
         self.viewport().update()
 

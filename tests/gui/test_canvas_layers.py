@@ -1,0 +1,99 @@
+"""A big fabric's state and highlight changes reuse the cached link and badge layers, and
+the screen still shows what a fresh paint (the export) shows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtGui import QImage  # noqa: E402
+
+from ibviz.gui.canvas.view import FabricView  # noqa: E402
+from ibviz.topology import open_fabric  # noqa: E402
+
+pytestmark = pytest.mark.gui
+
+
+def rgb(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_ARGB32)
+    raw = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1, 4)
+    return raw[:, : image.width(), 2::-1].astype(int)
+
+
+@pytest.fixture(scope="module")
+def fabric():
+    return open_fabric("fat-tree:k=20,n=3")  # 2,500 nodes: cached layers, badges, bundles
+
+
+@pytest.fixture
+def view(qtbot, fabric):
+    v = FabricView()
+    qtbot.addWidget(v)
+    v.resize(1000, 640)
+    v.show()
+    qtbot.waitExposed(v)
+    v.set_fabric(fabric)
+    v.viewport().repaint()
+    return v
+
+
+def differing(view: FabricView) -> float:
+    """Share of pixels where the screen (cached layers) and the export (all drawn afresh)
+    disagree clearly."""
+    view.viewport().repaint()
+    shown = rgb(view.viewport().grab().toImage())
+    return float((abs(shown - rgb(view.render_image())).max(axis=2) > 40).mean())
+
+
+def switch_links(fabric, count: int) -> list:
+    """``count`` cables between two switches (a tree's cables, drawn one by one)."""
+    switches = {n.guid for n in fabric.switches()}
+    links = [link.key for link in fabric.links.values()
+             if link.a.node in switches and link.b.node in switches]
+    return links[:count]
+
+
+def test_state_highlight_and_down_changes_reuse_the_layers_and_look_the_same(view, fabric):
+    assert view._layer.image is not None and view._details.image is not None
+    links, badges = view._layer.image, view._details.image
+    assert differing(view) < 2e-3
+    hca = next(iter(fabric.cas())).guid
+    view.set_node_states({hca: "failed"})
+    assert differing(view) < 2e-3
+    tree = switch_links(fabric, 12)
+    view.set_highlight(tree, [])
+    assert differing(view) < 2e-3
+    view.set_highlight(tree[4:], [], "alt")
+    view.set_node_states({hca: "failed", tree[0][0][0]: "taking_over"})
+    assert differing(view) < 2e-3
+    # nothing re-rastered: the cables and the badges are the same images
+    assert view._layer.image is links and view._details.image is badges
+    # the failed HCA's badge has the failure edge, as in a fresh paint (trouble drawn live)
+    shown = rgb(view.viewport().grab().toImage())
+    view.set_node_states({})
+    view.viewport().repaint()
+    assert (abs(shown - rgb(view.viewport().grab().toImage())).max(axis=2) > 40).any()
+
+
+def test_switch_cables_going_down_are_drawn_as_a_fresh_paint_draws_them(view, fabric):
+    view.set_link_states(switch_links(fabric, 40))
+    assert differing(view) < 2e-3
+    view.zoom_by(3.0)  # cables drawn one by one: the raster leaves the down ones out
+    view.viewport().repaint()
+    assert differing(view) < 2e-3
+    view.set_link_states([])
+    assert differing(view) < 2e-3
+
+
+def test_zoom_and_theme_renew_the_layers(view, qtbot):
+    badges = view._details.image
+    view.zoom_by(1.5)
+    qtbot.waitUntil(lambda: not view._preview, timeout=5000)
+    assert differing(view) < 2e-3
+    assert view._details.image is not badges
+    badges = view._details.image
+    view.set_theme("dark")
+    assert differing(view) < 2e-3
+    assert view._details.image is not badges
