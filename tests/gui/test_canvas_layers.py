@@ -97,3 +97,31 @@ def test_zoom_and_theme_renew_the_layers(view, qtbot):
     view.set_theme("dark")
     assert differing(view) < 2e-3
     assert view._details.image is not badges
+
+
+def test_a_failed_nodes_mark_stays_above_a_mad_glyph_on_it(qtbot):
+    from ibviz.gui.canvas.paint import glyph_size
+    from ibviz.topology.builtin import FAILOVER_ROLES
+
+    view = FabricView()
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_fabric(open_fabric("fig10"))
+    primary = FAILOVER_ROLES["fig10"]["primary"]
+    view.set_node_states({primary: "failed"})
+    centre = view.mapFromScene(view.node_xy([primary])[0][0], view.node_xy([primary])[0][1])
+    r = int(glyph_size(view._scale()) * 0.3)
+
+    def around() -> np.ndarray:
+        return rgb(view.render_image())[centre.y() - r:centre.y() + r + 1,
+                                        centre.x() - r:centre.x() + r + 1]
+
+    bare = around()
+    sa_mad = 5  # PACKET_STYLES: the SA MAD envelope, as at start-up
+    view.packets.show_glyphs(view.node_xy([primary]), np.array([sa_mad]), np.array([-1]))
+    assert view.packets.marker_count() == 1
+    assert (abs(around() - bare).max(axis=2) <= 40).all()  # the failed mark is on top
+    view.set_node_states({})
+    assert (abs(around() - bare).max(axis=2) > 40).any()  # (not failed: the MAD shows)

@@ -38,7 +38,7 @@ from ibviz.gui.canvas.model import CanvasModel, LinkKey, Position, search_nodes,
 from ibviz.gui.canvas.native import LinkLayer
 from ibviz.gui.canvas.navigation import CanvasNavigation
 from ibviz.gui.canvas.packets import PacketLayer
-from ibviz.gui.canvas.paint import glyph_size, paint_fabric
+from ibviz.gui.canvas.paint import glyph_size, paint_fabric, paint_state_marks
 from ibviz.gui.palette import HIGHLIGHT_LABELS, NODE_STATES, canvas_theme
 
 SETTLE_MS = 150
@@ -251,6 +251,11 @@ class FabricView(CanvasInput, CanvasNavigation, CanvasBlocks, QGraphicsView):
 
             paint_change_marks(painter, self._marks, self._model.xy_of,
                                glyph_size(self._scale()) * 0.5)
+        if self._model is not None:
+            # failed / taking over / recovering nodes again, above the packet glyphs
+            device = painter.device()
+            paint_state_marks(painter, self._model, self._theme, rect,
+                              device.devicePixelRatioF() if device is not None else 1.0)
         if self._model is None or self._selected < 0:
             return
         x, y = self._model.xy[self._selected]
