@@ -176,9 +176,18 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
             QTimer.singleShot(0, self._first_layout)
 
     def _first_layout(self) -> None:
-        if self.settings.value("windowState") is None:
+        if self.settings.value("windowState") is None or self._canvas_squeezed():
             self.apply_default_layout()
         self.settle_and_fit()
+
+    def _canvas_squeezed(self) -> bool:
+        """A small window whose restored layout (saved in a bigger one: docks 400 px
+        wide, a tall bottom row) leaves the canvas less than 55% x 45% of the window."""
+        if not self.compact():
+            return False
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        return (self.view.width() < 0.55 * self.width()
+                or self.view.height() < 0.45 * self.height())
 
     def settle_and_fit(self) -> None:
         """Fit the fabric to the canvas's real size once pending layout has settled."""
