@@ -147,8 +147,8 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
     def apply_default_layout(self) -> None:
         """The default dock sizes for the window's size (the user's own saved layout is
         restored instead when there is one). Small windows give the canvas most of the
-        room: side docks about a fifth of the width each, the legend tabbed with the
-        groups, a short bottom row."""
+        room: side docks about a fifth of the width each (the groups a little more, for
+        Role and Status), the legend tabbed with the groups, a short bottom row."""
         w, h = self.width(), self.height()
         side = [self.docks["groups"], self.docks["inspector"]]
         if not self.compact():
@@ -160,8 +160,8 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
             self.tabifyDockWidget(self.docks["groups"], self.docks["legend"])
         self.docks["groups"].raise_()
         self.narration.set_point_size(COMPACT_NARRATION_PT)
-        self.resizeDocks(side, [max(230, w * 19 // 100), max(250, w * 21 // 100)],
-                         Qt.Orientation.Horizontal)
+        self.resizeDocks(side, [max(230, w * 24 // 100), max(230, w * 19 // 100)],
+                         Qt.Orientation.Horizontal)  # groups: names, Role and Status
         self.resizeDocks([self.docks["log"], self.docks["metrics"]], [w * 55 // 100,
                          w * 45 // 100], Qt.Orientation.Horizontal)
         for key in ("metrics", "problems", "log", "hops"):  # their plots and tables scroll: no tall
