@@ -38,7 +38,8 @@ from ibviz.gui.canvas.model import CanvasModel, LinkKey, Position, search_nodes,
 from ibviz.gui.canvas.native import LinkLayer
 from ibviz.gui.canvas.navigation import CanvasNavigation
 from ibviz.gui.canvas.packets import PacketLayer
-from ibviz.gui.canvas.paint import glyph_size, paint_fabric, paint_state_marks
+from ibviz.gui.canvas.paint import glyph_size, paint_fabric
+from ibviz.gui.canvas.state_marks import paint_state_marks
 from ibviz.gui.palette import HIGHLIGHT_LABELS, NODE_STATES, canvas_theme
 
 SETTLE_MS = 150
