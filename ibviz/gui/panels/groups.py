@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QHeaderView,
@@ -30,7 +30,7 @@ COLUMNS = ("Group / member", "Role", "Status", "JoinState")
 ROLE_COL, STATUS_COL, JOIN_COL = 1, 2, 3
 ROLE_STATES = {"primary": "active", "takeover": "taking_over", "sender": "sender"}
 """Each role is written in the canvas colour of the matching node state."""
-MIN_NAME_PX = 90
+MIN_NAME_PX = 100
 """The group / member column keeps at least this width in a narrow dock."""
 MGID_ROLE = Qt.ItemDataRole.UserRole
 DETAIL_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -79,7 +79,8 @@ class GroupsPanel(QWidget):
         header.setStretchLastSection(True)  # JoinState takes the rest, or scrolls sideways
         for col in range(len(COLUMNS) - 1):  # sized by _fit_columns
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.tree.setIndentation(14)  # a narrow dock: room for the names
+        self.tree.viewport().installEventFilter(self)  # refit when its width changes
         self.tree.itemSelectionChanged.connect(self._selection_changed)
         self.detail = QLabel("", self)
         self.detail.setObjectName("groupDetail")
@@ -123,7 +124,7 @@ class GroupsPanel(QWidget):
 
     def _fit_columns(self) -> None:
         """Role and Status whole; the group / member names get what is left (at least
-        ``MIN_NAME_PX``, elided in the middle with the name in the tooltip); JoinState
+        ``MIN_NAME_PX``, elided, with the name in the tooltip); JoinState
         takes the rest or, in a narrow dock, scrolls sideways."""
         tree, header = self.tree, self.tree.header()
         need = [max(tree.sizeHintForColumn(c), header.sectionSizeHint(c))
@@ -134,9 +135,10 @@ class GroupsPanel(QWidget):
             if header.sectionSize(col) != width:
                 header.resizeSection(col, width)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        super().resizeEvent(event)
-        self._fit_columns()
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
+        if event.type() == QEvent.Type.Resize and watched is self.tree.viewport():
+            self._fit_columns()
+        return super().eventFilter(watched, event)
 
     def _group_item(self, group: McGroup) -> QTreeWidgetItem:
         session = self.session

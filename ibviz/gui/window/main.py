@@ -160,7 +160,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
             self.tabifyDockWidget(self.docks["groups"], self.docks["legend"])
         self.docks["groups"].raise_()
         self.narration.set_point_size(COMPACT_NARRATION_PT)
-        self.resizeDocks(side, [max(230, w * 24 // 100), max(230, w * 19 // 100)],
+        self.resizeDocks(side, [max(230, w * 25 // 100), max(220, w * 18 // 100)],
                          Qt.Orientation.Horizontal)  # groups: names, Role and Status
         self.resizeDocks([self.docks["log"], self.docks["metrics"]], [w * 55 // 100,
                          w * 45 // 100], Qt.Orientation.Horizontal)
