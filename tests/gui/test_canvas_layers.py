@@ -90,7 +90,11 @@ def test_switch_cables_going_down_are_drawn_as_a_fresh_paint_draws_them(view, fa
 def test_zoom_and_theme_renew_the_layers(view, qtbot):
     badges = view._details.image
     view.zoom_by(1.5)
+    view.viewport().repaint()  # a zoom step paints directly: no image rastered per step
+    assert view._preview and view._layer.image is None and view._details.image is badges
     qtbot.waitUntil(lambda: not view._preview, timeout=5000)
+    view.viewport().repaint()
+    assert view._layer.image is not None
     assert differing(view) < 2e-3
     assert view._details.image is not badges
     badges = view._details.image

@@ -45,7 +45,8 @@ AA_MAX_PX = 250_000
 antialiasing costs about 7 times more per pixel (12 ms for this much)."""
 CACHE_MIN_NODES = 2000
 """From this many nodes a full paint keeps its up links, bundles and badges as images
-(:mod:`ibviz.gui.canvas.layers`), so a state or highlight change repaints in a few ms."""
+(:mod:`ibviz.gui.canvas.layers`), so a state or highlight change repaints in a few ms
+(not during a zoom: the steps paint directly, the images come once it rests)."""
 DENSE_LINKS = 600
 """With more links than this on screen they are drawn in a lighter tint, so the nodes and
 highlighted trees stand out from the mesh."""
@@ -118,8 +119,8 @@ def paint_fabric(painter: QPainter, exposed: QRectF, model: CanvasModel | None,
             length = visible_length(frame.segments, *rect_to_device(m, visible).getCoords())
             antialias = frame.vector or length <= AA_MAX_PX
             labels = len(frame.nodes) <= MAX_LABELS
-            if layer is not None and whole and (length >= LAYER_MIN_PX
-                                                or len(model.guids) >= CACHE_MIN_NODES):
+            if layer is not None and whole and (length >= LAYER_MIN_PX or not preview
+                                                and len(model.guids) >= CACHE_MIN_NODES):
                 target, shifted, covered = layer.begin(visible, m, ratio, layer_key)
                 layer.zoomable, layer.antialias = length >= LAYER_MIN_PX, antialias
                 links = _Frame(target, model, theme, shifted, scale, ratio)
@@ -130,7 +131,7 @@ def paint_fabric(painter: QPainter, exposed: QRectF, model: CanvasModel | None,
                 layer.draw(painter, m, smooth=False)
                 painter.setRenderHint(QPainter.RenderHint.Antialiasing, antialias)
                 frame.paint_marked(visible, layer.fade)
-                if details is not None:
+                if details is not None and not preview:
                     details.draw(painter, model, theme, m, scale, visible, layer_key)
                 else:
                     paint_detail(painter, model, theme, m, scale, visible)
