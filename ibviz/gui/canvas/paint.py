@@ -43,7 +43,7 @@ MAX_LABELS = 600
 AA_MAX_PX = 250_000
 """Antialias lines only when those on screen are at most this many pixels long in total:
 antialiasing costs about 7 times more per pixel (12 ms for this much)."""
-CACHE_MIN_NODES = 2000
+CACHE_MIN_NODES = 1000
 """From this many nodes a full paint keeps its up links, bundles and badges as images
 (:mod:`ibviz.gui.canvas.layers`), so a state or highlight change repaints in a few ms
 (not during a zoom: the steps paint directly, the images come once it rests)."""
