@@ -75,3 +75,9 @@ def test_role_and_status_columns_are_whole_in_the_default_layout(qtbot, settings
     served = tree.topLevelItem(0)
     assert served.text(2).startswith("served by ")
     assert window.view.width() >= 0.55 * window.width()  # the canvas keeps its share
+    pg = next(iter(window.session.controller.groups.values()))
+    window.select_node(pg.primary)
+    window.actions_.fail.trigger()  # at t = 0: nobody serves while the takeover happens
+    qtbot.waitUntil(lambda: tree.topLevelItem(0).text(2) == "taking over", timeout=5000)
+    assert "served by nobody now" in tree.topLevelItem(0).toolTip(2)
+    qtbot.waitUntil(whole, timeout=5000)

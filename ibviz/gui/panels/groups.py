@@ -156,9 +156,11 @@ class GroupsPanel(QWidget):
                 "nobody (group lost)"
             protection = f"{MODE_NAMES.get(mode.value, mode.value)} ({reason}); served by {who}"
         count = len(group.members)
-        short = session.fabric.nodes[serving[0]].name if serving and serving[0] in \
-            session.fabric.nodes else who  # the column is narrow: the node's bare name
-        served = f"served by {short}" if name is not None else ""
+        if serving and serving[0] in session.fabric.nodes:  # the column is narrow: the
+            served = f"served by {session.fabric.nodes[serving[0]].name}"  # bare name
+        else:  # nobody: what is happening (the full sentence in the tooltip)
+            served = "taking over" if who.endswith("(taking over)") else "group lost"
+        served = served if name is not None else ""
         item = QTreeWidgetItem([group_title(session, group), f"MLID {group.mlid:#06x}", served,
                                 f"{count} member{'' if count == 1 else 's'}"])
         item.setToolTip(STATUS_COL, f"served by {who}" if name is not None else "")
