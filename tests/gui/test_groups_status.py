@@ -45,3 +45,39 @@ def test_status_has_its_own_column_and_agrees_with_roles_and_narration(qtbot, se
             assert f"served by {serving[0]}" in window.narration.sentence
             top = window.groups.tree.topLevelItem(0)
             assert top.text(2) == f"served by {s.fabric.nodes[pg.takeover].name}"
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
+def test_role_and_status_columns_are_whole_in_the_default_layout(qtbot, settings, size):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QFontMetrics
+
+    window = open_window(qtbot, settings, "fig10", size=size)
+    tree = window.groups.tree
+    qtbot.waitUntil(lambda: window._laid_out and tree.topLevelItemCount() > 0, timeout=5000)
+
+    def whole() -> bool:
+        """Every Role and Status text fits its column, and both columns are on screen."""
+        header = tree.header()
+        right = header.sectionViewportPosition(2) + header.sectionSize(2)
+        if right > tree.viewport().width():
+            return False
+        items = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+        items += [it.child(j) for it in items for j in range(it.childCount())]
+        for col in (1, 2):
+            for item in items:  # in the item's own font (roles are bold), with the margins
+                width = QFontMetrics(item.font(col)).horizontalAdvance(item.text(col))
+                if width + 6 > header.sectionSize(col):
+                    return False
+        return tree.indexAt(QPoint(1, 1)).isValid()
+
+    qtbot.waitUntil(whole, timeout=5000)
+    served = tree.topLevelItem(0)
+    assert served.text(2).startswith("served by ")
+    assert window.view.width() >= 0.55 * window.width()  # the canvas keeps its share
+    pg = next(iter(window.session.controller.groups.values()))
+    window.select_node(pg.primary)
+    window.actions_.fail.trigger()  # at t = 0: nobody serves while the takeover happens
+    qtbot.waitUntil(lambda: tree.topLevelItem(0).text(2) == "taking over", timeout=5000)
+    assert "served by nobody now" in tree.topLevelItem(0).toolTip(2)
+    qtbot.waitUntil(whole, timeout=5000)

@@ -31,8 +31,10 @@ def badge_rects(model: CanvasModel, m: np.ndarray, blocks: np.ndarray) -> np.nda
 
 
 def paint_detail(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: np.ndarray,
-                 scale: float, visible: QRectF) -> None:
-    """Bundles (when zoomed out) and the badges of closed blocks, in ``visible`` (scene)."""
+                 scale: float, visible: QRectF, trouble: bool = True) -> None:
+    """Bundles (when zoomed out) and the badges of closed blocks, in ``visible`` (scene);
+    without ``trouble`` every badge gets the plain edge (a cached layer: the failure edges
+    are drawn over it by :func:`paint_trouble`)."""
     detail = model.detail
     if detail is None:
         return
@@ -48,7 +50,33 @@ def paint_detail(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: n
         _bundles(painter, model, theme, m, view, metrics, taken)
     shut = detail.collapsed(scale)
     if len(shut):
-        _badges(painter, model, theme, m, shut, view, metrics, taken)
+        _badges(painter, model, theme, m, shut, view, metrics, taken, trouble)
+    painter.restore()
+
+
+def paint_trouble(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: np.ndarray,
+                  scale: float, visible: QRectF) -> None:
+    """The failure-coloured edge of each badge in ``visible`` whose block holds a node not
+    active or a down cable (over a detail layer painted without ``trouble``)."""
+    detail = model.detail
+    if detail is None:
+        return
+    shut = detail.collapsed(scale)
+    if not len(shut):
+        return
+    bad = _troubled(model, shut)
+    if not bad.any():
+        return
+    view = rect_to_device(m, visible).adjusted(-20, -20, 20, 20)
+    rects = badge_rects(model, m, shut[bad])
+    inside = ((rects[:, 2] >= view.left()) & (rects[:, 0] <= view.right())
+              & (rects[:, 3] >= view.top()) & (rects[:, 1] <= view.bottom()))
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(QColor(theme.state_fill["failed"]), 2.0))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    for x0, y0, x1, y1 in rects[inside].tolist():
+        painter.drawRoundedRect(QRectF(x0, y0, x1 - x0, y1 - y0), 3, 3)
     painter.restore()
 
 
@@ -76,7 +104,7 @@ def _bundles(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: np.nd
 
 def _badges(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: np.ndarray,
             shut: np.ndarray, view: QRectF, metrics: QFontMetricsF,
-            taken: Occupancy) -> None:
+            taken: Occupancy, trouble: bool = True) -> None:
     detail = model.detail
     rects = badge_rects(model, m, shut)
     inside = ((rects[:, 2] >= view.left()) & (rects[:, 0] <= view.right())
@@ -88,14 +116,14 @@ def _badges(painter: QPainter, model: CanvasModel, theme: CanvasTheme, m: np.nda
     draw_lines(painter, np.hstack([leaves, tops]))
     fill = QColor(theme.state_fill["active"])
     fill.setAlpha(60)
-    trouble = _troubled(model, shut)
+    troubled = _troubled(model, shut) if trouble else np.zeros(len(shut), np.bool_)
     # boxes first, grouped by edge (two pen changes, not two per badge), then the counts
     painter.setBrush(fill)
     boxes = [QRectF(x0, y0, x1 - x0, y1 - y0) for x0, y0, x1, y1 in rects.tolist()]
     for bad, pen in ((False, QPen(QColor(theme.outline), 1.0)),
                      (True, QPen(QColor(theme.state_fill["failed"]), 2.0))):
         painter.setPen(pen)
-        for box, b in zip(boxes, trouble.tolist(), strict=True):
+        for box, b in zip(boxes, troubled.tolist(), strict=True):
             if b is bad:
                 painter.drawRoundedRect(box, 3, 3)
     painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -159,4 +187,4 @@ def _pill(painter: QPainter, theme: CanvasTheme, at: QPointF, text: str,
     painter.setBrush(Qt.BrushStyle.NoBrush)
 
 
-__all__ = ["badge_rects", "paint_detail"]
+__all__ = ["badge_rects", "paint_detail", "paint_trouble"]

@@ -116,6 +116,12 @@ class LinkLayer:
         self.scene_rect = QRectF()
         self.key: Hashable = None
         self.scale = 1.0
+        self.fade = 0.0
+        self.zoomable = True
+        """Whether zoom steps may show the raster scaled (long links only)."""
+        self.antialias = False
+        """How far the raster's cables are tinted towards the background (drawn over it
+        again in the same tint where highlighted)."""
 
     def clear(self) -> None:
         self.image, self.key = None, None

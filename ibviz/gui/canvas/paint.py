@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor, QPaintEngine, QPainter, QPen
 from ibviz.gui.canvas.badges import paint_detail
 from ibviz.gui.canvas.glyphs import atlas_for, paint_glyph
 from ibviz.gui.canvas.labels import Labeller
+from ibviz.gui.canvas.layers import DetailLayer, marked_links, static_down
 from ibviz.gui.canvas.model import CanvasModel
 from ibviz.gui.canvas.native import (
     LAYER_MIN_PX,
@@ -26,6 +27,7 @@ from ibviz.gui.canvas.native import (
     device_transform,
     draw_fragments,
     draw_lines,
+    draw_points,
     fragments,
     rect_to_device,
     to_device,
@@ -41,6 +43,10 @@ MAX_LABELS = 600
 AA_MAX_PX = 250_000
 """Antialias lines only when those on screen are at most this many pixels long in total:
 antialiasing costs about 7 times more per pixel (12 ms for this much)."""
+CACHE_MIN_NODES = 1000
+"""From this many nodes a full paint keeps its up links, bundles and badges as images
+(:mod:`ibviz.gui.canvas.layers`), so a state or highlight change repaints in a few ms
+(not during a zoom: the steps paint directly, the images come once it rests)."""
 DENSE_LINKS = 600
 """With more links than this on screen they are drawn in a lighter tint, so the nodes and
 highlighted trees stand out from the mesh."""
@@ -60,7 +66,7 @@ def is_vector(painter: QPainter) -> bool:
 def paint_fabric(painter: QPainter, exposed: QRectF, model: CanvasModel | None,
                  theme: CanvasTheme, ratio: float = 1.0, visible: QRectF | None = None,
                  layer: LinkLayer | None = None, layer_key: Hashable = None,
-                 preview: bool = False) -> None:
+                 preview: bool = False, details: DetailLayer | None = None) -> None:
     """Fill ``exposed`` (scene coordinates) with the background and every link,
     highlight, node and label of ``model`` in it.
 
@@ -73,7 +79,11 @@ def paint_fabric(painter: QPainter, exposed: QRectF, model: CanvasModel | None,
         antialiasing and labels are chosen for the whole view so the strip matches.
     layer, layer_key:
         Link raster of a big fabric: refreshed by full paints, and with ``preview`` drawn
-        scaled instead of the links while ``layer_key`` still matches.
+        scaled instead of the links while ``layer_key`` still matches. The raster holds
+        the up cables only; highlighted and down cables are drawn over it each paint.
+    details:
+        Cache of the bundles and badges for full paints with a link raster
+        (:mod:`ibviz.gui.canvas.layers`).
     """
     m = device_transform(painter)
     scale = float(np.hypot(m[0, 0], m[1, 0])) or 1.0
@@ -85,8 +95,11 @@ def paint_fabric(painter: QPainter, exposed: QRectF, model: CanvasModel | None,
         frame = _Frame(painter, model, theme, m, scale, ratio)
         layer = None if frame.vector else layer
         whole = exposed.contains(visible)
+        if layer is not None:  # the raster holds the up cables: keyed on those down
+            layer_key = (layer_key, static_down(model, scale))
         exact = layer is not None and layer.covers(layer_key, m, exposed)
-        if layer is not None and (exact or preview and layer.usable(layer_key, scale)):
+        if layer is not None and (exact or preview and layer.zoomable
+                                  and layer.usable(layer_key, scale)):
             # the links as rastered: as they are (nodes changed, a pan) or scaled (zooming)
             layer.draw(painter, m, smooth=not exact)
             ports = scale >= PORT_SCALE  # port numbers need the link ends
@@ -94,21 +107,34 @@ def paint_fabric(painter: QPainter, exposed: QRectF, model: CanvasModel | None,
             labels = len(frame.nodes) <= MAX_LABELS
             if not whole:
                 frame.cull(exposed, links=ports)
-            paint_detail(painter, model, theme, m, scale, visible)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, layer.antialias)
+            frame.paint_marked(exposed, layer.fade)
+            if exact and whole and details is not None:
+                details.draw(painter, model, theme, m, scale, visible, layer_key)
+            else:
+                paint_detail(painter, model, theme, m, scale, visible)
             frame.paint_nodes(labels)
         else:
             frame.cull(visible)
             length = visible_length(frame.segments, *rect_to_device(m, visible).getCoords())
             antialias = frame.vector or length <= AA_MAX_PX
             labels = len(frame.nodes) <= MAX_LABELS
-            if layer is not None and whole and length >= LAYER_MIN_PX:
+            if layer is not None and whole and (length >= LAYER_MIN_PX or not preview
+                                                and len(model.guids) >= CACHE_MIN_NODES):
                 target, shifted, covered = layer.begin(visible, m, ratio, layer_key)
+                layer.zoomable, layer.antialias = length >= LAYER_MIN_PX, antialias
                 links = _Frame(target, model, theme, shifted, scale, ratio)
-                links.cull(covered)
+                links.cull(covered, static=True)
                 target.setRenderHint(QPainter.RenderHint.Antialiasing, antialias)
-                links.paint_links()
+                layer.fade = links.paint_links(static=True)
                 target.end()
                 layer.draw(painter, m, smooth=False)
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing, antialias)
+                frame.paint_marked(visible, layer.fade)
+                if details is not None and not preview:
+                    details.draw(painter, model, theme, m, scale, visible, layer_key)
+                else:
+                    paint_detail(painter, model, theme, m, scale, visible)
             else:
                 if layer is not None and whole:
                     layer.clear()  # this zoom repaints fully: no stale preview later
@@ -116,7 +142,7 @@ def paint_fabric(painter: QPainter, exposed: QRectF, model: CanvasModel | None,
                     frame.cull(exposed)
                 painter.setRenderHint(QPainter.RenderHint.Antialiasing, antialias)
                 frame.paint_links()
-            paint_detail(painter, model, theme, m, scale, visible)
+                paint_detail(painter, model, theme, m, scale, visible)
             frame.paint_nodes(labels)
     painter.restore()
 
@@ -132,9 +158,10 @@ class _Frame:
         self.vector = is_vector(painter)
         self.width = float(np.clip(self.size / 20, 0.6, 1.4))
 
-    def cull(self, exposed: QRectF, links: bool = True) -> None:
+    def cull(self, exposed: QRectF, links: bool = True, static: bool = False) -> None:
         """Keep the nodes (and ``links``) that can paint into ``exposed`` (scene
-        coordinates)."""
+        coordinates); ``static``: the links of the raster (bundled cables stay bundled
+        even when highlighted or down)."""
         model, scale = self.model, self.scale
         pad = (self.size + (140 if scale >= LABEL_SCALE else 0)) / scale
         left, top = exposed.left() - pad, exposed.top() - pad
@@ -153,31 +180,63 @@ class _Frame:
                  & (np.minimum(a[:, 1], b[:, 1]) <= bottom)
                  & (np.maximum(a[:, 1], b[:, 1]) >= top))
         if detail is not None:
-            drawn &= detail.drawn_links(model.ends, scale, model.down | model.tree)
+            keep = np.zeros(len(model.ends), np.bool_) if static else model.down | model.tree
+            drawn &= detail.drawn_links(model.ends, scale, keep)
         self.links = np.flatnonzero(drawn)
         self.segments = np.hstack([to_device(self.m, a[self.links]),
                                    to_device(self.m, b[self.links])])
 
     # ------------------------------------------------------------------ links
-    def paint_links(self) -> None:
-        """Tree highlight bands, then up links by speed class, then down links dashed."""
+    def paint_links(self, static: bool = False) -> float:
+        """Tree highlight bands, then up links by speed class, then down links dashed
+        (``static``: the up links only). Returns the tint towards the background."""
         model, theme = self.model, self.theme
         down = model.down[self.links]
         tree = model.tree[self.links]
         speed = model.speed[self.links]
-        if tree.any():
-            colour = theme.highlight.get(model.highlight_key, theme.highlight["tree"])
-            self._stroke(self.segments[tree], colour, max(6.0, self.size * 0.38),
-                         Qt.PenCapStyle.RoundCap)
+        if tree.any() and not static:
+            self._bands(self.segments[tree])
         up = ~down
         fade = 0.0 if len(self.links) < DENSE_LINKS else 0.45 if len(self.links) < 5000 else 0.6
         colour = _blend(theme.link, theme.background, fade)
         for cls in np.unique(speed[up]).tolist():
             self._stroke(self.segments[up & (speed == cls)], colour,
                          SPEED_CLASSES[cls][1] * self.width)
-        if down.any():
+        if down.any() and not static:
             self._stroke(self.segments[down], theme.link_down, max(1.5, 2.2 * self.width),
                          style=Qt.PenStyle.DashLine)
+        return fade
+
+    def paint_marked(self, exposed: QRectF, fade: float) -> None:
+        """Over a raster of the up links: the tree bands with their cables drawn again on
+        them, then the down cables dashed, in ``exposed`` (scene)."""
+        model, theme = self.model, self.theme
+        if not (model.tree.any() or model.down.any()):
+            return
+        pad = max(6.0, self.size) / self.scale
+        links, segments = marked_links(model, self.scale, self.m, exposed, pad)
+        tree, down = model.tree[links], model.down[links]
+        if tree.any():
+            self._bands(segments[tree])
+        up = tree & ~down
+        speed = model.speed[links]
+        tint = _blend(theme.link, theme.background, fade)
+        for cls in np.unique(speed[up]).tolist():
+            self._stroke(segments[up & (speed == cls)], tint, SPEED_CLASSES[cls][1] * self.width)
+        if down.any():
+            self._stroke(segments[down], theme.link_down, max(1.5, 2.2 * self.width),
+                         style=Qt.PenStyle.DashLine)
+
+    def _bands(self, lines: np.ndarray) -> None:
+        """The highlight bands under a tree's cables: flat-capped lines, then a round dot
+        on each end (what a round cap draws; antialiased round caps cost 30 times more)."""
+        model, theme = self.model, self.theme
+        colour = theme.highlight.get(model.highlight_key, theme.highlight["tree"])
+        width = max(6.0, self.size * 0.38)
+        self._stroke(lines, colour, width)
+        self.p.setPen(QPen(QColor(colour), width, Qt.PenStyle.SolidLine,
+                           Qt.PenCapStyle.RoundCap))
+        draw_points(self.p, np.unique(lines.reshape(-1, 2), axis=0))
 
     def _stroke(self, lines: np.ndarray, colour: str | QColor, width: float,
                 cap: Qt.PenCapStyle = Qt.PenCapStyle.FlatCap,

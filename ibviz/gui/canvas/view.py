@@ -32,12 +32,14 @@ from ibviz.core.fabric import Fabric
 from ibviz.core.model import PortRef
 from ibviz.gui.canvas.blocks import CanvasBlocks
 from ibviz.gui.canvas.input import HINT, CanvasInput
+from ibviz.gui.canvas.layers import DetailLayer
 from ibviz.gui.canvas.legend import FabricLegend
 from ibviz.gui.canvas.model import CanvasModel, LinkKey, Position, search_nodes, tooltip_text
 from ibviz.gui.canvas.native import LinkLayer
 from ibviz.gui.canvas.navigation import CanvasNavigation
 from ibviz.gui.canvas.packets import PacketLayer
 from ibviz.gui.canvas.paint import glyph_size, paint_fabric
+from ibviz.gui.canvas.state_marks import paint_state_marks
 from ibviz.gui.palette import HIGHLIGHT_LABELS, NODE_STATES, canvas_theme
 
 SETTLE_MS = 150
@@ -77,6 +79,7 @@ class FabricView(CanvasInput, CanvasNavigation, CanvasBlocks, QGraphicsView):
         self._pending: set[str] = set()
         self._last_search: tuple[str, int] = ("", -1)
         self._layer = LinkLayer()
+        self._details = DetailLayer()
         self._pinned: tuple[list[int], float] = ([], 1.0)
         self._links_version = 0
         self._preview = False
@@ -161,7 +164,7 @@ class FabricView(CanvasInput, CanvasNavigation, CanvasBlocks, QGraphicsView):
         self._down = down
         if self._model:
             self._model.down = self._model.link_mask(self._down)
-        self._invalidate(links=True)
+        self._invalidate()  # the link raster's key names the down cables it draws
 
     def set_highlight(self, tree_links: Iterable[LinkKey], ports: Iterable[PortRef],
                       color_key: str = "tree") -> None:
@@ -174,7 +177,7 @@ class FabricView(CanvasInput, CanvasNavigation, CanvasBlocks, QGraphicsView):
             return
         self._highlight = highlight
         self._apply_highlight()
-        self._invalidate(links=True)
+        self._invalidate()  # drawn over the link raster (ibviz.gui.canvas.layers)
 
     def set_change_marks(self, marks: object | None) -> None:
         """Draw a comparison's marks (:class:`~ibviz.app.live_changes.ChangeMarks`: ghosts
@@ -245,7 +248,7 @@ class FabricView(CanvasInput, CanvasNavigation, CanvasBlocks, QGraphicsView):
             return
         key = (id(self._model), self._links_version)
         paint_fabric(painter, rect, self._model, self._theme, ratio, visible, self._layer, key,
-                     self._preview)
+                     self._preview, self._details)
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         if self._model is not None and self._marks is not None:
@@ -253,6 +256,11 @@ class FabricView(CanvasInput, CanvasNavigation, CanvasBlocks, QGraphicsView):
 
             paint_change_marks(painter, self._marks, self._model.xy_of,
                                glyph_size(self._scale()) * 0.5)
+        if self._model is not None:
+            # failed / taking over / recovering nodes again, above the packet glyphs
+            device = painter.device()
+            paint_state_marks(painter, self._model, self._theme, rect,
+                              device.devicePixelRatioF() if device is not None else 1.0)
         if self._model is None or self._selected < 0:
             return
         x, y = self._model.xy[self._selected]
@@ -273,6 +281,7 @@ class FabricView(CanvasInput, CanvasNavigation, CanvasBlocks, QGraphicsView):
         if links:
             self._links_version += 1
             self._layer.clear()
+            self._details.clear()
         self.resetCachedContent()
         self.viewport().update()
 

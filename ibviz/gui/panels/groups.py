@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QHeaderView,
@@ -30,6 +30,8 @@ COLUMNS = ("Group / member", "Role", "Status", "JoinState")
 ROLE_COL, STATUS_COL, JOIN_COL = 1, 2, 3
 ROLE_STATES = {"primary": "active", "takeover": "taking_over", "sender": "sender"}
 """Each role is written in the canvas colour of the matching node state."""
+MIN_NAME_PX = 100
+"""The group / member column keeps at least this width in a narrow dock."""
 MGID_ROLE = Qt.ItemDataRole.UserRole
 DETAIL_ROLE = Qt.ItemDataRole.UserRole + 1
 MODE_NAMES = {"mlid": "MLID reassignment", "port": "switch primary multicast port remap",
@@ -74,9 +76,11 @@ class GroupsPanel(QWidget):
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
         header = self.tree.header()
-        header.setStretchLastSection(True)  # names whole; a narrow dock scrolls sideways
-        for col in range(len(COLUMNS) - 1):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)  # JoinState takes the rest, or scrolls sideways
+        for col in range(len(COLUMNS) - 1):  # sized by _fit_columns
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+        self.tree.setIndentation(14)  # a narrow dock: room for the names
+        self.tree.viewport().installEventFilter(self)  # refit when its width changes
         self.tree.itemSelectionChanged.connect(self._selection_changed)
         self.detail = QLabel("", self)
         self.detail.setObjectName("groupDetail")
@@ -115,7 +119,26 @@ class GroupsPanel(QWidget):
                 if group.mgid == self._selected_mgid:
                     item.setSelected(True)
         self.tree.blockSignals(False)
+        self._fit_columns()
         self._show_detail()
+
+    def _fit_columns(self) -> None:
+        """Role and Status whole; the group / member names get what is left (at least
+        ``MIN_NAME_PX``, elided, with the name in the tooltip); JoinState
+        takes the rest or, in a narrow dock, scrolls sideways."""
+        tree, header = self.tree, self.tree.header()
+        need = [max(tree.sizeHintForColumn(c), header.sectionSizeHint(c))
+                for c in range(len(COLUMNS) - 1)]
+        room = tree.viewport().width() - need[ROLE_COL] - need[STATUS_COL]
+        widths = [min(need[0], max(MIN_NAME_PX, room)), need[ROLE_COL], need[STATUS_COL]]
+        for col, width in enumerate(widths):
+            if header.sectionSize(col) != width:
+                header.resizeSection(col, width)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
+        if event.type() == QEvent.Type.Resize and watched is self.tree.viewport():
+            self._fit_columns()
+        return super().eventFilter(watched, event)
 
     def _group_item(self, group: McGroup) -> QTreeWidgetItem:
         session = self.session
@@ -133,9 +156,11 @@ class GroupsPanel(QWidget):
                 "nobody (group lost)"
             protection = f"{MODE_NAMES.get(mode.value, mode.value)} ({reason}); served by {who}"
         count = len(group.members)
-        short = session.fabric.nodes[serving[0]].name if serving and serving[0] in \
-            session.fabric.nodes else who  # the column is narrow: the node's bare name
-        served = f"served by {short}" if name is not None else ""
+        if serving and serving[0] in session.fabric.nodes:  # the column is narrow: the
+            served = f"served by {session.fabric.nodes[serving[0]].name}"  # bare name
+        else:  # nobody: what is happening (the full sentence in the tooltip)
+            served = "taking over" if who.endswith("(taking over)") else "group lost"
+        served = served if name is not None else ""
         item = QTreeWidgetItem([group_title(session, group), f"MLID {group.mlid:#06x}", served,
                                 f"{count} member{'' if count == 1 else 's'}"])
         item.setToolTip(STATUS_COL, f"served by {who}" if name is not None else "")
@@ -197,7 +222,8 @@ class GroupsPanel(QWidget):
         role = state.role if state is not None else ""
         status = state.status if state is not None else ""
         child = QTreeWidgetItem([self._node_label(port.node), role, status, text])
-        child.setToolTip(0, f"{kind} {port.node:#018x} port {port.port}, LID {lid:#x}")
+        child.setToolTip(0, f"{self._node_label(port.node)}: {kind} {port.node:#018x} "
+                         f"port {port.port}, LID {lid:#x}")  # the name, when elided
         child.setToolTip(STATUS_COL, status)
         child.setToolTip(JOIN_COL, text)
         child.setData(0, MGID_ROLE, f"{group.mgid:x}")

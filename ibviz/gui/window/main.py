@@ -147,8 +147,8 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
     def apply_default_layout(self) -> None:
         """The default dock sizes for the window's size (the user's own saved layout is
         restored instead when there is one). Small windows give the canvas most of the
-        room: side docks about a fifth of the width each, the legend tabbed with the
-        groups, a short bottom row."""
+        room: side docks about a fifth of the width each (the groups a little more, for
+        Role and Status), the legend tabbed with the groups, a short bottom row."""
         w, h = self.width(), self.height()
         side = [self.docks["groups"], self.docks["inspector"]]
         if not self.compact():
@@ -160,8 +160,8 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
             self.tabifyDockWidget(self.docks["groups"], self.docks["legend"])
         self.docks["groups"].raise_()
         self.narration.set_point_size(COMPACT_NARRATION_PT)
-        self.resizeDocks(side, [max(230, w * 19 // 100), max(250, w * 21 // 100)],
-                         Qt.Orientation.Horizontal)
+        self.resizeDocks(side, [max(230, w * 25 // 100), max(220, w * 18 // 100)],
+                         Qt.Orientation.Horizontal)  # groups: names, Role and Status
         self.resizeDocks([self.docks["log"], self.docks["metrics"]], [w * 55 // 100,
                          w * 45 // 100], Qt.Orientation.Horizontal)
         for key in ("metrics", "problems", "log", "hops"):  # their plots and tables scroll: no tall
@@ -176,9 +176,18 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
             QTimer.singleShot(0, self._first_layout)
 
     def _first_layout(self) -> None:
-        if self.settings.value("windowState") is None:
+        if self.settings.value("windowState") is None or self._canvas_squeezed():
             self.apply_default_layout()
         self.settle_and_fit()
+
+    def _canvas_squeezed(self) -> bool:
+        """A small window whose restored layout (saved in a bigger one: docks 400 px
+        wide, a tall bottom row) leaves the canvas less than 55% x 45% of the window."""
+        if not self.compact():
+            return False
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        return (self.view.width() < 0.55 * self.width()
+                or self.view.height() < 0.45 * self.height())
 
     def settle_and_fit(self) -> None:
         """Fit the fabric to the canvas's real size once pending layout has settled."""
