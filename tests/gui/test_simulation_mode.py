@@ -116,6 +116,23 @@ def test_click_on_a_packet_shows_its_headers(fig8, qtbot):
     assert fig8.selected_node is None  # the click went to the packet, not the switch
 
 
+def test_a_click_on_a_node_with_a_packet_glyph_on_it_selects_the_node(fig8, qtbot):
+    from PySide6.QtCore import QPointF, Qt
+
+    pid, into, out = multicast_fork(fig8)
+    c = fig8.controller
+    c.seek(out[0].t0)  # the copies leave the switch: their glyphs sit on it
+    switch = into.dst.node
+    xy = fig8.view.node_xy([switch])[0]
+    glyphs = marker_positions(fig8, pid)
+    assert np.isclose(glyphs, xy, atol=1e-6).all(axis=1).any()
+    on_node = fig8.view.mapFromScene(QPointF(*xy))
+    assert fig8.packet_clicks.ref_at(QPointF(on_node)) == pid  # the glyph is under it
+    qtbot.mouseClick(fig8.view.viewport(), Qt.MouseButton.LeftButton, pos=on_node)
+    qtbot.waitUntil(lambda: fig8.selected_node == switch, timeout=5000)
+    assert c.visual_clock.watched != pid  # the node's click, not the packet's
+
+
 def test_selecting_a_hop_row_seeks_there(fig8, qtbot):
     from PySide6.QtCore import Qt
 

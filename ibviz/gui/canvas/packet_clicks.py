@@ -4,6 +4,7 @@ packet's ref (see :meth:`ibviz.gui.canvas.packets.PacketLayer.show_glyphs`)."""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QGraphicsView
@@ -30,10 +31,28 @@ class PacketClicks(QObject):
         if (event.type() == QEvent.Type.MouseButtonPress and isinstance(event, QMouseEvent)
                 and event.button() == Qt.MouseButton.LeftButton):
             ref = self.ref_at(event.position())
-            if ref is not None:
+            if ref is not None and not self._node_nearer(event.position(), ref):
                 self.clicked.emit(ref)
                 return True
         return False
+
+    def _node_nearer(self, pos: QPointF, ref: int) -> bool:
+        """A node is drawn under ``pos`` and its centre is at least as near as packet
+        ``ref``'s glyph: the click is the node's (a packet waiting at a node, or the
+        start-up sweep's MADs, would otherwise hide the node from clicks)."""
+        node_at = getattr(self._view, "node_at", None)
+        model = getattr(self._view, "_model", None)
+        node = node_at(pos) if node_at is not None else -1
+        if node < 0 or model is None:
+            return False
+        refs = self._layer.refs()
+        at = np.flatnonzero(refs == ref)
+        if not len(at):
+            return False
+        p = self._view.mapToScene(pos.toPoint())
+        glyph = self._layer.marker_xy()[at[-1]]
+        centre = model.xy[node]
+        return bool(np.hypot(*(centre - (p.x(), p.y()))) <= np.hypot(*(glyph - (p.x(), p.y()))))
 
     def ref_at(self, pos: QPointF) -> int | None:
         """The ref of the packet drawn at viewport point ``pos``, if any."""
