@@ -161,6 +161,9 @@ def make_application():
     app.setApplicationName("ibviz")
     app.setApplicationDisplayName("ibviz")
     app.setDesktopFileName("io.github.ibviz")
+    from ibviz.gui import gui_thread_gc
+
+    gui_thread_gc.install(app)  # no Qt object is ever collected in a worker thread
     icon = app_icon_path()
     if icon is not None:
         app.setWindowIcon(QIcon(icon))

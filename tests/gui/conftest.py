@@ -37,6 +37,21 @@ def temp_settings(tmp_path) -> QSettings:
     return QSettings(str(tmp_path / "ibviz.ini"), QSettings.Format.IniFormat)
 
 
+@pytest.fixture(autouse=True)
+def _collect_in_the_gui_thread(qapp):
+    """As in the app (:mod:`ibviz.gui.gui_thread_gc`): no collection in a worker thread
+    while a GUI test runs; after it, one in this thread, and automatic collection back on
+    for the tests that follow."""
+    import gc
+
+    from ibviz.gui import gui_thread_gc
+
+    gui_thread_gc.install(qapp)
+    yield
+    gc.collect()
+    gc.enable()
+
+
 @pytest.fixture
 def settings(tmp_path) -> QSettings:
     return temp_settings(tmp_path)
