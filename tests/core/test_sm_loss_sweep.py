@@ -115,3 +115,36 @@ def test_other_changes_sweep_in_full() -> None:
     updn.sweep()
     updn.fail_node(min(n.guid for n in updn.fabric.cas()))
     assert _loss_sweep.applicable(updn) is None
+
+
+def _held_by(sm: SubnetManager, kind: str) -> object:
+    if kind == "row":
+        return sm.lfts[min(sm.lfts)]
+    if kind == "table":
+        return sm.last_lfts.table
+    if kind == "view":
+        return sm.last_lfts.table[:, 1:]
+    return sm.last_lfts
+
+
+@pytest.mark.parametrize("kind", ["nothing", "row", "table", "view", "lfts"])
+def test_tables_held_elsewhere_keep_their_entries(kind: str) -> None:
+    """The lost LIDs are cleared in the last sweep's own table only when nothing but the
+    SM holds it (no whole-table copy); a row, the table, a view of it or the Lfts kept
+    by someone else (a simulator's data plane, ``ibviz sm``) keep the old entries."""
+    fabric = fat_tree(4, 3)
+    sm = SubnetManager(fabric)
+    sm.sweep()
+    ca = min(n.guid for n in fabric.cas())
+    lid = fabric.port(PortRef(ca, 1)).lid
+    table_id = id(sm.last_lfts.table.base)
+    held = None if kind == "nothing" else _held_by(sm, kind)
+    kept = None if held is None else np.array(getattr(held, "table", held))
+    sm.fail_node(ca)
+    sm.sweep(reason="trap")
+    assert sm.last_lfts.incremental
+    assert (sm.last_lfts.table[:, lid] == NO_PATH).all()
+    assert (id(sm.last_lfts.table.base) == table_id) is (held is None)
+    if held is not None:
+        assert (np.asarray(getattr(held, "table", held)) == kept).all()
+        assert (kept != NO_PATH).any()

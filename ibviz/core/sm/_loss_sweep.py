@@ -13,11 +13,15 @@ events as :meth:`~ibviz.core.sm.manager.SubnetManager.sweep` from scratch (check
 Anything else (a switch, an inter-switch cable, a port coming up, LFTs or LIDs written
 behind the SM's back, up/down or ftree routing, a group's unicast LID) sweeps in full.
 The new :class:`~ibviz.core.sm.routing.Lfts` keeps the previous sweep's fabric view (the
-lost HCAs are still in it; no LFT entry leads to them).
+lost HCAs are still in it; no LFT entry leads to them). Its table is the last one with the
+lost columns cleared in place when only the SM holds it (a whole-table copy, the first new
+large allocation of the process, stalled on page faults: 150 ms at 24,000 LIDs); anything
+else holding those read-only rows gets them unchanged, the SM then clearing a copy.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -96,24 +100,53 @@ def loss_sweep(sm: Any, lost: list[int], reason: str) -> None:
     sm._record_port_info(before, reason, batch)
     sm.routed_links = sm.routed_links - {link.key for link in cut}
     lids = sorted({lid for r in ports for lid in fabric.port(r).lids() if lid})
-    new = _cleared(last, lids)
+    cols = np.array([x for x in lids if x < last.table.shape[1]], dtype=np.int64)
+    held = last.table[:, cols] != NO_PATH  # the entries that change, before they do
+    del last  # (a name holding the old tables would make _sole_holder copy them)
+    new = _cleared(sm, cols)
     sm.last_lfts = new
     sm.switch_hops = SwitchHops(new.switches, new.switch_hops) \
         if new.switch_hops is not None else None
-    _program(sm, last, new, lids, batch)
+    _program(sm, new, cols, held, batch)
     sm._drop_departed_members()
     sm.reprogram_groups(sm.sa.groups.values(), reason)
     sm.state = "SUBNET UP"
 
 
-def _cleared(last: Lfts, lids: list[int]) -> Lfts:
-    """``last`` with the columns of ``lids`` unrouted (and cut after the new top LID)."""
+def _sole_holder(sm: Any) -> np.ndarray | None:
+    """The last sweep's table, writable, if the SM alone holds it (its rows in ``sm.lfts``
+    and ``sm.last_lfts``), else None. Everything else that kept a row, the table or the
+    :class:`Lfts` (a simulator's data plane, ``ibviz sm``'s before/after count) relies on
+    them never changing, so then the table is copied instead (CPython reference counts,
+    as :meth:`numpy.ndarray.resize` checks them)."""
+    last = sm.last_lfts
+    base = last.table.base
+    if not isinstance(base, np.ndarray) or base.base is not None or \
+            not base.flags.writeable or sys.getrefcount(last) != _LFTS_REFS or \
+            sys.getrefcount(last.table) != 2:
+        return None
+    for sw in last.switches:
+        if sys.getrefcount(sm.lfts[sw]) != 2:  # the SM's dict and the call's argument
+            return None
+    # each row's view, last.table, the local name and the call's argument
+    return base if sys.getrefcount(base) == len(last.switches) + 3 else None
+
+
+_LFTS_REFS = 3  # sm.last_lfts, the local name and the call's argument
+
+
+def _cleared(sm: Any, cols: np.ndarray) -> Lfts:
+    """The last sweep's tables with the columns ``cols`` unrouted (and cut after the new
+    top LID): written in place when nothing else holds them (:func:`_sole_holder`), so the
+    cost follows the lost LIDs, not the table; else on a copy."""
     from ibviz.core.sm.routing import Lfts
 
-    table = np.array(last.table)
-    cols = [x for x in lids if x < table.shape[1]]
+    table = _sole_holder(sm)
+    last = sm.last_lfts
+    if table is None:
+        table = np.array(last.table)
     table[:, cols] = NO_PATH
-    if cols and cols[-1] == table.shape[1] - 1:
+    if len(cols) and cols[-1] == table.shape[1] - 1:
         used = np.flatnonzero((table != NO_PATH).any(axis=0))
         table = np.array(table[:, : int(used[-1]) + 1 if len(used) else 1])
     return Lfts(last.fabric, last.switches, table, last.algorithm, last.roots,
@@ -121,17 +154,16 @@ def _cleared(last: Lfts, lids: list[int]) -> Lfts:
                 route_hops=last.route_hops)
 
 
-def _program(sm: Any, last: Lfts, new: Lfts, lids: list[int],
+def _program(sm: Any, new: Lfts, cols: np.ndarray, held: np.ndarray,
              batch: SmpBatch) -> None:
-    """The LFT blocks holding a lost LID, then LinearFDBTop where it moved."""
-    cols = np.array([x for x in lids if x < last.table.shape[1]], dtype=np.int64)
-    held = last.table[:, cols] != NO_PATH
+    """The LFT blocks holding a lost LID (``held``: which switches had an entry for each
+    of the columns ``cols``), then LinearFDBTop where it moved."""
     dirty = np.flatnonzero(held.any(axis=1)).tolist()
     lost_set, blocks = set(cols.tolist()), cols // 64
     same = sorted(set(blocks.tolist())) if len(set(blocks.tolist())) == 1 else None
     listening = sm.events.active
     for i in dirty:
-        sw = last.switches[i]
+        sw = new.switches[i]
         batch.add("LinearForwardingTable", sw,
                   same if same is not None else sorted(set(blocks[held[i]].tolist())))
         info = sm.switch_info.setdefault(sw, SwitchInfo())
