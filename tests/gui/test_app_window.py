@@ -139,6 +139,12 @@ def test_keyboard_shortcuts_find_and_open(qtbot, window):
     qtbot.keyClick(box, Qt.Key.Key_Return)
     guid = window.session.fabric.find("second-node")[0].guid
     assert window.selected_node == guid
+    qtbot.waitUntil(window.view.hasFocus, timeout=2000)  # found: the keys act again
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert box.hasFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Escape)  # Escape leaves the box too
+    qtbot.waitUntil(window.view.hasFocus, timeout=2000)
+    assert box.text() == "second-node"
     assert window.actions_.open.shortcut().toString() == "Ctrl+O"
     assert window.controller.undo_action.shortcut().toString() == "Ctrl+Z"
     assert "Ctrl+Shift+Z" in [s.toString() for s in window.controller.redo_action.shortcuts()]

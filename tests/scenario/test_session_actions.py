@@ -190,3 +190,26 @@ def test_a_bad_action_is_refused_and_not_recorded():
     with pytest.raises(ScenarioError, match="no group"):
         s.apply(act.Join(sw, "nope"))
     assert s.actions == [] and s.undo_name is None
+
+
+def test_a_node_no_group_is_served_by_is_narrated_with_why_nothing_fails_over():
+    """A fabric opened without a scenario (the operator's generated fat tree): after a Fail
+    the narration says the node failed and why nothing fails over, never "nothing has
+    failed"; fail back says it is back. A protected group's failover keeps its own story."""
+    from ibviz.topology import open_fabric
+
+    s = session_for_fabric(open_fabric("fat-tree:k=4,n=3"))
+    host = min(g for g, n in s.fabric.nodes.items() if n.kind.name == "CA")
+    label = s.fabric.nodes[host].label
+    s.run_until(50)
+    s.apply(act.Fail(host))
+    s.run_until(200)
+    said = [text for t, text in s.narration() if t <= 200]
+    assert said == [f"{label} failed. No protected multicast group is served by it, so "
+                    "nothing fails over: the SM routes around it."]
+    s.apply(act.FailBack(host))
+    s.run_until(400)
+    assert s.narration()[-1][1].startswith(f"{label} is back. No protected multicast group")
+    fig8 = open_session("fig8")
+    fig8.run_until(2500)
+    assert not any("No protected" in text for _, text in fig8.narration())

@@ -20,7 +20,12 @@ def narrate(s: Session) -> list[tuple[float, str]]:
     name = lambda guid: fabric.nodes[guid].label if guid in fabric.nodes \
         else f"{guid:#x}"  # noqa: E731
     lines: list[tuple[float, str]] = []
-    writes = [e for e in s.log if e.kind in ("mft", "remap")]  # one pass, time-ordered
+    writes, nodes = [], []  # one pass, time-ordered: MFT writes and remaps; node events
+    for e in s.log:
+        if e.kind in ("mft", "remap"):
+            writes.append(e)
+        elif e.kind in ("fail", "recover") and e.node is not None:
+            nodes.append(e)
     for o in ctl.outcomes:
         pg = ctl.groups[o.group]
         mlid = ctl.mlids.get(o.group)
@@ -54,8 +59,26 @@ def narrate(s: Session) -> list[tuple[float, str]]:
                           "records and every LFT was rewritten."))
         elif o.problem:
             lines.append((o.started_us, f"Group {o.group} is not served: {o.problem}."))
+    lines += _unprotected(nodes, name, {(o.started_us, o.node if o.kind == "failover"
+                                         else o.target) for o in ctl.outcomes})
     lines.sort(key=lambda x: x[0])
     return lines
+
+
+def _unprotected(nodes: list[Any], name: Any, covered: set[tuple[float, int | None]]
+                 ) -> list[tuple[float, str]]:
+    """A sentence for each node failure or return no group's outcome narrates (a node no
+    protected group has as its server): the strip never says "nothing has failed" after
+    one, and says why nothing fails over."""
+    out = []
+    for e in nodes:  # the log's "fail" and "recover" entries
+        if (e.t_us, e.node) in covered:
+            continue
+        out.append((e.t_us, f"{name(e.node)} failed. No protected multicast group is served by it, "
+                    "so nothing fails over: the SM routes around it." if e.kind == "fail"
+                    else f"{name(e.node)} is back. No protected multicast group is served by it, "
+                    "so nothing fails back: the SM routes to it again."))
+    return out
 
 
 def _changes(writes: list[Any], start: float, end: float, most: int) -> list[Any]:

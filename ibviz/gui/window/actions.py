@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLineEdit, QMenuBar, QStyle, QToolBar
 
 from ibviz.gui.window.controller import SessionController
@@ -118,6 +118,9 @@ class WindowActions:
         self.search.setClearButtonEnabled(True)
         self.search.setMaximumWidth(300)
         self.search.returnPressed.connect(w.search_nodes)
+        leave = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.search)
+        leave.setContext(Qt.ShortcutContext.WidgetShortcut)
+        leave.activated.connect(w.view.setFocus)  # Escape gives the keys back to the canvas
         self._menus(w)
         self._toolbars(w)
 

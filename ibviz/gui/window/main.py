@@ -179,6 +179,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
         if self.settings.value("windowState") is None or self._canvas_squeezed():
             self.apply_default_layout()
         self.settle_and_fit()
+        self.view.setFocus()  # + / - zoom and the arrow keys work before any click
 
     def _canvas_squeezed(self) -> bool:
         """A small window whose restored layout (saved in a bigger one: docks 400 px

@@ -190,6 +190,7 @@ class NodesMixin:
         if hits:
             self.select_node(hits[0])
             self.view.center_on(hits[0])
+            self.view.setFocus()  # the keys (N, space, +) act on the window again
             more = f" (first of {len(hits)})" if len(hits) > 1 else ""
             self.statusBar().showMessage(f"Found {self._label(hits[0])}{more}", 5000)
         else:
