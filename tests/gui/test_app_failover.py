@@ -77,6 +77,10 @@ def test_fail_primary_from_context_menu_takeover_then_undo(qtbot, window):
     failed_at = window.session.now_us
     assert pg.primary in window.session.sm.failed
     assert window.controller.undo_action.text().startswith("&Undo Fail")
+    undo = window.controller.undo_action  # the toolbar's button stays short
+    button = window.actions_.node_toolbar.widgetForAction(undo)
+    assert button is not None and button.text() == "Undo"
+    assert undo.toolTip().startswith("Undo Fail")
     play_until(qtbot, window, lambda: any(
         o.kind == "failover" and o.restored_us is not None
         and window.controller.view_time_us > o.restored_us + 100

@@ -399,3 +399,9 @@ class SessionController(QObject):
         self.undo_action.setText(f"&Undo {undo}" if undo else "&Undo")
         self.redo_action.setEnabled(bool(redo))
         self.redo_action.setText(f"&Redo {redo}" if redo else "&Redo")
+        # the toolbar keeps a short, fixed label (a long one shifted the toolbar and
+        # squeezed the find box); the menu and the tooltip say what would be undone
+        for action, verb, what in ((self.undo_action, "Undo", undo),
+                                   (self.redo_action, "Redo", redo)):
+            action.setIconText(verb)
+            action.setToolTip(f"{verb} {what}" if what else verb)
