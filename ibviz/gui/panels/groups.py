@@ -76,8 +76,8 @@ class GroupsPanel(QWidget):
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
         header = self.tree.header()
-        header.setStretchLastSection(True)  # JoinState takes the rest, or scrolls sideways
-        for col in range(len(COLUMNS) - 1):  # sized by _fit_columns
+        header.setStretchLastSection(False)  # JoinState takes the rest (by _fit_columns)
+        for col in range(len(COLUMNS)):  # sized by _fit_columns
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
         self.tree.setIndentation(14)  # a narrow dock: room for the names
         self.tree.viewport().installEventFilter(self)  # refit when its width changes
@@ -98,6 +98,7 @@ class GroupsPanel(QWidget):
     # --------------------------------------------------------------- reading
     def set_session(self, session: Any) -> None:
         self.session = session
+        self._widest = [0] * len(COLUMNS)  # Role/Status/JoinState never shrink meanwhile
         self._selected_mgid = 0
         self.time_us = None
         self.refresh()
@@ -123,14 +124,18 @@ class GroupsPanel(QWidget):
         self._show_detail()
 
     def _fit_columns(self) -> None:
-        """Role and Status whole; the group / member names get what is left (at least
-        ``MIN_NAME_PX``, elided, with the name in the tooltip); JoinState
-        takes the rest or, in a narrow dock, scrolls sideways."""
+        """Role, Status and JoinState whole (each as wide as its widest text since the
+        session opened, so columns do not jump from step to step); the group / member
+        names get what is left (at least ``MIN_NAME_PX``, elided, with the name in the
+        tooltip); in a narrow dock the tree scrolls sideways."""
         tree, header = self.tree, self.tree.header()
-        need = [max(tree.sizeHintForColumn(c), header.sectionSizeHint(c))
-                for c in range(len(COLUMNS) - 1)]
-        room = tree.viewport().width() - need[ROLE_COL] - need[STATUS_COL]
+        widest = getattr(self, "_widest", [0] * len(COLUMNS))
+        need = [max(tree.sizeHintForColumn(c), header.sectionSizeHint(c), widest[c])
+                for c in range(len(COLUMNS))]
+        self._widest = need
+        room = tree.viewport().width() - need[ROLE_COL] - need[STATUS_COL] - need[JOIN_COL]
         widths = [min(need[0], max(MIN_NAME_PX, room)), need[ROLE_COL], need[STATUS_COL]]
+        widths.append(max(need[JOIN_COL], tree.viewport().width() - sum(widths)))
         for col, width in enumerate(widths):
             if header.sectionSize(col) != width:
                 header.resizeSection(col, width)

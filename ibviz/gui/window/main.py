@@ -152,7 +152,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
         w, h = self.width(), self.height()
         side = [self.docks["groups"], self.docks["inspector"]]
         if not self.compact():
-            self.resizeDocks(side, [400, 420], Qt.Orientation.Horizontal)
+            self.resizeDocks(side, [430, 420], Qt.Orientation.Horizontal)  # groups: JoinState too
             self.resizeDocks([self.docks["log"], self.docks["metrics"]], [770, 824],
                              Qt.Orientation.Horizontal)
             return
