@@ -181,6 +181,8 @@ def test_mlid_reassignment_shows_the_mft_change_highlighted(qtbot, settings):
     window.node_clicked(switch)
     assert window.inspector.switch == switch
     mlid = f"{s.controller.mlids[pg.name]:#06x}"
+    rows = {row[0]: row for row in window.inspector.mft_rows()}
+    assert rows[mlid][2] == "unchanged" and not rows[mlid][3]  # no failover yet
     window.controls.set_speed(50_000.0)
     play_until(qtbot, window, lambda: any(
         o.kind == "failover" and o.restored_us is not None

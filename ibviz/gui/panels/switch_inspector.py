@@ -249,7 +249,9 @@ class SwitchInspector(QWidget):
         self.mft.setRowCount(len(mlids))
         for row, mlid in enumerate(mlids):
             before, after = diff.get(mlid, (now.get(mlid), now.get(mlid)))
-            cells = (f"{mlid:#06x}", ports_text(now.get(mlid)), ports_text(before))
+            same = "same" if whatif else "unchanged"  # not a copy of "now" that reads as a change
+            cells = (f"{mlid:#06x}", ports_text(now.get(mlid)),
+                     ports_text(before) if mlid in diff else same)
             changed = mlid in diff and set(before or ()) != set(after or ())
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
