@@ -25,15 +25,8 @@ LEAF01, LEAF02, SPINE01, SPINE02 = (f"Switch 0x0002c9040000000{i}" for i in (0, 
 
 
 @pytest.fixture(scope="module")
-def snapshots(lab_snapshots):
-    """Two directories of OpenSM's own dumps of the fabric, groups joined through its SA:
-    before and after node0001 fails (ibsim ``Unlink``, OpenSM re-sweeps, the SA drops it)."""
-    return lab_snapshots
-
-
-@pytest.fixture(scope="module")
-def healthy(snapshots) -> Path:
-    return snapshots[0]
+def healthy(lab_snapshots) -> Path:
+    return lab_snapshots[0]
 
 
 def check_cli(*args: str, capsys) -> tuple[int, str]:
@@ -266,8 +259,8 @@ def diff_cli(*args: str, capsys) -> tuple[int, str]:
     return code, capsys.readouterr().out
 
 
-def test_diff_of_a_node_failure(snapshots, capsys):
-    before, after = snapshots
+def test_diff_of_a_node_failure(lab_snapshots, capsys):
+    before, after = lab_snapshots
     code, out = diff_cli(str(before), str(after), "--json", capsys=capsys)
     d = json.loads(out)
     assert code == 1
@@ -295,9 +288,9 @@ def test_diff_of_a_node_failure(snapshots, capsys):
     assert code == 0 and text.rstrip().endswith("no differences")
 
 
-def test_the_failed_fabric_is_still_healthy(snapshots, capsys):
+def test_the_failed_fabric_is_still_healthy(lab_snapshots, capsys):
     """OpenSM's state after the failure is consistent: the check finds nothing."""
-    code, out = check_cli(str(snapshots[1]), capsys=capsys)
+    code, out = check_cli(str(lab_snapshots[1]), capsys=capsys)
     assert code == 0, out
 
 
@@ -312,8 +305,8 @@ def whatif_cli(*args: str, capsys) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-def test_whatif_a_host_fails_and_the_model_agrees_with_opensm(snapshots, capsys):
-    before, after = snapshots
+def test_whatif_a_host_fails_and_the_model_agrees_with_opensm(lab_snapshots, capsys):
+    before, after = lab_snapshots
     code, out, _ = whatif_cli(str(before), "--fail", "node0001", "--json", capsys=capsys)
     assert code == 0
     r = json.loads(out)

@@ -20,13 +20,8 @@ from ibviz.gui.window.connect_dialog import ConnectDialog  # noqa: E402
 pytestmark = [pytest.mark.gui, pytest.mark.realtools]
 
 
-@pytest.fixture(scope="module")
-def snapshots(lab_snapshots):
-    return lab_snapshots
-
-
-def test_read_only_sources(snapshots, tmp_path):
-    before = snapshots[0]
+def test_read_only_sources(lab_snapshots, tmp_path):
+    before = lab_snapshots[0]
     assert read_only_source(str(before))
     assert read_only_source(str(before / "opensm.mcfdbs"))
     assert read_only_source(str(before / "opensm-lfts.dump"))
@@ -35,9 +30,9 @@ def test_read_only_sources(snapshots, tmp_path):
     assert not read_only_source("demo")
 
 
-def test_gui_dir_opens_the_dumps_read_only(qtbot, tmp_path, snapshots):
+def test_gui_dir_opens_the_dumps_read_only(qtbot, tmp_path, lab_snapshots):
     window = new_window(qtbot, tmp_path)
-    open_first(window, str(snapshots[0]))
+    open_first(window, str(lab_snapshots[0]))
     qtbot.waitUntil(lambda: window.backend is not None and not window.live_busy(),
                     timeout=30000)
     assert window.read_only_shown()
@@ -47,8 +42,8 @@ def test_gui_dir_opens_the_dumps_read_only(qtbot, tmp_path, snapshots):
     window.close()
 
 
-def test_connect_real_fabric_with_one_file(qtbot, tmp_path, snapshots):
-    lst = snapshots[0] / "opensm-subnet.lst"
+def test_connect_real_fabric_with_one_file(qtbot, tmp_path, lab_snapshots):
+    lst = lab_snapshots[0] / "opensm-subnet.lst"
     dialog = ConnectDialog()
     qtbot.addWidget(dialog)
     dialog.set_choice(ConnectChoice(REAL, directory=str(lst)))
@@ -64,13 +59,13 @@ def test_connect_real_fabric_with_one_file(qtbot, tmp_path, snapshots):
     window.close()
 
 
-def test_gui_dir_screenshot_shows_the_dumps_and_an_empty_dir_fails(tmp_path, snapshots):
+def test_gui_dir_screenshot_shows_the_dumps_and_an_empty_dir_fails(tmp_path, lab_snapshots):
     """``ibviz gui DIR --screenshot``: the dumps read-only, or one line and exit 1."""
     from PySide6.QtGui import QImage
     from test_app_screenshot import _run_app
 
     out = tmp_path / "dumps.png"
-    proc = _run_app([str(snapshots[0]), "--screenshot", str(out), "--size", "1280x720"],
+    proc = _run_app([str(lab_snapshots[0]), "--screenshot", str(out), "--size", "1280x720"],
                     tmp_path, QT_QPA_PLATFORM="offscreen")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Is a directory" not in proc.stderr

@@ -15,11 +15,6 @@ from test_ops_window import attach, guid_of, new_window  # noqa: E402
 pytestmark = [pytest.mark.gui, pytest.mark.realtools]
 
 
-@pytest.fixture(scope="module")
-def snapshots(lab_snapshots):
-    return lab_snapshots
-
-
 def tree_switches(window) -> set[str]:
     return {row[0] for row in window.mlid_tree.branch_rows() if row[0]}
 
@@ -29,9 +24,9 @@ def link_nodes(window) -> set[int]:
 
 
 def test_whatif_model_drives_every_panel_and_undo_returns_to_dumps(qtbot, tmp_path,
-                                                                    snapshots):
+                                                                    lab_snapshots):
     window = new_window(qtbot, tmp_path)
-    attach(qtbot, window, snapshots[0])
+    attach(qtbot, window, lab_snapshots[0])
     window.docks["mlidtree"].show()
     window.docks["mlidtree"].raise_()
     group = next(g for g in window.session.sm.sa.groups.values() if g.mlid == 0xC001)
@@ -89,12 +84,12 @@ def test_whatif_model_drives_every_panel_and_undo_returns_to_dumps(qtbot, tmp_pa
     window.close()
 
 
-def test_ctrl_z_in_the_find_box_undoes_the_whatif_failure(qtbot, tmp_path, snapshots):
+def test_ctrl_z_in_the_find_box_undoes_the_whatif_failure(qtbot, tmp_path, lab_snapshots):
     """A user expects Ctrl+Z to undo the last action, whichever field has the focus."""
     from PySide6.QtCore import Qt
 
     window = new_window(qtbot, tmp_path)
-    attach(qtbot, window, snapshots[0])
+    attach(qtbot, window, lab_snapshots[0])
     window.whatif_action.setChecked(True)
     window.select_node(guid_of(window, "leaf02"))
     window.actions_.fail.trigger()

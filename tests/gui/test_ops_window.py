@@ -29,11 +29,6 @@ pytestmark = [pytest.mark.gui, pytest.mark.realtools]
 STAMP = re.compile(r"^\d\d:\d\d:\d\d$")
 
 
-@pytest.fixture(scope="module")
-def snapshots(lab_snapshots):
-    return lab_snapshots
-
-
 def new_window(qtbot, tmp_path, size=(1400, 900)) -> MainWindow:
     window = MainWindow(temp_settings(tmp_path))
     qtbot.addWidget(window)
@@ -53,9 +48,9 @@ def guid_of(window: MainWindow, name: str) -> int:
     return next(g for g, n in window.session.fabric.nodes.items() if node_name(n) == name)
 
 
-def test_read_only_dumps_tell_the_truth(qtbot, tmp_path, snapshots):
+def test_read_only_dumps_tell_the_truth(qtbot, tmp_path, lab_snapshots):
     window = new_window(qtbot, tmp_path)
-    attach(qtbot, window, snapshots[0])
+    attach(qtbot, window, lab_snapshots[0])
     a = window.actions_
     for action in (a.play, a.step_forward, a.step_back, a.next_failover, a.restart):
         assert not action.isEnabled()
@@ -95,16 +90,16 @@ def test_empty_directory_is_an_error_in_words(qtbot, tmp_path, monkeypatch):
     assert "expected OpenSM's dumps (opensm-subnet.lst" in text  # what to give instead
 
 
-def test_each_poll_change_logged_once_with_real_times_and_marked(qtbot, tmp_path, snapshots):
+def test_each_poll_change_logged_once_with_real_times_and_marked(qtbot, tmp_path, lab_snapshots):
     live = tmp_path / "dumps"
-    shutil.copytree(snapshots[0], live)
+    shutil.copytree(lab_snapshots[0], live)
     window = new_window(qtbot, tmp_path)
     attach(qtbot, window, live)
     gone = guid_of(window, FAILED)
     xy = window.view.positions()[gone]
     log = window.session.log
     before = len(log)
-    for path in snapshots[1].iterdir():
+    for path in lab_snapshots[1].iterdir():
         shutil.copy2(path, live / path.name)
     t0 = time.time()
     assert window.poll_backend()
@@ -127,8 +122,8 @@ def test_each_poll_change_logged_once_with_real_times_and_marked(qtbot, tmp_path
     window.close()
 
 
-def test_compare_snapshots_on_one_layout(qtbot, tmp_path, snapshots):
-    before, after = snapshots
+def test_compare_snapshots_on_one_layout(qtbot, tmp_path, lab_snapshots):
+    before, after = lab_snapshots
     window = new_window(qtbot, tmp_path)
     attach(qtbot, window, before)
     layout_a = window.view.positions()
@@ -154,9 +149,9 @@ def test_compare_snapshots_on_one_layout(qtbot, tmp_path, snapshots):
     window.close()
 
 
-def test_whatif_fails_a_switch_on_a_model_and_undoes(qtbot, tmp_path, snapshots):
+def test_whatif_fails_a_switch_on_a_model_and_undoes(qtbot, tmp_path, lab_snapshots):
     window = new_window(qtbot, tmp_path)
-    attach(qtbot, window, snapshots[0])
+    attach(qtbot, window, lab_snapshots[0])
     mfts = {sw: dict(t) for sw, t in window.backend.sm.mfts.items()}
     leaf = guid_of(window, "leaf02")
     window.whatif_action.setChecked(True)
@@ -235,9 +230,9 @@ def test_live_attach_polls_record_real_times_and_each_change_once(qtbot, tmp_pat
         lab.__exit__(None, None, None)
 
 
-def test_whatif_protected_group_compares_failover_modes(qtbot, tmp_path, snapshots):
+def test_whatif_protected_group_compares_failover_modes(qtbot, tmp_path, lab_snapshots):
     window = new_window(qtbot, tmp_path)
-    attach(qtbot, window, snapshots[0])
+    attach(qtbot, window, lab_snapshots[0])
     window.whatif_action.setChecked(True)
     panel = window.whatif_panel
     panel.protect.setCurrentIndex(panel.protect.findText("MLID 0xc001"))
