@@ -69,6 +69,9 @@ class GroupsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session: Any = None
+        self._widest = [0] * len(COLUMNS)
+        """Each column's widest text since the session opened (Role/Status/JoinState never
+        shrink meanwhile)."""
         self.theme = "light"
         self.tree = QTreeWidget(self)
         self.tree.setObjectName("groupsTree")
@@ -98,7 +101,7 @@ class GroupsPanel(QWidget):
     # --------------------------------------------------------------- reading
     def set_session(self, session: Any) -> None:
         self.session = session
-        self._widest = [0] * len(COLUMNS)  # Role/Status/JoinState never shrink meanwhile
+        self._widest = [0] * len(COLUMNS)
         self._selected_mgid = 0
         self.time_us = None
         self.refresh()
@@ -129,8 +132,7 @@ class GroupsPanel(QWidget):
         names get what is left (at least ``MIN_NAME_PX``, elided, with the name in the
         tooltip); in a narrow dock the tree scrolls sideways."""
         tree, header = self.tree, self.tree.header()
-        widest = getattr(self, "_widest", [0] * len(COLUMNS))
-        need = [max(tree.sizeHintForColumn(c), header.sectionSizeHint(c), widest[c])
+        need = [max(tree.sizeHintForColumn(c), header.sectionSizeHint(c), self._widest[c])
                 for c in range(len(COLUMNS))]
         self._widest = need
         room = tree.viewport().width() - need[ROLE_COL] - need[STATUS_COL] - need[JOIN_COL]
