@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from heapq import heappush
 
+import numpy as np
+
 from ibviz.core.model import NO_PATH, PortRef
 from ibviz.core.phy import link_rate_gbps
 from ibviz.core.sim.counters import Counters
@@ -41,7 +43,8 @@ class Forwarding:
     _pq: list[tuple[float, int, int, DataPacket, PortRef, int]]
     _next_seq: Callable[[], int]
     _pump_at: float
-    _lft: dict[int, list[int]]
+    _lft: dict[int, np.ndarray | None]
+    """Switch -> the LFT it holds (None: none), looked up on use."""
     _routes: dict[int, dict[int, tuple | None]]
     _mcast: dict[tuple[int, int, int], list[PortRef]]
     _mcast_end: dict[tuple[int, int, int], str]
@@ -76,10 +79,7 @@ class Forwarding:
 
     def _route(self, node: int, dlid: int) -> tuple[PortRef, PortRef, tuple, float] | None:
         """The cable a switch's LFT sends ``dlid`` to (None: no route or not cabled)."""
-        table = self._lft.get(node)
-        if table is None:
-            table = self._load_lft(node)
-        port = table[dlid] if dlid < len(table) else NO_PATH
+        port = self._lft_port(node, dlid)
         if not 0 < port < NO_PATH:
             return None
         wire = self._wire.get((node, port), False)
@@ -87,10 +87,14 @@ class Forwarding:
             wire = self._cable(PortRef(node, port))
         return wire
 
-    def _load_lft(self, node: int) -> list[int]:
-        lft = self.plane.lfts.get(node)
-        table = self._lft[node] = lft.tolist() if lft is not None else []
-        return table
+    def _lft_port(self, node: int, dlid: int) -> int:
+        """The port switch ``node``'s held LFT gives ``dlid`` (NO_PATH beyond its end).
+        Read entry by entry: routes are cached per DLID, so converting a whole 12k-entry
+        table on a switch's first packet cost more than the entries ever read."""
+        table = self._lft.get(node, False)
+        if table is False:
+            table = self._lft[node] = self.plane.lfts.get(node)
+        return table.item(dlid) if table is not None and dlid < len(table) else NO_PATH
 
     def _switch(self, pid: int, packet: DataPacket, at: PortRef, hops: int) -> None:
         dlid = packet.dlid
@@ -120,10 +124,7 @@ class Forwarding:
                 return self.drop(pid, packet, at, "loop")
             if dlid == 0:
                 return self.drop(pid, packet, at, "DLID 0")
-            table = self._lft.get(node)
-            if table is None:
-                table = self._load_lft(node)
-            port = table[dlid] if dlid < len(table) else NO_PATH
+            port = self._lft_port(node, dlid)
             if port == NO_PATH or port == 0:
                 return self.drop(pid, packet, at, "no unicast route")
             ref = self._ports.get((node, port))

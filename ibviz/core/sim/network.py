@@ -76,7 +76,7 @@ class NetworkSim(Batch):
         """Tie-break of arrivals at the same time: the order they were made in."""
         self._pump_at = INF
         self._by_guid: dict[int, PortRef] | None = None
-        self._lft: dict[int, list[int]] = {}
+        self._lft = {}
         self._routes: dict[int, dict[int, tuple | None]] = {}
         """Switch -> DLID -> the cable its LFT picks (None: no route), filled on use."""
         self._mcast: dict[tuple[int, int, int], list[PortRef]] = {}

@@ -1,0 +1,696 @@
+/* The packet simulator's hop loop, compiled: the same steps as
+ * ibviz/core/sim/pump_loop.py's run_batch, statement for statement, on the same Python
+ * objects (the arrival heap is the same list, kept by heapq's own algorithms; the hop
+ * record, drop rows, caches and counters are the simulator's own).
+ * Only the bytecode dispatch goes away. Every case the Python loop hands to a method
+ * (a packet reaching a channel adapter, a router, a dead cable, a loop) calls the same
+ * method here, after setting the engine's clock the same way.
+ *
+ * Times are C doubles only where Python computes them from floats: t0 = t + lat and
+ * t1 = t0 + size * us_per_byte + prop, in that order (built with -ffp-contract=off so
+ * no fused multiply-add changes a rounding). run_batch checks that lat and prop are
+ * floats before choosing this loop.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+static PyObject *one;
+static PyObject *s_now, *s_limit, *s_dlid, *s_flow, *s_size, *s_kind, *s_copies,
+    *s_dropped;
+
+/* ``x in container`` for a set (the common case) or anything else. */
+static inline int
+contains(PyObject *container, PyObject *x)
+{
+    if (PyAnySet_Check(container))
+        return PySet_Contains(container, x);
+    return PySequence_Contains(container, x);
+}
+
+static inline double
+as_double(PyObject *o)
+{
+    return PyFloat_CheckExact(o) ? PyFloat_AS_DOUBLE(o) : PyFloat_AsDouble(o);
+}
+
+/* The stop time: the engine's run limit, or its next other event if sooner. */
+static int
+stop_time(PyObject *engine, PyObject *eheap, double *limit)
+{
+    PyObject *l = PyObject_GetAttr(engine, s_limit);
+    if (l == NULL)
+        return -1;
+    double v = as_double(l);
+    Py_DECREF(l);
+    if (v == -1.0 && PyErr_Occurred())
+        return -1;
+    if (PyList_GET_SIZE(eheap) > 0) {
+        PyObject *top = PyList_GET_ITEM(eheap, 0);
+        if (!PyTuple_Check(top) || PyTuple_GET_SIZE(top) < 1) {
+            PyErr_SetString(PyExc_TypeError, "engine heap entries must be tuples");
+            return -1;
+        }
+        double first = as_double(PyTuple_GET_ITEM(top, 0));
+        if (first == -1.0 && PyErr_Occurred())
+            return -1;
+        if (first < v)
+            v = first;
+    }
+    *limit = v;
+    return 0;
+}
+
+static inline int
+set_now(PyObject *engine, PyObject *t)
+{
+    return PyObject_SetAttr(engine, s_now, t);
+}
+
+/* Call fn(args...) and drop the result; -1 on error. */
+static int
+call_discard(PyObject *fn, PyObject *const *args, size_t n)
+{
+    PyObject *r = PyObject_Vectorcall(fn, args, n, NULL);
+    if (r == NULL)
+        return -1;
+    Py_DECREF(r);
+    return 0;
+}
+
+/* mapping.pop(key, None) */
+static int
+dict_discard(PyObject *mapping, PyObject *key)
+{
+    if (PyDict_CheckExact(mapping)) {
+        PyObject *v = PyDict_GetItemWithError(mapping, key);
+        if (v == NULL)
+            return PyErr_Occurred() ? -1 : 0;
+        return PyDict_DelItem(mapping, key);
+    }
+    PyObject *r = PyObject_CallMethod(mapping, "pop", "OO", key, Py_None);
+    if (r == NULL)
+        return -1;
+    Py_DECREF(r);
+    return 0;
+}
+
+/* obj.name += delta */
+static int
+attr_add(PyObject *obj, PyObject *name, long delta)
+{
+    PyObject *v = PyObject_GetAttr(obj, name);
+    if (v == NULL)
+        return -1;
+    PyObject *d = PyLong_FromLong(delta);
+    if (d == NULL) {
+        Py_DECREF(v);
+        return -1;
+    }
+    PyObject *n = PyNumber_InPlaceAdd(v, d);
+    Py_DECREF(v);
+    Py_DECREF(d);
+    if (n == NULL)
+        return -1;
+    int rc = PyObject_SetAttr(obj, name, n);
+    Py_DECREF(n);
+    return rc;
+}
+
+/* mapping[key] += delta (a Counter's missing key counts as 0, as in Python) */
+static int
+item_add(PyObject *mapping, PyObject *key, long delta)
+{
+    PyObject *v = PyObject_GetItem(mapping, key);
+    if (v == NULL)
+        return -1;
+    PyObject *d = PyLong_FromLong(delta);
+    if (d == NULL) {
+        Py_DECREF(v);
+        return -1;
+    }
+    PyObject *n = PyNumber_InPlaceAdd(v, d);
+    Py_DECREF(v);
+    Py_DECREF(d);
+    if (n == NULL)
+        return -1;
+    int rc = PyObject_SetItem(mapping, key, n);
+    Py_DECREF(n);
+    return rc;
+}
+
+/* The arrival heap: heapq's own algorithms (CPython's _heapqmodule.c, siftdown and
+ * siftup), so the list is laid out exactly as heapq.heappush/heappop would leave it
+ * (other code pushes onto the same list with heapq), with a comparison that reads the
+ * entries' (time, sequence) directly. Entries are (float time, int sequence, ...) with
+ * unique sequences, so comparing those two decides like Python's tuple comparison; any
+ * other entry falls back to it. */
+static inline int
+entry_lt(PyObject *a, PyObject *b)
+{
+    PyObject *ta = PyTuple_GET_ITEM(a, 0), *tb = PyTuple_GET_ITEM(b, 0);
+    if (PyFloat_CheckExact(ta) && PyFloat_CheckExact(tb)) {
+        double x = PyFloat_AS_DOUBLE(ta), y = PyFloat_AS_DOUBLE(tb);
+        if (x < y)
+            return 1;
+        if (x > y || x != y)  /* greater, or unordered (NaN): Python says False */
+            return 0;
+        PyObject *sa = PyTuple_GET_ITEM(a, 1), *sb = PyTuple_GET_ITEM(b, 1);
+        if (PyLong_CheckExact(sa) && PyLong_CheckExact(sb)) {
+            int overflow_a, overflow_b;
+            long long u = PyLong_AsLongLongAndOverflow(sa, &overflow_a);
+            long long v = PyLong_AsLongLongAndOverflow(sb, &overflow_b);
+            if (!overflow_a && !overflow_b && u != v)
+                return u < v;
+        }
+    }
+    return PyObject_RichCompareBool(a, b, Py_LT);
+}
+
+static int
+heap_siftdown(PyObject *heap, Py_ssize_t startpos, Py_ssize_t pos)
+{
+    PyObject **arr = ((PyListObject *)heap)->ob_item;
+    PyObject *newitem = arr[pos];
+    while (pos > startpos) {
+        Py_ssize_t parentpos = (pos - 1) >> 1;
+        PyObject *parent = arr[parentpos];
+        int cmp = entry_lt(newitem, parent);
+        if (cmp < 0)
+            return -1;
+        if (cmp == 0)
+            break;
+        arr[parentpos] = newitem;
+        arr[pos] = parent;
+        pos = parentpos;
+    }
+    return 0;
+}
+
+static int
+heap_siftup(PyObject *heap, Py_ssize_t pos)
+{
+    Py_ssize_t endpos = PyList_GET_SIZE(heap), startpos = pos, limit = endpos >> 1;
+    PyObject **arr = ((PyListObject *)heap)->ob_item;
+    while (pos < limit) {
+        Py_ssize_t childpos = 2 * pos + 1;
+        if (childpos + 1 < endpos) {
+            int cmp = entry_lt(arr[childpos], arr[childpos + 1]);
+            if (cmp < 0)
+                return -1;
+            childpos += ((unsigned)cmp ^ 1);
+        }
+        PyObject *tmp = arr[childpos];
+        arr[childpos] = arr[pos];
+        arr[pos] = tmp;
+        pos = childpos;
+    }
+    return heap_siftdown(heap, startpos, pos);
+}
+
+/* heapq.heappush(heap, item), stealing the reference to item. */
+static int
+heap_push(PyObject *heap, PyObject *item)
+{
+    int rc = PyList_Append(heap, item);
+    Py_DECREF(item);
+    if (rc < 0)
+        return -1;
+    return heap_siftdown(heap, 0, PyList_GET_SIZE(heap) - 1);
+}
+
+/* heapq.heappop(heap) of a non-empty heap: a new reference. */
+static PyObject *
+heap_pop(PyObject *heap)
+{
+    Py_ssize_t n = PyList_GET_SIZE(heap);
+    PyObject *lastelt = PyList_GET_ITEM(heap, n - 1);
+    Py_INCREF(lastelt);
+    if (PyList_SetSlice(heap, n - 1, n, NULL) < 0) {
+        Py_DECREF(lastelt);
+        return NULL;
+    }
+    if (n == 1)
+        return lastelt;
+    PyObject *returnitem = PyList_GET_ITEM(heap, 0);
+    PyList_SET_ITEM(heap, 0, lastelt);
+    if (heap_siftup(heap, 0) < 0) {
+        Py_DECREF(returnitem);
+        return NULL;
+    }
+    return returnitem;
+}
+
+/* Push (t1, next_seq(), pid, packet, peer, after) onto pq, after recording the hop
+ * (pid, flow, kind, out, peer, t0, t1) when rec is not None. */
+static int
+emit(PyObject *pq, PyObject *next_seq, PyObject *rec, PyObject *pid, PyObject *packet,
+     PyObject *flow, PyObject *kind, PyObject *out, PyObject *peer, PyObject *t0,
+     double t1v, PyObject *after)
+{
+    PyObject *t1 = PyFloat_FromDouble(t1v);
+    if (t1 == NULL)
+        return -1;
+    if (rec != Py_None) {
+        PyObject *row = PyTuple_Pack(7, pid, flow, kind, out, peer, t0, t1);
+        if (row == NULL || PyList_Append(rec, row) < 0) {
+            Py_XDECREF(row);
+            Py_DECREF(t1);
+            return -1;
+        }
+        Py_DECREF(row);
+    }
+    PyObject *seq = PyObject_CallNoArgs(next_seq);
+    if (seq == NULL) {
+        Py_DECREF(t1);
+        return -1;
+    }
+    PyObject *entry = PyTuple_New(6);
+    if (entry == NULL) {
+        Py_DECREF(t1);
+        Py_DECREF(seq);
+        return -1;
+    }
+    PyTuple_SET_ITEM(entry, 0, t1);
+    PyTuple_SET_ITEM(entry, 1, seq);
+    Py_INCREF(pid);
+    PyTuple_SET_ITEM(entry, 2, pid);
+    Py_INCREF(packet);
+    PyTuple_SET_ITEM(entry, 3, packet);
+    Py_INCREF(peer);
+    PyTuple_SET_ITEM(entry, 4, peer);
+    Py_INCREF(after);
+    PyTuple_SET_ITEM(entry, 5, after);
+    return heap_push(pq, entry);
+}
+
+enum {
+    A_PQ, A_EHEAP, A_ENGINE, A_FAILED, A_DOWN, A_SWITCHES, A_ROUTES, A_MCAST, A_SWITCH_SEEN,
+    A_COUNTERS, A_LIVE, A_NEXT_SEQ, A_REC, A_LAT, A_PROP, A_MAX_HOPS, A_ARRIVE, A_DEPART,
+    A_ROUTE, A_RECEIVE, A_SEEN_AT, A_DROP_ROWS, A_FANS, A_MCAST_END, A_ROUTERS, A_MAKE_FAN,
+    A_T, N_ARGS
+};
+
+#define FAIL goto error
+#define REFRESH_LIMIT() do { if (stop_time(engine, eheap, &limit) < 0) FAIL; } while (0)
+
+static PyObject *
+run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
+{
+    if (nargs != N_ARGS) {
+        PyErr_Format(PyExc_TypeError, "run_batch takes %d arguments", N_ARGS);
+        return NULL;
+    }
+    PyObject *pq = a[A_PQ], *eheap = a[A_EHEAP], *engine = a[A_ENGINE];
+    PyObject *failed = a[A_FAILED], *down = a[A_DOWN], *switches = a[A_SWITCHES];
+    PyObject *routes_by_node = a[A_ROUTES], *mcast = a[A_MCAST];
+    PyObject *switch_seen = a[A_SWITCH_SEEN], *counters = a[A_COUNTERS], *live = a[A_LIVE];
+    PyObject *next_seq = a[A_NEXT_SEQ], *rec = a[A_REC];
+    PyObject *arrive = a[A_ARRIVE], *depart = a[A_DEPART], *route = a[A_ROUTE];
+    PyObject *receive = a[A_RECEIVE], *seen_at = a[A_SEEN_AT], *drop_rows = a[A_DROP_ROWS];
+    PyObject *fans = a[A_FANS], *mcast_end = a[A_MCAST_END], *routers = a[A_ROUTERS];
+    PyObject *make_fan = a[A_MAKE_FAN];
+    if (!PyList_CheckExact(pq) || !PyList_CheckExact(eheap) || !PyDict_CheckExact(fans) ||
+        !PyDict_CheckExact(mcast) || !PyDict_CheckExact(routes_by_node) ||
+        !PyDict_CheckExact(switch_seen) || !PyDict_CheckExact(live) ||
+        !PyList_CheckExact(drop_rows) || (rec != Py_None && !PyList_CheckExact(rec))) {
+        PyErr_SetString(PyExc_TypeError, "run_batch: unexpected container types");
+        return NULL;
+    }
+    double lat = PyFloat_AsDouble(a[A_LAT]), prop = PyFloat_AsDouble(a[A_PROP]);
+    long max_hops = PyLong_AsLong(a[A_MAX_HOPS]);
+    if (PyErr_Occurred())
+        return NULL;
+
+    PyObject *t = a[A_T];  /* the time of the last arrival run (a strong reference) */
+    Py_INCREF(t);
+    PyObject *item = NULL, *fan = NULL, *hit = NULL, *dlid_o = NULL, *decision = NULL,
+             *flow = NULL, *kind = NULL, *size_o = NULL, *t0 = NULL, *after = NULL;
+    Py_ssize_t done = 0;
+    double limit;
+    REFRESH_LIMIT();
+
+    while (PyList_GET_SIZE(pq) > 0) {
+        PyObject *top = PyList_GET_ITEM(pq, 0);
+        double nxt = as_double(PyTuple_GET_ITEM(top, 0));
+        if (nxt > limit)
+            break;
+        item = heap_pop(pq);
+        if (item == NULL)
+            FAIL;
+        Py_SETREF(t, Py_NewRef(PyTuple_GET_ITEM(item, 0)));
+        double tv = as_double(t);
+        PyObject *pid = PyTuple_GET_ITEM(item, 2), *packet = PyTuple_GET_ITEM(item, 3);
+        PyObject *at = PyTuple_GET_ITEM(item, 4), *hops = PyTuple_GET_ITEM(item, 5);
+        done++;
+        PyObject *node = PyTuple_GET_ITEM(at, 0);
+        int at_ca = 0;
+        int r = contains(failed, node);
+        if (r < 0)
+            FAIL;
+        if (!r) {
+            dlid_o = PyObject_GetAttr(packet, s_dlid);
+            if (dlid_o == NULL)
+                FAIL;
+            long long dlid = PyLong_AsLongLong(dlid_o);
+            if (dlid == -1 && PyErr_Occurred())
+                FAIL;
+            if (dlid >= 0xC000 && dlid != 0xFFFF) {
+                decision = PyTuple_Pack(3, node, dlid_o, PyTuple_GET_ITEM(at, 1));
+                if (decision == NULL)
+                    FAIL;
+                fan = PyDict_GetItemWithError(fans, decision);
+                if (fan == NULL && PyErr_Occurred())
+                    FAIL;
+                Py_XINCREF(fan);
+                if (fan == NULL) {
+                    r = contains(switches, node);
+                    if (r < 0)
+                        FAIL;
+                    if (r) {
+                        PyObject *outs = PyDict_GetItemWithError(mcast, decision);
+                        if (outs == NULL && PyErr_Occurred())
+                            FAIL;
+                        if (outs != NULL) {
+                            PyObject *fa[1] = {outs};
+                            fan = PyObject_Vectorcall(make_fan, fa, 1, NULL);
+                            if (fan == NULL || PyDict_SetItem(fans, decision, fan) < 0)
+                                FAIL;
+                        }
+                    }
+                }
+                int fan_true = 0;
+                if (fan != NULL && (fan_true = PyObject_IsTrue(fan)) < 0)
+                    FAIL;
+                if (fan_true) {
+                    PyObject *seen = PyDict_GetItemWithError(switch_seen, pid);
+                    if (seen == NULL && PyErr_Occurred())
+                        FAIL;
+                    int loop = 0;
+                    if (seen == NULL) {
+                        PyObject *s = PySet_New(NULL);
+                        if (s == NULL || PySet_Add(s, node) < 0 ||
+                            PyDict_SetItem(switch_seen, pid, s) < 0) {
+                            Py_XDECREF(s);
+                            FAIL;
+                        }
+                        Py_DECREF(s);
+                    } else {
+                        r = contains(seen, node);
+                        if (r < 0)
+                            FAIL;
+                        if (!r) {
+                            if (PySet_Add(seen, node) < 0)
+                                FAIL;
+                        } else
+                            loop = 1;
+                    }
+                    if (loop) {  /* a multicast copy back at a switch: _switch names it */
+                        if (set_now(engine, t) < 0)
+                            FAIL;
+                        PyObject *aa[4] = {pid, packet, at, hops};
+                        if (call_discard(arrive, aa, 4) < 0)
+                            FAIL;
+                        REFRESH_LIMIT();
+                        goto next;
+                    }
+                    Py_ssize_t width = PyTuple_GET_SIZE(fan);
+                    long extra = (long)width - 1;
+                    if (extra) {
+                        flow = PyObject_GetAttr(packet, s_flow);
+                        if (flow == NULL)
+                            FAIL;
+                        PyObject *c = PyObject_GetItem(counters, flow);
+                        if (c == NULL)
+                            FAIL;
+                        int rc = attr_add(c, s_copies, extra);
+                        Py_DECREF(c);
+                        if (rc < 0 || item_add(live, pid, extra) < 0)
+                            FAIL;
+                        Py_CLEAR(flow);
+                    }
+                    double t0v = tv + lat;
+                    t0 = PyFloat_FromDouble(t0v);
+                    after = PyNumber_Add(hops, one);
+                    size_o = PyObject_GetAttr(packet, s_size);
+                    flow = PyObject_GetAttr(packet, s_flow);
+                    kind = PyObject_GetAttr(packet, s_kind);
+                    if (t0 == NULL || after == NULL || size_o == NULL || flow == NULL ||
+                        kind == NULL)
+                        FAIL;
+                    double size = as_double(size_o);
+                    if (size == -1.0 && PyErr_Occurred())
+                        FAIL;
+                    int slow = 0;
+                    for (Py_ssize_t i = 0; i < width; i++) {
+                        PyObject *pair = PyTuple_GET_ITEM(fan, i);
+                        PyObject *out = PyTuple_GET_ITEM(pair, 0);
+                        PyObject *wire = PyTuple_GET_ITEM(pair, 1);
+                        int dead = wire == Py_None;
+                        if (!dead) {
+                            dead = contains(down, PyTuple_GET_ITEM(wire, 2));
+                            if (dead < 0)
+                                FAIL;
+                            if (!dead) {
+                                dead = contains(failed,
+                                                PyTuple_GET_ITEM(PyTuple_GET_ITEM(wire, 1), 0));
+                                if (dead < 0)
+                                    FAIL;
+                            }
+                        }
+                        if (dead) {  /* _depart names the drop */
+                            if (set_now(engine, t) < 0)
+                                FAIL;
+                            PyObject *da[5] = {pid, packet, out, t0, hops};
+                            if (call_discard(depart, da, 5) < 0)
+                                FAIL;
+                            slow = 1;
+                            continue;
+                        }
+                        double upb = as_double(PyTuple_GET_ITEM(wire, 3));
+                        if (upb == -1.0 && PyErr_Occurred())
+                            FAIL;
+                        double t1v = t0v + size * upb;
+                        t1v = t1v + prop;
+                        if (emit(pq, next_seq, rec, pid, packet, flow, kind, out,
+                                 PyTuple_GET_ITEM(wire, 1), t0, t1v, after) < 0)
+                            FAIL;
+                    }
+                    if (slow)
+                        REFRESH_LIMIT();
+                    goto next;
+                }
+                if (fan != NULL) {  /* cached: the tree ends here (a drop) */
+                    flow = PyObject_GetAttr(packet, s_flow);
+                    if (flow == NULL)
+                        FAIL;
+                    PyObject *reason = PyDict_GetItemWithError(mcast_end, decision);
+                    if (reason == NULL) {
+                        if (!PyErr_Occurred())
+                            PyErr_SetObject(PyExc_KeyError, decision);
+                        FAIL;
+                    }
+                    Py_INCREF(reason);
+                    PyObject *c = PyObject_GetItem(counters, flow);
+                    PyObject *dropped = c ? PyObject_GetAttr(c, s_dropped) : NULL;
+                    Py_XDECREF(c);
+                    int rc = dropped ? item_add(dropped, reason, 1) : -1;
+                    Py_XDECREF(dropped);
+                    if (rc < 0) {
+                        Py_DECREF(reason);
+                        FAIL;
+                    }
+                    PyObject *left_o = PyDict_GetItemWithError(live, pid);
+                    if (left_o == NULL) {
+                        if (!PyErr_Occurred())
+                            PyErr_SetObject(PyExc_KeyError, pid);
+                        Py_DECREF(reason);
+                        FAIL;
+                    }
+                    PyObject *left = PyNumber_Subtract(left_o, one);
+                    if (left == NULL || PyDict_SetItem(live, pid, left) < 0) {
+                        Py_XDECREF(left);
+                        Py_DECREF(reason);
+                        FAIL;
+                    }
+                    int zero = !PyObject_IsTrue(left);
+                    Py_DECREF(left);
+                    if (zero) {
+                        if (dict_discard(seen_at, pid) < 0 ||
+                            dict_discard(switch_seen, pid) < 0) {
+                            Py_DECREF(reason);
+                            FAIL;
+                        }
+                    }
+                    PyObject *row = PyTuple_Pack(5, t, at, pid, flow, reason);
+                    Py_DECREF(reason);
+                    if (row == NULL || PyList_Append(drop_rows, row) < 0) {
+                        Py_XDECREF(row);
+                        FAIL;
+                    }
+                    Py_DECREF(row);
+                    goto next;
+                }
+                r = contains(switches, node);
+                if (r < 0)
+                    FAIL;
+                if (!r) {
+                    r = contains(routers, node);
+                    if (r < 0)
+                        FAIL;
+                    at_ca = !r;
+                }
+            } else {
+                PyObject *routes = PyDict_GetItemWithError(routes_by_node, node);
+                if (routes == NULL && PyErr_Occurred())
+                    FAIL;
+                if (routes == NULL) {
+                    r = contains(switches, node);
+                    if (r < 0)
+                        FAIL;
+                    if (r) {
+                        PyObject *d = PyDict_New();
+                        if (d == NULL || PyDict_SetItem(routes_by_node, node, d) < 0) {
+                            Py_XDECREF(d);
+                            FAIL;
+                        }
+                        routes = d;
+                        Py_DECREF(d);  /* the dict of routes holds it */
+                    }
+                }
+                if (routes != NULL) {
+                    long long h = PyLong_AsLongLong(hops);
+                    if (h == -1 && PyErr_Occurred())
+                        FAIL;
+                    if (0 < dlid && dlid < 0xC000 && h <= max_hops) {
+                        hit = PyDict_GetItemWithError(routes, dlid_o);
+                        if (hit == NULL && PyErr_Occurred())
+                            FAIL;
+                        Py_XINCREF(hit);
+                        if (hit == NULL) {
+                            Py_INCREF(routes);  /* route() may clear the caches */
+                            PyObject *ra[2] = {node, dlid_o};
+                            hit = PyObject_Vectorcall(route, ra, 2, NULL);
+                            int rc = hit == NULL ? -1 : PyDict_SetItem(routes, dlid_o, hit);
+                            Py_DECREF(routes);
+                            if (rc < 0)
+                                FAIL;
+                        }
+                        if (hit != Py_None) {
+                            PyObject *out = PyTuple_GET_ITEM(hit, 0);
+                            PyObject *peer = PyTuple_GET_ITEM(hit, 1);
+                            r = contains(down, PyTuple_GET_ITEM(hit, 2));
+                            if (r < 0)
+                                FAIL;
+                            if (!r) {
+                                r = contains(failed, PyTuple_GET_ITEM(peer, 0));
+                                if (r < 0)
+                                    FAIL;
+                            }
+                            if (!r) {
+                                double upb = as_double(PyTuple_GET_ITEM(hit, 3));
+                                size_o = PyObject_GetAttr(packet, s_size);
+                                if (size_o == NULL)
+                                    FAIL;
+                                double size = as_double(size_o);
+                                if ((upb == -1.0 || size == -1.0) && PyErr_Occurred())
+                                    FAIL;
+                                double t0v = tv + lat;
+                                double t1v = t0v + size * upb;
+                                t1v = t1v + prop;
+                                t0 = PyFloat_FromDouble(t0v);
+                                after = PyNumber_Add(hops, one);
+                                if (t0 == NULL || after == NULL)
+                                    FAIL;
+                                if (rec != Py_None) {
+                                    flow = PyObject_GetAttr(packet, s_flow);
+                                    kind = PyObject_GetAttr(packet, s_kind);
+                                    if (flow == NULL || kind == NULL)
+                                        FAIL;
+                                }
+                                if (emit(pq, next_seq, rec, pid, packet, flow, kind, out,
+                                         peer, t0, t1v, after) < 0)
+                                    FAIL;
+                                goto next;
+                            }
+                        }
+                    }
+                } else {
+                    r = contains(routers, node);
+                    if (r < 0)
+                        FAIL;
+                    at_ca = !r;
+                }
+            }
+        }
+        /* everything not inlined: the simulator's own methods */
+        if (set_now(engine, t) < 0)
+            FAIL;
+        if (at_ca) {
+            PyObject *ra[3] = {pid, packet, at};
+            if (call_discard(receive, ra, 3) < 0)
+                FAIL;
+        } else {
+            PyObject *aa[4] = {pid, packet, at, hops};
+            if (call_discard(arrive, aa, 4) < 0)
+                FAIL;
+        }
+        REFRESH_LIMIT();
+    next:
+        Py_CLEAR(item);
+        Py_CLEAR(fan);
+        Py_CLEAR(hit);
+        Py_CLEAR(dlid_o);
+        Py_CLEAR(decision);
+        Py_CLEAR(flow);
+        Py_CLEAR(kind);
+        Py_CLEAR(size_o);
+        Py_CLEAR(t0);
+        Py_CLEAR(after);
+    }
+    PyObject *res = Py_BuildValue("(Nn)", t, done);
+    return res;
+
+error:
+    Py_XDECREF(item);
+    Py_XDECREF(fan);
+    Py_XDECREF(hit);
+    Py_XDECREF(dlid_o);
+    Py_XDECREF(decision);
+    Py_XDECREF(flow);
+    Py_XDECREF(kind);
+    Py_XDECREF(size_o);
+    Py_XDECREF(t0);
+    Py_XDECREF(after);
+    Py_DECREF(t);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"run_batch", (PyCFunction)(void (*)(void))run_batch, METH_FASTCALL,
+     "run_batch(pq, engine_heap, engine, failed, down, switches, routes, mcast, "
+     "switch_seen, counters, live, next_seq, hop_rows, lat, prop, max_hops, arrive, "
+     "depart, route, receive, seen_at, drop_rows, fans, mcast_end, routers, make_fan, t)"
+     " -> (t, arrivals run): see ibviz.core.sim.pump_loop.run_batch."},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_cpump",
+                                    "The packet simulator's hop loop, compiled.", -1,
+                                    methods};
+
+PyMODINIT_FUNC
+PyInit__cpump(void)
+{
+    one = PyLong_FromLong(1);
+    s_now = PyUnicode_InternFromString("now");
+    s_limit = PyUnicode_InternFromString("limit");
+    s_dlid = PyUnicode_InternFromString("dlid");
+    s_flow = PyUnicode_InternFromString("flow");
+    s_size = PyUnicode_InternFromString("size");
+    s_kind = PyUnicode_InternFromString("kind");
+    s_copies = PyUnicode_InternFromString("copies");
+    s_dropped = PyUnicode_InternFromString("dropped");
+    if (!one || !s_now || !s_limit || !s_dlid || !s_flow || !s_size || !s_kind || !s_copies ||
+        !s_dropped)
+        return NULL;
+    return PyModule_Create(&module);
+}

@@ -1,0 +1,3 @@
+"""The compiled hop loop (``_cpump.c``); see :func:`ibviz.core.sim.pump_loop.run_batch_py`."""
+
+def run_batch(*args: object) -> tuple[float, int]: ...

@@ -1,0 +1,55 @@
+"""The compiled hop loop is built wherever ``pip install`` can compile it, and it takes
+the same steps as the Python loop on awkward input (the fingerprint tests compare whole
+sessions; these look at single cases the built-in scenarios rarely reach)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from ibviz.core.sim import pump_loop
+from tests.core import sim_fingerprint as fp
+
+
+def test_the_compiled_loop_was_built_where_a_compiler_is_present() -> None:
+    """``Extension(optional=True)`` lets pip install ibviz without a compiler; where
+    one and the Python headers are present, a silent build failure would leave every
+    user on the slower loop: this fails instead."""
+    if os.environ.get("IBVIZ_PURE_PYTHON_PUMP", "") not in ("", "0"):
+        pytest.skip("IBVIZ_PURE_PYTHON_PUMP is set: the Python loop was asked for")
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    headers = Path(sysconfig.get_paths()["include"], "Python.h")
+    if compiler is None or not headers.is_file():
+        pytest.skip(f"no C compiler or no Python headers here ({compiler}, {headers})")
+    assert pump_loop.compiled_run_batch is not None, (
+        "ibviz/core/sim/_cpump.c was not built: reinstall with `pip install -e .` and "
+        "read the compiler's error")
+    assert pump_loop.run_batch is pump_loop.compiled_run_batch
+
+
+def test_the_environment_can_ask_for_the_python_loop() -> None:
+    import subprocess
+    import sys
+
+    code = "from ibviz.core.sim import pump_loop as p; print(p.run_batch is p.run_batch_py)"
+    env = {**os.environ, "IBVIZ_PURE_PYTHON_PUMP": "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip() == "True"
+
+
+@pytest.mark.skipif(pump_loop.compiled_run_batch is None,
+                    reason="the compiled hop loop was not built")
+@pytest.mark.parametrize("latency", [0.1, 0.25])
+def test_both_loops_agree_on_a_busy_fabric_with_failures(monkeypatch, latency) -> None:
+    digests = []
+    for loop in (pump_loop.compiled_run_batch, pump_loop.run_batch_py):
+        monkeypatch.setattr(pump_loop, "run_batch", loop)
+        s = fp.busy_session(record=True)
+        s.net.switch_latency_us = latency
+        digests.append(fp.fingerprint(s, stops=3))
+    assert digests[0] == digests[1]
