@@ -4,13 +4,15 @@
    between random HCA pairs (half unicast UD, half multicast to 100 groups), run for a
    stretch of simulated time (250 us after a 50 us warm-up); packet-hop events/s =
    events / seconds of that stretch (the SM's set-up is timed apart). Measured with the hop record on (what the GUI and pcap
-   need) and off.
+   need) and off, with the compiled hop loop and with the Python one side by side
+   (``ibviz.core.sim.pump_loop``).
 2. A bare heapq loop in the same process pushing and popping the same number of
    ``(time, seq, callable, args)`` entries, each calling a function that schedules the
    next: the ceiling for any Python event loop on this machine. The ratio is printed.
 3. Simulated time / wall time of the built-in ``fat-tree-1000`` scenario.
 
 Usage: python benchmarks/bench_sim.py [--fabric SPEC] [--flows N] [--repeat R]
+                                     [--loops compiled,python]
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import statistics
 import time
 
 from ibviz.core.scenario import FlowSpec, GroupSpec, MemberSpec, Scenario, Session
+from ibviz.core.sim import pump_loop
 from ibviz.topology import open_fabric
 from ibviz.topology.scenarios import open_session
 
@@ -90,11 +93,19 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--multicast", type=float, default=0.5,
                     help="share of the flows that go to a group (default 0.5)")
+    ap.add_argument("--loops", default="compiled,python",
+                    help="hop loops to measure side by side (default compiled,python)")
     args = ap.parse_args()
+    args.loops = [x.strip() for x in args.loops.split(",") if x.strip()]
     print(f"fabric {args.fabric}, {args.flows} concurrent flows (100,000 pps each), "
           f"{args.multicast:.0%} of them to multicast groups; load average "
           f"{os.getloadavg()[0]:.2f} at the start")
-    for record in (True, False):
+    loops = {"compiled": pump_loop.compiled_run_batch, "python": pump_loop.run_batch_py}
+    for record, loop in [(rec, name) for rec in (True, False) for name in args.loops]:
+        if loops[loop] is None:
+            print(f"  {loop} hop loop: not built here (no C compiler at install?)")
+            continue
+        pump_loop.run_batch = loops[loop]
         walls, cpus, bare_walls, bare_cpus, setups = [], [], [], [], []
         for r in range(args.repeat):
             session, setup = build(args.fabric, args.flows, record, seed=r + 1,
@@ -108,7 +119,8 @@ def main() -> None:
             bare_cpus.append(bc)
             del session
         med = statistics.median
-        print(f"  hop record {'on ' if record else 'off'}: {med(walls):,.0f} events/s wall, "
+        print(f"  {loop} loop, hop record {'on ' if record else 'off'}: "
+              f"{med(walls):,.0f} events/s wall, "
               f"{med(cpus):,.0f}/s CPU (median of {args.repeat}; {events:,} events); bare "
               f"heapq loop {med(bare_walls):,.0f}/s wall, {med(bare_cpus):,.0f}/s CPU; ratio "
               f"{med(cpus) / med(bare_cpus):.2f} CPU, {med(walls) / med(bare_walls):.2f} wall "

@@ -53,3 +53,30 @@ def test_both_loops_agree_on_a_busy_fabric_with_failures(monkeypatch, latency) -
         s.net.switch_latency_us = latency
         digests.append(fp.fingerprint(s, stops=3))
     assert digests[0] == digests[1]
+
+
+@pytest.mark.parametrize("loop", ["compiled", "python"])
+def test_an_error_in_a_receive_handler_reaches_the_caller(monkeypatch, loop) -> None:
+    """A transport hook that raises stops the run with its own exception (the compiled
+    loop releases what it holds and hands the error on), and the session can go on."""
+    run = pump_loop.compiled_run_batch if loop == "compiled" else pump_loop.run_batch_py
+    if run is None:
+        pytest.skip("the compiled hop loop was not built")
+    monkeypatch.setattr(pump_loop, "run_batch", run)
+    s = fp.busy_session(record=True)
+    calls = []
+
+    def refuse(pid, packet, at):
+        calls.append(pid)
+        if len(calls) == 3:
+            raise ValueError("hook failed")
+        return None
+
+    for flow in list(s.net.handlers) or [f.spec.name for f in s.flows]:
+        s.net.handlers[flow] = refuse
+    with pytest.raises(ValueError, match="hook failed"):
+        s.run()
+    assert len(calls) == 3
+    s.net.handlers.clear()
+    s.run()  # carries on from where it stopped
+    assert s.net.totals().delivered > 0

@@ -218,6 +218,8 @@ def test_control_fields_and_contents(deb):
         assert f" .{path}" in listing, f"{path} is not in the package"
     assert "/usr/bin/ibviz -> /opt/ibviz/ibviz" in listing
     assert "/opt/ibviz/_internal/resources/fabrics/fig10.json" in listing
+    assert re.search(r"/opt/ibviz/_internal/ibviz/core/sim/_cpump\.cpython-\S+\.so", listing), \
+        "the compiled hop loop is not in the package"
     assert "__pycache__" not in listing
 
 

@@ -18,12 +18,13 @@ static PyObject *one;
 static PyObject *s_now, *s_limit, *s_dlid, *s_flow, *s_size, *s_kind, *s_copies,
     *s_dropped;
 
-/* ``x in container`` for a set (the common case) or anything else. */
+/* ``x in container`` for a set (the common case; an empty one, as failed nodes and
+ * down links mostly are, without hashing x) or anything else. */
 static inline int
 contains(PyObject *container, PyObject *x)
 {
     if (PyAnySet_Check(container))
-        return PySet_Contains(container, x);
+        return PySet_GET_SIZE(container) ? PySet_Contains(container, x) : 0;
     return PySequence_Contains(container, x);
 }
 
@@ -147,6 +148,9 @@ item_add(PyObject *mapping, PyObject *key, long delta)
 static inline int
 entry_lt(PyObject *a, PyObject *b)
 {
+    if (!PyTuple_CheckExact(a) || !PyTuple_CheckExact(b) || PyTuple_GET_SIZE(a) < 2 ||
+        PyTuple_GET_SIZE(b) < 2)
+        return PyObject_RichCompareBool(a, b, Py_LT);
     PyObject *ta = PyTuple_GET_ITEM(a, 0), *tb = PyTuple_GET_ITEM(b, 0);
     if (PyFloat_CheckExact(ta) && PyFloat_CheckExact(tb)) {
         double x = PyFloat_AS_DOUBLE(ta), y = PyFloat_AS_DOUBLE(tb);
@@ -331,7 +335,13 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
 
     while (PyList_GET_SIZE(pq) > 0) {
         PyObject *top = PyList_GET_ITEM(pq, 0);
+        if (!PyTuple_CheckExact(top) || PyTuple_GET_SIZE(top) != 6) {
+            PyErr_SetString(PyExc_TypeError, "arrival entries are 6-tuples");
+            FAIL;
+        }
         double nxt = as_double(PyTuple_GET_ITEM(top, 0));
+        if (nxt == -1.0 && PyErr_Occurred())
+            FAIL;
         if (nxt > limit)
             break;
         item = heap_pop(pq);
@@ -342,6 +352,10 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
         PyObject *pid = PyTuple_GET_ITEM(item, 2), *packet = PyTuple_GET_ITEM(item, 3);
         PyObject *at = PyTuple_GET_ITEM(item, 4), *hops = PyTuple_GET_ITEM(item, 5);
         done++;
+        if (!PyTuple_Check(at) || PyTuple_GET_SIZE(at) < 2) {
+            PyErr_SetString(PyExc_TypeError, "an arrival's port is a (node, port) tuple");
+            FAIL;
+        }
         PyObject *node = PyTuple_GET_ITEM(at, 0);
         int at_ca = 0;
         int r = contains(failed, node);
@@ -381,6 +395,10 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
                 int fan_true = 0;
                 if (fan != NULL && (fan_true = PyObject_IsTrue(fan)) < 0)
                     FAIL;
+                if (fan_true && !PyTuple_CheckExact(fan)) {
+                    PyErr_SetString(PyExc_TypeError, "a multicast fan is a tuple");
+                    FAIL;
+                }
                 if (fan_true) {
                     PyObject *seen = PyDict_GetItemWithError(switch_seen, pid);
                     if (seen == NULL && PyErr_Occurred())
@@ -443,6 +461,14 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
                     int slow = 0;
                     for (Py_ssize_t i = 0; i < width; i++) {
                         PyObject *pair = PyTuple_GET_ITEM(fan, i);
+                        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 ||
+                            !(PyTuple_GET_ITEM(pair, 1) == Py_None ||
+                              (PyTuple_Check(PyTuple_GET_ITEM(pair, 1)) &&
+                               PyTuple_GET_SIZE(PyTuple_GET_ITEM(pair, 1)) == 4))) {
+                            PyErr_SetString(PyExc_TypeError,
+                                            "a fan holds (port, cable 4-tuple or None)");
+                            FAIL;
+                        }
                         PyObject *out = PyTuple_GET_ITEM(pair, 0);
                         PyObject *wire = PyTuple_GET_ITEM(pair, 1);
                         int dead = wire == Py_None;
@@ -574,6 +600,11 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
                             Py_DECREF(routes);
                             if (rc < 0)
                                 FAIL;
+                        }
+                        if (hit != Py_None &&
+                            (!PyTuple_Check(hit) || PyTuple_GET_SIZE(hit) != 4)) {
+                            PyErr_SetString(PyExc_TypeError, "a route is a cable 4-tuple");
+                            FAIL;
                         }
                         if (hit != Py_None) {
                             PyObject *out = PyTuple_GET_ITEM(hit, 0);
