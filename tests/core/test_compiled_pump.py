@@ -44,8 +44,10 @@ def test_the_environment_can_ask_for_the_python_loop() -> None:
 
 @pytest.mark.skipif(pump_loop.compiled_run_batch is None,
                     reason="the compiled hop loop was not built")
-@pytest.mark.parametrize("latency", [0.1, 0.25])
-def test_both_loops_agree_on_a_busy_fabric_with_failures(monkeypatch, latency) -> None:
+def test_both_loops_agree_on_a_busy_fabric_with_failures(monkeypatch) -> None:
+    """With a switch latency the pinned cases do not use (other roundings of every hop
+    time), both loops give the same session."""
+    latency = 0.23
     digests = []
     for loop in (pump_loop.compiled_run_batch, pump_loop.run_batch_py):
         monkeypatch.setattr(pump_loop, "run_batch", loop)
