@@ -1,7 +1,8 @@
 /* The packet simulator's hop loop, compiled: the same steps as
- * ibviz/core/sim/pump_loop.py's run_batch, statement for statement, on the same Python
- * objects (the arrival heap is the same list, kept by heapq's own algorithms; the hop
- * record, drop rows, caches and counters are the simulator's own).
+ * ibviz/core/sim/pump_loop.py's run_batch_py, statement for statement, on the same
+ * Python objects (the hop record, drop rows, caches and counters are the simulator's
+ * own), with the arrivals in a heap of C records (Arrivals, below) instead of a heapq
+ * list of tuples: the same order, (time, push order).
  * Only the bytecode dispatch goes away. Every case the Python loop hands to a method
  * (a packet reaching a channel adapter, a router, a dead cable, a loop) calls the same
  * method here, after setting the engine's clock the same way.
@@ -139,157 +140,214 @@ item_add(PyObject *mapping, PyObject *key, long delta)
     return rc;
 }
 
-/* The arrival heap: heapq's own algorithms (CPython's _heapqmodule.c, siftdown and
- * siftup), so the list is laid out exactly as heapq.heappush/heappop would leave it
- * (other code pushes onto the same list with heapq), with a comparison that reads the
- * entries' (time, sequence) directly. Entries are (float time, int sequence, ...) with
- * unique sequences, so comparing those two decides like Python's tuple comparison; any
- * other entry falls back to it. */
+/* Arrivals: a binary min-heap of C records ordered by (time, sequence), the sequence
+ * numbering pushes in order; the same order as Python's heapq on (time, sequence, ...)
+ * tuples (HeapArrivals in pump_loop.py), without a tuple, a float and an int per entry. */
+typedef struct {
+    double t;
+    long long seq;
+    PyObject *pid, *packet, *at, *hops;
+} Arrival;
+
+typedef struct {
+    PyObject_HEAD
+    Arrival *a;
+    Py_ssize_t n, cap;
+    long long next_seq;
+} Arrivals;
+
+static PyTypeObject ArrivalsType;
+
 static inline int
-entry_lt(PyObject *a, PyObject *b)
+arrival_lt(const Arrival *x, const Arrival *y)
 {
-    if (!PyTuple_CheckExact(a) || !PyTuple_CheckExact(b) || PyTuple_GET_SIZE(a) < 2 ||
-        PyTuple_GET_SIZE(b) < 2)
-        return PyObject_RichCompareBool(a, b, Py_LT);
-    PyObject *ta = PyTuple_GET_ITEM(a, 0), *tb = PyTuple_GET_ITEM(b, 0);
-    if (PyFloat_CheckExact(ta) && PyFloat_CheckExact(tb)) {
-        double x = PyFloat_AS_DOUBLE(ta), y = PyFloat_AS_DOUBLE(tb);
-        if (x < y)
-            return 1;
-        if (x > y || x != y)  /* greater, or unordered (NaN): Python says False */
-            return 0;
-        PyObject *sa = PyTuple_GET_ITEM(a, 1), *sb = PyTuple_GET_ITEM(b, 1);
-        if (PyLong_CheckExact(sa) && PyLong_CheckExact(sb)) {
-            int overflow_a, overflow_b;
-            long long u = PyLong_AsLongLongAndOverflow(sa, &overflow_a);
-            long long v = PyLong_AsLongLongAndOverflow(sb, &overflow_b);
-            if (!overflow_a && !overflow_b && u != v)
-                return u < v;
-        }
-    }
-    return PyObject_RichCompareBool(a, b, Py_LT);
+    return x->t < y->t || (x->t == y->t && x->seq < y->seq);
 }
 
+/* Push a record (stealing its four references). */
 static int
-heap_siftdown(PyObject *heap, Py_ssize_t startpos, Py_ssize_t pos)
+arrivals_put(Arrivals *q, double t, PyObject *pid, PyObject *packet, PyObject *at,
+             PyObject *hops)
 {
-    PyObject **arr = ((PyListObject *)heap)->ob_item;
-    PyObject *newitem = arr[pos];
-    while (pos > startpos) {
-        Py_ssize_t parentpos = (pos - 1) >> 1;
-        PyObject *parent = arr[parentpos];
-        int cmp = entry_lt(newitem, parent);
-        if (cmp < 0)
+    if (q->n == q->cap) {
+        Py_ssize_t cap = q->cap ? q->cap * 2 : 256;
+        Arrival *grown = PyMem_Realloc(q->a, (size_t)cap * sizeof(Arrival));
+        if (grown == NULL) {
+            Py_DECREF(pid);
+            Py_DECREF(packet);
+            Py_DECREF(at);
+            Py_DECREF(hops);
+            PyErr_NoMemory();
             return -1;
-        if (cmp == 0)
-            break;
-        arr[parentpos] = newitem;
-        arr[pos] = parent;
-        pos = parentpos;
+        }
+        q->a = grown;
+        q->cap = cap;
     }
+    Arrival x = {t, q->next_seq++, pid, packet, at, hops};
+    Py_ssize_t pos = q->n++;
+    Arrival *arr = q->a;
+    while (pos > 0) {  /* sift the new record up towards the root */
+        Py_ssize_t parent = (pos - 1) >> 1;
+        if (!arrival_lt(&x, &arr[parent]))
+            break;
+        arr[pos] = arr[parent];
+        pos = parent;
+    }
+    arr[pos] = x;
     return 0;
 }
 
-static int
-heap_siftup(PyObject *heap, Py_ssize_t pos)
+/* Pop the first record into *out (its references pass to the caller); n > 0. */
+static void
+arrivals_take(Arrivals *q, Arrival *out)
 {
-    Py_ssize_t endpos = PyList_GET_SIZE(heap), startpos = pos, limit = endpos >> 1;
-    PyObject **arr = ((PyListObject *)heap)->ob_item;
-    while (pos < limit) {
-        Py_ssize_t childpos = 2 * pos + 1;
-        if (childpos + 1 < endpos) {
-            int cmp = entry_lt(arr[childpos], arr[childpos + 1]);
-            if (cmp < 0)
-                return -1;
-            childpos += ((unsigned)cmp ^ 1);
-        }
-        PyObject *tmp = arr[childpos];
-        arr[childpos] = arr[pos];
-        arr[pos] = tmp;
-        pos = childpos;
+    Arrival *arr = q->a;
+    *out = arr[0];
+    Arrival last = arr[--q->n];
+    Py_ssize_t n = q->n, pos = 0;
+    if (n == 0)
+        return;
+    for (;;) {  /* sift the last record down from the root */
+        Py_ssize_t child = 2 * pos + 1;
+        if (child >= n)
+            break;
+        if (child + 1 < n && arrival_lt(&arr[child + 1], &arr[child]))
+            child++;
+        if (!arrival_lt(&arr[child], &last))
+            break;
+        arr[pos] = arr[child];
+        pos = child;
     }
-    return heap_siftdown(heap, startpos, pos);
+    arr[pos] = last;
 }
 
-/* heapq.heappush(heap, item), stealing the reference to item. */
-static int
-heap_push(PyObject *heap, PyObject *item)
-{
-    int rc = PyList_Append(heap, item);
-    Py_DECREF(item);
-    if (rc < 0)
-        return -1;
-    return heap_siftdown(heap, 0, PyList_GET_SIZE(heap) - 1);
-}
-
-/* heapq.heappop(heap) of a non-empty heap: a new reference. */
 static PyObject *
-heap_pop(PyObject *heap)
+Arrivals_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    Py_ssize_t n = PyList_GET_SIZE(heap);
-    PyObject *lastelt = PyList_GET_ITEM(heap, n - 1);
-    Py_INCREF(lastelt);
-    if (PyList_SetSlice(heap, n - 1, n, NULL) < 0) {
-        Py_DECREF(lastelt);
+    if (PyTuple_GET_SIZE(args) || (kwds != NULL && PyDict_GET_SIZE(kwds))) {
+        PyErr_SetString(PyExc_TypeError, "Arrivals() takes no arguments");
         return NULL;
     }
-    if (n == 1)
-        return lastelt;
-    PyObject *returnitem = PyList_GET_ITEM(heap, 0);
-    PyList_SET_ITEM(heap, 0, lastelt);
-    if (heap_siftup(heap, 0) < 0) {
-        Py_DECREF(returnitem);
-        return NULL;
+    Arrivals *q = (Arrivals *)type->tp_alloc(type, 0);
+    if (q != NULL) {
+        q->a = NULL;
+        q->n = q->cap = 0;
+        q->next_seq = 0;
     }
-    return returnitem;
+    return (PyObject *)q;
 }
 
-/* Push (t1, next_seq(), pid, packet, peer, after) onto pq, after recording the hop
+static void
+Arrivals_dealloc(Arrivals *q)
+{
+    for (Py_ssize_t i = 0; i < q->n; i++) {
+        Py_DECREF(q->a[i].pid);
+        Py_DECREF(q->a[i].packet);
+        Py_DECREF(q->a[i].at);
+        Py_DECREF(q->a[i].hops);
+    }
+    PyMem_Free(q->a);
+    Py_TYPE(q)->tp_free((PyObject *)q);
+}
+
+static PyObject *
+Arrivals_push(Arrivals *q, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "push(t, pid, packet, port, hops)");
+        return NULL;
+    }
+    double t = PyFloat_AsDouble(args[0]);
+    if (t == -1.0 && PyErr_Occurred())
+        return NULL;
+    if (arrivals_put(q, t, Py_NewRef(args[1]), Py_NewRef(args[2]), Py_NewRef(args[3]),
+                     Py_NewRef(args[4])) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+Arrivals_pop(Arrivals *q, PyObject *Py_UNUSED(ignored))
+{
+    if (q->n == 0) {
+        PyErr_SetString(PyExc_IndexError, "pop from no arrivals");
+        return NULL;
+    }
+    Arrival x;
+    arrivals_take(q, &x);
+    PyObject *t = PyFloat_FromDouble(x.t);
+    if (t == NULL) {
+        Py_DECREF(x.pid);
+        Py_DECREF(x.packet);
+        Py_DECREF(x.at);
+        Py_DECREF(x.hops);
+        return NULL;
+    }
+    return Py_BuildValue("(NNNNN)", t, x.pid, x.packet, x.at, x.hops);
+}
+
+static PyObject *
+Arrivals_first(Arrivals *q, PyObject *Py_UNUSED(ignored))
+{
+    return PyFloat_FromDouble(q->n ? q->a[0].t : Py_HUGE_VAL);
+}
+
+static Py_ssize_t
+Arrivals_len(Arrivals *q)
+{
+    return q->n;
+}
+
+static PyMethodDef Arrivals_methods[] = {
+    {"push", (PyCFunction)(void (*)(void))Arrivals_push, METH_FASTCALL,
+     "push(t, pid, packet, port, hops): an arrival at time t"},
+    {"pop", (PyCFunction)Arrivals_pop, METH_NOARGS,
+     "pop() -> (t, pid, packet, port, hops): the first arrival (time, then push order)"},
+    {"first", (PyCFunction)Arrivals_first, METH_NOARGS,
+     "first() -> the first arrival's time (inf when there is none)"},
+    {NULL, NULL, 0, NULL}};
+
+static PySequenceMethods Arrivals_as_sequence = {.sq_length = (lenfunc)Arrivals_len};
+
+static PyTypeObject ArrivalsType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "ibviz.core.sim._cpump.Arrivals",
+    .tp_basicsize = sizeof(Arrivals),
+    .tp_dealloc = (destructor)Arrivals_dealloc,
+    .tp_as_sequence = &Arrivals_as_sequence,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Packet arrivals in time order (ties: the order they were pushed in).",
+    .tp_methods = Arrivals_methods,
+    .tp_new = Arrivals_new,
+};
+
+/* Push (t1, pid, packet, peer, after), after recording the hop
  * (pid, flow, kind, out, peer, t0, t1) when rec is not None. */
 static int
-emit(PyObject *pq, PyObject *next_seq, PyObject *rec, PyObject *pid, PyObject *packet,
-     PyObject *flow, PyObject *kind, PyObject *out, PyObject *peer, PyObject *t0,
-     double t1v, PyObject *after)
+emit(Arrivals *q, PyObject *rec, PyObject *pid, PyObject *packet, PyObject *flow,
+     PyObject *kind, PyObject *out, PyObject *peer, PyObject *t0, double t1v,
+     PyObject *after)
 {
-    PyObject *t1 = PyFloat_FromDouble(t1v);
-    if (t1 == NULL)
-        return -1;
     if (rec != Py_None) {
-        PyObject *row = PyTuple_Pack(7, pid, flow, kind, out, peer, t0, t1);
-        if (row == NULL || PyList_Append(rec, row) < 0) {
-            Py_XDECREF(row);
-            Py_DECREF(t1);
+        PyObject *t1 = PyFloat_FromDouble(t1v);
+        if (t1 == NULL)
             return -1;
-        }
+        PyObject *row = PyTuple_Pack(7, pid, flow, kind, out, peer, t0, t1);
+        Py_DECREF(t1);
+        if (row == NULL)
+            return -1;
+        int rc = PyList_Append(rec, row);
         Py_DECREF(row);
+        if (rc < 0)
+            return -1;
     }
-    PyObject *seq = PyObject_CallNoArgs(next_seq);
-    if (seq == NULL) {
-        Py_DECREF(t1);
-        return -1;
-    }
-    PyObject *entry = PyTuple_New(6);
-    if (entry == NULL) {
-        Py_DECREF(t1);
-        Py_DECREF(seq);
-        return -1;
-    }
-    PyTuple_SET_ITEM(entry, 0, t1);
-    PyTuple_SET_ITEM(entry, 1, seq);
-    Py_INCREF(pid);
-    PyTuple_SET_ITEM(entry, 2, pid);
-    Py_INCREF(packet);
-    PyTuple_SET_ITEM(entry, 3, packet);
-    Py_INCREF(peer);
-    PyTuple_SET_ITEM(entry, 4, peer);
-    Py_INCREF(after);
-    PyTuple_SET_ITEM(entry, 5, after);
-    return heap_push(pq, entry);
+    return arrivals_put(q, t1v, Py_NewRef(pid), Py_NewRef(packet), Py_NewRef(peer),
+                        Py_NewRef(after));
 }
 
 enum {
     A_PQ, A_EHEAP, A_ENGINE, A_FAILED, A_DOWN, A_SWITCHES, A_ROUTES, A_MCAST, A_SWITCH_SEEN,
-    A_COUNTERS, A_LIVE, A_NEXT_SEQ, A_REC, A_LAT, A_PROP, A_MAX_HOPS, A_ARRIVE, A_DEPART,
+    A_COUNTERS, A_LIVE, A_REC, A_LAT, A_PROP, A_MAX_HOPS, A_ARRIVE, A_DEPART,
     A_ROUTE, A_RECEIVE, A_SEEN_AT, A_DROP_ROWS, A_FANS, A_MCAST_END, A_ROUTERS, A_MAKE_FAN,
     A_T, N_ARGS
 };
@@ -304,16 +362,21 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
         PyErr_Format(PyExc_TypeError, "run_batch takes %d arguments", N_ARGS);
         return NULL;
     }
-    PyObject *pq = a[A_PQ], *eheap = a[A_EHEAP], *engine = a[A_ENGINE];
+    PyObject *eheap = a[A_EHEAP], *engine = a[A_ENGINE];
     PyObject *failed = a[A_FAILED], *down = a[A_DOWN], *switches = a[A_SWITCHES];
     PyObject *routes_by_node = a[A_ROUTES], *mcast = a[A_MCAST];
     PyObject *switch_seen = a[A_SWITCH_SEEN], *counters = a[A_COUNTERS], *live = a[A_LIVE];
-    PyObject *next_seq = a[A_NEXT_SEQ], *rec = a[A_REC];
+    PyObject *rec = a[A_REC];
     PyObject *arrive = a[A_ARRIVE], *depart = a[A_DEPART], *route = a[A_ROUTE];
     PyObject *receive = a[A_RECEIVE], *seen_at = a[A_SEEN_AT], *drop_rows = a[A_DROP_ROWS];
     PyObject *fans = a[A_FANS], *mcast_end = a[A_MCAST_END], *routers = a[A_ROUTERS];
     PyObject *make_fan = a[A_MAKE_FAN];
-    if (!PyList_CheckExact(pq) || !PyList_CheckExact(eheap) || !PyDict_CheckExact(fans) ||
+    if (!Py_IS_TYPE(a[A_PQ], &ArrivalsType)) {
+        PyErr_SetString(PyExc_TypeError, "run_batch: the arrivals must be an Arrivals");
+        return NULL;
+    }
+    Arrivals *q = (Arrivals *)a[A_PQ];
+    if (!PyList_CheckExact(eheap) || !PyDict_CheckExact(fans) ||
         !PyDict_CheckExact(mcast) || !PyDict_CheckExact(routes_by_node) ||
         !PyDict_CheckExact(switch_seen) || !PyDict_CheckExact(live) ||
         !PyList_CheckExact(drop_rows) || (rec != Py_None && !PyList_CheckExact(rec))) {
@@ -327,30 +390,24 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
 
     PyObject *t = a[A_T];  /* the time of the last arrival run (a strong reference) */
     Py_INCREF(t);
-    PyObject *item = NULL, *fan = NULL, *hit = NULL, *dlid_o = NULL, *decision = NULL,
+    Arrival x;
+    int taken = 0;  /* x holds references */
+    PyObject *fan = NULL, *hit = NULL, *dlid_o = NULL, *decision = NULL,
              *flow = NULL, *kind = NULL, *size_o = NULL, *t0 = NULL, *after = NULL;
     Py_ssize_t done = 0;
     double limit;
     REFRESH_LIMIT();
 
-    while (PyList_GET_SIZE(pq) > 0) {
-        PyObject *top = PyList_GET_ITEM(pq, 0);
-        if (!PyTuple_CheckExact(top) || PyTuple_GET_SIZE(top) != 6) {
-            PyErr_SetString(PyExc_TypeError, "arrival entries are 6-tuples");
-            FAIL;
-        }
-        double nxt = as_double(PyTuple_GET_ITEM(top, 0));
-        if (nxt == -1.0 && PyErr_Occurred())
-            FAIL;
-        if (nxt > limit)
+    while (q->n > 0) {
+        if (q->a[0].t > limit)
             break;
-        item = heap_pop(pq);
-        if (item == NULL)
+        arrivals_take(q, &x);
+        taken = 1;
+        double tv = x.t;
+        Py_SETREF(t, PyFloat_FromDouble(tv));
+        if (t == NULL)
             FAIL;
-        Py_SETREF(t, Py_NewRef(PyTuple_GET_ITEM(item, 0)));
-        double tv = as_double(t);
-        PyObject *pid = PyTuple_GET_ITEM(item, 2), *packet = PyTuple_GET_ITEM(item, 3);
-        PyObject *at = PyTuple_GET_ITEM(item, 4), *hops = PyTuple_GET_ITEM(item, 5);
+        PyObject *pid = x.pid, *packet = x.packet, *at = x.at, *hops = x.hops;
         done++;
         if (!PyTuple_Check(at) || PyTuple_GET_SIZE(at) < 2) {
             PyErr_SetString(PyExc_TypeError, "an arrival's port is a (node, port) tuple");
@@ -497,7 +554,7 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
                             FAIL;
                         double t1v = t0v + size * upb;
                         t1v = t1v + prop;
-                        if (emit(pq, next_seq, rec, pid, packet, flow, kind, out,
+                        if (emit(q, rec, pid, packet, flow, kind, out,
                                  PyTuple_GET_ITEM(wire, 1), t0, t1v, after) < 0)
                             FAIL;
                     }
@@ -638,8 +695,8 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
                                     if (flow == NULL || kind == NULL)
                                         FAIL;
                                 }
-                                if (emit(pq, next_seq, rec, pid, packet, flow, kind, out,
-                                         peer, t0, t1v, after) < 0)
+                                if (emit(q, rec, pid, packet, flow, kind, out, peer, t0,
+                                         t1v, after) < 0)
                                     FAIL;
                                 goto next;
                             }
@@ -667,7 +724,11 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
         }
         REFRESH_LIMIT();
     next:
-        Py_CLEAR(item);
+        Py_DECREF(x.pid);
+        Py_DECREF(x.packet);
+        Py_DECREF(x.at);
+        Py_DECREF(x.hops);
+        taken = 0;
         Py_CLEAR(fan);
         Py_CLEAR(hit);
         Py_CLEAR(dlid_o);
@@ -682,7 +743,12 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
     return res;
 
 error:
-    Py_XDECREF(item);
+    if (taken) {
+        Py_DECREF(x.pid);
+        Py_DECREF(x.packet);
+        Py_DECREF(x.at);
+        Py_DECREF(x.hops);
+    }
     Py_XDECREF(fan);
     Py_XDECREF(hit);
     Py_XDECREF(dlid_o);
@@ -692,14 +758,14 @@ error:
     Py_XDECREF(size_o);
     Py_XDECREF(t0);
     Py_XDECREF(after);
-    Py_DECREF(t);
+    Py_XDECREF(t);
     return NULL;
 }
 
 static PyMethodDef methods[] = {
     {"run_batch", (PyCFunction)(void (*)(void))run_batch, METH_FASTCALL,
-     "run_batch(pq, engine_heap, engine, failed, down, switches, routes, mcast, "
-     "switch_seen, counters, live, next_seq, hop_rows, lat, prop, max_hops, arrive, "
+     "run_batch(arrivals, engine_heap, engine, failed, down, switches, routes, mcast, "
+     "switch_seen, counters, live, hop_rows, lat, prop, max_hops, arrive, "
      "depart, route, receive, seen_at, drop_rows, fans, mcast_end, routers, make_fan, t)"
      " -> (t, arrivals run): see ibviz.core.sim.pump_loop.run_batch."},
     {NULL, NULL, 0, NULL}};
@@ -723,5 +789,14 @@ PyInit__cpump(void)
     if (!one || !s_now || !s_limit || !s_dlid || !s_flow || !s_size || !s_kind || !s_copies ||
         !s_dropped)
         return NULL;
-    return PyModule_Create(&module);
+    if (PyType_Ready(&ArrivalsType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    if (PyModule_AddObjectRef(m, "Arrivals", (PyObject *)&ArrivalsType) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
 }

@@ -4,9 +4,9 @@ batch one engine event (see :mod:`ibviz.core.sim.network`)."""
 from __future__ import annotations
 
 from ibviz.core.model import PortRef
-from ibviz.core.sim import pump_loop
 from ibviz.core.sim.forwarding import INF, Forwarding
 from ibviz.core.sim.packet import DataPacket
+from ibviz.core.sim.pump_loop import RunBatch
 
 
 class Batch(Forwarding):
@@ -16,6 +16,7 @@ class Batch(Forwarding):
     _routers: set[int]
     _seen_at: dict[int, set[PortRef]]
     _drop_rows: list[tuple]
+    _run_batch: RunBatch
 
     def _arrive(self, pid: int, packet: DataPacket, at: PortRef, hops: int) -> None:
         raise NotImplementedError  # NetworkSim's
@@ -45,23 +46,16 @@ class Batch(Forwarding):
         (they are engine events), so the tables and sets bound here stay the same
         objects for the whole batch."""
         engine, sm = self.engine, self.sm
-        lat, prop = self.switch_latency_us, self.propagation_us
-        run = pump_loop.run_batch
-        if run is not pump_loop.run_batch_py and not (type(lat) is float
-                                                       and type(prop) is float):
-            run = pump_loop.run_batch_py  # the compiled loop computes times in doubles
         self._pump_at = -INF  # arrivals made while pumping only join the queue
-        t, done = run(self._pq, engine._heap, engine, sm.failed, sm.down_links,
-                      self._switches, self._routes, self._mcast, self._switch_seen,
-                      self.counters, self.live, self._next_seq,
-                      self.hops.rows if self.hops is not None else None, lat, prop,
-                      self.max_hops, self._arrive, self._depart, self._route,
-                      self._receive, self._seen_at, self._drop_rows, self._fans,
-                      self._mcast_end, self._routers, self._fan, engine.now)
+        t, done = self._run_batch(
+            self._pq, engine._heap, engine, sm.failed, sm.down_links, self._switches,
+            self._routes, self._mcast, self._switch_seen, self.counters, self.live,
+            self.hops.rows if self.hops is not None else None, self.switch_latency_us,
+            self.propagation_us, self.max_hops, self._arrive, self._depart, self._route,
+            self._receive, self._seen_at, self._drop_rows, self._fans, self._mcast_end,
+            self._routers, self._fan, engine.now)
         engine.now = t
         engine.events_run += done - 1  # the engine counted the pump itself
-        self._pump_at = INF
-        pq = self._pq
-        if pq:
-            self._pump_at = pq[0][0]
-            engine.push(self._pump_at, self._pump, ())
+        self._pump_at = first = self._pq.first()
+        if first != INF:
+            engine.push(first, self._pump, ())

@@ -7,9 +7,6 @@ forgotten whenever a held table or a port's state changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from heapq import heappush
-
 import numpy as np
 
 from ibviz.core.model import NO_PATH, PortRef
@@ -18,6 +15,7 @@ from ibviz.core.sim.counters import Counters
 from ibviz.core.sim.engine import Engine
 from ibviz.core.sim.hoplog import HopLog
 from ibviz.core.sim.packet import DataPacket
+from ibviz.core.sim.pump_loop import Arrivals
 from ibviz.core.sim.tables import DataPlane
 from ibviz.core.sm.manager import SubnetManager
 from ibviz.core.sm.multicast import multicast_out_ports
@@ -40,8 +38,7 @@ class Forwarding:
     max_hops: int
     _switch_seen: dict[int, set[int]]
     _wire: dict[PortRef, tuple[PortRef, PortRef, tuple, float] | None]
-    _pq: list[tuple[float, int, int, DataPacket, PortRef, int]]
-    _next_seq: Callable[[], int]
+    _pq: Arrivals
     _pump_at: float
     _lft: dict[int, np.ndarray | None]
     """Switch -> the LFT it holds (None: none), looked up on use."""
@@ -138,7 +135,7 @@ class Forwarding:
         """Send copies out of ``outs`` (_depart inlined for copies on live cables)."""
         engine, wires, log = self.engine, self._wire, self.hops
         t0 = engine.now + self.switch_latency_us
-        down, failed, pq = self.sm.down_links, self.sm.failed, self._pq
+        down, failed, push = self.sm.down_links, self.sm.failed, self._pq.push
         size, prop, after = packet.size, self.propagation_us, hops + 1
         for out in outs:
             wire = wires.get(out)
@@ -149,7 +146,7 @@ class Forwarding:
             t1 = t0 + size * wire[3] + prop
             if log is not None:
                 log.record((pid, packet.flow, packet.kind, out, peer, t0, t1))
-            heappush(pq, (t1, self._next_seq(), pid, packet, peer, after))
+            push(t1, pid, packet, peer, after)
             if t1 < self._pump_at:
                 self._pump_at = t1
                 engine.push(t1, self._pump, ())
@@ -184,7 +181,7 @@ class Forwarding:
 
     def _arrival(self, t1: float, pid: int, packet: DataPacket, at: PortRef, hops: int
                  ) -> None:
-        heappush(self._pq, (t1, self._next_seq(), pid, packet, at, hops))
+        self._pq.push(t1, pid, packet, at, hops)
         if t1 < self._pump_at:
             self._pump_at = t1
             self.engine.push(t1, self._pump, ())

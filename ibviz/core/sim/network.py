@@ -22,6 +22,7 @@ from itertools import count
 
 from ibviz.core import events as ev
 from ibviz.core.model import NodeKind, PortRef
+from ibviz.core.sim import pump_loop
 from ibviz.core.sim.batch import Batch
 from ibviz.core.sim.counters import Counters, Delivery
 from ibviz.core.sim.engine import Engine
@@ -70,10 +71,9 @@ class NetworkSim(Batch):
         """Port -> (port, peer, link key, microseconds per byte), or None: not cabled."""
         self._switches = {g for g, k in self._kinds.items() if k is NodeKind.SWITCH}
         self._routers = {g for g, k in self._kinds.items() if k is NodeKind.ROUTER}
-        self._pq: list[tuple[float, int, int, DataPacket, PortRef, int]] = []
-        """Packet arrivals, run in batches by :meth:`_pump` (one engine event per batch)."""
-        self._next_seq = count().__next__
-        """Tie-break of arrivals at the same time: the order they were made in."""
+        self._pq, self._run_batch = pump_loop.new_arrivals()
+        """Packet arrivals, run in batches by :meth:`_pump` (one engine event per batch),
+        and the loop that runs them (compiled where it was built)."""
         self._pump_at = INF
         self._by_guid: dict[int, PortRef] | None = None
         self._lft = {}

@@ -1,12 +1,13 @@
 """The packet simulator's hop loop, as a function of what it touches.
 
-:meth:`~ibviz.core.sim.batch.Batch._pump` binds the simulator's queues, tables, caches
-and methods and calls :data:`run_batch`: the compiled loop of ``_cpump.c`` when it was
-built (``pip install`` builds it where a C compiler is present), else :func:`run_batch_py`
-below. Both take the same steps on the same objects, so a session's hops, drops,
-deliveries, counters and event log are identical either way
-(``tests/core/test_sim_fingerprint.py`` runs both). ``IBVIZ_PURE_PYTHON_PUMP=1`` in the
-environment picks the Python loop.
+:meth:`~ibviz.core.sim.batch.Batch._pump` binds the simulator's arrivals, tables, caches
+and methods and calls the loop chosen when the simulator was made (:func:`new_arrivals`):
+the compiled loop of ``_cpump.c`` with its ``Arrivals`` heap of C records when it was
+built (``pip install`` builds it where a C compiler is present), else
+:func:`run_batch_py` with :class:`HeapArrivals`. Both take the same steps on the same
+objects, in the same order, so a session's hops, drops, deliveries, counters and event
+log are identical either way (``tests/core/test_sim_fingerprint.py`` runs both).
+``IBVIZ_PURE_PYTHON_PUMP=1`` in the environment picks the Python loop.
 """
 
 from __future__ import annotations
@@ -14,21 +15,61 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from heapq import heappop, heappush
-from typing import Any
+from itertools import count
+from typing import Any, Protocol
 
+INF = float("inf")
 RunBatch = Callable[..., tuple[float, int]]
 
 
-def run_batch_py(pq: list, eheap: list, engine: Any, failed: Any, down: Any,
-                 switches: Any, routes_by_node: dict, mcast: dict, switch_seen: dict,
-                 counters: dict, live: dict, next_seq: Callable[[], int],
-                 rec: list | None, lat: float, prop: float, max_hops: int,
+class Arrivals(Protocol):
+    """Packet arrivals in time order, ties in the order they were pushed."""
+
+    def push(self, t: float, pid: int, packet: Any, at: Any, hops: int) -> None: ...
+
+    def pop(self) -> tuple[float, int, Any, Any, int]: ...
+
+    def first(self) -> float:
+        """The first arrival's time (``inf`` when there is none)."""
+        ...
+
+    def __len__(self) -> int: ...
+
+
+class HeapArrivals:
+    """:class:`Arrivals` in a heapq list of ``(time, sequence, pid, packet, port, hops)``
+    (the Python loop reads the list directly)."""
+
+    __slots__ = ("heap", "next_seq")
+
+    def __init__(self) -> None:
+        self.heap: list[tuple[float, int, int, Any, Any, int]] = []
+        self.next_seq = count().__next__
+
+    def push(self, t: float, pid: int, packet: Any, at: Any, hops: int) -> None:
+        heappush(self.heap, (t, self.next_seq(), pid, packet, at, hops))
+
+    def pop(self) -> tuple[float, int, Any, Any, int]:
+        t, _, pid, packet, at, hops = heappop(self.heap)
+        return t, pid, packet, at, hops
+
+    def first(self) -> float:
+        return self.heap[0][0] if self.heap else INF
+
+    def __len__(self) -> int:
+        return len(self.heap)
+
+
+def run_batch_py(arrivals: HeapArrivals, eheap: list, engine: Any, failed: Any,
+                 down: Any, switches: Any, routes_by_node: dict, mcast: dict,
+                 switch_seen: dict, counters: dict, live: dict, rec: list | None, lat: float, prop: float, max_hops: int,
                  arrive: Callable, depart: Callable, route: Callable, receive: Callable,
                  seen_at: dict, drop_rows: list, fans: dict, mcast_end: dict,
                  routers: Any, make_fan: Callable, t: float) -> tuple[float, int]:
     """Run packet arrivals in time order up to the engine's next other event (arrivals
     first on a tie), never past ``engine.limit``; returns (time of the last arrival run,
     or ``t``; arrivals run). See :meth:`~ibviz.core.sim.batch.Batch._pump`."""
+    pq, next_seq = arrivals.heap, arrivals.next_seq
     record = rec.append if rec is not None else None
     drop_row = drop_rows.append
     done = 0
@@ -132,17 +173,25 @@ def run_batch_py(pq: list, eheap: list, engine: Any, failed: Any, down: Any,
     return t, done
 
 
-def _compiled() -> RunBatch | None:
+def _compiled() -> tuple[RunBatch, Callable[[], Arrivals]] | tuple[None, None]:
     if os.environ.get("IBVIZ_PURE_PYTHON_PUMP", "") not in ("", "0"):
-        return None
+        return None, None
     try:
         from ibviz.core.sim import _cpump
     except ImportError:
-        return None
-    return _cpump.run_batch
+        return None, None
+    return _cpump.run_batch, _cpump.Arrivals
 
 
-compiled_run_batch: RunBatch | None = _compiled()
-"""The compiled loop, or None where it was not built (or the environment declined it)."""
+compiled_run_batch, compiled_arrivals = _compiled()
+"""The compiled loop and its arrivals, or None where they were not built (or the
+environment declined them)."""
 run_batch: RunBatch = compiled_run_batch or run_batch_py
-"""The loop :meth:`~ibviz.core.sim.batch.Batch._pump` calls (tests may swap it)."""
+"""The loop a simulator made from now on uses (tests and benchmarks may swap it)."""
+
+
+def new_arrivals() -> tuple[Arrivals, RunBatch]:
+    """Empty arrivals and the loop that runs them, as :data:`run_batch` says now."""
+    if run_batch is compiled_run_batch and compiled_arrivals is not None:
+        return compiled_arrivals(), run_batch
+    return HeapArrivals(), run_batch_py
