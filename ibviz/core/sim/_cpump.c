@@ -14,10 +14,62 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 
 static PyObject *one;
 static PyObject *s_now, *s_limit, *s_dlid, *s_flow, *s_size, *s_kind, *s_copies,
     *s_dropped;
+
+/* A packet's fields: read from its slots directly when its class keeps them in plain
+ * slots (DataPacket, a slots dataclass), else by attribute lookup. */
+enum { F_DLID, F_FLOW, F_SIZE, F_KIND, N_FIELDS };
+static PyObject *field_names[N_FIELDS];
+static PyTypeObject *slots_type;  /* the class whose slot offsets are known (strong) */
+static PyTypeObject *lookup_type;  /* the last class found not to keep them so (strong) */
+static Py_ssize_t slot_offsets[N_FIELDS];
+
+static void
+learn_slots(PyTypeObject *tp)
+{
+    Py_ssize_t offsets[N_FIELDS];
+    for (int i = 0; i < N_FIELDS; i++) {
+        PyObject *d = PyObject_GetAttr((PyObject *)tp, field_names[i]);
+        if (d == NULL) {  /* asked again, by attribute, where it raises */
+            PyErr_Clear();
+            Py_INCREF(tp);
+            Py_XSETREF(lookup_type, tp);
+            return;
+        }
+        int plain = Py_IS_TYPE(d, &PyMemberDescr_Type) &&
+                    ((PyMemberDescrObject *)d)->d_member->type == T_OBJECT_EX &&
+                    !(((PyMemberDescrObject *)d)->d_member->flags & READONLY);
+        if (plain)
+            offsets[i] = ((PyMemberDescrObject *)d)->d_member->offset;
+        Py_DECREF(d);
+        if (!plain) {
+            Py_INCREF(tp);
+            Py_XSETREF(lookup_type, tp);
+            return;
+        }
+    }
+    Py_INCREF(tp);
+    Py_XSETREF(slots_type, tp);
+    memcpy(slot_offsets, offsets, sizeof offsets);
+}
+
+static inline PyObject *
+field(PyObject *packet, int which)
+{
+    PyTypeObject *tp = Py_TYPE(packet);
+    if (tp != slots_type && tp != lookup_type)
+        learn_slots(tp);
+    if (tp == slots_type) {
+        PyObject *v = *(PyObject **)((char *)packet + slot_offsets[which]);
+        if (v != NULL)
+            return Py_NewRef(v);
+    }
+    return PyObject_GetAttr(packet, field_names[which]);
+}
 
 /* ``x in container`` for a set (the common case; an empty one, as failed nodes and
  * down links mostly are, without hashing x) or anything else. */
@@ -419,7 +471,7 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
         if (r < 0)
             FAIL;
         if (!r) {
-            dlid_o = PyObject_GetAttr(packet, s_dlid);
+            dlid_o = field(packet, F_DLID);
             if (dlid_o == NULL)
                 FAIL;
             long long dlid = PyLong_AsLongLong(dlid_o);
@@ -491,7 +543,7 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
                     Py_ssize_t width = PyTuple_GET_SIZE(fan);
                     long extra = (long)width - 1;
                     if (extra) {
-                        flow = PyObject_GetAttr(packet, s_flow);
+                        flow = field(packet, F_FLOW);
                         if (flow == NULL)
                             FAIL;
                         PyObject *c = PyObject_GetItem(counters, flow);
@@ -506,9 +558,9 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
                     double t0v = tv + lat;
                     t0 = PyFloat_FromDouble(t0v);
                     after = PyNumber_Add(hops, one);
-                    size_o = PyObject_GetAttr(packet, s_size);
-                    flow = PyObject_GetAttr(packet, s_flow);
-                    kind = PyObject_GetAttr(packet, s_kind);
+                    size_o = field(packet, F_SIZE);
+                    flow = field(packet, F_FLOW);
+                    kind = field(packet, F_KIND);
                     if (t0 == NULL || after == NULL || size_o == NULL || flow == NULL ||
                         kind == NULL)
                         FAIL;
@@ -563,7 +615,7 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
                     goto next;
                 }
                 if (fan != NULL) {  /* cached: the tree ends here (a drop) */
-                    flow = PyObject_GetAttr(packet, s_flow);
+                    flow = field(packet, F_FLOW);
                     if (flow == NULL)
                         FAIL;
                     PyObject *reason = PyDict_GetItemWithError(mcast_end, decision);
@@ -676,7 +728,7 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
                             }
                             if (!r) {
                                 double upb = as_double(PyTuple_GET_ITEM(hit, 3));
-                                size_o = PyObject_GetAttr(packet, s_size);
+                                size_o = field(packet, F_SIZE);
                                 if (size_o == NULL)
                                     FAIL;
                                 double size = as_double(size_o);
@@ -690,8 +742,8 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
                                 if (t0 == NULL || after == NULL)
                                     FAIL;
                                 if (rec != Py_None) {
-                                    flow = PyObject_GetAttr(packet, s_flow);
-                                    kind = PyObject_GetAttr(packet, s_kind);
+                                    flow = field(packet, F_FLOW);
+                                    kind = field(packet, F_KIND);
                                     if (flow == NULL || kind == NULL)
                                         FAIL;
                                 }
@@ -786,6 +838,10 @@ PyInit__cpump(void)
     s_kind = PyUnicode_InternFromString("kind");
     s_copies = PyUnicode_InternFromString("copies");
     s_dropped = PyUnicode_InternFromString("dropped");
+    field_names[F_DLID] = s_dlid;
+    field_names[F_FLOW] = s_flow;
+    field_names[F_SIZE] = s_size;
+    field_names[F_KIND] = s_kind;
     if (!one || !s_now || !s_limit || !s_dlid || !s_flow || !s_size || !s_kind || !s_copies ||
         !s_dropped)
         return NULL;
