@@ -106,3 +106,23 @@ def test_an_empty_window_says_what_it_opens_and_when_nothing_is(qtbot, settings)
     qtbot.waitUntil(lambda: "cancelled" in window.statusBar().currentMessage(),
                     timeout=180000)
     assert window.session is None and window.narration.sentence == NOTHING_OPEN
+
+
+def test_a_progress_report_never_runs_the_event_loop(qtbot, window):
+    """The crash this pins (fig10 opened, 2 runs in 4 under X): the window-modal dialog's
+    setValue ran the event loop, which delivered the open's end (the dialog deleted)
+    inside the call. A report sets the bar and returns; queued work waits."""
+    from PySide6.QtCore import QTimer
+
+    from ibviz.gui import dialogs
+
+    window._progress = dialogs.progress_dialog(window, "Opening", 0)
+    window._progress.show()
+    qtbot.waitExposed(window._progress)
+    ran: list[bool] = []
+    QTimer.singleShot(0, lambda: ran.append(True))  # what a nested event loop would run
+    window._load_progress(1, 10)
+    window._load_progress(5, 10)
+    assert ran == [] and window._progress.value() == 5 and window._progress.maximum() == 10
+    qtbot.waitUntil(lambda: ran == [True])
+    window._finish_progress()
