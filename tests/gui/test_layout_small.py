@@ -1,5 +1,5 @@
-"""A small window (1280x720) gives the canvas most of the room; the timeline bar is as
-tall as its font needs."""
+"""A small window (1280x720) gives the canvas most of the room and the bottom row enough
+to read (event log rows, the chart); the timeline bar is as tall as its font needs."""
 
 from __future__ import annotations
 
@@ -10,17 +10,46 @@ pytest.importorskip("PySide6")
 from conftest import open_window  # noqa: E402
 
 
-def test_canvas_gets_most_of_a_1280x720_window(qtbot, settings):
+def test_1280x720_shows_log_rows_a_readable_chart_and_a_usable_canvas(qtbot, settings):
+    """The cold trial: at 1280x720 the event log showed one row and the chart 15 px (the
+    canvas kept 45% of the height). Now four log rows and a chart over 120 px tall, the
+    canvas still 38% x 55% of the window (the wide docks' title bars run down their
+    left edge and give the height back)."""
+    from PySide6.QtWidgets import QDockWidget
+
     window = open_window(qtbot, settings, "fig10", size=(1280, 720))
-    qtbot.waitUntil(lambda: window._laid_out and window.view.height()
-                    >= 0.45 * window.height(), timeout=5000)
+    log = window.log_panel.view
+    rows = log.verticalHeader().defaultSectionSize()
+    qtbot.waitUntil(lambda: window._laid_out and log.viewport().height() >= 4 * rows,
+                    timeout=5000)
+    assert window.metrics.flows.height() >= 120
+    assert window.view.height() >= 0.38 * window.height()
     assert window.view.width() >= 0.55 * window.width()
+    vertical = QDockWidget.DockWidgetFeature.DockWidgetVerticalTitleBar
+    for key in ("narration", "log", "metrics"):
+        assert window.docks[key].features() & vertical, key
     assert window.docks["legend"] in window.tabifiedDockWidgets(window.docks["groups"])
     for key in ("groups", "inspector", "log"):  # the docks stay usable
         assert window.docks[key].width() >= 200
     window.actions_.fit.trigger()  # Fit fits the canvas's real size: the fabric fills it
     rect = window.view.mapFromScene(window.view.scene().itemsBoundingRect()).boundingRect()
     assert rect.width() > 0.3 * window.view.width() or rect.height() > 0.3 * window.view.height()
+
+
+def test_1920x1080_keeps_its_layout_and_title_bars_across_the_top(qtbot, settings):
+    from PySide6.QtWidgets import QDockWidget
+
+    window = open_window(qtbot, settings, "fig10", size=(1920, 1080))
+    log = window.log_panel.view
+    rows = log.verticalHeader().defaultSectionSize()
+    qtbot.waitUntil(lambda: window._laid_out and log.viewport().height() >= 5 * rows,
+                    timeout=5000)
+    assert window.view.height() >= 0.5 * window.height()
+    vertical = QDockWidget.DockWidgetFeature.DockWidgetVerticalTitleBar
+    assert not any(d.features() & vertical for d in window.docks.values())
+    window.resize(1280, 720)  # made short: the wide docks' title bars turn
+    qtbot.waitUntil(lambda: bool(window.docks["log"].features() & vertical), timeout=5000)
+    assert not window.docks["groups"].features() & vertical  # the side docks keep theirs
 
 
 def test_timeline_bar_height_grows_with_its_font(qtbot, settings):
