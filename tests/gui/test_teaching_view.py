@@ -126,6 +126,8 @@ def test_a_label_stays_on_its_side_when_the_pinned_order_changes(qtbot):
     assert placed([cas[1], cas[0]]) == first  # the next step pins them the other way round
     assert placed([cas[1]]) == {k: v for k, v in first.items() if k in placed([cas[1]])}
     assert placed([cas[1], cas[0]], scale=81.0) != first  # zoomed: placed afresh
+    alone = placed([cas[0]], scale=82.0)  # one pinned, then another, more important one:
+    assert placed([cas[1], cas[0]], scale=82.0).items() >= alone.items()  # the first stays
 
 
 def test_presentation_hides_docks_and_off_restores_them(qtbot, settings):

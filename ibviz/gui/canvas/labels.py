@@ -11,9 +11,10 @@ glyph before any other label, and the first :data:`FORCED` of them are drawn eve
 every side is taken.
 
 A label stays put: the side each node's label took is remembered on the model
-(``label_sides``) and tried first next time, until the zoom or the layout changes. The
-pinned nodes and their order change between steps (the narration names other nodes);
-without this, who claimed the room first changed and labels jumped above/below.
+(``label_sides``) and tried first next time, until the zoom or the layout changes, and
+the pinned labels already drawn are placed before newly pinned ones. The pinned nodes
+and their order change between steps (the narration names other nodes); without this,
+who claimed the room first changed and labels jumped above/below.
 """
 
 from __future__ import annotations
@@ -66,10 +67,12 @@ class Labeller:
         rank = pin_ranks(model, nodes)
         pinned = np.flatnonzero(rank >= 0)
         pinned = pinned[np.argsort(rank[pinned], kind="stable")]
-        for order, k in enumerate(pinned.tolist()):
+        forced = set(pinned[:FORCED].tolist())
+        placed = [k for k in pinned.tolist() if int(nodes[k]) in model.label_sides]
+        newly = [k for k in pinned.tolist() if int(nodes[k]) not in model.label_sides]
+        for k in placed + newly:  # a label already drawn keeps its room from a newcomer
             x, y = centres[k].tolist()
-            self._node(model, int(nodes[k]), x, y, fonts, pinned=True,
-                       force=order < FORCED)
+            self._node(model, int(nodes[k]), x, y, fonts, pinned=True, force=k in forced)
         if not everything:
             return
         rest = np.flatnonzero(rank < 0)
