@@ -73,3 +73,17 @@ def test_switch_inspector_is_not_cut_at_1280x720(qtbot, settings):
     assert "DefaultMulticastNotPrimaryPort" in window.inspector.info.text()
     qtbot.waitUntil(lambda: area.widget().width() <= area.viewport().width(), timeout=5000)
     assert area.horizontalScrollBar().maximum() == 0
+
+
+def test_a_4_level_fabric_keeps_its_labels_on_a_720_screen(qtbot, settings):
+    """fig8 (4 slots tall) on a 1280x720 screen under a window manager (about 690 px of
+    window): fitted with 72 px margins the canvas showed it below the label zoom, so only
+    the pinned names were drawn, overprinting each other. The fit margin is a fifth of a
+    short canvas (at least 46 px): every name shows."""
+    from ibviz.gui.canvas.paint import LABEL_SCALE
+
+    window = open_window(qtbot, settings, "fig8", size=(1280, 690))
+    qtbot.waitUntil(lambda: window._laid_out, timeout=5000)
+    window.actions_.fit.trigger()
+    assert window.view.height() >= 0.36 * window.height()
+    assert window.view._scale() >= LABEL_SCALE

@@ -20,6 +20,10 @@ FIT_MAX_SCALE = 220.0
 MAX_SCALE = 400.0
 FIT_PAD_PX = 72
 """Pixels of margin around the fabric when fitting (room for glyphs and labels)."""
+FIT_PAD_MIN_PX = 46
+"""A short canvas (1280x720) keeps a fifth of its height as margin, at least this much:
+half a glyph and a two-line label (name, LID) at the smallest label zoom; 72 px there
+would leave a 4-level fabric too small for its labels."""
 
 
 class CanvasNavigation:
@@ -115,11 +119,12 @@ class CanvasNavigation:
         self.centerOn(centre)
 
     def _fit_scale(self) -> float:
-        """Pixels per slot that show the whole fabric with a margin of :data:`FIT_PAD_PX`."""
+        """Pixels per slot that show the whole fabric with a margin of :data:`FIT_PAD_PX`
+        (less on a short or narrow canvas, down to :data:`FIT_PAD_MIN_PX`)."""
         left, top, right, bottom = self._model.bounds() if self._model else (0, 0, 1, 1)
         view = self.viewport().rect()
-        room_w = max(view.width() - 2 * FIT_PAD_PX, 16)
-        room_h = max(view.height() - 2 * FIT_PAD_PX, 16)
+        room_w = max(view.width() - 2 * _fit_pad(view.width()), 16)
+        room_h = max(view.height() - 2 * _fit_pad(view.height()), 16)
         return max(min(room_w / max(right - left, 1.0), room_h / max(bottom - top, 1.0),
                        FIT_MAX_SCALE), 1e-3)
 
@@ -130,3 +135,8 @@ class CanvasNavigation:
                       bottom - top + 2 * margin)
         self.setSceneRect(rect)
         self.packets.set_bounds(rect)
+
+
+def _fit_pad(pixels: int) -> float:
+    """The fit margin on each side of a canvas ``pixels`` wide (or tall)."""
+    return min(FIT_PAD_PX, max(FIT_PAD_MIN_PX, pixels * 0.2))
