@@ -87,3 +87,29 @@ def test_a_4_level_fabric_keeps_its_labels_on_a_720_screen(qtbot, settings):
     window.actions_.fit.trigger()
     assert window.view.height() >= 0.36 * window.height()
     assert window.view._scale() >= LABEL_SCALE
+
+
+def test_a_short_canvas_keeps_room_for_the_top_switchs_label_above_it(qtbot, settings,
+                                                                      monkeypatch):
+    """The fit margin on a short canvas is never less than a label needs at the fitted
+    zoom: fig10's switch keeps its name above it (a margin too thin for the big glyph
+    and type of a 2-level fabric pushed it below, over the highlighted cable)."""
+    from ibviz.gui.canvas import labels
+
+    window = open_window(qtbot, settings, "fig10", size=(1280, 690))
+    qtbot.waitUntil(lambda: window._laid_out, timeout=5000)
+    switch = next(g for g, n in window.session.fabric.nodes.items() if n.label == "switch-1")
+    window.select_node(switch)  # pinned (as when the narration names it): kept on screen
+    window.actions_.fit.trigger()
+    where: dict[str, float] = {}
+    pill = labels.Labeller.pill
+
+    def record(self, text, font, centre, *args, **kwargs):
+        where.setdefault(text, centre.y())
+        return pill(self, text, font, centre, *args, **kwargs)
+
+    monkeypatch.setattr(labels.Labeller, "pill", record)
+    window.view.resetCachedContent()
+    window.view.viewport().grab()
+    y = window.view.mapFromScene(*window.view.node_xy([switch])[0]).y()
+    assert where["switch-1"] < y, (where, y)
