@@ -7,7 +7,8 @@ its subnet manager and no traffic. The demo opens its scenario in free play (its
 failures left out: the trainer fails what they like); a scenario opened by name plays its
 script. Everything here runs in a worker thread: no Qt. ``stage(text)`` is told each
 step as it starts (``Generating fat-tree:k=35,n=3``, ``Routing 46,550 LIDs``), for the
-progress dialog.
+progress dialog, and ``progress(done, total)`` how far into it (a fat tree's generator
+level by level, the SM's first sweep switch by switch: :mod:`ibviz.core.sm.progress`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ibviz.core.bulk import Progress
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import NodeKind
 from ibviz.core.scenario.session import Session
+from ibviz.core.sm import progress as sm_progress
 
 Stage = Callable[[str], None]
 """``stage(text)``: the name of the step that starts."""
@@ -160,7 +162,8 @@ def _open_scenario(spec: str, progress: Progress | None, mode: str | None,
         scenario = free_play(scenario)
     fabric = fabric_for(scenario, progress)
     stage(f"Routing {lids_to_route(fabric, scenario.sm.lmc):,} LIDs")
-    return Session(scenario, fabric, mode=mode, seed=seed)
+    with sm_progress.reporting(progress):  # the first sweep says how far it routed
+        return Session(scenario, fabric, mode=mode, seed=seed)
 
 
 def _open_fabric(spec: str, progress: Progress | None, seed: int | None,
@@ -171,7 +174,8 @@ def _open_fabric(spec: str, progress: Progress | None, seed: int | None,
     stage(f"Reading {Path(spec).name}" if Path(spec).is_file() else f"Generating {spec}")
     fabric = open_fabric(spec, progress=progress)
     stage(f"Routing {lids_to_route(fabric):,} LIDs")
-    session = session_for_fabric(fabric)
+    with sm_progress.reporting(progress):
+        session = session_for_fabric(fabric)
     warnings = [str(w) for w in fabric.warnings]
     return Loaded(session, {"kind": "fabric", "spec": spec, "mode": None, "seed": seed},
                   warnings=warnings)

@@ -134,7 +134,7 @@ def open_fabric(spec: str | Path, fmt: str | None = None,
             fabric.source, fabric.source_format = text, "builtin"
             return fabric
         if ":" in text and text.split(":", 1)[0] in generators.GENERATORS:
-            fabric = generators.generate(text)
+            fabric = generators.generate(text, progress)
             fabric.source, fabric.source_format = text, "generator"
             return fabric
     return load(spec, fmt, progress)

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
 
+from ibviz.core.bulk import Progress
 from ibviz.core.fabric import Fabric
 from ibviz.core.phy import LinkSpeed, LinkWidth
 from ibviz.topology._guid_plan import FabricBuilder, number_width
@@ -28,6 +31,9 @@ MAX_SWITCH_PORTS = 254
 """NodeInfo.NumPorts is 8 bits wide and port 255 is reserved."""
 MAX_HCAS = 1 << 17
 _AXES = "xyzwvu"
+_EVERY = 4096
+"""Generators report progress once per this many items."""
+_T = TypeVar("_T")
 
 
 def _check_int(name: str, value: object, low: int, high: int | None = None) -> int:
@@ -39,9 +45,21 @@ def _check_int(name: str, value: object, low: int, high: int | None = None) -> i
     return value
 
 
+def _counted(items: Iterable[_T], progress: Progress | None, done: int, total: int
+             ) -> Iterator[_T]:
+    """``items``, telling ``progress`` ``(done + i, total)`` every :data:`_EVERY` items."""
+    if progress is None:
+        yield from items
+        return
+    for i, item in enumerate(items):
+        if i % _EVERY == 0:
+            progress(done + i, total)
+        yield item
+
+
 def fat_tree(k: int, n: int, *, width: LinkWidth = LinkWidth.X4,
              speed: LinkSpeed = LinkSpeed.HDR, assign_lids: bool = False,
-             lmc: int = 0) -> Fabric:
+             lmc: int = 0, progress: Progress | None = None) -> Fabric:
     """A k-ary n-tree (Petrini & Vanneschi, 1997).
 
     ``k**n`` single-port HCAs and ``n`` levels of ``k**(n-1)`` switches, each of radix
@@ -60,6 +78,9 @@ def fat_tree(k: int, n: int, *, width: LinkWidth = LinkWidth.X4,
         Of every cable.
     assign_lids, lmc:
         Give sequential LIDs (switches first) and set cabled ports ACTIVE.
+    progress:
+        Told ``(done, total)`` as it builds, level by level: each switch, switch cable
+        and host (with its cable) counts one.
 
     Returns
     -------
@@ -74,17 +95,25 @@ def fat_tree(k: int, n: int, *, width: LinkWidth = LinkWidth.X4,
     b = FabricBuilder(f"fat-tree-k{k}-n{n}", width, speed)
     sw_w, host_w = number_width(per_level), number_width(hosts, 4)
     levels: list[list[int]] = [[] for _ in range(n)]  # index l = Petrini level (0 = top)
+    switches, trunks = n * per_level, (n - 1) * per_level * k
+    total = switches + trunks + hosts
     for lvl in range(n, 0, -1):  # leaves first, so they get the lowest switch GUIDs
+        if progress is not None:
+            progress((n - lvl) * per_level, total)
         levels[n - lvl] = [b.switch(f"L{lvl}-sw{i + 1:0{sw_w}d}", 2 * k)
                            for i in range(per_level)]
-    b.cables((child, k + 1 + v, levels[lv][x + (v - digit) * weight], 1 + digit)
-             for lv in range(n - 1) for weight in [k ** (n - 2 - lv)]
-             for x, child in enumerate(levels[lv + 1]) for digit in [(x // weight) % k]
-             for v in range(k))
+    b.cables(_counted(((child, k + 1 + v, levels[lv][x + (v - digit) * weight], 1 + digit)
+                       for lv in range(n - 1) for weight in [k ** (n - 2 - lv)]
+                       for x, child in enumerate(levels[lv + 1])
+                       for digit in [(x // weight) % k] for v in range(k)),
+                      progress, switches, total))
     leaves = levels[n - 1]
-    b.cables((b.ca(f"node{h + 1:0{host_w}d}"), 1, leaves[h // k], h % k + 1)
-             for h in range(hosts))
-    return b.finish(assign_lids, lmc)
+    b.cables(_counted(((b.ca(f"node{h + 1:0{host_w}d}"), 1, leaves[h // k], h % k + 1)
+                       for h in range(hosts)), progress, switches + trunks, total))
+    fabric = b.finish(assign_lids, lmc)
+    if progress is not None:
+        progress(total, total)
+    return fabric
 
 
 def leaf_spine(hcas: int, *, hcas_per_leaf: int = 16, oversubscription: float = 1.0,
@@ -261,7 +290,7 @@ GENERATOR_HELP = {
 """One line of help per generator, for ``ibviz topo list``."""
 
 
-def generate(spec: str | dict) -> Fabric:
+def generate(spec: str | dict, progress: Progress | None = None) -> Fabric:
     """Build a fabric from a compact spec.
 
     ``"fat-tree:k=4,n=3"``, ``"leaf-spine:hcas=1000,hcas_per_leaf=20,oversubscription=2,
@@ -274,8 +303,13 @@ def generate(spec: str | dict) -> Fabric:
     ------
     ValueError
         Unknown generator, unknown or missing key (naming the allowed ones) or bad value.
+
+    ``progress(done, total)`` is told how far a fat tree is built (the largest take
+    seconds); the other generators are quick and do not report.
     """
     kind, kwargs, canonical = parse_spec(spec, tuple(GENERATORS))
+    if kind == "fat-tree" and progress is not None:
+        kwargs = {**kwargs, "progress": progress}
     fabric = GENERATORS[kind](**kwargs)
     fabric.name = canonical
     return fabric

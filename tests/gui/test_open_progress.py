@@ -32,8 +32,23 @@ def shown_labels(window) -> list[str]:
     return labels
 
 
+def shown_fractions(window) -> dict[str, list[tuple[int, int]]]:
+    """Per step (the dialog's second line), the (value, maximum) the bar showed."""
+    bars: dict[str, list[tuple[int, int]]] = {}
+    slot = window._load_progress
+
+    def record(done: int, total: int) -> None:
+        slot(done, total)
+        bar = window._progress
+        step = bar.labelText().split("\n")[-1].removesuffix("...")
+        bars.setdefault(step, []).append((bar.value(), bar.maximum()))
+    window._load_progress = record
+    return bars
+
+
 def test_large_fabric_open_names_its_steps_and_fills_the_tables(qtbot, window):
     labels = shown_labels(window)
+    bars = shown_fractions(window)
     # (a status tip of a button under the pointer may replace the message at any time)
     said: list[str] = []
     window.statusBar().messageChanged.connect(said.append)
@@ -42,6 +57,11 @@ def test_large_fabric_open_names_its_steps_and_fills_the_tables(qtbot, window):
     assert window.open_stages == STEPS
     assert labels == [f"Opening {BIG}\n{step}..." for step in STEPS]
     assert window._progress is None  # closed once drawn
+    for step in STEPS[:2]:  # generating and routing: a fraction that grows, not busy
+        shown = bars[step]
+        assert len(shown) >= 3 and all(top > 1 for _, top in shown), (step, shown)
+        fractions = [value / top for value, top in shown]
+        assert fractions == sorted(fractions) and fractions[-1] == 1.0, (step, shown)
     assert window.inspector.chooser.count() == 1452  # every switch
     assert window.inspector.lft_model.rowCount() == 12100  # one row per routed LID
     assert window.groups.tree.topLevelItemCount() >= 1  # the broadcast group
@@ -86,3 +106,23 @@ def test_an_empty_window_says_what_it_opens_and_when_nothing_is(qtbot, settings)
     qtbot.waitUntil(lambda: "cancelled" in window.statusBar().currentMessage(),
                     timeout=180000)
     assert window.session is None and window.narration.sentence == NOTHING_OPEN
+
+
+def test_a_progress_report_never_runs_the_event_loop(qtbot, window):
+    """The crash this pins (fig10 opened, 2 runs in 4 under X): the window-modal dialog's
+    setValue ran the event loop, which delivered the open's end (the dialog deleted)
+    inside the call. A report sets the bar and returns; queued work waits."""
+    from PySide6.QtCore import QTimer
+
+    from ibviz.gui import dialogs
+
+    window._progress = dialogs.progress_dialog(window, "Opening", 0)
+    window._progress.show()
+    qtbot.waitExposed(window._progress)
+    ran: list[bool] = []
+    QTimer.singleShot(0, lambda: ran.append(True))  # what a nested event loop would run
+    window._load_progress(1, 10)
+    window._load_progress(5, 10)
+    assert ran == [] and window._progress.value() == 5 and window._progress.maximum() == 10
+    qtbot.waitUntil(lambda: ran == [True])
+    window._finish_progress()

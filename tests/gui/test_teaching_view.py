@@ -91,6 +91,45 @@ def test_a_pinned_label_wins_over_a_crowding_one(qtbot):
     assert set(names) <= set(drawn([cas[1], cas[0]]))  # both pinned: both, on free sides
 
 
+def test_a_label_stays_on_its_side_when_the_pinned_order_changes(qtbot):
+    """The bug this fixes (cold trial, fig8/fig10 stepped with N): the pinned nodes came in
+    another order at the next step (the narration names the takeover first), so the other
+    node claimed the room first and both labels swapped above/below. Now each keeps the
+    side it took until the zoom or the layout changes."""
+    import numpy as np
+    from PySide6.QtGui import QImage, QPainter
+
+    from ibviz.gui.canvas.labels import Labeller
+    from ibviz.gui.canvas.model import CanvasModel
+    from ibviz.gui.palette import canvas_theme
+    from ibviz.topology import open_fabric
+
+    model = CanvasModel.build(open_fabric("fig10"))
+    cas = [i for i, k in enumerate(model.kinds.tolist()) if k == 0][:2]
+    centres = np.array([[200.0, 200.0], [250.0, 200.0]])  # labels 50 px apart: they collide
+
+    def placed(pinned: list[int], scale: float = 80.0) -> dict[str, tuple[float, float]]:
+        model.pinned = pinned
+        image = QImage(600, 400, QImage.Format.Format_ARGB32)
+        painter = QPainter(image)
+        where: dict[str, tuple[float, float]] = {}
+        labeller = Labeller(painter, canvas_theme("light"), scale, 44.0)
+        labeller.pill = (  # type: ignore[method-assign]
+            lambda text, _f, centre, *a, **k: where.setdefault(text, (centre.x(), centre.y())))
+        labeller.reserve_glyphs(centres)
+        labeller.nodes(model, np.array(cas), centres)
+        painter.end()
+        return where
+
+    first = placed([cas[0], cas[1]])
+    assert len(first) == 4  # both names and LIDs drawn, on different sides
+    assert placed([cas[1], cas[0]]) == first  # the next step pins them the other way round
+    assert placed([cas[1]]) == {k: v for k, v in first.items() if k in placed([cas[1]])}
+    assert placed([cas[1], cas[0]], scale=81.0) != first  # zoomed: placed afresh
+    alone = placed([cas[0]], scale=82.0)  # one pinned, then another, more important one:
+    assert placed([cas[1], cas[0]], scale=82.0).items() >= alone.items()  # the first stays
+
+
 def test_presentation_hides_docks_and_off_restores_them(qtbot, settings):
     window = open_window(qtbot, settings, size=(1280, 720))
     shown = {name for name, dock in window.docks.items() if dock.isVisible()}

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ibviz.core.sm import progress
 from ibviz.core.sm._balance import Candidates, fill_group_ports, fill_pinned, pick_lmc
 from ibviz.core.sm._graph import NO_PATH, SwitchGraph
 
@@ -113,12 +114,15 @@ class LftBuilder:
         offsets = max([len(g.ep_lids[x]) for x in eps] + [len(g.lids[s]) for s in members],
                       default=0)
         whole = len(members) == g.size  # one component: no other component's entries
+        tick = progress.span("destinations")  # None: no one listens
         for i in range(offsets):
             stage = None
             if i == 0 and self.old is None:  # the whole fabric stages inside the table
                 width = sum(len(xs) for _, xs in groups)
                 stage = _Stage(table if whole else None, g.size, width)
-            for d, xs in groups:
+            for n, (d, xs) in enumerate(groups):
+                if tick is not None and n % progress.CHUNK == 0:
+                    tick(i * len(groups) + n, offsets * len(groups))
                 todo = [x for x in xs if len(g.ep_lids[x]) > i]
                 if not todo:
                     continue
@@ -149,6 +153,7 @@ class LftBuilder:
                 table[members[sw_owner], sw_lid] = 0
             elif stage is not None:
                 stage.merge(table)
+            progress.reached("switch lids")
             self._route_switch_lids(members, i)
         self._cand = {}
 

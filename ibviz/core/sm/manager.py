@@ -20,6 +20,7 @@ from ibviz.core.addressing import LINK_LOCAL_PREFIX
 from ibviz.core.bulk import gc_paused
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import NO_PATH, Link, NodeKind, Port, PortRef, PortState
+from ibviz.core.sm import progress
 from ibviz.core.sm._loss_sweep import applicable, lone_hca_links, loss_sweep
 from ibviz.core.sm._smp_batch import SmpBatch, lft_changes
 from ibviz.core.sm.groups import McGroup
@@ -249,7 +250,9 @@ class SubnetManager:
         before = self._port_settings()
         self._set_port_states(view)
         self._compute_hops(view)
+        progress.reached("lids")
         self.lid_manager.assign(self.fabric, self.config.lmc, sm_port=self.sm_port)
+        progress.reached("port info")
         batch = SmpBatch(self, reason)  # PortInfo, then LFT blocks: sent at once
         self._record_port_info(before, reason, batch)
         from ibviz.core.sm.routing import compute_lfts
@@ -261,13 +264,16 @@ class SubnetManager:
         self._routed_as = self._routing_key()
         self.switch_hops = SwitchHops(lfts.switches, lfts.switch_hops) \
             if lfts.switch_hops is not None else None
+        progress.reached("program")
         self._program_lfts(lfts, reason, batch)
+        progress.reached("groups")
         if self.config.broadcast_group and not self.sa.groups:
             self.sa.create_broadcast_group()
         self._drop_departed_members()
         self.reprogram_groups(self.sa.groups.values(), reason)
         self._node_order()  # ready for a quick sweep after a loss
         self.state = "SUBNET UP"
+        progress.reached("done")
 
     def _keeps_lfts(self, links: frozenset) -> bool:
         """OpenSM's ``ignore_existing_lfts`` is FALSE: not the first sweep, and no port came

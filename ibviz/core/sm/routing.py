@@ -64,7 +64,7 @@ import numpy as np
 
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import PortRef
-from ibviz.core.sm import _hops
+from ibviz.core.sm import _hops, progress
 from ibviz.core.sm._graph import NO_PATH, SwitchGraph, components, duplicate_lid, extract
 from ibviz.core.sm._hops import min_hops, updown_hops
 from ibviz.core.sm._lft import LftBuilder, old_table
@@ -236,6 +236,7 @@ def compute_lfts(fabric: Fabric, *, algorithm: str = "minhop",
         raise RoutingError(f"unknown routing algorithm {algorithm!r}; "
                            f"available: {', '.join(ALGORITHMS)}")
     _check_port_numbers(fabric)
+    progress.reached("hops")
     g = extract(fabric)
     hops = min_hops(g.size, g.e_src, g.e_dst)
     switch_hops = hops

@@ -9,6 +9,12 @@ senders of each protected group, the selected node, search hits, nodes the narra
 names; in that priority order) are placed first, at any zoom, trying each side of their
 glyph before any other label, and the first :data:`FORCED` of them are drawn even where
 every side is taken.
+
+A label stays put: the side each node's label took is remembered on the model
+(``label_sides``) and tried first next time, until the zoom or the layout changes, and
+the pinned labels already drawn are placed before newly pinned ones. The pinned nodes
+and their order change between steps (the narration names other nodes); without this,
+who claimed the room first changed and labels jumped above/below.
 """
 
 from __future__ import annotations
@@ -54,13 +60,19 @@ class Labeller:
         small = QFont(font)
         small.setPixelSize(font.pixelSize() - 1)
         fonts = ((font, QFontMetricsF(font)), (small, QFontMetricsF(small)))
+        key = (round(self.scale, 6), self.glyph, self.font_scale)
+        if model.label_sides_key != key:  # zoomed (or presentation type): placed afresh
+            model.label_sides_key = key
+            model.label_sides.clear()
         rank = pin_ranks(model, nodes)
         pinned = np.flatnonzero(rank >= 0)
         pinned = pinned[np.argsort(rank[pinned], kind="stable")]
-        for order, k in enumerate(pinned.tolist()):
+        forced = set(pinned[:FORCED].tolist())
+        placed = [k for k in pinned.tolist() if int(nodes[k]) in model.label_sides]
+        newly = [k for k in pinned.tolist() if int(nodes[k]) not in model.label_sides]
+        for k in placed + newly:  # a label already drawn keeps its room from a newcomer
             x, y = centres[k].tolist()
-            self._node(model, int(nodes[k]), x, y, fonts, pinned=True,
-                       force=order < FORCED)
+            self._node(model, int(nodes[k]), x, y, fonts, pinned=True, force=k in forced)
         if not everything:
             return
         rest = np.flatnonzero(rank < 0)
@@ -78,20 +90,23 @@ class Labeller:
         width = max(m.horizontalAdvance(t) for t, _, m in lines) + 6
         half = self.glyph / 2 + 3
         below, above = y + half, y - half - height
+        side = half + width / 2
         tops = [(x, below), (x, above)] if model.kinds[i] == 0 else [(x, above), (x, below)]
-        if pinned:  # then the other side, beside the glyph right and left
-            side = half + width / 2
-            tops += [(x + side, y - height / 2), (x - side, y - height / 2)]
-        else:
-            tops = tops[:1]  # its usual place or none
-        for cx, top in tops:
+        tops += [(x + side, y - height / 2), (x - side, y - height / 2)]  # right, left
+        sides = [0, 1, 2, 3] if pinned else [0]  # the others: their usual place or none
+        last = model.label_sides.get(i)
+        if last is not None:  # where it was last time first (unpinned: else its usual place)
+            sides = [last] + [s for s in sides if s != last]
+        for s in sides:
+            cx, top = tops[s]
             rect = QRectF(cx - width / 2, top, width, height)
             if (not pinned or self.bounds.contains(rect)) and self.occupied.claim(rect):
+                model.label_sides[i] = s
                 break
         else:
             if not force:
                 return
-            cx, top = self._inside(*tops[0], width, height)  # drawn anyway: it matters
+            cx, top = self._inside(*tops[sides[0]], width, height)  # drawn anyway
         for text, f, m in lines:
             self.pill(text, f, QPointF(cx, top + m.height() / 2), strong=pinned)
             top += m.height()

@@ -51,6 +51,10 @@ class CanvasModel:
     pinned: list[int] = field(default_factory=list)
     """Indices of the nodes whose labels always stay, most important first (labels.py)."""
     label_scale: float = 1.0
+    label_sides: dict[int, int] = field(default_factory=dict)
+    """The side each node's label took (labels.py), kept while the layout and zoom stay
+    so a label does not jump when the pinned nodes change between steps."""
+    label_sides_key: tuple[float, ...] = ()
     detail: CanvasDetail | None = None
     """Badges and bundles (level of detail) of a tiered layout; None for a force layout."""
     _key_index: dict[LinkKey, int] | None = None

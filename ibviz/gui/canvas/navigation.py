@@ -13,13 +13,17 @@ from PySide6.QtCore import QPointF, QRectF, QSize
 from PySide6.QtGui import QColor, QImage, QPainter, QResizeEvent
 from PySide6.QtSvg import QSvgGenerator
 
-from ibviz.gui.canvas.paint import LABEL_SCALE
+from ibviz.gui.canvas.paint import LABEL_SCALE, glyph_size
 
 FIT_MAX_SCALE = 220.0
 """``fit()`` never zooms in further than this many pixels per slot (tiny fabrics)."""
 MAX_SCALE = 400.0
 FIT_PAD_PX = 72
 """Pixels of margin around the fabric when fitting (room for glyphs and labels)."""
+FIT_PAD_MIN_PX = 46
+"""A short canvas (1280x720) keeps a fifth of its height as margin, at least this much
+and at least what the labels at the fitted zoom need (:func:`_label_room`); 72 px there
+would leave a 4-level fabric too small for its labels."""
 
 
 class CanvasNavigation:
@@ -115,13 +119,23 @@ class CanvasNavigation:
         self.centerOn(centre)
 
     def _fit_scale(self) -> float:
-        """Pixels per slot that show the whole fabric with a margin of :data:`FIT_PAD_PX`."""
+        """Pixels per slot that show the whole fabric with a margin of :data:`FIT_PAD_PX`
+        (less on a short or narrow canvas, down to :data:`FIT_PAD_MIN_PX`)."""
         left, top, right, bottom = self._model.bounds() if self._model else (0, 0, 1, 1)
         view = self.viewport().rect()
-        room_w = max(view.width() - 2 * FIT_PAD_PX, 16)
-        room_h = max(view.height() - 2 * FIT_PAD_PX, 16)
-        return max(min(room_w / max(right - left, 1.0), room_h / max(bottom - top, 1.0),
-                       FIT_MAX_SCALE), 1e-3)
+        span_w, span_h = max(right - left, 1.0), max(bottom - top, 1.0)
+
+        def scale_with(pad_w: float, pad_h: float) -> float:
+            room_w = max(view.width() - 2 * pad_w, 16)
+            room_h = max(view.height() - 2 * pad_h, 16)
+            return max(min(room_w / span_w, room_h / span_h, FIT_MAX_SCALE), 1e-3)
+
+        pad_w, pad_h = _fit_pad(view.width()), _fit_pad(view.height())
+        scale = scale_with(pad_w, pad_h)
+        need = min(_label_room(scale), FIT_PAD_PX)  # a label above the top switch fits
+        if need > min(pad_w, pad_h):
+            scale = scale_with(max(pad_w, need), max(pad_h, need))
+        return scale
 
     def _update_scene_rect(self) -> None:
         left, top, right, bottom = self._model.bounds() if self._model else (0, 0, 1, 1)
@@ -130,3 +144,15 @@ class CanvasNavigation:
                       bottom - top + 2 * margin)
         self.setSceneRect(rect)
         self.packets.set_bounds(rect)
+
+
+def _fit_pad(pixels: int) -> float:
+    """The fit margin on each side of a canvas ``pixels`` wide (or tall)."""
+    return min(FIT_PAD_PX, max(FIT_PAD_MIN_PX, pixels * 0.2))
+
+
+def _label_room(scale: float) -> float:
+    """Pixels from a node's centre to the far edge of its two-line label at ``scale``
+    (half the glyph, the gap, the name and LID lines; :mod:`ibviz.gui.canvas.labels`)."""
+    font_px = min(max(scale * 0.2, 12.0), 16.0)
+    return glyph_size(scale) / 2 + 3 + 2.4 * font_px

@@ -114,10 +114,15 @@ class FabricView(CanvasInput, CanvasNavigation, CanvasBlocks, QGraphicsView):
         self._unsubscribe = []
         self._states, self._down, self._selected = {}, set(), -1
         self._highlight = (set(), set(), "tree")
+        old = self._model
         if model is not None and model.fabric is fabric:
             self._model = model
         else:
             self._model = CanvasModel.build(fabric, positions) if fabric is not None else None
+        if (old is not None and self._model is not None and old.guids == self._model.guids
+                and np.array_equal(old.xy, self._model.xy)):  # re-shown (undo, a seek back)
+            self._model.label_sides = old.label_sides        # the same layout: labels stay
+            self._model.label_sides_key = old.label_sides_key
         self._apply_pinned()
         if fabric is not None:
             self._subscribe(fabric)
@@ -299,6 +304,7 @@ class FabricView(CanvasInput, CanvasNavigation, CanvasBlocks, QGraphicsView):
 
     def _move_node(self, index: int, xy: np.ndarray) -> None:
         self._model.xy[index] = xy
+        self._model.label_sides.clear()  # the layout changed: labels are placed afresh
         self._invalidate(links=True)
 
     def _node_moved(self) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QProgressDialog
+from PySide6.QtWidgets import QFileDialog, QProgressBar, QProgressDialog
 
 from ibviz.app import opening
 from ibviz.core import actions as act
@@ -90,9 +90,14 @@ class FilesMixin:
         return task.error is None
 
     def _load_progress(self, done: int, total: int) -> None:
+        """The fraction on the dialog's bar. Set on the bar itself: the window-modal
+        dialog's ``setValue`` runs the event loop when the value changes, which could
+        deliver the open's end (and delete the dialog) inside the call."""
         if self._progress is not None:
             self._progress.setMaximum(max(total, 1))
-            self._progress.setValue(min(done, max(total, 1)))
+            bar = self._progress.findChild(QProgressBar)
+            if bar is not None:
+                bar.setValue(min(done, max(total, 1)))
 
     def _say_while_empty(self, text: str) -> None:
         """What the narration strip says while no session is shown (the first open of

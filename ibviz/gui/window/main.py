@@ -30,6 +30,7 @@ from ibviz.gui.panels.packet_inspector import PacketInspector
 from ibviz.gui.panels.switch_inspector import SwitchInspector
 from ibviz.gui.panels.timeline_bar import TimelineBar
 from ibviz.gui.theme import SettingsMixin
+from ibviz.gui.window import small_screen
 from ibviz.gui.window.actions import WindowActions
 from ibviz.gui.window.backend import LiveMixin
 from ibviz.gui.window.controller import SessionController
@@ -148,8 +149,9 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
         """The default dock sizes for the window's size (the user's own saved layout is
         restored instead when there is one). Small windows give the canvas most of the
         room: side docks about a fifth of the width each (the groups a little more, for
-        Role and Status), the legend tabbed with the groups, a short bottom row."""
-        w, h = self.width(), self.height()
+        Role and Status), the legend tabbed with the groups, a bottom row of four event
+        log rows (:mod:`ibviz.gui.window.small_screen`)."""
+        w = self.width()
         side = [self.docks["groups"], self.docks["inspector"]]
         if not self.compact():
             self.resizeDocks(side, [430, 420], Qt.Orientation.Horizontal)  # groups: JoinState too
@@ -166,8 +168,11 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
                          w * 45 // 100], Qt.Orientation.Horizontal)
         for key in ("metrics", "problems", "log", "hops"):  # their plots and tables scroll: no tall
             self.docks[key].widget().setMinimumHeight(70)  # minimum for the bottom row
-        self.resizeDocks([self.docks["log"], self.docks["narration"]],
-                         [max(80, h * 11 // 100), 1], Qt.Orientation.Vertical)
+        small_screen.lay_out_bottom_row(self)  # five log rows, a readable chart
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        small_screen.fit_title_bars(self)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
@@ -183,12 +188,13 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
 
     def _canvas_squeezed(self) -> bool:
         """A small window whose restored layout (saved in a bigger one: docks 400 px
-        wide, a tall bottom row) leaves the canvas less than 55% x 45% of the window."""
+        wide, a tall bottom row) leaves the canvas less than 55% x 36% of the window (the
+        default leaves about 40% of a 1280x720 window's height, under five log rows)."""
         if not self.compact():
             return False
         QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         return (self.view.width() < 0.55 * self.width()
-                or self.view.height() < 0.45 * self.height())
+                or self.view.height() < 0.36 * self.height())
 
     def settle_and_fit(self) -> None:
         """Fit the fabric to the canvas's real size once pending layout has settled."""
