@@ -82,3 +82,34 @@ def test_an_error_in_a_receive_handler_reaches_the_caller(monkeypatch, loop) -> 
     s.net.handlers.clear()
     s.run()  # carries on from where it stopped
     assert s.net.totals().delivered > 0
+
+
+@pytest.mark.skipif(pump_loop.compiled_arrivals is None,
+                    reason="the compiled hop loop was not built")
+def test_compiled_arrivals_pop_in_the_order_of_the_heapq_list() -> None:
+    """Times with many ties, pushes and pops interleaved: the C heap of records gives
+    the same order as heapq on (time, sequence, ...) tuples, ties in push order."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    ops = st.lists(st.one_of(st.sampled_from([0.0, 0.5, 1.0, 1.25, 3.0, 1e-9]),
+                             st.floats(0, 10, allow_nan=False), st.none()),
+                   max_size=300)
+
+    @settings(max_examples=200, deadline=None)
+    @given(ops)
+    def check(script):
+        fast, slow = pump_loop.compiled_arrivals(), pump_loop.HeapArrivals()
+        for i, op in enumerate(script):
+            if op is None:
+                if len(slow):
+                    assert fast.pop() == slow.pop()
+                continue
+            for q in (fast, slow):
+                q.push(op, i, ("packet", i), (7, i % 5), i % 3)
+            assert len(fast) == len(slow) and fast.first() == slow.first()
+        while len(slow):
+            assert fast.pop() == slow.pop()
+        assert len(fast) == 0 and fast.first() == float("inf")
+
+    check()

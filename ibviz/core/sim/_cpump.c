@@ -148,21 +148,24 @@ dict_discard(PyObject *mapping, PyObject *key)
     return 0;
 }
 
+/* v + delta, as Python's ``+=`` computes it (a new reference; v's is released) */
+static PyObject *
+plus(PyObject *v, long delta)
+{
+    if (v == NULL)
+        return NULL;
+    PyObject *d = PyLong_FromLong(delta);
+    PyObject *n = d == NULL ? NULL : PyNumber_InPlaceAdd(v, d);
+    Py_DECREF(v);
+    Py_XDECREF(d);
+    return n;
+}
+
 /* obj.name += delta */
 static int
 attr_add(PyObject *obj, PyObject *name, long delta)
 {
-    PyObject *v = PyObject_GetAttr(obj, name);
-    if (v == NULL)
-        return -1;
-    PyObject *d = PyLong_FromLong(delta);
-    if (d == NULL) {
-        Py_DECREF(v);
-        return -1;
-    }
-    PyObject *n = PyNumber_InPlaceAdd(v, d);
-    Py_DECREF(v);
-    Py_DECREF(d);
+    PyObject *n = plus(PyObject_GetAttr(obj, name), delta);
     if (n == NULL)
         return -1;
     int rc = PyObject_SetAttr(obj, name, n);
@@ -174,17 +177,7 @@ attr_add(PyObject *obj, PyObject *name, long delta)
 static int
 item_add(PyObject *mapping, PyObject *key, long delta)
 {
-    PyObject *v = PyObject_GetItem(mapping, key);
-    if (v == NULL)
-        return -1;
-    PyObject *d = PyLong_FromLong(delta);
-    if (d == NULL) {
-        Py_DECREF(v);
-        return -1;
-    }
-    PyObject *n = PyNumber_InPlaceAdd(v, d);
-    Py_DECREF(v);
-    Py_DECREF(d);
+    PyObject *n = plus(PyObject_GetItem(mapping, key), delta);
     if (n == NULL)
         return -1;
     int rc = PyObject_SetItem(mapping, key, n);
