@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
+from itertools import compress
 from typing import TYPE_CHECKING
 
 from ibviz.core.model import PortRef
+from ibviz.core.sim.pidcolumn import PidColumn
 
 if TYPE_CHECKING:
     from ibviz.core.failover.model import Outcome
@@ -89,6 +91,9 @@ class Ledger:
         self._cp_seen = 0
         self._cps: list[tuple[int, float, str, float]] = []
         """Checkpoints still collecting (position, time, group, end or inf)."""
+        self._dl_pids = PidColumn(session.net._delivery_rows, 0)
+        self._drop_pids = PidColumn(session.net._drop_rows, 2)
+        """Packet ids of the delivery and drop rows (for :meth:`_trim`)."""
 
     # ------------------------------------------------------------------ hooks
     def on_send(self, pid: int, packet, src: PortRef) -> None:
@@ -292,19 +297,14 @@ class Ledger:
             self._retired_since_trim = 0
             kept = net.packets
             self._cp_times = [c[1] for c in self._cps]
+            head = self._dl_pids.mask(kept, mark)  # every id from the mark is kept
             if self._cps:  # the retired deliveries may reach a checkpoint
-                still = []
-                for d in dl:
-                    if d[0] in kept:
-                        still.append(d)
-                    else:
-                        self._delivered(d)
-                dl[:] = still
-            else:
-                dl[:] = [d for d in dl if d[0] in kept]
+                for d in compress(dl[:len(head)], (~head).tolist()):
+                    self._delivered(d)
+            self._dl_pids.apply(head)
             net._deliveries.clear()
             rows = net._drop_rows
-            rows[:] = [r for r in rows if r[2] in kept]
+            self._drop_pids.trim(kept, mark)
             net._drops.clear()
             self._drops_seen = len(rows)
             if net.hops is not None:
