@@ -61,6 +61,9 @@ class Ledger:
         self._retired_since_trim = 0
         self._sends = 0
         self._flows = {f.spec.name: f for f in session.flows}
+        self._reliable = {name for name, f in self._flows.items()
+                          if getattr(f, "reliable", False)}
+        """Flows whose messages may be retransmitted (the others settle at once)."""
         self._groups_of = {f.spec.name: {g for g in (f.dst.group, f.src.group) if g}
                            for f in session.flows}
         self._dst_group = {f.spec.name: f.dst.group for f in session.flows if f.dst.group}
@@ -127,52 +130,59 @@ class Ledger:
         self._track_drops()
         now = s.engine.now
         packets, live, sent_at = net.packets, net.live, net.sent_at
+        settled_below, reliable, fold = self._settled_below, self._reliable, self._fold
         if self.held:
             still = []
             for pid in self.held:
                 packet = packets[pid]
-                if packet.seq >= self._settled_below(packet.flow):
+                if packet.seq >= settled_below(packet.flow):
                     still.append(pid)
                 else:
-                    self._fold(pid, packet, sent_at[pid][1])
+                    fold(pid, packet, sent_at[pid][1])
             self.held = still
-        limit = len(net.packets) + self.watermark - len(self.held) - self.detail
-        while self.watermark < limit:
-            pid = self.watermark
-            packet = packets[pid]
-            t = sent_at[pid][1]
-            if live[pid] or t + SETTLE_US >= now:
+        held = self.held
+        mark = self.watermark
+        limit = len(net.packets) + mark - len(held) - self.detail
+        while mark < limit:
+            packet = packets[mark]
+            t = sent_at[mark][1]
+            if live[mark] or t + SETTLE_US >= now:
                 break
-            self.watermark += 1
-            if packet.kind == "data" and packet.seq >= self._settled_below(packet.flow):
-                self.held.append(pid)  # never a multicast datagram: verdict order kept
+            pid, mark = mark, mark + 1
+            if packet.flow in reliable and packet.kind == "data" and \
+                    packet.seq >= settled_below(packet.flow):
+                held.append(pid)  # never a multicast datagram: verdict order kept
                 continue
-            self._fold(pid, packet, t)
+            fold(pid, packet, t)
+        self.watermark = mark
         self._trim()
 
     def _fold(self, pid: int, packet, t: float) -> None:
-        net, s = self.s.net, self.s
-        want = s.expectations.expected.pop(pid, None)
+        net, expectations = self.s.net, self.s.expectations
+        delivered_to = net.delivered_to
+        reason = self._last_drop.pop(pid, None)
+        want = expectations.expected.pop(pid, None)
         if want is not None:
-            self._judge(pid, packet, t, want, net.delivered_to.get(pid, []))
-            s.expectations.loose.discard(pid)
-        got = net.delivered_to.pop(pid, [])
+            self._judge(pid, packet, t, want, delivered_to.get(pid, []))
+            expectations.loose.discard(pid)
+        got = delivered_to.pop(pid, [])
         if packet.kind == "data":
             key = (packet.flow, packet.seq)
-            left = self.pending[key] - 1
-            part = self.partial.pop(key, None)
+            pending = self.pending
+            left = pending[key] - 1
+            part = self.partial.pop(key, None) if self.partial else None
             if left:  # more packets of this message to come (retransmissions)
-                self.pending[key] = left
+                pending[key] = left
                 if part is None:
                     part = [[], t]
                 part[0].extend(got)
                 self.partial[key] = part
             else:
-                del self.pending[key]
+                del pending[key]
                 if part is not None:
                     got, t = part[0] + got, part[1]
-                self._message_done(packet.flow, got, t, self._last_drop.get(pid, "unknown"))
-        self._last_drop.pop(pid, None)
+                self._message_done(packet.flow, got, t,
+                                   "unknown" if reason is None else reason)
         self._retired_since_trim += 1
         del net.packets[pid], net.sent_at[pid], net.live[pid]
         net._seen_at.pop(pid, None)
@@ -190,8 +200,8 @@ class Ledger:
             fig[2] += 1
             fig[4][reason] += 1
         self._series_point(flow, first_t, delivered)
-        groups = self._groups_of.get(flow, ())
-        if not delivered and groups:
+        groups = self._groups_of.get(flow, ()) if not delivered else ()
+        if groups:
             for start, _, end, pos, group in self._spans:
                 if start > first_t:
                     break
@@ -229,13 +239,13 @@ class Ledger:
             if t <= spans[i][1] + SETTLE_US:
                 return True
             i -= 1
-        s = self.s
-        actions = sorted(a.at_us for a in list(s.scenario.timeline) + s.actions) \
-            if len(s.scenario.timeline) + len(s.actions) < 64 else self._action_times()
+        actions = self._action_times()
         i = bisect_left(actions, t - 5 * SETTLE_US)
         return i < len(actions) and actions[i] - SETTLE_US <= t
 
     def _action_times(self) -> list[float]:
+        """The times of the timeline's and the user's actions, sorted (a session only
+        appends to them while this ledger lives; a rebuild makes a new ledger)."""
         s = self.s
         key = (len(s.scenario.timeline), len(s.actions))
         if getattr(self, "_actions_key", None) != key:
