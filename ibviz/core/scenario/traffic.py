@@ -52,6 +52,13 @@ class Flow:
         self.broken: str | None = None
         self._unicast: tuple[int, Address] | None = None
         """(destination LID, the address it gave) of a unicast flow in one subnet."""
+        self._dst_port: PortRef | None = None
+        """A unicast flow's destination port (cabling never changes in a session)."""
+        self._mean = 1e6 / spec.rate_pps
+        self._rate = 1 / self._mean
+        self._poisson = spec.pattern == "poisson"
+        self._mlid_slid = spec.slid == "mlid" and src.group is not None
+        """Whether the SLID is the served group's MLID (else the source port's LID)."""
 
     # --------------------------------------------------------------- schedule
     def start(self) -> None:
@@ -61,15 +68,16 @@ class Flow:
         self.s.engine.at(first, self._tick)
 
     def _gap(self) -> float:
-        mean = 1e6 / self.spec.rate_pps
-        return self.rng.expovariate(1 / mean) if self.spec.pattern == "poisson" else mean
+        return self.rng.expovariate(self._rate) if self._poisson else self._mean
 
     def _tick(self) -> None:
-        now = self.s.engine.now
+        engine = self.s.engine
+        now = engine.now
         if now > self.stop_us or self.broken:
             return
         self.emit_message()
-        self.s.engine.push(now + self._gap(), self._tick, ())
+        engine.push(now + (self.rng.expovariate(self._rate) if self._poisson else self._mean),
+                    self._tick, ())
 
     # ---------------------------------------------------------------- sending
     def source_port(self) -> PortRef | None:
@@ -85,7 +93,9 @@ class Flow:
     def address(self, src: PortRef) -> Address:
         spec = self.spec
         if self.dst.group is None:
-            dst = self.s.port_of(self.dst.node)
+            dst = self._dst_port
+            if dst is None:
+                dst = self._dst_port = self.s.port_of(self.dst.node)
             lid = self.s.lid_of(dst)
             cached = self._unicast
             if cached is not None and cached[0] == lid:
@@ -101,7 +111,7 @@ class Flow:
                                self.s.service_lids.get(self.dst.group, 0), self.learned)
 
     def slid(self, src: PortRef) -> int:
-        if self.spec.slid == "mlid" and self.src.group is not None:
+        if self._mlid_slid:
             group = self.s.sm.sa.groups.get(self.src.mgid)
             if group is not None:
                 return group.mlid
@@ -116,14 +126,14 @@ class Flow:
         except NotAddressable as exc:
             return self.skip(str(exc))
         seq = self.next_seq
-        self.next_seq += 1
+        self.next_seq = seq + 1
         self.transmit(src, addr, seq, seq)
 
     def transmit(self, src: PortRef, addr: Address, seq: int, psn: int) -> None:
-        spec = self.spec
-        packet = make_packet(spec.name, addr, self.slid(src), spec.transport, spec.size, seq,
-                             psn, self.qpn, self.s.gid_of(src))
-        self.s.net.send(src, packet)
+        spec, s = self.spec, self.s
+        slid = self.slid(src) if self._mlid_slid else s.lid_of(src)
+        s.net.send(src, make_packet(spec.name, addr, slid, spec.transport, spec.size, seq, psn,
+                                    self.qpn, s.gid_of(src)))
 
     def on_receive(self, pid: int, packet: DataPacket, at: PortRef) -> str | None:
         """Transport-level acceptance at the receiver (None: accepted)."""

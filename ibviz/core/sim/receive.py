@@ -79,7 +79,10 @@ class ReceiveChecks:
             elif packet.dest_qp not in qps:
                 return f"QP {packet.dest_qp:#x} is not attached to MLID {dlid:#06x}"
         else:
-            port = self.sm.fabric.port(at)
+            try:
+                port = self.sm.fabric.nodes[at[0]].ports[at[1]]
+            except KeyError:
+                port = self.sm.fabric.port(at)  # raises, naming the port
             if not port_accepts_dlid(port.lid, port.lmc, dlid) and \
                     self._group_lid_port(dlid) != at:
                 return "DLID not of this port"
