@@ -67,6 +67,7 @@ class Ledger:
         self._groups_of = {f.spec.name: {g for g in (f.dst.group, f.src.group) if g}
                            for f in session.flows}
         self._dst_group = {f.spec.name: f.dst.group for f in session.flows if f.dst.group}
+        self._expected_flows: frozenset[str] = session.expectations.flows
         self.pending: dict[tuple[str, int], int] = {}
         """(flow, message) -> packets of it not yet retired."""
         self.partial: dict[tuple[str, int], list] = {}
@@ -100,7 +101,8 @@ class Ledger:
 
     # ------------------------------------------------------------------ hooks
     def on_send(self, pid: int, packet, src: PortRef) -> None:
-        self.s.expectations.on_send(pid, packet, src)
+        if packet.flow in self._expected_flows:
+            self.s.expectations.on_send(pid, packet, src)
         if packet.kind == "data":
             key = (packet.flow, packet.seq)
             self.pending[key] = self.pending.get(key, 0) + 1
@@ -199,7 +201,10 @@ class Ledger:
         else:
             fig[2] += 1
             fig[4][reason] += 1
-        self._series_point(flow, first_t, delivered)
+        pts = self.series[flow]
+        pts.append((first_t, int(delivered), int(not delivered)))
+        if len(pts) > SERIES_POINTS:
+            self._thin(pts)
         groups = self._groups_of.get(flow, ()) if not delivered else ()
         if groups:
             for start, _, end, pos, group in self._spans:
@@ -231,7 +236,7 @@ class Ledger:
         ``t`` is more than ``SETTLE_US`` in the past)."""
         if t >= self._inf_from - SETTLE_US:
             return True
-        if any(o.started_us - SETTLE_US <= t for _, o in self._open):
+        if self._open and any(o.started_us - SETTLE_US <= t for _, o in self._open):
             return True
         spans = self._spans
         i = bisect_right(self._starts, t + SETTLE_US) - 1
@@ -345,11 +350,11 @@ class Ledger:
                 self.reached[pos].add(self.s.fabric.nodes[d[2].node].name)
             i -= 1
 
-    def _series_point(self, flow: str, t: float, delivered: bool) -> None:
-        pts = self.series[flow]
-        pts.append((t, int(delivered), int(not delivered)))
-        if len(pts) > SERIES_POINTS:
-            pts[:] = [(b[0], a[1] + b[1], a[2] + b[2]) for a, b in zip(pts[::2], pts[1::2], strict=False)]
+    @staticmethod
+    def _thin(pts: list[tuple[float, int, int]]) -> None:
+        """Halve a flow's retired delivered/lost series (pairs merged)."""
+        pts[:] = [(b[0], a[1] + b[1], a[2] + b[2])
+                  for a, b in zip(pts[::2], pts[1::2], strict=False)]
 
 
 def merged_window(times: list[float], start: float, end: float) -> tuple[int, int]:

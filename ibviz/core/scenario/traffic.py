@@ -81,11 +81,12 @@ class Flow:
 
     # ---------------------------------------------------------------- sending
     def source_port(self) -> PortRef | None:
+        s = self.s
         node = self.src.node if self.src.group is None else \
-            self.s.controller.serving.get(self.src.group)
-        if node is None or node in self.s.sm.failed:
+            s.controller.serving.get(self.src.group)
+        if node is None or node in s.sm.failed:
             return None
-        return self.s.port_of(node)
+        return s._port_memo.get(node) or s.port_of(node)  # the memo read inline
 
     def skip(self, reason: str) -> None:
         self.not_sent[reason] = self.not_sent.get(reason, 0) + 1
@@ -96,7 +97,9 @@ class Flow:
             dst = self._dst_port
             if dst is None:
                 dst = self._dst_port = self.s.port_of(self.dst.node)
-            lid = self.s.lid_of(dst)
+            lid = self.s._lid_memo.get(dst)
+            if lid is None:
+                lid = self.s.lid_of(dst)
             cached = self._unicast
             if cached is not None and cached[0] == lid:
                 return cached[1]
@@ -131,9 +134,14 @@ class Flow:
 
     def transmit(self, src: PortRef, addr: Address, seq: int, psn: int) -> None:
         spec, s = self.spec, self.s
-        slid = self.slid(src) if self._mlid_slid else s.lid_of(src)
+        slid = self.slid(src) if self._mlid_slid else s._lid_memo.get(src)
+        if slid is None:
+            slid = s.lid_of(src)
+        gid = s._gid_memo.get(src)
+        if gid is None:
+            gid = s.gid_of(src)
         s.net.send(src, make_packet(spec.name, addr, slid, spec.transport, spec.size, seq, psn,
-                                    self.qpn, s.gid_of(src)))
+                                    self.qpn, gid))
 
     def on_receive(self, pid: int, packet: DataPacket, at: PortRef) -> str | None:
         """Transport-level acceptance at the receiver (None: accepted)."""
