@@ -95,6 +95,8 @@ class Ledger:
         self._cp_seen = 0
         self._cps: list[tuple[int, float, str, float]] = []
         """Checkpoints still collecting (position, time, group, end or inf)."""
+        self._pass_actions: list[float] | None = None
+        """The sorted action times, during a retirement pass (see :meth:`unsteady`)."""
         self._dl_pids = PidColumn(session.net._delivery_rows, 0)
         self._drop_pids = PidColumn(session.net._drop_rows, 2)
         """Packet ids of the delivery and drop rows (for :meth:`_trim`)."""
@@ -127,9 +129,16 @@ class Ledger:
         """Fold every retirable packet below the detail window, in id order. A packet of
         a message that may still be retransmitted (a reliable flow's unacknowledged
         window) is held back and folded once settled, without holding up the others."""
-        s, net = self.s, self.s.net
         self._track_outcomes()
         self._track_drops()
+        self._pass_actions = self._action_times()  # no action is taken during a pass
+        try:
+            self._retire()
+        finally:
+            self._pass_actions = None
+
+    def _retire(self) -> None:
+        s, net = self.s, self.s.net
         now = s.engine.now
         packets, live, sent_at = net.packets, net.live, net.sent_at
         settled_below, reliable, fold = self._settled_below, self._reliable, self._fold
@@ -244,7 +253,8 @@ class Ledger:
             if t <= spans[i][1] + SETTLE_US:
                 return True
             i -= 1
-        actions = self._action_times()
+        actions = self._pass_actions if self._pass_actions is not None else \
+            self._action_times()
         i = bisect_left(actions, t - 5 * SETTLE_US)
         return i < len(actions) and actions[i] - SETTLE_US <= t
 
