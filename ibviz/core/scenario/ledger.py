@@ -64,12 +64,17 @@ class Ledger:
         self._reliable = {name for name, f in self._flows.items()
                           if getattr(f, "reliable", False)}
         """Flows whose messages may be retransmitted (the others settle at once)."""
+        names = Counter(f.spec.name for f in session.flows)
+        self._once = frozenset(n for n, k in names.items() if k == 1) - self._reliable
+        """The session's flows that send every message exactly once (datagrams, UC):
+        their packets are their messages, so :attr:`pending` leaves them out."""
         self._groups_of = {f.spec.name: {g for g in (f.dst.group, f.src.group) if g}
                            for f in session.flows}
         self._dst_group = {f.spec.name: f.dst.group for f in session.flows if f.dst.group}
         self._expected_flows: frozenset[str] = session.expectations.flows
         self.pending: dict[tuple[str, int], int] = {}
-        """(flow, message) -> packets of it not yet retired."""
+        """(flow, message) -> packets of it not yet retired (flows that may send a
+        message more than once)."""
         self.partial: dict[tuple[str, int], list] = {}
         """(flow, message) -> [ports reached, first send time] of its retired packets."""
         self.figures: dict[str, list] = defaultdict(lambda: [0, 0, 0, 0, Counter()])
@@ -105,7 +110,7 @@ class Ledger:
     def on_send(self, pid: int, packet, src: PortRef) -> None:
         if packet.flow in self._expected_flows:
             self.s.expectations.on_send(pid, packet, src)
-        if packet.kind == "data":
+        if packet.kind == "data" and packet.flow not in self._once:
             key = (packet.flow, packet.seq)
             self.pending[key] = self.pending.get(key, 0) + 1
         self._sends += 1
@@ -177,7 +182,9 @@ class Ledger:
             self._judge(pid, packet, t, want, delivered_to.get(pid, []))
             expectations.loose.discard(pid)
         got = delivered_to.pop(pid, [])
-        if packet.kind == "data":
+        if packet.kind == "data" and packet.flow in self._once:
+            self._message_done(packet.flow, got, t, "unknown" if reason is None else reason)
+        elif packet.kind == "data":
             key = (packet.flow, packet.seq)
             pending = self.pending
             left = pending[key] - 1
