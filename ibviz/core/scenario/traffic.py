@@ -23,7 +23,6 @@ from ibviz.core.scenario.addressing import (
     Address,
     Endpoint,
     NotAddressable,
-    make_packet,
     node_address,
     service_address,
 )
@@ -133,6 +132,7 @@ class Flow:
         self.transmit(src, addr, seq, seq)
 
     def transmit(self, src: PortRef, addr: Address, seq: int, psn: int) -> None:
+        """Send message ``seq`` as packet ``psn`` (24 bits) from ``src`` to ``addr``."""
         spec, s = self.spec, self.s
         slid = self.slid(src) if self._mlid_slid else s._lid_memo.get(src)
         if slid is None:
@@ -140,8 +140,9 @@ class Flow:
         gid = s._gid_memo.get(src)
         if gid is None:
             gid = s.gid_of(src)
-        s.net.send(src, make_packet(spec.name, addr, slid, spec.transport, spec.size, seq, psn,
-                                    self.qpn, gid))
+        s.net.send(src, DataPacket(spec.name, addr.dlid, slid, addr.dest_qp, spec.size,
+                                   addr.has_grh, spec.transport, "data", psn & 0xFFFFFF,
+                                   self.qpn, gid, addr.dgid, 0, ACK, seq))
 
     def on_receive(self, pid: int, packet: DataPacket, at: PortRef) -> str | None:
         """Transport-level acceptance at the receiver (None: accepted)."""
