@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from ibviz.core.addressing import MULTICAST_QPN
 from ibviz.core.failover.model import Mode
 from ibviz.core.model import PortRef
-from ibviz.core.sim.packet import DataPacket
 from ibviz.core.sim.receive import GROUP_QP
 from ibviz.core.sim.router import port_gid, router_towards
 from ibviz.core.sm.manager import SubnetManager
@@ -82,9 +81,3 @@ def node_address(sm: SubnetManager, src: PortRef, dst: PortRef, qpn: int,
     if not lid:
         raise NotAddressable("the destination port has no LID")
     return Address(lid, qpn)
-
-
-def make_packet(flow: str, addr: Address, slid: int, transport: str, size: int, seq: int,
-                psn: int = 0, src_qp: int = 0, sgid: int = 0) -> DataPacket:
-    return DataPacket(flow, addr.dlid, slid, addr.dest_qp, size, addr.has_grh, transport,
-                      psn=psn & 0xFFFFFF, src_qp=src_qp, sgid=sgid, dgid=addr.dgid, seq=seq)

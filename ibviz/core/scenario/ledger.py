@@ -14,9 +14,17 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
+from itertools import compress
 from typing import TYPE_CHECKING
 
 from ibviz.core.model import PortRef
+from ibviz.core.scenario.verdict import (  # noqa: F401 (SETTLE_US, broken re-exported)
+    INF,
+    SETTLE_US,
+    Spans,
+    broken,
+)
+from ibviz.core.sim.pidcolumn import PidColumn
 
 if TYPE_CHECKING:
     from ibviz.core.failover.model import Outcome
@@ -28,25 +36,11 @@ BATCH = 1024
 """Sends between two retirement passes."""
 SERIES_POINTS = 4096
 """Retired delivered/lost events kept per flow for the plot (thinned by halving)."""
-INF = float("inf")
-SETTLE_US = 100.0
-"""How long around every change the exactly-once check looks away (see report)."""
 FILTERING = frozenset({"multicast tree ends here", "MLID not attached to the port"})
 """Drops that are normal filtering of surplus copies, named only when nothing else is."""
 
 
-def outcome_end(o: Outcome) -> float | None:
-    """End of an outcome's unsteady span (None while it may still change)."""
-    if o.restored_us is not None:
-        return o.restored_us
-    if o.phases and "aborted" in o.phases[-1][1]:
-        return o.phases[-1][0]
-    if o.problem is not None and o.phases and "failed" in o.phases[-1][1]:
-        return INF
-    return None
-
-
-class Ledger:
+class Ledger(Spans):
     """See the module docstring; one per session, fed by the simulator's send hook."""
 
     def __init__(self, session: SessionState, detail: int = DETAIL_PACKETS) -> None:
@@ -59,11 +53,20 @@ class Ledger:
         self._retired_since_trim = 0
         self._sends = 0
         self._flows = {f.spec.name: f for f in session.flows}
+        self._reliable = {name for name, f in self._flows.items()
+                          if getattr(f, "reliable", False)}
+        """Flows whose messages may be retransmitted (the others settle at once)."""
+        names = Counter(f.spec.name for f in session.flows)
+        self._once = frozenset(n for n, k in names.items() if k == 1) - self._reliable
+        """The session's flows that send every message exactly once (datagrams, UC):
+        their packets are their messages, so :attr:`pending` leaves them out."""
         self._groups_of = {f.spec.name: {g for g in (f.dst.group, f.src.group) if g}
                            for f in session.flows}
         self._dst_group = {f.spec.name: f.dst.group for f in session.flows if f.dst.group}
+        self._expected_flows: frozenset[str] = session.expectations.flows
         self.pending: dict[tuple[str, int], int] = {}
-        """(flow, message) -> packets of it not yet retired."""
+        """(flow, message) -> packets of it not yet retired (flows that may send a
+        message more than once)."""
         self.partial: dict[tuple[str, int], list] = {}
         """(flow, message) -> [ports reached, first send time] of its retired packets."""
         self.figures: dict[str, list] = defaultdict(lambda: [0, 0, 0, 0, Counter()])
@@ -89,11 +92,17 @@ class Ledger:
         self._cp_seen = 0
         self._cps: list[tuple[int, float, str, float]] = []
         """Checkpoints still collecting (position, time, group, end or inf)."""
+        self._pass_actions: list[float] | None = None
+        """The sorted action times, during a retirement pass (see :meth:`unsteady`)."""
+        self._dl_pids = PidColumn(session.net._delivery_rows, 0)
+        self._drop_pids = PidColumn(session.net._drop_rows, 2)
+        """Packet ids of the delivery and drop rows (for :meth:`_trim`)."""
 
     # ------------------------------------------------------------------ hooks
     def on_send(self, pid: int, packet, src: PortRef) -> None:
-        self.s.expectations.on_send(pid, packet, src)
-        if packet.kind == "data":
+        if packet.flow in self._expected_flows:
+            self.s.expectations.on_send(pid, packet, src)
+        if packet.kind == "data" and packet.flow not in self._once:
             key = (packet.flow, packet.seq)
             self.pending[key] = self.pending.get(key, 0) + 1
         self._sends += 1
@@ -117,57 +126,73 @@ class Ledger:
         """Fold every retirable packet below the detail window, in id order. A packet of
         a message that may still be retransmitted (a reliable flow's unacknowledged
         window) is held back and folded once settled, without holding up the others."""
-        s, net = self.s, self.s.net
         self._track_outcomes()
         self._track_drops()
+        self._pass_actions = self._action_times()  # no action is taken during a pass
+        try:
+            self._retire()
+        finally:
+            self._pass_actions = None
+
+    def _retire(self) -> None:
+        s, net = self.s, self.s.net
         now = s.engine.now
         packets, live, sent_at = net.packets, net.live, net.sent_at
+        settled_below, reliable, fold = self._settled_below, self._reliable, self._fold
         if self.held:
             still = []
             for pid in self.held:
                 packet = packets[pid]
-                if packet.seq >= self._settled_below(packet.flow):
+                if packet.seq >= settled_below(packet.flow):
                     still.append(pid)
                 else:
-                    self._fold(pid, packet, sent_at[pid][1])
+                    fold(pid, packet, sent_at[pid][1])
             self.held = still
-        limit = len(net.packets) + self.watermark - len(self.held) - self.detail
-        while self.watermark < limit:
-            pid = self.watermark
-            packet = packets[pid]
-            t = sent_at[pid][1]
-            if live[pid] or t + SETTLE_US >= now:
+        held = self.held
+        mark = self.watermark
+        limit = len(net.packets) + mark - len(held) - self.detail
+        while mark < limit:
+            packet = packets[mark]
+            t = sent_at[mark][1]
+            if live[mark] or t + SETTLE_US >= now:
                 break
-            self.watermark += 1
-            if packet.kind == "data" and packet.seq >= self._settled_below(packet.flow):
-                self.held.append(pid)  # never a multicast datagram: verdict order kept
+            pid, mark = mark, mark + 1
+            if packet.flow in reliable and packet.kind == "data" and \
+                    packet.seq >= settled_below(packet.flow):
+                held.append(pid)  # never a multicast datagram: verdict order kept
                 continue
-            self._fold(pid, packet, t)
+            fold(pid, packet, t)
+        self.watermark = mark
         self._trim()
 
     def _fold(self, pid: int, packet, t: float) -> None:
-        net, s = self.s.net, self.s
-        want = s.expectations.expected.pop(pid, None)
+        net, expectations = self.s.net, self.s.expectations
+        delivered_to = net.delivered_to
+        reason = self._last_drop.pop(pid, None)
+        want = expectations.expected.pop(pid, None)
         if want is not None:
-            self._judge(pid, packet, t, want, net.delivered_to.get(pid, []))
-            s.expectations.loose.discard(pid)
-        got = net.delivered_to.pop(pid, [])
-        if packet.kind == "data":
+            self._judge(pid, packet, t, want, delivered_to.get(pid, []))
+            expectations.loose.discard(pid)
+        got = delivered_to.pop(pid, [])
+        if packet.kind == "data" and packet.flow in self._once:
+            self._message_done(packet.flow, got, t, "unknown" if reason is None else reason)
+        elif packet.kind == "data":
             key = (packet.flow, packet.seq)
-            left = self.pending[key] - 1
-            part = self.partial.pop(key, None)
+            pending = self.pending
+            left = pending[key] - 1
+            part = self.partial.pop(key, None) if self.partial else None
             if left:  # more packets of this message to come (retransmissions)
-                self.pending[key] = left
+                pending[key] = left
                 if part is None:
                     part = [[], t]
                 part[0].extend(got)
                 self.partial[key] = part
             else:
-                del self.pending[key]
+                del pending[key]
                 if part is not None:
                     got, t = part[0] + got, part[1]
-                self._message_done(packet.flow, got, t, self._last_drop.get(pid, "unknown"))
-        self._last_drop.pop(pid, None)
+                self._message_done(packet.flow, got, t,
+                                   "unknown" if reason is None else reason)
         self._retired_since_trim += 1
         del net.packets[pid], net.sent_at[pid], net.live[pid]
         net._seen_at.pop(pid, None)
@@ -184,9 +209,12 @@ class Ledger:
         else:
             fig[2] += 1
             fig[4][reason] += 1
-        self._series_point(flow, first_t, delivered)
-        groups = self._groups_of.get(flow, ())
-        if not delivered and groups:
+        pts = self.series[flow]
+        pts.append((first_t, int(delivered), int(not delivered)))
+        if len(pts) > SERIES_POINTS:
+            self._thin(pts)
+        groups = self._groups_of.get(flow, ()) if not delivered else ()
+        if groups:
             for start, _, end, pos, group in self._spans:
                 if start > first_t:
                     break
@@ -196,84 +224,7 @@ class Ledger:
                 if o.started_us <= first_t and o.group in groups:
                     self.lost[pos] += 1
 
-    # ------------------------------------------------------------ exactly once
-    def _judge(self, pid: int, packet, t: float, want, got: list[PortRef]) -> None:
-        s = self.s
-        if t > s.duration_us - SETTLE_US or self.unsteady(t):
-            return
-        self.eo_checked += 1
-        loose = pid in s.expectations.loose
-        if len(self.eo_problems) < 5 and broken_list(want, got, loose):
-            count = Counter(got)
-            name = lambda p: f"{s.fabric.nodes[p.node].name}[{p.port}]"  # noqa: E731
-            self.eo_problems.append(
-                f"packet {pid} of {packet.flow} sent at {t:.1f} us reached "
-                f"{sorted(map(name, count.elements())) or 'nobody'}, "
-                f"expected {'at most ' if loose else ''}{sorted(map(name, want))}")
-
-    def unsteady(self, t: float) -> bool:
-        """Whether ``t`` lies in a span the exactly-once check leaves out (final once
-        ``t`` is more than ``SETTLE_US`` in the past)."""
-        if t >= self._inf_from - SETTLE_US:
-            return True
-        if any(o.started_us - SETTLE_US <= t for _, o in self._open):
-            return True
-        spans = self._spans
-        i = bisect_right(self._starts, t + SETTLE_US) - 1
-        while i >= 0 and spans[i][0] >= t - self._longest - 2 * SETTLE_US:
-            if t <= spans[i][1] + SETTLE_US:
-                return True
-            i -= 1
-        s = self.s
-        actions = sorted(a.at_us for a in list(s.scenario.timeline) + s.actions) \
-            if len(s.scenario.timeline) + len(s.actions) < 64 else self._action_times()
-        i = bisect_left(actions, t - 5 * SETTLE_US)
-        return i < len(actions) and actions[i] - SETTLE_US <= t
-
-    def _action_times(self) -> list[float]:
-        s = self.s
-        key = (len(s.scenario.timeline), len(s.actions))
-        if getattr(self, "_actions_key", None) != key:
-            self._actions_key = key
-            self._actions = sorted(a.at_us for a in list(s.scenario.timeline) + s.actions)
-        return self._actions
-
     # --------------------------------------------------------------- tracking
-    def _track_outcomes(self) -> None:
-        outs = self.s.controller.outcomes
-        for pos in range(max(self._outcomes_seen, outs.first), len(outs)):
-            o = outs[pos]
-            self._open.append((pos, o))
-            for i in range(len(self._cps) - 1, -1, -1):  # the open ones are the newest
-                cp = self._cps[i]
-                if cp[3] != INF:
-                    break
-                if o.started_us > cp[1]:
-                    self._cps[i] = (cp[0], cp[1], cp[2], o.started_us)
-        self._outcomes_seen = len(outs)
-        still = []
-        for pos, o in self._open:
-            end = outcome_end(o)
-            if end is None:
-                still.append((pos, o))
-            else:
-                if end == INF:
-                    self._inf_from = min(self._inf_from, o.started_us)
-                lost_end = o.restored_us if o.restored_us is not None else INF
-                self._spans.append((o.started_us, end, lost_end, pos, o.group))
-        self._open = still
-        self._spans.sort(key=lambda x: x[0])
-        self._starts = [x[0] for x in self._spans]
-        self._longest = max((x[1] - x[0] for x in self._spans if x[1] != INF), default=0.0)
-        cps = self.s.checkpoints
-        for pos in range(max(self._cp_seen, cps.first), len(cps)):
-            point = cps[pos]
-            i = bisect_right(self._starts, point["t_us"])
-            end = min([o.started_us for _, o in self._open if o.started_us > point["t_us"]] +
-                      self._starts[i:i + 1], default=INF)
-            self._cps.append((pos, point["t_us"], point["group"], end))
-        self._cp_seen = len(cps)
-
     def _track_drops(self) -> None:
         rows = self.s.net._drop_rows
         last = self._last_drop
@@ -292,19 +243,14 @@ class Ledger:
             self._retired_since_trim = 0
             kept = net.packets
             self._cp_times = [c[1] for c in self._cps]
+            head = self._dl_pids.mask(kept, mark)  # every id from the mark is kept
             if self._cps:  # the retired deliveries may reach a checkpoint
-                still = []
-                for d in dl:
-                    if d[0] in kept:
-                        still.append(d)
-                    else:
-                        self._delivered(d)
-                dl[:] = still
-            else:
-                dl[:] = [d for d in dl if d[0] in kept]
+                for d in compress(dl[:len(head)], (~head).tolist()):
+                    self._delivered(d)
+            self._dl_pids.apply(head)
             net._deliveries.clear()
             rows = net._drop_rows
-            rows[:] = [r for r in rows if r[2] in kept]
+            self._drop_pids.trim(kept, mark)
             net._drops.clear()
             self._drops_seen = len(rows)
             if net.hops is not None:
@@ -335,29 +281,13 @@ class Ledger:
                 self.reached[pos].add(self.s.fabric.nodes[d[2].node].name)
             i -= 1
 
-    def _series_point(self, flow: str, t: float, delivered: bool) -> None:
-        pts = self.series[flow]
-        pts.append((t, int(delivered), int(not delivered)))
-        if len(pts) > SERIES_POINTS:
-            pts[:] = [(b[0], a[1] + b[1], a[2] + b[2]) for a, b in zip(pts[::2], pts[1::2], strict=False)]
+    @staticmethod
+    def _thin(pts: list[tuple[float, int, int]]) -> None:
+        """Halve a flow's retired delivered/lost series (pairs merged)."""
+        pts[:] = [(b[0], a[1] + b[1], a[2] + b[2])
+                  for a, b in zip(pts[::2], pts[1::2], strict=False)]
 
 
 def merged_window(times: list[float], start: float, end: float) -> tuple[int, int]:
     """Indices of ``times`` (sorted) inside the open interval (start, end)."""
     return bisect_right(times, start), bisect_left(times, end)
-
-
-def broken_list(want: frozenset[PortRef], got: list[PortRef], loose: bool) -> bool:
-    """:func:`broken` of the ports a datagram reached (a list with repeats), without
-    counting them: a port reached twice shows as fewer distinct ports."""
-    reached = set(got)
-    if len(reached) != len(got):
-        return True
-    return not reached <= want if loose else reached != want
-
-
-def broken(want: frozenset[PortRef], got: Counter, loose: bool) -> bool:
-    """Whether a datagram's deliveries break its expectation (see ExpectationRecorder)."""
-    if any(n != 1 for n in got.values()):
-        return True
-    return not set(got) <= want if loose else set(got) != want

@@ -47,6 +47,8 @@ class ExpectationRecorder:
         log's length (with the outcomes') tells when the answer may differ."""
         self._groups = {f.spec.name: f for f in session.flows
                         if f.dst.group is not None and f.spec.transport in ("UD", "raw")}
+        self.flows = frozenset(self._groups)
+        """The flows whose sends :meth:`on_send` looks at (datagrams to a group)."""
 
     def on_send(self, pid: int, packet: DataPacket, src: PortRef) -> None:
         flow = self._groups.get(packet.flow)

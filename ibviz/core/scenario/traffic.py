@@ -23,7 +23,6 @@ from ibviz.core.scenario.addressing import (
     Address,
     Endpoint,
     NotAddressable,
-    make_packet,
     node_address,
     service_address,
 )
@@ -52,6 +51,13 @@ class Flow:
         self.broken: str | None = None
         self._unicast: tuple[int, Address] | None = None
         """(destination LID, the address it gave) of a unicast flow in one subnet."""
+        self._dst_port: PortRef | None = None
+        """A unicast flow's destination port (cabling never changes in a session)."""
+        self._mean = 1e6 / spec.rate_pps
+        self._rate = 1 / self._mean
+        self._poisson = spec.pattern == "poisson"
+        self._mlid_slid = spec.slid == "mlid" and src.group is not None
+        """Whether the SLID is the served group's MLID (else the source port's LID)."""
 
     # --------------------------------------------------------------- schedule
     def start(self) -> None:
@@ -61,23 +67,25 @@ class Flow:
         self.s.engine.at(first, self._tick)
 
     def _gap(self) -> float:
-        mean = 1e6 / self.spec.rate_pps
-        return self.rng.expovariate(1 / mean) if self.spec.pattern == "poisson" else mean
+        return self.rng.expovariate(self._rate) if self._poisson else self._mean
 
     def _tick(self) -> None:
-        now = self.s.engine.now
+        engine = self.s.engine
+        now = engine.now
         if now > self.stop_us or self.broken:
             return
         self.emit_message()
-        self.s.engine.push(now + self._gap(), self._tick, ())
+        engine.push(now + (self.rng.expovariate(self._rate) if self._poisson else self._mean),
+                    self._tick, ())
 
     # ---------------------------------------------------------------- sending
     def source_port(self) -> PortRef | None:
+        s = self.s
         node = self.src.node if self.src.group is None else \
-            self.s.controller.serving.get(self.src.group)
-        if node is None or node in self.s.sm.failed:
+            s.controller.serving.get(self.src.group)
+        if node is None or node in s.sm.failed:
             return None
-        return self.s.port_of(node)
+        return s._port_memo.get(node) or s.port_of(node)  # the memo read inline
 
     def skip(self, reason: str) -> None:
         self.not_sent[reason] = self.not_sent.get(reason, 0) + 1
@@ -85,8 +93,12 @@ class Flow:
     def address(self, src: PortRef) -> Address:
         spec = self.spec
         if self.dst.group is None:
-            dst = self.s.port_of(self.dst.node)
-            lid = self.s.lid_of(dst)
+            dst = self._dst_port
+            if dst is None:
+                dst = self._dst_port = self.s.port_of(self.dst.node)
+            lid = self.s._lid_memo.get(dst)
+            if lid is None:
+                lid = self.s.lid_of(dst)
             cached = self._unicast
             if cached is not None and cached[0] == lid:
                 return cached[1]
@@ -101,7 +113,7 @@ class Flow:
                                self.s.service_lids.get(self.dst.group, 0), self.learned)
 
     def slid(self, src: PortRef) -> int:
-        if self.spec.slid == "mlid" and self.src.group is not None:
+        if self._mlid_slid:
             group = self.s.sm.sa.groups.get(self.src.mgid)
             if group is not None:
                 return group.mlid
@@ -116,14 +128,21 @@ class Flow:
         except NotAddressable as exc:
             return self.skip(str(exc))
         seq = self.next_seq
-        self.next_seq += 1
+        self.next_seq = seq + 1
         self.transmit(src, addr, seq, seq)
 
     def transmit(self, src: PortRef, addr: Address, seq: int, psn: int) -> None:
-        spec = self.spec
-        packet = make_packet(spec.name, addr, self.slid(src), spec.transport, spec.size, seq,
-                             psn, self.qpn, self.s.gid_of(src))
-        self.s.net.send(src, packet)
+        """Send message ``seq`` as packet ``psn`` (24 bits) from ``src`` to ``addr``."""
+        spec, s = self.spec, self.s
+        slid = self.slid(src) if self._mlid_slid else s._lid_memo.get(src)
+        if slid is None:
+            slid = s.lid_of(src)
+        gid = s._gid_memo.get(src)
+        if gid is None:
+            gid = s.gid_of(src)
+        s.net.send(src, DataPacket(spec.name, addr.dlid, slid, addr.dest_qp, spec.size,
+                                   addr.has_grh, spec.transport, "data", psn & 0xFFFFFF,
+                                   self.qpn, gid, addr.dgid, 0, ACK, seq))
 
     def on_receive(self, pid: int, packet: DataPacket, at: PortRef) -> str | None:
         """Transport-level acceptance at the receiver (None: accepted)."""

@@ -8,15 +8,17 @@ is how stepping back works, by replaying the record rather than the simulation.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import compress
+from operator import itemgetter
 from typing import NamedTuple
 
 import numpy as np
 
 from ibviz.core.model import PortRef
+from ibviz.core.sim.pidcolumn import PidColumn
 
 KINDS = ("data", "ack", "mad")
 KIND_CODE = {k: i for i, k in enumerate(KINDS)}
+_FLOW = itemgetter(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +63,8 @@ class HopLog:
         """Rows already in :attr:`_cols`."""
         self._named = 0
         """Rows whose flows have ids."""
-        self._pids = np.zeros(0, np.int64)
+        self._pids = PidColumn(self.rows, 0)
+        """Packet id of every row (for :meth:`keep_packets`)."""
         self.first = 0
         """Hops forgotten from the front (a bounded session's old ones)."""
 
@@ -91,7 +94,7 @@ class HopLog:
         if n == len(rows):
             return
         ids, names = self._flow_ids, self._names
-        for flow in dict.fromkeys([row[1] for row in rows[n:]]):
+        for flow in dict.fromkeys(map(_FLOW, rows[n:])):
             if flow not in ids:
                 ids[flow] = len(names)
                 names.append(flow)
@@ -124,41 +127,23 @@ class HopLog:
                             else np.int64 if name == "pid" else np.float64)
         return col
 
-    def _pid_column(self) -> np.ndarray:
-        """The packet id of every row (extended incrementally, apart from the columns a
-        view asks for)."""
-        rows, have = self.rows, self._pids
-        if len(have) < len(rows):
-            have = self._pids = np.concatenate(
-                [have, np.array([row[0] for row in rows[len(have):]], np.int64)])
-        return have
-
     def keep_packets(self, kept, below: int | None = None) -> int:
         """Forget the hops of packets not in ``kept`` (a set or dict of packet ids: a
         long session keeps only its recent packets); returns how many went. With
         ``below``, every packet id from ``below`` on is known to be kept, so only the
         rows up to the last one of an older packet are looked at. Indices shift down,
         and :attr:`first` counts the hops forgotten so far."""
-        rows = self.rows
         self._name_flows()  # flow ids follow first hops, forgotten ones included
-        end = len(rows)
-        if below is not None:
-            older = np.flatnonzero(self._pid_column() < below)
-            end = int(older[-1]) + 1 if len(older) else 0
-        keep = [row[0] in kept for row in rows[:end]]
-        gone = end - sum(keep)
+        end, head = self._pids.trim(kept, below)
+        gone = end - int(np.count_nonzero(head))
         if gone:
-            rows[:end] = compress(rows[:end], keep)
-            head = np.array(keep, bool)
-            if len(self._pids):
-                self._pids = self._compress(self._pids, head)
             cols = self._cols
             for name in cols:
                 cols[name] = self._compress(cols[name], head)
             done = self._done
             shared = min(done, end)
             self._done = int(np.count_nonzero(head[:shared])) + done - shared
-            self._named = len(rows)
+            self._named = len(self.rows)
             self.first += gone
         return gone
 

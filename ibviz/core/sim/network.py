@@ -129,14 +129,17 @@ class NetworkSim(Batch):
         c.sent += 1
         self.packets[pid] = packet
         self.live[pid] = 1
-        if self.on_send is not None:
-            self.on_send(pid, packet, src)
-        t = self.engine.now if at_us is None else at_us
+        on_send = self.on_send
+        if on_send is not None:
+            on_send(pid, packet, src)
+        engine = self.engine
+        now = engine.now
+        t = now if at_us is None else at_us
         self.sent_at[pid] = (src, t)
-        if t <= self.engine.now:
-            self._depart(pid, packet, src, self.engine.now, 0)
+        if t <= now:
+            self._depart(pid, packet, src, now, 0)
         else:
-            self.engine.at(t, self._depart, args=(pid, packet, src, t, 0))
+            engine.at(t, self._depart, args=(pid, packet, src, t, 0))
         return pid
 
     def drop(self, pid: int, packet: DataPacket, port: PortRef, reason: str) -> None:

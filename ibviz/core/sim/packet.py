@@ -11,8 +11,12 @@ NAK_SEQUENCE = 0x60
 """AETH syndrome: NAK, PSN sequence error (the requester goes back to the expected PSN)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class DataPacket:
+    """A packet as sent; never changed once made (:func:`dataclasses.replace` makes a
+    changed copy). Not ``frozen``: that makes construction, once per send, five times
+    slower; it hashes and compares the same."""
+
     flow: str
     dlid: int
     slid: int
