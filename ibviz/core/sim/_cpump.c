@@ -17,6 +17,7 @@
 #include <structmember.h>
 
 static PyObject *one;
+static PyObject *s_delivered, *s_duplicates;
 static PyObject *s_now, *s_limit, *s_dlid, *s_flow, *s_size, *s_kind, *s_copies,
     *s_dropped;
 
@@ -381,6 +382,7 @@ emit(Arrivals *q, PyObject *rec, PyObject *pid, PyObject *packet, PyObject *flow
         Py_DECREF(t1);
         if (row == NULL)
             return -1;
+        PyObject_GC_UnTrack(row);  /* immutable values only: never part of a cycle */
         int rc = PyList_Append(rec, row);
         Py_DECREF(row);
         if (rc < 0)
@@ -390,11 +392,122 @@ emit(Arrivals *q, PyObject *rec, PyObject *pid, PyObject *packet, PyObject *flow
                         Py_NewRef(after));
 }
 
+/* A copy reaches a channel adapter: NetworkSim._receive, step for step (the receive
+ * checks and the flow's hook are the simulator's own Python). */
+static int
+deliver(PyObject *const *rx, PyObject *counters, PyObject *live, PyObject *seen_at,
+        PyObject *switch_seen, PyObject *pid, PyObject *packet, PyObject *at, PyObject *t)
+{
+    PyObject *check = rx[0], *handlers = rx[1], *drop = rx[2], *delivered_to = rx[3],
+             *delivery_rows = rx[4];
+    PyObject *flow = field(packet, F_FLOW), *reason = NULL, *seen = NULL;
+    int rc = -1;
+    if (flow == NULL)
+        return -1;
+    PyObject *ca[2] = {packet, at};
+    reason = PyObject_Vectorcall(check, ca, 2, NULL);
+    if (reason == NULL)
+        goto done;
+    seen = PyDict_GetItemWithError(seen_at, pid);
+    if (seen == NULL && PyErr_Occurred())
+        goto done;
+    Py_XINCREF(seen);  /* the hook may change seen_at */
+    if (reason == Py_None) {
+        int dup = 0;
+        if (seen != NULL && (dup = contains(seen, at)) < 0)
+            goto done;
+        if (dup) {
+            PyObject *c = PyObject_GetItem(counters, flow);
+            int r = c == NULL ? -1 : attr_add(c, s_duplicates, 1);
+            Py_XDECREF(c);
+            if (r < 0)
+                goto done;
+            Py_SETREF(reason, PyUnicode_FromString("duplicate"));
+            if (reason == NULL)
+                goto done;
+        } else {
+            PyObject *handler = PyDict_GetItemWithError(handlers, flow);
+            if (handler == NULL && PyErr_Occurred())
+                goto done;
+            if (handler != NULL) {
+                Py_INCREF(handler);
+                PyObject *ha[3] = {pid, packet, at};
+                Py_SETREF(reason, PyObject_Vectorcall(handler, ha, 3, NULL));
+                Py_DECREF(handler);
+                if (reason == NULL)
+                    goto done;
+            }
+        }
+    }
+    if (reason != Py_None) {
+        PyObject *da[4] = {pid, packet, at, reason};
+        rc = call_discard(drop, da, 4);
+        goto done;
+    }
+    PyObject *c = PyObject_GetItem(counters, flow);
+    int r = c == NULL ? -1 : attr_add(c, s_delivered, 1);
+    Py_XDECREF(c);
+    if (r < 0)
+        goto done;
+    PyObject *left = PyDict_GetItemWithError(live, pid);
+    if (left == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetObject(PyExc_KeyError, pid);
+        goto done;
+    }
+    left = PyNumber_Subtract(left, one);
+    if (left == NULL)
+        goto done;
+    r = PyDict_SetItem(live, pid, left);
+    int last = r < 0 ? 0 : !PyObject_IsTrue(left);
+    Py_DECREF(left);
+    if (r < 0)
+        goto done;
+    if (last) {  /* its last copy: no duplicate or loop can follow */
+        if (dict_discard(seen_at, pid) < 0 || dict_discard(switch_seen, pid) < 0)
+            goto done;
+    } else if (seen == NULL) {
+        PyObject *one_port = PySet_New(NULL);
+        if (one_port == NULL || PySet_Add(one_port, at) < 0 ||
+            PyDict_SetItem(seen_at, pid, one_port) < 0) {
+            Py_XDECREF(one_port);
+            goto done;
+        }
+        Py_DECREF(one_port);
+    } else if (PySet_Add(seen, at) < 0)
+        goto done;
+    PyObject *got = PyDict_GetItemWithError(delivered_to, pid);
+    if (got == NULL) {
+        if (PyErr_Occurred())
+            goto done;
+        PyObject *list = PyList_New(1);
+        if (list == NULL)
+            goto done;
+        PyList_SET_ITEM(list, 0, Py_NewRef(at));
+        r = PyDict_SetItem(delivered_to, pid, list);
+        Py_DECREF(list);
+        if (r < 0)
+            goto done;
+    } else if (PyList_Append(got, at) < 0)
+        goto done;
+    PyObject *row = PyTuple_Pack(4, pid, flow, at, t);
+    if (row == NULL)
+        goto done;
+    rc = PyList_Append(delivery_rows, row);
+    Py_DECREF(row);
+done:
+    Py_DECREF(flow);
+    Py_XDECREF(reason);
+    Py_XDECREF(seen);
+    return rc;
+}
+
+
 enum {
     A_PQ, A_EHEAP, A_ENGINE, A_FAILED, A_DOWN, A_SWITCHES, A_ROUTES, A_MCAST, A_SWITCH_SEEN,
     A_COUNTERS, A_LIVE, A_REC, A_LAT, A_PROP, A_MAX_HOPS, A_ARRIVE, A_DEPART,
     A_ROUTE, A_RECEIVE, A_SEEN_AT, A_DROP_ROWS, A_FANS, A_MCAST_END, A_ROUTERS, A_MAKE_FAN,
-    A_T, N_ARGS
+    A_T, A_RX, N_ARGS
 };
 
 #define FAIL goto error
@@ -416,6 +529,19 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
     PyObject *receive = a[A_RECEIVE], *seen_at = a[A_SEEN_AT], *drop_rows = a[A_DROP_ROWS];
     PyObject *fans = a[A_FANS], *mcast_end = a[A_MCAST_END], *routers = a[A_ROUTERS];
     PyObject *make_fan = a[A_MAKE_FAN];
+    /* (check, handlers, drop, delivered_to, delivery_rows): _receive inlined; None: call
+     * receive */
+    PyObject *const *rx = NULL;
+    if (a[A_RX] != Py_None) {
+        if (!PyTuple_CheckExact(a[A_RX]) || PyTuple_GET_SIZE(a[A_RX]) != 5 ||
+            !PyDict_CheckExact(PyTuple_GET_ITEM(a[A_RX], 1)) ||
+            !PyDict_CheckExact(PyTuple_GET_ITEM(a[A_RX], 3)) ||
+            !PyList_CheckExact(PyTuple_GET_ITEM(a[A_RX], 4))) {
+            PyErr_SetString(PyExc_TypeError, "run_batch: receiving is a 5-tuple");
+            return NULL;
+        }
+        rx = &PyTuple_GET_ITEM(a[A_RX], 0);
+    }
     if (!Py_IS_TYPE(a[A_PQ], &ArrivalsType)) {
         PyErr_SetString(PyExc_TypeError, "run_batch: the arrivals must be an Arrivals");
         return NULL;
@@ -651,6 +777,8 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
                     }
                     PyObject *row = PyTuple_Pack(5, t, at, pid, flow, reason);
                     Py_DECREF(reason);
+                    if (row != NULL)
+                        PyObject_GC_UnTrack(row);  /* immutable values: no cycle */
                     if (row == NULL || PyList_Append(drop_rows, row) < 0) {
                         Py_XDECREF(row);
                         FAIL;
@@ -758,7 +886,10 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
         /* everything not inlined: the simulator's own methods */
         if (set_now(engine, t) < 0)
             FAIL;
-        if (at_ca) {
+        if (at_ca && rx != NULL) {
+            if (deliver(rx, counters, live, seen_at, switch_seen, pid, packet, at, t) < 0)
+                FAIL;
+        } else if (at_ca) {
             PyObject *ra[3] = {pid, packet, at};
             if (call_discard(receive, ra, 3) < 0)
                 FAIL;
@@ -811,7 +942,8 @@ static PyMethodDef methods[] = {
     {"run_batch", (PyCFunction)(void (*)(void))run_batch, METH_FASTCALL,
      "run_batch(arrivals, engine_heap, engine, failed, down, switches, routes, mcast, "
      "switch_seen, counters, live, hop_rows, lat, prop, max_hops, arrive, "
-     "depart, route, receive, seen_at, drop_rows, fans, mcast_end, routers, make_fan, t)"
+     "depart, route, receive, seen_at, drop_rows, fans, mcast_end, routers, make_fan, t, "
+     "receiving)"
      " -> (t, arrivals run): see ibviz.core.sim.pump_loop.run_batch."},
     {NULL, NULL, 0, NULL}};
 
@@ -823,6 +955,10 @@ PyMODINIT_FUNC
 PyInit__cpump(void)
 {
     one = PyLong_FromLong(1);
+    s_delivered = PyUnicode_InternFromString("delivered");
+    s_duplicates = PyUnicode_InternFromString("duplicates");
+    if (!s_delivered || !s_duplicates)
+        return NULL;
     s_now = PyUnicode_InternFromString("now");
     s_limit = PyUnicode_InternFromString("limit");
     s_dlid = PyUnicode_InternFromString("dlid");

@@ -24,6 +24,9 @@ class Batch(Forwarding):
     def _receive(self, pid: int, packet: DataPacket, at: PortRef) -> None:
         raise NotImplementedError  # NetworkSim's
 
+    def _receiving(self) -> tuple | None:
+        raise NotImplementedError  # NetworkSim's
+
     def _fan(self, outs: list[PortRef]) -> tuple[tuple[PortRef, tuple | None], ...]:
         """A multicast decision's output ports with their cables (None: not cabled)."""
         wires = self._wire
@@ -53,7 +56,7 @@ class Batch(Forwarding):
             self.hops.rows if self.hops is not None else None, self.switch_latency_us,
             self.propagation_us, self.max_hops, self._arrive, self._depart, self._route,
             self._receive, self._seen_at, self._drop_rows, self._fans, self._mcast_end,
-            self._routers, self._fan, engine.now)
+            self._routers, self._fan, engine.now, self._receiving())
         engine.now = t
         engine.events_run += done - 1  # the engine counted the pump itself
         self._pump_at = first = self._pq.first()

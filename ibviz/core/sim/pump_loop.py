@@ -65,10 +65,13 @@ def run_batch_py(arrivals: HeapArrivals, eheap: list, engine: Any, failed: Any,
                  switch_seen: dict, counters: dict, live: dict, rec: list | None, lat: float, prop: float, max_hops: int,
                  arrive: Callable, depart: Callable, route: Callable, receive: Callable,
                  seen_at: dict, drop_rows: list, fans: dict, mcast_end: dict,
-                 routers: Any, make_fan: Callable, t: float) -> tuple[float, int]:
+                 routers: Any, make_fan: Callable, t: float, receiving: tuple | None = None
+                 ) -> tuple[float, int]:
     """Run packet arrivals in time order up to the engine's next other event (arrivals
     first on a tie), never past ``engine.limit``; returns (time of the last arrival run,
-    or ``t``; arrivals run). See :meth:`~ibviz.core.sim.batch.Batch._pump`."""
+    or ``t``; arrivals run). See :meth:`~ibviz.core.sim.batch.Batch._pump`.
+    ``receiving`` lets the compiled loop take ``receive``'s steps itself; this one
+    calls ``receive``."""
     pq, next_seq = arrivals.heap, arrivals.next_seq
     record = rec.append if rec is not None else None
     drop_row = drop_rows.append
