@@ -1,0 +1,312 @@
+"""OpenSM's own LFT dumps (``opensm-lfts.dump``, ``opensm.fdbs``) read a section at a time
+with numpy, straight from the file.
+
+A 12,100-node fabric's ``opensm-lfts.dump`` holds 17.5 M rows (1.3 GB): read as lines of
+text it took minutes and gigabytes. Here each switch's rows are parsed as byte columns
+(the LID's four hex digits, the port's three digits) and the file is never held whole.
+Only the plain layout OpenSM writes is read so; anything else in a file (other spacing, a
+carriage return, bytes that are not ASCII, a row this code does not know) makes
+:func:`parse_fast` return None, and the line-by-line reader of
+:mod:`ibviz.topology.state.unicast` reads the file and names what is wrong. The result is
+the state that reader gives, warnings included (pinned by tests).
+
+A row's destination (``# Channel Adapter portguid 0x...: 'desc'``) gives the LIDs of its
+port: a switch section whose rows, ports aside, are byte for byte those of the section
+last looked at adds nothing, so the destinations are read only where a section differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+import numpy as np
+
+from ibviz.core.addressing import UNICAST_LID_MAX
+from ibviz.topology.errors import TopologyError
+from ibviz.topology.state._reader import MAX_PORT, StateReader
+from ibviz.topology.state.model import FabricState
+from ibviz.topology.state.unicast import (
+    _FDBS_COLUMNS_RE,
+    _FOOTER_RE,
+    _NEW,
+    _SWITCH_LID_RE,
+    _UNICAST_HEADER_RE,
+    _lids_from_destinations,
+    _new_destination,
+)
+
+CHUNK = 1 << 25
+"""Bytes read at a time (a piece always ends before a switch header)."""
+FAST_FORMATS = ("opensm-lfts", "opensm-fdbs")
+_HEADS = {"opensm-lfts": b"Unicast lids [", "opensm-fdbs": b"dump_ucast_routes: Switch 0x"}
+PAD = 32
+_PAD = b"\n" * PAD
+_BAD = 1 << 40
+_HEX = np.full(256, _BAD, np.int64)
+_DEC = np.full(256, _BAD, np.int64)
+for _c in b"0123456789":
+    _HEX[_c] = _DEC[_c] = _c - 48
+for _c in b"abcdef":
+    _HEX[_c] = _HEX[_c - 32] = _c - 87
+
+
+class _Fallback(Exception):
+    """The input is not in the plain layout: the line reader reads it."""
+
+
+def pieces(source: BinaryIO, head: bytes) -> Iterator[tuple[bytes, int]]:
+    """The input from where ``source`` is, in pieces of about :data:`CHUNK` bytes, each
+    ending just before a line that starts with ``head`` (or at the end). Yields
+    (buffer, n): the piece is ``buffer[:n]``, and the buffer holds at least :data:`PAD`
+    more bytes (what follows, or newlines at the end). ``source`` must be seekable: the
+    rest of a buffer is read again as the start of the next piece (one copy, not two)."""
+    marker = b"\n" + head
+    size = CHUNK
+    while True:
+        at = source.tell()
+        data = source.read(size)
+        if len(data) < size:  # the end
+            if data:
+                yield data + _PAD, len(data)
+            return
+        cut = data.rfind(marker)
+        if cut < 0:  # no next section in it: read more at once
+            size *= 2
+            source.seek(at)
+            continue
+        source.seek(at + cut + 1)
+        yield (data if len(data) > cut + PAD else data + _PAD), cut + 1
+        size = CHUNK
+
+
+def _words(buf: bytes) -> np.ndarray:
+    """``words[i]``: the 8 bytes of ``buf`` from offset ``i`` as one little-endian number."""
+    return np.ndarray((len(buf) - 7,), np.dtype("<u8"), buf, 0, (1,))
+
+
+def _byte(word: np.ndarray, k: int) -> np.ndarray:
+    return word.view(np.uint8).reshape(-1, 8)[:, k]
+
+
+def _text(text: bytes) -> tuple[np.uint64, np.uint64]:
+    """(mask, value) that ``word & mask == value`` tests for 8 bytes of ``text``
+    (``?`` in it: any byte)."""
+    keep = bytes(0 if c == 63 else 255 for c in text)
+    return (np.uint64(int.from_bytes(keep, "little")),
+            np.uint64(int.from_bytes(text.replace(b"?", b"\0"), "little")))
+
+
+def _number(word: np.ndarray, first: int, width: int, base: int) -> np.ndarray:
+    """The number of ``width`` digits (hex or decimal: ``base``) from byte ``first`` of
+    each word; -1 where one of them is not a digit."""
+    table = _HEX if base == 16 else _DEC
+    columns = word.view(np.uint8).reshape(-1, 8)
+    value = table[columns[:, first]]
+    for k in range(first + 1, first + width):
+        value = value * base + table[columns[:, k]]
+    value[value >= base ** width] = -1  # a non-digit counts _BAD, more than any number
+    return value
+
+
+class _Tables:
+    """The switch being read and what the file said so far."""
+
+    def __init__(self, reader: StateReader) -> None:
+        self.reader = reader
+        self.switch: int | None = None
+        self.lids: list[np.ndarray] = []
+        self.ports: list[np.ndarray] = []
+        self.rows = 0
+        self.last_lid = -1
+
+    def start(self, switch: int) -> None:
+        self.finish()
+        self.switch, self.lids, self.ports, self.rows, self.last_lid = switch, [], [], 0, -1
+
+    def add(self, lids: np.ndarray, ports: np.ndarray) -> None:
+        if self.switch is None or (len(lids) and (
+                lids[0] <= self.last_lid or (len(lids) > 1 and (np.diff(lids) <= 0).any()))):
+            raise _Fallback  # rows before a header, or LIDs not ascending: the line reader
+        if len(lids):
+            self.last_lid = int(lids[-1])
+        keep = ports != -3  # UNREACHABLE in opensm.fdbs
+        self.lids.append(lids[keep])
+        self.ports.append(ports[keep])
+        self.rows += len(lids)
+
+    def finish(self) -> None:
+        if self.switch is None:
+            return
+        lids = np.concatenate(self.lids) if self.lids else np.zeros(0, np.int64)
+        ports = np.concatenate(self.ports) if self.ports else np.zeros(0, np.int64)
+        self.reader.state.set_lft_rows(self.switch, lids, ports, self.reader.file)
+        self.switch = None
+
+
+class _Destinations:
+    """The port GUIDs LIDs lead to, read from sections that differ from the last one read."""
+
+    def __init__(self, reader: StateReader) -> None:
+        self.reader = reader
+        self.seen: dict[int, list[int]] = {}
+        self.cache: dict[str, list[int] | None] = {}
+        self.last: np.ndarray | None = None
+
+    def rows(self, arr: np.ndarray, buf: bytes, starts: np.ndarray, ends: np.ndarray,
+             lids: np.ndarray, first_line: int) -> None:
+        if not len(starts):
+            return
+        block = arr[starts[0]:ends[-1] + 1]
+        last = self.last
+        if last is not None and len(last) == len(block):
+            differ = block != last
+            at = starts - starts[0]
+            differ[at + 7] = differ[at + 8] = differ[at + 9] = False  # the port's digits
+            if not differ.any():
+                return
+        self.last = block
+        for i, (s, e) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+            lid = int(lids[i])
+            if not lid:
+                continue
+            dest = buf[s + 12:e].decode().strip()
+            seen = self.cache.get(dest, _NEW)
+            if seen is _NEW:
+                seen = self.cache[dest] = _new_destination(self.reader, first_line + i, dest,
+                                                           self.seen)
+            if seen is not None:
+                seen.append(lid)
+
+
+def _lft_line(reader: StateReader, tables: _Tables, line: str, idx: int) -> None:
+    """A line of ``opensm-lfts.dump`` other than a row, as the line reader takes it."""
+    if m := _UNICAST_HEADER_RE.match(line):
+        switch = reader.guid(m["guid"], idx)
+        tables.start(switch)
+        where = _SWITCH_LID_RE.match(m["where"].strip())
+        if where:
+            reader.state.set_lid(switch,
+                                 reader.unicast_lid(where[1], idx, base=10, allow_zero=True))
+        reader.state.descriptions[switch] = m["desc"].strip("'")
+        return
+    if tables.switch is None:
+        raise _Fallback
+    if m := _FOOTER_RE.match(line.strip()):
+        if m["valid"] and int(m["n"]) != tables.rows:
+            reader.warn(f"footer says {m['n']} LIDs but {tables.rows} rows were read "
+                        "(truncated output?)", idx, "count")
+        return
+    raise _Fallback
+
+
+def _fdbs_line(reader: StateReader, tables: _Tables, line: str, idx: int) -> None:
+    """A line of ``opensm.fdbs`` other than a row."""
+    if line.startswith("dump_ucast_routes: Switch 0x"):
+        guid = line[28:]
+        if not (0 < len(guid) <= 16 and guid.isascii() and guid.isalnum()):
+            raise _Fallback
+        tables.start(reader.guid(guid, idx))
+        return
+    if tables.switch is None or not _FDBS_COLUMNS_RE.match(line.strip()):
+        raise _Fallback
+
+
+_LFT0 = _text(b"0x???? ?")
+_LFT1 = _text(b"?? ? ???")
+
+
+def _lft_rows(buf: bytes, starts: np.ndarray, length: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which lines are plain rows ``0xLLLL PPP # ...`` and their LIDs and ports."""
+    words = _words(buf)
+    w0, w1 = words[starts], words[starts + 8]
+    sep = _byte(w1, 3)
+    row = (length >= 13) & ((w0 & _LFT0[0]) == _LFT0[1]) & ((w1 & _LFT1[0]) == _LFT1[1]) \
+        & ((sep == 35) | (sep == 58)) & (_byte(w1, 2) == 32) & (_byte(w1, 4) == 32)
+    high, low = _number(w0, 7, 1, 10), _number(w1, 0, 2, 10)
+    ports = np.where((high < 0) | (low < 0), -1, high * 100 + low)
+    return row, _number(w0, 2, 4, 16), ports
+
+
+_FDBS0 = _text(b"0x???? :")
+_FDBS1 = _text(b" ???  : ")
+_FDBS2 = _text(b"??   : y")
+_FDBS3 = _text(b"   : yes")
+_GONE1 = _text(b" UNREACH")
+_GONE2 = _text(b"ACHABLE\n")
+
+
+def _fdbs_rows(buf: bytes, starts: np.ndarray, length: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which lines are rows ``0xLLLL : PPP  : HH   : yes`` or ``0xLLLL : UNREACHABLE``
+    (``ports`` -3), and their LIDs and ports."""
+    words = _words(buf)
+    w0, w1, w2 = words[starts], words[starts + 8], words[starts + 16]
+    head = (w0 & _FDBS0[0]) == _FDBS0[1]
+    ports, hops = _number(w1, 1, 3, 10), _number(w2, 0, 2, 10)
+    plain = head & (length == 26) & ((w1 & _FDBS1[0]) == _FDBS1[1]) & (ports >= 0) \
+        & (hops >= 0) & ((w2 & _FDBS2[0]) == _FDBS2[1]) \
+        & ((words[starts + 18] & _FDBS3[0]) == _FDBS3[1])
+    gone = head & (length == 20) & ((w1 & _GONE1[0]) == _GONE1[1]) \
+        & ((words[starts + 13] & _GONE2[0]) == _GONE2[1])
+    return plain | gone, _number(w0, 2, 4, 16), np.where(gone, -3, ports)
+
+
+def parse_fast(source: BinaryIO, fmt: str, file: str,
+               progress: Callable[[int], None] | None = None) -> FabricState | None:
+    """The state of an ``opensm-lfts.dump`` / ``opensm.fdbs`` (``fmt``) read from
+    ``source`` (a file open for binary reading, at its start), as :func:`~ibviz.topology.state.load.
+    parse_state` gives it; None when the file is not in OpenSM's plain layout (then read
+    it line by line). ``progress`` gets the bytes read so far."""
+    state = FabricState()
+    reader = StateReader([], file, state)
+    try:
+        _parse(source, fmt, reader, progress)
+    except (_Fallback, TopologyError, UnicodeDecodeError):
+        return None
+    state.lfts_complete = True
+    state.sources.append((file, fmt))
+    return state
+
+
+def _parse(source: BinaryIO, fmt: str, reader: StateReader,
+           progress: Callable[[int], None] | None) -> None:
+    tables, dests = _Tables(reader), _Destinations(reader)
+    lft = fmt == "opensm-lfts"
+    line_of, done = 0, 0
+    for buf, n in pieces(source, _HEADS[fmt]):
+        if buf[n - 1] != 10 or not buf.isascii() or b"\r" in buf \
+                or (done == 0 and b"\x00" in buf[:4096]):
+            raise _Fallback
+        arr = np.frombuffer(buf, np.uint8)
+        ends = np.flatnonzero(arr[:n] == 10)
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        row, lids, ports = (_lft_rows if lft else _fdbs_rows)(buf, starts, ends - starts)
+        row &= lids >= 0
+        if ((lids[row] > UNICAST_LID_MAX) | (ports[row] > MAX_PORT)).any() \
+                or (not lft and (lids[row] == 0).any()) or (lft and (ports[row] < 0).any()):
+            raise _Fallback  # the line reader names what is wrong
+        other = np.flatnonzero(~row).tolist()
+        begin = 0
+        for at in [*other, len(starts)]:
+            if at > begin:
+                part = slice(begin, at)
+                tables.add(lids[part], ports[part])
+                if lft:
+                    dests.rows(arr, buf, starts[part], ends[part], lids[part], line_of + begin)
+            if at < len(starts):
+                text = buf[starts[at]:ends[at]].decode().rstrip()
+                stripped = text.lstrip()
+                if stripped and stripped[0] != "#":
+                    (_lft_line if lft else _fdbs_line)(reader, tables, text, line_of + at)
+            begin = at + 1
+        line_of += len(starts)
+        done += n
+        if progress is not None:
+            progress(done)
+    if tables.switch is None:
+        raise _Fallback  # no switch at all: the line reader says so
+    tables.finish()
+    if lft:
+        _lids_from_destinations(reader, dests.seen)
