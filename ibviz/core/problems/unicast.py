@@ -38,21 +38,26 @@ def lid_walk(fabric: Fabric, lfts: dict[int, np.ndarray], lids: Iterable[int]
     owners = fabric.lid_owners()
     n, m = len(switches), len(lid_list)
     code = np.full((n, m), NO_ROUTE, np.int8)
-    nxt = np.repeat(np.arange(n, dtype=np.int64)[:, None], m, axis=1)
+    kind = np.int32 if n * m < 1 << 31 else np.int64  # half the memory where it fits
+    nxt = np.repeat(np.arange(n, dtype=kind)[:, None], m, axis=1)
     for i, sw in enumerate(switches):
         table = np.asarray(lfts[sw])
         ports = np.full(m, NO_PATH, np.int64)
         inside = lid_list < len(table)
         ports[inside] = table[lid_list[inside]]
-        for port in np.unique(ports):
-            cols = np.nonzero(ports == port)[0]
-            _step(fabric, sw, int(port), lid_list[cols], cols, i, code, nxt, index, owners)
+        order = np.argsort(ports, kind="stable")  # each port's LIDs, ascending
+        values, first = np.unique(ports[order], return_index=True)
+        for port, cols in zip(values.tolist(), np.split(order, first[1:]), strict=True):
+            _step(fabric, sw, port, lid_list[cols], cols, i, code, nxt, index, owners)
     if not m or not n:
         return switches, lid_list, code, nxt
-    flat = (nxt * m + np.arange(m)[None, :]).reshape(-1)
+    flat = (nxt * m + np.arange(m, dtype=kind)[None, :]).reshape(-1)
     for _ in range(int(np.ceil(np.log2(max(n, 2)))) + 1):
-        flat = flat[flat]
-    end = (flat // m).reshape(n, m)
+        step = flat[flat]
+        if np.array_equal(step, flat):  # every walk has ended: more steps change nothing
+            break
+        flat = step
+    end = (flat // m).reshape(n, m).astype(np.int64)
     return switches, lid_list, code[end, np.arange(m)[None, :]], end
 
 
