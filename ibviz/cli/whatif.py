@@ -11,6 +11,7 @@ from typing import Any
 
 from ibviz.app.whatif_report import text_lines, to_json
 from ibviz.backends.attach import RealFabric
+from ibviz.cli.progress import ProgressBar
 from ibviz.cli.reading import READ_ERRORS, fail, read_fabric
 from ibviz.core.addressing import parse_gid
 from ibviz.core.naming import describe_node
@@ -118,10 +119,14 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         takeover = resolve_node(fabric, args.takeover) if args.takeover else None
         standby = (resolve_node(fabric, args.standby), "--standby") if args.standby else \
             standby_in_files(backend)
-        result = what_if(fabric, backend.sm, failures, routing=args.routing,
-                         protect=protect, takeover=takeover,
-                         standby=standby[0] if standby else None,
-                         standby_from=standby[1] if standby else "")
+        bar = ProgressBar("what if: model, re-route, checks")
+        try:
+            result = what_if(fabric, backend.sm, failures, routing=args.routing,
+                             protect=protect, takeover=takeover,
+                             standby=standby[0] if standby else None,
+                             standby_from=standby[1] if standby else "", progress=bar)
+        finally:
+            bar.close()
     except (*READ_ERRORS, NodeNotFound, RoutingError, ValueError) as exc:
         return fail(exc, "ibviz whatif")
     finally:

@@ -51,7 +51,7 @@ def lid_walk(fabric: Fabric, lfts: dict[int, np.ndarray], lids: Iterable[int]
             _step(fabric, sw, port, lid_list[cols], cols, i, code, nxt, index, owners)
     if not m or not n:
         return switches, lid_list, code, nxt
-    flat = (nxt * m + np.arange(m, dtype=kind)[None, :]).reshape(-1)
+    flat = np.add(nxt * m, np.arange(m, dtype=kind)[None, :]).reshape(-1)
     for _ in range(int(np.ceil(np.log2(max(n, 2)))) + 1):
         step = flat[flat]
         if np.array_equal(step, flat):  # every walk has ended: more steps change nothing

@@ -34,6 +34,9 @@ __all__ = ["DirectoryRead", "MAX_UNPACKED", "load_state_dir", "read_settled",
 MAX_UNPACKED = 1 << 30
 """Bytes a ``.gz`` file may unpack to (a bigger one is skipped with a note)."""
 _SHOWN = 5
+PROGRESS_BYTES = 1 << 25
+"""Files of fewer bytes in all are read without reporting progress."""
+PERMILLE = 1000
 _HEAD_BYTES = 1 << 18
 """Bytes of a file looked at to recognise OpenSM's big LFT dumps."""
 
@@ -155,7 +158,8 @@ def read_state_files(paths: Iterable[Path], settle: bool = False,
                      progress: Callable[[int, int], None] | None = None) -> DirectoryRead:
     """Read ``paths`` (recognised ones; others noted) into one state, applied in a fixed
     order (topologies, LIDs, LFTs, MFTs, SA, SM); ``settle``: files may be being
-    rewritten (see :func:`read_settled`); ``progress`` gets (bytes read, bytes in all).
+    rewritten (see :func:`read_settled`); ``progress`` gets (thousandths of the bytes
+    read, 1000), where the files hold :data:`PROGRESS_BYTES` or more.
 
     Raises
     ------
@@ -168,11 +172,13 @@ def read_state_files(paths: Iterable[Path], settle: bool = False,
     files = sorted(Path(p) for p in paths)
     sizes = [_size(p) for p in files]
     total = sum(sizes)
+    if total < PROGRESS_BYTES:
+        progress = None  # read in well under a second: no bar, no dialog
     for n, path in enumerate(files):
         done = sum(sizes[:n])
         got = _one(path, settle, _offset(progress, done, total))
         if progress is not None:
-            progress(done + sizes[n], total)
+            progress(*_permille(done + sizes[n], total))
         if isinstance(got, str):
             out.skipped.append(got)
         else:
@@ -198,7 +204,12 @@ def _offset(progress: Callable[[int, int], None] | None, done: int, total: int
     """Bytes read in one file -> ``progress`` of all files."""
     if progress is None:
         return None
-    return lambda k: progress(done + k, total)
+    return lambda k: progress(*_permille(done + k, total))
+
+
+def _permille(done: int, total: int) -> tuple[int, int]:
+    """(done, total) bytes as thousandths: a Qt progress bar holds 32-bit ints only."""
+    return min(PERMILLE, done * PERMILLE // max(total, 1)), PERMILLE
 
 
 def _size(path: Path) -> int:
