@@ -24,6 +24,7 @@ import numpy as np
 
 from ibviz.core.addressing import UNICAST_LID_MAX
 from ibviz.topology.errors import TopologyError
+from ibviz.topology.state._byte_rows import FDBS_HEAD, fdbs_rows, fixed_fdbs, lft_rows
 from ibviz.topology.state._reader import MAX_PORT, StateReader
 from ibviz.topology.state.model import FabricState
 from ibviz.topology.state.unicast import (
@@ -39,16 +40,9 @@ from ibviz.topology.state.unicast import (
 CHUNK = 1 << 25
 """Bytes read at a time (a piece always ends before a switch header)."""
 FAST_FORMATS = ("opensm-lfts", "opensm-fdbs")
-_HEADS = {"opensm-lfts": b"Unicast lids [", "opensm-fdbs": b"dump_ucast_routes: Switch 0x"}
+_HEADS = {"opensm-lfts": b"Unicast lids [", "opensm-fdbs": FDBS_HEAD}
 PAD = 32
 _PAD = b"\n" * PAD
-_BAD = 1 << 40
-_HEX = np.full(256, _BAD, np.int64)
-_DEC = np.full(256, _BAD, np.int64)
-for _c in b"0123456789":
-    _HEX[_c] = _DEC[_c] = _c - 48
-for _c in b"abcdef":
-    _HEX[_c] = _HEX[_c - 32] = _c - 87
 
 
 class _Fallback(Exception):
@@ -78,35 +72,6 @@ def pieces(source: BinaryIO, head: bytes) -> Iterator[tuple[bytes, int]]:
         source.seek(at + cut + 1)
         yield (data if len(data) > cut + PAD else data + _PAD), cut + 1
         size = CHUNK
-
-
-def _words(buf: bytes) -> np.ndarray:
-    """``words[i]``: the 8 bytes of ``buf`` from offset ``i`` as one little-endian number."""
-    return np.ndarray((len(buf) - 7,), np.dtype("<u8"), buf, 0, (1,))
-
-
-def _byte(word: np.ndarray, k: int) -> np.ndarray:
-    return word.view(np.uint8).reshape(-1, 8)[:, k]
-
-
-def _text(text: bytes) -> tuple[np.uint64, np.uint64]:
-    """(mask, value) that ``word & mask == value`` tests for 8 bytes of ``text``
-    (``?`` in it: any byte)."""
-    keep = bytes(0 if c == 63 else 255 for c in text)
-    return (np.uint64(int.from_bytes(keep, "little")),
-            np.uint64(int.from_bytes(text.replace(b"?", b"\0"), "little")))
-
-
-def _number(word: np.ndarray, first: int, width: int, base: int) -> np.ndarray:
-    """The number of ``width`` digits (hex or decimal: ``base``) from byte ``first`` of
-    each word; -1 where one of them is not a digit."""
-    table = _HEX if base == 16 else _DEC
-    columns = word.view(np.uint8).reshape(-1, 8)
-    value = table[columns[:, first]]
-    for k in range(first + 1, first + width):
-        value = value * base + table[columns[:, k]]
-    value[value >= base ** width] = -1  # a non-digit counts _BAD, more than any number
-    return value
 
 
 class _Tables:
@@ -212,47 +177,6 @@ def _fdbs_line(reader: StateReader, tables: _Tables, line: str, idx: int) -> Non
         raise _Fallback
 
 
-_LFT0 = _text(b"0x???? ?")
-_LFT1 = _text(b"?? ? ???")
-
-
-def _lft_rows(buf: bytes, starts: np.ndarray, length: np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Which lines are plain rows ``0xLLLL PPP # ...`` and their LIDs and ports."""
-    words = _words(buf)
-    w0, w1 = words[starts], words[starts + 8]
-    sep = _byte(w1, 3)
-    row = (length >= 13) & ((w0 & _LFT0[0]) == _LFT0[1]) & ((w1 & _LFT1[0]) == _LFT1[1]) \
-        & ((sep == 35) | (sep == 58)) & (_byte(w1, 2) == 32) & (_byte(w1, 4) == 32)
-    high, low = _number(w0, 7, 1, 10), _number(w1, 0, 2, 10)
-    ports = np.where((high < 0) | (low < 0), -1, high * 100 + low)
-    return row, _number(w0, 2, 4, 16), ports
-
-
-_FDBS0 = _text(b"0x???? :")
-_FDBS1 = _text(b" ???  : ")
-_FDBS2 = _text(b"??   : y")
-_FDBS3 = _text(b"   : yes")
-_GONE1 = _text(b" UNREACH")
-_GONE2 = _text(b"ACHABLE\n")
-
-
-def _fdbs_rows(buf: bytes, starts: np.ndarray, length: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Which lines are rows ``0xLLLL : PPP  : HH   : yes`` or ``0xLLLL : UNREACHABLE``
-    (``ports`` -3), and their LIDs and ports."""
-    words = _words(buf)
-    w0, w1, w2 = words[starts], words[starts + 8], words[starts + 16]
-    head = (w0 & _FDBS0[0]) == _FDBS0[1]
-    ports, hops = _number(w1, 1, 3, 10), _number(w2, 0, 2, 10)
-    plain = head & (length == 26) & ((w1 & _FDBS1[0]) == _FDBS1[1]) & (ports >= 0) \
-        & (hops >= 0) & ((w2 & _FDBS2[0]) == _FDBS2[1]) \
-        & ((words[starts + 18] & _FDBS3[0]) == _FDBS3[1])
-    gone = head & (length == 20) & ((w1 & _GONE1[0]) == _GONE1[1]) \
-        & ((words[starts + 13] & _GONE2[0]) == _GONE2[1])
-    return plain | gone, _number(w0, 2, 4, 16), np.where(gone, -3, ports)
-
-
 def parse_fast(source: BinaryIO, fmt: str, file: str,
                progress: Callable[[int], None] | None = None) -> FabricState | None:
     """The state of an ``opensm-lfts.dump`` / ``opensm.fdbs`` (``fmt``) read from
@@ -279,10 +203,21 @@ def _parse(source: BinaryIO, fmt: str, reader: StateReader,
         if buf[n - 1] != 10 or not buf.isascii() or b"\r" in buf \
                 or (done == 0 and b"\x00" in buf[:4096]):
             raise _Fallback
+        fixed = None if lft or done == 0 and not buf.startswith(FDBS_HEAD) \
+            else fixed_fdbs(buf, n)
+        if fixed is not None:
+            for guid, lids, ports in fixed[0]:
+                tables.start(guid)
+                tables.add(lids, ports)
+            line_of += fixed[1]
+            done += n
+            if progress is not None:
+                progress(done)
+            continue
         arr = np.frombuffer(buf, np.uint8)
         ends = np.flatnonzero(arr[:n] == 10)
         starts = np.concatenate(([0], ends[:-1] + 1))
-        row, lids, ports = (_lft_rows if lft else _fdbs_rows)(buf, starts, ends - starts)
+        row, lids, ports = (lft_rows if lft else fdbs_rows)(buf, starts, ends - starts)
         row &= lids >= 0
         if ((lids[row] > UNICAST_LID_MAX) | (ports[row] > MAX_PORT)).any() \
                 or (not lft and (lids[row] == 0).any()) or (lft and (ports[row] < 0).any()):
