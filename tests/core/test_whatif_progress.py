@@ -15,7 +15,7 @@ from ibviz.core.resolve import resolve_node
 from ibviz.core.sm.manager import SmConfig, SubnetManager
 from ibviz.core.whatif import Failures, what_if
 from ibviz.topology.generators import fat_tree
-from ibviz.topology.state import _fast_lfts, directory
+from ibviz.topology.state import _byte_rows, directory
 from ibviz.topology.state.opensm_writers import write_dump_dir
 
 
@@ -48,7 +48,7 @@ def test_reading_reports_bytes_of_all_files(dumps: Path, monkeypatch: pytest.Mon
     """Thousandths of the bytes, rising to 1000 (only for big directories: the limit
     is lowered here)."""
     monkeypatch.setattr(directory, "PROGRESS_BYTES", 1)
-    monkeypatch.setattr(_fast_lfts, "CHUNK", 1000)  # several pieces per dump file
+    monkeypatch.setattr(_byte_rows, "CHUNK", 1000)  # several pieces per dump file
     calls: list[tuple[int, int]] = []
     backend = RealFabric(dumps)
     backend.start(lambda done, total: calls.append((done, total)))

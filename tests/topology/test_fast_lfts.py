@@ -13,7 +13,7 @@ from ibviz.core.model import PortRef
 from ibviz.core.sm.manager import SmConfig, SubnetManager
 from ibviz.topology._text import decode_lines
 from ibviz.topology.generators import fat_tree, leaf_spine
-from ibviz.topology.state import _fast_lfts
+from ibviz.topology.state import _byte_rows, _fast_lfts
 from ibviz.topology.state._fast_lfts import parse_fast
 from ibviz.topology.state.directory import read_state_dir
 from ibviz.topology.state.load import parse_state
@@ -66,7 +66,7 @@ def test_same_state_as_the_line_reader(name: str, lmc: int, fail: bool):
 @pytest.mark.parametrize("name", list(FORMATS))
 def test_small_pieces_split_tables(name: str, monkeypatch: pytest.MonkeyPatch):
     """Pieces smaller than one switch's table (read again, doubled) give the same state."""
-    monkeypatch.setattr(_fast_lfts, "CHUNK", 100)
+    monkeypatch.setattr(_byte_rows, "CHUNK", 100)
     text = dumps(2)[name]
     got = fast(text, FORMATS[name])
     assert got is not None and key(got) == key(line_reader(text, FORMATS[name]))
@@ -92,6 +92,23 @@ def _edit(text: str, old: str, new: str) -> str:
 def test_other_layouts_go_to_the_line_reader(name: str, change):
     text = change(dumps()[name])
     assert fast(text, FORMATS[name]) is None
+
+
+def _in_last_section(text: str, old: str, new: str) -> str:
+    at = text.rindex("Unicast lids [")
+    return text[:at] + _edit(text[at:], old, new)
+
+
+def test_a_section_laid_out_otherwise_is_read_line_by_line():
+    """A later switch whose rows differ from the others' beyond the ports (another
+    destination text of the same length): the same state as the line reader, the first
+    description kept; a port that is not a number there: the line reader reads it."""
+    text = _in_last_section(dumps()["opensm-lfts.dump"], "'node0001 HCA-1'",
+                            "'node0001 HCA-X'")
+    got = fast(text, "opensm-lfts")
+    assert got is not None and key(got) == key(line_reader(text, "opensm-lfts"))
+    bad = _in_last_section(dumps()["opensm-lfts.dump"], "0x0003 00", "0x0003 0x")
+    assert fast(bad, "opensm-lfts") is None
 
 
 def test_footer_count_warning_kept():

@@ -1,14 +1,25 @@
 """Byte columns of the lines of OpenSM's LFT dumps, read with numpy (see
-:mod:`ibviz.topology.state._fast_lfts`): which lines are plain rows, and their LIDs and
-ports; whole ``opensm.fdbs`` sections read as a matrix of fixed-width rows."""
+:mod:`ibviz.topology.state._fast_lfts`): the file in pieces of whole switch sections;
+which lines are plain rows, and their LIDs and ports; whole ``opensm.fdbs`` sections read
+as a matrix of fixed-width rows; the layout of an ``opensm-lfts.dump`` section, which the
+next sections mostly share."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 
 from ibviz.core.addressing import UNICAST_LID_MAX
 from ibviz.topology.state._reader import MAX_PORT
 
+CHUNK = 1 << 25
+"""Bytes read at a time (a piece always ends before a switch header)."""
+PAD = 32
+_PAD = b"\n" * PAD
+LFT_HEAD = b"Unicast lids ["
 _BAD = 1 << 40
 _HEX = np.full(256, _BAD, np.int64)
 _DEC = np.full(256, _BAD, np.int64)
@@ -145,3 +156,54 @@ def fixed_fdbs(buf: bytes, n: int) -> tuple[list[tuple[int, np.ndarray, np.ndarr
             return None
         found.append((guid, lids, ports))
     return found, sum(2 + count for _, _, count in sections)
+
+
+def pieces(source: BinaryIO, head: bytes) -> Iterator[tuple[bytes, int]]:
+    """The input from where ``source`` is, in pieces of about :data:`CHUNK` bytes, each
+    ending just before a line that starts with ``head`` (or at the end). Yields
+    (buffer, n): the piece is ``buffer[:n]``, and the buffer holds at least :data:`PAD`
+    more bytes (what follows, or newlines at the end). ``source`` must be seekable: the
+    rest of a buffer is read again as the start of the next piece (one copy, not two)."""
+    marker = b"\n" + head
+    size = CHUNK
+    while True:
+        at = source.tell()
+        data = source.read(size)
+        if len(data) < size:  # the end
+            if data:
+                yield data + _PAD, len(data)
+            return
+        cut = data.rfind(marker)
+        if cut < 0:  # no next section in it: read more at once
+            size *= 2
+            source.seek(at)
+            continue
+        source.seek(at + cut + 1)
+        yield (data if len(data) > cut + PAD else data + _PAD), cut + 1
+        size = CHUNK
+
+
+@dataclass
+class Layout:
+    """The rows of a switch section of ``opensm-lfts.dump`` as read line by line: a
+    section whose rows are the same bytes but for the ports has the same lines."""
+
+    block: np.ndarray
+    at: np.ndarray
+    """Where each row starts in ``block``."""
+    lids: np.ndarray
+    lines: int
+    """Lines of the section, its header and footer included."""
+
+
+def layout_end(buf: bytes, n: int, lo: int, layout: Layout | None) -> int | None:
+    """Where the switch section at ``lo`` ends if its rows take as many bytes as those
+    of ``layout`` (the next section's header, or the end), else None."""
+    head = LFT_HEAD
+    if layout is None or not buf.startswith(head, lo):
+        return None
+    head_end = buf.find(b"\n", lo, n)
+    foot = head_end + 1 + len(layout.block)
+    foot_end = buf.find(b"\n", foot, n) if head_end >= 0 and foot < n else -1
+    end = foot_end + 1
+    return end if foot_end >= 0 and (end == n or buf.startswith(head, end)) else None

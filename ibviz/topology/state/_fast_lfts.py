@@ -17,14 +17,24 @@ last looked at adds nothing, so the destinations are read only where a section d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import BinaryIO
 
 import numpy as np
 
 from ibviz.core.addressing import UNICAST_LID_MAX
 from ibviz.topology.errors import TopologyError
-from ibviz.topology.state._byte_rows import FDBS_HEAD, fdbs_rows, fixed_fdbs, lft_rows
+from ibviz.topology.state._byte_rows import (
+    _DEC,
+    FDBS_HEAD,
+    LFT_HEAD,
+    Layout,
+    fdbs_rows,
+    fixed_fdbs,
+    layout_end,
+    lft_rows,
+    pieces,
+)
 from ibviz.topology.state._reader import MAX_PORT, StateReader
 from ibviz.topology.state.model import FabricState
 from ibviz.topology.state.unicast import (
@@ -37,41 +47,12 @@ from ibviz.topology.state.unicast import (
     _new_destination,
 )
 
-CHUNK = 1 << 25
-"""Bytes read at a time (a piece always ends before a switch header)."""
 FAST_FORMATS = ("opensm-lfts", "opensm-fdbs")
-_HEADS = {"opensm-lfts": b"Unicast lids [", "opensm-fdbs": FDBS_HEAD}
-PAD = 32
-_PAD = b"\n" * PAD
+_HEADS = {"opensm-lfts": LFT_HEAD, "opensm-fdbs": FDBS_HEAD}
 
 
 class _Fallback(Exception):
     """The input is not in the plain layout: the line reader reads it."""
-
-
-def pieces(source: BinaryIO, head: bytes) -> Iterator[tuple[bytes, int]]:
-    """The input from where ``source`` is, in pieces of about :data:`CHUNK` bytes, each
-    ending just before a line that starts with ``head`` (or at the end). Yields
-    (buffer, n): the piece is ``buffer[:n]``, and the buffer holds at least :data:`PAD`
-    more bytes (what follows, or newlines at the end). ``source`` must be seekable: the
-    rest of a buffer is read again as the start of the next piece (one copy, not two)."""
-    marker = b"\n" + head
-    size = CHUNK
-    while True:
-        at = source.tell()
-        data = source.read(size)
-        if len(data) < size:  # the end
-            if data:
-                yield data + _PAD, len(data)
-            return
-        cut = data.rfind(marker)
-        if cut < 0:  # no next section in it: read more at once
-            size *= 2
-            source.seek(at)
-            continue
-        source.seek(at + cut + 1)
-        yield (data if len(data) > cut + PAD else data + _PAD), cut + 1
-        size = CHUNK
 
 
 class _Tables:
@@ -117,6 +98,8 @@ class _Destinations:
         self.seen: dict[int, list[int]] = {}
         self.cache: dict[str, list[int] | None] = {}
         self.last: np.ndarray | None = None
+        self.layout: Layout | None = None
+        """The rows of the last switch section read line by line."""
 
     def rows(self, arr: np.ndarray, buf: bytes, starts: np.ndarray, ends: np.ndarray,
              lids: np.ndarray, first_line: int) -> None:
@@ -194,6 +177,88 @@ def parse_fast(source: BinaryIO, fmt: str, file: str,
     return state
 
 
+def _lft_piece(buf: bytes, n: int, reader: StateReader, tables: _Tables,
+               dests: _Destinations, line_of: int) -> int:
+    """The switch sections of a piece of ``opensm-lfts.dump``; returns its lines."""
+    head = _HEADS["opensm-lfts"]
+    arr = np.frombuffer(buf, np.uint8)
+    at, lines = 0, 0
+    while at < n:
+        guess = layout_end(buf, n, at, dests.layout)  # without scanning the rows
+        got = None if guess is None else \
+            _same_layout(buf, arr, at, guess, reader, tables, dests.layout, line_of + lines)
+        if got is not None and guess is not None:
+            end = guess
+        else:
+            nxt = buf.find(b"\n" + head, at, n)
+            end = n if nxt < 0 else nxt + 1
+            got, layout = _lines(buf, at, end, True, reader, tables, dests, line_of + lines)
+            dests.layout = layout or dests.layout
+        lines += got
+        at = end
+    return lines
+
+
+def _same_layout(buf: bytes, arr: np.ndarray, lo: int, hi: int, reader: StateReader,
+                 tables: _Tables, layout: Layout | None, line_of: int) -> int | None:
+    """A section laid out as the last one read line by line (its rows the same bytes
+    but for the ports: the same LIDs and destinations), read from that layout without
+    looking for its lines; None for any other."""
+    head_end = buf.find(b"\n", lo, hi)
+    foot = buf.rfind(b"\n", lo, hi - 1) + 1
+    if layout is None or head_end < 0 or foot - head_end - 1 != len(layout.block):
+        return None
+    block = arr[head_end + 1:foot]
+    differ = block != layout.block
+    for k in (7, 8, 9):
+        differ[layout.at + k] = False
+    if differ.any():
+        return None
+    ports = (_DEC[block[layout.at + 7]] * 10 + _DEC[block[layout.at + 8]]) * 10 \
+        + _DEC[block[layout.at + 9]]
+    if (ports > MAX_PORT).any():
+        return None
+    _lft_line(reader, tables, buf[lo:head_end].decode().rstrip(), line_of)
+    tables.add(layout.lids, ports)
+    footer = buf[foot:hi - 1].decode().rstrip()
+    if footer.strip() and footer.lstrip()[0] != "#":
+        _lft_line(reader, tables, footer, line_of + layout.lines - 1)
+    return layout.lines
+
+
+def _lines(buf: bytes, lo: int, hi: int, lft: bool, reader: StateReader, tables: _Tables,
+           dests: _Destinations, line_of: int) -> tuple[int, Layout | None]:
+    """``buf[lo:hi]`` line by line (rows as byte columns): its number of lines, and for
+    a switch section of ``opensm-lfts.dump`` (a header, rows, a footer) its layout."""
+    arr = np.frombuffer(buf, np.uint8)
+    ends = lo + np.flatnonzero(arr[lo:hi] == 10)
+    starts = np.concatenate(([lo], ends[:-1] + 1))
+    row, lids, ports = (lft_rows if lft else fdbs_rows)(buf, starts, ends - starts)
+    row &= lids >= 0
+    if ((lids[row] > UNICAST_LID_MAX) | (ports[row] > MAX_PORT)).any() \
+            or (not lft and (lids[row] == 0).any()) or (lft and (ports[row] < 0).any()):
+        raise _Fallback  # the line reader names what is wrong
+    other = np.flatnonzero(~row).tolist()
+    begin = 0
+    for at in [*other, len(starts)]:
+        if at > begin:
+            part = slice(begin, at)
+            tables.add(lids[part], ports[part])
+            if lft:
+                dests.rows(arr, buf, starts[part], ends[part], lids[part], line_of + begin)
+        if at < len(starts):
+            text = buf[starts[at]:ends[at]].decode().rstrip()
+            stripped = text.lstrip()
+            if stripped and stripped[0] != "#":
+                (_lft_line if lft else _fdbs_line)(reader, tables, text, line_of + at)
+        begin = at + 1
+    layout = None
+    if lft and len(starts) > 2 and other == [0, len(starts) - 1]:
+        layout = Layout(arr[starts[1]:ends[-2] + 1], starts[1:-1] - starts[1], lids[1:-1],
+                         len(starts))
+    return len(starts), layout
+
+
 def _parse(source: BinaryIO, fmt: str, reader: StateReader,
            progress: Callable[[int], None] | None) -> None:
     tables, dests = _Tables(reader), _Destinations(reader)
@@ -214,29 +279,10 @@ def _parse(source: BinaryIO, fmt: str, reader: StateReader,
             if progress is not None:
                 progress(done)
             continue
-        arr = np.frombuffer(buf, np.uint8)
-        ends = np.flatnonzero(arr[:n] == 10)
-        starts = np.concatenate(([0], ends[:-1] + 1))
-        row, lids, ports = (lft_rows if lft else fdbs_rows)(buf, starts, ends - starts)
-        row &= lids >= 0
-        if ((lids[row] > UNICAST_LID_MAX) | (ports[row] > MAX_PORT)).any() \
-                or (not lft and (lids[row] == 0).any()) or (lft and (ports[row] < 0).any()):
-            raise _Fallback  # the line reader names what is wrong
-        other = np.flatnonzero(~row).tolist()
-        begin = 0
-        for at in [*other, len(starts)]:
-            if at > begin:
-                part = slice(begin, at)
-                tables.add(lids[part], ports[part])
-                if lft:
-                    dests.rows(arr, buf, starts[part], ends[part], lids[part], line_of + begin)
-            if at < len(starts):
-                text = buf[starts[at]:ends[at]].decode().rstrip()
-                stripped = text.lstrip()
-                if stripped and stripped[0] != "#":
-                    (_lft_line if lft else _fdbs_line)(reader, tables, text, line_of + at)
-            begin = at + 1
-        line_of += len(starts)
+        if lft:
+            line_of += _lft_piece(buf, n, reader, tables, dests, line_of)
+        else:
+            line_of += _lines(buf, 0, n, False, reader, tables, dests, line_of)[0]
         done += n
         if progress is not None:
             progress(done)
