@@ -262,7 +262,7 @@ class RealFabric(Backend):
         is read until it is settled."""
         signature = self._file_signature()
         try:
-            got = read_state_files(self._files(), settle=True)
+            got = read_state_files(self._files(), settle=True, progress=progress)
         except TopologyError as exc:
             if exc.message.startswith("no subnet state"):
                 raise BackendError(

@@ -11,7 +11,8 @@ from typing import Any
 
 from ibviz.app.whatif_report import text_lines, to_json
 from ibviz.backends.attach import RealFabric
-from ibviz.cli.reading import READ_ERRORS, fail, read_fabric
+from ibviz.cli.progress import ProgressBar
+from ibviz.cli.reading import READ_ERRORS, collector_paused, fail, read_fabric
 from ibviz.core.addressing import parse_gid
 from ibviz.core.naming import describe_node
 from ibviz.core.resolve import NodeNotFound, resolve_node, resolve_port
@@ -102,6 +103,11 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     if not args.fail and not args.fail_link:
         print("ibviz whatif: error: give --fail NODE or --fail-link NODE:PORT", file=sys.stderr)
         return 2
+    with collector_paused():
+        return _whatif(args)
+
+
+def _whatif(args: argparse.Namespace) -> int:
     try:
         backend = read_fabric(args.sources)
     except READ_ERRORS as exc:
@@ -118,10 +124,14 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         takeover = resolve_node(fabric, args.takeover) if args.takeover else None
         standby = (resolve_node(fabric, args.standby), "--standby") if args.standby else \
             standby_in_files(backend)
-        result = what_if(fabric, backend.sm, failures, routing=args.routing,
-                         protect=protect, takeover=takeover,
-                         standby=standby[0] if standby else None,
-                         standby_from=standby[1] if standby else "")
+        bar = ProgressBar("what if: model, re-route, checks")
+        try:
+            result = what_if(fabric, backend.sm, failures, routing=args.routing,
+                             protect=protect, takeover=takeover,
+                             standby=standby[0] if standby else None,
+                             standby_from=standby[1] if standby else "", progress=bar)
+        finally:
+            bar.close()
     except (*READ_ERRORS, NodeNotFound, RoutingError, ValueError) as exc:
         return fail(exc, "ibviz whatif")
     finally:

@@ -13,11 +13,13 @@ on the model (MLID reassignment, port remap, the prior-art LMC takeover).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from ibviz.core.bulk import Progress
 from ibviz.core.fabric import Fabric
 from ibviz.core.failover import FailoverController, Mode, ProtectedGroup
 from ibviz.core.model import NodeKind, PortRef
@@ -183,20 +185,27 @@ def apply_failures(sm: SubnetManager, failures: Failures, standby: int | None = 
 def what_if(fabric: Fabric, mirror: SubnetManager, failures: Failures, *,
             routing: str = "minhop", protect: int | None = None,
             takeover: int | None = None, standby: int | None = None,
-            standby_from: str = "--standby") -> WhatIf:
+            standby_from: str = "--standby", progress: Progress | None = None) -> WhatIf:
     """Fail ``failures`` on a model of the real state and report what changes.
 
     ``protect`` (an MGID) asks what each failover mode would do for that group when its
     member on the first failed node fails, ``takeover`` taking over (default: another
     receiving member); ``standby``: the node whose standby SM takes over if the master's
-    node fails (default: assumed, see :func:`apply_failures`)."""
+    node fails (default: assumed, see :func:`apply_failures`); ``progress`` gets
+    (steps done, steps)."""
+    steps = 4 + (len(MODES) if protect is not None else 0)
+    step = progress or (lambda done, total: None)
+    step(0, steps)
     sm = model_sm(fabric, mirror, routing)
+    step(1, steps)
     differs = mft_differences(sm, mirror)
     agreement = {"mft": _mft_agreement(sm, mirror), "lft": seed_real_lfts(sm, mirror)}
     before_fabric, before = sm.fabric.copy(), Tables.of(sm)
     owners_before = sm.fabric.lid_owners()
     note = apply_failures(sm, failures, standby, standby_from)
+    step(2, steps)
     diff = diff_states(before_fabric, before, sm.fabric, sm)
+    step(3, steps)
     live = sm.live_fabric()
     lost = sorted(lid for lid, refs in owners_before.items()
                   if not any(r.node in live.nodes for r in refs))
@@ -206,9 +215,12 @@ def what_if(fabric: Fabric, mirror: SubnetManager, failures: Failures, *,
     result = WhatIf(failures, diff, agreement, lost, unreachable, _group_impact(sm, diff),
                     notes=[note] if note else [], mft_differs=differs,
                     already_unreached=unreached_in_dumps(fabric, mirror) if differs else [])
+    step(4, steps)
     if protect is not None:
         gone = [g for g in before_fabric.nodes if g not in live.nodes]
-        result.protection = protection(fabric, mirror, routing, protect, gone, takeover)
+        result.protection = protection(fabric, mirror, routing, protect, gone, takeover,
+                                       lambda done: step(4 + done, steps))
+        step(steps, steps)
     result.model = sm
     return result
 
@@ -236,9 +248,11 @@ def _group_impact(sm: SubnetManager, diff: StateDiff) -> list[dict[str, Any]]:
 
 
 def protection(fabric: Fabric, mirror: SubnetManager, routing: str, mgid: int,
-               gone: list[int], takeover: int | None) -> dict[str, dict[str, Any]]:
+               gone: list[int], takeover: int | None,
+               done: Callable[[int], None] | None = None) -> dict[str, dict[str, Any]]:
     """Each failover mode on the model, for group ``mgid`` losing its member on a node the
-    failures take away (``gone``: failed, or cut off behind a failed switch or cable)."""
+    failures take away (``gone``: failed, or cut off behind a failed switch or cable);
+    ``done`` gets the number of modes run so far."""
     group = mirror.sa.groups.get(mgid)
     if group is None:
         raise ValueError(f"no group {mgid:#x} in the state")
@@ -259,7 +273,9 @@ def protection(fabric: Fabric, mirror: SubnetManager, routing: str, mgid: int,
         return {m.value: {"problem": "no other receiving member to take over"} for m in MODES}
     senders = sorted({r.node for r in group.members} - {primary, chosen})
     out: dict[str, dict[str, Any]] = {}
-    for mode in MODES:
+    for n, mode in enumerate(MODES):
+        if done is not None:
+            done(n)
         sm = model_sm(fabric, mirror, routing)
         seed_real_lfts(sm, mirror)
         ctl = FailoverController(sm)

@@ -37,50 +37,100 @@ def lid_walk(fabric: Fabric, lfts: dict[int, np.ndarray], lids: Iterable[int]
     index = {sw: i for i, sw in enumerate(switches)}
     owners = fabric.lid_owners()
     n, m = len(switches), len(lid_list)
-    code = np.full((n, m), NO_ROUTE, np.int8)
-    nxt = np.repeat(np.arange(n, dtype=np.int64)[:, None], m, axis=1)
-    for i, sw in enumerate(switches):
-        table = np.asarray(lfts[sw])
-        ports = np.full(m, NO_PATH, np.int64)
-        inside = lid_list < len(table)
-        ports[inside] = table[lid_list[inside]]
-        for port in np.unique(ports):
-            cols = np.nonzero(ports == port)[0]
-            _step(fabric, sw, int(port), lid_list[cols], cols, i, code, nxt, index, owners)
+    kind = np.int32 if n * m < 1 << 31 else np.int64  # half the memory where it fits
+    ends: dict[PortRef, int] = {}  # a port a walk may end at -> its number
+    first = _first_steps(fabric, switches, index, ends)
+    owner, shared = _owner_ids(lid_list, owners, ends)
+    code = np.empty((n, m), np.int8)
+    nxt = np.empty((n, m), kind)
+    for lo in range(0, n, _ROWS):  # a block of switches at a time: bounded temporaries
+        rows = range(lo, min(n, lo + _ROWS))
+        ports = np.full((len(rows), m), NO_PATH, np.int64)
+        for r, i in enumerate(rows):
+            table = np.asarray(lfts[switches[i]])
+            inside = lid_list < len(table)
+            ports[r, inside] = table[lid_list[inside]]
+        at = ports + (np.arange(lo, rows.stop, dtype=np.int64) * 256)[:, None]
+        block = first.code[at]
+        nxt[rows.start:rows.stop] = first.next[at]
+        end = block == _END
+        if end.any():
+            reached = first.end[at]
+            block[end] = np.where(reached[end] == np.broadcast_to(owner, block.shape)[end],
+                                  DELIVERED, WRONG_NODE)
+            for col in shared:  # a LID several ports answer to: any of them delivers
+                hit = end[:, col] & np.isin(reached[:, col], shared[col])
+                block[hit, col] = DELIVERED
+        code[rows.start:rows.stop] = block
     if not m or not n:
         return switches, lid_list, code, nxt
-    flat = (nxt * m + np.arange(m)[None, :]).reshape(-1)
+    flat = np.add(nxt * m, np.arange(m, dtype=kind)[None, :]).reshape(-1)
     for _ in range(int(np.ceil(np.log2(max(n, 2)))) + 1):
-        flat = flat[flat]
-    end = (flat // m).reshape(n, m)
-    return switches, lid_list, code[end, np.arange(m)[None, :]], end
+        step = flat[flat]
+        if np.array_equal(step, flat):  # every walk has ended: more steps change nothing
+            break
+        flat = step
+    last = (flat // m).reshape(n, m).astype(np.int64)
+    return switches, lid_list, code[last, np.arange(m)[None, :]], last
 
 
-def _step(fabric: Fabric, sw: int, port: int, lids: np.ndarray, cols: np.ndarray, row: int,
-          code: np.ndarray, nxt: np.ndarray, index: dict[int, int],
-          owners: dict[int, list[PortRef]]) -> None:
-    if port == NO_PATH:
-        code[row, cols] = NO_ROUTE
-        return
-    if port == 0:
-        here = [PortRef(sw, 0) in owners.get(int(lid), ()) for lid in lids]
-        code[row, cols] = np.where(here, DELIVERED, WRONG_NODE)
-        return
-    ref = PortRef(sw, port)
-    node = fabric.nodes[sw]
-    peer = fabric.peer(ref) if port in node.ports else None
-    if peer is None or PortState.DOWN in (fabric.port(ref).state, fabric.port(peer).state):
-        code[row, cols] = DEAD_PORT
-        return
-    if fabric.nodes[peer.node].kind is NodeKind.SWITCH and peer.node in index:
-        code[row, cols] = FORWARD
-        nxt[row, cols] = index[peer.node]
-        return
-    if fabric.nodes[peer.node].kind is NodeKind.SWITCH:  # a switch whose LFT we do not have
-        code[row, cols] = DEAD_PORT
-        return
-    mine = [peer in owners.get(int(lid), ()) for lid in lids]
-    code[row, cols] = np.where(mine, DELIVERED, WRONG_NODE)
+_ROWS = 64
+_END = -1
+"""First step onto a port a LID may belong to (port 0, or a CA or router port): delivered
+when the LID is that port's, else the wrong node."""
+
+
+class _Steps:
+    """Per (switch row, out port): the code of the first step, the next switch row, and
+    for an end, the number of the port it reaches (-1 otherwise)."""
+
+    def __init__(self, n: int) -> None:
+        self.code = np.full(n * 256, DEAD_PORT, np.int8)
+        self.next = np.repeat(np.arange(n, dtype=np.int64), 256)
+        self.end = np.full(n * 256, -1, np.int64)
+
+
+def _first_steps(fabric: Fabric, switches: list[int], index: dict[int, int],
+                 ends: dict[PortRef, int]) -> _Steps:
+    """The first step out of every port of every switch (see :class:`_Steps`)."""
+    steps = _Steps(len(switches))
+    for row, sw in enumerate(switches):
+        base = row * 256
+        node = fabric.nodes[sw]
+        steps.code[base + NO_PATH] = NO_ROUTE
+        steps.code[base] = _END
+        steps.end[base] = ends.setdefault(PortRef(sw, 0), len(ends))
+        for port in node.ports:
+            if not 0 < port < NO_PATH:
+                continue
+            ref = PortRef(sw, port)
+            peer = fabric.peer(ref)
+            if peer is None or PortState.DOWN in (fabric.port(ref).state,
+                                                  fabric.port(peer).state):
+                continue  # a dead port
+            if fabric.nodes[peer.node].kind is NodeKind.SWITCH:
+                if peer.node in index:
+                    steps.code[base + port] = FORWARD
+                    steps.next[base + port] = index[peer.node]
+                continue  # else a switch whose LFT we do not have: a dead end
+            steps.code[base + port] = _END
+            steps.end[base + port] = ends.setdefault(peer, len(ends))
+    return steps
+
+
+def _owner_ids(lid_list: np.ndarray, owners: dict[int, list[PortRef]],
+               ends: dict[PortRef, int]) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """Per LID column: the number (in ``ends``) of the one port the LID belongs to (-2:
+    none a walk can reach); and, for LIDs several ports answer to, all their numbers."""
+    owner = np.full(len(lid_list), -2, np.int64)
+    shared: dict[int, np.ndarray] = {}
+    for col, lid in enumerate(lid_list.tolist()):
+        refs = [ends[r] for r in owners.get(lid, ()) if r in ends]
+        if refs:
+            owner[col] = refs[0]
+        if len(refs) > 1:
+            shared[col] = np.array(refs)
+    return owner, shared
 
 
 def check_unicast(fabric: Fabric, lfts: dict[int, np.ndarray]) -> tuple[list[Problem], int]:

@@ -16,7 +16,7 @@ import io
 import os
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +24,7 @@ import numpy as np
 
 from ibviz.topology._text import decode_lines
 from ibviz.topology.errors import TopologyError, TopologyWarning
+from ibviz.topology.state._fast_lfts import FAST_FORMATS, parse_fast
 from ibviz.topology.state.load import check_whole_dump, detect_state, format_rank, parse_state
 from ibviz.topology.state.model import NO_PORT, FabricState
 
@@ -33,6 +34,11 @@ __all__ = ["DirectoryRead", "MAX_UNPACKED", "load_state_dir", "read_settled",
 MAX_UNPACKED = 1 << 30
 """Bytes a ``.gz`` file may unpack to (a bigger one is skipped with a note)."""
 _SHOWN = 5
+PROGRESS_BYTES = 1 << 25
+"""Files of fewer bytes in all are read without reporting progress."""
+PERMILLE = 1000
+_HEAD_BYTES = 1 << 18
+"""Bytes of a file looked at to recognise OpenSM's big LFT dumps."""
 
 
 @dataclass
@@ -86,8 +92,42 @@ def _unpack(raw: bytes, path: Path) -> bytes:
     return data
 
 
-def _one(path: Path, settle: bool) -> tuple[str, FabricState] | str:
-    """The format and state of ``path``, or the one-line reason it is skipped."""
+def _fast_one(path: Path, settle: bool, progress: Callable[[int], None] | None
+              ) -> tuple[str, FabricState] | None:
+    """An ``opensm-lfts.dump`` or ``opensm.fdbs`` in OpenSM's plain layout, streamed from
+    the file (see :mod:`~ibviz.topology.state._fast_lfts`); None for any other file, or
+    (``settle``) when the file changed while it was read: :func:`_one` reads it then."""
+    if path.name.endswith(".gz"):
+        return None
+    try:
+        with open(path, "rb") as fh:
+            before = os.fstat(fh.fileno())
+            head = fh.read(_HEAD_BYTES)
+            cut = head.rfind(b"\n") + 1
+            fmt = detect_state(decode_lines(head[:cut] or head), path.name)
+            if fmt not in FAST_FORMATS:
+                return None
+            fh.seek(0)
+            state = parse_fast(fh, fmt, str(path), progress)
+        after = os.stat(path)
+    except (OSError, TopologyError):
+        return None
+    if state is None or (settle and _stamp(before) != _stamp(after)):
+        return None
+    return fmt, state
+
+
+def _stamp(st: os.stat_result) -> tuple[int, int, int, int]:
+    return st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+def _one(path: Path, settle: bool, progress: Callable[[int], None] | None = None
+         ) -> tuple[str, FabricState] | str:
+    """The format and state of ``path``, or the one-line reason it is skipped;
+    ``progress`` gets the bytes read so far, where a big dump is streamed."""
+    fast = _fast_one(path, settle, progress)
+    if fast is not None:
+        return fast
     raw = read_settled(path) if settle else path.read_bytes()
     name = path.name
     if name.endswith(".gz"):
@@ -114,10 +154,12 @@ def _one(path: Path, settle: bool) -> tuple[str, FabricState] | str:
         raise exc
 
 
-def read_state_files(paths: Iterable[Path], settle: bool = False) -> DirectoryRead:
+def read_state_files(paths: Iterable[Path], settle: bool = False,
+                     progress: Callable[[int, int], None] | None = None) -> DirectoryRead:
     """Read ``paths`` (recognised ones; others noted) into one state, applied in a fixed
     order (topologies, LIDs, LFTs, MFTs, SA, SM); ``settle``: files may be being
-    rewritten (see :func:`read_settled`).
+    rewritten (see :func:`read_settled`); ``progress`` gets (thousandths of the bytes
+    read, 1000), where the files hold :data:`PROGRESS_BYTES` or more.
 
     Raises
     ------
@@ -127,8 +169,16 @@ def read_state_files(paths: Iterable[Path], settle: bool = False) -> DirectoryRe
     """
     found: list[tuple[int, str, str, FabricState]] = []
     out = DirectoryRead(FabricState())
-    for path in sorted(Path(p) for p in paths):
-        got = _one(path, settle)
+    files = sorted(Path(p) for p in paths)
+    sizes = [_size(p) for p in files]
+    total = sum(sizes)
+    if total < PROGRESS_BYTES:
+        progress = None  # read in well under a second: no bar, no dialog
+    for n, path in enumerate(files):
+        done = sum(sizes[:n])
+        got = _one(path, settle, _offset(progress, done, total))
+        if progress is not None:
+            progress(*_permille(done + sizes[n], total))
         if isinstance(got, str):
             out.skipped.append(got)
         else:
@@ -147,6 +197,26 @@ def read_state_files(paths: Iterable[Path], settle: bool = False) -> DirectoryRe
     for note in out.disagreements:
         out.state.warnings.append(TopologyWarning(note, None, None, "conflict"))
     return out
+
+
+def _offset(progress: Callable[[int, int], None] | None, done: int, total: int
+            ) -> Callable[[int], None] | None:
+    """Bytes read in one file -> ``progress`` of all files."""
+    if progress is None:
+        return None
+    return lambda k: progress(*_permille(done + k, total))
+
+
+def _permille(done: int, total: int) -> tuple[int, int]:
+    """(done, total) bytes as thousandths: a Qt progress bar holds 32-bit ints only."""
+    return min(PERMILLE, done * PERMILLE // max(total, 1)), PERMILLE
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def read_state_dir(directory: str | Path, settle: bool = False) -> DirectoryRead:

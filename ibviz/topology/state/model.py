@@ -114,11 +114,17 @@ class FabricState:
     # ------------------------------------------------------------------ filling
     def set_lft(self, switch: int, table: dict[int, int], file: str) -> None:
         """Store one switch's LFT from {LID: port}; warn when another file disagreed."""
-        top = max(table, default=0)
+        self.set_lft_rows(switch, np.fromiter(table, np.int64, len(table)),
+                          np.fromiter(table.values(), np.int64, len(table)), file)
+
+    def set_lft_rows(self, switch: int, lids: np.ndarray, ports: np.ndarray,
+                     file: str) -> None:
+        """Store one switch's LFT from its rows (``lids`` without repeats, and their
+        ports); warn when another file disagreed."""
+        top = int(lids.max()) if len(lids) else 0
         array = np.full(top + 1, NO_PORT, np.uint8)
-        if table:
-            array[np.fromiter(table, np.int64, len(table))] = np.fromiter(
-                table.values(), np.int64, len(table))
+        if len(lids):
+            array[lids] = ports
         old = self.lfts.get(switch)
         if old is not None and not _same_table(old, array):
             self.warnings.append(TopologyWarning(
