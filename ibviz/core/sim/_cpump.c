@@ -193,6 +193,7 @@ typedef struct {
     double t;
     long long seq;
     PyObject *pid, *packet, *at, *hops;
+    PyObject *tobj;  /* t as a float object when one exists already (the hop record's), or NULL */
 } Arrival;
 
 typedef struct {
@@ -210,10 +211,10 @@ arrival_lt(const Arrival *x, const Arrival *y)
     return x->t < y->t || (x->t == y->t && x->seq < y->seq);
 }
 
-/* Push a record (stealing its four references). */
+/* Push a record (stealing its references; tobj may be NULL). */
 static int
 arrivals_put(Arrivals *q, double t, PyObject *pid, PyObject *packet, PyObject *at,
-             PyObject *hops)
+             PyObject *hops, PyObject *tobj)
 {
     if (q->n == q->cap) {
         Py_ssize_t cap = q->cap ? q->cap * 2 : 256;
@@ -223,13 +224,14 @@ arrivals_put(Arrivals *q, double t, PyObject *pid, PyObject *packet, PyObject *a
             Py_DECREF(packet);
             Py_DECREF(at);
             Py_DECREF(hops);
+            Py_XDECREF(tobj);
             PyErr_NoMemory();
             return -1;
         }
         q->a = grown;
         q->cap = cap;
     }
-    Arrival x = {t, q->next_seq++, pid, packet, at, hops};
+    Arrival x = {t, q->next_seq++, pid, packet, at, hops, tobj};
     Py_ssize_t pos = q->n++;
     Arrival *arr = q->a;
     while (pos > 0) {  /* sift the new record up towards the root */
@@ -291,6 +293,7 @@ Arrivals_dealloc(Arrivals *q)
         Py_DECREF(q->a[i].packet);
         Py_DECREF(q->a[i].at);
         Py_DECREF(q->a[i].hops);
+        Py_XDECREF(q->a[i].tobj);
     }
     PyMem_Free(q->a);
     Py_TYPE(q)->tp_free((PyObject *)q);
@@ -306,8 +309,9 @@ Arrivals_push(Arrivals *q, PyObject *const *args, Py_ssize_t nargs)
     double t = PyFloat_AsDouble(args[0]);
     if (t == -1.0 && PyErr_Occurred())
         return NULL;
+    PyObject *tobj = PyFloat_CheckExact(args[0]) ? Py_NewRef(args[0]) : NULL;
     if (arrivals_put(q, t, Py_NewRef(args[1]), Py_NewRef(args[2]), Py_NewRef(args[3]),
-                     Py_NewRef(args[4])) < 0)
+                     Py_NewRef(args[4]), tobj) < 0)
         return NULL;
     Py_RETURN_NONE;
 }
@@ -321,7 +325,7 @@ Arrivals_pop(Arrivals *q, PyObject *Py_UNUSED(ignored))
     }
     Arrival x;
     arrivals_take(q, &x);
-    PyObject *t = PyFloat_FromDouble(x.t);
+    PyObject *t = x.tobj != NULL ? x.tobj : PyFloat_FromDouble(x.t);
     if (t == NULL) {
         Py_DECREF(x.pid);
         Py_DECREF(x.packet);
@@ -387,9 +391,12 @@ emit(Arrivals *q, PyObject *rec, PyObject *pid, PyObject *packet, PyObject *flow
         Py_DECREF(row);
         if (rc < 0)
             return -1;
+        PyObject *tobj = PyTuple_GET_ITEM(row, 6);  /* the list holds the row */
+        return arrivals_put(q, t1v, Py_NewRef(pid), Py_NewRef(packet), Py_NewRef(peer),
+                            Py_NewRef(after), Py_NewRef(tobj));
     }
     return arrivals_put(q, t1v, Py_NewRef(pid), Py_NewRef(packet), Py_NewRef(peer),
-                        Py_NewRef(after));
+                        Py_NewRef(after), NULL);
 }
 
 /* A copy reaches a channel adapter: NetworkSim._receive, step for step (the receive
@@ -575,7 +582,8 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
         arrivals_take(q, &x);
         taken = 1;
         double tv = x.t;
-        Py_SETREF(t, PyFloat_FromDouble(tv));
+        Py_SETREF(t, x.tobj != NULL ? x.tobj : PyFloat_FromDouble(tv));
+        x.tobj = NULL;  /* t holds it now */
         if (t == NULL)
             FAIL;
         PyObject *pid = x.pid, *packet = x.packet, *at = x.at, *hops = x.hops;
@@ -858,11 +866,13 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
                                 double t0v = tv + lat;
                                 double t1v = t0v + size * upb;
                                 t1v = t1v + prop;
-                                t0 = PyFloat_FromDouble(t0v);
                                 after = PyNumber_Add(hops, one);
-                                if (t0 == NULL || after == NULL)
+                                if (after == NULL)
                                     FAIL;
-                                if (rec != Py_None) {
+                                if (rec != Py_None) {  /* t0, flow, kind: the record's */
+                                    t0 = PyFloat_FromDouble(t0v);
+                                    if (t0 == NULL)
+                                        FAIL;
                                     flow = field(packet, F_FLOW);
                                     kind = field(packet, F_KIND);
                                     if (flow == NULL || kind == NULL)
