@@ -12,6 +12,7 @@ from typing import Any
 from ibviz.app.problems import run_check
 from ibviz.backends.attach import RealFabric
 from ibviz.cli.reading import READ_ERRORS, fail, read_fabric
+from ibviz.core.bulk import gc_paused
 from ibviz.core.naming import plural
 from ibviz.core.problems import Report, Severity
 
@@ -67,6 +68,11 @@ def _print_text(backend: RealFabric, report: Report) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    with gc_paused():  # reading and checking make millions of long-lived objects
+        return _check(args)
+
+
+def _check(args: argparse.Namespace) -> int:
     try:
         backend = read_fabric(args.sources)
     except READ_ERRORS as exc:

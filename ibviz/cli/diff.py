@@ -13,6 +13,7 @@ from typing import Any
 from ibviz.app.live_readonly import files_time
 from ibviz.backends.attach import RealFabric
 from ibviz.cli.reading import READ_ERRORS, fail, read_fabric
+from ibviz.core.bulk import gc_paused
 from ibviz.core.state_diff import diff_states
 
 SHOWN = 200
@@ -43,6 +44,11 @@ def _stamp(t: float) -> str:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    with gc_paused():  # two fabrics' states: millions of long-lived objects
+        return _diff(args)
+
+
+def _diff(args: argparse.Namespace) -> int:
     sides: list[RealFabric] = []
     try:
         for source in (args.old, args.new):

@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-import gc
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,21 +27,6 @@ def read_fabric(sources: str | Path | Sequence[str | Path] | None,
         return open_read_only(sources, bar, **options)
     finally:
         bar.close()
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused for a command's big work: reading a
-    12,100-node fabric and analysing it makes millions of objects that live until the
-    command ends, and the collector's passes over them took ~10% of ``ibviz whatif``'s
-    time there (freeing nothing: the peak RSS is the same)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def error_text(exc: BaseException) -> str:

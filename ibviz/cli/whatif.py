@@ -12,8 +12,9 @@ from typing import Any
 from ibviz.app.whatif_report import text_lines, to_json
 from ibviz.backends.attach import RealFabric
 from ibviz.cli.progress import ProgressBar
-from ibviz.cli.reading import READ_ERRORS, collector_paused, fail, read_fabric
+from ibviz.cli.reading import READ_ERRORS, fail, read_fabric
 from ibviz.core.addressing import parse_gid
+from ibviz.core.bulk import gc_paused
 from ibviz.core.naming import describe_node
 from ibviz.core.resolve import NodeNotFound, resolve_node, resolve_port
 from ibviz.core.sm.routing import RoutingError
@@ -103,7 +104,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     if not args.fail and not args.fail_link:
         print("ibviz whatif: error: give --fail NODE or --fail-link NODE:PORT", file=sys.stderr)
         return 2
-    with collector_paused():
+    with gc_paused():  # millions of long-lived objects: the collector's passes free nothing
         return _whatif(args)
 
 
