@@ -1,6 +1,7 @@
 """``ibviz gui --lesson NAME`` opens the lesson right after showing the window, before the
 event loop runs the window's first-show layout: the lesson panel must still be the tab in
-front once that layout has run (it used to be hidden behind the switch inspector's tab)."""
+front once that layout has run (it used to be hidden behind the switch inspector's tab),
+and as wide as the Lessons menu makes it (that layout used to narrow it to a fifth)."""
 
 from __future__ import annotations
 
@@ -34,3 +35,4 @@ def test_a_lesson_opened_at_start_stays_in_front(qtbot, settings, monkeypatch):
     assert lesson in window.tabifiedDockWidgets(inspector)
     assert not lesson.visibleRegion().isEmpty(), "the lesson panel is the tab in front"
     assert inspector.visibleRegion().isEmpty()
+    assert lesson.width() >= 400, "room for the lesson's narration and checks"

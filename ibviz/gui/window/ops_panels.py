@@ -79,9 +79,6 @@ class OpsPanelsMixin(_Window):
         if self.settings.value("windowState") is None:
             for main in ("inspector", "log"):  # the first tabs in front, whatever was
                 self.docks[main].raise_()      # tabbed or hidden beside them since
-            lesson = self.docks.get("lesson")  # but a lesson opened before this ran
-            if lesson is not None and not lesson.isHidden():  # (ibviz gui --lesson NAME)
-                lesson.raise_()                # stays in front of the inspector
             self.apply_default_layout()  # by the window's size (main.py)
 
     def _connect_ops(self) -> None:
