@@ -113,3 +113,22 @@ def test_a_short_canvas_keeps_room_for_the_top_switchs_label_above_it(qtbot, set
     window.view.viewport().grab()
     y = window.view.mapFromScene(*window.view.node_xy([switch])[0]).y()
     assert where["switch-1"] < y, (where, y)
+
+
+def test_the_mft_headers_are_whole_at_1280x720(qtbot, settings):
+    """The switch inspector's MFT columns (MLID, Ports now, Before) show their whole
+    header in the narrow dock ("Before last failover" showed as "re last faili"); the
+    tooltip says what "Before" means."""
+    window = open_window(qtbot, settings, "fig8", size=(1280, 720))
+    qtbot.waitUntil(lambda: window._laid_out, timeout=5000)
+    table = window.inspector.mft
+    header = table.horizontalHeader()
+    margin = 2 * header.style().pixelMetric(header.style().PixelMetric.PM_HeaderMargin)
+
+    def whole() -> bool:
+        return all(header.fontMetrics().horizontalAdvance(
+            table.horizontalHeaderItem(c).text()) + margin <= header.sectionSize(c)
+            for c in range(table.columnCount()))
+
+    qtbot.waitUntil(lambda: table.isVisible() and whole(), timeout=5000)
+    assert "before the last failover" in table.horizontalHeaderItem(2).toolTip()
