@@ -15,6 +15,9 @@ number is a GUID. ``guid:`` and ``lid:`` prefixes say which is meant.
 
 from __future__ import annotations
 
+import difflib
+import re
+
 from ibviz.core.addressing import parse_guid
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import NodeKind, PortRef
@@ -82,8 +85,24 @@ def resolve_ref(fabric: Fabric, text: str) -> PortRef:
                 return PortRef(node, port)
     except ValueError:
         pass
+    near = close_names(fabric, text)
     raise NodeNotFound(f"no node {text!r} in fabric {fabric.name!r} (give a host name, "
-                       "NodeDescription, GUID or LID)")
+                       "NodeDescription, GUID or LID)"
+                       + (f"; did you mean {' or '.join(near)}?" if near else ""))
+
+
+def close_names(fabric: Fabric, text: str, count: int = 3) -> list[str]:
+    """Up to ``count`` node names (as :func:`~ibviz.core.naming.node_name` gives them)
+    spelled like ``text``: first those equal but for the zeros padding their numbers
+    (``L2-sw01`` -> ``L2-sw001``), else the closest spellings."""
+    names = sorted({node_name(n) for n in fabric.nodes.values()})
+    key = _unpadded(text)
+    same = [name for name in names if _unpadded(name) == key]
+    return same[:count] or difflib.get_close_matches(text, names, n=count, cutoff=0.8)
+
+
+def _unpadded(text: str) -> str:
+    return re.sub(r"\d+", lambda m: str(int(m.group())), text)
 
 
 def resolve_node(fabric: Fabric, text: str) -> int:

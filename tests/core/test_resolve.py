@@ -50,3 +50,16 @@ def test_errors_name_the_text(fabric):
     fabric.nodes[next(iter(fabric.nodes))].description = "node0002 HCA-1"
     with pytest.raises(NodeNotFound, match="names 2 nodes"):
         resolve_node(fabric, "node0002 HCA-1")
+
+
+def test_a_misspelt_name_suggests_the_close_ones(fabric):
+    with pytest.raises(NodeNotFound) as err:
+        resolve_node(fabric, "leaf1")  # the operator meant leaf01
+    assert str(err.value).endswith("(give a host name, NodeDescription, GUID or LID); "
+                                   "did you mean leaf01?"), str(err.value)
+    with pytest.raises(NodeNotFound) as err:
+        resolve_node(fabric, "no-such-host")  # nothing close: no suggestion
+    assert "did you mean" not in str(err.value)
+    with pytest.raises(NodeNotFound) as err:
+        resolve_node(fabric, "node2")  # zero padding: node0002, not node0012 or node0020
+    assert str(err.value).endswith("did you mean node0002?"), str(err.value)

@@ -113,3 +113,49 @@ def test_a_short_canvas_keeps_room_for_the_top_switchs_label_above_it(qtbot, set
     window.view.viewport().grab()
     y = window.view.mapFromScene(*window.view.node_xy([switch])[0]).y()
     assert where["switch-1"] < y, (where, y)
+
+
+def test_the_mft_headers_are_whole_at_1280x720(qtbot, settings):
+    """The switch inspector's MFT columns (MLID, Ports now, Before) show their whole
+    header in the narrow dock ("Before last failover" showed as "re last faili"); the
+    tooltip says what "Before" means."""
+    window = open_window(qtbot, settings, "fig8", size=(1280, 720))
+    qtbot.waitUntil(lambda: window._laid_out, timeout=5000)
+    table = window.inspector.mft
+    header = table.horizontalHeader()
+    margin = 2 * header.style().pixelMetric(header.style().PixelMetric.PM_HeaderMargin)
+
+    def whole() -> bool:
+        return all(header.fontMetrics().horizontalAdvance(
+            table.horizontalHeaderItem(c).text()) + margin <= header.sectionSize(c)
+            for c in range(table.columnCount()))
+
+    qtbot.waitUntil(lambda: table.isVisible() and whole(), timeout=5000)
+    assert "before the last failover" in table.horizontalHeaderItem(2).toolTip()
+
+
+def test_presentation_keeps_the_top_switchs_label_above_it(qtbot, settings, monkeypatch):
+    """In presentation (F5, larger label type) at 1280x720 fig10's switch keeps its name
+    above it too: the fit margin grows with the label type (it was capped for the normal
+    type, and the name went below the switch, over the highlighted cable)."""
+    from ibviz.gui.canvas import labels
+
+    window = open_window(qtbot, settings, "fig10", size=(1280, 690))
+    qtbot.waitUntil(lambda: window._laid_out, timeout=5000)
+    window.set_presentation(True)
+    switch = next(g for g, n in window.session.fabric.nodes.items() if n.label == "switch-1")
+    window.select_node(switch)
+    window.actions_.fit.trigger()
+    assert window.view._model.label_scale > 1.0, "presentation type is larger"
+    where: dict[str, float] = {}
+    pill = labels.Labeller.pill
+
+    def record(self, text, font, centre, *args, **kwargs):
+        where.setdefault(text, centre.y())
+        return pill(self, text, font, centre, *args, **kwargs)
+
+    monkeypatch.setattr(labels.Labeller, "pill", record)
+    window.view.resetCachedContent()
+    window.view.viewport().grab()
+    y = window.view.mapFromScene(*window.view.node_xy([switch])[0]).y()
+    assert where["switch-1"] < y, (where, y)

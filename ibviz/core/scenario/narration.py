@@ -11,6 +11,8 @@ from ibviz.core.failover.roles import serving_at
 if TYPE_CHECKING:
     from ibviz.core.scenario.protocols import SessionState as Session
 
+NODE_EVENTS = ("fail", "recover")
+"""The log kinds of a node failing and coming back."""
 MODE_WORDS = {Mode.MLID: "MLID reassignment", Mode.PORT: "switch multicast port remap",
               Mode.LMC: "the prior art (LID takeover by LMC)", Mode.AUTO: "automatic choice"}
 
@@ -24,8 +26,11 @@ def narrate(s: Session) -> list[tuple[float, str]]:
     for e in s.log:
         if e.kind in ("mft", "remap"):
             writes.append(e)
-        elif e.kind in ("fail", "recover") and e.node is not None:
+        elif e.kind in NODE_EVENTS and e.node is not None:
             nodes.append(e)
+    kept = getattr(s, "node_events", None)  # every one, where the log may have dropped some
+    if kept is not None:
+        nodes = list(kept)
     for o in ctl.outcomes:
         pg = ctl.groups[o.group]
         mlid = ctl.mlids.get(o.group)

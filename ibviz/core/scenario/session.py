@@ -22,6 +22,7 @@ from ibviz.core.failover.model import Mode
 from ibviz.core.history import CHANGE_WINDOW, LOG_WINDOW, OUTCOME_WINDOW, Window
 from ibviz.core.model import PortRef
 from ibviz.core.scenario.model import Scenario
+from ibviz.core.scenario.narration import NODE_EVENTS
 from ibviz.core.scenario.protocols import LogEntry
 from ibviz.core.scenario.rewind import Step, drop_sentence, plan, script_cut
 from ibviz.core.scenario.setup import build_session_parts
@@ -62,6 +63,9 @@ class Session(SessionViews):
         self.fabric = fabric
         self.log: Window[LogEntry] = Window(LOG_WINDOW)
         """The event log (global positions; the newest ``LOG_WINDOW`` entries kept)."""
+        self.node_events: list[LogEntry] = []
+        """Every node failure and return in the log, kept when the log drops them (a
+        switch's re-route on a big fabric logs more MADs than the log keeps)."""
         self.checkpoints: Window[dict] = Window(OUTCOME_WINDOW)
         """After each finished failover or failback: the group's receivers (see report)."""
         self.mft_changes: Window[tuple[float, int, int, frozenset[int], frozenset[int]]] = \
@@ -194,7 +198,10 @@ class Session(SessionViews):
 
     def note(self, kind: str, text: str, node: int | None = None,
              group: str | None = None, ref: int | None = None) -> None:
-        self.log.append(LogEntry(self.engine.now, kind, text, node, group, ref))
+        entry = LogEntry(self.engine.now, kind, text, node, group, ref)
+        self.log.append(entry)
+        if kind in NODE_EVENTS and node is not None:
+            self.node_events.append(entry)
 
     def checkpoint(self, after: str, group: str) -> None:
         """Remember who receives ``group`` now (compared across backends)."""

@@ -132,7 +132,8 @@ class CanvasNavigation:
 
         pad_w, pad_h = _fit_pad(view.width()), _fit_pad(view.height())
         scale = scale_with(pad_w, pad_h)
-        need = min(_label_room(scale), FIT_PAD_PX)  # a label above the top switch fits
+        font_scale = self._model.label_scale if self._model else 1.0  # presentation: > 1
+        need = min(_label_room(scale, font_scale), FIT_PAD_PX * max(font_scale, 1.0))
         if need > min(pad_w, pad_h):
             scale = scale_with(max(pad_w, need), max(pad_h, need))
         return scale
@@ -151,8 +152,9 @@ def _fit_pad(pixels: int) -> float:
     return min(FIT_PAD_PX, max(FIT_PAD_MIN_PX, pixels * 0.2))
 
 
-def _label_room(scale: float) -> float:
+def _label_room(scale: float, font_scale: float = 1.0) -> float:
     """Pixels from a node's centre to the far edge of its two-line label at ``scale``
-    (half the glyph, the gap, the name and LID lines; :mod:`ibviz.gui.canvas.labels`)."""
-    font_px = min(max(scale * 0.2, 12.0), 16.0)
+    (half the glyph, the gap, the name and LID lines; :mod:`ibviz.gui.canvas.labels`),
+    in type ``font_scale`` times the normal (presentation's is larger)."""
+    font_px = min(max(scale * 0.2, 12.0), 16.0) * font_scale
     return glyph_size(scale) / 2 + 3 + 2.4 * font_px

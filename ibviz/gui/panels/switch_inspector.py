@@ -24,6 +24,10 @@ from ibviz.core.events import LidAssigned
 from ibviz.core.model import PortRef
 from ibviz.gui.panels.lft_model import LftModel
 
+BEFORE = "Before"
+"""The MFT's third column: a header that fits the narrow dock of a 1280x720 window (the
+longer "Before last failover" showed as "re last faili"); its tooltip says it whole."""
+BEFORE_TIP = "The ports before the last failover or failback"
 CHANGED = QColor("#F0E442")
 """Okabe-Ito yellow behind MFT rows the last failover changed (dark text stays readable)."""
 CHANGED_TEXT = QColor("#000000")
@@ -95,7 +99,7 @@ class SwitchInspector(QWidget):
         self.lft_view.setAlternatingRowColors(True)
         self.mft = QTableWidget(0, 3, self)
         self.mft.setObjectName("mftTable")
-        self.mft.setHorizontalHeaderLabels(["MLID", "Ports now", "Before last failover"])
+        self.mft.setHorizontalHeaderLabels(["MLID", "Ports now", BEFORE])
         self.mft.verticalHeader().setVisible(False)
         self.mft.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.mft.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -237,7 +241,9 @@ class SwitchInspector(QWidget):
         self.mft_title.setWordWrap(True)
         self.mft.setHorizontalHeaderLabels(
             ["MLID", "On the model" if whatif else "Ports now",
-             "In the dumps" if whatif else "Before last failover"])
+             "In the dumps" if whatif else BEFORE])
+        self.mft.horizontalHeaderItem(2).setToolTip(
+            "The ports in the switch's dump files" if whatif else BEFORE_TIP)
         now = shown.sm.mfts.get(sw, {})
         if whatif:
             real = self.session.sm.mfts.get(sw, {})

@@ -150,7 +150,13 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
         restored instead when there is one). Small windows give the canvas most of the
         room: side docks about a fifth of the width each (the groups a little more, for
         Role and Status), the legend tabbed with the groups, a bottom row of four event
-        log rows (:mod:`ibviz.gui.window.small_screen`)."""
+        log rows (:mod:`ibviz.gui.window.small_screen`). An open lesson stays in front
+        and wide (``ibviz gui --lesson`` opens it before this first runs)."""
+        self._default_sizes()
+        if not self.docks["lesson"].isHidden():
+            self.bring_lesson_forward()
+
+    def _default_sizes(self) -> None:
         w = self.width()
         side = [self.docks["groups"], self.docks["inspector"]]
         if not self.compact():

@@ -224,11 +224,16 @@ class TeachingMixin(_Base):
         self.controller.seek(lesson.start_us)
         self.lesson_panel.start(lesson, self.controller)
         self.docks["lesson"].show()
-        self.docks["lesson"].raise_()
-        self.resizeDocks([self.docks["lesson"]], [max(420, int(self.width() * 0.36))],
-                         Qt.Orientation.Horizontal)  # room for the narration and checks
+        self.bring_lesson_forward()
         self.update_pinned()
         return True
+
+    def bring_lesson_forward(self) -> None:
+        """The lesson dock in front of its tabs, wide enough for its narration and checks
+        (again after the window's first-show layout, which sizes the side docks)."""
+        self.docks["lesson"].raise_()
+        self.resizeDocks([self.docks["lesson"]], [max(420, int(self.width() * 0.36))],
+                         Qt.Orientation.Horizontal)
 
     def close_lesson(self) -> None:
         self.lesson_panel.stop()
