@@ -53,7 +53,7 @@ class Batch(Forwarding):
         t, done = self._run_batch(
             self._pq, engine._heap, engine, sm.failed, sm.down_links, self._switches,
             self._routes, self._mcast, self._switch_seen, self.counters, self.live,
-            self.hops.rows if self.hops is not None else None, self.switch_latency_us,
+            self.hops.sink if self.hops is not None else None, self.switch_latency_us,
             self.propagation_us, self.max_hops, self._arrive, self._depart, self._route,
             self._receive, self._seen_at, self._drop_rows, self._fans, self._mcast_end,
             self._routers, self._fan, engine.now, self._receiving())

@@ -56,6 +56,8 @@ class HopLog:
         self.rows: list[tuple[int, str, str, PortRef, PortRef, float, float]] = []
         self.record = self.rows.append
         """The hot path's append (the list is only ever changed in place)."""
+        self.sink: object = self.rows
+        """What the hop loop records into (see :mod:`ibviz.core.sim.hopcolumns`)."""
         self._names: list[str] = []
         self._flow_ids: dict[str, int] = {}
         self._cols: dict[str, np.ndarray] = {}

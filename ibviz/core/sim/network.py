@@ -27,6 +27,7 @@ from ibviz.core.sim.batch import Batch
 from ibviz.core.sim.counters import Counters, Delivery
 from ibviz.core.sim.engine import Engine
 from ibviz.core.sim.forwarding import INF
+from ibviz.core.sim.hopcolumns import ColumnHopLog
 from ibviz.core.sim.hoplog import Drop, HopLog
 from ibviz.core.sim.packet import DataPacket
 from ibviz.core.sim.receive import ReceiveChecks
@@ -52,7 +53,6 @@ class NetworkSim(Batch):
         self._deliveries: list[Delivery] = []
         self._drop_rows: list[tuple] = []
         self._drops: list[Drop] = []
-        self.hops: HopLog | None = HopLog() if record_hops else None
         self.packets: dict[int, DataPacket] = {}
         self.sent_at: dict[int, tuple[PortRef, float]] = {}
         self.delivered_to: dict[int, list[PortRef]] = {}
@@ -72,6 +72,10 @@ class NetworkSim(Batch):
         self._switches = {g for g, k in self._kinds.items() if k is NodeKind.SWITCH}
         self._routers = {g for g, k in self._kinds.items() if k is NodeKind.ROUTER}
         self._pq, self._run_batch = pump_loop.new_arrivals()
+        self.hops: HopLog | None = None
+        if record_hops:  # the compiled loop records into columns, the Python one rows
+            self.hops = ColumnHopLog() if self._run_batch is pump_loop.compiled_run_batch \
+                else HopLog()
         """Packet arrivals, run in batches by :meth:`_pump` (one engine event per batch),
         and the loop that runs them (compiled where it was built)."""
         self._pump_at = INF

@@ -43,11 +43,7 @@ class PidColumn:
     def mask(self, kept: Container[int], below: int | None) -> np.ndarray:
         """Which rows to keep, over the rows up to the last one of a packet below
         ``below`` (every row when it is None), asking ``kept`` once per distinct id."""
-        pids = self.sync()
-        if below is not None:
-            older = np.flatnonzero(pids < below)
-            pids = pids[:int(older[-1]) + 1] if len(older) else pids[:0]
-        return kept_mask(pids, kept, below)
+        return head_mask(self.sync(), kept, below)
 
     def trim(self, kept: Container[int], below: int | None) -> tuple[int, np.ndarray]:
         """Forget the rows of packets not in ``kept`` (see :meth:`mask`) from both the
@@ -62,6 +58,15 @@ class PidColumn:
         if end and not head.all():
             self.rows[:end] = compress(self.rows[:end], head.tolist())
             self.pids = np.concatenate([self.pids[:end][head], self.pids[end:]])
+
+
+def head_mask(pids: np.ndarray, kept: Container[int], below: int | None) -> np.ndarray:
+    """Which of the rows up to the last one of a packet below ``below`` (every row when
+    it is None) to keep, asking ``kept`` once per distinct id."""
+    if below is not None:
+        older = np.flatnonzero(pids < below)
+        pids = pids[:int(older[-1]) + 1] if len(older) else pids[:0]
+    return kept_mask(pids, kept, below)
 
 
 def kept_mask(pids: np.ndarray, kept: Container[int], below: int | None) -> np.ndarray:
