@@ -50,7 +50,8 @@ class HopLog:
     name); the numpy columns ``t0``/``t1``/``flow_index``/``kind_index``/``pids`` and
     :attr:`flow_names` are materialised lazily and extended incrementally, so a view
     asking every frame pays only for new hops. Flow ids number the flows in the order
-    of their first hop."""
+    of their first hop. With the compiled hop loop the simulator keeps the same record
+    as columns instead (:class:`~ibviz.core.sim.hopcolumns.ColumnHopLog`)."""
 
     def __init__(self) -> None:
         self.rows: list[tuple[int, str, str, PortRef, PortRef, float, float]] = []
