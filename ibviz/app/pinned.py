@@ -40,7 +40,7 @@ def name_index(fabric: Any) -> tuple[dict[str, int], list[str]]:
 
 def named_nodes(fabric: Any, text: str) -> list[int]:
     """Nodes a sentence names, in the order named (``second-node`` in "... served by
-    second-node (takeover) after 23 us")."""
+    second-node (takeover) after 23 \u00b5s")."""
     index, spaced = name_index(fabric)
     out: dict[int, None] = {}
     lowered = text.lower()

@@ -20,6 +20,13 @@ def _failed_names(result: WhatIf, f: Fabric) -> list[str]:
         [f"the cable at {describe_node(f, r.node)} port {r.port}" for r in result.failures.links]
 
 
+def _lid_owner(f: Fabric, lid: int, guid: int, port: int) -> str:
+    """``spine01 (0x..., LID 0x0007)``: the node that held ``lid``, the LID said once (an
+    LMC LID other than the port's base LID is named first: ``LID 0x0009 of node (...)``)."""
+    text = describe_node(f, guid, port)
+    return text if f"LID {lid:#06x}" in text else f"LID {lid:#06x} of {text}"
+
+
 def to_json(result: WhatIf, fabric: Fabric, protect: int | None) -> dict[str, Any]:
     """The analysis as ``ibviz whatif --json`` prints it (GUIDs, MLIDs, LIDs in hex)."""
     d = result.diff
@@ -63,7 +70,7 @@ def text_lines(result: WhatIf, f: Fabric, protect: int | None) -> list[str]:
         lines.append("already before the failure: the dumps' MFTs still reach every member")
     lines += [f"note: {n}" for n in result.notes]
     owners = f.lid_owners()
-    lost = [f"LID {lid:#06x} ({describe_node(f, owners[lid][0].node, owners[lid][0].port)})"
+    lost = [_lid_owner(f, lid, owners[lid][0].node, owners[lid][0].port)
             for lid in result.lids_lost[:SHOWN]]
     more = f" and {len(result.lids_lost) - SHOWN} more" if len(result.lids_lost) > SHOWN else ""
     lines.append(f"lost with the failure: {plural(len(result.lids_lost), 'LID')}"
@@ -94,7 +101,7 @@ def text_lines(result: WhatIf, f: Fabric, protect: int | None) -> list[str]:
                 lines.append(f"  {name}: {o.get('problem') or 'not restored'}")
                 continue
             lines.append(f"  {name}: {o['takeover']} takes over from {o['primary']} in "
-                         f"{o['outage_us']:.1f} us; {o['mads']} MADs, "
+                         f"{o['outage_us']:.1f} \u00b5s; {o['mads']} MADs, "
                          f"{o['lft_blocks_written']} LFT and {o['mft_blocks_written']} MFT "
                          f"blocks, {plural(o['remote_peers_touched'], 'remote peer')} touched, "
                          f"{plural(o['takeover_lids_changed'], 'takeover LID')} lost")

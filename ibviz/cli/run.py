@@ -167,7 +167,7 @@ def _us(v: float | None) -> str:
 
 def format_report(session: Session, r: dict) -> str:
     lines = [f"scenario {r['scenario']}  mode {r['mode']}  seed {r['seed']}  "
-             f"simulated {r['duration_us']:,.0f} us"]
+             f"simulated {r['duration_us']:,.0f} \u00b5s"]
     for name, m in r["modes"].items():
         lines.append(f"  group {name}: {m['mode']} ({m['reason']})")
     lines.append("")
@@ -186,12 +186,12 @@ def format_report(session: Session, r: dict) -> str:
     lines.append("failover timeline")
     for o in r["failover"]:
         lines.append(f"  {o['group']} {o['kind']} of {o['node_name']} ({o['mode']}): detected "
-                     f"{_us(o['detected_us'])} us, restored {_us(o['restored_us'])} us, outage "
-                     f"{_us(o['outage_us'])} us, {o['mads']} MADs, {o['nodes_touched']} "
+                     f"{_us(o['detected_us'])} \u00b5s, restored {_us(o['restored_us'])} \u00b5s, outage "
+                     f"{_us(o['outage_us'])} \u00b5s, {o['mads']} MADs, {o['nodes_touched']} "
                      f"nodes touched, {o['packets_lost']} messages lost"
                      + (f"  PROBLEM: {o['problem']}" if o["problem"] else ""))
         for ph in o["phases"]:
-            lines.append(f"    {ph['at_us']:>10,.1f} us  {ph['phase']}")
+            lines.append(f"    {ph['at_us']:>10,.1f} \u00b5s  {ph['phase']}")
     inv = r["invariants"]
     lines.append("")
     lines.append(f"invariants: conservation {'ok' if inv['conservation'] else 'BROKEN'}, "

@@ -23,7 +23,7 @@ def by_name(s: Session, name: str) -> int:
 
 def test_a_sentence_names_nodes_by_name_and_description():
     s = fig10()
-    text = "Group svc is served by second-node (takeover) after 23 us; switch-1 remapped."
+    text = "Group svc is served by second-node (takeover) after 23 \u00b5s; switch-1 remapped."
     assert named_nodes(s.fabric, text) == [by_name(s, "second-node"), by_name(s, "switch-1")]
     assert named_nodes(s.fabric, "Nothing has failed yet.") == []
 

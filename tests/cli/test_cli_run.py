@@ -59,7 +59,7 @@ def test_compare_puts_the_three_strategies_side_by_side(capsys):
     assert code == 0
     head = out.splitlines()[1]
     assert "MLID reassignment" in head and "port remap" in head and "prior-art LMC" in head
-    for row in ("detection (us)", "restore (us)", "outage (us)", "lost in failovers",
+    for row in ("detection (\u00b5s)", "restore (\u00b5s)", "outage (\u00b5s)", "lost in failovers",
                 "MADs sent", "nodes touched"):
         assert any(line.startswith(row) for line in out.splitlines()), row
     # FIG. 10's switch keeps no multicast table: MLID reassignment cannot apply, and says

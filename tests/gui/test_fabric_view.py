@@ -369,3 +369,33 @@ def test_ten_thousand_nodes_set_fabric_quickly_and_draw_like_the_export(view, qt
     assert differing() < 1e-4
     view.horizontalScrollBar().setValue(view.horizontalScrollBar().value() + 120)  # a pan
     assert differing() < 1e-4
+
+
+@pytest.mark.parametrize("name", ["first-node", "switch-1"])
+def test_the_selection_ring_leaves_the_nodes_label_alone(view, name):
+    """The ring around the selected node opens towards its label (at 1280x720 it covered
+    half of "LID 7" under the name): nothing it paints lies in the label's direction."""
+    fabric = show(view, "fig10")
+    guid = next(g for g, n in fabric.nodes.items() if n.name == name)
+    view.set_pinned_labels([guid])
+    view._settled()
+
+    def image() -> np.ndarray:
+        view.viewport().repaint()
+        return rgb(view.viewport().grab().toImage().convertToFormat(QImage.Format.Format_ARGB32))
+
+    before = image()
+    view.select(guid)
+    after = image()
+    i = view._model.index[guid]
+    side = view._model.label_sides[i]
+    down = (0.0, 1.0) if (side == 0) == (view._model.kinds[i] == 0) else (0.0, -1.0)
+    direction = {0: down, 1: (-down[0], -down[1]), 2: (1.0, 0.0), 3: (-1.0, 0.0)}[side]
+    ys, xs = np.nonzero((before != after).any(axis=2))
+    assert len(xs), "the selection paints a ring"
+    c = at(view, guid)
+    dx, dy = xs - c.x(), ys - c.y()
+    dist = np.hypot(dx, dy)
+    along = (dx * direction[0] + dy * direction[1]) / np.maximum(dist, 1e-9)
+    towards_label = (along > np.cos(np.radians(25))) & (dist > glyph_size(view._scale()) / 2)
+    assert not towards_label.any(), list(zip(dx[towards_label], dy[towards_label], strict=True))[:5]

@@ -12,6 +12,7 @@ pytest.importorskip("pytestqt", reason="pytest-qt is a test dependency: pip inst
 
 from conftest import open_window  # noqa: E402
 from ibviz.core.failover.roles import SERVES, group_roles  # noqa: E402
+from ibviz.core.naming import node_name  # noqa: E402
 from ibviz.gui.panels.groups import COLUMNS, join_state_text  # noqa: E402
 
 pytestmark = pytest.mark.gui
@@ -35,13 +36,13 @@ def test_status_has_its_own_column_and_agrees_with_roles_and_narration(qtbot, se
         rows = rows_by_label(window, pg.mgid)
         roles = group_roles(s, pg.name, window.controller.view_time_us)
         for guid, state in roles.items():
-            join, role, status = rows[s.fabric.nodes[guid].label]
+            join, role, status = rows[node_name(s.fabric.nodes[guid])]
             assert (role, status) == (state.role, state.status), (phase, guid)
             assert join.removesuffix(" (proxy)") in JOIN_STATES, join
         serving = [m for m, (_j, _r, st) in rows.items() if st == SERVES]
         assert len(serving) == 1
         if phase == "after":
-            assert serving[0] == s.fabric.nodes[pg.takeover].label
+            assert serving[0] == node_name(s.fabric.nodes[pg.takeover])
             assert f"served by {serving[0]}" in window.narration.sentence
             top = window.groups.tree.topLevelItem(0)
             assert top.text(2) == f"served by {s.fabric.nodes[pg.takeover].name}"
@@ -86,3 +87,31 @@ def test_role_and_status_columns_are_whole_in_the_default_layout(qtbot, settings
     qtbot.waitUntil(lambda: tree.topLevelItem(0).text(2) == "taking over", timeout=5000)
     assert "served by nobody now" in tree.topLevelItem(0).toolTip(2)
     qtbot.waitUntil(whole, timeout=5000)
+
+
+@pytest.mark.parametrize("presentation", [False, True])
+def test_member_names_are_whole_at_1280x720(qtbot, settings, presentation):
+    """The member column shows each node's short name whole (the trial saw "first-nod…",
+    "sender (…" at 1280x720 and in presentation); the description is in the tooltip."""
+    from PySide6.QtGui import QFontMetrics
+
+    window = open_window(qtbot, settings, "fig10", size=(1280, 720))
+    tree = window.groups.tree
+    qtbot.waitUntil(lambda: window._laid_out and tree.topLevelItemCount() > 0, timeout=5000)
+    if presentation:
+        window.set_presentation(True)
+    s = window.session
+    pg = next(iter(s.controller.groups.values()))
+    top = tree.topLevelItem(0)
+
+    def names_whole() -> bool:  # each name in its cell (after the indent), with margins
+        return all(QFontMetrics(top.child(j).font(0)).horizontalAdvance(top.child(j).text(0))
+                   + 6 <= tree.visualRect(tree.indexFromItem(top.child(j), 0)).width()
+                   for j in range(top.childCount()))
+
+    qtbot.waitUntil(names_whole, timeout=5000)
+    names = {top.child(j).text(0) for j in range(top.childCount())}
+    assert s.fabric.nodes[pg.primary].name in names
+    primary = next(top.child(j) for j in range(top.childCount())
+                   if top.child(j).text(0) == s.fabric.nodes[pg.primary].name)
+    assert s.fabric.nodes[pg.primary].description in primary.toolTip(0)

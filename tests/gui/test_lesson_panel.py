@@ -135,3 +135,24 @@ def test_lesson_complete_clears_the_hint(qtbot, settings):
     assert panel.hint.text() == "" and not panel.hint.isVisible()
     assert not panel.hint_button.isEnabled() and not panel.next_button.isEnabled()
     assert "lesson is complete" in panel.action.text()
+
+
+def test_the_lesson_heading_is_never_cut_at_the_top(qtbot, settings):
+    """At 1280x720 the lesson opened scrolled by ~10 px (as far as it could go towards the
+    step's title), cutting its heading in half: it scrolls to the step's title only when
+    it can hide the heading whole, else it shows the top."""
+    window = open_window(qtbot, settings, size=(1280, 720))
+    window.lesson_actions[LESSON].trigger()
+    panel = window.lesson_panel
+    scroll = panel.narration_scroll
+    bar = scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: window._laid_out and scroll.isVisible(), timeout=5000)
+    for step in range(2):
+        if step:
+            panel.next_button.click()
+        # the trial's geometry: the text 10 px taller than the room for it
+        scroll.setFixedHeight(scroll.height() + bar.maximum() - 10)
+        qtbot.waitUntil(lambda: bar.maximum() == 10, timeout=5000)
+        panel._scroll_to_step()  # what the step's timer does once laid out
+        cites = panel.cites.geometry()
+        assert bar.value() == 0 or bar.value() >= cites.bottom(), (step, bar.value(), cites)

@@ -11,6 +11,7 @@ pytest.importorskip("PySide6", reason="PySide6 is a runtime dependency: pip inst
 pytest.importorskip("pytestqt", reason="pytest-qt is a test dependency: pip install -e .[test]")
 
 from conftest import open_window  # noqa: E402
+from ibviz.core.naming import node_name  # noqa: E402
 from ibviz.gui.canvas.model import label_lines  # noqa: E402
 from ibviz.gui.canvas.paint import LABEL_SCALE  # noqa: E402
 
@@ -48,7 +49,7 @@ def test_the_takeovers_label_stays_after_a_failover(qtbot, settings, monkeypatch
     label = s.fabric.nodes[pg.takeover].label   # the group panel agrees with the narration
     assert label in window.narration.sentence and "served by" in window.narration.sentence
     states = {m: st for m, _j, _r, st in window.groups.member_rows(pg.mgid)}
-    assert states[label] == "serves the group", states
+    assert states[node_name(s.fabric.nodes[pg.takeover])] == "serves the group", states
     window.view.zoom_by(LABEL_SCALE * 0.5 / window.view._scale())  # far out: no labels,
     window.view._settled()                                         # but these stay
     assert window.view._scale() < LABEL_SCALE

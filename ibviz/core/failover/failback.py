@@ -50,7 +50,7 @@ def failback_steps(ctl: Controller, pg: ProtectedGroup, out: Outcome) -> list[St
     if fb.stay_until_expired:
         def stay(o: Outcome) -> float:
             ctl._phase(o, f"takeover node stays until its connections expire "
-                       f"({fb.connection_lifetime_us:.0f} us)")
+                       f"({fb.connection_lifetime_us:.0f} \u00b5s)")
             return ctl.engine.now + fb.connection_lifetime_us
         steps.append(stay)
 

@@ -53,12 +53,12 @@ def _span(start: str, end: str) -> Callable[[list[dict[str, Any]], dict[str, Any
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("detection_us", "detection (us)", "from the failure until it is noticed (the same "
+    Metric("detection_us", "detection (\u00b5s)", "from the failure until it is noticed (the same "
            "for every strategy: peer heartbeats or the SM's trap)",
            _span("failed_us", "detected_us")),
-    Metric("restore_us", "restore (us)", "from detection until the group is served again: "
+    Metric("restore_us", "restore (\u00b5s)", "from detection until the group is served again: "
            "the strategy's own time", _span("detected_us", "restored_us")),
-    Metric("outage_us", "outage (us)", "from the failure to the group served again, "
+    Metric("outage_us", "outage (\u00b5s)", "from the failure to the group served again, "
            "detection included (worst failover)", _outage),
     Metric("packets_lost", "lost in failovers", "data packets sent between the failure and "
            "the group being served again that never arrived", _sum("packets_lost")),

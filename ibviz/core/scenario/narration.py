@@ -46,7 +46,7 @@ def narrate(s: Session) -> list[tuple[float, str]]:
                 if pg.detection.method == "sm" else "the takeover node missed " \
                 f"{pg.detection.miss_count} heartbeats"
             lines.append((o.detected_us, f"The failure was noticed after "
-                          f"{o.detected_us - o.started_us:.0f} us: {how}. Strategy: "
+                          f"{o.detected_us - o.started_us:.0f} \u00b5s: {how}. Strategy: "
                           f"{MODE_WORDS[o.mode]} ({o.reason})."))
         for t, phase in o.phases[1 if o.kind == "failover" else 0:]:
             lines.append((t, _plain(phase, s)))
@@ -57,9 +57,9 @@ def narrate(s: Session) -> list[tuple[float, str]]:
         server = serving_at(ctl, o.group, restored) if restored is not None else None
         if restored is not None and server is not None:
             lines.append((restored, f"Group {o.group} is served by {name(server)} "
-                          f"after {o.outage_us:.0f} us; the remote senders changed nothing."
+                          f"after {o.outage_us:.0f} \u00b5s; the remote senders changed nothing."
                           if o.mode is not Mode.LMC else
-                          f"{name(server)} answers the old LID after {o.outage_us:.0f} us,"
+                          f"{name(server)} answers the old LID after {o.outage_us:.0f} \u00b5s,"
                           f" but {o.remote_peers_touched} remote peer(s) hold stale path "
                           "records and every LFT was rewritten."))
         elif o.problem:

@@ -124,7 +124,7 @@ def exactly_once(s: Session) -> tuple[bool, int, list[str]]:
         loose = pid in s.expectations.loose
         if broken(want, got, loose) and len(problems) < 5:
             name = lambda p: f"{s.fabric.nodes[p.node].name}[{p.port}]"  # noqa: E731
-            problems.append(f"packet {pid} of {net.packets[pid].flow} sent at {t:.1f} us "
+            problems.append(f"packet {pid} of {net.packets[pid].flow} sent at {t:.1f} \u00b5s "
                             f"reached {sorted(map(name, got.elements())) or 'nobody'}, "
                             f"expected {'at most ' if loose else ''}"
                             f"{sorted(map(name, want))}")

@@ -92,7 +92,7 @@ class Spans:
             count = Counter(got)
             name = lambda p: f"{s.fabric.nodes[p.node].name}[{p.port}]"  # noqa: E731
             self.eo_problems.append(
-                f"packet {pid} of {packet.flow} sent at {t:.1f} us reached "
+                f"packet {pid} of {packet.flow} sent at {t:.1f} \u00b5s reached "
                 f"{sorted(map(name, count.elements())) or 'nobody'}, "
                 f"expected {'at most ' if loose else ''}{sorted(map(name, want))}")
 

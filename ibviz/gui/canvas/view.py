@@ -44,6 +44,8 @@ from ibviz.gui.palette import HIGHLIGHT_LABELS, NODE_STATES, canvas_theme
 
 SETTLE_MS = 150
 """After the last zoom step, wait this long before repainting big fabrics at full quality."""
+RING_GAP_DEG = 80.0
+"""The selection ring's opening towards the node's label (degrees)."""
 
 __all__ = ["FabricLegend", "FabricView"]
 
@@ -275,10 +277,28 @@ class FabricView(CanvasInput, CanvasNavigation, CanvasBlocks, QGraphicsView):
         painter.resetTransform()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setBrush(Qt.BrushStyle.NoBrush)
+        box = QRectF(centre.x() - radius, centre.y() - radius, 2 * radius, 2 * radius)
+        towards = self._label_angle(self._selected)
         for colour, width in ((self._theme.background, 5.0), (self._theme.selection, 2.5)):
             painter.setPen(QPen(QColor(colour), width))
-            painter.drawEllipse(centre, radius, radius)
+            if towards is None:
+                painter.drawEllipse(centre, radius, radius)
+            else:  # open where the label is: it stays readable ("LID 7" was half covered)
+                start = towards + RING_GAP_DEG / 2
+                painter.drawArc(box, round(start * 16), round((360 - RING_GAP_DEG) * 16))
         painter.restore()
+
+    def _label_angle(self, i: int) -> float | None:
+        """Direction (degrees, counter-clockwise from 3 o'clock, as Qt's arcs) of node
+        ``i``'s label from its centre; None when it has no label placed."""
+        model = self._model
+        side = model.label_sides.get(i) if model is not None else None
+        if side is None:
+            return None
+        if side >= 2:
+            return 0.0 if side == 2 else 180.0
+        below = (side == 0) == (model.kinds[i] == 0)  # CAs' usual side is below
+        return 270.0 if below else 90.0
 
     # -------------------------------------------------------------- internals
     def _invalidate(self, links: bool = False) -> None:

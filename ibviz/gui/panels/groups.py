@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from ibviz.core.addressing import format_gid
 from ibviz.core.failover.roles import FAILED, SENDS, RoleState, group_roles, role_sort_key
 from ibviz.core.model import NodeKind, PortRef
+from ibviz.core.naming import node_name
 from ibviz.core.sm.groups import McGroup
 from ibviz.core.sm.records import JoinState
 from ibviz.gui.palette import canvas_theme
@@ -82,7 +83,7 @@ class GroupsPanel(QWidget):
         header.setStretchLastSection(False)  # JoinState takes the rest (by _fit_columns)
         for col in range(len(COLUMNS)):  # sized by _fit_columns
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-        self.tree.setIndentation(14)  # a narrow dock: room for the names
+        self.tree.setIndentation(10)  # a narrow dock: room for the names
         self.tree.viewport().installEventFilter(self)  # refit when its width changes
         self.tree.itemSelectionChanged.connect(self._selection_changed)
         self.detail = QLabel("", self)
@@ -129,18 +130,31 @@ class GroupsPanel(QWidget):
     def _fit_columns(self) -> None:
         """Role, Status and JoinState whole (each as wide as its widest text since the
         session opened, so columns do not jump from step to step); the group / member
-        names get what is left (at least ``MIN_NAME_PX``, elided, with the name in the
-        tooltip); in a narrow dock the tree scrolls sideways."""
+        names get what is left (at least ``MIN_NAME_PX``, and the member names whole
+        before JoinState; group names elided, with the name in the tooltip); in a narrow
+        dock the tree scrolls sideways."""
         tree, header = self.tree, self.tree.header()
         need = [max(tree.sizeHintForColumn(c), header.sectionSizeHint(c), self._widest[c])
                 for c in range(len(COLUMNS))]
         self._widest = need
-        room = tree.viewport().width() - need[ROLE_COL] - need[STATUS_COL] - need[JOIN_COL]
-        widths = [min(need[0], max(MIN_NAME_PX, room)), need[ROLE_COL], need[STATUS_COL]]
+        room = tree.viewport().width() - need[ROLE_COL] - need[STATUS_COL]
+        names = min(room, self._member_names_px())  # member names whole before JoinState
+        widths = [min(need[0], max(MIN_NAME_PX, room - need[JOIN_COL], names)),
+                  need[ROLE_COL], need[STATUS_COL]]
         widths.append(max(need[JOIN_COL], tree.viewport().width() - sum(widths)))
         for col, width in enumerate(widths):
             if header.sectionSize(col) != width:
                 header.resizeSection(col, width)
+
+    def _member_names_px(self) -> int:
+        """Width the member rows' names need in the name column (with their indent)."""
+        tree, widest = self.tree, 0
+        for i in range(tree.topLevelItemCount()):
+            item = tree.topLevelItem(i)
+            for j in range(item.childCount()):
+                child = item.child(j)
+                widest = max(widest, QFontMetrics(child.font(0)).horizontalAdvance(child.text(0)))
+        return widest + 2 * tree.indentation() + 12 if widest else 0
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
         if event.type() == QEvent.Type.Resize and watched is self.tree.viewport():
@@ -208,8 +222,9 @@ class GroupsPanel(QWidget):
         return None if t is None or t >= float(self.session.now_us) else t
 
     def _standby_item(self, group: McGroup, state: RoleState) -> QTreeWidgetItem:
-        child = QTreeWidgetItem([self._node_label(state.guid), state.role, state.status,
+        child = QTreeWidgetItem([self._short_name(state.guid), state.role, state.status,
                                  "not a member"])
+        child.setToolTip(0, self._node_label(state.guid))
         child.setToolTip(JOIN_COL, "failed: the SM dropped its membership"
                          if state.status == FAILED else "not an SA member of the group (in "
                          "mode 2 the switch's primary multicast port reaches it)")
@@ -228,9 +243,9 @@ class GroupsPanel(QWidget):
         text = join_state_text(join_state) + (" (proxy)" if proxy else "")
         role = state.role if state is not None else ""
         status = state.status if state is not None else ""
-        child = QTreeWidgetItem([self._node_label(port.node), role, status, text])
+        child = QTreeWidgetItem([self._short_name(port.node), role, status, text])
         child.setToolTip(0, f"{self._node_label(port.node)}: {kind} {port.node:#018x} "
-                         f"port {port.port}, LID {lid:#x}")  # the name, when elided
+                         f"port {port.port}, LID {lid:#x}")  # the description
         child.setToolTip(STATUS_COL, status)
         child.setToolTip(JOIN_COL, text)
         child.setData(0, MGID_ROLE, f"{group.mgid:x}")
@@ -250,6 +265,11 @@ class GroupsPanel(QWidget):
     def _role_colour(self, role: str) -> str:
         fills = canvas_theme(self.theme).state_fill
         return fills.get(ROLE_STATES.get(role, "active"), fills["active"])
+
+    def _short_name(self, guid: int) -> str:
+        """The member column's text: the node's short name (``first-node``, ``node017``)."""
+        node = self.session.fabric.nodes.get(guid)
+        return node_name(node) if node is not None else f"{guid:#018x}"
 
     def _node_label(self, guid: int) -> str:
         node = self.session.fabric.nodes.get(guid)

@@ -178,7 +178,10 @@ class LessonPanel(QWidget):
         self.evaluate()
 
     def _scroll_to_step(self) -> None:
-        self.narration_scroll.verticalScrollBar().setValue(self.step_title.y() - 4)
+        """The step's title at the top when the heading above it can go whole out of view;
+        else the top (never a heading cut in half)."""
+        bar, target = self.narration_scroll.verticalScrollBar(), self.step_title.y() - 4
+        bar.setValue(target if target <= bar.maximum() else 0)
 
     def evaluate(self) -> bool:
         """Read the step's checks on the model now. Once they all hold the step is done:

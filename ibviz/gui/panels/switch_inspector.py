@@ -69,6 +69,9 @@ class SwitchInspector(QWidget):
         """A what-if model (:class:`~ibviz.app.whatif_view.ModelView`) shown instead of
         the session's tables; None: the session's."""
         self.switch: int | None = None
+        self.failovers = True
+        """The backend can fail a node (its capabilities say so): the MFT shows the rows the
+        last failover changed and the ports before it; else neither is spoken of."""
         self._owner_key: tuple = ()
         self._owner_maps: tuple[dict, dict] = ({}, {})
         self._lid_bus: Any = None
@@ -235,7 +238,8 @@ class SwitchInspector(QWidget):
         self.mft_title.setText(
             ("What-if model's multicast forwarding table (rows that differ from the dumps "
              "are highlighted)" if whatif else
-             "Multicast forwarding table (rows the last failover changed are highlighted)")
+             "Multicast forwarding table (rows the last failover changed are highlighted)"
+             if self.failovers else "Multicast forwarding table")
             if has_table else "No multicast forwarding table on this switch: every "
             "multicast packet leaves by the default multicast ports above.")
         self.mft_title.setWordWrap(True)
@@ -244,6 +248,7 @@ class SwitchInspector(QWidget):
              "In the dumps" if whatif else BEFORE])
         self.mft.horizontalHeaderItem(2).setToolTip(
             "The ports in the switch's dump files" if whatif else BEFORE_TIP)
+        self.mft.setColumnHidden(2, not (whatif or self.failovers))  # no before to show
         now = shown.sm.mfts.get(sw, {})
         if whatif:
             real = self.session.sm.mfts.get(sw, {})

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ibviz.app import opening, view_sync
+from ibviz.core import actions as act
 from ibviz.gui import dialogs
 from ibviz.gui.canvas.view import FabricLegend, FabricView
 from ibviz.gui.panels.animation_controls import AnimationControls, format_time
@@ -294,6 +295,7 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
 
     def _session_changed(self) -> None:
         s = self.session
+        self.inspector.failovers = self.controller.capabilities.can(act.Fail)
         for panel in (self.groups, self.inspector, self.packets, self.log_panel):
             panel.set_session(s)
         self.narration.set_session(s)
