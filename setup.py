@@ -27,6 +27,8 @@ class BuildWithResources(build_py):
 # Python headers, pip still installs ibviz, and the simulator runs the Python loop.
 # -ffp-contract=off: no fused multiply-add, so hop times round exactly as in Python.
 CPUMP = Extension("ibviz.core.sim._cpump", ["ibviz/core/sim/_cpump.c"], optional=True,
+                  depends=[f"ibviz/core/sim/_cpump_{part}.h"
+                           for part in ("util", "arrivals", "hops", "receive")],
                   extra_compile_args=["-O2", "-ffp-contract=off"])
 
 setup(cmdclass={"build_py": BuildWithResources}, ext_modules=[CPUMP])

@@ -1,0 +1,330 @@
+/* _cpump.HopRecord: the hop record as columns. Included once, by _cpump.c. */
+#ifndef IBVIZ_CPUMP_HOPS_H
+#define IBVIZ_CPUMP_HOPS_H
+
+/* HopRecord: the hop record as columns (packet id, flow id, kind code, t0, t1, and the
+ * two ports as references), filled by the loop without a tuple or a float per hop; rows
+ * are made only for the hops a view asks about (ibviz/core/sim/hopcolumns.py). Flow ids
+ * number the flows in the order of their first hop, as HopLog's do. */
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t n, cap;
+    long long *pid;
+    int *flow;
+    signed char *kind;
+    double *t0, *t1;
+    PyObject **src, **dst;
+    PyObject *ids;        /* flow name -> id (dict) */
+    PyObject *names;      /* id -> flow name (list) */
+    PyObject *kind_codes; /* kind name -> code (dict) */
+    PyObject *kind_names; /* code -> kind name (tuple) */
+} HopRecord;
+
+static PyTypeObject HopRecordType;
+
+static int
+hops_grow(HopRecord *h)
+{
+    Py_ssize_t cap = h->cap ? h->cap * 2 : 4096;
+    void *p;
+#define GROW(field, type)                                                    \
+    p = PyMem_Realloc(h->field, (size_t)cap * sizeof(type));                 \
+    if (p == NULL) {                                                         \
+        PyErr_NoMemory();                                                    \
+        return -1;                                                           \
+    }                                                                        \
+    h->field = p;
+    GROW(pid, long long)
+    GROW(flow, int)
+    GROW(kind, signed char)
+    GROW(t0, double)
+    GROW(t1, double)
+    GROW(src, PyObject *)
+    GROW(dst, PyObject *)
+#undef GROW
+    h->cap = cap;
+    return 0;
+}
+
+/* Append one hop (the references to src and dst are taken, not stolen). */
+static int
+hops_add(HopRecord *h, PyObject *pid, PyObject *flow, PyObject *kind, PyObject *src,
+         PyObject *dst, double t0, double t1)
+{
+    if (h->n == h->cap && hops_grow(h) < 0)
+        return -1;
+    long long p = PyLong_AsLongLong(pid);
+    if (p == -1 && PyErr_Occurred())
+        return -1;
+    PyObject *id = PyDict_GetItemWithError(h->ids, flow);
+    long fid;
+    if (id == NULL) {
+        if (PyErr_Occurred())
+            return -1;
+        fid = (long)PyList_GET_SIZE(h->names);
+        PyObject *new_id = PyLong_FromLong(fid);
+        if (new_id == NULL)
+            return -1;
+        int rc = PyDict_SetItem(h->ids, flow, new_id);
+        Py_DECREF(new_id);
+        if (rc < 0 || PyList_Append(h->names, flow) < 0)
+            return -1;
+    } else if ((fid = PyLong_AsLong(id)) == -1 && PyErr_Occurred())
+        return -1;
+    PyObject *code = PyDict_GetItemWithError(h->kind_codes, kind);
+    if (code == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_KeyError, "unknown packet kind %R", kind);
+        return -1;
+    }
+    Py_ssize_t i = h->n;
+    h->pid[i] = p;
+    h->flow[i] = (int)fid;
+    h->kind[i] = (signed char)PyLong_AsLong(code);
+    h->t0[i] = t0;
+    h->t1[i] = t1;
+    h->src[i] = Py_NewRef(src);
+    h->dst[i] = Py_NewRef(dst);
+    h->n = i + 1;
+    return 0;
+}
+
+static PyObject *
+HopRecord_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *kind_names;
+    if (kwds != NULL && PyDict_GET_SIZE(kwds)) {
+        PyErr_SetString(PyExc_TypeError, "HopRecord(kind_names) takes no keywords");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "O!:HopRecord", &PyTuple_Type, &kind_names))
+        return NULL;
+    HopRecord *h = (HopRecord *)type->tp_alloc(type, 0);
+    if (h == NULL)
+        return NULL;
+    h->ids = PyDict_New();
+    h->names = PyList_New(0);
+    h->kind_codes = PyDict_New();
+    h->kind_names = Py_NewRef(kind_names);
+    if (h->ids == NULL || h->names == NULL || h->kind_codes == NULL) {
+        Py_DECREF(h);
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(kind_names); k++) {
+        PyObject *code = PyLong_FromSsize_t(k);
+        int rc = code == NULL ? -1 :
+                 PyDict_SetItem(h->kind_codes, PyTuple_GET_ITEM(kind_names, k), code);
+        Py_XDECREF(code);
+        if (rc < 0) {
+            Py_DECREF(h);
+            return NULL;
+        }
+    }
+    return (PyObject *)h;
+}
+
+static void
+HopRecord_dealloc(HopRecord *h)
+{
+    for (Py_ssize_t i = 0; i < h->n; i++) {
+        Py_DECREF(h->src[i]);
+        Py_DECREF(h->dst[i]);
+    }
+    PyMem_Free(h->pid);
+    PyMem_Free(h->flow);
+    PyMem_Free(h->kind);
+    PyMem_Free(h->t0);
+    PyMem_Free(h->t1);
+    PyMem_Free(h->src);
+    PyMem_Free(h->dst);
+    Py_XDECREF(h->ids);
+    Py_XDECREF(h->names);
+    Py_XDECREF(h->kind_codes);
+    Py_XDECREF(h->kind_names);
+    Py_TYPE(h)->tp_free((PyObject *)h);
+}
+
+static Py_ssize_t
+HopRecord_len(HopRecord *h)
+{
+    return h->n;
+}
+
+static PyObject *
+HopRecord_add(HopRecord *h, PyObject *const *a, Py_ssize_t nargs)
+{
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError, "add(pid, flow, kind, src, dst, t0, t1)");
+        return NULL;
+    }
+    double t0 = PyFloat_AsDouble(a[5]), t1 = PyFloat_AsDouble(a[6]);
+    if (PyErr_Occurred() || hops_add(h, a[0], a[1], a[2], a[3], a[4], t0, t1) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static int
+hop_index(HopRecord *h, PyObject *arg, Py_ssize_t *i)
+{
+    Py_ssize_t k = PyNumber_AsSsize_t(arg, PyExc_IndexError);  /* numpy ints too */
+    if (k == -1 && PyErr_Occurred())
+        return -1;
+    if (k < 0)
+        k += h->n;
+    if (k < 0 || k >= h->n) {
+        PyErr_SetString(PyExc_IndexError, "hop index out of range");
+        return -1;
+    }
+    *i = k;
+    return 0;
+}
+
+/* row(i) -> (pid, flow, kind, src, dst, t0, t1) */
+static PyObject *
+HopRecord_row(HopRecord *h, PyObject *arg)
+{
+    Py_ssize_t i;
+    if (hop_index(h, arg, &i) < 0)
+        return NULL;
+    PyObject *kind = h->kind[i] >= 0 && h->kind[i] < PyTuple_GET_SIZE(h->kind_names) ?
+                     PyTuple_GET_ITEM(h->kind_names, h->kind[i]) : Py_None;
+    return Py_BuildValue("(LOOOOdd)", h->pid[i], PyList_GET_ITEM(h->names, h->flow[i]),
+                         kind, h->src[i], h->dst[i], h->t0[i], h->t1[i]);
+}
+
+static PyObject *
+HopRecord_pid(HopRecord *h, PyObject *arg)
+{
+    Py_ssize_t i;
+    if (hop_index(h, arg, &i) < 0)
+        return NULL;
+    return PyLong_FromLongLong(h->pid[i]);
+}
+
+/* columns(start) -> (pid int64, flow int32, kind int8, t0 float64, t1 float64) as bytes,
+ * of the hops from start on */
+static PyObject *
+HopRecord_columns(HopRecord *h, PyObject *arg)
+{
+    Py_ssize_t start = PyLong_AsSsize_t(arg);
+    if (start == -1 && PyErr_Occurred())
+        return NULL;
+    if (start < 0 || start > h->n) {
+        PyErr_SetString(PyExc_IndexError, "columns: start out of range");
+        return NULL;
+    }
+    Py_ssize_t m = h->n - start;
+    return Py_BuildValue(
+        "(y#y#y#y#y#)", (const char *)(h->pid + start), m * (Py_ssize_t)sizeof(long long),
+        (const char *)(h->flow + start), m * (Py_ssize_t)sizeof(int),
+        (const char *)(h->kind + start), m, (const char *)(h->t0 + start),
+        m * (Py_ssize_t)sizeof(double), (const char *)(h->t1 + start),
+        m * (Py_ssize_t)sizeof(double));
+}
+
+/* endpoints(indices) -> [(src, dst), ...] */
+static PyObject *
+HopRecord_endpoints(HopRecord *h, PyObject *indices)
+{
+    PyObject *seq = PySequence_Fast(indices, "endpoints: a sequence of indices");
+    if (seq == NULL)
+        return NULL;
+    Py_ssize_t m = PySequence_Fast_GET_SIZE(seq);
+    PyObject *out = PyList_New(m);
+    for (Py_ssize_t k = 0; out != NULL && k < m; k++) {
+        Py_ssize_t i;
+        PyObject *pair = NULL;
+        if (hop_index(h, PySequence_Fast_GET_ITEM(seq, k), &i) == 0)
+            pair = PyTuple_Pack(2, h->src[i], h->dst[i]);
+        if (pair == NULL)
+            Py_CLEAR(out);
+        else
+            PyList_SET_ITEM(out, k, pair);
+    }
+    Py_DECREF(seq);
+    return out;
+}
+
+/* keep(mask) keeps, of the first len(mask) hops, those whose mask byte is non-zero, and
+ * every later hop, in order */
+static PyObject *
+HopRecord_keep(HopRecord *h, PyObject *arg)
+{
+    Py_buffer mask;
+    if (PyObject_GetBuffer(arg, &mask, PyBUF_SIMPLE) < 0)
+        return NULL;
+    Py_ssize_t end = mask.len, w = 0;
+    if (end > h->n) {
+        PyBuffer_Release(&mask);
+        PyErr_SetString(PyExc_ValueError, "keep: the mask is longer than the record");
+        return NULL;
+    }
+    const char *keep = mask.buf;
+    for (Py_ssize_t i = 0; i < h->n; i++) {
+        if (i < end && !keep[i]) {
+            Py_DECREF(h->src[i]);
+            Py_DECREF(h->dst[i]);
+            continue;
+        }
+        if (w != i) {
+            h->pid[w] = h->pid[i];
+            h->flow[w] = h->flow[i];
+            h->kind[w] = h->kind[i];
+            h->t0[w] = h->t0[i];
+            h->t1[w] = h->t1[i];
+            h->src[w] = h->src[i];
+            h->dst[w] = h->dst[i];
+        }
+        w++;
+    }
+    h->n = w;
+    PyBuffer_Release(&mask);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+HopRecord_get_names(HopRecord *h, void *Py_UNUSED(closure))
+{
+    return Py_NewRef(h->names);
+}
+
+static PyObject *
+HopRecord_get_ids(HopRecord *h, void *Py_UNUSED(closure))
+{
+    return Py_NewRef(h->ids);
+}
+
+static PyMethodDef HopRecord_methods[] = {
+    {"add", (PyCFunction)(void (*)(void))HopRecord_add, METH_FASTCALL,
+     "add(pid, flow, kind, src, dst, t0, t1): one hop"},
+    {"row", (PyCFunction)HopRecord_row, METH_O, "row(i) -> (pid, flow, kind, src, dst, t0, t1)"},
+    {"pid", (PyCFunction)HopRecord_pid, METH_O, "pid(i) -> the packet id of hop i"},
+    {"columns", (PyCFunction)HopRecord_columns, METH_O,
+     "columns(start) -> (pid, flow, kind, t0, t1) bytes of the hops from start on"},
+    {"endpoints", (PyCFunction)HopRecord_endpoints, METH_O,
+     "endpoints(indices) -> [(src, dst), ...]"},
+    {"keep", (PyCFunction)HopRecord_keep, METH_O,
+     "keep(mask bytes): keep the marked ones of the first len(mask) hops, and the rest"},
+    {NULL, NULL, 0, NULL}};
+
+static PyGetSetDef HopRecord_getset[] = {
+    {"names", (getter)HopRecord_get_names, NULL, "flow names by id (the live list)", NULL},
+    {"ids", (getter)HopRecord_get_ids, NULL, "flow name -> id (the live dict)", NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+static PySequenceMethods HopRecord_as_sequence = {.sq_length = (lenfunc)HopRecord_len};
+
+static PyTypeObject HopRecordType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "ibviz.core.sim._cpump.HopRecord",
+    .tp_basicsize = sizeof(HopRecord),
+    .tp_dealloc = (destructor)HopRecord_dealloc,
+    .tp_as_sequence = &HopRecord_as_sequence,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "The hop record as columns (see ibviz.core.sim.hopcolumns).",
+    .tp_methods = HopRecord_methods,
+    .tp_getset = HopRecord_getset,
+    .tp_new = HopRecord_new,
+};
+
+#endif /* IBVIZ_CPUMP_HOPS_H */

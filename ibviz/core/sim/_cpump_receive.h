@@ -1,0 +1,147 @@
+/* What the loop does with a hop: record it and queue its arrival (emit); a copy reaching a channel adapter (deliver). Included once, by _cpump.c. */
+#ifndef IBVIZ_CPUMP_RECEIVE_H
+#define IBVIZ_CPUMP_RECEIVE_H
+
+/* Push (t1, pid, packet, peer, after), after recording the hop
+ * (pid, flow, kind, out, peer, t0, t1) when rec is not None. */
+static int
+emit(Arrivals *q, PyObject *rec, PyObject *pid, PyObject *packet, PyObject *flow,
+     PyObject *kind, PyObject *out, PyObject *peer, PyObject *t0, double t1v,
+     PyObject *after)
+{
+    if (Py_IS_TYPE(rec, &HopRecordType)) {
+        if (hops_add((HopRecord *)rec, pid, flow, kind, out, peer, PyFloat_AS_DOUBLE(t0),
+                     t1v) < 0)
+            return -1;
+    } else if (rec != Py_None) {
+        PyObject *t1 = PyFloat_FromDouble(t1v);
+        if (t1 == NULL)
+            return -1;
+        PyObject *row = PyTuple_Pack(7, pid, flow, kind, out, peer, t0, t1);
+        Py_DECREF(t1);
+        if (row == NULL)
+            return -1;
+        PyObject_GC_UnTrack(row);  /* immutable values only: never part of a cycle */
+        int rc = PyList_Append(rec, row);
+        Py_DECREF(row);
+        if (rc < 0)
+            return -1;
+        PyObject *tobj = PyTuple_GET_ITEM(row, 6);  /* the list holds the row */
+        return arrivals_put(q, t1v, Py_NewRef(pid), Py_NewRef(packet), Py_NewRef(peer),
+                            Py_NewRef(after), Py_NewRef(tobj));
+    }
+    return arrivals_put(q, t1v, Py_NewRef(pid), Py_NewRef(packet), Py_NewRef(peer),
+                        Py_NewRef(after), NULL);
+}
+
+/* A copy reaches a channel adapter: NetworkSim._receive, step for step (the receive
+ * checks and the flow's hook are the simulator's own Python). */
+static int
+deliver(PyObject *const *rx, PyObject *counters, PyObject *live, PyObject *seen_at,
+        PyObject *switch_seen, PyObject *pid, PyObject *packet, PyObject *at, PyObject *t)
+{
+    PyObject *check = rx[0], *handlers = rx[1], *drop = rx[2], *delivered_to = rx[3],
+             *delivery_rows = rx[4];
+    PyObject *flow = field(packet, F_FLOW), *reason = NULL, *seen = NULL;
+    int rc = -1;
+    if (flow == NULL)
+        return -1;
+    PyObject *ca[2] = {packet, at};
+    reason = PyObject_Vectorcall(check, ca, 2, NULL);
+    if (reason == NULL)
+        goto done;
+    seen = PyDict_GetItemWithError(seen_at, pid);
+    if (seen == NULL && PyErr_Occurred())
+        goto done;
+    Py_XINCREF(seen);  /* the hook may change seen_at */
+    if (reason == Py_None) {
+        int dup = 0;
+        if (seen != NULL && (dup = contains(seen, at)) < 0)
+            goto done;
+        if (dup) {
+            PyObject *c = PyObject_GetItem(counters, flow);
+            int r = c == NULL ? -1 : attr_add(c, s_duplicates, 1);
+            Py_XDECREF(c);
+            if (r < 0)
+                goto done;
+            Py_SETREF(reason, PyUnicode_FromString("duplicate"));
+            if (reason == NULL)
+                goto done;
+        } else {
+            PyObject *handler = PyDict_GetItemWithError(handlers, flow);
+            if (handler == NULL && PyErr_Occurred())
+                goto done;
+            if (handler != NULL) {
+                Py_INCREF(handler);
+                PyObject *ha[3] = {pid, packet, at};
+                Py_SETREF(reason, PyObject_Vectorcall(handler, ha, 3, NULL));
+                Py_DECREF(handler);
+                if (reason == NULL)
+                    goto done;
+            }
+        }
+    }
+    if (reason != Py_None) {
+        PyObject *da[4] = {pid, packet, at, reason};
+        rc = call_discard(drop, da, 4);
+        goto done;
+    }
+    PyObject *c = PyObject_GetItem(counters, flow);
+    int r = c == NULL ? -1 : attr_add(c, s_delivered, 1);
+    Py_XDECREF(c);
+    if (r < 0)
+        goto done;
+    PyObject *left = PyDict_GetItemWithError(live, pid);
+    if (left == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetObject(PyExc_KeyError, pid);
+        goto done;
+    }
+    left = PyNumber_Subtract(left, one);
+    if (left == NULL)
+        goto done;
+    r = PyDict_SetItem(live, pid, left);
+    int last = r < 0 ? 0 : !PyObject_IsTrue(left);
+    Py_DECREF(left);
+    if (r < 0)
+        goto done;
+    if (last) {  /* its last copy: no duplicate or loop can follow */
+        if (dict_discard(seen_at, pid) < 0 || dict_discard(switch_seen, pid) < 0)
+            goto done;
+    } else if (seen == NULL) {
+        PyObject *one_port = PySet_New(NULL);
+        if (one_port == NULL || PySet_Add(one_port, at) < 0 ||
+            PyDict_SetItem(seen_at, pid, one_port) < 0) {
+            Py_XDECREF(one_port);
+            goto done;
+        }
+        Py_DECREF(one_port);
+    } else if (PySet_Add(seen, at) < 0)
+        goto done;
+    PyObject *got = PyDict_GetItemWithError(delivered_to, pid);
+    if (got == NULL) {
+        if (PyErr_Occurred())
+            goto done;
+        PyObject *list = PyList_New(1);
+        if (list == NULL)
+            goto done;
+        PyList_SET_ITEM(list, 0, Py_NewRef(at));
+        r = PyDict_SetItem(delivered_to, pid, list);
+        Py_DECREF(list);
+        if (r < 0)
+            goto done;
+    } else if (PyList_Append(got, at) < 0)
+        goto done;
+    PyObject *row = PyTuple_Pack(4, pid, flow, at, t);
+    if (row == NULL)
+        goto done;
+    rc = PyList_Append(delivery_rows, row);
+    Py_DECREF(row);
+done:
+    Py_DECREF(flow);
+    Py_XDECREF(reason);
+    Py_XDECREF(seen);
+    return rc;
+}
+
+#endif /* IBVIZ_CPUMP_RECEIVE_H */
