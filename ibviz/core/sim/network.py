@@ -72,12 +72,12 @@ class NetworkSim(Batch):
         self._switches = {g for g, k in self._kinds.items() if k is NodeKind.SWITCH}
         self._routers = {g for g, k in self._kinds.items() if k is NodeKind.ROUTER}
         self._pq, self._run_batch = pump_loop.new_arrivals()
+        """Packet arrivals, run in batches by :meth:`_pump` (one engine event per batch),
+        and the loop that runs them (compiled where it was built)."""
         self.hops: HopLog | None = None
         if record_hops:  # the compiled loop records into columns, the Python one rows
             self.hops = ColumnHopLog() if self._run_batch is pump_loop.compiled_run_batch \
                 else HopLog()
-        """Packet arrivals, run in batches by :meth:`_pump` (one engine event per batch),
-        and the loop that runs them (compiled where it was built)."""
         self._pump_at = INF
         self._by_guid: dict[int, PortRef] | None = None
         self._lft = {}

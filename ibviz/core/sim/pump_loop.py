@@ -18,7 +18,8 @@ from heapq import heappop, heappush
 from itertools import count
 from typing import Any, Protocol
 
-INF = float("inf")
+from ibviz.core.sim.engine import INF
+
 RunBatch = Callable[..., tuple[float, int]]
 
 

@@ -11,13 +11,11 @@ multicast SLID on a connected service is refused unless the HCA accepts it.
 from __future__ import annotations
 
 from ibviz.core.addressing import (
-    INVALID_LID,
     MULTICAST_LID_MAX,
     MULTICAST_LID_MIN,
     MULTICAST_QPN,
-    UNICAST_LID_MAX,
-    UNICAST_LID_MIN,
     is_multicast_lid,
+    port_accepts_dlid,
 )
 from ibviz.core.model import PortRef
 from ibviz.core.sim.packet import DataPacket
@@ -85,9 +83,8 @@ class ReceiveChecks:
                 port = self.sm.fabric.nodes[at[0]].ports[at[1]]
             except KeyError:
                 port = self.sm.fabric.port(at)  # raises, naming the port
-            lid, lmc = port.lid, port.lmc  # port_accepts_dlid, inlined:
-            if not (UNICAST_LID_MIN <= dlid <= UNICAST_LID_MAX and lid != INVALID_LID and
-                    dlid >> lmc == lid >> lmc) and self._group_lid_port(dlid) != at:
+            if not port_accepts_dlid(port.lid, port.lmc, dlid) and \
+                    self._group_lid_port(dlid) != at:
                 return "DLID not of this port"
             if transport == "raw":
                 return None
