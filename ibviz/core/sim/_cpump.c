@@ -68,7 +68,7 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
         !PyDict_CheckExact(mcast) || !PyDict_CheckExact(routes_by_node) ||
         !PyDict_CheckExact(switch_seen) || !PyDict_CheckExact(live) ||
         !PyList_CheckExact(drop_rows) ||
-        (rec != Py_None && !PyList_CheckExact(rec) && !Py_IS_TYPE(rec, &HopRecordType))) {
+        (rec != Py_None && !Py_IS_TYPE(rec, &HopRecordType))) {
         PyErr_SetString(PyExc_TypeError, "run_batch: unexpected container types");
         return NULL;
     }
@@ -462,7 +462,7 @@ error:
 static PyMethodDef methods[] = {
     {"run_batch", (PyCFunction)(void (*)(void))run_batch, METH_FASTCALL,
      "run_batch(arrivals, engine_heap, engine, failed, down, switches, routes, mcast, "
-     "switch_seen, counters, live, hop_rows, lat, prop, max_hops, arrive, "
+     "switch_seen, counters, live, hop_record, lat, prop, max_hops, arrive, "
      "depart, route, receive, seen_at, drop_rows, fans, mcast_end, routers, make_fan, t, "
      "receiving)"
      " -> (t, arrivals run): see ibviz.core.sim.pump_loop.run_batch."},

@@ -9,7 +9,7 @@ typedef struct {
     double t;
     long long seq;
     PyObject *pid, *packet, *at, *hops;
-    PyObject *tobj;  /* t as a float object when one exists already (the hop record's), or NULL */
+    PyObject *tobj;  /* t as the float object a Python caller pushed, or NULL */
 } Arrival;
 
 typedef struct {

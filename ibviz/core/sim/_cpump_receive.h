@@ -3,33 +3,15 @@
 #define IBVIZ_CPUMP_RECEIVE_H
 
 /* Push (t1, pid, packet, peer, after), after recording the hop
- * (pid, flow, kind, out, peer, t0, t1) when rec is not None. */
+ * (pid, flow, kind, out, peer, t0, t1) when rec (a HopRecord) is not None. */
 static int
 emit(Arrivals *q, PyObject *rec, PyObject *pid, PyObject *packet, PyObject *flow,
      PyObject *kind, PyObject *out, PyObject *peer, PyObject *t0, double t1v,
      PyObject *after)
 {
-    if (Py_IS_TYPE(rec, &HopRecordType)) {
-        if (hops_add((HopRecord *)rec, pid, flow, kind, out, peer, PyFloat_AS_DOUBLE(t0),
-                     t1v) < 0)
-            return -1;
-    } else if (rec != Py_None) {
-        PyObject *t1 = PyFloat_FromDouble(t1v);
-        if (t1 == NULL)
-            return -1;
-        PyObject *row = PyTuple_Pack(7, pid, flow, kind, out, peer, t0, t1);
-        Py_DECREF(t1);
-        if (row == NULL)
-            return -1;
-        PyObject_GC_UnTrack(row);  /* immutable values only: never part of a cycle */
-        int rc = PyList_Append(rec, row);
-        Py_DECREF(row);
-        if (rc < 0)
-            return -1;
-        PyObject *tobj = PyTuple_GET_ITEM(row, 6);  /* the list holds the row */
-        return arrivals_put(q, t1v, Py_NewRef(pid), Py_NewRef(packet), Py_NewRef(peer),
-                            Py_NewRef(after), Py_NewRef(tobj));
-    }
+    if (rec != Py_None && hops_add((HopRecord *)rec, pid, flow, kind, out, peer,
+                                   PyFloat_AS_DOUBLE(t0), t1v) < 0)
+        return -1;
     return arrivals_put(q, t1v, Py_NewRef(pid), Py_NewRef(packet), Py_NewRef(peer),
                         Py_NewRef(after), NULL);
 }
