@@ -22,13 +22,13 @@ def narrate(s: Session) -> list[tuple[float, str]]:
     name = lambda guid: fabric.nodes[guid].label if guid in fabric.nodes \
         else f"{guid:#x}"  # noqa: E731
     lines: list[tuple[float, str]] = []
+    kept = getattr(s, "node_events", None)  # every one, where the log may have dropped some
     writes, nodes = [], []  # one pass, time-ordered: MFT writes and remaps; node events
     for e in s.log:
         if e.kind in ("mft", "remap"):
             writes.append(e)
-        elif e.kind in NODE_EVENTS and e.node is not None:
+        elif kept is None and e.kind in NODE_EVENTS and e.node is not None:
             nodes.append(e)
-    kept = getattr(s, "node_events", None)  # every one, where the log may have dropped some
     if kept is not None:
         nodes = list(kept)
     for o in ctl.outcomes:
