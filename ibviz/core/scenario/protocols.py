@@ -60,8 +60,6 @@ class SessionState(Protocol):
     expectations: Any
     ledger: Any
     _lid_memo: dict[PortRef, int]
-    _port_memo: dict[int, PortRef]
-    _gid_memo: dict[PortRef, int]
 
     @property
     def actions(self) -> list[act.Timed]: ...

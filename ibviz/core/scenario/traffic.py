@@ -75,8 +75,7 @@ class Flow:
         if now > self.stop_us or self.broken:
             return
         self.emit_message()
-        engine.push(now + (self.rng.expovariate(self._rate) if self._poisson else self._mean),
-                    self._tick, ())
+        engine.push(now + self._gap(), self._tick, ())
 
     # ---------------------------------------------------------------- sending
     def source_port(self) -> PortRef | None:
@@ -85,7 +84,7 @@ class Flow:
             s.controller.serving.get(self.src.group)
         if node is None or node in s.sm.failed:
             return None
-        return s._port_memo.get(node) or s.port_of(node)  # the memo read inline
+        return s.port_of(node)
 
     def skip(self, reason: str) -> None:
         self.not_sent[reason] = self.not_sent.get(reason, 0) + 1
@@ -96,9 +95,7 @@ class Flow:
             dst = self._dst_port
             if dst is None:
                 dst = self._dst_port = self.s.port_of(self.dst.node)
-            lid = self.s._lid_memo.get(dst)
-            if lid is None:
-                lid = self.s.lid_of(dst)
+            lid = self.s.lid_of(dst)
             cached = self._unicast
             if cached is not None and cached[0] == lid:
                 return cached[1]
@@ -134,15 +131,10 @@ class Flow:
     def transmit(self, src: PortRef, addr: Address, seq: int, psn: int) -> None:
         """Send message ``seq`` as packet ``psn`` (24 bits) from ``src`` to ``addr``."""
         spec, s = self.spec, self.s
-        slid = self.slid(src) if self._mlid_slid else s._lid_memo.get(src)
-        if slid is None:
-            slid = s.lid_of(src)
-        gid = s._gid_memo.get(src)
-        if gid is None:
-            gid = s.gid_of(src)
+        slid = self.slid(src) if self._mlid_slid else s.lid_of(src)
         s.net.send(src, DataPacket(spec.name, addr.dlid, slid, addr.dest_qp, spec.size,
                                    addr.has_grh, spec.transport, "data", psn & 0xFFFFFF,
-                                   self.qpn, gid, addr.dgid, 0, ACK, seq))
+                                   self.qpn, s.gid_of(src), addr.dgid, 0, ACK, seq))
 
     def on_receive(self, pid: int, packet: DataPacket, at: PortRef) -> str | None:
         """Transport-level acceptance at the receiver (None: accepted)."""
