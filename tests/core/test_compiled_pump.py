@@ -113,3 +113,68 @@ def test_compiled_arrivals_pop_in_the_order_of_the_heapq_list() -> None:
         assert len(fast) == 0 and fast.first() == float("inf")
 
     check()
+
+
+@pytest.mark.skipif(pump_loop.compiled_run_engine is None,
+                    reason="the compiled hop loop was not built")
+def test_the_compiled_engine_loop_runs_events_as_engine_run_does() -> None:
+    """Events that schedule others (ties included), cancellations, a run limit and an
+    action that raises: the compiled loop (``Engine.fast``) calls the same actions in the
+    same order and leaves the clock, the limit and the event count as ``Engine.run``."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from ibviz.core.sim.engine import Engine
+
+    script = st.lists(st.tuples(st.sampled_from([0.0, 1.0, 1.0, 2.5, 4.0]),
+                                st.integers(0, 2), st.sampled_from(["go", "spawn",
+                                                                    "cancel", "raise"])),
+                      min_size=1, max_size=40)
+
+    def play(events, until, compiled):
+        engine, calls = Engine(), []
+        if compiled:  # a function no event is bound to: every event is a plain call
+            engine.fast = (pump_loop.compiled_run_engine, Engine.peek, object())
+
+        def act(i, what):
+            calls.append((engine.now, i, engine.limit))
+            if what == "spawn":
+                engine.after(1.0, act, priority=1, args=(i + 100, "go"))
+                engine.push(engine.now, act, (i + 200, "go"))
+            elif what == "raise":
+                raise RuntimeError(f"event {i}")
+
+        handles = [engine.at(t, act, priority=p, args=(i, what))
+                   for i, (t, p, what) in enumerate(events)]
+        for h, (_, _, what) in zip(handles, events, strict=True):
+            if what == "cancel":
+                engine.cancel(h)
+        errors = []
+        for _ in range(len(events) + 2):  # on after each error, as the GUI does
+            try:
+                engine.run(until)
+                break
+            except RuntimeError as exc:
+                errors.append(str(exc))
+        return (calls, errors, engine.now, engine.limit, engine.events_run, len(engine),
+                len(engine._cancelled))
+
+    @settings(max_examples=150, deadline=None)
+    @given(script, st.sampled_from([None, 0.0, 1.0, 3.0]))
+    def check(events, until):
+        assert play(events, until, True) == play(events, until, False)
+
+    check()
+
+
+def test_a_simulator_on_the_compiled_loop_runs_its_batches_in_the_engine_loop() -> None:
+    """With the compiled hop loop the engine's loop runs the simulator's batches (and
+    hands them back when the simulator closes); with the Python loop it does not."""
+    s = fp.busy_session(record=True)
+    if pump_loop.compiled_run_engine is None or \
+            s.net._run_batch is not pump_loop.compiled_run_batch:
+        assert s.engine.fast is None
+        return
+    assert s.engine.fast == (pump_loop.compiled_run_engine, type(s.net)._pump, s.net)
+    s.net.close()
+    assert s.engine.fast is None

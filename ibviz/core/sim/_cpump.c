@@ -30,13 +30,10 @@ enum {
 #define FAIL goto error
 #define REFRESH_LIMIT() do { if (stop_time(engine, eheap, &limit) < 0) FAIL; } while (0)
 
+/* One batch: a[] holds run_batch's N_ARGS arguments. */
 static PyObject *
-run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
+batch(PyObject *const *a)
 {
-    if (nargs != N_ARGS) {
-        PyErr_Format(PyExc_TypeError, "run_batch takes %d arguments", N_ARGS);
-        return NULL;
-    }
     PyObject *eheap = a[A_EHEAP], *engine = a[A_ENGINE];
     PyObject *failed = a[A_FAILED], *down = a[A_DOWN], *switches = a[A_SWITCHES];
     PyObject *routes_by_node = a[A_ROUTES], *mcast = a[A_MCAST];
@@ -459,6 +456,18 @@ error:
     return NULL;
 }
 
+static PyObject *
+run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
+{
+    if (nargs != N_ARGS) {
+        PyErr_Format(PyExc_TypeError, "run_batch takes %d arguments", N_ARGS);
+        return NULL;
+    }
+    return batch(a);
+}
+
+#include "_cpump_engine.h"
+
 static PyMethodDef methods[] = {
     {"run_batch", (PyCFunction)(void (*)(void))run_batch, METH_FASTCALL,
      "run_batch(arrivals, engine_heap, engine, failed, down, switches, routes, mcast, "
@@ -466,6 +475,9 @@ static PyMethodDef methods[] = {
      "depart, route, receive, seen_at, drop_rows, fans, mcast_end, routers, make_fan, t, "
      "receiving)"
      " -> (t, arrivals run): see ibviz.core.sim.pump_loop.run_batch."},
+    {"run_engine", (PyCFunction)(void (*)(void))run_engine, METH_FASTCALL,
+     "run_engine(engine, limit, pump, simulator): Engine.run's loop up to limit, with "
+     "the simulator's batches (bound ``pump`` events) run without leaving C."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_cpump",
@@ -495,7 +507,7 @@ PyInit__cpump(void)
     if (!one || !s_now || !s_limit || !s_dlid || !s_flow || !s_size || !s_kind || !s_copies ||
         !s_dropped)
         return NULL;
-    if (PyType_Ready(&ArrivalsType) < 0)
+    if (PyType_Ready(&ArrivalsType) < 0 || engine_names_init() < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)

@@ -8,6 +8,9 @@ from ibviz.core.sim.forwarding import INF, Forwarding
 from ibviz.core.sim.packet import DataPacket
 from ibviz.core.sim.pump_loop import RunBatch
 
+T_ARG = 25
+"""The batch time's place in :meth:`Batch._batch_args` (``_cpump.c``'s ``A_T``)."""
+
 
 class Batch(Forwarding):
     """:meth:`_pump` of :class:`~ibviz.core.sim.network.NetworkSim`."""
@@ -17,6 +20,7 @@ class Batch(Forwarding):
     _seen_at: dict[int, set[PortRef]]
     _drop_rows: list[tuple]
     _run_batch: RunBatch
+    _bargs: list | None
 
     def _arrive(self, pid: int, packet: DataPacket, at: PortRef, hops: int) -> None:
         raise NotImplementedError  # NetworkSim's
@@ -35,6 +39,20 @@ class Batch(Forwarding):
             fan.append((out, wires[out] if out in wires else self._cable(out)))
         return tuple(fan)
 
+    def _batch_args(self) -> list:
+        """The loop's arguments, made once (again after a timing changes): the
+        simulator's queue, tables, caches and methods are the same objects for its whole
+        life (cleared, never replaced); the time, ``args[T_ARG]``, is set per batch."""
+        engine, sm = self.engine, self.sm
+        self._bargs = [
+            self._pq, engine._heap, engine, sm.failed, sm.down_links, self._switches,
+            self._routes, self._mcast, self._switch_seen, self.counters, self.live,
+            self.hops.sink if self.hops is not None else None, self.switch_latency_us,
+            self.propagation_us, self.max_hops, self._arrive, self._depart, self._route,
+            self._receive, self._seen_at, self._drop_rows, self._fans, self._mcast_end,
+            self._routers, self._fan, engine.now, self._receiving()]
+        return self._bargs
+
     def _pump(self) -> None:
         """Run packet arrivals in time order, up to the engine's next other event (packet
         arrivals first on a tie) and never past the time the engine runs to: one engine
@@ -47,16 +65,17 @@ class Batch(Forwarding):
         looked up again only around the other cases (:meth:`_arrive`, :meth:`_receive`,
         drops), which may schedule engine events. Nothing in the batch runs SM actions
         (they are engine events), so the tables and sets bound here stay the same
-        objects for the whole batch."""
-        engine, sm = self.engine, self.sm
+        objects for the whole batch (and for the simulator's life: they are cleared,
+        never replaced; see :meth:`_batch_args`).
+
+        Where the compiled loop runs, the engine's compiled loop (``Engine.fast``) takes
+        these steps itself for the simulator's pump events; this method runs them
+        otherwise (the Python loop, :meth:`Engine.step`)."""
+        engine = self.engine
         self._pump_at = -INF  # arrivals made while pumping only join the queue
-        t, done = self._run_batch(
-            self._pq, engine._heap, engine, sm.failed, sm.down_links, self._switches,
-            self._routes, self._mcast, self._switch_seen, self.counters, self.live,
-            self.hops.sink if self.hops is not None else None, self.switch_latency_us,
-            self.propagation_us, self.max_hops, self._arrive, self._depart, self._route,
-            self._receive, self._seen_at, self._drop_rows, self._fans, self._mcast_end,
-            self._routers, self._fan, engine.now, self._receiving())
+        args = self._bargs or self._batch_args()
+        args[T_ARG] = engine.now
+        t, done = self._run_batch(*args)
         engine.now = t
         engine.events_run += done - 1  # the engine counted the pump itself
         self._pump_at = first = self._pq.first()

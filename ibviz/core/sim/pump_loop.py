@@ -177,19 +177,23 @@ def run_batch_py(arrivals: HeapArrivals, eheap: list, engine: Any, failed: Any,
     return t, done
 
 
-def _compiled() -> tuple[RunBatch, Callable[[], Arrivals]] | tuple[None, None]:
+RunEngine = Callable[[Any, float, Any, Any], None]
+
+
+def _compiled() -> tuple[RunBatch, Callable[[], Arrivals], RunEngine] | tuple[None, None, None]:
     if os.environ.get("IBVIZ_PURE_PYTHON_PUMP", "") not in ("", "0"):
-        return None, None
+        return None, None, None
     try:
         from ibviz.core.sim import _cpump
     except ImportError:
-        return None, None
-    return _cpump.run_batch, _cpump.Arrivals
+        return None, None, None
+    return _cpump.run_batch, _cpump.Arrivals, _cpump.run_engine
 
 
-compiled_run_batch, compiled_arrivals = _compiled()
-"""The compiled loop and its arrivals, or None where they were not built (or the
-environment declined them)."""
+compiled_run_batch, compiled_arrivals, compiled_run_engine = _compiled()
+"""The compiled loop, its arrivals and the engine loop that runs its batches without
+leaving C (:meth:`~ibviz.core.sim.engine.Engine.run`'s ``fast``), or None where they
+were not built (or the environment declined them)."""
 run_batch: RunBatch = compiled_run_batch or run_batch_py
 """The loop a simulator made from now on uses (tests and benchmarks may swap it)."""
 
