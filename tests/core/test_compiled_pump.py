@@ -178,3 +178,50 @@ def test_a_simulator_on_the_compiled_loop_runs_its_batches_in_the_engine_loop() 
     assert s.engine.fast == (pump_loop.compiled_run_engine, type(s.net)._pump, s.net)
     s.net.close()
     assert s.engine.fast is None
+
+
+@pytest.mark.skipif(pump_loop.compiled_run_engine is None,
+                    reason="the compiled hop loop was not built")
+def test_the_compiled_receive_check_answers_as_receive_checks_does() -> None:
+    """Packets of every transport, to MLIDs attached or not (QPs, DestQP 0xFFFFFF with
+    and without a GRH) and to unicast LIDs, at ports of members and of others: what the
+    loop answers itself is what ``ReceiveChecks.check`` says."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from ibviz.core.sim import _cpump
+    from ibviz.core.sim.packet import DataPacket
+
+    s = fp.busy_session(record=False)
+    checks = s.net.receive
+    checks.attach_all_groups()
+    mlids = sorted(checks.attached)
+    mlids = [m for m in mlids if checks.attached[m]] + [m for m in mlids if not checks.attached[m]]
+    member = next(iter(checks.attached[mlids[0]]))
+    checks.attach(mlids[0], member, 0x49)
+    checks.accept_multicast.add(member)
+    ports = sorted({p for a in checks.attached.values() for p in a} |
+                   {s.port_of(n.guid) for n in list(s.fabric.cas())[:6]})
+    lids = [s.lid_of(p) for p in ports[:4]] + [0xFFFF, 0xBFFF]
+    attached = [(m, p) for m, a in checks.attached.items() for p in a]
+    places = st.one_of(st.sampled_from(attached),
+                       st.tuples(st.sampled_from(mlids + lids + [0xC999]),
+                                 st.sampled_from(ports)))
+
+    @settings(max_examples=400, deadline=None)
+    @given(places, st.sampled_from([lids[0], mlids[0]]),
+           st.sampled_from([0xFFFFFF, 0x48, 0x49, 0x50, 1]), st.booleans(),
+           st.sampled_from(["UD", "RC", "UC", "RD", "raw"]))
+    def check(place, slid, qp, grh, transport):
+        dlid, at = place
+        packet = DataPacket("f0", dlid, slid, qp, has_grh=grh, transport=transport)
+        assert _cpump.receive_check(checks.check, checks, packet, at) == \
+            checks.check(packet, at)
+
+    check()
+    # what it answers itself is tested: a check that would say otherwise is not called
+    packet = DataPacket("f0", mlids[0], lids[0], 0xFFFFFF, has_grh=True)
+    outsider = next(p for p in ports if p not in checks.attached[mlids[0]])
+    assert _cpump.receive_check(None, checks, packet, outsider) == \
+        "MLID not attached to the port"
+    assert _cpump.receive_check(None, checks, packet, member) is None

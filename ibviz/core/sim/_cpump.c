@@ -43,15 +43,15 @@ batch(PyObject *const *a)
     PyObject *receive = a[A_RECEIVE], *seen_at = a[A_SEEN_AT], *drop_rows = a[A_DROP_ROWS];
     PyObject *fans = a[A_FANS], *mcast_end = a[A_MCAST_END], *routers = a[A_ROUTERS];
     PyObject *make_fan = a[A_MAKE_FAN];
-    /* (check, handlers, drop, delivered_to, delivery_rows): _receive inlined; None: call
-     * receive */
+    /* (check, handlers, drop, delivered_to, delivery_rows, checks): _receive inlined;
+     * None: call receive */
     PyObject *const *rx = NULL;
     if (a[A_RX] != Py_None) {
-        if (!PyTuple_CheckExact(a[A_RX]) || PyTuple_GET_SIZE(a[A_RX]) != 5 ||
+        if (!PyTuple_CheckExact(a[A_RX]) || PyTuple_GET_SIZE(a[A_RX]) != 6 ||
             !PyDict_CheckExact(PyTuple_GET_ITEM(a[A_RX], 1)) ||
             !PyDict_CheckExact(PyTuple_GET_ITEM(a[A_RX], 3)) ||
             !PyList_CheckExact(PyTuple_GET_ITEM(a[A_RX], 4))) {
-            PyErr_SetString(PyExc_TypeError, "run_batch: receiving is a 5-tuple");
+            PyErr_SetString(PyExc_TypeError, "run_batch: receiving is a 6-tuple");
             return NULL;
         }
         rx = &PyTuple_GET_ITEM(a[A_RX], 0);
@@ -468,6 +468,16 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
 
 #include "_cpump_engine.h"
 
+static PyObject *
+check_receive(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
+{
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "receive_check takes 4 arguments");
+        return NULL;
+    }
+    return receive_check(a[0], a[1], a[2], a[3]);
+}
+
 static PyMethodDef methods[] = {
     {"run_batch", (PyCFunction)(void (*)(void))run_batch, METH_FASTCALL,
      "run_batch(arrivals, engine_heap, engine, failed, down, switches, routes, mcast, "
@@ -475,6 +485,9 @@ static PyMethodDef methods[] = {
      "depart, route, receive, seen_at, drop_rows, fans, mcast_end, routers, make_fan, t, "
      "receiving)"
      " -> (t, arrivals run): see ibviz.core.sim.pump_loop.run_batch."},
+    {"receive_check", (PyCFunction)(void (*)(void))check_receive, METH_FASTCALL,
+     "receive_check(check, checks, packet, port) -> what the loop answers for "
+     "check(packet, port) (for tests)"},
     {"run_engine", (PyCFunction)(void (*)(void))run_engine, METH_FASTCALL,
      "run_engine(engine, limit, pump, simulator): Engine.run's loop up to limit, with "
      "the simulator's batches (bound ``pump`` events) run without leaving C."},
@@ -504,6 +517,12 @@ PyInit__cpump(void)
     field_names[F_FLOW] = s_flow;
     field_names[F_SIZE] = s_size;
     field_names[F_KIND] = s_kind;
+    field_names[F_TRANSPORT] = PyUnicode_InternFromString("transport");
+    field_names[F_DEST_QP] = PyUnicode_InternFromString("dest_qp");
+    field_names[F_HAS_GRH] = PyUnicode_InternFromString("has_grh");
+    if (!field_names[F_TRANSPORT] || !field_names[F_DEST_QP] || !field_names[F_HAS_GRH] ||
+        receive_names_init() < 0)
+        return NULL;
     if (!one || !s_now || !s_limit || !s_dlid || !s_flow || !s_size || !s_kind || !s_copies ||
         !s_dropped)
         return NULL;

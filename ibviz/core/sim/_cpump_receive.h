@@ -16,6 +16,99 @@ emit(Arrivals *q, PyObject *rec, PyObject *pid, PyObject *packet, PyObject *flow
                         Py_NewRef(after), NULL);
 }
 
+static PyObject *s_attached, *s_not_attached, *s_ud;
+
+static int
+receive_names_init(void)
+{
+    s_attached = PyUnicode_InternFromString("attached");
+    s_not_attached = PyUnicode_InternFromString("MLID not attached to the port");
+    s_ud = PyUnicode_InternFromString("UD");
+    return s_attached && s_not_attached && s_ud ? 0 : -1;
+}
+
+/* ReceiveChecks.check(packet, at) (receive.py) for the common multicast cases, answered
+ * here: a UD or raw packet to an MLID in 0xC000-0xFFFE at a port where it is not
+ * attached ("MLID not attached to the port") or is (raw; UD with DestQP 0xFFFFFF and a
+ * GRH, or to a QP attached there: accepted). Every other case calls ``check`` (checks
+ * is the ReceiveChecks whose check it is, or None: always call it). */
+static PyObject *
+receive_check(PyObject *check, PyObject *checks, PyObject *packet, PyObject *at)
+{
+    PyObject *dlid_o = NULL, *attached = NULL, *transport = NULL, *qp = NULL, *grh = NULL;
+    PyObject *res = NULL;
+    if (checks == Py_None)
+        goto call;
+    if ((dlid_o = field(packet, F_DLID)) == NULL)
+        return NULL;
+    long long dlid = PyLong_CheckExact(dlid_o) ? PyLong_AsLongLong(dlid_o) : -1;
+    if (dlid == -1 && PyErr_Occurred())
+        goto done;
+    if (dlid < 0xC000 || dlid > 0xFFFE)
+        goto call;
+    if ((transport = field(packet, F_TRANSPORT)) == NULL)
+        goto done;
+    int raw = PyUnicode_CheckExact(transport) &&
+              PyUnicode_CompareWithASCIIString(transport, "raw") == 0;
+    if (!raw && transport != s_ud && !(PyUnicode_CheckExact(transport) &&
+                                      PyUnicode_Compare(transport, s_ud) == 0))
+        goto call;  /* connected services: their rules, in Python */
+    if ((attached = PyObject_GetAttr(checks, s_attached)) == NULL)
+        goto done;
+    if (!PyDict_CheckExact(attached))
+        goto call;
+    PyObject *ports = PyDict_GetItemWithError(attached, dlid_o);
+    if (ports == NULL && PyErr_Occurred())
+        goto done;
+    if (ports != NULL && !PyDict_CheckExact(ports))
+        goto call;
+    PyObject *qps = ports == NULL ? NULL : PyDict_GetItemWithError(ports, at);
+    if (qps == NULL) {
+        if (PyErr_Occurred())
+            goto done;
+        res = Py_NewRef(s_not_attached);
+        goto done;
+    }
+    if (raw) {
+        res = Py_NewRef(Py_None);
+        goto done;
+    }
+    if ((qp = field(packet, F_DEST_QP)) == NULL)
+        goto done;
+    long long qpn = PyLong_CheckExact(qp) ? PyLong_AsLongLong(qp) : -1;
+    if (qpn == -1 && PyErr_Occurred())
+        goto done;
+    if (qpn == 0xFFFFFF) {
+        if ((grh = field(packet, F_HAS_GRH)) == NULL)
+            goto done;
+        if (grh != Py_True)
+            goto call;
+        res = Py_NewRef(Py_None);
+        goto done;
+    }
+    if (!PyAnySet_CheckExact(qps))
+        goto call;
+    int in = PySet_Contains(qps, qp);
+    if (in < 0)
+        goto done;
+    if (!in)
+        goto call;
+    res = Py_NewRef(Py_None);
+    goto done;
+call:
+    {
+        PyObject *ca[2] = {packet, at};
+        res = PyObject_Vectorcall(check, ca, 2, NULL);
+    }
+done:
+    Py_XDECREF(dlid_o);
+    Py_XDECREF(attached);
+    Py_XDECREF(transport);
+    Py_XDECREF(qp);
+    Py_XDECREF(grh);
+    return res;
+}
+
 /* A copy reaches a channel adapter: NetworkSim._receive, step for step (the receive
  * checks and the flow's hook are the simulator's own Python). */
 static int
@@ -28,8 +121,7 @@ deliver(PyObject *const *rx, PyObject *counters, PyObject *live, PyObject *seen_
     int rc = -1;
     if (flow == NULL)
         return -1;
-    PyObject *ca[2] = {packet, at};
-    reason = PyObject_Vectorcall(check, ca, 2, NULL);
+    reason = receive_check(check, rx[5], packet, at);
     if (reason == NULL)
         goto done;
     seen = PyDict_GetItemWithError(seen_at, pid);

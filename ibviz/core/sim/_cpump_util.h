@@ -9,7 +9,7 @@ static PyObject *s_now, *s_limit, *s_dlid, *s_flow, *s_size, *s_kind, *s_copies,
 
 /* A packet's fields: read from its slots directly when its class keeps them in plain
  * slots (DataPacket, a slots dataclass), else by attribute lookup. */
-enum { F_DLID, F_FLOW, F_SIZE, F_KIND, N_FIELDS };
+enum { F_DLID, F_FLOW, F_SIZE, F_KIND, F_TRANSPORT, F_DEST_QP, F_HAS_GRH, N_FIELDS };
 static PyObject *field_names[N_FIELDS];
 static PyTypeObject *slots_type;  /* the class whose slot offsets are known (strong) */
 static PyTypeObject *lookup_type;  /* the last class found not to keep them so (strong) */

@@ -206,11 +206,14 @@ class NetworkSim(Batch):
 
     def _receiving(self) -> tuple | None:
         """What the compiled hop loop needs to take :meth:`_receive`'s steps itself (None
-        where ``_receive`` was replaced: it is called instead)."""
+        where ``_receive`` was replaced: it is called instead); the last item is the
+        receive checks when their ``check`` is ReceiveChecks's own (the loop answers its
+        common multicast cases itself), else None."""
         if getattr(self._receive, "__func__", None) is not NetworkSim._receive:
             return None
+        checks = self.receive if type(self.receive).check is ReceiveChecks.check else None
         return (self.receive.check, self.handlers, self.drop, self.delivered_to,
-                self._delivery_rows)
+                self._delivery_rows, checks)
 
     def _receive(self, pid: int, packet: DataPacket, at: PortRef) -> None:
         """Channel adapter receive checks (link level, transport level, then the flow's)."""
