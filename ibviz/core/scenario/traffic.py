@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 from collections import deque
+from math import log
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -67,7 +68,9 @@ class Flow:
         self.s.engine.at(first, self._tick)
 
     def _gap(self) -> float:
-        return self.rng.expovariate(self._rate) if self._poisson else self._mean
+        """The time to the next message: exponential (``random.expovariate``'s formula,
+        inline: once per message) or the fixed interval."""
+        return -log(1.0 - self.rng.random()) / self._rate if self._poisson else self._mean
 
     def _tick(self) -> None:
         engine = self.s.engine
