@@ -184,8 +184,9 @@ def test_a_simulator_on_the_compiled_loop_runs_its_batches_in_the_engine_loop() 
                     reason="the compiled hop loop was not built")
 def test_the_compiled_receive_check_answers_as_receive_checks_does() -> None:
     """Packets of every transport, to MLIDs attached or not (QPs, DestQP 0xFFFFFF with
-    and without a GRH) and to unicast LIDs, at ports of members and of others: what the
-    loop answers itself is what ``ReceiveChecks.check`` says."""
+    and without a GRH) and to unicast LIDs (the port's own or not, at a node that lists
+    its valid QPs or not), at ports of members and of others: what the loop answers
+    itself is what ``ReceiveChecks.check`` says."""
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
@@ -202,9 +203,12 @@ def test_the_compiled_receive_check_answers_as_receive_checks_does() -> None:
     checks.accept_multicast.add(member)
     ports = sorted({p for a in checks.attached.values() for p in a} |
                    {s.port_of(n.guid) for n in list(s.fabric.cas())[:6]})
-    lids = [s.lid_of(p) for p in ports[:4]] + [0xFFFF, 0xBFFF]
+    lids = [s.lid_of(p) for p in ports[:4]] + [0xFFFF, 0xBFFF, 0]
+    checks.add_qp(ports[0].node, 0x48)  # a node that lists its valid QPs
+    s.fabric.port(ports[1]).lmc = 2  # a port with four LIDs
     attached = [(m, p) for m, a in checks.attached.items() for p in a]
-    places = st.one_of(st.sampled_from(attached),
+    own = [(s.lid_of(p) + k, p) for p in ports for k in (0, 1, 3, 4)]  # in/out of LMC
+    places = st.one_of(st.sampled_from(attached), st.sampled_from(own),
                        st.tuples(st.sampled_from(mlids + lids + [0xC999]),
                                  st.sampled_from(ports)))
 
@@ -225,3 +229,6 @@ def test_the_compiled_receive_check_answers_as_receive_checks_does() -> None:
     assert _cpump.receive_check(None, checks, packet, outsider) == \
         "MLID not attached to the port"
     assert _cpump.receive_check(None, checks, packet, member) is None
+    plain = next(p for p in ports if p.node != ports[0].node)
+    mine = DataPacket("f0", s.lid_of(plain), lids[0], 0x48)
+    assert _cpump.receive_check(None, checks, mine, plain) is None

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from math import log
 from collections.abc import Callable
+from math import log
 from typing import TYPE_CHECKING
 
 from ibviz.core.model import PortRef

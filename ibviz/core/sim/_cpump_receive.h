@@ -16,7 +16,8 @@ emit(Arrivals *q, PyObject *rec, PyObject *pid, PyObject *packet, PyObject *flow
                         Py_NewRef(after), NULL);
 }
 
-static PyObject *s_attached, *s_not_attached, *s_ud;
+static PyObject *s_attached, *s_not_attached, *s_ud, *s_sm, *s_fabric, *s_nodes, *s_ports,
+    *s_lid, *s_lmc, *s_qps;
 
 static int
 receive_names_init(void)
@@ -24,13 +25,96 @@ receive_names_init(void)
     s_attached = PyUnicode_InternFromString("attached");
     s_not_attached = PyUnicode_InternFromString("MLID not attached to the port");
     s_ud = PyUnicode_InternFromString("UD");
-    return s_attached && s_not_attached && s_ud ? 0 : -1;
+    s_sm = PyUnicode_InternFromString("sm");
+    s_fabric = PyUnicode_InternFromString("fabric");
+    s_nodes = PyUnicode_InternFromString("nodes");
+    s_ports = PyUnicode_InternFromString("ports");
+    s_lid = PyUnicode_InternFromString("lid");
+    s_lmc = PyUnicode_InternFromString("lmc");
+    s_qps = PyUnicode_InternFromString("qps");
+    return s_attached && s_not_attached && s_ud && s_sm && s_fabric && s_nodes && s_ports &&
+                   s_lid && s_lmc && s_qps ? 0 : -1;
 }
 
-/* ReceiveChecks.check(packet, at) (receive.py) for the common multicast cases, answered
- * here: a UD or raw packet to an MLID in 0xC000-0xFFFE at a port where it is not
- * attached ("MLID not attached to the port") or is (raw; UD with DestQP 0xFFFFFF and a
- * GRH, or to a QP attached there: accepted). Every other case calls ``check`` (checks
+/* obj.a.b.c (a new reference, or NULL with an error set) */
+static PyObject *
+attr_chain(PyObject *obj, PyObject *a, PyObject *b, PyObject *c)
+{
+    PyObject *x = PyObject_GetAttr(obj, a), *y;
+    if (x == NULL)
+        return NULL;
+    y = PyObject_GetAttr(x, b);
+    Py_DECREF(x);
+    if (y == NULL || c == NULL)
+        return y;
+    x = PyObject_GetAttr(y, c);
+    Py_DECREF(y);
+    return x;
+}
+
+/* A unicast DLID at CA port ``at``: 1 when ReceiveChecks.check accepts a UD/raw packet
+ * (the port's LID under its LMC mask is the DLID, and the node lists no valid QPs),
+ * 0 when it must be asked, -1 on an error. */
+static int
+unicast_accepted(PyObject *checks, long long dlid, PyObject *at)
+{
+    if (dlid < 1 || dlid > 0xBFFF || !PyTuple_Check(at) || PyTuple_GET_SIZE(at) < 2)
+        return 0;
+    PyObject *nodes = attr_chain(checks, s_sm, s_fabric, s_nodes), *ports = NULL,
+             *lid_o = NULL, *lmc_o = NULL, *qps = NULL;
+    int res = -1;
+    if (nodes == NULL)
+        return -1;
+    if (!PyDict_CheckExact(nodes)) {
+        res = 0;
+        goto done;
+    }
+    PyObject *node = PyDict_GetItemWithError(nodes, PyTuple_GET_ITEM(at, 0));
+    if (node == NULL) {
+        res = PyErr_Occurred() ? -1 : 0;
+        goto done;
+    }
+    if ((ports = PyObject_GetAttr(node, s_ports)) == NULL)
+        goto done;
+    PyObject *port = PyDict_CheckExact(ports) ?
+        PyDict_GetItemWithError(ports, PyTuple_GET_ITEM(at, 1)) : NULL;
+    if (port == NULL) {
+        res = PyErr_Occurred() ? -1 : 0;
+        goto done;
+    }
+    if ((lid_o = PyObject_GetAttr(port, s_lid)) == NULL ||
+        (lmc_o = PyObject_GetAttr(port, s_lmc)) == NULL)
+        goto done;
+    long long lid = PyLong_CheckExact(lid_o) ? PyLong_AsLongLong(lid_o) : -1;
+    long long lmc = PyLong_CheckExact(lmc_o) ? PyLong_AsLongLong(lmc_o) : -1;
+    if (PyErr_Occurred())
+        goto done;
+    if (lid < 1 || lmc < 0 || lmc > 15 || (dlid >> lmc) != (lid >> lmc)) {
+        res = 0;
+        goto done;
+    }
+    if ((qps = PyObject_GetAttr(checks, s_qps)) == NULL)
+        goto done;
+    if (!PyDict_CheckExact(qps)) {
+        res = 0;
+        goto done;
+    }
+    PyObject *valid = PyDict_GetItemWithError(qps, PyTuple_GET_ITEM(at, 0));
+    res = valid != NULL ? 0 : PyErr_Occurred() ? -1 : 1;
+done:
+    Py_DECREF(nodes);
+    Py_XDECREF(ports);
+    Py_XDECREF(lid_o);
+    Py_XDECREF(lmc_o);
+    Py_XDECREF(qps);
+    return res;
+}
+
+/* ReceiveChecks.check(packet, at) (receive.py) for the common cases, answered here: a UD
+ * or raw packet to an MLID in 0xC000-0xFFFE at a port where it is not attached ("MLID not
+ * attached to the port") or is (raw; UD with DestQP 0xFFFFFF and a GRH, or to a QP
+ * attached there: accepted), or to the port's own unicast LID (accepted where the node
+ * lists no valid QPs). Every other case calls ``check`` (checks
  * is the ReceiveChecks whose check it is, or None: always call it). */
 static PyObject *
 receive_check(PyObject *check, PyObject *checks, PyObject *packet, PyObject *at)
@@ -44,8 +128,6 @@ receive_check(PyObject *check, PyObject *checks, PyObject *packet, PyObject *at)
     long long dlid = PyLong_CheckExact(dlid_o) ? PyLong_AsLongLong(dlid_o) : -1;
     if (dlid == -1 && PyErr_Occurred())
         goto done;
-    if (dlid < 0xC000 || dlid > 0xFFFE)
-        goto call;
     if ((transport = field(packet, F_TRANSPORT)) == NULL)
         goto done;
     int raw = PyUnicode_CheckExact(transport) &&
@@ -53,6 +135,15 @@ receive_check(PyObject *check, PyObject *checks, PyObject *packet, PyObject *at)
     if (!raw && transport != s_ud && !(PyUnicode_CheckExact(transport) &&
                                       PyUnicode_Compare(transport, s_ud) == 0))
         goto call;  /* connected services: their rules, in Python */
+    if (dlid < 0xC000 || dlid > 0xFFFE) {
+        int ok = unicast_accepted(checks, dlid, at);
+        if (ok < 0)
+            goto done;
+        if (!ok)
+            goto call;
+        res = Py_NewRef(Py_None);
+        goto done;
+    }
     if ((attached = PyObject_GetAttr(checks, s_attached)) == NULL)
         goto done;
     if (!PyDict_CheckExact(attached))
