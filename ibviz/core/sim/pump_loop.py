@@ -6,7 +6,10 @@ the compiled loop of ``_cpump.c`` with its ``Arrivals`` heap of C records when i
 built (``pip install`` builds it where a C compiler is present), else
 :func:`run_batch_py` with :class:`HeapArrivals`. Both take the same steps on the same
 objects, in the same order, so a session's hops, drops, deliveries, counters and event
-log are identical either way (``tests/core/test_sim_fingerprint.py`` runs both).
+log are identical either way (``tests/core/test_sim_fingerprint.py`` runs both). With the
+compiled loop, the engine's run loop is compiled too (``_cpump.run_engine``, set as
+``Engine.fast`` by the simulator): it takes ``Engine.run``'s steps and, for the
+simulator's pump events, ``Batch._pump``'s, so a batch starts without a Python call.
 ``IBVIZ_PURE_PYTHON_PUMP=1`` in the environment picks the Python loop.
 """
 
