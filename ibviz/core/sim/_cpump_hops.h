@@ -163,6 +163,17 @@ HopRecord_add(HopRecord *h, PyObject *const *a, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
+/* record(row): add(*row), for a row tuple (HopLog.record's signature) */
+static PyObject *
+HopRecord_record(HopRecord *h, PyObject *row)
+{
+    if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) != 7) {
+        PyErr_SetString(PyExc_TypeError, "record((pid, flow, kind, src, dst, t0, t1))");
+        return NULL;
+    }
+    return HopRecord_add(h, &PyTuple_GET_ITEM(row, 0), 7);
+}
+
 static int
 hop_index(HopRecord *h, PyObject *arg, Py_ssize_t *i)
 {
@@ -297,6 +308,8 @@ HopRecord_get_ids(HopRecord *h, void *Py_UNUSED(closure))
 static PyMethodDef HopRecord_methods[] = {
     {"add", (PyCFunction)(void (*)(void))HopRecord_add, METH_FASTCALL,
      "add(pid, flow, kind, src, dst, t0, t1): one hop"},
+    {"record", (PyCFunction)HopRecord_record, METH_O,
+     "record((pid, flow, kind, src, dst, t0, t1)): one hop, as a row"},
     {"row", (PyCFunction)HopRecord_row, METH_O, "row(i) -> (pid, flow, kind, src, dst, t0, t1)"},
     {"pid", (PyCFunction)HopRecord_pid, METH_O, "pid(i) -> the packet id of hop i"},
     {"columns", (PyCFunction)HopRecord_columns, METH_O,

@@ -31,7 +31,7 @@ class ColumnHopLog(HopLog):
 
         self._store = _cpump.HopRecord(KINDS)
         super().__init__()
-        self.record = self._record_row
+        self.record = self._store.record
         self.sink = self._store
         self._names = self._store.names  # flows are numbered as the loop records them
         self._flow_ids = self._store.ids
@@ -45,9 +45,6 @@ class ColumnHopLog(HopLog):
     @rows.setter
     def rows(self, _value: list) -> None:  # HopLog.__init__ sets it
         pass
-
-    def _record_row(self, row: tuple) -> None:
-        self._store.add(*row)
 
     def __len__(self) -> int:
         return len(self._store)
