@@ -46,7 +46,7 @@ def test_the_takeovers_label_stays_after_a_failover(qtbot, settings, monkeypatch
     pinned = [window.view._model.guids[i] for i in window.view._model.pinned]
     assert {pg.primary, pg.takeover, *pg.senders} <= set(pinned)
     assert name in drawn_labels(window, monkeypatch)
-    label = s.fabric.nodes[pg.takeover].label   # the group panel agrees with the narration
+    label = node_name(s.fabric.nodes[pg.takeover])  # the group panel agrees with the narration
     assert label in window.narration.sentence and "served by" in window.narration.sentence
     states = {m: st for m, _j, _r, st in window.groups.member_rows(pg.mgid)}
     assert states[node_name(s.fabric.nodes[pg.takeover])] == "serves the group", states
