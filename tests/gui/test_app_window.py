@@ -67,6 +67,27 @@ def test_jump_to_next_failover_event(qtbot, window):
     assert "failed" in window.narration.sentence
 
 
+def test_next_event_without_a_protected_group_goes_to_the_re_route(qtbot, settings):
+    """Free play on a plain fabric: N after a failure goes to the SM's re-route (what Step
+    shows), not "No failover event"; then it says plainly that nothing more comes."""
+    window = open_window(qtbot, settings, "fat-tree:k=4,n=3")
+    s = window.session
+    assert not s.controller.groups
+    leaf = next(n.guid for n in s.fabric.nodes.values() if n.name == "L1-sw01")
+    window.select_node(leaf)
+    window.actions_.fail.trigger()
+    qtbot.waitUntil(lambda: any(e.kind == "fail" for e in s.log), timeout=5000)
+    failed_at = window.controller.view_time_us
+    window.actions_.next_failover.trigger()
+    sweep = next(e.t_us for e in s.log if e.kind == "sweep" and e.t_us > failed_at)
+    assert window.controller.view_time_us == pytest.approx(sweep)
+    assert "routes around it" in window.narration.sentence
+    window.actions_.next_failover.trigger()
+    assert window.controller.view_time_us == pytest.approx(sweep)
+    said = window.statusBar().currentMessage()
+    assert "No failover event" not in said and "no multicast group is protected" in said
+
+
 def test_speed_slider_is_logarithmic_from_slow_motion_to_fast(window):
     slider = window.controls.slider
     slider.setValue(slider.minimum())
