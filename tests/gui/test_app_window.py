@@ -245,3 +245,24 @@ def test_strategy_comparison_runs_the_scenario_three_times(qtbot, window):
     assert "LMC headroom" in view.window_sheet.needs.text()
     assert view.window_sheet.table.value("remote peers touched", "lmc") == str(peers["lmc"])
     dialog.close()
+
+
+def test_resizing_the_window_leaves_the_find_box_its_focus(qtbot, settings):
+    """The canvas takes the keys after the first layout, a found node and Escape (their
+    purpose: + / - / N work without a click), never on a resize: the trial typed in the
+    Find box, resized the window (across the 900 px title-bar switch) and typed on."""
+    from PySide6.QtWidgets import QApplication
+
+    window = open_window(qtbot, settings, "fig10", size=(1920, 1080))
+    qtbot.waitUntil(lambda: window._laid_out and window.view.hasFocus(), timeout=5000)
+    box = window.actions_.search
+    window.focus_search()
+    qtbot.waitUntil(box.hasFocus, timeout=5000)
+    qtbot.keyClicks(box, "sw")
+    for size in ((1800, 1000), (1280, 720), (1300, 740), (1920, 1080)):
+        window.resize(*size)
+        qtbot.waitUntil(lambda s=size: (window.width(), window.height()) == s, timeout=5000)
+        QApplication.processEvents()
+        assert QApplication.focusWidget() is box, size
+    qtbot.keyClicks(box, "itch")
+    assert box.text() == "switch"
