@@ -160,7 +160,7 @@ class GroupsPanel(QWidget):
         flags = Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextWrapAnywhere
         for i in range(tree.topLevelItemCount()):
             item = tree.topLevelItem(i)
-            metrics = QFontMetrics(item.font(0))
+            metrics = QFontMetrics(self._drawn_font(item))
             advance = metrics.horizontalAdvance(item.text(0))
             hint = QSize()  # one line: the view's default height
             if width > 0 and advance > width:  # as wide as the name on one line
@@ -178,8 +178,14 @@ class GroupsPanel(QWidget):
             item = tree.topLevelItem(i)
             for j in range(item.childCount()):
                 child = item.child(j)
-                widest = max(widest, QFontMetrics(child.font(0)).horizontalAdvance(child.text(0)))
+                metrics = QFontMetrics(self._drawn_font(child))
+                widest = max(widest, metrics.horizontalAdvance(child.text(0)))
         return widest + 2 * tree.indentation() + 12 if widest else 0
+
+    def _drawn_font(self, item: QTreeWidgetItem) -> QFont:
+        """The name column's font as drawn: the item's own (bold) over the tree's (larger
+        in presentation, by a style sheet)."""
+        return item.font(0).resolve(self.tree.font())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
         if event.type() == QEvent.Type.Resize and watched is self.tree.viewport():
