@@ -87,6 +87,7 @@ class GroupsPanel(QWidget):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
         self.tree.setIndentation(10)  # a narrow dock: room for the names
         self.tree.viewport().installEventFilter(self)  # refit when its width changes
+        self.tree.installEventFilter(self)  # and measure afresh when its font changes
         self.tree.itemSelectionChanged.connect(self._selection_changed)
         self.detail = QLabel("", self)
         self.detail.setObjectName("groupDetail")
@@ -189,6 +190,9 @@ class GroupsPanel(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
         if event.type() == QEvent.Type.Resize and watched is self.tree.viewport():
+            self._fit_columns()
+        elif event.type() == QEvent.Type.FontChange and watched is self.tree:
+            self._widest = [0] * len(COLUMNS)  # presentation's larger type came or went
             self._fit_columns()
         return super().eventFilter(watched, event)
 
