@@ -9,12 +9,13 @@ ahead; over a live session the session runs ahead and the view time follows it.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import cast
 
 import numpy as np
 
 from ibviz.app.shown import Rewinds, ShownSession
+from ibviz.core.scenario.protocols import LogEntry
 
 Starts = Callable[[], np.ndarray]
 """The start times of the spans a look-ahead must not run past (see :func:`run_ahead`)."""
@@ -23,6 +24,9 @@ RECENT_HOPS = 65_536
 this many."""
 SEARCH_STEP_US = 100.0
 """Looking for the next failover event, the session runs ahead in steps this long."""
+CHANGE_KINDS = ("fail", "recover", "link", "sweep")
+"""Without a protected group, the log entries N goes to: a node or cable failing or coming
+back, and the SM's heavy sweep that re-routes around it (or to it again)."""
 
 
 def step_target(s: ShownSession, t: float, span: float, forward: bool, rewinds: bool,
@@ -74,9 +78,14 @@ def find_next_failover(s: ShownSession, start: float, duration_us: float,
     found: showing it needs no re-simulation from the start (at 10k HCAs that costs
     seconds); another session runs ahead in steps of :data:`SEARCH_STEP_US`. A session
     that protects no group and has nothing scripted or taken after ``start`` (free play
-    on a plain fabric) has none to find: it is not run (at 10k HCAs that cost ~10 s)."""
-    if rewinds and not s.failover_times() and _none_can_come(s, start):
-        return None
+    on a plain fabric) has none to find: it is not run (at 10k HCAs that cost ~10 s).
+
+    On a session that rewinds and protects no group, the failures and the SM's re-routes
+    are the events instead (see :func:`find_next_change`)."""
+    if rewinds and not s.failover_times() and not _protects(s):
+        found = find_next_change(s, start, duration_us)
+        if found is not None or _none_can_come(s, start):
+            return found
     while True:
         later = [t for t in s.failover_times() if t > start + 1e-9]
         if later or s.now_us >= duration_us:
@@ -85,6 +94,46 @@ def find_next_failover(s: ShownSession, start: float, duration_us: float,
         if rewinds:
             target = min(target, float(cast(Rewinds, s).next_event_us()))
         s.run_until(target)
+
+
+def find_next_change(s: ShownSession, start: float, duration_us: float) -> float | None:
+    """The next instant after ``start`` a node or cable fails or comes back or the SM's
+    heavy sweep re-routes (:data:`CHANGE_KINDS`), running a session that rewinds one event
+    at a time while one can still come: a change whose re-route has not been logged yet,
+    or a later scripted or user action. None when there is none before ``duration_us``."""
+    while True:
+        later = _change_times(s, start)
+        if later:
+            return min(later)
+        if s.now_us >= duration_us or (not _sweep_pending(s) and _none_can_come(s, start)):
+            return None
+        s.run_until(min(duration_us, s.now_us + SEARCH_STEP_US,
+                        float(cast(Rewinds, s).next_event_us())))
+
+
+def _newest(s: ShownSession, start: float) -> Iterator[LogEntry]:
+    """The log's entries after ``start``, newest first."""
+    log = s.log
+    for i in range(len(log) - 1, getattr(log, "first", 0) - 1, -1):
+        entry = log[i]
+        if entry.t_us <= start + 1e-9:
+            return
+        yield entry
+
+
+def _change_times(s: ShownSession, start: float) -> list[float]:
+    return [e.t_us for e in _newest(s, start) if e.kind in CHANGE_KINDS]
+
+
+def _sweep_pending(s: ShownSession) -> bool:
+    """The newest failure or return has no re-route logged after it yet."""
+    newest = next((e for e in _newest(s, -math.inf) if e.kind in CHANGE_KINDS), None)
+    return newest is not None and newest.kind != "sweep"
+
+
+def _protects(s: ShownSession) -> bool:
+    controller = getattr(s, "controller", None)
+    return controller is None or bool(controller.groups)
 
 
 def _none_can_come(s: ShownSession, start: float) -> bool:

@@ -13,22 +13,24 @@ from collections.abc import Iterable
 from typing import Any
 
 from ibviz.core.failover.roles import SERVES, group_roles
+from ibviz.core.naming import node_name
 
-WORD = re.compile(r"[A-Za-z0-9][\w.:-]*[A-Za-z0-9]|[A-Za-z0-9]")
+WORD = re.compile(r"[A-Za-z0-9][\w.:/-]*[A-Za-z0-9]|[A-Za-z0-9]")
+"""A word that may be a node's name (a director's ``lassen-ibcore1-mgt1/L05/U1`` too)."""
 _names: dict[int, tuple[int, dict[str, int], list[str]]] = {}
 """id(fabric) -> (node count, lower-case name -> GUID), rebuilt when the count changes."""
 
 
 def name_index(fabric: Any) -> tuple[dict[str, int], list[str]]:
-    """Lower-case node names and descriptions (and GUIDs in hex) -> GUID; and the names
-    with a space in them."""
+    """Lower-case node names, descriptions, the names the canvas shows (:func:`node_name`:
+    what a window's sentences say) and GUIDs in hex -> GUID; and the names with a space."""
     key, count = id(fabric), len(fabric.nodes)
     cached = _names.get(key)
     if cached is not None and cached[0] == count:
         return cached[1], cached[2]
     index: dict[str, int] = {}
     for guid, node in fabric.nodes.items():
-        for text in (node.name, node.description, f"{guid:#018x}"):
+        for text in (node.name, node.description, node_name(node), f"{guid:#018x}"):
             if text:
                 index.setdefault(text.lower(), guid)
     if len(_names) > 8:

@@ -88,3 +88,65 @@ def describe_node(fabric: Fabric, guid: int, port: int | None = None) -> str:
     if port is not None and node.kind is not NodeKind.SWITCH and len(node.lid_ports()) > 1:
         name += f" port {port}"
     return f"{name} ({', '.join(parts)})"
+
+
+_STARTS = re.compile(r"(?:^|(?<=[\s(\[{'\"]))\S")
+"""Where a node's name may begin in a sentence: at its start or after a space or bracket."""
+_WORD = re.compile(r"[^\s\[\]]+")
+"""A label is looked up by its first word (up to a space or a port's bracket)..."""
+_TRAIL = ":,.;)"
+"""... without the punctuation a sentence puts after it."""
+_short: dict[int, tuple[int, dict[str, list[tuple[str, str]]]]] = {}
+"""id(fabric) -> (node count, first word -> [(label, short name)], longest first)."""
+
+
+def _key(text: str, pos: int = 0) -> str:
+    word = _WORD.match(text, pos)
+    return word.group(0).rstrip(_TRAIL) if word else ""
+
+
+def shorten_names(text: str, fabric: Fabric, node: int | None = None) -> str:
+    """``text`` with each node's label (its full NodeDescription, ``MF0;L1-sw001:MQM9790/U1``
+    or ``first-node (primary)``) replaced by the name the canvas shows (:func:`node_name`:
+    ``L1-sw001``, ``first-node``): how a window's sentences name nodes. A label several
+    nodes share (``SwitchIB Mellanox Technologies``) stays, unless it is that of ``node``
+    (the node the text is about, e.g. a log entry's). One dictionary look-up per word, so
+    a long log's rows cost the same on a fabric of 12,000 nodes."""
+    index = _short_index(fabric)
+    own = fabric.nodes.get(node) if node is not None else None
+    first = [(own.label, node_name(own))] if own is not None else []
+    if not index and not first:
+        return text
+    out: list[str] = []
+    done = 0
+    for start in _STARTS.finditer(text):
+        pos = start.start()
+        if pos < done:
+            continue
+        for label, short in first + index.get(_key(text, pos), []):
+            end = pos + len(label)
+            if text.startswith(label, pos) and not text[end:end + 1].isalnum():
+                out += [text[done:pos], short]
+                done = end
+                break
+    return "".join(out) + text[done:] if out else text
+
+
+def _short_index(fabric: Fabric) -> dict[str, list[tuple[str, str]]]:
+    key, count = id(fabric), len(fabric.nodes)
+    cached = _short.get(key)
+    if cached is not None and cached[0] == count:
+        return cached[1]
+    shorts: dict[str, set[str]] = {}
+    for node in fabric.nodes.values():
+        shorts.setdefault(node.label, set()).add(node_name(node))
+    index: dict[str, list[tuple[str, str]]] = {}
+    for label, names in shorts.items():
+        if len(names) == 1 and label not in names and _key(label):  # unambiguous
+            index.setdefault(_key(label), []).append((label, names.pop()))
+    for pairs in index.values():
+        pairs.sort(key=lambda pair: -len(pair[0]))
+    if len(_short) > 8:
+        _short.clear()
+    _short[key] = (count, index)
+    return index

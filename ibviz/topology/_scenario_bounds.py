@@ -19,16 +19,19 @@ MAX_BYTES = 16 << 20
 
 def check(r: Any, value: Any, key: str, lo: float, hi: float,
           above: bool = False) -> Any:
-    """``value`` if it is a finite number within lo..hi (above lo when ``above``)."""
+    """``value`` if it is a finite number within lo..hi (above lo when ``above``); a
+    ``*_us`` key's message says its unit, µs (the key itself stays: it is the contract)."""
     if value is None:
         return value
+    unit = " \u00b5s" if key.endswith("_us") else ""
     finite = not isinstance(value, float) or math.isfinite(value)
     if above and lo == 0 and finite and value <= 0:
-        raise r.error(key, f"must be positive, got {value!r}")
+        raise r.error(key, f"must be positive{f' ({unit.strip()})' if unit else ''}, "
+                           f"got {value!r}")
     if not finite or value > hi or value < lo or (above and value == lo):
         low = f"above {lo:g}" if above else f"{lo:g}"
         shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:20]}...({len(repr(value))} digits)"
-        raise r.error(key, f"{shown} is out of range (expected {low} to {hi:g})")
+        raise r.error(key, f"{shown} is out of range (expected {low} to {hi:g}{unit})")
     return value
 
 

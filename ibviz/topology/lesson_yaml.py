@@ -118,7 +118,7 @@ def _step(r: _LessonReader, data: Any, key: str) -> Step:
             raise r.error(f"{key}.hints[{i}]", f"expected text, got {h!r}")
     wait = float(d.get("wait_us", 2000.0))
     if not 0 < wait <= 1_000_000:
-        raise r.error(f"{key}.wait_us", "must be more than 0 and at most 1000000 us")
+        raise r.error(f"{key}.wait_us", "must be more than 0 and at most 1000000 \u00b5s")
     sub = f"{key}.check" if isinstance(d["check"], dict) else None
     return Step(d["title"], d["narration"].strip(),
                 _action(r, d["action"], f"{key}.action") if "action" in d else None,
@@ -153,7 +153,7 @@ def parse_lesson(text: str, source: str = "lesson") -> Lesson:
         raise r.error("steps", "a lesson needs at least one step")
     start = float(d.get("start_us", 1000.0))
     if not 0 <= start <= 1_000_000:
-        raise r.error("start_us", "must be 0..1000000 us")
+        raise r.error("start_us", "must be 0..1000000 \u00b5s")
     steps = [_step(r, s, f"steps[{i}]") for i, s in enumerate(d["steps"])]
     return Lesson(d.get("name") or Path(source).stem, d["title"], list(d["cites"]), steps,
                   d.get("scenario"), d.get("fabric"), d.get("mode"),

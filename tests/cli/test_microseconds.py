@@ -32,3 +32,38 @@ def test_run_text_says_microseconds_and_json_keys_stay(capsys):
     r = json.loads(capsys.readouterr().out)
     assert {"detected_us", "restored_us", "outage_us"} <= set(r["failover"][0])
     assert "duration_us" in r
+
+
+
+def _error(parse, text: str) -> str:
+    from ibviz.core.scenario.model import ScenarioError
+
+    try:
+        parse(text, "bad.yaml")
+    except ScenarioError as exc:  # a LessonError is one too
+        return str(exc)
+    raise AssertionError("no error")
+
+
+def test_scenario_and_lesson_errors_say_microseconds_and_keep_the_keys():
+    """A scenario's or a lesson's bad time says µs, as the window does; the key it names
+    stays ``*_us`` (the file format's contract)."""
+    from ibviz.resources import resource_path
+    from ibviz.topology.lesson_yaml import parse_lesson
+    from ibviz.topology.scenario_yaml import parse_scenario
+
+    fig10 = resource_path("scenarios/fig10.yaml").read_text(encoding="utf-8")
+    lesson = resource_path("lessons/failback.yaml").read_text(encoding="utf-8")
+    said = [
+        _error(parse_scenario, fig10.replace("duration_us: 10000", "duration_us: -5")),
+        _error(parse_scenario, fig10.replace("report_us: 20", "report_us: -1")),
+        _error(parse_scenario, fig10.replace("rate_pps: 20000}", "rate_pps: 1, "
+                                             "start_us: 5000000000000}")),
+        _error(parse_lesson, lesson + "start_us: 2000000\n"),
+    ]
+    keys = ("duration_us", "report_us", "start_us", "start_us")
+    for text, key in zip(said, keys, strict=True):
+        assert key in text and "\u00b5s" in text and not ASCII_US.search(text), text
+    with_wait = re.sub(r"(\n  - title: .*)", r"\1\n    wait_us: 0", lesson, count=1)
+    text = _error(parse_lesson, with_wait)
+    assert "wait_us" in text and "\u00b5s" in text and not ASCII_US.search(text), text

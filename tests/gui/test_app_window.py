@@ -67,6 +67,27 @@ def test_jump_to_next_failover_event(qtbot, window):
     assert "failed" in window.narration.sentence
 
 
+def test_next_event_without_a_protected_group_goes_to_the_re_route(qtbot, settings):
+    """Free play on a plain fabric: N after a failure goes to the SM's re-route (what Step
+    shows), not "No failover event"; then it says plainly that nothing more comes."""
+    window = open_window(qtbot, settings, "fat-tree:k=4,n=3")
+    s = window.session
+    assert not s.controller.groups
+    leaf = next(n.guid for n in s.fabric.nodes.values() if n.name == "L1-sw01")
+    window.select_node(leaf)
+    window.actions_.fail.trigger()
+    qtbot.waitUntil(lambda: any(e.kind == "fail" for e in s.log), timeout=5000)
+    failed_at = window.controller.view_time_us
+    window.actions_.next_failover.trigger()
+    sweep = next(e.t_us for e in s.log if e.kind == "sweep" and e.t_us > failed_at)
+    assert window.controller.view_time_us == pytest.approx(sweep)
+    assert "routes around it" in window.narration.sentence
+    window.actions_.next_failover.trigger()
+    assert window.controller.view_time_us == pytest.approx(sweep)
+    said = window.statusBar().currentMessage()
+    assert "No failover event" not in said and "no multicast group is protected" in said
+
+
 def test_speed_slider_is_logarithmic_from_slow_motion_to_fast(window):
     slider = window.controls.slider
     slider.setValue(slider.minimum())
@@ -224,3 +245,24 @@ def test_strategy_comparison_runs_the_scenario_three_times(qtbot, window):
     assert "LMC headroom" in view.window_sheet.needs.text()
     assert view.window_sheet.table.value("remote peers touched", "lmc") == str(peers["lmc"])
     dialog.close()
+
+
+def test_resizing_the_window_leaves_the_find_box_its_focus(qtbot, settings):
+    """The canvas takes the keys after the first layout, a found node and Escape (their
+    purpose: + / - / N work without a click), never on a resize: the trial typed in the
+    Find box, resized the window (across the 900 px title-bar switch) and typed on."""
+    from PySide6.QtWidgets import QApplication
+
+    window = open_window(qtbot, settings, "fig10", size=(1920, 1080))
+    qtbot.waitUntil(lambda: window._laid_out and window.view.hasFocus(), timeout=5000)
+    box = window.actions_.search
+    window.focus_search()
+    qtbot.waitUntil(box.hasFocus, timeout=5000)
+    qtbot.keyClicks(box, "sw")
+    for size in ((1800, 1000), (1280, 720), (1300, 740), (1920, 1080)):
+        window.resize(*size)
+        qtbot.waitUntil(lambda s=size: (window.width(), window.height()) == s, timeout=5000)
+        QApplication.processEvents()
+        assert QApplication.focusWidget() is box, size
+    qtbot.keyClicks(box, "itch")
+    assert box.text() == "switch"

@@ -115,3 +115,43 @@ def test_member_names_are_whole_at_1280x720(qtbot, settings, presentation):
     primary = next(top.child(j) for j in range(top.childCount())
                    if top.child(j).text(0) == s.fabric.nodes[pg.primary].name)
     assert s.fabric.nodes[pg.primary].description in primary.toolTip(0)
+
+
+@pytest.mark.parametrize(("size", "presentation"), [((1920, 1080), False),
+                                                    ((1280, 720), False), ((1280, 720), True)])
+def test_group_names_are_whole(qtbot, settings, size, presentation):
+    """The trial saw "ipoib-broa…" at 1280x720 (the MGID only in the tooltip): a group name
+    too wide for its cell wraps onto a second line, its row as tall as the lines, before
+    and after a failover (when "served by second-node" widens Status) and in presentation
+    (larger type, by a style sheet); Role and Status stay whole beside it (above)."""
+    from PySide6.QtCore import QRect, Qt
+    from PySide6.QtGui import QFontMetrics
+
+    window = open_window(qtbot, settings, "fig10", size=size)
+    tree = window.groups.tree
+    qtbot.waitUntil(lambda: window._laid_out and tree.topLevelItemCount() == 2, timeout=5000)
+    if presentation:
+        window.set_presentation(True)
+    flags = Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextWrapAnywhere
+
+    def whole(item) -> bool:  # on one line, or on as many as its cell's height holds
+        rect = tree.visualRect(tree.indexFromItem(item, 0))
+        metrics = QFontMetrics(item.font(0).resolve(tree.font()))  # the font drawn
+        if metrics.horizontalAdvance(item.text(0)) + 6 <= rect.width():
+            return True
+        lines = metrics.boundingRect(QRect(0, 0, rect.width() - 6, 10_000), flags, item.text(0))
+        return lines.height() <= rect.height() and lines.width() <= rect.width() - 6
+
+    def names_whole() -> bool:
+        items = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+        return "ipoib-broadcast" in [it.text(0) for it in items] and all(map(whole, items))
+
+    qtbot.waitUntil(names_whole, timeout=5000)
+    if size[0] >= 1920:  # room enough: one line each, every row as tall as a member's
+        items = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+        heights = {tree.visualRect(tree.indexFromItem(item, 0)).height() for item in items}
+        assert len(heights) == 1
+    assert window.play_through_failover()
+    qtbot.waitUntil(lambda: tree.topLevelItem(0).text(2).startswith("served by"),
+                    timeout=5000)
+    qtbot.waitUntil(names_whole, timeout=5000)

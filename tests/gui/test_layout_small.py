@@ -138,3 +138,33 @@ def test_the_mft_headers_are_whole_at_1280x720(qtbot, settings):
 
     qtbot.waitUntil(lambda: table.isVisible() and whole(), timeout=5000)
     assert "before the last failover" in table.horizontalHeaderItem(2).toolTip()
+
+
+def test_presentation_at_1280x720_titles_the_narration_across_its_top(qtbot, settings):
+    """F5 at 1280x720: the narration's title ran down its left edge, cut to "Nar…" beside
+    the larger type. Presentation shows no bottom row, so the title goes across the top;
+    F5 again brings back the edge title, the narration's height and the group panel's
+    member names whole (their columns measured afresh in the normal type)."""
+    from PySide6.QtGui import QFontMetrics
+    from PySide6.QtWidgets import QDockWidget
+
+    vertical = QDockWidget.DockWidgetFeature.DockWidgetVerticalTitleBar
+    window = open_window(qtbot, settings, "fig10", size=(1280, 720))
+    dock, tree = window.docks["narration"], window.groups.tree
+    qtbot.waitUntil(lambda: window._laid_out and bool(dock.features() & vertical),
+                    timeout=5000)
+    height = dock.height()
+    window.set_presentation(True)
+    assert not dock.features() & vertical
+    window.set_presentation(False)
+    assert dock.features() & vertical
+    qtbot.waitUntil(lambda: abs(dock.height() - height) <= 2, timeout=5000)
+    top = tree.topLevelItem(0)
+
+    def names_whole() -> bool:
+        return all(QFontMetrics(top.child(j).font(0).resolve(tree.font())).horizontalAdvance(
+            top.child(j).text(0)) + 6 <= tree.visualRect(tree.indexFromItem(top.child(j),
+                                                                              0)).width()
+            for j in range(top.childCount()))
+
+    qtbot.waitUntil(names_whole, timeout=5000)

@@ -63,3 +63,37 @@ def test_metrics_y_axis_rescales_after_restart(qtbot, settings):
     assert window.controller.view_time_us == 0.0
     flows.refresh()
     assert flows.plot.getViewBox().viewRange()[1][1] < 2
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_switch_chooser_and_its_guid_are_whole(qtbot, settings, size):
+    """The trial saw "switch-1 (0x0002c904000000(" at 1280x720 and, on real fabrics, the
+    full description ("MF0;L1-sw01:MQM8790/U1"). The chooser shows the name the canvas
+    shows, the GUID is whole on the line above it, the description in the tooltip."""
+    from PySide6.QtGui import QFontMetrics
+    from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
+
+    from ibviz.core.naming import node_name
+
+    window = open_window(qtbot, settings, "fat-tree:k=4,n=3", size=size)
+    qtbot.waitUntil(lambda: window._laid_out, timeout=5000)
+    panel = window.inspector
+    chooser, label = panel.chooser, panel.chooser_label
+    node = window.session.fabric.nodes[panel.switch]
+    assert node.description.startswith("MF0;")
+    assert chooser.currentText() == node_name(node)
+    assert label.text() == f"Switch {node.guid:#018x}"
+    assert node.description in chooser.toolTip()
+
+    def whole() -> bool:
+        option = QStyleOptionComboBox()
+        chooser.initStyleOption(option)
+        field = chooser.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                               QStyle.SubControl.SC_ComboBoxEditField,
+                                               chooser)
+        fits = QFontMetrics(chooser.font()).horizontalAdvance(chooser.currentText()) \
+            <= field.width()
+        return fits and QFontMetrics(label.font()).horizontalAdvance(label.text()) \
+            <= label.contentsRect().width()
+
+    qtbot.waitUntil(whole, timeout=5000)

@@ -46,7 +46,7 @@ def test_the_takeovers_label_stays_after_a_failover(qtbot, settings, monkeypatch
     pinned = [window.view._model.guids[i] for i in window.view._model.pinned]
     assert {pg.primary, pg.takeover, *pg.senders} <= set(pinned)
     assert name in drawn_labels(window, monkeypatch)
-    label = s.fabric.nodes[pg.takeover].label   # the group panel agrees with the narration
+    label = node_name(s.fabric.nodes[pg.takeover])  # the group panel agrees with the narration
     assert label in window.narration.sentence and "served by" in window.narration.sentence
     states = {m: st for m, _j, _r, st in window.groups.member_rows(pg.mgid)}
     assert states[node_name(s.fabric.nodes[pg.takeover])] == "serves the group", states
@@ -187,3 +187,46 @@ def test_presentation_at_1280x720_fits_and_shows_the_mode2_port(qtbot, settings,
     assert bar.height() >= 2 * bar.fontMetrics().height()
     window.set_presentation(False)
     assert not window.switch_line.isVisible()
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_the_takeovers_label_keeps_off_its_highlighted_cable(qtbot, settings, monkeypatch,
+                                                             size):
+    """The trial (fig10 at 1280x720): after the takeover, second-node's label sat over its
+    highlighted cable (its place below was taken by its neighbours' labels). Now the
+    neighbours' labels step outward and it sits below, off the cable."""
+    import numpy as np
+    from PySide6.QtCore import QPointF, QRectF
+    from PySide6.QtGui import QFontMetricsF
+
+    from ibviz.gui.canvas import labels
+
+    window = open_window(qtbot, settings, "fig10", size=size)
+    qtbot.waitUntil(lambda: window._laid_out, timeout=5000)
+    assert window.play_through_failover()
+    model, s = window.view._model, window.session
+    pg = next(iter(s.controller.groups.values()))
+    takeover = model.index[pg.takeover]
+    tree = [k for k in np.flatnonzero(model.tree) if takeover in model.ends[k, :2]]
+    assert tree, "the takeover's cable is highlighted"
+    ends = [window.view.mapFromScene(QPointF(*model.xy[j])) for j in model.ends[tree[0], :2]]
+    rects: dict[str, QRectF] = {}
+    pill = labels.Labeller.pill
+
+    def record(self, text, font, centre, *args, **kwargs):
+        metrics = QFontMetricsF(font)
+        w, h = metrics.horizontalAdvance(text) + 6, metrics.height()
+        rects[text] = QRectF(centre.x() - w / 2, centre.y() - h / 2, w, h)
+        return pill(self, text, font, centre, *args, **kwargs)
+
+    monkeypatch.setattr(labels.Labeller, "pill", record)
+    window.view.resetCachedContent()
+    window.view.viewport().grab()
+    name = label_lines(s.fabric.nodes[pg.takeover])[0]
+    assert name in rects
+    a, b = (np.array([p.x(), p.y()], float) for p in ends)
+    covered = [t for t in np.linspace(0.0, 1.0, 200)
+               if rects[name].adjusted(-2, -2, 2, 2).contains(QPointF(*(a + t * (b - a))))]
+    assert not covered, (rects[name], a, b)
+    for guid in (pg.primary, *pg.senders):  # the neighbours' labels are still drawn
+        assert label_lines(s.fabric.nodes[guid])[0] in rects

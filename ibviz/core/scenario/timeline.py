@@ -49,7 +49,8 @@ def schedule(s: Session, at_us: float, a: act.Action, key: str = "timeline") -> 
     """Check ``a`` now (errors name ``key``) and run it at ``at_us``."""
     sc = s.scenario
     if at_us < s.engine.now:
-        raise sc.error(f"{key}.at_us", f"{at_us} us is in the past (now {s.engine.now})")
+        raise sc.error(f"{key}.at_us",
+                       f"{at_us} \u00b5s is in the past (now {s.engine.now} \u00b5s)")
     if isinstance(a, act.Fail):  # the controller schedules the failure itself
         s.controller.fail(a.node, at_us)
     elif isinstance(a, act.FailBack):

@@ -12,9 +12,9 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 
-from ibviz.gui.canvas.labels import Occupancy
 from ibviz.gui.canvas.model import CanvasModel
 from ibviz.gui.canvas.native import draw_lines, rect_to_device, to_device
+from ibviz.gui.canvas.occupancy import Occupancy
 from ibviz.gui.palette import NODE_STATES, CanvasTheme
 
 BADGE_MIN_PX = 8.0

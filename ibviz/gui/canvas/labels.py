@@ -10,6 +10,10 @@ names; in that priority order) are placed first, at any zoom, trying each side o
 glyph before any other label, and the first :data:`FORCED` of them are drawn even where
 every side is taken.
 
+A pinned label also keeps off the highlighted cables (the multicast tree, a takeover's
+cable) where one of its places allows: it tries its four sides, then the four corners,
+and only then a place over a highlighted cable.
+
 A label stays put: the side each node's label took is remembered on the model
 (``label_sides``) and tried first next time, until the zoom or the layout changes, and
 the pinned labels already drawn are placed before newly pinned ones. The pinned nodes
@@ -19,15 +23,16 @@ who claimed the room first changed and labels jumped above/below.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
 
 from ibviz.gui.canvas.model import CanvasModel, label_lines
+from ibviz.gui.canvas.occupancy import Occupancy
 from ibviz.gui.palette import CanvasTheme
 
-GRID = 4
-"""Cell size (pixels) of the occupancy grid."""
 PORT_FONT_PX = 12
 FORCED = 24
 """The first this many pinned labels are drawn even where every side is taken (a group
@@ -45,6 +50,14 @@ class Labeller:
         self.bounds = QRectF(painter.viewport())
         """The device area drawn: a pinned label is kept inside it."""
         self.occupied = Occupancy(self.bounds)
+        self.cables = Occupancy(self.bounds)
+        """The cells under the highlighted cables (:meth:`reserve_cables`)."""
+
+    def reserve_cables(self, segments: np.ndarray, width: float) -> None:
+        """Mark the highlighted cables (device segments ``(K, 4)``, bands ``width`` wide):
+        a pinned label is placed off them where it can be (the trial saw fig10's
+        second-node label over the takeover's highlighted cable)."""
+        self.cables.mark_segments(segments, width)
 
     def reserve_glyphs(self, centres: np.ndarray) -> None:
         half = self.glyph / 2
@@ -70,9 +83,13 @@ class Labeller:
         forced = set(pinned[:FORCED].tolist())
         placed = [k for k in pinned.tolist() if int(nodes[k]) in model.label_sides]
         newly = [k for k in pinned.tolist() if int(nodes[k]) not in model.label_sides]
+        self._pinned: list[_Placed] = []
+        self._sides = model.label_sides
         for k in placed + newly:  # a label already drawn keeps its room from a newcomer
             x, y = centres[k].tolist()
             self._node(model, int(nodes[k]), x, y, fonts, pinned=True, force=k in forced)
+        for label in self._pinned:  # drawn once all are placed: one may move for another
+            self._draw(label.lines, label.rect.center().x(), label.rect.top(), True)
         if not everything:
             return
         rest = np.flatnonzero(rank < 0)
@@ -93,20 +110,76 @@ class Labeller:
         side = half + width / 2
         tops = [(x, below), (x, above)] if model.kinds[i] == 0 else [(x, above), (x, below)]
         tops += [(x + side, y - height / 2), (x - side, y - height / 2)]  # right, left
-        sides = [0, 1, 2, 3] if pinned else [0]  # the others: their usual place or none
+        tops += [(x + side, t) for _, t in tops[:2]] + [(x - side, t) for _, t in tops[:2]]
+        rects = [QRectF(cx - width / 2, top, width, height) for cx, top in tops]
+        if not pinned:  # where it was last time, else its usual place, or none
+            for s in dict.fromkeys((model.label_sides.get(i, 0), 0)):
+                if self.occupied.claim(rects[s]):
+                    model.label_sides[i] = s
+                    self._draw(lines, rects[s].center().x(), rects[s].top(), False)
+                    return
+            return
         last = model.label_sides.get(i)
-        if last is not None:  # where it was last time first (unpinned: else its usual place)
+        sides = list(range(len(tops)))
+        if last is not None:  # where it was last time first
             sides = [last] + [s for s in sides if s != last]
-        for s in sides:
-            cx, top = tops[s]
-            rect = QRectF(cx - width / 2, top, width, height)
-            if (not pinned or self.bounds.contains(rect)) and self.occupied.claim(rect):
-                model.label_sides[i] = s
-                break
+        clear = [s for s in sides if self._clear(rects[s])]  # off the highlighted cables
+        over = [s for s in sides if s not in clear and self.bounds.contains(rects[s])]
+        # a side (or its last place); else a pinned neighbour steps aside; else a corner
+        chosen = next((s for s in clear if (s < 4 or s == last)
+                       and self.occupied.claim(rects[s])), None)
+        if chosen is None:
+            chosen = next((s for s in clear if s < 2 and self._make_room(rects[s])), None)
+        if chosen is None:
+            chosen = next((s for s in clear + over if self.occupied.claim(rects[s])), -1)
+        label = _Placed(i, lines, rects, chosen)
+        if chosen >= 0:
+            model.label_sides[i] = chosen
+        elif force:  # drawn anyway (over what is there: it claims nothing)
+            cx, top = self._inside(*tops[sides[0]], width, height)
+            label.rects, label.side = [QRectF(cx - width / 2, top, width, height)], 0
+            label.claimed = False
         else:
-            if not force:
-                return
-            cx, top = self._inside(*tops[sides[0]], width, height)  # drawn anyway
+            return
+        self._pinned.append(label)
+
+    def _clear(self, rect: QRectF) -> bool:
+        """Inside the drawn area and over no highlighted cable."""
+        return self.bounds.contains(rect) and not self.cables.taken(rect)
+
+    def _make_room(self, rect: QRectF) -> bool:
+        """Claim ``rect`` by moving the pinned labels in it to other clear places (on the
+        same side of their node first: a CA's label stays under it, moved outward);
+        False, and nothing moved, where one cannot move."""
+        blockers = [p for p in self._pinned if p.claimed and p.rect.intersects(rect)]
+        if not blockers:
+            return False
+        for p in blockers:
+            self.occupied.release(p.rect)
+        moved: list[tuple[_Placed, int]] = []
+        if self.occupied.claim(rect):
+            for p in blockers:
+                others = [s for s in range(len(p.rects)) if s != p.side
+                          and not p.rects[s].intersects(rect) and self._clear(p.rects[s])]
+                level = p.rect.top()  # the same side of its node first (moved outward)
+                others.sort(key=lambda s: (p.rects[s].top() != level, s))  # noqa: B023
+                new = next((s for s in others if self.occupied.claim(p.rects[s])), None)
+                if new is None:
+                    break
+                moved.append((p, new))
+            else:
+                for p, new in moved:
+                    p.side = new
+                    self._sides[p.i] = new
+                return True
+            for p, new in moved:
+                self.occupied.release(p.rects[new])
+            self.occupied.release(rect)
+        for p in blockers:
+            self.occupied.claim(p.rect)
+        return False
+
+    def _draw(self, lines: list, cx: float, top: float, pinned: bool) -> None:
         for text, f, m in lines:
             self.pill(text, f, QPointF(cx, top + m.height() / 2), strong=pinned)
             top += m.height()
@@ -154,6 +227,23 @@ class Labeller:
         self.p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
 
+@dataclass
+class _Placed:
+    """A pinned label placed in this paint (drawn once every pinned label is placed)."""
+
+    i: int
+    lines: list
+    rects: list[QRectF]
+    """Its places, by side (see :meth:`Labeller._node`)."""
+    side: int
+    claimed: bool = True
+    """Its cells are marked taken (a label forced over others claims none)."""
+
+    @property
+    def rect(self) -> QRectF:
+        return self.rects[self.side]
+
+
 def pin_ranks(model: CanvasModel, nodes: np.ndarray) -> np.ndarray:
     """For each of ``nodes`` (indices), its place in ``model.pinned`` (-1: not pinned)."""
     rank = np.full(len(nodes), -1, np.int64)
@@ -163,29 +253,3 @@ def pin_ranks(model: CanvasModel, nodes: np.ndarray) -> np.ndarray:
         order[pinned[::-1]] = np.arange(len(pinned))[::-1]  # the first place wins
         rank = order[nodes]
     return rank
-
-
-class Occupancy:
-    """Which :data:`GRID`-pixel cells of the device are taken, as a boolean array (a
-    label tries up to four places: each test is one numpy slice)."""
-
-    def __init__(self, bounds: QRectF) -> None:
-        self.x0, self.y0 = int(bounds.left()) // GRID - 1, int(bounds.top()) // GRID - 1
-        self.cells = np.zeros((int(bounds.height()) // GRID + 3,
-                               int(bounds.width()) // GRID + 3), bool)
-
-    def claim(self, rect: QRectF) -> bool:
-        """Mark the cells under ``rect`` taken; False (nothing marked) if one already was.
-        Cells off the device count as free (a glyph may hang over the edge)."""
-        h, w = self.cells.shape
-        left = max(int(rect.left() + 1) // GRID - self.x0, 0)
-        right = min(int(rect.right() - 1) // GRID - self.x0 + 1, w)
-        top = max(int(rect.top() + 1) // GRID - self.y0, 0)
-        bottom = min(int(rect.bottom() - 1) // GRID - self.y0 + 1, h)
-        if left >= right or top >= bottom:
-            return True
-        area = self.cells[top:bottom, left:right]
-        if area.any():
-            return False
-        area[:] = True
-        return True

@@ -157,6 +157,8 @@ class _Frame:
         self.size = glyph_size(scale)
         self.vector = is_vector(painter)
         self.width = float(np.clip(self.size / 20, 0.6, 1.4))
+        self.band_width = max(6.0, self.size * 0.38)
+        """The highlight band's width under a tree's cables."""
 
     def cull(self, exposed: QRectF, links: bool = True, static: bool = False) -> None:
         """Keep the nodes (and ``links``) that can paint into ``exposed`` (scene
@@ -232,7 +234,7 @@ class _Frame:
         on each end (what a round cap draws; antialiased round caps cost 30 times more)."""
         model, theme = self.model, self.theme
         colour = theme.highlight.get(model.highlight_key, theme.highlight["tree"])
-        width = max(6.0, self.size * 0.38)
+        width = self.band_width
         self._stroke(lines, colour, width)
         self.p.setPen(QPen(QColor(colour), width, Qt.PenStyle.SolidLine,
                            Qt.PenCapStyle.RoundCap))
@@ -272,6 +274,7 @@ class _Frame:
             labeller = Labeller(self.p, self.theme, self.scale, self.size, model.label_scale)
             if everything:
                 labeller.reserve_glyphs(centres)
+            labeller.reserve_cables(self.segments[model.tree[self.links]], self.band_width)
             labeller.nodes(model, nodes, centres, everything)
             if everything and self.scale >= PORT_SCALE:
                 first = np.argsort(~model.tree[self.links], kind="stable")  # highlighted

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ibviz.app.view_sync import with_node_names
+from ibviz.core.naming import node_name, shorten_names
 
 KINDS = ("fail", "recover", "failover", "failback", "join", "leave", "mft", "remap", "link",
          "sweep", "mad", "drop", "script")
@@ -58,11 +59,15 @@ class LogModel(QAbstractTableModel):
         self.node_text = ""
         self.group = ""
         self._labels: dict[int, str] = {}
+        """Each node's full description (the filter matches it; the Node tooltip)."""
+        self._names: dict[int, str] = {}
+        """Each node's name as the canvas shows it (the Node column)."""
         self._seen = 0
 
     def set_session(self, session: Any) -> None:
         self.session = session
         self._labels = {g: n.label for g, n in session.fabric.nodes.items()}
+        self._names = {g: node_name(n) for g, n in session.fabric.nodes.items()}
         self.refilter()
 
     def set_filters(self, kind: str, node_text: str, group: str) -> None:
@@ -78,7 +83,9 @@ class LogModel(QAbstractTableModel):
             if entry.node is None:
                 return False
             label = self._labels.get(entry.node, "").lower()
-            if self.node_text not in label and self.node_text not in f"{entry.node:#x}":
+            name = self._names.get(entry.node, "").lower()
+            if self.node_text not in label and self.node_text not in name \
+                    and self.node_text not in f"{entry.node:#x}":
                 return False
         return True
 
@@ -131,10 +138,13 @@ class LogModel(QAbstractTableModel):
             if col == 1:
                 return e.kind
             if col == 2:
-                return "" if e.node is None else self._labels.get(e.node, f"{e.node:#x}")
+                return "" if e.node is None else self._names.get(e.node, f"{e.node:#x}")
             if col == 3:
                 return e.group or ""
-            return with_node_names(e.text, self.session.fabric)
+            return shorten_names(with_node_names(e.text, self.session.fabric),
+                                 self.session.fabric, e.node)
+        if role == Qt.ItemDataRole.ToolTipRole and col == 2 and e.node is not None:
+            return self._labels.get(e.node, f"{e.node:#x}")  # the full description
         if role == Qt.ItemDataRole.ToolTipRole and col == 4:
             return with_node_names(e.text, self.session.fabric)
         if role == Qt.ItemDataRole.ForegroundRole and col == 1 and e.kind in KIND_COLOURS:

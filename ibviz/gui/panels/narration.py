@@ -10,6 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
+from ibviz.core.naming import shorten_names
+
 IDLE = "Press Play (space) to start the scenario, or right-click a node to fail it."
 NO_PHASES = "Nothing has failed yet: traffic flows on the normal multicast tree."
 
@@ -47,6 +49,10 @@ class NarrationStrip(QWidget):
         layout.addWidget(self.text, 1)
         self._shown: tuple[int, bool] | None = None
         self.idle = IDLE
+        self.fabric: Any = None
+        self.tip = ""
+        """The sentence's tooltip when it names no node by a longer description (a
+        read-only fabric's: where each fact came from)."""
         self.complete = False
         """Whether the session has simulated its whole run: only then does the counter
         show a total (it would otherwise grow as the run goes on). A session that rewinds
@@ -62,6 +68,7 @@ class NarrationStrip(QWidget):
     def refresh(self, session: Any) -> None:
         """Re-read the narration (it grows as the simulation runs; undo shortens it)."""
         lines = sorted(session.narration(), key=lambda p: p[0])
+        self.fabric = session.fabric
         self.times = [float(t) for t, _ in lines]
         self.sentences = [s for _, s in lines]
         self.complete = run_complete(session)
@@ -76,10 +83,18 @@ class NarrationStrip(QWidget):
         if k < 0:
             self.step.setText("")
             self.text.setText(NO_PHASES if t_us > 0 else self.idle)
+            self.text.setToolTip(self.tip)
         else:
             total = f" of {len(self.sentences)}" if self.complete else ""
             self.step.setText(f"step {k + 1}{total}\n{self.times[k] / 1000:,.3f} ms")
-            self.text.setText(self.sentences[k])
+            self._show(self.sentences[k])
+
+    def _show(self, sentence: str) -> None:
+        """Nodes named as the canvas names them (``L1-sw001``, not ``MF0;L1-sw001:MQM9790/U1``);
+        the sentence with the full descriptions in the tooltip."""
+        short = shorten_names(sentence, self.fabric) if self.fabric is not None else sentence
+        self.text.setText(short)
+        self.text.setToolTip(sentence if short != sentence else self.tip)
 
     @property
     def sentence(self) -> str:

@@ -3,8 +3,10 @@ diff of the last failover highlighted, and its SwitchInfo default multicast port
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ibviz.core.events import LidAssigned
 from ibviz.core.model import PortRef
+from ibviz.core.naming import node_name
 from ibviz.gui.panels.lft_model import LftModel
 
 BEFORE = "Before"
@@ -111,7 +114,13 @@ class SwitchInspector(QWidget):
         # each field under its name: the dock is narrow at 1280x720, and the value's
         # longest word (DefaultMulticastNotPrimaryPort) needs the dock's whole width
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
-        form.addRow("Switch", self.chooser)
+        self.chooser_label = QLabel("Switch", self)
+        """The chosen switch's GUID, on the line above the chooser (the chooser shows the
+        name the canvas does: the GUID did not fit it at 1280x720)."""
+        self.chooser_label.setObjectName("switchGuid")
+        self.chooser_label.setMinimumWidth(1)  # never widens a narrow dock
+        self.chooser_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow(self.chooser_label, self.chooser)
         form.addRow("SwitchInfo", self.info)
         lft_box = QWidget(self)
         lft_layout = QVBoxLayout(lft_box)
@@ -140,11 +149,17 @@ class SwitchInspector(QWidget):
         self.model = None
         self.chooser.blockSignals(True)
         self.chooser.clear()
-        switches = sorted(session.fabric.switches(), key=lambda n: (n.label, n.guid))
+        switches = sorted(session.fabric.switches(), key=lambda n: (node_name(n), n.guid))
+        names = Counter(node_name(n) for n in switches)
         for node in switches:
             # GUIDs go to Qt as text: a QVariant int is signed 64-bit, and NVIDIA's GUIDs
-            # (0xb8cef6...) are >= 2**63
-            self.chooser.addItem(f"{node.label}  ({node.guid:#018x})", f"{node.guid:x}")
+            # (0xb8cef6...) are >= 2**63; a name two switches share says the GUID too
+            name = node_name(node)
+            text = name if names[name] == 1 else f"{name}  ({node.guid:#018x})"
+            self.chooser.addItem(text, f"{node.guid:x}")
+            self.chooser.setItemData(self.chooser.count() - 1,
+                                     f"{node.label}  ({node.guid:#018x})",
+                                     Qt.ItemDataRole.ToolTipRole)
         self.chooser.blockSignals(False)
         self.switch = None
         if switches:
@@ -182,6 +197,9 @@ class SwitchInspector(QWidget):
     def refresh(self) -> None:
         """Re-read the switch's tables from the session (or the what-if model)."""
         shown, sw = self.shown, self.switch
+        self.chooser_label.setText("Switch" if sw is None else f"Switch {sw:#018x}")
+        node = self.session.fabric.nodes.get(sw) if self.session is not None and sw else None
+        self.chooser.setToolTip(f"{node.label}  ({sw:#018x})" if node is not None else "")
         if shown is None or sw is None:
             self.info.setText("no switch in this fabric")
             self.lft_model.set_table(None, {}, {})

@@ -201,5 +201,12 @@ class NodesMixin:
         self.view.fit()
 
     def jump_next_failover(self) -> None:
-        if not self.controller.jump_to_next_failover():
+        if self.controller.jump_to_next_failover():
+            return
+        controller = getattr(self.session, "controller", None)
+        if controller is not None and not controller.groups:  # free play on a plain fabric
+            self.statusBar().showMessage("Nothing fails or re-routes after this time (no "
+                                         "multicast group is protected, so nothing fails "
+                                         "over)", 6000)
+        else:
             self.statusBar().showMessage("No failover event after this time", 4000)

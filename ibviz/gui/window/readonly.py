@@ -119,7 +119,8 @@ class OpsMixin(WhatIfMixin):
             return
         self.session.what_if = self.whatif_on
         self.narration.set_session(self.session)
-        self.narration.text.setToolTip(read_only_detail(self.backend))
+        self.narration.tip = read_only_detail(self.backend)
+        self.narration.text.setToolTip(self.narration.tip)
 
     def ops_disconnected(self) -> None:
         """The backend is gone: no marks, no recorder, What-if off."""

@@ -28,8 +28,11 @@ VERTICAL = QDockWidget.DockWidgetFeature.DockWidgetVerticalTitleBar
 
 def fit_title_bars(window: Any) -> None:
     """Title bars down the left edge of the wide docks while the window is short,
-    across the top otherwise (called on every resize: a flag test when nothing changes)."""
-    short = window.height() < SHORT_BELOW
+    across the top otherwise (called on every resize: a flag test when nothing changes).
+    Presentation shows no bottom row: its narration has the height for a title across
+    its top (down its edge, "Narration" was cut to "Nar…" beside the larger type)."""
+    presenting = getattr(window, "_normal_state", None) is not None
+    short = window.height() < SHORT_BELOW and not presenting
     for key in WIDE_DOCKS:
         dock = window.docks.get(key)
         if dock is not None and bool(dock.features() & VERTICAL) != short:

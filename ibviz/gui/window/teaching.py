@@ -21,6 +21,7 @@ from ibviz.app.opening import Loaded
 from ibviz.app.pinned import pinned_nodes
 from ibviz.gui.panels.lesson import LessonPanel
 from ibviz.gui.theme import SettingsMixin
+from ibviz.gui.window import small_screen
 
 if TYPE_CHECKING:
     from ibviz.gui.canvas.view import FabricView
@@ -191,10 +192,12 @@ class TeachingMixin(_Base):
             self.status_backend.show()
             self.narration.set_point_size(COMPACT_NARRATION_PT if self.compact()
                                           else NORMAL_NARRATION_PT)
-            self.restoreState(self._normal_state)
-            self._normal_state = None
+            state, self._normal_state = self._normal_state, None
+            small_screen.fit_title_bars(self)  # as they were when the state was saved
+            self.restoreState(state)
             if self.lesson_panel.progress is not None:  # a lesson opened meanwhile
                 self.docks["lesson"].show()
+        small_screen.fit_title_bars(self)
         self.update_switch_line()
         self.fit_to_screen(self.width(), self.height())  # never taller than the screen
         QApplication.processEvents()
