@@ -96,6 +96,7 @@ def _sweep(sm, label: str) -> SweepLine:  # noqa: ANN001 - SubnetManager, import
 
 def sm_command(args: argparse.Namespace) -> int:
     from ibviz.core.resolve import NodeNotFound, resolve_node, resolve_port
+    from ibviz.core.sm import progress as sm_progress
     from ibviz.core.sm.manager import SmConfig, SubnetManager
     from ibviz.core.sm.routing import RoutingError
     from ibviz.topology import open_fabric
@@ -119,7 +120,8 @@ def sm_command(args: argparse.Namespace) -> int:
     lines: list[SweepLine] = []
     try:
         bar(0, steps)
-        lines.append(_sweep(sm, "initial sweep"))
+        with sm_progress.reporting(lambda done, total: bar(done, total * steps)):
+            lines.append(_sweep(sm, "initial sweep"))  # its share: the first of the steps
         bar(1, steps)
         try:  # after the first sweep, so that a LID names the port that now has it
             failures = [resolve_node(fabric, text) for text in args.fail]

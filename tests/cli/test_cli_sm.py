@@ -115,3 +115,25 @@ def test_dumps_equal_the_real_opensms(spec, routing, lmc, fail, tmp_path: Path):
         real = (tmp_path / "real" / name).read_text()
         ours = (tmp_path / "ours" / name).read_text()
         assert _normal(name, ours) == _normal(name, real), name
+
+
+def test_the_bar_moves_during_the_first_sweep(monkeypatch, capsys) -> None:
+    """ftree at 12k nodes routes for tens of seconds: the terminal's bar moves during the
+    first sweep instead of sitting at 0% until it ends."""
+    import io
+    import itertools
+    from types import SimpleNamespace
+
+    from ibviz.cli import progress, sm
+    from ibviz.cli.main import main
+
+    frames = io.StringIO()
+    clock = itertools.count(0.0, 1.0)  # every draw is a second after the last one
+    monkeypatch.setattr(progress, "time", SimpleNamespace(monotonic=lambda: next(clock)))
+    monkeypatch.setattr(sm, "ProgressBar",
+                        lambda label: progress.ProgressBar(label, stream=frames, force=True))
+    assert main(["sm", "fat-tree:k=8,n=3", "--routing", "ftree"]) == 0
+    shown = [float(m) for m in re.findall(r"sweeping \[[#-]+\] +([\d.]+)%", frames.getvalue())]
+    assert len([p for p in shown if 0 < p < 100]) >= 3, shown
+    assert shown == sorted(shown) and shown[-1] == 100.0
+    assert "routed afresh" in capsys.readouterr().out

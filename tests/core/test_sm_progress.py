@@ -55,3 +55,22 @@ def test_opening_a_fat_tree_reports_a_fraction_in_each_long_step() -> None:
         calls = [(d, t) for s, d, t in seen if s == step]
         assert len(calls) >= 3 and increasing(calls) and calls[-1][0] == calls[-1][1], (step,
                                                                                       calls)
+
+
+def test_an_ftree_first_sweep_reports_leaf_by_leaf() -> None:
+    """OpenSM's ftree engine (tens of seconds at 12k nodes) moves the bar while it routes
+    to the compute nodes, leaf by leaf, and the LFTs are those routed without a receiver."""
+    from ibviz.core.sm.manager import SmConfig
+
+    calls: list[tuple[int, int]] = []
+    sm = SubnetManager(generate("fat-tree:k=8,n=3"), SmConfig(routing="ftree"))
+    with sm_progress.reporting(lambda done, total: calls.append((done, total))):
+        sm.sweep(reason="initial sweep")
+    assert sm.last_lfts.algorithm == "ftree"
+    assert calls[-1] == (sm_progress.WHOLE,) * 2 and increasing(calls), calls
+    low, high = sm_progress.SPANS["destinations"]
+    assert len([d for d, _ in calls if low < d < high]) >= 3, calls  # 32 leaves, 4 a tick
+    quiet = SubnetManager(generate("fat-tree:k=8,n=3"), SmConfig(routing="ftree"))
+    quiet.sweep(reason="initial sweep")
+    assert sm.lfts.keys() == quiet.lfts.keys()
+    assert all((sm.lfts[g] == quiet.lfts[g]).all() for g in sm.lfts)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from operator import attrgetter
 
+from ibviz.core.sm import progress
 from ibviz.core.sm.ftree_build import FtFabric
 from ibviz.core.sm.ftree_model import NO_PATH, FtGroup, FtPort, FtSwitch
 
@@ -32,6 +33,8 @@ def _least(ports: list[FtPort], up: bool) -> FtPort:
     return best
 
 
+LEAVES_PER_TICK = 4
+"""Leaves routed between two progress reports (a leaf of a 12k-node fat tree: ~0.2 s)."""
 _LOAD_UP = attrgetter("counter_up", "rkey")
 _LOAD_DOWN = attrgetter("counter_down", "rkey")
 
@@ -216,9 +219,13 @@ class Router:
 
     # ------------------------------------------------------------ the targets
     def route_to_cns(self) -> None:
-        """``fabric_route_to_cns``: CNs leaf by leaf, then the leaf's dummy CNs."""
+        """``fabric_route_to_cns``: CNs leaf by leaf, then the leaf's dummy CNs (the
+        bulk of the work: progress is told once per :data:`LEAVES_PER_TICK` leaves)."""
         ft = self.ft
-        for sw in ft.leaves:
+        tick = progress.span("destinations")  # None: no one listens
+        for n, sw in enumerate(ft.leaves):
+            if tick is not None and n % LEAVES_PER_TICK == 0:
+                tick(n, len(ft.leaves))
             routed = 0
             j = 0
             while j < len(sw.down):  # read live, as OpenSM does
@@ -264,4 +271,5 @@ class Router:
     def run(self) -> None:
         self.route_to_cns()
         self.route_to_non_cns()
+        progress.reached("switch lids")
         self.route_to_switches()
