@@ -9,6 +9,7 @@ sentence (the failover narration, a lesson step) names. No Qt.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,8 +18,10 @@ from ibviz.core.naming import node_name
 
 WORD = re.compile(r"[A-Za-z0-9][\w.:/-]*[A-Za-z0-9]|[A-Za-z0-9]")
 """A word that may be a node's name (a director's ``lassen-ibcore1-mgt1/L05/U1`` too)."""
-_names: dict[int, tuple[int, dict[str, int], list[str]]] = {}
-"""id(fabric) -> (node count, lower-case name -> GUID), rebuilt when the count changes."""
+_names: dict[int, tuple[weakref.ref, int, dict[str, int], list[str]]] = {}
+"""id(fabric) -> (the fabric, node count, lower-case name -> GUID, names with a space),
+rebuilt when the count changes (the weak reference tells a later fabric at the same
+address apart)."""
 
 
 def name_index(fabric: Any) -> tuple[dict[str, int], list[str]]:
@@ -26,8 +29,8 @@ def name_index(fabric: Any) -> tuple[dict[str, int], list[str]]:
     what a window's sentences say) and GUIDs in hex -> GUID; and the names with a space."""
     key, count = id(fabric), len(fabric.nodes)
     cached = _names.get(key)
-    if cached is not None and cached[0] == count:
-        return cached[1], cached[2]
+    if cached is not None and cached[0]() is fabric and cached[1] == count:
+        return cached[2], cached[3]
     index: dict[str, int] = {}
     for guid, node in fabric.nodes.items():
         for text in (node.name, node.description, node_name(node), f"{guid:#018x}"):
@@ -36,7 +39,7 @@ def name_index(fabric: Any) -> tuple[dict[str, int], list[str]]:
     if len(_names) > 8:
         _names.clear()
     spaced = [name for name in index if " " in name]
-    _names[key] = (count, index, spaced)
+    _names[key] = (weakref.ref(fabric), count, index, spaced)
     return index, spaced
 
 

@@ -16,6 +16,7 @@ GUID and LID for reports.
 from __future__ import annotations
 
 import re
+import weakref
 
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import Node, NodeKind
@@ -96,8 +97,9 @@ _WORD = re.compile(r"[^\s\[\]]+")
 """A label is looked up by its first word (up to a space or a port's bracket)..."""
 _TRAIL = ":,.;)"
 """... without the punctuation a sentence puts after it."""
-_short: dict[int, tuple[int, dict[str, list[tuple[str, str]]]]] = {}
-"""id(fabric) -> (node count, first word -> [(label, short name)], longest first)."""
+_short: dict[int, tuple[weakref.ref, int, dict[str, list[tuple[str, str]]]]] = {}
+"""id(fabric) -> (the fabric, node count, first word -> [(label, short name)], longest
+first); the weak reference tells a later fabric at the same address apart."""
 
 
 def _key(text: str, pos: int = 0) -> str:
@@ -135,8 +137,8 @@ def shorten_names(text: str, fabric: Fabric, node: int | None = None) -> str:
 def _short_index(fabric: Fabric) -> dict[str, list[tuple[str, str]]]:
     key, count = id(fabric), len(fabric.nodes)
     cached = _short.get(key)
-    if cached is not None and cached[0] == count:
-        return cached[1]
+    if cached is not None and cached[0]() is fabric and cached[1] == count:
+        return cached[2]
     shorts: dict[str, set[str]] = {}
     for node in fabric.nodes.values():
         shorts.setdefault(node.label, set()).add(node_name(node))
@@ -148,5 +150,5 @@ def _short_index(fabric: Fabric) -> dict[str, list[tuple[str, str]]]:
         pairs.sort(key=lambda pair: -len(pair[0]))
     if len(_short) > 8:
         _short.clear()
-    _short[key] = (count, index)
+    _short[key] = (weakref.ref(fabric), count, index)
     return index
