@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
@@ -26,15 +26,11 @@ from ibviz.core.naming import node_name
 from ibviz.core.sm.groups import McGroup
 from ibviz.core.sm.records import JoinState
 from ibviz.gui.palette import canvas_theme
+from ibviz.gui.panels.group_columns import JOIN_COL, ROLE_COL, STATUS_COL, ColumnFit
 
 COLUMNS = ("Group / member", "Role", "Status", "JoinState")
-ROLE_COL, STATUS_COL, JOIN_COL = 1, 2, 3
 ROLE_STATES = {"primary": "active", "takeover": "taking_over", "sender": "sender"}
 """Each role is written in the canvas colour of the matching node state."""
-MIN_NAME_PX = 100
-"""The group / member column keeps at least this width in a narrow dock."""
-NAME_MARGINS_PX = 8
-"""What a cell keeps of its width for its margins (both sides, and a little spare)."""
 MGID_ROLE = Qt.ItemDataRole.UserRole
 DETAIL_ROLE = Qt.ItemDataRole.UserRole + 1
 MODE_NAMES = {"mlid": "MLID reassignment", "port": "switch primary multicast port remap",
@@ -72,15 +68,13 @@ class GroupsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session: Any = None
-        self._widest = [0] * len(COLUMNS)
-        """Each column's widest text since the session opened (Role/Status/JoinState never
-        shrink meanwhile)."""
         self.theme = "light"
         self.tree = QTreeWidget(self)
         self.tree.setObjectName("groupsTree")
         self.tree.setHeaderLabels(list(COLUMNS))
         self.tree.setAlternatingRowColors(True)
         self.tree.setWordWrap(True)  # a long group name takes a second line, not "ipoib-bro…"
+        self._columns = ColumnFit(self.tree)
         header = self.tree.header()
         header.setStretchLastSection(False)  # JoinState takes the rest (by _fit_columns)
         for col in range(len(COLUMNS)):  # sized by _fit_columns
@@ -105,7 +99,7 @@ class GroupsPanel(QWidget):
     # --------------------------------------------------------------- reading
     def set_session(self, session: Any) -> None:
         self.session = session
-        self._widest = [0] * len(COLUMNS)
+        self._columns.forget()
         self._selected_mgid = 0
         self.time_us = None
         self.refresh()
@@ -131,68 +125,13 @@ class GroupsPanel(QWidget):
         self._show_detail()
 
     def _fit_columns(self) -> None:
-        """Role, Status and JoinState whole (each as wide as its widest text since the
-        session opened, so columns do not jump from step to step); the group / member
-        names get what is left (at least ``MIN_NAME_PX``, and the member names whole
-        before JoinState; group names elided, with the name in the tooltip); in a narrow
-        dock the tree scrolls sideways."""
-        tree, header = self.tree, self.tree.header()
-        need = [max(tree.sizeHintForColumn(c), header.sectionSizeHint(c), self._widest[c])
-                for c in range(len(COLUMNS))]
-        self._widest = need
-        room = tree.viewport().width() - need[ROLE_COL] - need[STATUS_COL]
-        names = min(room, self._member_names_px())  # member names whole before JoinState
-        widths = [min(need[0], max(MIN_NAME_PX, room - need[JOIN_COL], names)),
-                  need[ROLE_COL], need[STATUS_COL]]
-        widths.append(max(need[JOIN_COL], tree.viewport().width() - sum(widths)))
-        changed = False
-        for col, width in enumerate(widths):
-            if header.sectionSize(col) != width:
-                header.resizeSection(col, width)
-                changed = True
-        if self._fit_group_rows() or changed:
-            tree.doItemsLayout()
-
-    def _fit_group_rows(self) -> bool:
-        """A group name wider than its cell wraps onto more lines (at a hyphen or anywhere),
-        its row as tall as they need; True when a row's height changed."""
-        tree, changed = self.tree, False
-        width = tree.header().sectionSize(0) - tree.indentation() - NAME_MARGINS_PX
-        flags = Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextWrapAnywhere
-        for i in range(tree.topLevelItemCount()):
-            item = tree.topLevelItem(i)
-            metrics = QFontMetrics(self._drawn_font(item))
-            advance = metrics.horizontalAdvance(item.text(0))
-            hint = QSize()  # one line: the view's default height
-            if width > 0 and advance > width:  # as wide as the name on one line
-                lines = metrics.boundingRect(QRect(0, 0, width, 10_000), flags, item.text(0))
-                hint = QSize(advance + NAME_MARGINS_PX, lines.height() + 4)
-            if item.sizeHint(0) != hint:
-                item.setSizeHint(0, hint)
-                changed = True
-        return changed
-
-    def _member_names_px(self) -> int:
-        """Width the member rows' names need in the name column (with their indent)."""
-        tree, widest = self.tree, 0
-        for i in range(tree.topLevelItemCount()):
-            item = tree.topLevelItem(i)
-            for j in range(item.childCount()):
-                child = item.child(j)
-                metrics = QFontMetrics(self._drawn_font(child))
-                widest = max(widest, metrics.horizontalAdvance(child.text(0)))
-        return widest + 2 * tree.indentation() + 12 if widest else 0
-
-    def _drawn_font(self, item: QTreeWidgetItem) -> QFont:
-        """The name column's font as drawn: the item's own (bold) over the tree's (larger
-        in presentation, by a style sheet)."""
-        return item.font(0).resolve(self.tree.font())
+        self._columns.fit()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
         if event.type() == QEvent.Type.Resize and watched is self.tree.viewport():
             self._fit_columns()
         elif event.type() == QEvent.Type.FontChange and watched is self.tree:
-            self._widest = [0] * len(COLUMNS)  # presentation's larger type came or went
+            self._columns.forget()  # presentation's larger type came or went
             self._fit_columns()
         return super().eventFilter(watched, event)
 

@@ -1,0 +1,95 @@
+"""The groups panel's column widths and row heights: Role, Status and JoinState whole,
+the group / member names in what is left, a group name too wide for its cell wrapped onto
+more lines (``ipoib-`` / ``broadcast`` at 1280x720) rather than elided."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
+
+ROLE_COL, STATUS_COL, JOIN_COL = 1, 2, 3
+MIN_NAME_PX = 100
+"""The group / member column keeps at least this width in a narrow dock."""
+NAME_MARGINS_PX = 8
+"""What a cell keeps of its width for its margins (both sides, and a little spare)."""
+
+
+def top_items(tree: QTreeWidget) -> Iterator[QTreeWidgetItem]:
+    for i in range(tree.topLevelItemCount()):
+        item = tree.topLevelItem(i)
+        if item is not None:
+            yield item
+
+
+class ColumnFit:
+    """Fits the columns of ``tree`` (group / member, Role, Status, JoinState)."""
+
+    def __init__(self, tree: QTreeWidget) -> None:
+        self.tree = tree
+        self.widest = [0] * tree.columnCount()
+        """Each column's widest text since :meth:`forget` (Role/Status/JoinState never
+        shrink meanwhile, so columns do not jump from step to step)."""
+
+    def forget(self) -> None:
+        """A new session, or another font (presentation's larger type came or went)."""
+        self.widest = [0] * self.tree.columnCount()
+
+    def fit(self) -> None:
+        """Role, Status and JoinState whole; the group / member names get what is left (at
+        least ``MIN_NAME_PX``, and the member names whole before JoinState; a long group
+        name wraps, with the name in the tooltip); in a narrow dock the tree scrolls
+        sideways."""
+        tree, header = self.tree, self.tree.header()
+        need = [max(tree.sizeHintForColumn(c), header.sectionSizeHint(c), self.widest[c])
+                for c in range(tree.columnCount())]
+        self.widest = need
+        room = tree.viewport().width() - need[ROLE_COL] - need[STATUS_COL]
+        names = min(room, self._member_names_px())  # member names whole before JoinState
+        widths = [min(need[0], max(MIN_NAME_PX, room - need[JOIN_COL], names)),
+                  need[ROLE_COL], need[STATUS_COL]]
+        widths.append(max(need[JOIN_COL], tree.viewport().width() - sum(widths)))
+        changed = False
+        for col, width in enumerate(widths):
+            if header.sectionSize(col) != width:
+                header.resizeSection(col, width)
+                changed = True
+        if self._fit_group_rows() or changed:
+            tree.doItemsLayout()
+
+    def _fit_group_rows(self) -> bool:
+        """A group name wider than its cell wraps onto more lines (at a hyphen or anywhere),
+        its row as tall as they need; True when a row's height changed."""
+        tree, changed = self.tree, False
+        width = tree.header().sectionSize(0) - tree.indentation() - NAME_MARGINS_PX
+        flags = Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextWrapAnywhere
+        for item in top_items(tree):
+            metrics = QFontMetrics(self.drawn_font(item))
+            advance = metrics.horizontalAdvance(item.text(0))
+            hint = QSize()  # one line: the view's default height
+            if width > 0 and advance > width:  # as wide as the name on one line
+                lines = metrics.boundingRect(QRect(0, 0, width, 10_000), flags, item.text(0))
+                hint = QSize(advance + NAME_MARGINS_PX, lines.height() + 4)
+            if item.sizeHint(0) != hint:
+                item.setSizeHint(0, hint)
+                changed = True
+        return changed
+
+    def _member_names_px(self) -> int:
+        """Width the member rows' names need in the name column (with their indent)."""
+        tree, widest = self.tree, 0
+        for item in top_items(tree):
+            for j in range(item.childCount()):
+                child = item.child(j)
+                if child is None:
+                    continue
+                metrics = QFontMetrics(self.drawn_font(child))
+                widest = max(widest, metrics.horizontalAdvance(child.text(0)))
+        return widest + 2 * tree.indentation() + 12 if widest else 0
+
+    def drawn_font(self, item: QTreeWidgetItem) -> QFont:
+        """The name column's font as drawn: the item's own (bold) over the tree's (larger
+        in presentation, by a style sheet)."""
+        return item.font(0).resolve(self.tree.font())
