@@ -27,6 +27,7 @@ from ibviz.backends._proc import (
     which_tool,
 )
 from ibviz.backends.ibsim_process import IbsimError, IbsimFabric
+from ibviz.backends.log_scan import LogScanner, log_tail
 from ibviz.topology.errors import TopologyError
 from ibviz.topology.state import parse_dump
 from ibviz.topology.state.directory import read_settled
@@ -172,20 +173,27 @@ class OpenSm(ChildProcess):
             return 0
 
     def wait_for_log(self, pattern: str, timeout: float, start: int = 0) -> str:
-        """Wait until the log (from ``start``) contains ``pattern`` (a regex); return it."""
+        """Wait until a line of the log (from byte offset ``start``) matches ``pattern``
+        (a regex); return that line. Each look reads only what was appended since the
+        last one (:class:`~ibviz.backends.log_scan.LogScanner`: a large sweep logs
+        gigabytes)."""
         deadline = time.monotonic() + timeout
         rx = re.compile(pattern)
+        scanner = LogScanner(self.log_path, start)
         while True:
-            text = self.log_text(start)
-            if rx.search(text):
-                return text
+            line = scanner.find(rx)
+            if line is not None:
+                return line
             if self._proc is None or self._proc.poll() is not None:
+                line = scanner.find(rx)  # what it wrote before it exited
+                if line is not None:
+                    return line
                 out = self._out.text() if self._out else ""
                 raise OpenSmError(f"OpenSM exited before {pattern!r} in its log:\n{out[-2000:]}"
-                                  f"\nlog:\n{text[-3000:]}")
+                                  f"\nlog:\n{log_tail(self.log_path)}")
             if time.monotonic() > deadline:
                 raise OpenSmError(f"no {pattern!r} in the OpenSM log within {timeout} s:\n"
-                                  f"{text[-3000:]}")
+                                  f"{log_tail(self.log_path)}")
             time.sleep(0.01)
 
     def errors(self, start: int = 0) -> list[str]:
