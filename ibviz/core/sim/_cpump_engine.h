@@ -35,24 +35,6 @@ engine_names_init(void)
                ? 0 : -1;
 }
 
-/* ``obj.name += n`` for an int attribute. */
-static int
-attr_add_n(PyObject *obj, PyObject *name, Py_ssize_t n)
-{
-    PyObject *v = PyObject_GetAttr(obj, name);
-    if (v == NULL)
-        return -1;
-    PyObject *k = PyLong_FromSsize_t(n);
-    PyObject *sum = k == NULL ? NULL : PyNumber_Add(v, k);
-    Py_DECREF(v);
-    Py_XDECREF(k);
-    if (sum == NULL)
-        return -1;
-    int r = PyObject_SetAttr(obj, name, sum);
-    Py_DECREF(sum);
-    return r;
-}
-
 /* Batch._pump for the event ``action`` (the simulator's bound _pump) of ``engine``. */
 static int
 inline_pump(PyObject *engine, PyObject *heap, PyObject *net, PyObject *action)
@@ -88,7 +70,7 @@ inline_pump(PyObject *engine, PyObject *heap, PyObject *net, PyObject *action)
     Py_ssize_t done = PyLong_AsSsize_t(PyTuple_GET_ITEM(res, 1));
     Py_DECREF(res);
     if (r < 0 || (done == -1 && PyErr_Occurred()) ||
-        attr_add_n(engine, s_events_run, done - 1) < 0)
+        attr_add(engine, s_events_run, done - 1) < 0)
         return -1;
     /* self._pump_at = first = self._pq.first() */
     PyObject *first_o = PyFloat_FromDouble(first);
@@ -110,7 +92,7 @@ inline_pump(PyObject *engine, PyObject *heap, PyObject *net, PyObject *action)
     }
     PyObject *entry = PyTuple_Pack(5, first_o, zero, seq, action, empty);
     Py_DECREF(first_o);
-    if (entry == NULL || attr_add_n(engine, s_seq, 1) < 0) {
+    if (entry == NULL || attr_add(engine, s_seq, 1) < 0) {
         Py_DECREF(seq);
         Py_XDECREF(entry);
         return -1;
@@ -205,7 +187,7 @@ run_engine(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
     PyObject *et, *ev, *tb;
     PyErr_Fetch(&et, &ev, &tb);
     int ok = PyObject_SetAttr(engine, s_limit, plus_inf) == 0 &&
-             attr_add_n(engine, s_events_run, done) == 0;
+             attr_add(engine, s_events_run, done) == 0;
     if (et != NULL) {
         if (!ok)
             PyErr_Clear();
