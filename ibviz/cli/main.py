@@ -27,10 +27,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     gui = sub.add_parser("gui", help="open the graphical application (default)",
                          description="Open the ibviz window. Options: --screenshot PATH "
                          "(render to PNG and exit), --after-failover, --size WxH, "
-                         "--theme light|dark, --lesson NAME (a guided lesson in its panel), "
-                         "--presentation.")
+                         "--theme light|dark, --lesson NAME (a guided lesson in its panel; "
+                         "'ibviz lesson list' names them), --presentation.")
     gui.add_argument("file", nargs="?", help="fabric, scenario or saved session to open "
-                     "(default: the demo)")
+                     "(default: the demo; 'ibviz run --list' names the built-in scenarios)")
     for name in COMMANDS:
         if only is None or name == only:
             importlib.import_module(f"ibviz.cli.{name}").add_parser(sub)

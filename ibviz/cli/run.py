@@ -68,6 +68,12 @@ def run_command(args: argparse.Namespace) -> int:
         print("ibviz run: name a scenario (ibviz run --list shows the built-in ones)",
               file=sys.stderr)
         return 2
+    if args.backend == "lab":
+        return _run_lab(args)
+    if args.compare and (args.mode or args.pcap or args.trace):
+        print("ibviz run: --compare runs each strategy in turn; --mode, --pcap and --trace "
+              "go with a single run (leave out --compare)", file=sys.stderr)
+        return 2
     try:
         if args.compare:
             reports = {m: _run(args.scenario, m, args.seed, f"{args.scenario} ({m})").report()
@@ -82,8 +88,6 @@ def run_command(args: argparse.Namespace) -> int:
             else:
                 print(format_compare(args.scenario, reports))
             return 0  # a strategy that cannot work here is a finding, shown in the table
-        if args.backend == "lab":
-            return _run_lab(args)
         session = _run(args.scenario, args.mode, args.seed, args.scenario,
                        record_hops=bool(args.pcap or args.trace))
     except (ScenarioError, TopologyError) as exc:

@@ -65,3 +65,16 @@ def test_the_command_runs_as_a_process():
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert "OK: 2 steps" in run.stdout
+
+
+def test_gui_help_says_where_lesson_and_scenario_names_are(capsys):
+    """``ibviz gui --help`` takes --lesson NAME and a scenario name: it says which
+    command lists each (and both commands answer)."""
+    try:
+        main(["gui", "--help"])
+    except SystemExit as exc:
+        assert exc.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "'ibviz lesson list' names them" in out
+    assert "'ibviz run --list' names the built-in scenarios" in out
+    assert main(["lesson", "list"]) == 0 and main(["run", "--list"]) == 0

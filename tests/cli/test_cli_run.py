@@ -108,3 +108,14 @@ def test_pcap_and_trace_files(capsys, tmp_path):
     rows = [json.loads(line) for line in trace.read_text().splitlines()]
     assert {r["type"] for r in rows} == {"log", "hop", "drop"}
     assert any(r["type"] == "log" and r["kind"] == "remap" for r in rows)
+
+
+@pytest.mark.parametrize("extra", [["--pcap", "out.pcapng"], ["--trace", "out.jsonl"],
+                                   ["--mode", "port"], ["--backend", "lab"]])
+def test_compare_refuses_options_it_would_ignore(capsys, tmp_path, monkeypatch, extra):
+    """--compare makes three runs: a pcap, a trace or a mode of one of them, or the lab
+    backend, would be silently dropped; it says so instead, and writes nothing."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "fig10", "--compare", *extra)
+    assert code == 2 and out == "" and err.startswith("ibviz run: --")
+    assert "--compare" in err and not any(tmp_path.iterdir())

@@ -1,5 +1,6 @@
 """``ibviz whatif`` shows its progress: reading the dumps (bytes of all files) and the
-analysis (its steps), each ending whole; the answer is the same with or without it."""
+analysis (its steps), each ending whole; the answer is the same with or without it. Its
+text tells re-routed LFT entries from entries left without a route (a dead leaf's hosts)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ibviz.app.whatif_report import to_json
+from ibviz.app.whatif_report import text_lines, to_json
 from ibviz.backends.attach import RealFabric
 from ibviz.core.model import PortRef
 from ibviz.core.resolve import resolve_node
@@ -83,3 +84,24 @@ def test_analysis_reports_its_steps_and_answers_the_same(dumps: Path, protect: b
         backend.close()
     _rising_to_whole(calls)
     assert json.dumps(to_json(shown, fabric, mgid)) == json.dumps(to_json(plain, fabric, mgid))
+
+
+def test_a_leaf_failure_counts_lost_routes_apart_from_re_routes(dumps: Path):
+    backend = RealFabric(dumps)
+    backend.start()
+    try:
+        fabric = backend.fabric
+        hosts = {n.guid for n in fabric.cas()}
+        leaf = min(n.guid for n in fabric.switches() if fabric.neighbors(n.guid) & hosts)
+        result = what_if(fabric, backend.sm, Failures([leaf]))
+        lines = text_lines(result, fabric, None)
+    finally:
+        backend.close()
+    changed = result.diff.lft_changed
+    gone = sum(1 for e in changed if e["new"] is None)
+    moved = len(changed) - gone
+    assert gone == len(result.lids_lost) * len({e["switch"] for e in changed}) > 0
+    line = next(x for x in lines if x.startswith("LFT entries"))
+    assert line.startswith(f"LFT entries changed: {len(changed)} on ")
+    assert line.endswith(f"({moved} re-routed to another port, {gone} left without a route)")
+    assert not any("LFT entries re-routed" in x for x in lines)
