@@ -266,3 +266,31 @@ def test_resizing_the_window_leaves_the_find_box_its_focus(qtbot, settings):
         assert QApplication.focusWidget() is box, size
     qtbot.keyClicks(box, "itch")
     assert box.text() == "switch"
+
+
+def test_while_playing_the_panels_agree_with_the_event_log(qtbot, settings, monkeypatch):
+    """Playing through fig10's failover (six narration steps within 23 µs): once the
+    event log shows the remap, the narration, the groups panel and the switch inspector
+    show it too from the next frame, not up to a quarter second later (the plots' pace,
+    here made an hour so that only the state change can refresh them)."""
+    from ibviz.gui.panels.group_columns import STATUS_COL
+    from ibviz.gui.window import main as main_module
+
+    monkeypatch.setattr(main_module, "SLOW_REFRESH_MS", 3_600_000)
+    window = open_window(qtbot, settings, "fig10", size=(1280, 720))
+    c, s = window.controller, window.session
+    c.seek(2000.0)
+    c.play()
+    qtbot.waitUntil(lambda: c.view_time_us > 2023.5, timeout=30000)
+
+    def agree() -> bool:
+        t = c.view_time_us
+        step = len([1 for at, _ in s.narration() if at <= t + 1e-9])
+        svc = window.groups.tree.topLevelItem(0)
+        return (window.narration.step.text().startswith(f"step {step}\n")
+                and "DefaultMulticastPrimaryPort <b>2</b>" in window.inspector.info.text()
+                and svc is not None and svc.text(STATUS_COL) == "served by second-node")
+
+    qtbot.waitUntil(agree, timeout=5000)
+    assert c.playing
+    c.pause()

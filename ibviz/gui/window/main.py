@@ -87,6 +87,9 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
         self._slow_timer = QTimer(self)
         self._slow_timer.setSingleShot(True)
         self._slow_timer.timeout.connect(self._slow_refresh)
+        self._tables_timer = QTimer(self)  # the next frame's turn of the event loop
+        self._tables_timer.setSingleShot(True)
+        self._tables_timer.timeout.connect(self._refresh_tables)
         self._tables_stale = False
         self.failures = view_sync.NodeStates()
         self._connect()
@@ -331,7 +334,8 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
         self.log_panel.refresh()
         self.view.set_link_states(set(s.sm.down_links))
         self._apply_highlight()
-        if self.controller.playing:
+        if self.controller.playing:  # the narration, groups and inspector agree with the
+            self._tables_timer.start(0)  # event log from the next frame (once per frame)
             self._schedule_slow_refresh()
         # paused: the controller announces the time next (every path that changes the
         # state does), and _time_changed refreshes the stale tables once
@@ -373,7 +377,23 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
             self._slow_timer.start(SLOW_REFRESH_MS)
 
     def _slow_refresh(self) -> None:
-        """What is too costly for every frame: tables, narration, plots (<= 4 Hz)."""
+        """What is too costly for every frame: plots, the in-flight list, pinned labels
+        (<= 4 Hz while playing); the tables too, where a state change left them stale."""
+        if self.session is None:
+            return
+        self._refresh_tables()
+        self.update_pinned()
+        if self.switch_line.isVisible():
+            self.update_switch_line()
+        if self.metrics.flows.isVisible():  # a hidden plot costs nothing; a shown one
+            self.metrics.flows.refresh()     # repaints its axes (4 ms): not every frame
+            self.metrics.flows.set_time(self.controller.view_time_us)
+        self.packets.show_in_flight(self.controller.view_time_us)
+        self.hop_list.refresh()
+
+    def _refresh_tables(self) -> None:
+        """The tables a state change made stale (groups, switch inspector, narration),
+        and the roles at the view time."""
         if self.session is None:
             return
         if self._tables_stale:
@@ -384,14 +404,6 @@ class MainWindow(LiveMixin, FilesMixin, NodesMixin, SimulationModeMixin, Teachin
             self.narration.refresh(self.session)
             self.narration.set_time(self.controller.view_time_us)
         self.groups.set_time(self.controller.view_time_us)  # roles as the narration says
-        self.update_pinned()
-        if self.switch_line.isVisible():
-            self.update_switch_line()
-        if self.metrics.flows.isVisible():  # a hidden plot costs nothing; a shown one
-            self.metrics.flows.refresh()     # repaints its axes (4 ms): not every frame
-            self.metrics.flows.set_time(self.controller.view_time_us)
-        self.packets.show_in_flight(self.controller.view_time_us)
-        self.hop_list.refresh()
 
     def _apply_highlight(self) -> None:
         links, ports = view_sync.group_highlight(self.shown_state(), self.selected_group)
