@@ -43,11 +43,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(spec: str, mode: str | None, seed: int | None, label: str,
-         record_hops: bool = False) -> Session:
+         record_hops: bool = False, refuse: bool = True) -> Session:
     from ibviz.topology.scenarios import open_session
 
     bar = ProgressBar(label)
     session = open_session(spec, mode=mode, seed=seed, progress=bar, record_hops=record_hops)
+    if refuse:  # (a comparison shows a strategy that cannot work as not applicable)
+        _refuse_what_cannot_work(session)
     steps = 50
     for i in range(1, steps + 1):
         session.run_until(session.duration_us * i / steps)
@@ -55,6 +57,22 @@ def _run(spec: str, mode: str | None, seed: int | None, label: str,
     session.run()
     bar.close()
     return session
+
+
+def _refuse_what_cannot_work(session: Session) -> None:
+    """A group forced to MLID reassignment on a fabric whose switches keep no multicast
+    table would send into nothing while the timeline says it is served: say so instead
+    (``--compare`` shows that strategy as not applicable)."""
+    from ibviz.core.failover.model import Mode
+    from ibviz.core.scenario.compare import mlid_not_applicable
+    from ibviz.core.scenario.report import fabric_facts
+
+    forced = [name for name, (mode, _) in session.controller.modes.items()
+              if mode is Mode.MLID]
+    why = mlid_not_applicable(fabric_facts(session.fabric, session.sm)) if forced else None
+    if why is not None:
+        raise ScenarioError(f"group {forced[0]}: {why}: use --mode port (or auto, which "
+                            "picks the switch's default multicast ports)")
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -76,8 +94,8 @@ def run_command(args: argparse.Namespace) -> int:
         return 2
     try:
         if args.compare:
-            reports = {m: _run(args.scenario, m, args.seed, f"{args.scenario} ({m})").report()
-                       for m in COMPARED}
+            reports = {m: _run(args.scenario, m, args.seed, f"{args.scenario} ({m})",
+                               refuse=False).report() for m in COMPARED}
             if args.json:
                 from ibviz.core.scenario.compare import explanation, not_applicable
 

@@ -119,3 +119,16 @@ def test_compare_refuses_options_it_would_ignore(capsys, tmp_path, monkeypatch, 
     code, out, err = run(capsys, "fig10", "--compare", *extra)
     assert code == 2 and out == "" and err.startswith("ibviz run: --")
     assert "--compare" in err and not any(tmp_path.iterdir())
+
+
+def test_mlid_reassignment_forced_where_no_switch_keeps_a_table_is_refused(capsys):
+    """fig10's switch keeps no multicast table: forced MLID reassignment would send into
+    nothing while the timeline said the group was served; it is refused, naming the
+    switch and what to use; the comparison still shows it as not applicable."""
+    code, out, err = run(capsys, "fig10", "--mode", "mlid")
+    assert code == 2 and out == ""
+    assert "switch switch-1 keeps none (MulticastFDBCap = 0)" in err and "--mode port" in err
+    code, out, _ = run(capsys, "fig10", "--compare")
+    assert code == 0 and "not applicable: MLID reassignment needs switch multicast" in out
+    code, out, _ = run(capsys, "fig8", "--mode", "mlid")  # its switches keep tables
+    assert code == 0 and "mode mlid" in out

@@ -119,7 +119,13 @@ def not_applicable(report: dict[str, Any]) -> str | None:
     reassignment needs every switch to keep a multicast table."""
     if report.get("mode") != "mlid":
         return None
-    bare = report.get("fabric", {}).get("switches_without_multicast_table", [])
+    return mlid_not_applicable(report.get("fabric", {}))
+
+
+def mlid_not_applicable(facts: dict[str, Any]) -> str | None:
+    """Why MLID reassignment cannot work on a fabric with these facts
+    (:func:`~ibviz.core.scenario.report.fabric_facts`), or None."""
+    bare = facts.get("switches_without_multicast_table", [])
     if not bare:
         return None
     who = f"switch {bare[0]} keeps" if len(bare) == 1 else \
