@@ -97,3 +97,22 @@ def test_switch_chooser_and_its_guid_are_whole(qtbot, settings, size):
             <= label.contentsRect().width()
 
     qtbot.waitUntil(whole, timeout=5000)
+
+
+def test_a_mad_shown_while_its_tab_is_behind_gets_whole_field_names(qtbot, settings):
+    """A MAD picked in the event log is shown while the packet inspector's tab is still
+    behind the switch inspector (a narrow hidden view): once the tab comes to the front,
+    the field names are whole ("mgmt_class", not "mgm…")."""
+    from PySide6.QtGui import QFontMetrics
+
+    window = open_window(qtbot, settings, "fig8", size=(1920, 1080))
+    s = window.session
+    window.controller.seek(3000.0)  # past the failover: its MADs are in the log
+    index = next(i for i, e in enumerate(s.log) if e.kind == "mad")
+    window.docks["inspector"].raise_()
+    window.packets.show_mad(s.mad(index), f"log entry {index}")
+    window.docks["packets"].raise_()
+    fields = window.packets.fields
+    need = QFontMetrics(fields.font()).horizontalAdvance("mgmt_class")
+    qtbot.waitUntil(lambda: fields.viewport().width() > 200 and
+                    fields.columnWidth(0) > need + fields.indentation(), timeout=5000)

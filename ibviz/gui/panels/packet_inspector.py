@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -67,6 +67,7 @@ class PacketInspector(QWidget):
         self.fields.setTextElideMode(Qt.TextElideMode.ElideRight)  # a cut value shows "..."
         self.fields.header().setStretchLastSection(True)
         self.fields.header().setMinimumSectionSize(40)
+        self.fields.viewport().installEventFilter(self)  # refit once the dock is shown
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.TypeWriter)
         self.fields.setFont(mono)
@@ -159,18 +160,29 @@ class PacketInspector(QWidget):
         self._fit()
 
     def _fit(self) -> None:
-        """Field names as wide as they need but at most 40% of the width, so the values
-        get the rest; every value's full text is its tooltip (a narrow dock elides it)."""
-        self.fields.resizeColumnToContents(0)
-        cap = max(80, int(self.fields.viewport().width() * 0.4))
-        if self.fields.columnWidth(0) > cap:
-            self.fields.setColumnWidth(0, cap)
+        """Field names as wide as they need (see :meth:`_fit_names`); every value's full
+        text is its tooltip (a narrow dock elides it)."""
+        self._fit_names()
         for i in range(self.fields.topLevelItemCount()):
             top = self.fields.topLevelItem(i)
             for item in [top, *(top.child(j) for j in range(top.childCount()))]:
                 for col in (0, 1):
                     if item.text(col):
                         item.setToolTip(col, item.text(col))
+
+    def _fit_names(self) -> None:
+        """Field names as wide as they need but at most 40% of the width, so the values
+        get the rest (again when the width changes: a MAD chosen in the event log is
+        shown while this tab is still behind another, ~100 px wide)."""
+        self.fields.resizeColumnToContents(0)
+        cap = max(80, int(self.fields.viewport().width() * 0.4))
+        if self.fields.columnWidth(0) > cap:
+            self.fields.setColumnWidth(0, cap)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
+        if event.type() == QEvent.Type.Resize and watched is self.fields.viewport():
+            self._fit_names()
+        return super().eventFilter(watched, event)
 
     def field_values(self) -> dict[str, dict[str, str]]:
         """Header title -> {field: value} as shown (for tests and copying)."""
