@@ -155,3 +155,36 @@ def test_group_names_are_whole(qtbot, settings, size, presentation):
     qtbot.waitUntil(lambda: tree.topLevelItem(0).text(2).startswith("served by"),
                     timeout=5000)
     qtbot.waitUntil(names_whole, timeout=5000)
+
+
+def test_after_a_failover_at_1280x720_names_and_status_stay_whole(qtbot, settings):
+    """The trial saw "second-n…" and "served by second-nod" (Status running off the dock)
+    once fig10's takeover served the group at 1280x720: the member names stay whole and
+    Status wraps inside the view instead."""
+    from PySide6.QtCore import QRect, Qt
+    from PySide6.QtGui import QFontMetrics
+
+    window = open_window(qtbot, settings, "fig10", size=(1280, 720))
+    tree = window.groups.tree
+    qtbot.waitUntil(lambda: window._laid_out and tree.topLevelItemCount() == 2, timeout=5000)
+    assert window.play_through_failover()
+    flags = Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextWrapAnywhere
+
+    def fits(item, col) -> bool:  # whole on one line, or wrapped within its cell
+        rect = tree.visualRect(tree.indexFromItem(item, col))
+        metrics = QFontMetrics(item.font(col).resolve(tree.font()))
+        if rect.right() > tree.viewport().width():
+            return False
+        if metrics.horizontalAdvance(item.text(col)) + 6 <= rect.width():
+            return True
+        lines = metrics.boundingRect(QRect(0, 0, rect.width() - 6, 10_000), flags,
+                                     item.text(col))
+        return lines.height() <= rect.height() and lines.width() <= rect.width() - 6
+
+    def whole() -> bool:
+        top = tree.topLevelItem(0)
+        kids = [top.child(j) for j in range(top.childCount())]
+        return top.text(2) == "served by second-node" and fits(top, 2) and all(
+            fits(k, 0) and fits(k, 2) for k in kids)
+
+    qtbot.waitUntil(whole, timeout=5000)
