@@ -230,3 +230,21 @@ def test_the_takeovers_label_keeps_off_its_highlighted_cable(qtbot, settings, mo
     assert not covered, (rects[name], a, b)
     for guid in (pg.primary, *pg.senders):  # the neighbours' labels are still drawn
         assert label_lines(s.fabric.nodes[guid])[0] in rects
+
+
+@pytest.mark.parametrize("order", ["lesson first", "presentation first"])
+def test_presentation_with_a_lesson_leaves_the_canvas_its_share(qtbot, settings, order):
+    """F5 with a lesson open at 1920x1080 squeezed the canvas to ~18% of the width between
+    a mostly empty groups panel (42%) and the lesson (36%): beside a lesson the two side
+    docks share the room and the canvas keeps about 40%, whichever came first."""
+    window = open_window(qtbot, settings, "fig10", size=(1920, 1080))
+    qtbot.waitUntil(lambda: window._laid_out)
+    if order == "lesson first":
+        assert window.open_lesson("mode2-port-remap")
+        window.set_presentation(True)
+    else:
+        window.set_presentation(True)
+        assert window.open_lesson("mode2-port-remap")
+    qtbot.waitUntil(lambda: window.docks["lesson"].isVisible() and
+                    window.view.width() >= 0.38 * window.width(), timeout=5000)
+    assert window.docks["groups"].isVisible()

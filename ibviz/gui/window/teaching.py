@@ -184,8 +184,7 @@ class TeachingMixin(_Base):
             self.status_backend.hide()  # room for the switch's multicast ports
             self.switch_line.show()
             self.narration.set_point_size(PRESENTATION_NARRATION_PT)
-            self.resizeDocks([self.docks["groups"]], [int(self.width() * 0.42)],
-                             Qt.Orientation.Horizontal)  # member names in larger type
+            self._presentation_sides()
         elif self._normal_state is not None:
             self.setStyleSheet("")
             self.switch_line.hide()
@@ -201,6 +200,9 @@ class TeachingMixin(_Base):
         self.update_switch_line()
         self.fit_to_screen(self.width(), self.height())  # never taller than the screen
         QApplication.processEvents()
+        if on:  # again once the larger type has laid the docks out
+            self._presentation_sides()
+            QApplication.processEvents()
         self.update_pinned()
         self.view.fit()
 
@@ -235,8 +237,26 @@ class TeachingMixin(_Base):
         """The lesson dock in front of its tabs, wide enough for its narration and checks
         (again after the window's first-show layout, which sizes the side docks)."""
         self.docks["lesson"].raise_()
+        if self._normal_state is not None:  # presenting: the canvas keeps its share
+            self._presentation_sides()
+            return
         self.resizeDocks([self.docks["lesson"]], [max(420, int(self.width() * 0.36))],
                          Qt.Orientation.Horizontal)
+
+    def _presentation_sides(self) -> None:
+        """Presentation's side docks: the groups wide enough for member names in larger
+        type (42% of the width), or, beside a lesson, the groups and the lesson about a
+        quarter and a third each, so that the canvas keeps about 40% (it got ~18% at
+        1920x1080 with both at their normal widths)."""
+        w = self.width()
+        lesson = self.docks.get("lesson")
+        if lesson is not None and self.lesson_panel.progress is not None:
+            self.resizeDocks([self.docks["groups"], lesson],
+                             [int(w * 0.27), max(380, int(w * 0.31))],
+                             Qt.Orientation.Horizontal)
+        else:
+            self.resizeDocks([self.docks["groups"]], [int(w * 0.42)],
+                             Qt.Orientation.Horizontal)  # member names in larger type
 
     def close_lesson(self) -> None:
         self.lesson_panel.stop()
