@@ -266,3 +266,18 @@ def test_a_look_ahead_then_a_seek_to_a_hop_start_never_re_simulates(qtbot, setti
         ctl.seek(float(starts.min()) if len(starts) else horizon)
         assert s.now_us == ctl.view_time_us
     assert resets == [] and stops > 10
+
+
+def test_close_markers_on_the_timeline_bar_each_keep_their_label(qtbot, settings):
+    """A fail at 0 ms and its fail back 0.18 ms later sit on one spot of a 10 ms bar: both
+    labels are drawn (the second beside the first), not only the fail's."""
+    window = open_window(qtbot, settings, size=(1280, 720))  # the demo: free play
+    ctl, bar = window.controller, window.timeline
+    primary = window.session.controller.groups["svc"].primary
+    ctl.apply(act.Fail(primary))
+    ctl.seek(176.0)
+    ctl.apply(act.FailBack(primary))
+    qtbot.waitUntil(lambda: len(bar.markers) == 2)
+    bar.grab()  # paints it
+    assert bar.drawn_labels == [m.text for m in bar.markers]
+    assert bar.drawn_labels == ["Fail first-node", "Fail back first-node"]

@@ -75,6 +75,8 @@ class TimelineBar(QWidget):
         self.setObjectName("timelineBar")
         self.controller = controller
         self.markers: list[Marker] = []
+        self.drawn_labels: list[str] = []
+        """The marker labels the last paint drew (a label with no room is left out)."""
         self._fit_height()
         self.setMinimumWidth(300)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -191,6 +193,7 @@ class TimelineBar(QWidget):
 
     def _paint_markers(self, p: QPainter, track_y: float) -> None:
         metrics = p.fontMetrics()
+        self.drawn_labels = []
         right_edge = -1e9
         for m in self.markers:
             x = self.x_of(m.t_us)
@@ -202,14 +205,16 @@ class TimelineBar(QWidget):
             tri.closeSubpath()
             p.fillPath(tri, colour)
             width = metrics.horizontalAdvance(m.text)
-            left = x - width / 2
-            if left > right_edge + 6 and left + width < self.width():  # no overlaps
+            left = max(x - width / 2, 0.0)
+            if left < right_edge + 6:  # a marker close to the last: its label beside that
+                left = right_edge + 12  # one, in its own colour (a fail back 0.18 ms after
+            if left + width < self.width():  # the fail at 0 ms was not labelled at all)
                 p.setPen(QPen(colour, 1))
                 font = p.font()
                 font.setStrikeOut(m.origin == "dropped")
                 p.setFont(font)
-                p.drawText(QPointF(max(left, 0), track_y - TRIANGLE_PX - metrics.descent()),
-                           m.text)
+                p.drawText(QPointF(left, track_y - TRIANGLE_PX - metrics.descent()), m.text)
                 font.setStrikeOut(False)
                 p.setFont(font)
                 right_edge = left + width
+                self.drawn_labels.append(m.text)
