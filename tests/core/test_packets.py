@@ -195,5 +195,22 @@ def test_mad_packet_and_pcapng(tmp_path) -> None:
     i = data.index(raw) - 16
     assert data[i + 8] == 21 and struct.unpack_from(">H", data, i + 14)[0] == len(raw)
     assert struct.unpack_from("<Q", data, i)[0] == 1 << 32 | 1 << 31  # 1.5 s
+    assert struct.unpack_from("<HHB", data, 48) == (9, 1, 9)  # if_tsresol: nanoseconds
+    assert struct.unpack_from("<II", data, i - 16) == (0, 1_500_000_000)  # EPB time, ns
+
+
+def test_pcapng_keeps_sub_microsecond_times(tmp_path) -> None:
+    """Hops 0.16 us apart keep distinct timestamps (nanoseconds, in the EPB and ERF)."""
+    raw = encode(mad_packet(bytes(256), dlid=0xFFFF, slid=0xFFFF))
+    path = tmp_path / "ns.pcapng"
+    with PcapWriter(path) as w:
+        for t in (62.0, 62.16, 62.32):
+            w.write(t, raw)
+    data = path.read_bytes()
+    at = [m for m in range(len(data)) if data.startswith(raw, m)]
+    epb = [struct.unpack_from("<II", data, m - 32) for m in at]
+    assert [hi << 32 | lo for hi, lo in epb] == [62_000, 62_160, 62_320]
+    erf = [struct.unpack_from("<Q", data, m - 16)[0] & 0xFFFFFFFF for m in at]
+    assert [f * 1_000_000_000 >> 32 for f in erf] == [61_999, 62_159, 62_319]
     with pytest.raises(ValueError):
         PcapWriter(path).write(0, raw)
