@@ -3,11 +3,16 @@ its own nanosecond time, the LRH a router writes on the far side, ACK source GID
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import pytest
-from test_tshark_run_pcap import frames  # noqa: I001 (shared helpers, same dir)
+from test_tshark_pcap import n  # noqa: I001 (shared helpers, same dir)
+from test_tshark_run_pcap import frames
 
+from ibviz.core.model import NodeKind, PortRef
+from ibviz.core.sim.packet import DataPacket
+from ibviz.core.sim.router import ports_by_guid, route_by_grh
 from ibviz.topology.scenarios import open_session
 
 pytestmark = pytest.mark.realtools
@@ -29,3 +34,70 @@ def test_each_hop_keeps_its_own_time(two_subnets) -> None:
     got = [float(r["frame.time_epoch"]) * 1e6 for r in first]
     assert len(got) == 4 and len(set(got)) == 4 and got == sorted(got)
     assert all(abs(g - w) < 0.002 for g, w in zip(got, want, strict=True))
+
+
+
+def _ports(s) -> dict[str, PortRef]:
+    """'name[port]' (as frame comments write it) -> port."""
+    return {f"{n.name}[{p}]": PortRef(n.guid, p) for n in s.fabric.nodes.values()
+            for p in n.ports}
+
+
+def _hop(row: dict[str, str]) -> tuple[str, str]:
+    """(the packet's label, the hop's source) from a frame comment."""
+    label, hop = row["frame.comment"].rsplit(": ", 1)
+    return label, hop.split(" -> ")[0]
+
+
+def _unicast_grh_frames(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [r for r in rows if r["frame.comment"].startswith("flow ")
+            and r["infiniband.grh.dgid"] and not r["infiniband.grh.dgid"].startswith("ff")]
+
+
+def test_routed_hops_carry_the_lrh_the_router_writes(two_subnets) -> None:
+    """Past a router, a packet's frames have the LRH of the next subnet as the simulator's
+    router computes it (DLID: the DGID's port, SLID: the router's egress port) and HopLmt
+    one lower; before it, the sender's LRH (DLID: the router's port in its subnet)."""
+    s, rows = two_subnets
+    ports, fabric = _ports(s), s.fabric
+    by_guid = ports_by_guid(fabric)
+    router_ports = {p for p in ports.values() if fabric.node(p.node).kind is NodeKind.ROUTER}
+    past: dict[str, tuple[int, int, int]] = {}
+    counts = {"before": 0, "past": 0}
+    for r in _unicast_grh_frames(rows):
+        label, source = _hop(r)
+        src = ports[source]
+        got = (n(r, "infiniband.lrh.dlid"), n(r, "infiniband.lrh.slid"),
+               n(r, "infiniband.grh.hoplmt"))
+        if src in router_ports:  # what the simulator's router sends on: the oracle
+            gid = int(ipaddress.IPv6Address(r["infiniband.grh.dgid"]))
+            into = next(p for p in router_ports if p.node == src.node and p != src)
+            sent = DataPacket("x", fabric.port(into).lid, got[1], 0, has_grh=True, dgid=gid)
+            out, routed = route_by_grh(s.sm, sent, into, by_guid)
+            assert out == src and isinstance(routed, DataPacket)
+            past[label] = (routed.dlid, routed.slid, 254)
+        elif fabric.node(src.node).kind is NodeKind.CA:
+            past.pop(label, None)  # a new copy (retransmissions repeat the label)
+        if label in past:
+            assert got == past[label], r["frame.comment"]
+            counts["past"] += 1
+        elif any(fabric.port(p).lid == got[0] for p in router_ports):
+            assert got[2] == 255, r["frame.comment"]
+            counts["before"] += 1
+    assert counts["past"] > 100 and counts["before"] > 100, counts
+
+
+def test_routed_acks_carry_the_acknowledging_ports_gid(two_subnets) -> None:
+    """An RC ACK with a GRH has the GID of the port that sent it (the responder's) as
+    SGID on every hop, as a real HCA fills it (it was ``::``)."""
+    s, rows = two_subnets
+    ports = _ports(s)
+    acks = [r for r in _unicast_grh_frames(rows) if n(r, "infiniband.bth.opcode") == 0x11]
+    sgid: dict[str, str] = {}
+    for r in acks:
+        label, source = _hop(r)
+        src = ports[source]
+        if s.fabric.node(src.node).kind is NodeKind.CA:  # the acknowledging port sends it
+            sgid[label] = str(ipaddress.IPv6Address(s.gid_of(src)))
+        assert r["infiniband.grh.sgid"] == sgid[label] != "::", r["frame.comment"]
+    assert len(acks) > 100 and len(sgid) > 20

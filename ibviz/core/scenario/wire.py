@@ -2,16 +2,20 @@
 
 Every hop leaving a port becomes one frame (data packets and RC ACKs), and every MAD the
 SM or the failover controller sent becomes one frame at its send time; each frame's
-comment says why it was sent. Link type ERF (197), ERF record type 21 (InfiniBand), as
+comment says why it was sent. Each hop is encoded as it is on its cable (a router's new
+LRH, an ACK's SGID: :class:`HopEncoder`). Link type ERF (197), ERF record type 21 (InfiniBand), as
 Wireshark reads them. RD (its RDETH) and raw datagrams have no encoder here: they are
 counted and left out; so are SA PathRecord queries.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ibviz.core.addressing import gid_guid
+from ibviz.core.model import NodeKind, PortRef
 from ibviz.core.packets import (
     OP_RC_ACK,
     OP_RC_SEND_ONLY,
@@ -30,6 +34,7 @@ from ibviz.core.packets import (
 from ibviz.core.packets.headers import ICRC_SIZE, OP_RD_SEND_ONLY, VCRC_SIZE
 from ibviz.core.packets.smp import mad_bytes
 from ibviz.core.sim.packet import DataPacket
+from ibviz.core.sim.router import ports_by_guid
 from ibviz.core.sm.mads import SA_CLASS
 
 if TYPE_CHECKING:
@@ -74,22 +79,67 @@ def packet_comment(s: Session, pid: int, src, dst) -> str:
     return f"flow {p.flow}: {p.transport} {what} PSN {p.psn}: {name(src)} -> {name(dst)}"
 
 
+class HopEncoder:
+    """The bytes each hop puts on its cable. The simulator keeps a packet as sent; on the
+    wire, a router forwards it with a new LRH (DLID: the DGID's port, SLID: the router's
+    egress port, both in the next subnet) and the GRH's HopLmt one lower, and an RC ACK
+    carries its sender's GID as SGID (the simulator leaves it 0; only the pcap shows it)."""
+
+    def __init__(self, s: Session) -> None:
+        self.s = s
+        self._kinds = {guid: node.kind for guid, node in s.fabric.nodes.items()}
+        self._by_guid: dict[int, PortRef] | None = None
+        self._routed: dict[int, tuple[int, int, int]] = {}
+        """Packet id -> (DLID, SLID, HopLmt) written by the last router it passed."""
+        self._cache: dict[tuple[int, tuple[int, int, int] | None], bytes | None] = {}
+
+    def frame(self, pid: int, src: PortRef) -> bytes | None:
+        """The wire bytes of packet ``pid`` leaving port ``src`` (None: not encoded)."""
+        p = self.s.net.packets[pid]
+        if p.has_grh and self._kinds[src.node] is NodeKind.ROUTER:
+            self._routed[pid] = self._rewrite(pid, p, src)
+        key = (pid, self._routed.get(pid))
+        if key not in self._cache:
+            self._cache[key] = self._encode(pid, p, key[1])
+        return self._cache[key]
+
+    def _rewrite(self, pid: int, p: DataPacket, out: PortRef) -> tuple[int, int, int]:
+        fabric = self.s.fabric
+        if self._by_guid is None:
+            self._by_guid = ports_by_guid(fabric)
+        dest = self._by_guid.get(gid_guid(p.dgid))
+        dlid = fabric.port(dest).lid if dest is not None else p.dlid
+        hop_limit = self._routed.get(pid, (0, 0, Grh().hop_limit))[2]
+        return dlid, fabric.port(out).lid, max(0, hop_limit - 1)
+
+    def _encode(self, pid: int, p: DataPacket, routed: tuple[int, int, int] | None
+                ) -> bytes | None:
+        wire = to_wire(p)
+        if wire is None:
+            return None
+        if wire.grh is not None and p.kind == "ack" and not p.sgid:
+            wire = replace(wire, grh=replace(wire.grh, sgid=self.s.gid_of(
+                self.s.net.sent_at[pid][0])))
+        if routed is not None and wire.grh is not None:
+            dlid, slid, hop_limit = routed
+            wire = replace(wire, lrh=replace(wire.lrh, dlid=dlid, slid=slid),
+                           grh=replace(wire.grh, hop_limit=hop_limit))
+        return encode(wire)
+
+
 def write_pcap(s: Session, path: str | Path) -> dict[str, int]:
     """Write the session so far; returns counts of frames written and left out."""
     frames: list[tuple[float, int, bytes, str]] = []
     skipped = 0
     hops = s.net.hops
-    cache: dict[int, bytes | None] = {}
+    hop_bytes = HopEncoder(s)
     for i in range(len(hops) if hops is not None else 0):
         pid = hops.pid(i)
-        if pid not in cache:
-            wire = to_wire(s.net.packets[pid])
-            cache[pid] = encode(wire) if wire is not None else None
-        data = cache[pid]
+        hop = hops[i]
+        data = hop_bytes.frame(pid, hop.src)
         if data is None:
             skipped += 1
             continue
-        hop = hops[i]
         frames.append((hop.t0, len(frames), data, packet_comment(s, pid, hop.src, hop.dst)))
     sm_lid = s.fabric.port(s.sm.sm_port).lid if s.sm.sm_port else 0
     for tid, mad in enumerate(s.sm.mads.mads, s.sm.mads.mads.first + 1):
