@@ -53,7 +53,8 @@ FIELDS = [
     "infiniband.mcmemberrecord.mlid", "infiniband.mcmemberrecord.joinstate",
     "infiniband.mcmemberrecord.q_key", "infiniband.mcmemberrecord.p_key",
     "infiniband.multicastforwardingtable.portmask", "infiniband.invariant.crc",
-    "infiniband.variant.crc", "_ws.malformed", "_ws.expert.severity",
+    "infiniband.variant.crc", "infiniband.sa.componentmask", "_ws.malformed",
+    "_ws.expert.severity",
 ]
 
 

@@ -101,3 +101,20 @@ def test_routed_acks_carry_the_acknowledging_ports_gid(two_subnets) -> None:
             sgid[label] = str(ipaddress.IPv6Address(s.gid_of(src)))
         assert r["infiniband.grh.sgid"] == sgid[label] != "::", r["frame.comment"]
     assert len(acks) > 100 and len(sgid) > 20
+
+
+def test_sa_joins_claim_the_qkey_and_pkey_the_data_packets_use(two_subnets) -> None:
+    """Each Set MCMemberRecord's ComponentMask claims Q_Key and P_Key, and the record has
+    the values the group's UD data packets carry (it had 0 and 0)."""
+    _, rows = two_subnets
+    joins = [r for r in rows if r["frame.comment"].startswith("SA MCMemberRecord")
+             and n(r, "infiniband.mad.method") == 0x02]
+    data = [r for r in rows if r["frame.comment"].startswith("flow ")
+            and r["infiniband.deth.q_key"] and r["infiniband.grh.dgid"].startswith("ff")]
+    assert joins and data
+    qkeys = {n(r, "infiniband.deth.q_key") for r in data}
+    pkeys = {n(r, "infiniband.bth.p_key") for r in data}
+    for r in joins:
+        assert n(r, "infiniband.sa.componentmask") & 0x84 == 0x84  # Q_Key, P_Key
+        assert {n(r, "infiniband.mcmemberrecord.q_key")} == qkeys == {0x1E1E}
+        assert {n(r, "infiniband.mcmemberrecord.p_key")} == pkeys == {0xFFFF}

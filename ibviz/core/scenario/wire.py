@@ -31,7 +31,7 @@ from ibviz.core.packets import (
     encode,
     mad_packet,
 )
-from ibviz.core.packets.headers import ICRC_SIZE, OP_RD_SEND_ONLY, VCRC_SIZE
+from ibviz.core.packets.headers import ICRC_SIZE, OP_RD_SEND_ONLY, PKEY_DEFAULT, VCRC_SIZE
 from ibviz.core.packets.smp import mad_bytes
 from ibviz.core.sim.packet import DataPacket
 from ibviz.core.sim.router import ports_by_guid
@@ -43,7 +43,11 @@ if TYPE_CHECKING:
 OPCODES = {"UD": OP_UD_SEND_ONLY, "RC": OP_RC_SEND_ONLY, "UC": OP_UC_SEND_ONLY}
 
 
-def to_wire(p: DataPacket, qkey: int = 0x1E1E) -> IbPacket | None:
+DEFAULT_QKEY = 0x1E1E
+"""The Q_Key of UD packets to a port (and of a scenario group unless it names another)."""
+
+
+def to_wire(p: DataPacket, qkey: int = DEFAULT_QKEY) -> IbPacket | None:
     """The IBA packet for ``p`` (None for RD and raw, which are not encoded)."""
     if p.transport not in OPCODES:
         return None
@@ -92,6 +96,7 @@ class HopEncoder:
         self._routed: dict[int, tuple[int, int, int]] = {}
         """Packet id -> (DLID, SLID, HopLmt) written by the last router it passed."""
         self._cache: dict[tuple[int, tuple[int, int, int] | None], bytes | None] = {}
+        self._qkeys = {mgid: f["qkey"] for mgid, f in sa_request_fields(s).items()}
 
     def frame(self, pid: int, src: PortRef) -> bytes | None:
         """The wire bytes of packet ``pid`` leaving port ``src`` (None: not encoded)."""
@@ -114,7 +119,7 @@ class HopEncoder:
 
     def _encode(self, pid: int, p: DataPacket, routed: tuple[int, int, int] | None
                 ) -> bytes | None:
-        wire = to_wire(p)
+        wire = to_wire(p, self._qkeys.get(p.dgid, DEFAULT_QKEY))  # a group's: its Q_Key
         if wire is None:
             return None
         if wire.grh is not None and p.kind == "ack" and not p.sgid:
@@ -125,6 +130,17 @@ class HopEncoder:
             wire = replace(wire, lrh=replace(wire.lrh, dlid=dlid, slid=slid),
                            grh=replace(wire.grh, hop_limit=hop_limit))
         return encode(wire)
+
+
+def sa_request_fields(s: Session) -> dict[int, dict[str, int]]:
+    """MGID -> the MCMemberRecord fields the session's SA requests for that group carried
+    besides those the SM's MAD record keeps (MGID, PortGID, MLID, JoinState, mask): every
+    request (setup, timeline, failover controller) is built with the group's Q_Key, P_Key
+    0xFFFF and SL, TClass, FlowLabel 0, so its wire MAD has what its mask claims."""
+    qkeys = {mgid: group.qkey for mgid, group in s.sm.sa.groups.items()}
+    qkeys.update((g.mgid, g.qkey) for g in s.scenario.groups)
+    return {mgid: {"qkey": qkey, "pkey": PKEY_DEFAULT, "tclass": 0, "sl": 0, "flow_label": 0}
+            for mgid, qkey in qkeys.items()}
 
 
 def write_pcap(s: Session, path: str | Path) -> dict[str, int]:
@@ -142,7 +158,10 @@ def write_pcap(s: Session, path: str | Path) -> dict[str, int]:
             continue
         frames.append((hop.t0, len(frames), data, packet_comment(s, pid, hop.src, hop.dst)))
     sm_lid = s.fabric.port(s.sm.sm_port).lid if s.sm.sm_port else 0
+    requests = sa_request_fields(s)
     for tid, mad in enumerate(s.sm.mads.mads, s.sm.mads.mads.first + 1):
+        if mad.mgmt_class == SA_CLASS and int(mad.fields.get("mgid", 0)) in requests:
+            mad = replace(mad, fields={**requests[int(mad.fields["mgid"])], **mad.fields})
         try:
             raw = mad_bytes(mad, tid)
         except ValueError:
