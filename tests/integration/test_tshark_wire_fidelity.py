@@ -118,3 +118,21 @@ def test_sa_joins_claim_the_qkey_and_pkey_the_data_packets_use(two_subnets) -> N
         assert n(r, "infiniband.sa.componentmask") & 0x84 == 0x84  # Q_Key, P_Key
         assert {n(r, "infiniband.mcmemberrecord.q_key")} == qkeys == {0x1E1E}
         assert {n(r, "infiniband.mcmemberrecord.p_key")} == pkeys == {0xFFFF}
+
+
+def test_directed_routes_stay_in_the_sms_subnet(two_subnets) -> None:
+    """A directed-route SMP does not cross a router: the switches of the SM's subnet past
+    the first get a route (hop count > 0), the other subnet's keep hop count 0 (the model
+    runs one SM for both subnets, a real fabric one per subnet)."""
+    s, rows = two_subnets
+    names = {node.name: node.guid for node in s.fabric.nodes.values()}
+    home = s.fabric.subnet_of(s.sm.sm_port)
+    seen = {True: 0, False: 0}
+    for r in rows:
+        if r["frame.comment"].startswith("SMP SwitchInfo to "):
+            target = names[r["frame.comment"].split(" to ", 1)[1].split(":", 1)[0]]
+            mine = s.fabric.subnet_of(PortRef(target, 0)) == home
+            hops = n(r, "infiniband.smpdirected.hopcount")
+            assert hops == (s.sm._hops_to(target) if mine else 0), r["frame.comment"]
+            seen[mine] += 1
+    assert seen[True] >= 2 and seen[False] >= 2

@@ -2,7 +2,8 @@
 
 Every hop leaving a port becomes one frame (data packets and RC ACKs), and every MAD the
 SM or the failover controller sent becomes one frame at its send time; each frame's
-comment says why it was sent. Each hop is encoded as it is on its cable (a router's new
+comment says why it was sent (and an SMP's, to which node; SMPs are directed-route along
+:func:`directed_routes`). Each hop is encoded as it is on its cable (a router's new
 LRH, an ACK's SGID: :class:`HopEncoder`). Link type ERF (197), ERF record type 21 (InfiniBand), as
 Wireshark reads them. RD (its RDETH) and raw datagrams have no encoder here: they are
 counted and left out; so are SA PathRecord queries.
@@ -143,6 +144,32 @@ def sa_request_fields(s: Session) -> dict[int, dict[str, int]]:
             for mgid, qkey in qkeys.items()}
 
 
+def directed_routes(s: Session) -> dict[int, tuple[int, ...]]:
+    """Node -> the directed route of an SMP from the SM to it (the egress port at each node
+    on the way), breadth first over the cables in cabling order as the SM counts an SMP's
+    hops for its latency; the SM's MAD record keeps the hop count only, so the route is
+    found again on the fabric as it is cabled. Routers end a route (directed routes stay in
+    one subnet): nodes of other subnets have none (the model runs one SM for all subnets),
+    and their SMPs keep hop count 0."""
+    if s.sm.sm_port is None:
+        return {}
+    fabric, start = s.fabric, s.sm.sm_port.node
+    routes: dict[int, tuple[int, ...]] = {start: ()}
+    frontier = [start]
+    while frontier:
+        nxt = []
+        for guid in frontier:
+            if fabric.nodes[guid].kind is NodeKind.ROUTER:
+                continue
+            for a, b in fabric.cable_keys(guid):
+                here, far = (a, b) if a.node == guid else (b, a)
+                if far.node not in routes:
+                    routes[far.node] = (*routes[guid], here.port)
+                    nxt.append(far.node)
+        frontier = nxt
+    return routes
+
+
 def write_pcap(s: Session, path: str | Path) -> dict[str, int]:
     """Write the session so far; returns counts of frames written and left out."""
     frames: list[tuple[float, int, bytes, str]] = []
@@ -159,11 +186,13 @@ def write_pcap(s: Session, path: str | Path) -> dict[str, int]:
         frames.append((hop.t0, len(frames), data, packet_comment(s, pid, hop.src, hop.dst)))
     sm_lid = s.fabric.port(s.sm.sm_port).lid if s.sm.sm_port else 0
     requests = sa_request_fields(s)
+    routes = directed_routes(s)
     for tid, mad in enumerate(s.sm.mads.mads, s.sm.mads.mads.first + 1):
         if mad.mgmt_class == SA_CLASS and int(mad.fields.get("mgid", 0)) in requests:
             mad = replace(mad, fields={**requests[int(mad.fields["mgid"])], **mad.fields})
+        to = mad.dst.node if mad.mgmt_class != SA_CLASS and mad.dst else None
         try:
-            raw = mad_bytes(mad, tid)
+            raw = mad_bytes(mad, tid, routes.get(to, ()) if to is not None else ())
         except ValueError:
             skipped += 1
             continue
@@ -172,8 +201,9 @@ def write_pcap(s: Session, path: str | Path) -> dict[str, int]:
             pkt = mad_packet(raw, dlid=sm_lid, slid=src_lid, dest_qp=1)
         else:
             pkt = mad_packet(raw, dlid=0xFFFF, slid=0xFFFF, dest_qp=0)
+        target = f" to {s.fabric.nodes[to].name}" if to in s.fabric.nodes else ""
         frames.append((mad.time_us, len(frames), encode(pkt),
-                       f"{mad.kind} {mad.attribute}: {mad.reason or 'SM'}"))
+                       f"{mad.kind} {mad.attribute}{target}: {mad.reason or 'SM'}"))
     frames.sort()
     with PcapWriter(path) as out:
         for t, _, data, comment in frames:
