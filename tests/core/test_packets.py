@@ -171,11 +171,55 @@ def test_lft_mft_portinfo() -> None:
 def test_sa_mad_uses_mad_codec() -> None:
     mad = Mad(SA_CLASS, 2, "MCMemberRecord", 0, PortRef(0x1234, 1), PortRef(1, 1), 0, 1, "",
               0, {"mgid": 0xFF12601BFFFF << 80 | 1, "join_state": 1, "mlid": 0xC001,
-                  "comp_mask": 0x130C7})
+                  "comp_mask": 0x130C7, "qkey": 0x1E1E, "pkey": 0xFFFF, "tclass": 0,
+                  "sl": 0, "flow_label": 0})
     sa = decode_sa_mad(mad_bytes(mad, tid=5))
     assert (sa.method, sa.tid, sa.comp_mask) == (2, 5, 0x130C7)
     assert sa.record.mlid == 0xC001 and sa.record.join_state == 1
     assert sa.record.port_gid == 0xFE80 << 112 | 0x1234
+    assert (sa.record.qkey, sa.record.pkey) == (0x1E1E, 0xFFFF)
+
+
+def test_sa_mad_mask_claims_only_what_the_record_carries() -> None:
+    """A record without Q_Key/P_Key/TClass/SL/FlowLabel values does not claim them."""
+    mad = Mad(SA_CLASS, 2, "MCMemberRecord", 0, PortRef(0x1234, 1), PortRef(1, 1), 0, 1, "",
+              0, {"mgid": 0xFF12601BFFFF << 80 | 1, "join_state": 1, "comp_mask": 0x130C7})
+    sa = decode_sa_mad(mad_bytes(mad))
+    assert sa.comp_mask == 0x10003 and (sa.record.qkey, sa.record.pkey) == (0, 0)
+
+
+def _pcapng_packets(data: bytes) -> list[IbPacket]:
+    """The packets of a pcapng written by :class:`PcapWriter` (EPB, ERF record)."""
+    out, at = [], 0
+    while at < len(data):
+        kind, size = struct.unpack_from("<II", data, at)
+        if kind == 6:
+            caplen = struct.unpack_from("<I", data, at + 20)[0]
+            out.append(decode(data[at + 28 + 16:at + 28 + caplen]))
+        at += size
+    return out
+
+
+def test_pcap_sa_joins_carry_the_qkey_and_pkey_of_the_data(tmp_path) -> None:
+    """The SA joins in a run's pcapng claim Q_Key and P_Key and carry the values the
+    group's UD packets use (they had 0 and 0)."""
+    from ibviz.core.scenario.wire import write_pcap
+    from ibviz.topology.scenarios import open_session
+
+    s = open_session("fig10")
+    s.run()
+    write_pcap(s, tmp_path / "f.pcapng")
+    packets = _pcapng_packets((tmp_path / "f.pcapng").read_bytes())
+    joins = [decode_sa_mad(p.payload) for p in packets if p.bth.dest_qp == 1]
+    joins = [j for j in joins if j.method == 2]
+    data = [p for p in packets if p.deth is not None and p.bth.dest_qp > 1]
+    assert joins and data
+    assert {p.deth.qkey for p in data if p.deth} == {0x1E1E}
+    assert {p.bth.pkey for p in data} == {0xFFFF}
+    for sa in joins:
+        assert sa.comp_mask & 0x84 == 0x84  # claims Q_Key and P_Key
+        assert (sa.record.qkey, sa.record.pkey) == (0x1E1E, 0xFFFF)
+
 
 
 def test_mad_packet_and_pcapng(tmp_path) -> None:
@@ -195,5 +239,22 @@ def test_mad_packet_and_pcapng(tmp_path) -> None:
     i = data.index(raw) - 16
     assert data[i + 8] == 21 and struct.unpack_from(">H", data, i + 14)[0] == len(raw)
     assert struct.unpack_from("<Q", data, i)[0] == 1 << 32 | 1 << 31  # 1.5 s
+    assert struct.unpack_from("<HHB", data, 48) == (9, 1, 9)  # if_tsresol: nanoseconds
+    assert struct.unpack_from("<II", data, i - 16) == (0, 1_500_000_000)  # EPB time, ns
+
+
+def test_pcapng_keeps_sub_microsecond_times(tmp_path) -> None:
+    """Hops 0.16 us apart keep distinct timestamps (nanoseconds, in the EPB and ERF)."""
+    raw = encode(mad_packet(bytes(256), dlid=0xFFFF, slid=0xFFFF))
+    path = tmp_path / "ns.pcapng"
+    with PcapWriter(path) as w:
+        for t in (62.0, 62.16, 62.32):
+            w.write(t, raw)
+    data = path.read_bytes()
+    at = [m for m in range(len(data)) if data.startswith(raw, m)]
+    epb = [struct.unpack_from("<II", data, m - 32) for m in at]
+    assert [hi << 32 | lo for hi, lo in epb] == [62_000, 62_160, 62_320]
+    erf = [struct.unpack_from("<Q", data, m - 16)[0] & 0xFFFFFFFF for m in at]
+    assert [f * 1_000_000_000 >> 32 for f in erf] == [61_999, 62_159, 62_319]
     with pytest.raises(ValueError):
         PcapWriter(path).write(0, raw)

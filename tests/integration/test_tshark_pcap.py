@@ -46,14 +46,16 @@ FIELDS = [
     "infiniband.bth.destqp", "infiniband.bth.psn", "infiniband.deth.q_key",
     "infiniband.deth.srcqp", "infiniband.mad.mgmtclass", "infiniband.mad.method",
     "infiniband.mad.attributeid", "infiniband.mad.attributemodifier",
-    "infiniband.smpdirected.hopcount", "infiniband.switchinfo.linearfdbtop",
+    "infiniband.smpdirected.hopcount", "infiniband.smpdirected.initialpath",
+    "infiniband.switchinfo.linearfdbtop",
     "infiniband.switchinfo.defaultmulticastprimaryport",
     "infiniband.switchinfo.defaultmulticastnotprimaryport",
     "infiniband.mcmemberrecord.mgid", "infiniband.mcmemberrecord.portgid",
     "infiniband.mcmemberrecord.mlid", "infiniband.mcmemberrecord.joinstate",
     "infiniband.mcmemberrecord.q_key", "infiniband.mcmemberrecord.p_key",
     "infiniband.multicastforwardingtable.portmask", "infiniband.invariant.crc",
-    "infiniband.variant.crc", "_ws.malformed", "_ws.expert.severity",
+    "infiniband.variant.crc", "infiniband.sa.componentmask", "_ws.malformed",
+    "_ws.expert.severity",
 ]
 
 

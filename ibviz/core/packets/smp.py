@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from ibviz.core.addressing import LINK_LOCAL_PREFIX, MULTICAST_LID_MIN
 from ibviz.core.sm.mad_codec import encode_mcmember_mad
 from ibviz.core.sm.mads import ATTR, SA_CLASS, SMP_CLASS, Mad
-from ibviz.core.sm.records import McMemberRecord
+from ibviz.core.sm.records import McComp, McMemberRecord
 
-__all__ = ["DrSmp", "decode_dr_smp", "encode_dr_smp", "lft_block", "mad_bytes", "mft_block",
+__all__ = ["SA_WIRE_FIELDS", "DrSmp", "decode_dr_smp", "encode_dr_smp", "lft_block", "mad_bytes", "mft_block",
            "mft_mads", "port_info", "switch_info"]
 
 MAD_SIZE = 256
@@ -42,6 +42,10 @@ METHOD_GET, METHOD_SET = 0x01, 0x02
 LFT_PORTS_PER_BLOCK, MFT_ENTRIES_PER_BLOCK, MFT_PORTS_PER_POSITION = 64, 32, 16
 NO_PORT = 0xFF
 _HDR = struct.Struct(">BBBBHBBQHHIQHH28s")
+SA_WIRE_FIELDS = {"qkey": McComp.QKEY, "pkey": McComp.PKEY, "tclass": McComp.TCLASS,
+                  "sl": McComp.SL, "flow_label": McComp.FLOW_LABEL}
+"""MCMemberRecord fields (besides MGID, PortGID, MLID, JoinState) a Mad record's
+``fields`` may carry for its wire MAD, with their ComponentMask bits."""
 assert _HDR.size == SMP_DATA_OFFSET
 
 
@@ -158,7 +162,9 @@ def mad_bytes(mad: Mad, tid: int = 0, path: Sequence[int] = ()) -> bytes:
 
     SMPs are directed-route with the initial ``path`` (port numbers; empty: hop count 0).
     An SA MCMemberRecord uses :func:`~ibviz.core.sm.mad_codec.encode_mcmember_mad` with the
-    record's ``mgid``/``mlid``/``join_state``/``comp_mask``; PortGID is fe80::/64 + the
+    record's ``mgid``/``mlid``/``join_state``/``comp_mask`` and the request's Q_Key, P_Key,
+    TClass, SL and FlowLabel (:data:`SA_WIRE_FIELDS`; a mask bit whose field the record
+    lacks is cleared, so the mask claims only what is set); PortGID is fe80::/64 + the
     ``port_guid`` field, else the requester's node GUID (the record has no port GUID).
     MFT records give the position-0 block; use :func:`mft_mads` for ports above 15.
     """
@@ -169,9 +175,13 @@ def mad_bytes(mad: Mad, tid: int = 0, path: Sequence[int] = ()) -> bytes:
         guid = int(f.get("port_guid", mad.src.node if mad.src else 0))
         gid = int(f["port_gid"]) if "port_gid" in f else LINK_LOCAL_PREFIX << 64 | guid
         rec = McMemberRecord(mgid=int(f.get("mgid", 0)), mlid=int(f.get("mlid", 0)),
-                             join_state=int(f.get("join_state", 0)), port_gid=gid)
-        return encode_mcmember_mad(mad.method, rec, int(f.get("comp_mask", 0)), tid,
-                                   status=mad.status)
+                             join_state=int(f.get("join_state", 0)), port_gid=gid
+                             ).with_(**{k: int(f[k]) for k in SA_WIRE_FIELDS if k in f})
+        mask = int(f.get("comp_mask", 0))
+        for name, bit in SA_WIRE_FIELDS.items():  # claim only what the record carries
+            if name not in f:
+                mask &= ~int(bit)
+        return encode_mcmember_mad(mad.method, rec, mask, tid, status=mad.status)
     if mad.attribute == "SwitchInfo":
         keys = ("linear_fdb_top", "default_mcast_primary_port",
                 "default_mcast_not_primary_port", "default_port", "multicast_fdb_top")
