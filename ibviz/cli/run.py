@@ -149,7 +149,7 @@ def _run_lab(args: argparse.Namespace) -> int:
     bar = ProgressBar(f"{args.scenario} on the OpenSM lab")
     try:
         report = run_on_lab(sc, fabric, mode=args.mode, progress=bar)
-    except BackendError as exc:
+    except (BackendError, ScenarioError, TopologyError) as exc:  # what the lab cannot run
         bar.close()
         print(f"ibviz run: {exc}", file=sys.stderr)
         return 2
