@@ -6,7 +6,6 @@ an error."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import subprocess
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from ibviz.cli.check import add_parser
+from ibviz.cli.main import main
 
 SPEC = "fat-tree:k=4,n=3"
 
@@ -32,10 +31,7 @@ def ftree_dump(tmp_path_factory) -> Path:
 
 
 def check_cli(*args: str, capsys) -> tuple[int, str]:
-    parser = argparse.ArgumentParser(prog="ibviz")
-    add_parser(parser.add_subparsers(dest="command"))
-    parsed = parser.parse_args(["check", *args])
-    code = parsed.func(parsed)
+    code = main(["check", *args])
     return code, capsys.readouterr().out
 
 

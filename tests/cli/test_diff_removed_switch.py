@@ -4,7 +4,6 @@ per LID; every other switch's changed entries stay."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, corpus_file
-from ibviz.cli.diff import add_parser
+from ibviz.cli.main import main
 
 NAME = "hyungkwang-dgxa100-superpod-hdr-bom-crlf.txt"
 LF11 = 0xB8CEF603004A607A
@@ -35,10 +34,7 @@ def snapshots(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def diff_cli(*args: str, capsys) -> tuple[int, str]:
-    parser = argparse.ArgumentParser(prog="ibviz")
-    add_parser(parser.add_subparsers(dest="command"))
-    parsed = parser.parse_args(["diff", *args])
-    code = parsed.func(parsed)
+    code = main(["diff", *args])
     return code, capsys.readouterr().out
 
 
