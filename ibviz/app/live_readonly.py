@@ -30,7 +30,8 @@ def read_only_intro(backend: Any, what_if: bool = False) -> str:
         taken = f"Read-only live fabric, polled {clock(backend.last_poll)}"
     else:
         taken = f"Read-only dumps of {clock(files_time(backend.sources), with_date=True)}"
-    sm = f"SM {facts.state}" + (f" on {facts.where}" if facts.where else "")
+    where = facts.shown or facts.where  # LIDs as the canvas draws them
+    sm = f"SM {facts.state}" + (f" on {where}" if where else "")
     parts = [taken, sm]
     if facts.priority is not None:
         parts.append(f"priority {facts.priority}")

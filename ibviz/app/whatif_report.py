@@ -110,7 +110,7 @@ def text_lines(result: WhatIf, f: Fabric, protect: int | None) -> list[str]:
                 lines.append(f"  {name}: {o.get('problem') or 'not restored'}")
                 continue
             lines.append(f"  {name}: {o['takeover']} takes over from {o['primary']} in "
-                         f"{o['outage_us']:.1f} \u00b5s; {o['mads']} MADs, "
+                         f"{o['outage_us']:.1f} \u00b5s; {plural(o['mads'], 'MAD')}, "
                          f"{o['lft_blocks_written']} LFT and {o['mft_blocks_written']} MFT "
                          f"blocks, {plural(o['remote_peers_touched'], 'remote peer')} touched, "
                          f"{plural(o['takeover_lids_changed'], 'takeover LID')} lost")

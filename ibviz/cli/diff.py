@@ -34,7 +34,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true",
                    help="print the differences as JSON (keys nodes_added, nodes_removed, "
                         "links_changed, members_changed, groups_changed, mft_changed, "
-                        "lft_changed; GUIDs, MLIDs and LIDs as hex strings; an LFT entry's old/new is "
+                        "lft_changed, lft_removed (a removed switch's LFT: its entry "
+                        "count); GUIDs, MLIDs and LIDs as hex strings; an LFT entry's old/new is "
                         "its port number, null for no route)")
     p.set_defaults(func=cmd_diff)
 

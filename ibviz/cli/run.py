@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from ibviz.cli.progress import ProgressBar
+from ibviz.core.naming import plural
 from ibviz.core.scenario import ScenarioError, Session
 from ibviz.core.scenario.report import invariants_hold
 from ibviz.topology.errors import TopologyError
@@ -209,8 +210,9 @@ def format_report(session: Session, r: dict) -> str:
     for o in r["failover"]:
         lines.append(f"  {o['group']} {o['kind']} of {o['node_name']} ({o['mode']}): detected "
                      f"{_us(o['detected_us'])} \u00b5s, restored {_us(o['restored_us'])} \u00b5s, outage "
-                     f"{_us(o['outage_us'])} \u00b5s, {o['mads']} MADs, {o['nodes_touched']} "
-                     f"nodes touched, {o['packets_lost']} messages lost"
+                     f"{_us(o['outage_us'])} \u00b5s, {plural(o['mads'], 'MAD')}, "
+                     f"{plural(o['nodes_touched'], 'node')} touched, "
+                     f"{plural(o['packets_lost'], 'message')} lost"
                      + (f"  PROBLEM: {o['problem']}" if o["problem"] else ""))
         for ph in o["phases"]:
             lines.append(f"    {ph['at_us']:>10,.1f} \u00b5s  {ph['phase']}")

@@ -61,6 +61,11 @@ def node_name(node: Node) -> str:
     return host_name(node.description) or node.name or f"{node.guid:#018x}"
 
 
+def lid_text(lid: int, lmc: int = 0) -> str:
+    """A LID as the canvas draws it: decimal, ``279``; with an LMC its range, ``280-283``."""
+    return f"{lid}" if lmc == 0 else f"{lid}-{lid + (1 << lmc) - 1}"
+
+
 def plural(n: int, word: str, many: str | None = None) -> str:
     """``"1 LID"``, ``"2 LIDs"``, ``"3 switches"`` (``many``: the plural when not word+s)."""
     if n == 1:

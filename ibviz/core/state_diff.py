@@ -20,7 +20,7 @@ import numpy as np
 from ibviz.core.diff import diff_fabrics
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import PortRef
-from ibviz.core.naming import describe_node, node_name
+from ibviz.core.naming import describe_node, node_name, plural
 from ibviz.core.sm.groups import McGroup
 from ibviz.core.sm.manager import SubnetManager
 
@@ -42,9 +42,12 @@ class StateDiff:
     groups_changed: list[dict[str, Any]] = field(default_factory=list)
     mft_changed: list[dict[str, Any]] = field(default_factory=list)
     lft_changed: list[dict[str, Any]] = field(default_factory=list)
+    lft_removed: list[dict[str, Any]] = field(default_factory=list)
+    """A switch gone with its LFT: one entry (``entries``: the routes it had), in place of
+    an ``lft_changed`` entry per LID."""
 
     KEYS = ("nodes_added", "nodes_removed", "links_changed", "members_changed",
-            "groups_changed", "mft_changed", "lft_changed")
+            "groups_changed", "mft_changed", "lft_changed", "lft_removed")
 
     @property
     def is_empty(self) -> bool:
@@ -63,6 +66,7 @@ class StateDiff:
                 for g in self.groups_changed]
         out += [f"~ member {m['text']}" for m in self.members_changed]
         out += [f"~ mft {m['text']}" for m in self.mft_changed]
+        out += [f"- lft {lf['text']}" for lf in self.lft_removed]
         out += [f"~ lft {lf['text']}" for lf in self.lft_changed]
         return out
 
@@ -192,6 +196,12 @@ def _diff_lfts(d: StateDiff, old_fabric: Fabric, old_t: Tables, new_fabric: Fabr
         pa[: len(a)], pb[: len(b)] = a, b
         fabric = new_fabric if sw in new_fabric.nodes else old_fabric
         name = node_name(fabric.nodes[sw]) if sw in fabric.nodes else f"{sw:#018x}"
+        if sw in old_fabric.nodes and sw not in new_fabric.nodes and (pb == NO_PATH).all():
+            routes = int((pa != NO_PATH).sum())
+            d.lft_removed.append({"switch": f"{sw:#018x}", "name": name, "entries": routes,
+                                  "text": f"{name}: all {plural(routes, 'entry', 'entries')} "
+                                          "gone with the switch"})
+            continue
         for lid in np.nonzero(pa != pb)[0].tolist():
             old_p, new_p = _route(int(pa[lid])), _route(int(pb[lid]))
             d.lft_changed.append({"switch": f"{sw:#018x}", "name": name, "lid": f"{lid:#06x}",

@@ -310,7 +310,10 @@ def generate(spec: str | dict, progress: Progress | None = None) -> Fabric:
     kind, kwargs, canonical = parse_spec(spec, tuple(GENERATORS))
     if kind == "fat-tree" and progress is not None:
         kwargs = {**kwargs, "progress": progress}
-    fabric = GENERATORS[kind](**kwargs)
+    try:
+        fabric = GENERATORS[kind](**kwargs)
+    except ValueError as exc:  # a bad value: name the spec it was read from
+        raise ValueError(f"{spec if isinstance(spec, str) else canonical}: {exc}") from exc
     fabric.name = canonical
     return fabric
 

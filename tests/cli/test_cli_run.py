@@ -47,6 +47,15 @@ def test_text_report_has_a_flow_table_and_the_timeline(capsys):
     assert "exactly-once ok" in out
 
 
+def test_timeline_counts_are_singular_for_one(capsys):
+    """The cold trial read "1 MADs" and "1 messages lost" in the failover timeline."""
+    _, out, _ = run(capsys, "fig10")
+    assert ", 1 MAD, 1 node touched, 0 messages lost" in out
+    _, out, _ = run(capsys, "fig8")
+    assert ", 2 MADs, 2 nodes touched, 1 message lost" in out
+    assert not any(f" 1 {word}" in out for word in ("MADs", "nodes", "messages"))
+
+
 def test_mode_override_and_seed(capsys):
     code, out, _ = run(capsys, "fig8", "--mode", "port", "--seed", "5", "--json")
     r = json.loads(out)

@@ -60,7 +60,7 @@ def test_read_only_dumps_tell_the_truth(qtbot, tmp_path, lab_snapshots):
     assert not a.fail.isEnabled() and "read-only" in a.fail.toolTip()
     text = window.narration.sentence
     assert "Press Play" not in text and "right-click" not in text
-    assert "Read-only" in text and "SM MASTER on leaf01 (LID 0x0001)" in text
+    assert "Read-only" in text and "SM MASTER on leaf01 (LID 1)" in text  # as the canvas
     assert "last sweep" in text  # the log's SUBNET UP
     assert "opensm.log" in window.narration.text.toolTip()  # where each fact came from
     assert window.status_sm.text() == "SM: MASTER"  # not the mirror's DISCOVERING

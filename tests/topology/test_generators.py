@@ -320,6 +320,8 @@ def test_generate_names_fabric_after_canonical_spec():
     ({"k": 2}, "needs a 'type' key"),
     (42, "a generator spec is a string or a dict"),
     ("fat-tree:k=1,n=2", "k must be 2-127"),
+    ("fat-tree:k=0,n=3", "^fat-tree:k=0,n=3: k must be 2-127, got 0$"),  # names the spec
+    ({"type": "leaf-spine", "hcas": 0}, "^leaf-spine:hcas=0.*: hcas must be 1-131072, got 0$"),
 ])
 def test_generate_errors(spec, match):
     with pytest.raises(ValueError, match=match):

@@ -142,10 +142,13 @@ def check_unicast(fabric: Fabric, lfts: dict[int, np.ndarray]) -> tuple[list[Pro
     problems: list[Problem] = []
     bad_cols = np.nonzero((final != DELIVERED).any(axis=0))[0]
     owners = fabric.lid_owners()
+    secondary = _secondary_only(fabric, switches, lid_list, final, owners)
     for col in bad_cols:
         lid = int(lid_list[col])
         rows = np.nonzero(final[:, col] != DELIVERED)[0]
         owner = owners[lid][0]
+        if col in secondary:
+            continue
         by_why: dict[int, list[int]] = {}
         for r in rows:
             by_why.setdefault(int(final[r, col]), []).append(int(r))
@@ -169,4 +172,63 @@ def check_unicast(fabric: Fabric, lfts: dict[int, np.ndarray]) -> tuple[list[Pro
             f"not delivered from {len(rows)} of {plural(len(switches), 'switch')}; "
             + "; ".join(parts),
             (owner.node, *sorted({switches[end[r, col]] for r in rows})), lid=lid))
+    if secondary:
+        problems.append(_secondary_warning(fabric, switches, lid_list, final, owners, secondary))
     return problems, len(switches) * len(lid_list)
+
+
+def _switches_with_cas(fabric: Fabric, switches: list[int]) -> np.ndarray:
+    """Per switch row: a CA (or router) is cabled to it, so its LFT routes that CA's MADs."""
+    out = np.zeros(len(switches), bool)
+    for row, sw in enumerate(switches):
+        for port in fabric.nodes[sw].ports:
+            peer = fabric.peer(PortRef(sw, port)) if port else None
+            if peer is not None and fabric.nodes[peer.node].kind is not NodeKind.SWITCH:
+                out[row] = True
+                break
+    return out
+
+
+def _secondary_only(fabric: Fabric, switches: list[int], lid_list: np.ndarray,
+                    final: np.ndarray, owners: dict[int, list[PortRef]]) -> set[int]:
+    """LID columns left unrouted the way OpenSM's ftree leaves switch LIDs: the LID is a
+    switch's port 0, the only failure is "no route" (port 255) on switches without CAs,
+    and every CA LID is delivered from every switch. Such a gap stops only LID-routed MADs
+    sent from those switches; every CA still reaches the switch through its own leaf."""
+    is_switch = np.array([fabric.nodes[owners[lid][0].node].kind is NodeKind.SWITCH
+                          and owners[lid][0].port == 0 for lid in lid_list.tolist()], bool)
+    if not len(switches) or not is_switch.any():
+        return set()
+    if (final[:, ~is_switch] != DELIVERED).any():
+        return set()  # CAs cannot all reach each other: every gap is an error
+    with_cas = _switches_with_cas(fabric, switches)
+    failed = final != DELIVERED
+    fits = (~failed | (final == NO_ROUTE)).all(axis=0) & ~(failed & with_cas[:, None]).any(axis=0)
+    return {int(c) for c in np.nonzero(fits & failed.any(axis=0) & is_switch)[0]}
+
+
+def _secondary_warning(fabric: Fabric, switches: list[int], lid_list: np.ndarray,
+                       final: np.ndarray, owners: dict[int, list[PortRef]],
+                       cols: set[int]) -> Problem:
+    """One warning for every switch LID routed only as a secondary path (see
+    :func:`_secondary_only`)."""
+    ordered = sorted(cols)
+    lids = [int(lid_list[c]) for c in ordered]
+    targets = [owners[lid][0].node for lid in lids]
+    counts = [int((final[:, c] != DELIVERED).sum()) for c in ordered]
+    named = ", ".join(f"{node_name(fabric.nodes[g])} LID {lid:#06x}"
+                      for g, lid in zip(targets[:EXAMPLES], lids[:EXAMPLES], strict=True))
+    more = f" and {len(lids) - EXAMPLES} more" if len(lids) > EXAMPLES else ""
+    spread = (f"{min(counts)}" if min(counts) == max(counts)
+              else f"{min(counts)}-{max(counts)}")
+    return Problem(
+        "switch-lid-unrouted", Severity.WARNING,
+        f"{plural(len(lids), 'switch LID')} ({named}{more})",
+        f"no route (port 255) from {spread} of {plural(len(switches), 'switch')}, none of "
+        "which has a CA cabled; every switch with a CA routes them and every CA LID is "
+        "delivered from every switch, so traffic between CAs is unaffected, and a CA's "
+        "LID-routed MADs to these switches (perfquery or ibroute by LID) pass through its "
+        "own leaf, which routes them; only such MADs sent from the switches without the "
+        "route would be lost. OpenSM's ftree routing "
+        "(-R ftree) leaves exactly these gaps: it routes switch LIDs as secondary paths only",
+        tuple(targets))

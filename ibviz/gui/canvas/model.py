@@ -16,7 +16,7 @@ from ibviz.core.fabric import Fabric
 from ibviz.core.layout import KIND_CODES, graph_hints, subnet_indices
 from ibviz.core.layout_detail import detail_graph
 from ibviz.core.model import Node, NodeKind, PortRef
-from ibviz.core.naming import node_name
+from ibviz.core.naming import lid_text, node_name
 from ibviz.core.phy import link_rate_gbps
 from ibviz.gui.canvas.detail import CanvasDetail
 from ibviz.gui.palette import speed_class, state_index
@@ -263,4 +263,4 @@ def tooltip_text(node: Node, state: str) -> str:
 
 
 def _lid_text(lid: int, lmc: int) -> str:
-    return f"{lid}" if lmc == 0 else f"{lid}-{lid + (1 << lmc) - 1}"
+    return lid_text(lid, lmc)

@@ -36,7 +36,7 @@ def _subjects(diff: Any) -> list[int | None]:
     out += [guid(lk["a"]) for lk in diff.links_changed]
     out += [None for _ in diff.groups_changed]
     out += [guid(m["node"]) for m in diff.members_changed]
-    out += [guid(e["switch"]) for e in diff.mft_changed + diff.lft_changed]
+    out += [guid(e["switch"]) for e in diff.mft_changed + diff.lft_removed + diff.lft_changed]
     return out
 
 

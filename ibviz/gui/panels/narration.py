@@ -10,10 +10,29 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
-from ibviz.core.naming import shorten_names
+from ibviz.core.naming import plural, shorten_names
 
 IDLE = "Press Play (space) to start the scenario, or right-click a node to fail it."
 NO_PHASES = "Nothing has failed yet: traffic flows on the normal multicast tree."
+
+
+def no_phases_text(session: Any) -> str:
+    """The sentence once time runs and nothing has happened yet: true of ``session`` (no
+    "traffic flows" where it sends none, no "multicast tree" where no group has members)."""
+    scenario = getattr(session, "scenario", None)
+    flows = bool(getattr(scenario, "flows", None))
+    sm = getattr(session, "sm", None)
+    groups = getattr(getattr(sm, "sa", None), "groups", None) or {}
+    joined = sum(1 for g in groups.values() if g.members)
+    if flows:
+        return NO_PHASES if joined else \
+            "Nothing has failed yet: traffic flows on the normal unicast routes."
+    if not joined:
+        return "Nothing has failed yet. This session sends no traffic and no multicast " \
+               "group has members."
+    have = "has" if joined == 1 else "have"
+    return (f"Nothing has failed yet. This session sends no traffic; "
+            f"{plural(joined, 'multicast group')} {have} members.")
 
 
 def run_complete(session: Any) -> bool:
@@ -49,6 +68,7 @@ class NarrationStrip(QWidget):
         layout.addWidget(self.text, 1)
         self._shown: tuple[int, bool] | None = None
         self.idle = IDLE
+        self.no_phases = NO_PHASES
         self.fabric: Any = None
         self.tip = ""
         """The sentence's tooltip when it names no node by a longer description (a
@@ -69,6 +89,7 @@ class NarrationStrip(QWidget):
         """Re-read the narration (it grows as the simulation runs; undo shortens it)."""
         lines = sorted(session.narration(), key=lambda p: p[0])
         self.fabric = session.fabric
+        self.no_phases = no_phases_text(session)
         self.times = [float(t) for t, _ in lines]
         self.sentences = [s for _, s in lines]
         self.complete = run_complete(session)
@@ -82,7 +103,7 @@ class NarrationStrip(QWidget):
         self._shown = shown
         if k < 0:
             self.step.setText("")
-            self.text.setText(NO_PHASES if t_us > 0 else self.idle)
+            self.text.setText(self.no_phases if t_us > 0 else self.idle)
             self.text.setToolTip(self.tip)
         else:
             total = f" of {len(self.sentences)}" if self.complete else ""

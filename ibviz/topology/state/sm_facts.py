@@ -11,7 +11,7 @@ from typing import Any
 
 from ibviz.core.fabric import Fabric
 from ibviz.core.model import NodeKind, PortRef
-from ibviz.core.naming import node_name
+from ibviz.core.naming import lid_text, node_name
 
 
 def clock(t: float | None, with_date: bool = False) -> str:
@@ -31,6 +31,9 @@ class SmFacts:
     last_sweep: float | None = None
     sweeps: int = 0
     sources: list[str] = field(default_factory=list)
+    shown: str | None = None
+    """``where`` as the canvas names it: the LID in decimal, ``leaf01 (LID 1)`` (the
+    window's narration); ``where`` keeps the dumps' hex for the command line."""
 
     def line(self) -> str:
         """``SM MASTER on leaf01 (LID 0x0001), priority 15, last sweep 13:26:39``."""
@@ -45,14 +48,24 @@ class SmFacts:
                        " [no file names the SM]")
 
 
-def _port_name(fabric: Fabric, guid: int) -> str | None:
-    """Name of the node owning port GUID (or node GUID) ``guid``, with its LID."""
+def _port_name(fabric: Fabric, guid: int, canvas: bool = False) -> str | None:
+    """Name of the node owning port GUID (or node GUID) ``guid``, with its LID (in hex as
+    the dumps write it; ``canvas``: as the canvas draws it)."""
     for node in fabric.nodes.values():
         for port in node.lid_ports():
             pguid = node.guid if node.kind is NodeKind.SWITCH else port.guid
             if guid in (pguid, node.guid):
-                return f"{node_name(node)} (LID {port.lid:#06x})" if port.lid else node_name(node)
+                if not port.lid:
+                    return node_name(node)
+                lid = lid_text(port.lid, port.lmc) if canvas else f"{port.lid:#06x}"
+                return f"{node_name(node)} (LID {lid})"
     return None
+
+
+def _place(facts: SmFacts, fabric: Fabric, guid: int, fallback: str, shown: str) -> None:
+    """Set where the SM is, for the command line and for the window."""
+    facts.where = _port_name(fabric, guid) or fallback
+    facts.shown = _port_name(fabric, guid, canvas=True) or shown
 
 
 def sm_facts(state: Any, fabric: Fabric) -> SmFacts:
@@ -61,7 +74,7 @@ def sm_facts(state: Any, fabric: Fabric) -> SmFacts:
     sm_mark: PortRef | None = fabric.master_sm
     if sm_mark is not None and sm_mark.node in fabric.nodes:
         facts.state = "MASTER"
-        facts.where = _port_name(fabric, sm_mark.node) or f"{sm_mark.node:#018x}"
+        _place(facts, fabric, sm_mark.node, f"{sm_mark.node:#018x}", f"{sm_mark.node:#018x}")
         facts.sources.append("the SM mark in the topology")
     log = getattr(state, "sm_log", None)
     if log is not None:
@@ -69,12 +82,13 @@ def sm_facts(state: Any, fabric: Fabric) -> SmFacts:
         if log.state:
             facts.state = "gone (Exiting SM)" if log.exited else log.state
         if log.port_guid is not None:
-            facts.where = _port_name(fabric, log.port_guid) or f"port {log.port_guid:#018x}"
+            guid = f"port {log.port_guid:#018x}"
+            _place(facts, fabric, log.port_guid, guid, guid)
         facts.priority = log.priority
         facts.last_sweep, facts.sweeps = log.last_sweep, log.sweeps
     info = getattr(state, "sm", None)
     if info is not None:
         facts.sources.append("sminfo")
         facts.state, facts.priority = info.state, info.priority
-        facts.where = _port_name(fabric, info.guid) or f"LID {info.lid:#06x}"
+        _place(facts, fabric, info.guid, f"LID {info.lid:#06x}", f"LID {lid_text(info.lid)}")
     return facts
