@@ -152,10 +152,17 @@ Arrivals_pop(Arrivals *q, PyObject *Py_UNUSED(ignored))
     return Py_BuildValue("(NNNNN)", t, x.pid, x.packet, x.at, x.hops);
 }
 
+/* The first arrival's time (infinity when there is none). */
+static inline double
+arrivals_first(Arrivals *q)
+{
+    return q->n ? q->a[0].t : Py_HUGE_VAL;
+}
+
 static PyObject *
 Arrivals_first(Arrivals *q, PyObject *Py_UNUSED(ignored))
 {
-    return PyFloat_FromDouble(q->n ? q->a[0].t : Py_HUGE_VAL);
+    return PyFloat_FromDouble(arrivals_first(q));
 }
 
 static Py_ssize_t

@@ -8,7 +8,7 @@
 #define IBVIZ_CPUMP_ENGINE_H
 
 static PyObject *s_heap, *s_cancelled, *s_events_run, *s_seq, *s_pump_at, *s_bargs,
-    *s_batch_args, *heappop_fn, *heappush_fn, *minus_inf, *plus_inf, *zero, *empty;
+    *s_batch_args, *s_lat, *s_prop, *heappop_fn, *heappush_fn, *minus_inf, *plus_inf, *zero, *empty;
 
 static int
 engine_names_init(void)
@@ -20,6 +20,8 @@ engine_names_init(void)
     s_pump_at = PyUnicode_InternFromString("_pump_at");
     s_bargs = PyUnicode_InternFromString("_bargs");
     s_batch_args = PyUnicode_InternFromString("_batch_args");
+    s_lat = PyUnicode_InternFromString("switch_latency_us");
+    s_prop = PyUnicode_InternFromString("propagation_us");
     minus_inf = PyFloat_FromDouble(-Py_HUGE_VAL);
     plus_inf = PyFloat_FromDouble(Py_HUGE_VAL);
     zero = PyLong_FromLong(0);
@@ -31,7 +33,7 @@ engine_names_init(void)
     heappush_fn = PyObject_GetAttrString(heapq, "heappush");
     Py_DECREF(heapq);
     return (s_heap && s_cancelled && s_events_run && s_seq && s_pump_at && s_bargs &&
-            s_batch_args && minus_inf && plus_inf && zero && empty && heappop_fn && heappush_fn)
+            s_batch_args && s_lat && s_prop && minus_inf && plus_inf && zero && empty && heappop_fn && heappush_fn)
                ? 0 : -1;
 }
 
@@ -53,15 +55,22 @@ inline_pump(PyObject *engine, PyObject *heap, PyObject *net, PyObject *action)
         Py_DECREF(args);
         return -1;
     }
+    /* args[A_T] = engine.now; args[A_LAT], args[A_PROP] = the simulator's timings */
+    PyObject **item = ((PyListObject *)args)->ob_item;
     PyObject *now = PyObject_GetAttr(engine, s_now);
-    if (now == NULL) {
+    PyObject *lat = now == NULL ? NULL : PyObject_GetAttr(net, s_lat);
+    PyObject *prop = lat == NULL ? NULL : PyObject_GetAttr(net, s_prop);
+    if (prop == NULL) {
+        Py_XDECREF(now);
+        Py_XDECREF(lat);
         Py_DECREF(args);
         return -1;
     }
-    Py_SETREF(((PyListObject *)args)->ob_item[A_T], now);  /* args[A_T] = engine.now */
-    PyObject *res = batch(((PyListObject *)args)->ob_item);
-    PyObject *q = PyList_GET_ITEM(args, A_PQ);
-    double first = ((Arrivals *)q)->n ? ((Arrivals *)q)->a[0].t : Py_HUGE_VAL;
+    Py_SETREF(item[A_T], now);
+    Py_SETREF(item[A_LAT], lat);
+    Py_SETREF(item[A_PROP], prop);
+    PyObject *res = batch(item);
+    double first = arrivals_first((Arrivals *)item[A_PQ]);
     Py_DECREF(args);
     if (res == NULL)
         return -1;

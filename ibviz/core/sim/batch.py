@@ -8,8 +8,9 @@ from ibviz.core.sim.forwarding import INF, Forwarding
 from ibviz.core.sim.packet import DataPacket
 from ibviz.core.sim.pump_loop import RunBatch
 
-T_ARG = 25
-"""The batch time's place in :meth:`Batch._batch_args` (``_cpump.c``'s ``A_T``)."""
+LAT_ARG, PROP_ARG, T_ARG = 12, 13, 25
+"""The places of the switch latency, the propagation delay and the batch time in
+:meth:`Batch._batch_args` (``_cpump.c``'s ``A_LAT``, ``A_PROP``, ``A_T``): set per batch."""
 
 
 class Batch(Forwarding):
@@ -40,9 +41,9 @@ class Batch(Forwarding):
         return tuple(fan)
 
     def _batch_args(self) -> list:
-        """The loop's arguments, made once (again after a timing changes): the
-        simulator's queue, tables, caches and methods are the same objects for its whole
-        life (cleared, never replaced); the time, ``args[T_ARG]``, is set per batch."""
+        """The loop's arguments, made once: the simulator's queue, tables, caches and
+        methods are the same objects for its whole life (cleared, never replaced); the
+        time and the two timings (a test may change one) are set per batch."""
         engine, sm = self.engine, self.sm
         self._bargs = [
             self._pq, engine._heap, engine, sm.failed, sm.down_links, self._switches,
@@ -75,6 +76,7 @@ class Batch(Forwarding):
         self._pump_at = -INF  # arrivals made while pumping only join the queue
         args = self._bargs or self._batch_args()
         args[T_ARG] = engine.now
+        args[LAT_ARG], args[PROP_ARG] = self.switch_latency_us, self.propagation_us
         t, done = self._run_batch(*args)
         engine.now = t
         engine.events_run += done - 1  # the engine counted the pump itself

@@ -47,8 +47,8 @@ class NetworkSim(Batch):
         self.sm = sm
         self.engine = engine
         self._bargs: list | None = None
-        self._propagation_us = propagation_us
-        self._switch_latency_us = switch_latency_us
+        self.propagation_us = propagation_us
+        self.switch_latency_us = switch_latency_us
         self.counters: dict[str, Counters] = {}
         self._delivery_rows: list[tuple[int, str, PortRef, float]] = []
         self._deliveries: list[Delivery] = []
@@ -96,24 +96,6 @@ class NetworkSim(Batch):
         if self._run_batch is pump_loop.compiled_run_batch and \
                 pump_loop.compiled_run_engine is not None:  # batches run inside C
             engine.fast = (pump_loop.compiled_run_engine, Batch._pump, self)
-
-    @property
-    def propagation_us(self) -> float:
-        """Cable propagation delay per hop."""
-        return self._propagation_us
-
-    @propagation_us.setter
-    def propagation_us(self, value: float) -> None:
-        self._propagation_us, self._bargs = value, None
-
-    @property
-    def switch_latency_us(self) -> float:
-        """A switch's forwarding latency."""
-        return self._switch_latency_us
-
-    @switch_latency_us.setter
-    def switch_latency_us(self, value: float) -> None:
-        self._switch_latency_us, self._bargs = value, None
 
     def close(self) -> None:
         """Stop listening to the SM's events (the session is rebuilt or gone)."""
