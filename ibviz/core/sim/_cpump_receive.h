@@ -16,7 +16,7 @@ emit(Arrivals *q, PyObject *rec, PyObject *pid, PyObject *packet, PyObject *flow
                         Py_NewRef(after), NULL);
 }
 
-static PyObject *s_attached, *s_not_attached, *s_ud, *s_sm, *s_fabric, *s_nodes, *s_ports,
+static PyObject *s_attached, *s_not_attached, *s_sm, *s_fabric, *s_nodes, *s_ports,
     *s_lid, *s_lmc, *s_qps;
 
 static int
@@ -24,7 +24,6 @@ receive_names_init(void)
 {
     s_attached = PyUnicode_InternFromString("attached");
     s_not_attached = PyUnicode_InternFromString("MLID not attached to the port");
-    s_ud = PyUnicode_InternFromString("UD");
     s_sm = PyUnicode_InternFromString("sm");
     s_fabric = PyUnicode_InternFromString("fabric");
     s_nodes = PyUnicode_InternFromString("nodes");
@@ -32,7 +31,7 @@ receive_names_init(void)
     s_lid = PyUnicode_InternFromString("lid");
     s_lmc = PyUnicode_InternFromString("lmc");
     s_qps = PyUnicode_InternFromString("qps");
-    return s_attached && s_not_attached && s_ud && s_sm && s_fabric && s_nodes && s_ports &&
+    return s_attached && s_not_attached && s_sm && s_fabric && s_nodes && s_ports &&
                    s_lid && s_lmc && s_qps ? 0 : -1;
 }
 
@@ -130,10 +129,9 @@ receive_check(PyObject *check, PyObject *checks, PyObject *packet, PyObject *at)
         goto done;
     if ((transport = field(packet, F_TRANSPORT)) == NULL)
         goto done;
-    int raw = PyUnicode_CheckExact(transport) &&
-              PyUnicode_CompareWithASCIIString(transport, "raw") == 0;
-    if (!raw && transport != s_ud && !(PyUnicode_CheckExact(transport) &&
-                                      PyUnicode_Compare(transport, s_ud) == 0))
+    int text = PyUnicode_CheckExact(transport);
+    int raw = text && PyUnicode_CompareWithASCIIString(transport, "raw") == 0;
+    if (!raw && !(text && PyUnicode_CompareWithASCIIString(transport, "UD") == 0))
         goto call;  /* connected services: their rules, in Python */
     if (dlid < 0xC000 || dlid > 0xFFFE) {
         int ok = unicast_accepted(checks, dlid, at);
