@@ -83,7 +83,7 @@ class ColumnFit:
                 for col in cols + ([STATUS_COL] if status_wraps else []):
                     width = header.sectionSize(col) - NAME_MARGINS_PX - \
                         (tree.indentation() if col == 0 else 0)
-                    metrics = QFontMetrics(item.font(col).resolve(tree.font()))
+                    metrics = QFontMetrics(self.drawn_font(item, col))
                     advance = metrics.horizontalAdvance(item.text(col))
                     hint = QSize()  # one line: the view's default height
                     if width > 0 and advance > width:  # as wide as the text on one line
@@ -112,7 +112,7 @@ class ColumnFit:
                 widest = max(widest, metrics.horizontalAdvance(child.text(0)))
         return widest + 2 * tree.indentation() + 12 if widest else 0
 
-    def drawn_font(self, item: QTreeWidgetItem) -> QFont:
-        """The name column's font as drawn: the item's own (bold) over the tree's (larger
-        in presentation, by a style sheet)."""
-        return item.font(0).resolve(self.tree.font())
+    def drawn_font(self, item: QTreeWidgetItem, col: int = 0) -> QFont:
+        """A column's font as drawn: the item's own (bold) over the tree's (larger in
+        presentation, by a style sheet)."""
+        return item.font(col).resolve(self.tree.font())
