@@ -214,7 +214,7 @@ def test_the_compiled_receive_check_answers_as_receive_checks_does() -> None:
 
     @settings(max_examples=400, deadline=None)
     @given(places, st.sampled_from([lids[0], mlids[0]]),
-           st.sampled_from([0xFFFFFF, 0x48, 0x49, 0x50, 1]), st.booleans(),
+           st.sampled_from([0xFFFFFF, 0x48, 0x49, 0x50, 1, 0]), st.booleans(),
            st.sampled_from(["UD", "RC", "UC", "RD", "raw"]))
     def check(place, slid, qp, grh, transport):
         dlid, at = place
@@ -232,3 +232,7 @@ def test_the_compiled_receive_check_answers_as_receive_checks_does() -> None:
     plain = next(p for p in ports if p.node != ports[0].node)
     mine = DataPacket("f0", s.lid_of(plain), lids[0], 0x48)
     assert _cpump.receive_check(None, checks, mine, plain) is None
+    # at a node that lists its valid QPs: a listed QP, QP 1, and any QP of a raw packet
+    for qp, transport in ((0x48, "UD"), (1, "UD"), (0x77, "raw")):
+        listed = DataPacket("f0", s.lid_of(ports[0]), lids[0], qp, transport=transport)
+        assert _cpump.receive_check(None, checks, listed, ports[0]) is None

@@ -28,7 +28,21 @@ enum {
 };
 
 #define FAIL goto error
+/* t as a float object, made only where Python code sees it (most hops never need it) */
+#define T_OBJ() (t_stale ? t_make(&t, tv, &t_stale) : t)
 #define REFRESH_LIMIT() do { if (stop_time(engine, eheap, &limit) < 0) FAIL; } while (0)
+
+/* Replace *t by a float of tv; NULL on an error. */
+static PyObject *
+t_make(PyObject **t, double tv, int *stale)
+{
+    PyObject *made = PyFloat_FromDouble(tv);
+    if (made == NULL)
+        return NULL;
+    Py_SETREF(*t, made);
+    *stale = 0;
+    return made;
+}
 
 /* One batch: a[] holds run_batch's N_ARGS arguments. */
 static PyObject *
@@ -76,6 +90,8 @@ batch(PyObject *const *a)
 
     PyObject *t = a[A_T];  /* the time of the last arrival run (a strong reference) */
     Py_INCREF(t);
+    double tv = 0.0;
+    int t_stale = 0;  /* t is not tv's float yet (see T_OBJ) */
     Arrival x;
     int taken = 0;  /* x holds references */
     PyObject *fan = NULL, *hit = NULL, *dlid_o = NULL, *decision = NULL,
@@ -89,11 +105,13 @@ batch(PyObject *const *a)
             break;
         arrivals_take(q, &x);
         taken = 1;
-        double tv = x.t;
-        Py_SETREF(t, x.tobj != NULL ? x.tobj : PyFloat_FromDouble(tv));
-        x.tobj = NULL;  /* t holds it now */
-        if (t == NULL)
-            FAIL;
+        tv = x.t;
+        if (x.tobj != NULL) {
+            Py_SETREF(t, x.tobj);
+            x.tobj = NULL;  /* t holds it now */
+            t_stale = 0;
+        } else
+            t_stale = 1;
         PyObject *pid = x.pid, *packet = x.packet, *at = x.at, *hops = x.hops;
         done++;
         if (!PyTuple_Check(at) || PyTuple_GET_SIZE(at) < 2) {
@@ -167,7 +185,7 @@ batch(PyObject *const *a)
                             loop = 1;
                     }
                     if (loop) {  /* a multicast copy back at a switch: _switch names it */
-                        if (set_now(engine, t) < 0)
+                        if (set_now(engine, T_OBJ()) < 0)
                             FAIL;
                         PyObject *aa[4] = {pid, packet, at, hops};
                         if (call_discard(arrive, aa, 4) < 0)
@@ -191,13 +209,11 @@ batch(PyObject *const *a)
                         Py_CLEAR(flow);
                     }
                     double t0v = tv + lat;
-                    t0 = PyFloat_FromDouble(t0v);
                     after = PyNumber_Add(hops, one);
                     size_o = field(packet, F_SIZE);
                     flow = field(packet, F_FLOW);
                     kind = field(packet, F_KIND);
-                    if (t0 == NULL || after == NULL || size_o == NULL || flow == NULL ||
-                        kind == NULL)
+                    if (after == NULL || size_o == NULL || flow == NULL || kind == NULL)
                         FAIL;
                     double size = as_double(size_o);
                     if (size == -1.0 && PyErr_Occurred())
@@ -228,7 +244,9 @@ batch(PyObject *const *a)
                             }
                         }
                         if (dead) {  /* _depart names the drop */
-                            if (set_now(engine, t) < 0)
+                            if (set_now(engine, T_OBJ()) < 0)
+                                FAIL;
+                            if (t0 == NULL && (t0 = PyFloat_FromDouble(t0v)) == NULL)
                                 FAIL;
                             PyObject *da[5] = {pid, packet, out, t0, hops};
                             if (call_discard(depart, da, 5) < 0)
@@ -242,7 +260,7 @@ batch(PyObject *const *a)
                         double t1v = t0v + size * upb;
                         t1v = t1v + prop;
                         if (emit(q, rec, pid, packet, flow, kind, out,
-                                 PyTuple_GET_ITEM(wire, 1), t0, t1v, after) < 0)
+                                 PyTuple_GET_ITEM(wire, 1), t0v, t1v, after) < 0)
                             FAIL;
                     }
                     if (slow)
@@ -291,7 +309,8 @@ batch(PyObject *const *a)
                             FAIL;
                         }
                     }
-                    PyObject *row = PyTuple_Pack(5, t, at, pid, flow, reason);
+                    PyObject *tt = T_OBJ();
+                    PyObject *row = tt == NULL ? NULL : PyTuple_Pack(5, tt, at, pid, flow, reason);
                     Py_DECREF(reason);
                     if (row != NULL)
                         PyObject_GC_UnTrack(row);  /* immutable values: no cycle */
@@ -377,16 +396,13 @@ batch(PyObject *const *a)
                                 after = PyNumber_Add(hops, one);
                                 if (after == NULL)
                                     FAIL;
-                                if (rec != Py_None) {  /* t0, flow, kind: the record's */
-                                    t0 = PyFloat_FromDouble(t0v);
-                                    if (t0 == NULL)
-                                        FAIL;
+                                if (rec != Py_None) {  /* flow, kind: the record's */
                                     flow = field(packet, F_FLOW);
                                     kind = field(packet, F_KIND);
                                     if (flow == NULL || kind == NULL)
                                         FAIL;
                                 }
-                                if (emit(q, rec, pid, packet, flow, kind, out, peer, t0,
+                                if (emit(q, rec, pid, packet, flow, kind, out, peer, t0v,
                                          t1v, after) < 0)
                                     FAIL;
                                 goto next;
@@ -402,10 +418,10 @@ batch(PyObject *const *a)
             }
         }
         /* everything not inlined: the simulator's own methods */
-        if (set_now(engine, t) < 0)
+        if (set_now(engine, T_OBJ()) < 0)
             FAIL;
         if (at_ca && rx != NULL) {
-            if (deliver(rx, counters, live, seen_at, switch_seen, pid, packet, at, t) < 0)
+            if (deliver(rx, counters, live, seen_at, switch_seen, pid, packet, at, T_OBJ()) < 0)
                 FAIL;
         } else if (at_ca) {
             PyObject *ra[3] = {pid, packet, at};
@@ -433,6 +449,8 @@ batch(PyObject *const *a)
         Py_CLEAR(t0);
         Py_CLEAR(after);
     }
+    if (T_OBJ() == NULL)
+        FAIL;
     PyObject *res = Py_BuildValue("(Nn)", t, done);
     return res;
 

@@ -6,11 +6,11 @@
  * (pid, flow, kind, out, peer, t0, t1) when rec (a HopRecord) is not None. */
 static int
 emit(Arrivals *q, PyObject *rec, PyObject *pid, PyObject *packet, PyObject *flow,
-     PyObject *kind, PyObject *out, PyObject *peer, PyObject *t0, double t1v,
+     PyObject *kind, PyObject *out, PyObject *peer, double t0v, double t1v,
      PyObject *after)
 {
-    if (rec != Py_None && hops_add((HopRecord *)rec, pid, flow, kind, out, peer,
-                                   PyFloat_AS_DOUBLE(t0), t1v) < 0)
+    if (rec != Py_None && hops_add((HopRecord *)rec, pid, flow, kind, out, peer, t0v,
+                                   t1v) < 0)
         return -1;
     return arrivals_put(q, t1v, Py_NewRef(pid), Py_NewRef(packet), Py_NewRef(peer),
                         Py_NewRef(after), NULL);
@@ -52,10 +52,11 @@ attr_chain(PyObject *obj, PyObject *a, PyObject *b, PyObject *c)
 }
 
 /* A unicast DLID at CA port ``at``: 1 when ReceiveChecks.check accepts a UD/raw packet
- * (the port's LID under its LMC mask is the DLID, and the node lists no valid QPs),
- * 0 when it must be asked, -1 on an error. */
+ * (the port's LID under its LMC mask is the DLID, and the packet is raw, or the node
+ * lists no valid QPs, or its DestQP is 0, 1 or one of them), 0 when it must be asked,
+ * -1 on an error. */
 static int
-unicast_accepted(PyObject *checks, long long dlid, PyObject *at)
+unicast_accepted(PyObject *checks, long long dlid, PyObject *at, PyObject *packet, int raw)
 {
     if (dlid < 1 || dlid > 0xBFFF || !PyTuple_Check(at) || PyTuple_GET_SIZE(at) < 2)
         return 0;
@@ -92,6 +93,10 @@ unicast_accepted(PyObject *checks, long long dlid, PyObject *at)
         res = 0;
         goto done;
     }
+    if (raw) {
+        res = 1;
+        goto done;
+    }
     if ((qps = PyObject_GetAttr(checks, s_qps)) == NULL)
         goto done;
     if (!PyDict_CheckExact(qps)) {
@@ -99,7 +104,23 @@ unicast_accepted(PyObject *checks, long long dlid, PyObject *at)
         goto done;
     }
     PyObject *valid = PyDict_GetItemWithError(qps, PyTuple_GET_ITEM(at, 0));
-    res = valid != NULL ? 0 : PyErr_Occurred() ? -1 : 1;
+    if (valid == NULL) {
+        res = PyErr_Occurred() ? -1 : 1;
+        goto done;
+    }
+    if (!PyAnySet_CheckExact(valid)) {
+        res = 0;
+        goto done;
+    }
+    PyObject *qp = field(packet, F_DEST_QP);
+    if (qp == NULL)
+        goto done;
+    res = PyLong_CheckExact(qp) ? PySet_Contains(valid, qp) : 0;
+    if (res == 0 && PyLong_CheckExact(qp)) {  /* QPs 0 and 1 are always valid */
+        long long qpn = PyLong_AsLongLong(qp);
+        res = qpn == -1 && PyErr_Occurred() ? -1 : qpn >= 0 && qpn <= 1;
+    }
+    Py_DECREF(qp);
 done:
     Py_DECREF(nodes);
     Py_XDECREF(ports);
@@ -134,7 +155,7 @@ receive_check(PyObject *check, PyObject *checks, PyObject *packet, PyObject *at)
     if (!raw && !(text && PyUnicode_CompareWithASCIIString(transport, "UD") == 0))
         goto call;  /* connected services: their rules, in Python */
     if (dlid < 0xC000 || dlid > 0xFFFE) {
-        int ok = unicast_accepted(checks, dlid, at);
+        int ok = unicast_accepted(checks, dlid, at, packet, raw);
         if (ok < 0)
             goto done;
         if (!ok)
