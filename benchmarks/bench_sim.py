@@ -9,6 +9,9 @@
 2. A bare heapq loop in the same process pushing and popping the same number of
    ``(time, seq, callable, args)`` entries, each calling a function that schedules the
    next: the ceiling for any Python event loop on this machine. The ratio is printed.
+   The two are interleaved: the stretch runs in ten slices of 25 us, each followed by
+   the bare loop for as many events as the slice ran, so both meet the same moments of
+   a shared machine (whose speed drifts by 20% within seconds).
 3. Simulated time / wall time of the built-in ``fat-tree-1000`` scenario.
 
 Usage: python benchmarks/bench_sim.py [--fabric SPEC] [--flows N] [--repeat R]
@@ -54,36 +57,62 @@ def build(spec: str, flows: int, record: bool, seed: int = 1, multicast: float =
     return session, time.perf_counter() - t
 
 
-def hop_rate(session: Session, until: float) -> tuple[float, float, int, float]:
+SLICES = 10
+
+
+class BareLoop:
+    """The bare heapq loop, run in parts: :meth:`run` adds ``n`` events' wall and CPU
+    seconds to its totals."""
+
+    def __init__(self) -> None:
+        self.heap: list = []
+        self.seq = 1000
+        self.events, self.wall, self.cpu = 0, 0.0, 0.0
+        for i in range(1000):
+            heapq.heappush(self.heap, (float(i), i, self._action, (i,)))
+
+    def _action(self, x: int) -> None:
+        self.seq += 1
+        heapq.heappush(self.heap, (x + 1.0, self.seq, self._action, (x + 1,)))
+
+    def run(self, n: int) -> None:
+        heap, pop = self.heap, heapq.heappop
+        t, c = time.perf_counter(), time.process_time()
+        for _ in range(n):
+            _, _, fn, args = pop(heap)
+            fn(*args)
+        self.wall += time.perf_counter() - t
+        self.cpu += time.process_time() - c
+        self.events += n
+
+
+def hop_rate(session: Session, until: float, bare: BareLoop | None = None
+             ) -> tuple[float, float, int, float]:
     """(events per wall second, per CPU second, events, wall seconds), measured after a
-    50 us warm-up (which fills the per-switch forwarding caches)."""
+    50 us warm-up (which fills the per-switch forwarding caches), in :data:`SLICES`
+    slices; after each, ``bare`` (when given) runs as many events."""
     session.run_until(50.0)
     gc.collect()
-    before = session.engine.events_run
-    t, c = time.perf_counter(), time.process_time()
-    session.run_until(until)
-    wall, cpu = time.perf_counter() - t, time.process_time() - c
-    events = session.engine.events_run - before
+    wall = cpu = 0.0
+    events = 0
+    for k in range(1, SLICES + 1):
+        before = session.engine.events_run
+        t, c = time.perf_counter(), time.process_time()
+        session.run_until(50.0 + (until - 50.0) * k / SLICES)
+        wall += time.perf_counter() - t
+        cpu += time.process_time() - c
+        n = session.engine.events_run - before
+        events += n
+        if bare is not None:
+            bare.run(n)
     return events / wall, events / cpu, events, wall
 
 
 def bare_heapq(n: int) -> tuple[float, float]:
-    heap: list = []
-    push, pop = heapq.heappush, heapq.heappop
-    seq = [0]
-
-    def action(x: int) -> None:
-        seq[0] += 1
-        push(heap, (x + 1.0, seq[0], action, (x + 1,)))
-
-    for i in range(1000):
-        push(heap, (float(i), i, action, (i,)))
-    seq[0] = 1000
-    t, c = time.perf_counter(), time.process_time()
-    for _ in range(n):
-        _, _, fn, args = pop(heap)
-        fn(*args)
-    return n / (time.perf_counter() - t), n / (time.process_time() - c)
+    """The bare loop alone for ``n`` events: (events per wall second, per CPU second)."""
+    bare = BareLoop()
+    bare.run(n)
+    return n / bare.wall, n / bare.cpu
 
 
 def main() -> None:
@@ -110,13 +139,13 @@ def main() -> None:
         for r in range(args.repeat):
             session, setup = build(args.fabric, args.flows, record, seed=r + 1,
                                    multicast=args.multicast)
-            rate, cpu_rate, events, wall = hop_rate(session, 300.0)
+            bare = BareLoop()
+            rate, cpu_rate, events, wall = hop_rate(session, 300.0, bare)
             walls.append(rate)
             cpus.append(cpu_rate)
             setups.append(setup)
-            bw, bc = bare_heapq(events)
-            bare_walls.append(bw)
-            bare_cpus.append(bc)
+            bare_walls.append(bare.events / bare.wall)
+            bare_cpus.append(bare.events / bare.cpu)
             del session
         med = statistics.median
         print(f"  {loop} loop, hop record {'on ' if record else 'off'}: "
