@@ -236,3 +236,39 @@ def test_the_compiled_receive_check_answers_as_receive_checks_does() -> None:
     for qp, transport in ((0x48, "UD"), (1, "UD"), (0x77, "raw")):
         listed = DataPacket("f0", s.lid_of(ports[0]), lids[0], qp, transport=transport)
         assert _cpump.receive_check(None, checks, listed, ports[0]) is None
+
+
+@pytest.mark.skipif(pump_loop.compiled_run_engine is None,
+                    reason="the compiled hop loop was not built")
+def test_the_compiled_engine_heap_orders_entries_as_heapq_does() -> None:
+    """The compiled engine loop pushes and pops the engine's heap itself: for entries
+    with tied times (0.0 and -0.0 among them), int times, NaN, tied priorities, repeated
+    sequence numbers and ints past 64 bits, every pop and the list left are heapq's."""
+    import heapq
+    import math
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from ibviz.core.sim import _cpump
+
+    times = st.sampled_from([0.0, -0.0, 1.5, 1.5, 2.0, 3, math.nan, 1e300, -math.inf])
+    ints = st.sampled_from([0, 1, 2, -1, 2**70, -(2**70)])
+    entries = st.tuples(times, ints, ints, st.integers(0, 3), st.just(()))
+    ops = st.lists(st.one_of(entries, st.just("pop")), max_size=60)
+
+    @settings(max_examples=300, deadline=None)
+    @given(ops)
+    def same(ops):
+        mine: list = []
+        theirs: list = []
+        for op in ops:
+            if op == "pop":
+                if theirs:  # the same entry object (NaN compares unequal to itself)
+                    assert _cpump.heappop(mine) is heapq.heappop(theirs)
+            else:
+                _cpump.heappush(mine, op)
+                heapq.heappush(theirs, op)
+            assert [repr(e) for e in mine] == [repr(e) for e in theirs]
+
+    same()

@@ -484,6 +484,7 @@ run_batch(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
     return batch(a);
 }
 
+#include "_cpump_heap.h"
 #include "_cpump_engine.h"
 
 static PyObject *
@@ -496,6 +497,32 @@ check_receive(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
     return receive_check(a[0], a[1], a[2], a[3]);
 }
 
+static PyObject *
+py_heappush(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyList_CheckExact(a[0])) {
+        PyErr_SetString(PyExc_TypeError, "heappush(list, entry)");
+        return NULL;
+    }
+    if (heap_push(a[0], a[1]) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+py_heappop(PyObject *self, PyObject *heap)
+{
+    if (!PyList_CheckExact(heap)) {
+        PyErr_SetString(PyExc_TypeError, "heappop(list)");
+        return NULL;
+    }
+    if (PyList_GET_SIZE(heap) == 0) {
+        PyErr_SetString(PyExc_IndexError, "index out of range");
+        return NULL;
+    }
+    return heap_pop(heap);
+}
+
 static PyMethodDef methods[] = {
     {"run_batch", (PyCFunction)(void (*)(void))run_batch, METH_FASTCALL,
      "run_batch(arrivals, engine_heap, engine, failed, down, switches, routes, mcast, "
@@ -506,6 +533,10 @@ static PyMethodDef methods[] = {
     {"receive_check", (PyCFunction)(void (*)(void))check_receive, METH_FASTCALL,
      "receive_check(check, checks, packet, port) -> what the loop answers for "
      "check(packet, port) (for tests)"},
+    {"heappush", (PyCFunction)(void (*)(void))py_heappush, METH_FASTCALL,
+     "heappush(heap, entry): heapq.heappush for the engine's entries (see _cpump_heap.h)"},
+    {"heappop", (PyCFunction)py_heappop, METH_O,
+     "heappop(heap): heapq.heappop for the engine's entries (see _cpump_heap.h)"},
     {"run_engine", (PyCFunction)(void (*)(void))run_engine, METH_FASTCALL,
      "run_engine(engine, limit, pump, simulator): Engine.run's loop up to limit, with "
      "the simulator's batches (bound ``pump`` events) run without leaving C."},

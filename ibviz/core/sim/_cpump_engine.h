@@ -1,6 +1,6 @@
 /* Engine.run's loop, compiled, for an engine whose simulator runs the compiled hop loop:
  * the same steps as ibviz/core/sim/engine.py's Engine.run (pop in (time, priority,
- * sequence) order with heapq, skip cancelled events, set the clock, call the action),
+ * sequence) order with heapq's algorithm, _cpump_heap.h, skip cancelled events, set the clock, call the action),
  * except that an event that is the simulator's own bound ``_pump`` takes
  * ibviz/core/sim/batch.py's Batch._pump steps here, statement for statement, calling the
  * batch without going back to Python. Included once, by _cpump.c, after batch(). */
@@ -8,7 +8,7 @@
 #define IBVIZ_CPUMP_ENGINE_H
 
 static PyObject *s_heap, *s_cancelled, *s_events_run, *s_seq, *s_pump_at, *s_bargs,
-    *s_batch_args, *s_lat, *s_prop, *heappop_fn, *heappush_fn, *minus_inf, *plus_inf, *zero, *empty;
+    *s_batch_args, *s_lat, *s_prop, *minus_inf, *plus_inf, *zero, *empty;
 
 static int
 engine_names_init(void)
@@ -26,14 +26,8 @@ engine_names_init(void)
     plus_inf = PyFloat_FromDouble(Py_HUGE_VAL);
     zero = PyLong_FromLong(0);
     empty = PyTuple_New(0);
-    PyObject *heapq = PyImport_ImportModule("heapq");
-    if (heapq == NULL)
-        return -1;
-    heappop_fn = PyObject_GetAttrString(heapq, "heappop");
-    heappush_fn = PyObject_GetAttrString(heapq, "heappush");
-    Py_DECREF(heapq);
     return (s_heap && s_cancelled && s_events_run && s_seq && s_pump_at && s_bargs &&
-            s_batch_args && s_lat && s_prop && minus_inf && plus_inf && zero && empty && heappop_fn && heappush_fn)
+            s_batch_args && s_lat && s_prop && minus_inf && plus_inf && zero && empty)
                ? 0 : -1;
 }
 
@@ -107,13 +101,9 @@ inline_pump(PyObject *engine, PyObject *heap, PyObject *net, PyObject *action)
         return -1;
     }
     Py_DECREF(seq);
-    PyObject *pa[2] = {heap, entry};
-    PyObject *pushed = PyObject_Vectorcall(heappush_fn, pa, 2, NULL);
+    int pushed = heap_push(heap, entry);
     Py_DECREF(entry);
-    if (pushed == NULL)
-        return -1;
-    Py_DECREF(pushed);
-    return 0;
+    return pushed;
 }
 
 /* run_engine(engine, limit, pump, simulator): see the top of this file. */
@@ -153,7 +143,7 @@ run_engine(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
         }
         if (!(when <= limit))
             break;
-        PyObject *e = PyObject_Vectorcall(heappop_fn, &heap, 1, NULL);
+        PyObject *e = heap_pop(heap);
         if (e == NULL) {
             failed = 1;
             break;
