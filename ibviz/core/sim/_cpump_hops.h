@@ -6,6 +6,9 @@
  * two ports as references), filled by the loop without a tuple or a float per hop; rows
  * are made only for the hops a view asks about (ibviz/core/sim/hopcolumns.py). Flow ids
  * number the flows in the order of their first hop, as HopLog's do. */
+#define FID_SLOTS 2048
+#define FID_PROBES 4
+
 typedef struct {
     PyObject_HEAD
     Py_ssize_t n, cap;
@@ -18,6 +21,10 @@ typedef struct {
     PyObject *names;      /* id -> flow name (list) */
     PyObject *kind_codes; /* kind name -> code (dict) */
     PyObject *kind_names; /* code -> kind name (tuple) */
+    /* flow name object -> id, by identity, in front of ids: a flow's id never changes
+     * (ids only grows), so a name found here needs no dict lookup (strong keys) */
+    PyObject *fid_keys[FID_SLOTS];
+    int fid_vals[FID_SLOTS];
 } HopRecord;
 
 static PyTypeObject HopRecordType;
@@ -56,8 +63,23 @@ hops_add(HopRecord *h, PyObject *pid, PyObject *flow, PyObject *kind, PyObject *
     long long p = PyLong_AsLongLong(pid);
     if (p == -1 && PyErr_Occurred())
         return -1;
-    PyObject *id = PyDict_GetItemWithError(h->ids, flow);
+    size_t slot = ((uintptr_t)flow >> 4) & (FID_SLOTS - 1), free_slot = FID_SLOTS;
+    for (int k = 0; k < FID_PROBES; k++) {
+        size_t j = (slot + (size_t)k) & (FID_SLOTS - 1);
+        if (h->fid_keys[j] == flow) {
+            free_slot = FID_SLOTS + 1;  /* found */
+            slot = j;
+            break;
+        }
+        if (h->fid_keys[j] == NULL && free_slot == FID_SLOTS)
+            free_slot = j;
+    }
     long fid;
+    if (free_slot == FID_SLOTS + 1) {
+        fid = h->fid_vals[slot];
+        goto have_fid;
+    }
+    PyObject *id = PyDict_GetItemWithError(h->ids, flow);
     if (id == NULL) {
         if (PyErr_Occurred())
             return -1;
@@ -71,16 +93,30 @@ hops_add(HopRecord *h, PyObject *pid, PyObject *flow, PyObject *kind, PyObject *
             return -1;
     } else if ((fid = PyLong_AsLong(id)) == -1 && PyErr_Occurred())
         return -1;
-    PyObject *code = PyDict_GetItemWithError(h->kind_codes, kind);
-    if (code == NULL) {
-        if (!PyErr_Occurred())
-            PyErr_Format(PyExc_KeyError, "unknown packet kind %R", kind);
-        return -1;
+    if (free_slot < FID_SLOTS) {
+        h->fid_keys[free_slot] = Py_NewRef(flow);
+        h->fid_vals[free_slot] = (int)fid;
+    }
+have_fid:;
+    long code = -1;  /* the kind's place in kind_names, by identity, else by the dict */
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(h->kind_names); k++)
+        if (PyTuple_GET_ITEM(h->kind_names, k) == kind) {
+            code = (long)k;
+            break;
+        }
+    if (code < 0) {
+        PyObject *code_o = PyDict_GetItemWithError(h->kind_codes, kind);
+        if (code_o == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_Format(PyExc_KeyError, "unknown packet kind %R", kind);
+            return -1;
+        }
+        code = PyLong_AsLong(code_o);
     }
     Py_ssize_t i = h->n;
     h->pid[i] = p;
     h->flow[i] = (int)fid;
-    h->kind[i] = (signed char)PyLong_AsLong(code);
+    h->kind[i] = (signed char)code;
     h->t0[i] = t0;
     h->t1[i] = t1;
     h->src[i] = Py_NewRef(src);
@@ -137,6 +173,8 @@ HopRecord_dealloc(HopRecord *h)
     PyMem_Free(h->t1);
     PyMem_Free(h->src);
     PyMem_Free(h->dst);
+    for (int k = 0; k < FID_SLOTS; k++)
+        Py_XDECREF(h->fid_keys[k]);
     Py_XDECREF(h->ids);
     Py_XDECREF(h->names);
     Py_XDECREF(h->kind_codes);
