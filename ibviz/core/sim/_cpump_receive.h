@@ -16,12 +16,16 @@ emit(Arrivals *q, PyObject *rec, PyObject *pid, PyObject *packet, PyObject *flow
                         Py_NewRef(after), NULL);
 }
 
-static PyObject *s_attached, *s_not_attached, *s_sm, *s_fabric, *s_nodes, *s_ports,
+static PyObject *s_UD, *s_raw, *s_attached, *s_not_attached, *s_sm, *s_fabric, *s_nodes, *s_ports,
     *s_lid, *s_lmc, *s_qps;
 
 static int
 receive_names_init(void)
 {
+    s_UD = PyUnicode_InternFromString("UD");
+    s_raw = PyUnicode_InternFromString("raw");
+    if (!s_UD || !s_raw)
+        return -1;
     s_attached = PyUnicode_InternFromString("attached");
     s_not_attached = PyUnicode_InternFromString("MLID not attached to the port");
     s_sm = PyUnicode_InternFromString("sm");
@@ -151,8 +155,13 @@ receive_check(PyObject *check, PyObject *checks, PyObject *packet, PyObject *at)
     if ((transport = field(packet, F_TRANSPORT)) == NULL)
         goto done;
     int text = PyUnicode_CheckExact(transport);
-    int raw = text && PyUnicode_CompareWithASCIIString(transport, "raw") == 0;
-    if (!raw && !(text && PyUnicode_CompareWithASCIIString(transport, "UD") == 0))
+    /* the interned names first (Python's literals are the same objects), then by value */
+    int ud = transport == s_UD, raw = transport == s_raw;
+    if (!ud && !raw && text) {
+        raw = PyUnicode_CompareWithASCIIString(transport, "raw") == 0;
+        ud = !raw && PyUnicode_CompareWithASCIIString(transport, "UD") == 0;
+    }
+    if (!raw && !ud)
         goto call;  /* connected services: their rules, in Python */
     if (dlid < 0xC000 || dlid > 0xFFFE) {
         int ok = unicast_accepted(checks, dlid, at, packet, raw);
