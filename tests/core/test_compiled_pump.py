@@ -272,3 +272,28 @@ def test_the_compiled_engine_heap_orders_entries_as_heapq_does() -> None:
             assert [repr(e) for e in mine] == [repr(e) for e in theirs]
 
     same()
+
+
+@pytest.mark.skipif(pump_loop.compiled_fans is None, reason="the compiled hop loop was not built")
+def test_the_compiled_loop_keeps_multicast_decisions_by_port_and_forgets_them() -> None:
+    """The compiled loop's multicast decisions (by arrival port object and DLID) are the
+    fans the Python loop would make from the same tables, and they are forgotten with
+    the simulator's other caches when a sweep changes the tables."""
+    from ibviz.core import events as ev
+    from ibviz.core.sim import _cpump
+
+    s = fp.busy_session(record=False)
+    s.run_until(60.0)
+    fans = s.net._fans
+    assert isinstance(fans, _cpump.FanCache) and len(fans) > 0
+    checked = 0
+    ends = {(w[1].node, w[1].port): w[1] for w in s.net._wire.values() if w is not None}
+    for (node, dlid, port), outs in list(s.net._mcast.items()):
+        at = ends.get((node, port))  # the port object arrivals there carry
+        if at is not None and fans.get(at, dlid) is not None:
+            assert fans.get(at, dlid) == s.net._fan(outs)
+            checked += 1
+    assert checked > 0
+    s.sm.events.emit(ev.SweepDone(False, s.engine.now))
+    assert len(fans) == 0
+    assert fans.get(next(iter(s.net._wire)), 0xC000) is None

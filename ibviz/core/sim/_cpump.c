@@ -19,6 +19,7 @@
 #include "_cpump_arrivals.h"
 #include "_cpump_hops.h"
 #include "_cpump_receive.h"
+#include "_cpump_fans.h"
 
 enum {
     A_PQ, A_EHEAP, A_ENGINE, A_FAILED, A_DOWN, A_SWITCHES, A_ROUTES, A_MCAST, A_SWITCH_SEEN,
@@ -75,7 +76,8 @@ batch(PyObject *const *a)
         return NULL;
     }
     Arrivals *q = (Arrivals *)a[A_PQ];
-    if (!PyList_CheckExact(eheap) || !PyDict_CheckExact(fans) ||
+    FanCache *fan_cache = Py_IS_TYPE(fans, &FanCacheType) ? (FanCache *)fans : NULL;
+    if (!PyList_CheckExact(eheap) || (fan_cache == NULL && !PyDict_CheckExact(fans)) ||
         !PyDict_CheckExact(mcast) || !PyDict_CheckExact(routes_by_node) ||
         !PyDict_CheckExact(switch_seen) || !PyDict_CheckExact(live) ||
         !PyList_CheckExact(drop_rows) ||
@@ -131,14 +133,22 @@ batch(PyObject *const *a)
             if (dlid == -1 && PyErr_Occurred())
                 FAIL;
             if (dlid >= 0xC000 && dlid != 0xFFFF) {
-                decision = PyTuple_Pack(3, node, dlid_o, PyTuple_GET_ITEM(at, 1));
-                if (decision == NULL)
-                    FAIL;
-                fan = PyDict_GetItemWithError(fans, decision);
-                if (fan == NULL && PyErr_Occurred())
-                    FAIL;
+                if (fan_cache != NULL)  /* by the port object and the DLID: no tuple */
+                    fan = fans_get(fan_cache, at, dlid);
+                else {
+                    if ((decision = PyTuple_Pack(3, node, dlid_o, PyTuple_GET_ITEM(at, 1))) ==
+                        NULL)
+                        FAIL;
+                    fan = PyDict_GetItemWithError(fans, decision);
+                    if (fan == NULL && PyErr_Occurred())
+                        FAIL;
+                }
                 Py_XINCREF(fan);
                 if (fan == NULL) {
+                    if (decision == NULL &&
+                        (decision = PyTuple_Pack(3, node, dlid_o, PyTuple_GET_ITEM(at, 1))) ==
+                            NULL)
+                        FAIL;
                     r = contains(switches, node);
                     if (r < 0)
                         FAIL;
@@ -149,7 +159,9 @@ batch(PyObject *const *a)
                         if (outs != NULL) {
                             PyObject *fa[1] = {outs};
                             fan = PyObject_Vectorcall(make_fan, fa, 1, NULL);
-                            if (fan == NULL || PyDict_SetItem(fans, decision, fan) < 0)
+                            if (fan == NULL ||
+                                (fan_cache != NULL ? fans_put(fan_cache, at, dlid, fan)
+                                                   : PyDict_SetItem(fans, decision, fan)) < 0)
                                 FAIL;
                         }
                     }
@@ -268,6 +280,10 @@ batch(PyObject *const *a)
                     goto next;
                 }
                 if (fan != NULL) {  /* cached: the tree ends here (a drop) */
+                    if (decision == NULL &&
+                        (decision = PyTuple_Pack(3, node, dlid_o, PyTuple_GET_ITEM(at, 1))) ==
+                            NULL)
+                        FAIL;
                     flow = field(packet, F_FLOW);
                     if (flow == NULL)
                         FAIL;
@@ -582,7 +598,9 @@ PyInit__cpump(void)
         return NULL;
     if (PyType_Ready(&HopRecordType) < 0 ||
         PyModule_AddObjectRef(m, "HopRecord", (PyObject *)&HopRecordType) < 0 ||
-        PyModule_AddObjectRef(m, "Arrivals", (PyObject *)&ArrivalsType) < 0) {
+        PyModule_AddObjectRef(m, "Arrivals", (PyObject *)&ArrivalsType) < 0 ||
+        PyType_Ready(&FanCacheType) < 0 ||
+        PyModule_AddObjectRef(m, "FanCache", (PyObject *)&FanCacheType) < 0) {
         Py_DECREF(m);
         return NULL;
     }

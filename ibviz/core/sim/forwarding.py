@@ -7,6 +7,8 @@ forgotten whenever a held table or a port's state changes.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ibviz.core.model import NO_PATH, PortRef
@@ -45,7 +47,7 @@ class Forwarding:
     _routes: dict[int, dict[int, tuple | None]]
     _mcast: dict[tuple[int, int, int], list[PortRef]]
     _mcast_end: dict[tuple[int, int, int], str]
-    _fans: dict[tuple[int, int, int], tuple[tuple[PortRef, tuple | None], ...]]
+    _fans: Any  # pump_loop.new_fans: a dict, or the compiled loop's FanCache
     """Multicast decision -> its output ports with their cables (the pump's), on use."""
     _ports: dict[tuple[int, int], PortRef]
     plane: DataPlane

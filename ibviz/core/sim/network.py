@@ -75,6 +75,8 @@ class NetworkSim(Batch):
         self._pq, self._run_batch = pump_loop.new_arrivals()
         """Packet arrivals, run in batches by :meth:`_pump` (one engine event per batch),
         and the loop that runs them (compiled where it was built)."""
+        self._fans = pump_loop.new_fans(self._run_batch)
+        """Multicast decisions with their cables (see :func:`pump_loop.new_fans`)."""
         self.hops: HopLog | None = None
         if record_hops:  # the compiled loop records into columns, the Python one rows
             self.hops = ColumnHopLog() if self._run_batch is pump_loop.compiled_run_batch \
@@ -86,7 +88,6 @@ class NetworkSim(Batch):
         """Switch -> DLID -> the cable its LFT picks (None: no route), filled on use."""
         self._mcast: dict[tuple[int, int, int], list[PortRef]] = {}
         self._mcast_end: dict[tuple[int, int, int], str] = {}
-        self._fans: dict[tuple[int, int, int], tuple] = {}
         self._ports: dict[tuple[int, int], PortRef] = {}
         self.max_hops = 2 * len(self._kinds) + 2
         self.plane = DataPlane(sm, engine, lambda: self._forget_tables(None))

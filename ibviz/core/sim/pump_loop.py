@@ -183,22 +183,33 @@ def run_batch_py(arrivals: HeapArrivals, eheap: list, engine: Any, failed: Any,
 RunEngine = Callable[[Any, float, Any, Any], None]
 
 
-def _compiled() -> tuple[RunBatch, Callable[[], Arrivals], RunEngine] | tuple[None, None, None]:
+def _compiled() -> tuple[RunBatch, Callable[[], Arrivals], RunEngine, Callable[[], Any]] | \
+        tuple[None, None, None, None]:
     if os.environ.get("IBVIZ_PURE_PYTHON_PUMP", "") not in ("", "0"):
-        return None, None, None
+        return None, None, None, None
     try:
         from ibviz.core.sim import _cpump
     except ImportError:
-        return None, None, None
-    return _cpump.run_batch, _cpump.Arrivals, _cpump.run_engine
+        return None, None, None, None
+    return _cpump.run_batch, _cpump.Arrivals, _cpump.run_engine, _cpump.FanCache
 
 
-compiled_run_batch, compiled_arrivals, compiled_run_engine = _compiled()
-"""The compiled loop, its arrivals and the engine loop that runs its batches without
-leaving C (:meth:`~ibviz.core.sim.engine.Engine.run`'s ``fast``), or None where they
-were not built (or the environment declined them)."""
+compiled_run_batch, compiled_arrivals, compiled_run_engine, compiled_fans = _compiled()
+"""The compiled loop, its arrivals, the engine loop that runs its batches without
+leaving C (:meth:`~ibviz.core.sim.engine.Engine.run`'s ``fast``) and its cache of
+multicast decisions, or None where they were not built (or the environment declined
+them)."""
 run_batch: RunBatch = compiled_run_batch or run_batch_py
 """The loop a simulator made from now on uses (tests and benchmarks may swap it)."""
+
+
+def new_fans(loop: RunBatch) -> Any:
+    """An empty cache of multicast decisions for ``loop``: the compiled loop's
+    ``FanCache`` (by arrival port object and DLID), else a dict by (switch, DLID,
+    in-port) tuple. Both are cleared with the simulator's other caches."""
+    if loop is compiled_run_batch and compiled_fans is not None:
+        return compiled_fans()
+    return {}
 
 
 def new_arrivals() -> tuple[Arrivals, RunBatch]:
