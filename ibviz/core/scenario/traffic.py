@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from math import log
 from typing import TYPE_CHECKING
 
@@ -47,7 +48,9 @@ class Flow:
         self.rng = random.Random(session.seed * 1_000_003 + index)
         self.next_seq = 0
         self.not_sent: dict[str, int] = {}
-        self.learned: int | None = None
+        self._learned: int | None = None
+        self._plan: tuple | None = None
+        """The datagram send plan (see :meth:`_replan`), kept while it holds."""
         self.stop_us = spec.stop_us if spec.stop_us is not None else session.duration_us
         self.broken: str | None = None
         self._unicast: tuple[int, Address] | None = None
@@ -59,6 +62,21 @@ class Flow:
         self._poisson = spec.pattern == "poisson"
         self._mlid_slid = spec.slid == "mlid" and src.group is not None
         """Whether the SLID is the served group's MLID (else the source port's LID)."""
+        self._src_group, self._dst_group = src.group, dst.group
+        self._plannable = dst.group is not None and not (
+            spec.transport in ("RC", "UC", "RD") and spec.workaround == "unicast_lid")
+        """Whether a plan may keep the address (a unicast flow's: in one subnet only; a
+        group's unicast-range LID is set by the SM without an event)."""
+
+    @property
+    def learned(self) -> int | None:
+        """The service address the flow learned (a path record's or a SLID's MLID)."""
+        return self._learned
+
+    @learned.setter
+    def learned(self, mlid: int | None) -> None:
+        self._learned = mlid
+        self._plan = None
 
     # --------------------------------------------------------------- schedule
     def start(self) -> None:
@@ -78,7 +96,8 @@ class Flow:
         if now > self.stop_us or self.broken:
             return
         self.emit_message()
-        engine.push(now + self._gap(), self._tick, ())
+        engine.push(now - log(1.0 - self.rng.random()) / self._rate if self._poisson
+                    else now + self._mean, self._tick, ())  # _gap, inline
 
     # ---------------------------------------------------------------- sending
     def source_port(self) -> PortRef | None:
@@ -120,16 +139,47 @@ class Flow:
         return self.s.lid_of(src)
 
     def emit_message(self) -> None:
+        """Send the next message (one packet) by the plan, made again when it may not
+        hold: any event on the session's bus, the group's mode or serving node changed,
+        or the flow learned an address."""
+        s = self.s
+        plan = self._plan
+        if plan is None or plan[0] != s.epoch or (
+                self._dst_group is not None and
+                s.controller.modes.get(self._dst_group) is not plan[1]) or (
+                self._src_group is not None and
+                s.controller.serving.get(self._src_group) != plan[2]):
+            plan = self._replan()
+            if plan is None:
+                return
+        seq = self.next_seq
+        self.next_seq = seq + 1
+        s.net.send(plan[3], plan[4](seq & 0xFFFFFF, self.qpn, plan[5], plan[6], 0, ACK, seq))
+
+    def _replan(self) -> tuple | None:
+        """(epoch, the group's modes entry, the serving node, source port, the packet
+        maker with the constant fields, SGID, DGID), kept as :attr:`_plan` when it may be;
+        None (the reason counted) when nothing can be sent now."""
+        s, spec = self.s, self.spec
+        epoch = s.epoch
+        mode = s.controller.modes.get(self._dst_group) if self._dst_group else None
+        node = s.controller.serving.get(self._src_group) if self._src_group else None
         src = self.source_port()
         if src is None:
-            return self.skip("source node down")
+            self.skip("source node down")
+            return None
         try:
             addr = self.address(src)
         except NotAddressable as exc:
-            return self.skip(str(exc))
-        seq = self.next_seq
-        self.next_seq = seq + 1
-        self.transmit(src, addr, seq, seq)
+            self.skip(str(exc))
+            return None
+        slid = self.slid(src) if self._mlid_slid else s.lid_of(src)
+        make = partial(DataPacket, spec.name, addr.dlid, slid, addr.dest_qp, spec.size,
+                       addr.has_grh, spec.transport, "data")
+        plan = (epoch, mode, node, src, make, s.gid_of(src), addr.dgid)
+        if self._plannable or self._unicast is not None and self._unicast[1] is addr:
+            self._plan = plan
+        return plan
 
     def transmit(self, src: PortRef, addr: Address, seq: int, psn: int) -> None:
         """Send message ``seq`` as packet ``psn`` (24 bits) from ``src`` to ``addr``."""
