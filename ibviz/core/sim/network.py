@@ -131,11 +131,14 @@ class NetworkSim(Batch):
 
     # ----------------------------------------------------------------- sending
     def send(self, src: PortRef, packet: DataPacket, at_us: float | None = None) -> int:
-        """Inject ``packet`` at CA port ``src`` (now, or at ``at_us``); returns its id."""
+        """Inject ``packet`` at CA port ``src`` (now, or at ``at_us``); returns its id.
+        A copy leaving now over a live, known cable goes straight to the arrivals
+        (:meth:`_depart` inlined; it still takes every other case and names the drops)."""
         pid = next(self._ids)
-        c = self.counters.get(packet.flow)
+        flow = packet.flow
+        c = self.counters.get(flow)
         if c is None:
-            c = self.counters[packet.flow] = Counters()
+            c = self.counters[flow] = Counters()
         c.sent += 1
         self.packets[pid] = packet
         self.live[pid] = 1
@@ -144,12 +147,28 @@ class NetworkSim(Batch):
             on_send(pid, packet, src)
         engine = self.engine
         now = engine.now
-        t = now if at_us is None else at_us
-        self.sent_at[pid] = (src, t)
-        if t <= now:
-            self._depart(pid, packet, src, now, 0)
+        if at_us is not None:
+            self.sent_at[pid] = (src, at_us)
+            if at_us > now:
+                engine.at(at_us, self._depart, args=(pid, packet, src, at_us, 0))
+                return pid
         else:
-            engine.at(t, self._depart, args=(pid, packet, src, t, 0))
+            self.sent_at[pid] = (src, now)
+        wire = self._wire.get(src)
+        failed = self.sm.failed
+        if wire is None or src[0] in failed or wire[2] in self.sm.down_links or \
+                wire[1][0] in failed:
+            self._depart(pid, packet, src, now, 0)
+            return pid
+        peer = wire[1]
+        t1 = now + packet.size * wire[3] + self.propagation_us
+        log = self.hops
+        if log is not None:
+            log.record((pid, flow, packet.kind, src, peer, now, t1))
+        self._pq.push(t1, pid, packet, peer, 1)
+        if t1 < self._pump_at:
+            self._pump_at = t1
+            engine.push(t1, self._pump, ())
         return pid
 
     def drop(self, pid: int, packet: DataPacket, port: PortRef, reason: str) -> None:
