@@ -42,11 +42,12 @@ class ExpectationRecorder:
         self.expected: dict[int, frozenset[PortRef]] = {}
         self.loose: set[int] = set()
         """Packets from senders that are not members: expected at most once, a subset."""
-        self._cache: dict[str, tuple[int, int, PortRef, frozenset[PortRef] | None, bool]] = {}
-        """Flow -> (session epoch, outcomes, source port, expected ports, loose): what
-        :meth:`_want` reads changes with an event on the session's bus (failures, links,
-        sweeps, joins, leaves, group deletions, failover phases) or a new outcome (the
-        serving node), so these tell when the answer may differ."""
+        self._cache: dict[str, tuple[int, int | None, PortRef, frozenset[PortRef] | None,
+                                     bool]] = {}
+        """Flow -> (session epoch, serving node, source port, expected ports, loose): all
+        else :meth:`_want` reads changes only with an event on the session's bus
+        (failures, links, sweeps, joins, leaves, group deletions), so these tell when the
+        answer may differ."""
         self._groups = {f.spec.name: f for f in session.flows
                         if f.dst.group is not None and f.spec.transport in ("UD", "raw")}
         self.flows = frozenset(self._groups)
@@ -58,10 +59,10 @@ class ExpectationRecorder:
         if flow is None or packet.dlid < 0xC000:
             return
         s = self.s
-        epoch, outcomes = s.epoch, len(s.controller.outcomes)
+        epoch, serving = s.epoch, s.controller.serving.get(flow.dst.group)
         cached = self._cache.get(name)
-        if cached is None or cached[0] != epoch or cached[1] != outcomes or cached[2] != src:
-            cached = self._cache[name] = (epoch, outcomes, src, *self._want(flow, src))
+        if cached is None or cached[0] != epoch or cached[1] != serving or cached[2] != src:
+            cached = self._cache[name] = (epoch, serving, src, *self._want(flow, src))
         if cached[3] is None:
             return
         self.expected[pid] = cached[3]

@@ -155,8 +155,9 @@ class NetworkSim(Batch):
         else:
             self.sent_at[pid] = (src, now)
         wire = self._wire.get(src)
-        failed = self.sm.failed
-        if wire is None or src[0] in failed or wire[2] in self.sm.down_links or \
+        sm = self.sm
+        failed, down = sm.failed, sm.down_links
+        if wire is None or src[0] in failed or (down and wire[2] in down) or \
                 wire[1][0] in failed:
             self._depart(pid, packet, src, now, 0)
             return pid
