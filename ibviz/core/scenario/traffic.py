@@ -51,6 +51,8 @@ class Flow:
         self._learned: int | None = None
         self._plan: tuple | None = None
         """The datagram send plan (see :meth:`_replan`), kept while it holds."""
+        self._learners: tuple[Flow, ...] | None = None
+        """The flows that learn the service address from this one's SLIDs (on use)."""
         self.stop_us = spec.stop_us if spec.stop_us is not None else session.duration_us
         self.broken: str | None = None
         self._unicast: tuple[int, Address] | None = None
@@ -191,9 +193,13 @@ class Flow:
 
     def on_receive(self, pid: int, packet: DataPacket, at: PortRef) -> str | None:
         """Transport-level acceptance at the receiver (None: accepted)."""
-        if self.s.controller.frozen_windows and self.s.frozen(at.node):
+        s = self.s
+        if s.controller.frozen_windows and s.frozen(at.node):
             return FROZEN
-        for other in self.s.learners.get(self.spec.name, ()):
+        learners = self._learners
+        if learners is None:  # the session's learners are complete once packets fly
+            learners = self._learners = tuple(s.learners.get(self.spec.name, ()))
+        for other in learners:
             other.learn_from_slid(packet.slid)
         return None
 
