@@ -156,12 +156,14 @@ class Flow:
                 return
         seq = self.next_seq
         self.next_seq = seq + 1
-        s.net.send(plan[3], plan[4](seq & 0xFFFFFF, self.qpn, plan[5], plan[6], 0, ACK, seq))
+        s.net.send_over(plan[3], plan[7], plan[4](seq & 0xFFFFFF, self.qpn, plan[5], plan[6],
+                                                  0, ACK, seq))
 
     def _replan(self) -> tuple | None:
         """(epoch, the group's modes entry, the serving node, source port, the packet
-        maker with the constant fields, SGID, DGID), kept as :attr:`_plan` when it may be;
-        None (the reason counted) when nothing can be sent now."""
+        maker with the constant fields, SGID, DGID, the source port's cable), kept as
+        :attr:`_plan` when it may be; None (the reason counted) when nothing can be sent
+        now."""
         s, spec = self.s, self.spec
         epoch = s.epoch
         mode = s.controller.modes.get(self._dst_group) if self._dst_group else None
@@ -178,7 +180,7 @@ class Flow:
         slid = self.slid(src) if self._mlid_slid else s.lid_of(src)
         make = partial(DataPacket, spec.name, addr.dlid, slid, addr.dest_qp, spec.size,
                        addr.has_grh, spec.transport, "data")
-        plan = (epoch, mode, node, src, make, s.gid_of(src), addr.dgid)
+        plan = (epoch, mode, node, src, make, s.gid_of(src), addr.dgid, s.net.cable(src))
         if self._plannable or self._unicast is not None and self._unicast[1] is addr:
             self._plan = plan
         return plan

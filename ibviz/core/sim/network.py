@@ -131,9 +131,20 @@ class NetworkSim(Batch):
 
     # ----------------------------------------------------------------- sending
     def send(self, src: PortRef, packet: DataPacket, at_us: float | None = None) -> int:
-        """Inject ``packet`` at CA port ``src`` (now, or at ``at_us``); returns its id.
-        A copy leaving now over a live, known cable goes straight to the arrivals
-        (:meth:`_depart` inlined; it still takes every other case and names the drops)."""
+        """Inject ``packet`` at CA port ``src`` (now, or at ``at_us``); returns its id."""
+        return self.send_over(src, self._wire.get(src), packet, at_us)
+
+    def cable(self, port: PortRef) -> tuple[PortRef, PortRef, tuple, float] | None:
+        """The cable leaving ``port`` (for :meth:`send_over`), None: not cabled."""
+        wire = self._wire.get(port, False)
+        return self._cable(port) if wire is False else wire
+
+    def send_over(self, src: PortRef, wire: tuple[PortRef, PortRef, tuple, float] | None,
+                  packet: DataPacket, at_us: float | None = None) -> int:
+        """:meth:`send` with the port's :meth:`cable` known (a flow's send plan keeps it;
+        None: :meth:`_depart` finds it). A copy leaving now over a live cable goes
+        straight to the arrivals (``_depart`` inlined; it takes the other cases and names
+        the drops)."""
         pid = next(self._ids)
         flow = packet.flow
         c = self.counters.get(flow)
@@ -147,14 +158,11 @@ class NetworkSim(Batch):
             on_send(pid, packet, src)
         engine = self.engine
         now = engine.now
-        if at_us is not None:
-            self.sent_at[pid] = (src, at_us)
-            if at_us > now:
-                engine.at(at_us, self._depart, args=(pid, packet, src, at_us, 0))
-                return pid
-        else:
-            self.sent_at[pid] = (src, now)
-        wire = self._wire.get(src)
+        t = now if at_us is None else at_us
+        self.sent_at[pid] = (src, t)
+        if t > now:
+            engine.at(t, self._depart, args=(pid, packet, src, t, 0))
+            return pid
         sm = self.sm
         failed, down = sm.failed, sm.down_links
         if wire is None or src[0] in failed or (down and wire[2] in down) or \
