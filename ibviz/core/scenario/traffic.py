@@ -1,20 +1,21 @@
-"""Traffic sources: datagram flows and connected (RC/UC/RD) flows with PSNs.
+"""Traffic sources: datagram flows (:mod:`ibviz.core.scenario.connected` adds RC, UC
+and RD).
 
 A flow sends at its rate from ``start_us`` to ``stop_us`` (constant gaps, or Poisson gaps
 from the scenario's seed). Each application message has a sequence number; datagram
-flows send it once. RC and RD flows number packets with PSNs, keep up to ``window``
-unacknowledged, and go back to the oldest unacknowledged PSN on a NAK or when the ACK
-timer fires, giving up after ``retry_count`` retries without progress (the connection
-breaks). The responder's state (expected PSN) belongs to the service, so the node that
-serves the group after a failover continues the connection; during a failback's state
-dump the takeover node's connections are frozen and it answers nothing.
+flows send it once. A datagram flow keeps a *send plan*: its source port and cable, SLID,
+SGID, address and the packet's constant fields, looked up once and kept while nothing
+they depend on can have changed: no event on the session's bus (LIDs, failures, links,
+sweeps, joins, leaves, group creation and deletion: ``Session.epoch``), the same entry in
+the controller's modes for the destination group and the same serving node for a group
+source (both changed without an event), and no new learned address. RC and RD flows
+look their addresses up per packet, and so do a unicast flow to another subnet (routers
+come and go) and a UC flow to a group's unicast-range LID (set without an event).
 """
 
 from __future__ import annotations
 
 import random
-from collections import deque
-from collections.abc import Callable
 from functools import partial
 from math import log
 from typing import TYPE_CHECKING
@@ -29,7 +30,7 @@ from ibviz.core.scenario.addressing import (
     service_address,
 )
 from ibviz.core.scenario.model import FlowSpec
-from ibviz.core.sim.packet import ACK, NAK_SEQUENCE, DataPacket
+from ibviz.core.sim.packet import ACK, DataPacket
 
 if TYPE_CHECKING:
     from ibviz.core.scenario.protocols import SessionState as Session
@@ -212,130 +213,3 @@ class Flow:
             self.learned = slid
             self.s.note("learn", f"{self.spec.name}: learned the service address "
                         f"{slid:#06x} from a packet's SLID (the MLID used as SLID)")
-
-
-class ConnectedFlow(Flow):
-    """RC/RD (reliable: ACKs, retries) and UC (PSNs only)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.reliable = self.spec.transport in RELIABLE
-        self.next_psn = 0
-        self.unacked: deque[tuple[int, int]] = deque()
-        """(psn, seq) sent and not yet acknowledged, oldest first."""
-        self.backlog: deque[int] = deque()
-        self.expected_psn = 0
-        self.retries = 0
-        self.retransmitted = 0
-        self._timer: int | None = None
-        self.duplicates = 0
-
-    def emit_message(self) -> None:
-        if not self.reliable:
-            return super().emit_message()
-        seq = self.next_seq
-        self.next_seq += 1
-        self.backlog.append(seq)
-        self._pump()
-
-    def _pump(self) -> None:
-        while self.backlog and len(self.unacked) < self.spec.window and not self.broken:
-            src = self.source_port()
-            if src is None:
-                return
-            try:
-                addr = self.address(src)
-            except NotAddressable:
-                return
-            seq = self.backlog.popleft()
-            psn = self.next_psn
-            self.next_psn += 1
-            self.unacked.append((psn, seq))
-            self.transmit(src, addr, seq, psn)
-            self._arm()
-
-    def _arm(self) -> None:
-        if self._timer is None:
-            self._timer = self.s.engine.after(self.spec.ack_timeout_us, self._timeout)
-
-    def _timeout(self) -> None:
-        self._timer = None
-        if not self.unacked or self.broken:
-            return
-        self.retries += 1
-        if self.retries > self.spec.retry_count:
-            self.broken = f"retry count exceeded ({self.spec.retry_count} retries)"
-            self.s.note("flow", f"{self.spec.name}: connection broken: {self.broken}")
-            return
-        self._go_back(self.unacked[0][0], f"ACK timeout, retry {self.retries}")
-
-    def _go_back(self, psn: int, why: str) -> None:
-        """Retransmit everything from ``psn`` on (go-back-N)."""
-        src = self.source_port()
-        if src is None:
-            self._arm()
-            return
-        try:
-            addr = self.address(src)
-        except NotAddressable:
-            self._arm()
-            return
-        for p, seq in self.unacked:
-            if p >= psn:
-                self.retransmitted += 1
-                self.transmit(src, addr, seq, p)
-        self._arm()
-
-    # -------------------------------------------------------------- responder
-    def on_receive(self, pid: int, packet: DataPacket, at: PortRef) -> str | None:
-        if self.s.frozen(at.node):
-            return FROZEN
-        if packet.psn == self.expected_psn or (not self.reliable and
-                                               packet.psn > self.expected_psn):
-            self.expected_psn = packet.psn + 1
-            if self.reliable:
-                self._ack(packet, at, ACK, packet.psn)
-            return None
-        if packet.psn < self.expected_psn:
-            self.duplicates += 1
-            if self.reliable:
-                self._ack(packet, at, ACK, self.expected_psn - 1)
-            return "duplicate PSN (retransmission)"
-        self._ack(packet, at, NAK_SEQUENCE, self.expected_psn)
-        return "PSN out of sequence"
-
-    def _ack(self, packet: DataPacket, at: PortRef, syndrome: int, psn: int) -> None:
-        requester = self.s.port_of(self.src.node)
-        try:
-            addr = node_address(self.s.sm, at, requester, self.qpn)
-        except NotAddressable:
-            return
-        slid = packet.dlid if not addr.has_grh else self.s.fabric.port(at).lid
-        ack = DataPacket(self.spec.name + "/ack", addr.dlid, slid, self.qpn, 64, addr.has_grh,
-                         packet.transport, "ack", psn & 0xFFFFFF, dgid=addr.dgid,
-                         syndrome=syndrome)
-        self.s.net.send(at, ack)
-
-    # -------------------------------------------------------------- requester
-    def on_ack(self, pid: int, packet: DataPacket, at: PortRef) -> str | None:
-        progressed = False
-        while self.unacked and self.unacked[0][0] <= packet.psn - (packet.syndrome != ACK):
-            self.unacked.popleft()
-            progressed = True
-        if progressed:
-            self.retries = 0
-            if self._timer is not None:
-                self.s.engine.cancel(self._timer)
-                self._timer = None
-        if packet.syndrome == NAK_SEQUENCE:
-            self._go_back(packet.psn, "NAK: PSN sequence error")
-        elif self.unacked:
-            self._arm()
-        self._pump()
-        return None
-
-
-def make_flow(session: Session, index: int, spec: FlowSpec, src: Endpoint, dst: Endpoint
-              ) -> Flow:
-    cls: Callable[..., Flow] = ConnectedFlow if spec.transport in ("RC", "UC", "RD") else Flow
-    return cls(session, index, spec, src, dst)
