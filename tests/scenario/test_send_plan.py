@@ -6,6 +6,7 @@ group's deletion."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from ibviz.core.failover.model import Mode
 from ibviz.core.scenario.addressing import NotAddressable, node_address, service_address
 from ibviz.core.scenario.session import Session
 from ibviz.core.sim.router import port_gid
-from ibviz.topology.scenarios import open_session, scenario_names
+from ibviz.topology.scenarios import fabric_for, load_scenario, open_session, scenario_names
 
 SMALL = [n for n in scenario_names() if n != "fat-tree-1000"]
 
@@ -161,3 +162,19 @@ def test_a_group_source_follows_the_serving_node_and_a_learned_address():
         assert {got[1] for got in check.sent[name]} - {0xC123} == \
             {s.sm.sa.groups[pg.mgid].mlid}
     assert check.skipped > 0 and not check.wrong, check.wrong[:5]
+
+
+def test_uc_flows_send_by_the_plan_and_a_group_lid_flow_looks_up_each_time():
+    sc = load_scenario("fig8")
+    workarounds = ("none", "unicast_lid")  # the second: no group LID, counted not sent
+    sc = replace(sc, flows=[replace(f, transport="UC", workaround=w)
+                            for f, w in zip(sc.flows, workarounds, strict=True)])
+    s = Session(sc, fabric_for(sc))
+    check = Checker(s)
+    s.run_until(3000)
+    s.apply(act.ForceMode("svc", "lmc"))
+    s.run()
+    first, second = s.flows
+    assert check.sent[first.spec.name] and not check.wrong, check.wrong[:5]
+    assert second.not_sent["the group has no unicast-range LID"] > 0  # until lmc:
+    assert {got[1] for got in check.sent[second.spec.name]} == {s.service_lids["svc"]}
