@@ -68,8 +68,8 @@ class Flow:
         self._src_group, self._dst_group = src.group, dst.group
         self._plannable = dst.group is not None and not (
             spec.transport in ("RC", "UC", "RD") and spec.workaround == "unicast_lid")
-        """Whether a plan may keep the address (a unicast flow's: in one subnet only; a
-        group's unicast-range LID is set by the SM without an event)."""
+        """Whether a group flow's plan is kept (not for a group's unicast-range LID, set
+        without an event); a unicast flow's is kept in one subnet (see :meth:`address`)."""
 
     @property
     def learned(self) -> int | None:
