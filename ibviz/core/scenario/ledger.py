@@ -64,6 +64,7 @@ class Ledger(Spans):
                            for f in session.flows}
         self._dst_group = {f.spec.name: f.dst.group for f in session.flows if f.dst.group}
         self._expected_flows: frozenset[str] = session.expectations.flows
+        self._expect = session.expectations.on_send
         self.pending: dict[tuple[str, int], int] = {}
         """(flow, message) -> packets of it not yet retired (flows that may send a
         message more than once)."""
@@ -100,13 +101,17 @@ class Ledger(Spans):
 
     # ------------------------------------------------------------------ hooks
     def on_send(self, pid: int, packet, src: PortRef) -> None:
-        if packet.flow in self._expected_flows:
-            self.s.expectations.on_send(pid, packet, src)
-        if packet.kind == "data" and packet.flow not in self._once:
-            key = (packet.flow, packet.seq)
-            self.pending[key] = self.pending.get(key, 0) + 1
-        self._sends += 1
-        if self._sends >= BATCH:
+        flow = packet.flow
+        if flow in self._expected_flows:
+            self._expect(pid, packet, src)
+        if flow not in self._once and packet.kind == "data":
+            key = (flow, packet.seq)
+            pending = self.pending
+            pending[key] = pending.get(key, 0) + 1
+        sends = self._sends + 1
+        if sends < BATCH:
+            self._sends = sends
+        else:
             self._sends = 0
             self.retire()
 

@@ -60,6 +60,8 @@ class SessionState(Protocol):
     expectations: Any
     ledger: Any
     _lid_memo: dict[PortRef, int]
+    epoch: int
+    """Counts the events on the session's bus (see ``Session.epoch``)."""
 
     @property
     def actions(self) -> list[act.Timed]: ...

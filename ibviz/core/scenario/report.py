@@ -42,27 +42,31 @@ class ExpectationRecorder:
         self.expected: dict[int, frozenset[PortRef]] = {}
         self.loose: set[int] = set()
         """Packets from senders that are not members: expected at most once, a subset."""
-        self._cache: dict[str, tuple[tuple, frozenset[PortRef] | None, bool]] = {}
-        """Flow -> (state version, expected ports, loose): every change is logged, so the
-        log's length (with the outcomes') tells when the answer may differ."""
+        self._cache: dict[str, tuple[int, int | None, PortRef, frozenset[PortRef] | None,
+                                     bool]] = {}
+        """Flow -> (session epoch, serving node, source port, expected ports, loose): all
+        else :meth:`_want` reads changes only with an event on the session's bus
+        (failures, links, sweeps, joins, leaves, group deletions), so these tell when the
+        answer may differ."""
         self._groups = {f.spec.name: f for f in session.flows
                         if f.dst.group is not None and f.spec.transport in ("UD", "raw")}
         self.flows = frozenset(self._groups)
         """The flows whose sends :meth:`on_send` looks at (datagrams to a group)."""
 
     def on_send(self, pid: int, packet: DataPacket, src: PortRef) -> None:
-        flow = self._groups.get(packet.flow)
+        name = packet.flow
+        flow = self._groups.get(name)
         if flow is None or packet.dlid < 0xC000:
             return
         s = self.s
-        version = (len(s.log), len(s.controller.outcomes), src)
-        cached = self._cache.get(packet.flow)
-        if cached is None or cached[0] != version:
-            cached = self._cache[packet.flow] = (version, *self._want(flow, src))
-        if cached[1] is None:
+        epoch, serving = s.epoch, s.controller.serving.get(flow.dst.group)
+        cached = self._cache.get(name)
+        if cached is None or cached[0] != epoch or cached[1] != serving or cached[2] != src:
+            cached = self._cache[name] = (epoch, serving, src, *self._want(flow, src))
+        if cached[3] is None:
             return
-        self.expected[pid] = cached[1]
-        if cached[2]:
+        self.expected[pid] = cached[3]
+        if cached[4]:
             self.loose.add(pid)
 
     def _want(self, flow, src: PortRef) -> tuple[frozenset[PortRef] | None, bool]:

@@ -75,6 +75,10 @@ class Session(SessionViews):
         self._gid_memo: dict[PortRef, int] = {}
         self._lid_memo: dict[PortRef, int] = {}
         self.engine = Engine()
+        self.epoch = 0
+        """Counts the events on the session's bus since it was built (every SM and
+        failover change: LIDs, failures, links, groups, MADs, phases): a flow's send plan
+        is kept while it holds (see :mod:`ibviz.core.scenario.traffic`)."""
         parts = build_session_parts(self, self.scenario, fabric, self.mode_override)
         self.sm: SubnetManager = parts.sm
         self.controller: FailoverController = parts.controller
@@ -83,7 +87,7 @@ class Session(SessionViews):
         self.learners = parts.learners
         self.service_lids = parts.service_lids
         self.resolve = parts.resolve
-        self._unsubscribe = parts.unsubscribe
+        self._unsubscribe = [*parts.unsubscribe, self.events.subscribe(ev.Event, self._moved)]
         from ibviz.core.scenario.ledger import Ledger
         from ibviz.core.scenario.report import ExpectationRecorder
 
@@ -167,6 +171,9 @@ class Session(SessionViews):
         self.run_until(self.duration_us + 1000.0)
 
     # ---------------------------------------------------------------- helpers
+    def _moved(self, _event: ev.Event) -> None:
+        self.epoch += 1
+
     def port_of(self, guid: int) -> PortRef:
         """A CA's first cabled port (cabling never changes during a session: memoised)."""
         port = self._port_memo.get(guid)

@@ -16,9 +16,10 @@ from ibviz.core.failover.controller import FailoverController
 from ibviz.core.failover.model import Mode, ProtectedGroup
 from ibviz.core.model import NodeKind, PortRef
 from ibviz.core.scenario.addressing import Endpoint
+from ibviz.core.scenario.connected import ConnectedFlow, make_flow
 from ibviz.core.scenario.logging import subscribe_log
 from ibviz.core.scenario.model import JOIN_STATES, TRANSPORTS, WORKAROUNDS, Scenario
-from ibviz.core.scenario.traffic import ConnectedFlow, Flow, make_flow
+from ibviz.core.scenario.traffic import Flow
 from ibviz.core.sim.network import NetworkSim
 from ibviz.core.sim.receive import GROUP_QP
 from ibviz.core.sm.manager import SmConfig, SubnetManager

@@ -1,20 +1,22 @@
-"""Traffic sources: datagram flows and connected (RC/UC/RD) flows with PSNs.
+"""Traffic sources: datagram flows (:mod:`ibviz.core.scenario.connected` adds RC, UC
+and RD).
 
 A flow sends at its rate from ``start_us`` to ``stop_us`` (constant gaps, or Poisson gaps
 from the scenario's seed). Each application message has a sequence number; datagram
-flows send it once. RC and RD flows number packets with PSNs, keep up to ``window``
-unacknowledged, and go back to the oldest unacknowledged PSN on a NAK or when the ACK
-timer fires, giving up after ``retry_count`` retries without progress (the connection
-breaks). The responder's state (expected PSN) belongs to the service, so the node that
-serves the group after a failover continues the connection; during a failback's state
-dump the takeover node's connections are frozen and it answers nothing.
+flows send it once. A datagram flow keeps a *send plan*: its source port and cable, SLID,
+SGID, address and the packet's constant fields, looked up once and kept while nothing
+they depend on can have changed: no event on the session's bus (LIDs, failures, links,
+sweeps, joins, leaves, group creation and deletion: ``Session.epoch``), the same entry in
+the controller's modes for the destination group and the same serving node for a group
+source (both changed without an event), and no new learned address. RC and RD flows
+look their addresses up per packet, and so do a unicast flow to another subnet (routers
+come and go) and a UC flow to a group's unicast-range LID (set without an event).
 """
 
 from __future__ import annotations
 
 import random
-from collections import deque
-from collections.abc import Callable
+from functools import partial
 from math import log
 from typing import TYPE_CHECKING
 
@@ -28,7 +30,7 @@ from ibviz.core.scenario.addressing import (
     service_address,
 )
 from ibviz.core.scenario.model import FlowSpec
-from ibviz.core.sim.packet import ACK, NAK_SEQUENCE, DataPacket
+from ibviz.core.sim.packet import ACK, DataPacket
 
 if TYPE_CHECKING:
     from ibviz.core.scenario.protocols import SessionState as Session
@@ -47,7 +49,11 @@ class Flow:
         self.rng = random.Random(session.seed * 1_000_003 + index)
         self.next_seq = 0
         self.not_sent: dict[str, int] = {}
-        self.learned: int | None = None
+        self._learned: int | None = None
+        self._plan: tuple | None = None
+        """The datagram send plan (see :meth:`_replan`), kept while it holds."""
+        self._learners: tuple[Flow, ...] | None = None
+        """The flows that learn the service address from this one's SLIDs (on use)."""
         self.stop_us = spec.stop_us if spec.stop_us is not None else session.duration_us
         self.broken: str | None = None
         self._unicast: tuple[int, Address] | None = None
@@ -59,6 +65,21 @@ class Flow:
         self._poisson = spec.pattern == "poisson"
         self._mlid_slid = spec.slid == "mlid" and src.group is not None
         """Whether the SLID is the served group's MLID (else the source port's LID)."""
+        self._src_group, self._dst_group = src.group, dst.group
+        self._plannable = dst.group is not None and not (
+            spec.transport in ("RC", "UC", "RD") and spec.workaround == "unicast_lid")
+        """Whether a group flow's plan is kept (not for a group's unicast-range LID, set
+        without an event); a unicast flow's is kept in one subnet (see :meth:`address`)."""
+
+    @property
+    def learned(self) -> int | None:
+        """The service address the flow learned (a path record's or a SLID's MLID)."""
+        return self._learned
+
+    @learned.setter
+    def learned(self, mlid: int | None) -> None:
+        self._learned = mlid
+        self._plan = None
 
     # --------------------------------------------------------------- schedule
     def start(self) -> None:
@@ -78,7 +99,8 @@ class Flow:
         if now > self.stop_us or self.broken:
             return
         self.emit_message()
-        engine.push(now + self._gap(), self._tick, ())
+        engine.push(now - log(1.0 - self.rng.random()) / self._rate if self._poisson
+                    else now + self._mean, self._tick, ())  # _gap, inline
 
     # ---------------------------------------------------------------- sending
     def source_port(self) -> PortRef | None:
@@ -120,16 +142,49 @@ class Flow:
         return self.s.lid_of(src)
 
     def emit_message(self) -> None:
+        """Send the next message (one packet) by the plan, made again when it may not
+        hold: any event on the session's bus, the group's mode or serving node changed,
+        or the flow learned an address."""
+        s = self.s
+        plan = self._plan
+        if plan is None or plan[0] != s.epoch or (
+                self._dst_group is not None and
+                s.controller.modes.get(self._dst_group) is not plan[1]) or (
+                self._src_group is not None and
+                s.controller.serving.get(self._src_group) != plan[2]):
+            plan = self._replan()
+            if plan is None:
+                return
+        seq = self.next_seq
+        self.next_seq = seq + 1
+        s.net.send_over(plan[3], plan[7], plan[4](seq & 0xFFFFFF, self.qpn, plan[5], plan[6],
+                                                  0, ACK, seq))
+
+    def _replan(self) -> tuple | None:
+        """(epoch, the group's modes entry, the serving node, source port, the packet
+        maker with the constant fields, SGID, DGID, the source port's cable), kept as
+        :attr:`_plan` when it may be; None (the reason counted) when nothing can be sent
+        now."""
+        s, spec = self.s, self.spec
+        epoch = s.epoch
+        mode = s.controller.modes.get(self._dst_group) if self._dst_group else None
+        node = s.controller.serving.get(self._src_group) if self._src_group else None
         src = self.source_port()
         if src is None:
-            return self.skip("source node down")
+            self.skip("source node down")
+            return None
         try:
             addr = self.address(src)
         except NotAddressable as exc:
-            return self.skip(str(exc))
-        seq = self.next_seq
-        self.next_seq = seq + 1
-        self.transmit(src, addr, seq, seq)
+            self.skip(str(exc))
+            return None
+        slid = self.slid(src) if self._mlid_slid else s.lid_of(src)
+        make = partial(DataPacket, spec.name, addr.dlid, slid, addr.dest_qp, spec.size,
+                       addr.has_grh, spec.transport, "data")
+        plan = (epoch, mode, node, src, make, s.gid_of(src), addr.dgid, s.net.cable(src))
+        if self._plannable or self._unicast is not None and self._unicast[1] is addr:
+            self._plan = plan
+        return plan
 
     def transmit(self, src: PortRef, addr: Address, seq: int, psn: int) -> None:
         """Send message ``seq`` as packet ``psn`` (24 bits) from ``src`` to ``addr``."""
@@ -141,9 +196,13 @@ class Flow:
 
     def on_receive(self, pid: int, packet: DataPacket, at: PortRef) -> str | None:
         """Transport-level acceptance at the receiver (None: accepted)."""
-        if self.s.controller.frozen_windows and self.s.frozen(at.node):
+        s = self.s
+        if s.controller.frozen_windows and s.frozen(at.node):
             return FROZEN
-        for other in self.s.learners.get(self.spec.name, ()):
+        learners = self._learners
+        if learners is None:  # the session's learners are complete once packets fly
+            learners = self._learners = tuple(s.learners.get(self.spec.name, ()))
+        for other in learners:
             other.learn_from_slid(packet.slid)
         return None
 
@@ -154,130 +213,3 @@ class Flow:
             self.learned = slid
             self.s.note("learn", f"{self.spec.name}: learned the service address "
                         f"{slid:#06x} from a packet's SLID (the MLID used as SLID)")
-
-
-class ConnectedFlow(Flow):
-    """RC/RD (reliable: ACKs, retries) and UC (PSNs only)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.reliable = self.spec.transport in RELIABLE
-        self.next_psn = 0
-        self.unacked: deque[tuple[int, int]] = deque()
-        """(psn, seq) sent and not yet acknowledged, oldest first."""
-        self.backlog: deque[int] = deque()
-        self.expected_psn = 0
-        self.retries = 0
-        self.retransmitted = 0
-        self._timer: int | None = None
-        self.duplicates = 0
-
-    def emit_message(self) -> None:
-        if not self.reliable:
-            return super().emit_message()
-        seq = self.next_seq
-        self.next_seq += 1
-        self.backlog.append(seq)
-        self._pump()
-
-    def _pump(self) -> None:
-        while self.backlog and len(self.unacked) < self.spec.window and not self.broken:
-            src = self.source_port()
-            if src is None:
-                return
-            try:
-                addr = self.address(src)
-            except NotAddressable:
-                return
-            seq = self.backlog.popleft()
-            psn = self.next_psn
-            self.next_psn += 1
-            self.unacked.append((psn, seq))
-            self.transmit(src, addr, seq, psn)
-            self._arm()
-
-    def _arm(self) -> None:
-        if self._timer is None:
-            self._timer = self.s.engine.after(self.spec.ack_timeout_us, self._timeout)
-
-    def _timeout(self) -> None:
-        self._timer = None
-        if not self.unacked or self.broken:
-            return
-        self.retries += 1
-        if self.retries > self.spec.retry_count:
-            self.broken = f"retry count exceeded ({self.spec.retry_count} retries)"
-            self.s.note("flow", f"{self.spec.name}: connection broken: {self.broken}")
-            return
-        self._go_back(self.unacked[0][0], f"ACK timeout, retry {self.retries}")
-
-    def _go_back(self, psn: int, why: str) -> None:
-        """Retransmit everything from ``psn`` on (go-back-N)."""
-        src = self.source_port()
-        if src is None:
-            self._arm()
-            return
-        try:
-            addr = self.address(src)
-        except NotAddressable:
-            self._arm()
-            return
-        for p, seq in self.unacked:
-            if p >= psn:
-                self.retransmitted += 1
-                self.transmit(src, addr, seq, p)
-        self._arm()
-
-    # -------------------------------------------------------------- responder
-    def on_receive(self, pid: int, packet: DataPacket, at: PortRef) -> str | None:
-        if self.s.frozen(at.node):
-            return FROZEN
-        if packet.psn == self.expected_psn or (not self.reliable and
-                                               packet.psn > self.expected_psn):
-            self.expected_psn = packet.psn + 1
-            if self.reliable:
-                self._ack(packet, at, ACK, packet.psn)
-            return None
-        if packet.psn < self.expected_psn:
-            self.duplicates += 1
-            if self.reliable:
-                self._ack(packet, at, ACK, self.expected_psn - 1)
-            return "duplicate PSN (retransmission)"
-        self._ack(packet, at, NAK_SEQUENCE, self.expected_psn)
-        return "PSN out of sequence"
-
-    def _ack(self, packet: DataPacket, at: PortRef, syndrome: int, psn: int) -> None:
-        requester = self.s.port_of(self.src.node)
-        try:
-            addr = node_address(self.s.sm, at, requester, self.qpn)
-        except NotAddressable:
-            return
-        slid = packet.dlid if not addr.has_grh else self.s.fabric.port(at).lid
-        ack = DataPacket(self.spec.name + "/ack", addr.dlid, slid, self.qpn, 64, addr.has_grh,
-                         packet.transport, "ack", psn & 0xFFFFFF, dgid=addr.dgid,
-                         syndrome=syndrome)
-        self.s.net.send(at, ack)
-
-    # -------------------------------------------------------------- requester
-    def on_ack(self, pid: int, packet: DataPacket, at: PortRef) -> str | None:
-        progressed = False
-        while self.unacked and self.unacked[0][0] <= packet.psn - (packet.syndrome != ACK):
-            self.unacked.popleft()
-            progressed = True
-        if progressed:
-            self.retries = 0
-            if self._timer is not None:
-                self.s.engine.cancel(self._timer)
-                self._timer = None
-        if packet.syndrome == NAK_SEQUENCE:
-            self._go_back(packet.psn, "NAK: PSN sequence error")
-        elif self.unacked:
-            self._arm()
-        self._pump()
-        return None
-
-
-def make_flow(session: Session, index: int, spec: FlowSpec, src: Endpoint, dst: Endpoint
-              ) -> Flow:
-    cls: Callable[..., Flow] = ConnectedFlow if spec.transport in ("RC", "UC", "RD") else Flow
-    return cls(session, index, spec, src, dst)

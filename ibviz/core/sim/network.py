@@ -133,10 +133,24 @@ class NetworkSim(Batch):
     # ----------------------------------------------------------------- sending
     def send(self, src: PortRef, packet: DataPacket, at_us: float | None = None) -> int:
         """Inject ``packet`` at CA port ``src`` (now, or at ``at_us``); returns its id."""
+        return self.send_over(src, self._wire.get(src), packet, at_us)
+
+    def cable(self, port: PortRef) -> tuple[PortRef, PortRef, tuple, float] | None:
+        """The cable leaving ``port`` (for :meth:`send_over`), None: not cabled."""
+        wire = self._wire.get(port, False)
+        return self._cable(port) if wire is False else wire
+
+    def send_over(self, src: PortRef, wire: tuple[PortRef, PortRef, tuple, float] | None,
+                  packet: DataPacket, at_us: float | None = None) -> int:
+        """:meth:`send` with the port's :meth:`cable` known (a flow's send plan keeps it;
+        None: :meth:`_depart` finds it). A copy leaving now over a live cable goes
+        straight to the arrivals (``_depart`` inlined; it takes the other cases and names
+        the drops)."""
         pid = next(self._ids)
-        c = self.counters.get(packet.flow)
+        flow = packet.flow
+        c = self.counters.get(flow)
         if c is None:
-            c = self.counters[packet.flow] = Counters()
+            c = self.counters[flow] = Counters()
         c.sent += 1
         self.packets[pid] = packet
         self.live[pid] = 1
@@ -147,10 +161,24 @@ class NetworkSim(Batch):
         now = engine.now
         t = now if at_us is None else at_us
         self.sent_at[pid] = (src, t)
-        if t <= now:
-            self._depart(pid, packet, src, now, 0)
-        else:
+        if t > now:
             engine.at(t, self._depart, args=(pid, packet, src, t, 0))
+            return pid
+        sm = self.sm
+        failed, down = sm.failed, sm.down_links
+        if wire is None or src[0] in failed or (down and wire[2] in down) or \
+                wire[1][0] in failed:
+            self._depart(pid, packet, src, now, 0)
+            return pid
+        peer = wire[1]
+        t1 = now + packet.size * wire[3] + self.propagation_us
+        log = self.hops
+        if log is not None:
+            log.record((pid, flow, packet.kind, src, peer, now, t1))
+        self._pq.push(t1, pid, packet, peer, 1)
+        if t1 < self._pump_at:
+            self._pump_at = t1
+            engine.push(t1, self._pump, ())
         return pid
 
     def drop(self, pid: int, packet: DataPacket, port: PortRef, reason: str) -> None:
