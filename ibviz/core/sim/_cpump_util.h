@@ -148,10 +148,58 @@ plus(PyObject *v, long delta)
     return n;
 }
 
+/* Where (type, name) keeps its value in a plain slot (a __slots__ member, as in the
+ * simulator's Counters and the Engine): its offset, learned once per pair; 0: not so. */
+#define SLOT_CACHE 8
+static struct {
+    PyTypeObject *type;  /* strong */
+    PyObject *name;      /* strong */
+    unsigned int version;  /* the type's version tag then: a changed type asks again */
+    Py_ssize_t offset;
+} slot_cache[SLOT_CACHE];
+static int slot_cache_next;
+
+static Py_ssize_t
+plain_slot(PyTypeObject *tp, PyObject *name)
+{
+    for (int i = 0; i < SLOT_CACHE; i++)
+        if (slot_cache[i].type == tp && slot_cache[i].name == name &&
+            slot_cache[i].version == tp->tp_version_tag && tp->tp_version_tag != 0)
+            return slot_cache[i].offset;
+    PyObject *d = _PyType_Lookup(tp, name);  /* borrowed; gives tp a version tag */
+    Py_ssize_t offset = 0;
+    if (d != NULL && Py_IS_TYPE(d, &PyMemberDescr_Type) &&
+        ((PyMemberDescrObject *)d)->d_member->type == T_OBJECT_EX &&
+        !(((PyMemberDescrObject *)d)->d_member->flags & READONLY))
+        offset = ((PyMemberDescrObject *)d)->d_member->offset;
+    int i = slot_cache_next;
+    slot_cache_next = (i + 1) % SLOT_CACHE;
+    Py_XSETREF(slot_cache[i].type, (PyTypeObject *)Py_NewRef(tp));
+    Py_XSETREF(slot_cache[i].name, Py_NewRef(name));
+    slot_cache[i].version = tp->tp_version_tag;
+    slot_cache[i].offset = offset;
+    return offset;
+}
+
 /* obj.name += delta */
 static int
 attr_add(PyObject *obj, PyObject *name, long delta)
 {
+    Py_ssize_t offset = PyUnicode_CheckExact(name) ? plain_slot(Py_TYPE(obj), name) : 0;
+    if (offset) {  /* an int in a plain slot: added in place of the attribute protocol */
+        PyObject **slot = (PyObject **)((char *)obj + offset), *old = *slot;
+        if (old != NULL && PyLong_CheckExact(old)) {
+            int overflow;
+            long long v = PyLong_AsLongLongAndOverflow(old, &overflow);
+            if (!overflow && v < LLONG_MAX / 2 && v > LLONG_MIN / 2) {
+                PyObject *n = PyLong_FromLongLong(v + delta);
+                if (n == NULL)
+                    return -1;
+                Py_SETREF(*slot, n);
+                return 0;
+            }
+        }
+    }
     PyObject *n = plus(PyObject_GetAttr(obj, name), delta);
     if (n == NULL)
         return -1;

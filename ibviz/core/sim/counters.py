@@ -17,7 +17,7 @@ class Delivery:
     time_us: float
 
 
-@dataclass
+@dataclass(slots=True)
 class Counters:
     sent: int = 0
     delivered: int = 0
