@@ -22,6 +22,7 @@ row = st.tuples(st.integers(0, 60), st.sampled_from(["f0", "f1", "group:g", "sm"
 step = st.one_of(st.lists(row, min_size=1, max_size=40),
                  st.tuples(st.sets(st.integers(0, 60)), st.one_of(st.none(),
                                                                   st.integers(0, 61))),
+                 st.tuples(st.sets(st.integers(0, 60)), st.integers(0, 61), st.just("from")),
                  st.just("view"), st.sampled_from(["f9", "f1"]))
 
 
@@ -49,6 +50,10 @@ def test_columns_and_rows_answer_alike(steps, now) -> None:
             _same(rows, cols, now)
         elif isinstance(s, str):  # a view asks for a flow before its first hop
             assert rows.flow_id(s) == cols.flow_id(s)
+        elif isinstance(s, tuple) and len(s) == 3:  # the ledger's trim: held ids, a mark
+            held, below, _ = s
+            held = sorted(h for h in held if h < below)
+            assert rows.keep_from(below, held) == cols.keep_from(below, held)
         elif isinstance(s, tuple):
             kept, below = s
             if below is not None:  # the ledger's hint: every id from it on is kept

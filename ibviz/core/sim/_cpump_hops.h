@@ -256,6 +256,28 @@ HopRecord_endpoints(HopRecord *h, PyObject *indices)
     return out;
 }
 
+/* One step of a trim: hop i moves down to *w if kept, else its ports are released. */
+static inline void
+hop_sweep(HopRecord *h, Py_ssize_t i, Py_ssize_t *w, int keep)
+{
+    if (!keep) {
+        Py_DECREF(h->src[i]);
+        Py_DECREF(h->dst[i]);
+        return;
+    }
+    Py_ssize_t k = *w;
+    if (k != i) {
+        h->pid[k] = h->pid[i];
+        h->flow[k] = h->flow[i];
+        h->kind[k] = h->kind[i];
+        h->t0[k] = h->t0[i];
+        h->t1[k] = h->t1[i];
+        h->src[k] = h->src[i];
+        h->dst[k] = h->dst[i];
+    }
+    *w = k + 1;
+}
+
 /* keep(mask) keeps, of the first len(mask) hops, those whose mask byte is non-zero, and
  * every later hop, in order */
 static PyObject *
@@ -271,26 +293,48 @@ HopRecord_keep(HopRecord *h, PyObject *arg)
         return NULL;
     }
     const char *keep = mask.buf;
-    for (Py_ssize_t i = 0; i < h->n; i++) {
-        if (i < end && !keep[i]) {
-            Py_DECREF(h->src[i]);
-            Py_DECREF(h->dst[i]);
-            continue;
-        }
-        if (w != i) {
-            h->pid[w] = h->pid[i];
-            h->flow[w] = h->flow[i];
-            h->kind[w] = h->kind[i];
-            h->t0[w] = h->t0[i];
-            h->t1[w] = h->t1[i];
-            h->src[w] = h->src[i];
-            h->dst[w] = h->dst[i];
-        }
-        w++;
-    }
+    for (Py_ssize_t i = 0; i < h->n; i++)
+        hop_sweep(h, i, &w, i >= end || keep[i]);
     h->n = w;
     PyBuffer_Release(&mask);
     Py_RETURN_NONE;
+}
+
+/* keep_from(below, held) keeps the hops of packets from id below on and of the packets
+ * whose ids are in held (int64 bytes, sorted, every one below below), in order; the rest
+ * go. Returns how many went. One pass, no mask: a retirement pass's trim (ledger.py). */
+static PyObject *
+HopRecord_keep_from(HopRecord *h, PyObject *const *a, Py_ssize_t nargs)
+{
+    Py_buffer held;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "keep_from(below, held)");
+        return NULL;
+    }
+    long long below = PyLong_AsLongLong(a[0]);
+    if ((below == -1 && PyErr_Occurred()) ||
+        PyObject_GetBuffer(a[1], &held, PyBUF_SIMPLE) < 0)
+        return NULL;
+    const long long *ids = held.buf;
+    Py_ssize_t m = held.len / (Py_ssize_t)sizeof(long long), w = 0;
+    for (Py_ssize_t i = 0; i < h->n; i++) {
+        long long p = h->pid[i];
+        int keep = p >= below;
+        for (Py_ssize_t lo = 0, hi = m; !keep && lo < hi;) {  /* binary search in held */
+            Py_ssize_t mid = (lo + hi) / 2;
+            if (ids[mid] < p)
+                lo = mid + 1;
+            else if (ids[mid] > p)
+                hi = mid;
+            else
+                keep = 1;
+        }
+        hop_sweep(h, i, &w, keep);
+    }
+    Py_ssize_t gone = h->n - w;
+    h->n = w;
+    PyBuffer_Release(&held);
+    return PyLong_FromSsize_t(gone);
 }
 
 static PyObject *
@@ -318,6 +362,8 @@ static PyMethodDef HopRecord_methods[] = {
      "endpoints(indices) -> [(src, dst), ...]"},
     {"keep", (PyCFunction)HopRecord_keep, METH_O,
      "keep(mask bytes): keep the marked ones of the first len(mask) hops, and the rest"},
+    {"keep_from", (PyCFunction)(void (*)(void))HopRecord_keep_from, METH_FASTCALL,
+     "keep_from(below, held int64 bytes) -> hops gone: keep those of packets >= below or held"},
     {NULL, NULL, 0, NULL}};
 
 static PyGetSetDef HopRecord_getset[] = {

@@ -78,6 +78,15 @@ class ColumnHopLog(HopLog):
             self.first += gone
         return gone
 
+    def keep_from(self, below: int, held: list[int]) -> int:
+        """In one compiled pass, without a mask; the columns a view asked for are
+        forgotten (its next ask copies them again, as any new hop makes it do)."""
+        gone = self._store.keep_from(below, np.array(sorted(held), np.int64).tobytes())
+        if gone:
+            self._cols, self._done = {}, 0
+            self.first += gone
+        return gone
+
     def __getitem__(self, i: int) -> Hop:
         pid, flow, kind, src, dst, t0, t1 = self._store.row(i)
         return Hop(pid, flow, src, dst, t0, t1, kind)

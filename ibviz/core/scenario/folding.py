@@ -1,0 +1,159 @@
+"""Folding retired packets into the ledger's counters (see
+:mod:`ibviz.core.scenario.ledger`): per-flow message figures, the exactly-once verdicts,
+messages lost per failover and the thinned delivered/lost series."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from itertools import repeat
+
+from ibviz.core.model import PortRef
+from ibviz.core.scenario.verdict import INF, SETTLE_US, Spans
+
+SERIES_POINTS = 4096
+"""Retired delivered/lost events kept per flow for the plot (thinned by halving)."""
+
+
+class Folding(Spans):
+    """The folding steps of :class:`~ibviz.core.scenario.ledger.Ledger` (which sets
+    these attributes up)."""
+
+    held: list[int]
+    pending: dict[tuple[str, int], int]
+    partial: dict[tuple[str, int], list]
+    figures: dict[str, list]
+    lost: dict[int, int]
+    series: dict[str, list[tuple[float, int, int]]]
+    _last_drop: dict[int, str]
+    _retired_since_trim: int
+    _reliable: set[str]
+    _once: frozenset[str]
+    _groups_of: dict[str, set[str]]
+    _settled_below: Callable[[str], float]
+
+    def _fold_run(self, pids: range) -> None:
+        """Fold packets ``pids`` (the run the watermark passed), in order, holding back
+        those of messages that may still be retransmitted. The common case, a delivered
+        datagram, is folded here; the others by :meth:`_fold`."""
+        net, ex = self.s.net, self.s.expectations
+        packets, sent_at, got_pop = net.packets, net.sent_at, net.delivered_to.pop
+        drop_pop, want_pop, loose = self._last_drop.pop, ex.expected.pop, ex.loose
+        reliable, once, held = self._reliable, self._once, self.held
+        figures, series, fold = self.figures, self.series, self._fold
+        actions = self._pass_actions if self._pass_actions is not None else \
+            self._action_times()
+        steady = not (self._open or self._spans or actions) and self._inf_from == INF
+        """No span, action or failed outcome: :meth:`unsteady` is False throughout."""
+        last = self.s.duration_us - SETTLE_US
+        checked, problems, judge = 0, self.eo_problems, self._judge
+        gone = []
+        for pid in pids:
+            packet = packets[pid]
+            flow = packet.flow
+            if flow in reliable and packet.kind == "data" and \
+                    packet.seq >= self._settled_below(flow):
+                held.append(pid)  # never a multicast datagram: verdict order kept
+                continue
+            gone.append(pid)
+            t = sent_at[pid][1]
+            if flow not in once or packet.kind != "data":
+                fold(pid, packet, t)
+                continue
+            reason = drop_pop(pid, None)
+            got = got_pop(pid, None)
+            want = want_pop(pid, None)
+            if want is not None:
+                if not steady:
+                    judge(pid, packet, t, want, got or [])
+                elif t <= last:
+                    checked += 1
+                    if len(problems) < 5:
+                        judge(pid, packet, t, want, got or [], True)
+                if loose:
+                    loose.discard(pid)
+            if got is None:  # lost: by reason, and in the spans around failovers
+                self._message_done(flow, [], t, "unknown" if reason is None else reason)
+                continue
+            fig = figures[flow]
+            fig[0] += 1
+            fig[1] += 1
+            if len(got) > 1:
+                fig[3] += len(got) - len(set(got))
+            pts = series[flow]
+            pts.append((t, 1, 0))
+            if len(pts) > SERIES_POINTS:
+                self._thin(pts)
+        self.eo_checked += checked
+        self._retired_since_trim += len(gone)
+        self._forget(gone)
+
+    def _forget(self, pids: list[int] | tuple[int, ...]) -> None:
+        """Forget folded packets from the simulator's tables."""
+        net = self.s.net
+        for table in (net.packets, net.sent_at, net.live):
+            deque(map(table.__delitem__, pids), 0)
+        for seen in (net._seen_at, net._switch_seen):
+            if seen:  # emptied as each packet's last copy ends
+                deque(map(seen.pop, pids, repeat(None)), 0)
+
+    def _fold(self, pid: int, packet, t: float) -> None:
+        net, expectations = self.s.net, self.s.expectations
+        delivered_to = net.delivered_to
+        reason = self._last_drop.pop(pid, None)
+        want = expectations.expected.pop(pid, None)
+        if want is not None:
+            self._judge(pid, packet, t, want, delivered_to.get(pid, []))
+            expectations.loose.discard(pid)
+        got = delivered_to.pop(pid, [])
+        if packet.kind == "data" and packet.flow in self._once:
+            self._message_done(packet.flow, got, t, "unknown" if reason is None else reason)
+        elif packet.kind == "data":
+            key = (packet.flow, packet.seq)
+            pending = self.pending
+            left = pending[key] - 1
+            part = self.partial.pop(key, None) if self.partial else None
+            if left:  # more packets of this message to come (retransmissions)
+                pending[key] = left
+                if part is None:
+                    part = [[], t]
+                part[0].extend(got)
+                self.partial[key] = part
+            else:
+                del pending[key]
+                if part is not None:
+                    got, t = part[0] + got, part[1]
+                self._message_done(packet.flow, got, t,
+                                   "unknown" if reason is None else reason)
+
+    def _message_done(self, flow: str, ports: list[PortRef], first_t: float,
+                      reason: str) -> None:
+        fig = self.figures[flow]
+        fig[0] += 1
+        delivered = bool(ports)
+        if delivered:
+            fig[1] += 1
+            fig[3] += len(ports) - len(set(ports))
+        else:
+            fig[2] += 1
+            fig[4][reason] += 1
+        pts = self.series[flow]
+        pts.append((first_t, int(delivered), int(not delivered)))
+        if len(pts) > SERIES_POINTS:
+            self._thin(pts)
+        groups = self._groups_of.get(flow, ()) if not delivered else ()
+        if groups:
+            for start, _, end, pos, group in self._spans:
+                if start > first_t:
+                    break
+                if first_t < end and group in groups:
+                    self.lost[pos] += 1
+            for pos, o in self._open:
+                if o.started_us <= first_t and o.group in groups:
+                    self.lost[pos] += 1
+
+    @staticmethod
+    def _thin(pts: list[tuple[float, int, int]]) -> None:
+        """Halve a flow's retired delivered/lost series (pairs merged)."""
+        pts[:] = [(b[0], a[1] + b[1], a[2] + b[2])
+                  for a, b in zip(pts[::2], pts[1::2], strict=False)]
