@@ -9,7 +9,7 @@ from collections.abc import Callable
 from itertools import repeat
 
 from ibviz.core.model import PortRef
-from ibviz.core.scenario.verdict import INF, SETTLE_US, Spans
+from ibviz.core.scenario.verdict import INF, SETTLE_US, Spans, broken_list
 
 SERIES_POINTS = 4096
 """Retired delivered/lost events kept per flow for the plot (thinned by halving)."""
@@ -68,7 +68,7 @@ class Folding(Spans):
                     judge(pid, packet, t, want, got or [])
                 elif t <= last:
                     checked += 1
-                    if len(problems) < 5:
+                    if len(problems) < 5 and broken_list(want, got or [], pid in loose):
                         judge(pid, packet, t, want, got or [], True)
                 if loose:
                     loose.discard(pid)

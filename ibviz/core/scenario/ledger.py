@@ -13,7 +13,9 @@ kept in detail, giving the same figures as if nothing had been retired.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
+from itertools import compress
+from operator import itemgetter, not_
 from typing import TYPE_CHECKING
 
 from ibviz.core.model import PortRef
@@ -35,6 +37,7 @@ BATCH = 1024
 """Sends between two retirement passes."""
 FILTERING = frozenset({"multicast tree ends here", "MLID not attached to the port"})
 """Drops that are normal filtering of surplus copies, named only when nothing else is."""
+_PID, _REASON = itemgetter(2), itemgetter(4)
 
 
 class Ledger(Folding):
@@ -157,11 +160,16 @@ class Ledger(Folding):
 
     # --------------------------------------------------------------- tracking
     def _track_drops(self) -> None:
+        """Each packet's drop reason: its last one that is not :data:`FILTERING`, else
+        its first (the first reason of a new packet, then the others over it)."""
         rows = self.s.net._drop_rows
-        last = self._last_drop
-        for _, _, pid, _, reason in rows[self._drops_seen:]:
-            if reason not in FILTERING or pid not in last:
-                last[pid] = reason
+        new = rows[self._drops_seen:]
+        if new:
+            last = self._last_drop
+            pids, reasons = list(map(_PID, new)), list(map(_REASON, new))
+            deque(map(last.setdefault, pids, reasons), 0)
+            other = list(map(not_, map(FILTERING.__contains__, reasons)))
+            last.update(zip(compress(pids, other), compress(reasons, other), strict=True))
         self._drops_seen = len(rows)
 
     def _trim(self) -> None:
