@@ -256,26 +256,38 @@ HopRecord_endpoints(HopRecord *h, PyObject *indices)
     return out;
 }
 
-/* One step of a trim: hop i moves down to *w if kept, else its ports are released. */
-static inline void
-hop_sweep(HopRecord *h, Py_ssize_t i, Py_ssize_t *w, int keep)
+/* Move hops [from, from + count) down to to, column by column. */
+static void
+hops_move(HopRecord *h, Py_ssize_t to, Py_ssize_t from, Py_ssize_t count)
 {
-    if (!keep) {
-        Py_DECREF(h->src[i]);
-        Py_DECREF(h->dst[i]);
+    if (to == from || count <= 0)
         return;
-    }
-    Py_ssize_t k = *w;
-    if (k != i) {
-        h->pid[k] = h->pid[i];
-        h->flow[k] = h->flow[i];
-        h->kind[k] = h->kind[i];
-        h->t0[k] = h->t0[i];
-        h->t1[k] = h->t1[i];
-        h->src[k] = h->src[i];
-        h->dst[k] = h->dst[i];
-    }
-    *w = k + 1;
+#define MOVE(field) memmove(h->field + to, h->field + from, (size_t)count * sizeof(*h->field))
+    MOVE(pid); MOVE(flow); MOVE(kind); MOVE(t0); MOVE(t1); MOVE(src); MOVE(dst);
+#undef MOVE
+}
+
+/* One step of a trim: a dropped hop i releases its ports, and the kept run before it,
+ * from *start, moves down to *w in one go. hops_swept finishes. */
+static inline void
+hop_sweep(HopRecord *h, Py_ssize_t i, Py_ssize_t *w, Py_ssize_t *start, int keep)
+{
+    if (keep)
+        return;
+    hops_move(h, *w, *start, i - *start);
+    *w += i - *start;
+    *start = i + 1;
+    Py_DECREF(h->src[i]);
+    Py_DECREF(h->dst[i]);
+}
+
+static Py_ssize_t
+hops_swept(HopRecord *h, Py_ssize_t w, Py_ssize_t start)
+{
+    Py_ssize_t gone = start - w;
+    hops_move(h, w, start, h->n - start);
+    h->n -= gone;
+    return gone;
 }
 
 /* keep(mask) keeps, of the first len(mask) hops, those whose mask byte is non-zero, and
@@ -293,9 +305,10 @@ HopRecord_keep(HopRecord *h, PyObject *arg)
         return NULL;
     }
     const char *keep = mask.buf;
-    for (Py_ssize_t i = 0; i < h->n; i++)
-        hop_sweep(h, i, &w, i >= end || keep[i]);
-    h->n = w;
+    Py_ssize_t start = 0;
+    for (Py_ssize_t i = 0; i < end; i++)
+        hop_sweep(h, i, &w, &start, keep[i]);
+    hops_swept(h, w, start);
     PyBuffer_Release(&mask);
     Py_RETURN_NONE;
 }
@@ -316,7 +329,7 @@ HopRecord_keep_from(HopRecord *h, PyObject *const *a, Py_ssize_t nargs)
         PyObject_GetBuffer(a[1], &held, PyBUF_SIMPLE) < 0)
         return NULL;
     const long long *ids = held.buf;
-    Py_ssize_t m = held.len / (Py_ssize_t)sizeof(long long), w = 0;
+    Py_ssize_t m = held.len / (Py_ssize_t)sizeof(long long), w = 0, start = 0;
     for (Py_ssize_t i = 0; i < h->n; i++) {
         long long p = h->pid[i];
         int keep = p >= below;
@@ -329,10 +342,9 @@ HopRecord_keep_from(HopRecord *h, PyObject *const *a, Py_ssize_t nargs)
             else
                 keep = 1;
         }
-        hop_sweep(h, i, &w, keep);
+        hop_sweep(h, i, &w, &start, keep);
     }
-    Py_ssize_t gone = h->n - w;
-    h->n = w;
+    Py_ssize_t gone = hops_swept(h, w, start);
     PyBuffer_Release(&held);
     return PyLong_FromSsize_t(gone);
 }
