@@ -5,11 +5,11 @@ messages lost per failover and the thinned delivered/lost series."""
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import repeat
 
 from ibviz.core.model import PortRef
-from ibviz.core.scenario.verdict import INF, SETTLE_US, Spans, broken_list
+from ibviz.core.scenario.verdict import INF, SETTLE_US, Spans
 
 SERIES_POINTS = 4096
 """Retired delivered/lost events kept per flow for the plot (thinned by halving)."""
@@ -32,12 +32,15 @@ class Folding(Spans):
     _groups_of: dict[str, set[str]]
     _settled_below: Callable[[str], float]
 
-    def _fold_run(self, pids: range) -> None:
-        """Fold packets ``pids`` (the run the watermark passed), in order, holding back
-        those of messages that may still be retransmitted. The common case, a delivered
-        datagram, is folded here; the others by :meth:`_fold`."""
+    def _fold_run(self, start: int, limit: int, now: float) -> int:
+        """Fold packets from ``start`` on, in order, up to ``limit`` or the first one
+        with a copy in flight or sent less than ``SETTLE_US`` before ``now``; returns
+        where it stopped (the new watermark). Holds back the packets of messages that
+        may still be retransmitted. The common case, a delivered datagram, is folded
+        here; the others by :meth:`_fold`."""
         net, ex = self.s.net, self.s.expectations
-        packets, sent_at, got_pop = net.packets, net.sent_at, net.delivered_to.pop
+        packets, sent_at, got_pop, live = net.packets, net.sent_at, net.delivered_to.pop, \
+            net.live
         drop_pop, want_pop, loose = self._last_drop.pop, ex.expected.pop, ex.loose
         reliable, once, held = self._reliable, self._once, self.held
         figures, series, fold = self.figures, self.series, self._fold
@@ -47,16 +50,18 @@ class Folding(Spans):
         """No span, action or failed outcome: :meth:`unsteady` is False throughout."""
         last = self.s.duration_us - SETTLE_US
         checked, problems, judge = 0, self.eo_problems, self._judge
-        gone = []
-        for pid in pids:
+        mark, held_before = limit, len(held)
+        for pid in range(start, limit):
+            t = sent_at[pid][1]
+            if live[pid] or t + SETTLE_US >= now:
+                mark = pid
+                break
             packet = packets[pid]
             flow = packet.flow
             if flow in reliable and packet.kind == "data" and \
                     packet.seq >= self._settled_below(flow):
                 held.append(pid)  # never a multicast datagram: verdict order kept
                 continue
-            gone.append(pid)
-            t = sent_at[pid][1]
             if flow not in once or packet.kind != "data":
                 fold(pid, packet, t)
                 continue
@@ -68,8 +73,11 @@ class Folding(Spans):
                     judge(pid, packet, t, want, got or [])
                 elif t <= last:
                     checked += 1
-                    if len(problems) < 5 and broken_list(want, got or [], pid in loose):
-                        judge(pid, packet, t, want, got or [], True)
+                    if len(problems) < 5:  # broken_list, inline
+                        reached = set(got or ())
+                        if len(reached) != len(got or ()) or (
+                                not reached <= want if pid in loose else reached != want):
+                            judge(pid, packet, t, want, got or [], True)
                 if loose:
                     loose.discard(pid)
             if got is None:  # lost: by reason, and in the spans around failovers
@@ -85,10 +93,15 @@ class Folding(Spans):
             if len(pts) > SERIES_POINTS:
                 self._thin(pts)
         self.eo_checked += checked
+        gone: Sequence[int] = range(start, mark)
+        if len(held) > held_before:
+            kept = set(held[held_before:])
+            gone = [pid for pid in gone if pid not in kept]
         self._retired_since_trim += len(gone)
         self._forget(gone)
+        return mark
 
-    def _forget(self, pids: list[int] | tuple[int, ...]) -> None:
+    def _forget(self, pids: Sequence[int]) -> None:
         """Forget folded packets from the simulator's tables."""
         net = self.s.net
         for table in (net.packets, net.sent_at, net.live):

@@ -137,7 +137,7 @@ class Ledger(Folding):
     def _retire(self) -> None:
         s, net = self.s, self.s.net
         now = s.engine.now
-        packets, live, sent_at = net.packets, net.live, net.sent_at
+        packets, sent_at = net.packets, net.sent_at
         if self.held:
             still = []
             for pid in self.held:
@@ -149,13 +149,10 @@ class Ledger(Folding):
                     self._forget((pid,))
                     self._retired_since_trim += 1
             self.held = still
-        mark = start = self.watermark
+        mark = self.watermark
         limit = len(packets) + mark - len(self.held) - self.detail
-        while mark < limit and not live[mark] and sent_at[mark][1] + SETTLE_US < now:
-            mark += 1
-        self.watermark = mark
-        if mark > start:
-            self._fold_run(range(start, mark))
+        if mark < limit:
+            self.watermark = self._fold_run(mark, limit, now)
         self._trim()
 
     # --------------------------------------------------------------- tracking
