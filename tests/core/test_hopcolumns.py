@@ -74,3 +74,29 @@ def test_a_session_records_into_columns_with_the_compiled_loop() -> None:
     assert isinstance(s.net.hops, ColumnHopLog)
     s.run()
     assert len(s.net.hops) > 0 and s.net.hops.first > 0  # recorded, and trimmed
+
+
+def test_trims_by_watermark_over_grown_buffers_answer_alike() -> None:
+    """Many trims between appends: the record starts after the hops that went, reuses
+    the freed front when its buffers are full, and answers as the row record does."""
+    import random
+
+    from ibviz.core.sim.hopcolumns import ColumnHopLog
+
+    rng = random.Random(3)
+    rows, cols = HopLog(), ColumnHopLog()
+    pid = 0
+    for step in range(60):
+        for _ in range(rng.randrange(200, 3000)):  # in time order, pids mostly rising
+            pid += rng.random() < 0.3
+            r = (max(0, pid - rng.randrange(8)), rng.choice(["f0", "f1"]), "data",
+                 rng.choice(PORTS), rng.choice(PORTS), float(step), float(step + 1))
+            rows.record(r)
+            cols.record(r)
+        below = max(0, pid - rng.randrange(50, 400)) if step % 5 else 0  # 0: none go
+        held = sorted(rng.sample(range(below), min(below, rng.randrange(4))))
+        assert rows.keep_from(below, held) == cols.keep_from(below, held)
+        if step % 7 == 0:
+            _same(rows, cols, step + 0.5)
+    _same(rows, cols, 30.5)
+    assert cols.first > 20_000 and len(cols) > 100

@@ -8,7 +8,7 @@
  * number the flows in the order of their first hop, as HopLog's do. */
 typedef struct {
     PyObject_HEAD
-    Py_ssize_t n, cap;
+    Py_ssize_t n, cap, base; /* base: slots before hop 0 in the buffers (trims free them) */
     long long *pid;
     int *flow;
     signed char *kind;
@@ -22,25 +22,29 @@ typedef struct {
 
 static PyTypeObject HopRecordType;
 
+#define HOP_FIELDS(X) X(pid) X(flow) X(kind) X(t0) X(t1) X(src) X(dst)
+
 static int
 hops_grow(HopRecord *h)
 {
+    Py_ssize_t b = h->base;
+    if (b && b * 4 >= h->cap) {  /* trims freed a quarter at the front: slide back */
+#define SLIDE(f) h->f -= b; memmove(h->f, h->f + b, (size_t)h->n * sizeof(*h->f));
+        HOP_FIELDS(SLIDE)
+#undef SLIDE
+        h->base = 0;
+        return 0;
+    }
     Py_ssize_t cap = h->cap ? h->cap * 2 : 4096;
     void *p;
-#define GROW(field, type)                                                    \
-    p = PyMem_Realloc(h->field, (size_t)cap * sizeof(type));                 \
+#define GROW(f)                                                              \
+    p = PyMem_Realloc(h->f ? h->f - b : NULL, (size_t)cap * sizeof(*h->f));  \
     if (p == NULL) {                                                         \
         PyErr_NoMemory();                                                    \
         return -1;                                                           \
     }                                                                        \
-    h->field = p;
-    GROW(pid, long long)
-    GROW(flow, int)
-    GROW(kind, signed char)
-    GROW(t0, double)
-    GROW(t1, double)
-    GROW(src, PyObject *)
-    GROW(dst, PyObject *)
+    h->f = (void *)((char *)p + b * (Py_ssize_t)sizeof(*h->f));
+    HOP_FIELDS(GROW)
 #undef GROW
     h->cap = cap;
     return 0;
@@ -51,7 +55,7 @@ static int
 hops_add(HopRecord *h, PyObject *pid, PyObject *flow, PyObject *kind, PyObject *src,
          PyObject *dst, double t0, double t1)
 {
-    if (h->n == h->cap && hops_grow(h) < 0)
+    if (h->base + h->n == h->cap && hops_grow(h) < 0)
         return -1;
     long long p = PyLong_AsLongLong(pid);
     if (p == -1 && PyErr_Occurred())
@@ -130,13 +134,9 @@ HopRecord_dealloc(HopRecord *h)
         Py_DECREF(h->src[i]);
         Py_DECREF(h->dst[i]);
     }
-    PyMem_Free(h->pid);
-    PyMem_Free(h->flow);
-    PyMem_Free(h->kind);
-    PyMem_Free(h->t0);
-    PyMem_Free(h->t1);
-    PyMem_Free(h->src);
-    PyMem_Free(h->dst);
+#define FREE(f) PyMem_Free(h->f ? h->f - h->base : NULL);
+    HOP_FIELDS(FREE)
+#undef FREE
     Py_XDECREF(h->ids);
     Py_XDECREF(h->names);
     Py_XDECREF(h->kind_codes);
@@ -256,7 +256,7 @@ HopRecord_endpoints(HopRecord *h, PyObject *indices)
     return out;
 }
 
-/* Move hops [from, from + count) down to to, column by column. */
+/* Move hops [from, from + count) to to (either way), column by column. */
 static void
 hops_move(HopRecord *h, Py_ssize_t to, Py_ssize_t from, Py_ssize_t count)
 {
@@ -313,9 +313,31 @@ HopRecord_keep(HopRecord *h, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+/* Whether hop i's packet is from below on or in held (ids, m of them, sorted). */
+static inline int
+hop_kept(const HopRecord *h, Py_ssize_t i, long long below, const long long *ids,
+         Py_ssize_t m)
+{
+    long long p = h->pid[i];
+    if (p >= below)
+        return 1;
+    for (Py_ssize_t lo = 0, hi = m; lo < hi;) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (ids[mid] < p)
+            lo = mid + 1;
+        else if (ids[mid] > p)
+            hi = mid;
+        else
+            return 1;
+    }
+    return 0;
+}
+
 /* keep_from(below, held) keeps the hops of packets from id below on and of the packets
- * whose ids are in held (int64 bytes, sorted, every one below below), in order; the rest
- * go. Returns how many went. One pass, no mask: a retirement pass's trim (ledger.py). */
+ * whose ids are in held (int64 bytes, sorted), in order; the rest go. Returns how many
+ * went. A retirement pass's trim (ledger.py): the hops that go are old, at the front, so
+ * the few kept among them move up next to the later ones and the record starts after
+ * them (the front slots are reused when the buffers are full), nothing else moves. */
 static PyObject *
 HopRecord_keep_from(HopRecord *h, PyObject *const *a, Py_ssize_t nargs)
 {
@@ -329,24 +351,28 @@ HopRecord_keep_from(HopRecord *h, PyObject *const *a, Py_ssize_t nargs)
         PyObject_GetBuffer(a[1], &held, PyBUF_SIMPLE) < 0)
         return NULL;
     const long long *ids = held.buf;
-    Py_ssize_t m = held.len / (Py_ssize_t)sizeof(long long), w = 0, start = 0;
-    for (Py_ssize_t i = 0; i < h->n; i++) {
-        long long p = h->pid[i];
-        int keep = p >= below;
-        for (Py_ssize_t lo = 0, hi = m; !keep && lo < hi;) {  /* binary search in held */
-            Py_ssize_t mid = (lo + hi) / 2;
-            if (ids[mid] < p)
-                lo = mid + 1;
-            else if (ids[mid] > p)
-                hi = mid;
-            else
-                keep = 1;
+    Py_ssize_t m = held.len / (Py_ssize_t)sizeof(long long), end = 0;
+    for (Py_ssize_t i = 0; i < h->n; i++)  /* end: just after the last hop that goes */
+        if (!hop_kept(h, i, below, ids, m))
+            end = i + 1;
+    Py_ssize_t w = end;
+    for (Py_ssize_t i = end - 1; i >= 0; i--) {
+        if (hop_kept(h, i, below, ids, m)) {
+            hops_move(h, --w, i, 1);
+        } else {
+            Py_DECREF(h->src[i]);
+            Py_DECREF(h->dst[i]);
         }
-        hop_sweep(h, i, &w, &start, keep);
     }
-    Py_ssize_t gone = hops_swept(h, w, start);
     PyBuffer_Release(&held);
-    return PyLong_FromSsize_t(gone);
+    if (w) {
+#define SKIP(f) h->f += w;
+        HOP_FIELDS(SKIP)
+#undef SKIP
+        h->base += w;
+        h->n -= w;
+    }
+    return PyLong_FromSsize_t(w);
 }
 
 static PyObject *

@@ -71,8 +71,12 @@ class PidColumn:
         """Keep of the first ``len(head)`` rows those ``head`` marks (and the rest)."""
         end = len(head)
         if end and not head.all():
+            first = int(head.argmax()) if head.any() else end  # the rows before it all go
+            del self.rows[:first]
+            head, end = head[first:], end - first
             self.rows[:end] = compress(self.rows[:end], head.tolist())
-            self.pids = np.concatenate([self.pids[:end][head], self.pids[end:]])
+            pids = self.pids[first:]
+            self.pids = np.concatenate([pids[:end][head], pids[end:]])
 
 
 def head_mask(pids: np.ndarray, kept: Container[int], below: int | None) -> np.ndarray:
