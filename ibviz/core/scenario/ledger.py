@@ -69,8 +69,9 @@ class Ledger(Folding):
         message more than once)."""
         self.partial: dict[tuple[str, int], list] = {}
         """(flow, message) -> [ports reached, first send time] of its retired packets."""
-        self.figures: dict[str, list] = defaultdict(lambda: [0, 0, 0, 0, Counter()])
-        """Flow -> [messages, delivered, lost, duplicated, lost by reason] (retired)."""
+        self._figures: dict[str, list] = defaultdict(lambda: [0, 0, 0, 0, Counter()])
+        self._counted: Counter[str] = Counter()
+        """Flow -> delivered messages folded in batches, not yet in :attr:`figures`."""
         self.eo_checked = 0
         self.eo_problems: list[str] = []
         self.lost: dict[int, int] = defaultdict(int)
