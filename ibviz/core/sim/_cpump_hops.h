@@ -134,9 +134,16 @@ HopRecord_dealloc(HopRecord *h)
         Py_DECREF(h->src[i]);
         Py_DECREF(h->dst[i]);
     }
-#define FREE(f) PyMem_Free(h->f ? h->f - h->base : NULL);
-    HOP_FIELDS(FREE)
-#undef FREE
+#define UNSKIP(f) if (h->f) h->f -= h->base;  /* back to the buffers' starts */
+    HOP_FIELDS(UNSKIP)
+#undef UNSKIP
+    PyMem_Free(h->pid);
+    PyMem_Free(h->flow);
+    PyMem_Free(h->kind);
+    PyMem_Free(h->t0);
+    PyMem_Free(h->t1);
+    PyMem_Free(h->src);
+    PyMem_Free(h->dst);
     Py_XDECREF(h->ids);
     Py_XDECREF(h->names);
     Py_XDECREF(h->kind_codes);
