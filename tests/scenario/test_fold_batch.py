@@ -14,7 +14,7 @@ from ibviz.core.scenario import folding as folding_mod
 from ibviz.core.scenario import ledger as ledger_mod
 from ibviz.topology import open_fabric
 
-REAL = folding_mod.Folding._fold_batch
+REAL, RUN = folding_mod.Folding._fold_batch, folding_mod.Folding._fold_run
 
 
 def steady_session() -> Session:
@@ -40,16 +40,20 @@ def steady_session() -> Session:
 
 
 def folded(monkeypatch: pytest.MonkeyPatch, batch: bool) -> tuple[Session, int]:
+    """The session run with the batch fold (looking for each run's end a few packets at
+    a time), or with every packet folded by ``_fold_each`` alone."""
     monkeypatch.setattr(ledger_mod, "BATCH", 32)
     monkeypatch.setattr(folding_mod, "SERIES_POINTS", 16)
+    monkeypatch.setattr(folding_mod, "SCAN", 7)
+    folding = folding_mod.Folding
+    monkeypatch.setattr(folding, "_fold_run", RUN if batch else folding._fold_each)
     calls = []
 
     def fold_batch(self, run, times) -> bool:
-        done = batch and REAL(self, run, times)
-        calls.append(done and len(run))
-        return done
+        calls.append(len(run))
+        return REAL(self, run, times)
 
-    monkeypatch.setattr(folding_mod.Folding, "_fold_batch", fold_batch)
+    monkeypatch.setattr(folding, "_fold_batch", fold_batch)
     s = steady_session()
     s.ledger.detail = 100
     s.run()

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
-from itertools import compress, repeat
-from operator import and_, attrgetter, eq, is_not, not_, sub
+from itertools import compress, count, repeat
+from operator import add, and_, attrgetter, eq, ge, is_not, itemgetter, not_, or_, sub
 
 from ibviz.core.model import PortRef
 from ibviz.core.scenario.verdict import INF, SETTLE_US, Spans
 
 SERIES_POINTS = 4096
 """Retired delivered/lost events kept per flow for the plot (thinned by halving)."""
-_FLOW, _KIND = attrgetter("flow"), attrgetter("kind")
+_FLOW, _KIND, _TIME = attrgetter("flow"), attrgetter("kind"), itemgetter(1)
+SCAN = 512
+"""Packets read at a time when looking for the end of a run to fold."""
 
 
 class Folding(Spans):
@@ -54,18 +56,30 @@ class Folding(Spans):
         may still be retransmitted. A run of delivered datagrams in steady times (the
         common case) is folded at once, by :meth:`_fold_batch`."""
         if not self._reliable and self._steady():
-            sent_at, live = self.s.net.sent_at, self.s.net.live
-            mark, times = limit, []
-            for pid in range(start, limit):
-                t = sent_at[pid][1]
-                if live[pid] or t + SETTLE_US >= now:
-                    mark = pid
-                    break
-                times.append(t)
+            mark, times = self._scan(start, limit, now)
             if self._fold_batch(range(start, mark), times):
                 return mark
             limit = mark  # folded one by one below
         return self._fold_each(start, limit, now)
+
+    def _scan(self, start: int, limit: int, now: float) -> tuple[int, list[float]]:
+        """The first packet from ``start`` (below ``limit``, else ``limit``) with a copy
+        in flight or sent less than ``SETTLE_US`` before ``now``, and the send times of
+        those before it; read in C-level passes over slices of ``SCAN`` packets."""
+        sent_at, live = self.s.net.sent_at, self.s.net.live
+        times: list[float] = []
+        while start < limit:
+            part = range(start, min(limit, start + SCAN))
+            ts = list(map(_TIME, map(sent_at.__getitem__, part)))
+            busy = map(or_, map(live.__getitem__, part),
+                       map(ge, map(add, ts, repeat(SETTLE_US)), repeat(now)))
+            stop = next(compress(count(), busy), None)
+            if stop is not None:
+                times += ts[:stop]
+                return start + stop, times
+            times += ts
+            start = part.stop
+        return limit, times
 
     def _steady(self) -> bool:
         """No span, action or failed outcome: :meth:`unsteady` is False throughout."""
