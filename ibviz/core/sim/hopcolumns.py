@@ -5,7 +5,8 @@ freeing them cost about a fifth of a busy simulation. :class:`ColumnHopLog` keep
 record in the compiled extension's ``HopRecord`` (packet id, flow id, kind code, t0, t1 as
 C arrays; the two ports as references): the loop appends without making an object, the
 columns a view asks for are copied out as numpy arrays, a row is made only for a hop a view
-or the pcap asks about, and the ledger's trims compress the arrays. Same API, same
+or the pcap asks about, and the ledger's trims (:meth:`ColumnHopLog.keep_from`) drop the
+old hops at the front in C, moving only the few kept among them. Same API, same
 answers (``tests/core/test_sim_fingerprint.py`` runs both).
 """
 
