@@ -13,15 +13,16 @@ kept in detail, giving the same figures as if nothing had been retired.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from itertools import compress
+from operator import itemgetter, not_
 from typing import TYPE_CHECKING
 
 from ibviz.core.model import PortRef
+from ibviz.core.scenario.folding import SERIES_POINTS, Folding  # noqa: F401 (re-exported)
 from ibviz.core.scenario.verdict import (  # noqa: F401 (SETTLE_US, broken re-exported)
     INF,
     SETTLE_US,
-    Spans,
     broken,
 )
 from ibviz.core.sim.pidcolumn import PidColumn
@@ -34,13 +35,12 @@ DETAIL_PACKETS = 4096
 """Packets kept in full (views, pcap); older finished ones are folded into counters."""
 BATCH = 1024
 """Sends between two retirement passes."""
-SERIES_POINTS = 4096
-"""Retired delivered/lost events kept per flow for the plot (thinned by halving)."""
 FILTERING = frozenset({"multicast tree ends here", "MLID not attached to the port"})
 """Drops that are normal filtering of surplus copies, named only when nothing else is."""
+_PID, _REASON = itemgetter(2), itemgetter(4)
 
 
-class Ledger(Spans):
+class Ledger(Folding):
     """See the module docstring; one per session, fed by the simulator's send hook."""
 
     def __init__(self, session: SessionState, detail: int = DETAIL_PACKETS) -> None:
@@ -70,8 +70,9 @@ class Ledger(Spans):
         message more than once)."""
         self.partial: dict[tuple[str, int], list] = {}
         """(flow, message) -> [ports reached, first send time] of its retired packets."""
-        self.figures: dict[str, list] = defaultdict(lambda: [0, 0, 0, 0, Counter()])
-        """Flow -> [messages, delivered, lost, duplicated, lost by reason] (retired)."""
+        self._figures: dict[str, list] = defaultdict(lambda: [0, 0, 0, 0, Counter()])
+        self._counted: Counter[str] = Counter()
+        """Flow -> delivered messages folded in batches, not yet in :attr:`figures`."""
         self.eo_checked = 0
         self.eo_problems: list[str] = []
         self.lost: dict[int, int] = defaultdict(int)
@@ -142,124 +143,55 @@ class Ledger(Spans):
     def _retire(self) -> None:
         s, net = self.s, self.s.net
         now = s.engine.now
-        packets, live, sent_at = net.packets, net.live, net.sent_at
-        settled_below, reliable, fold = self._settled_below, self._reliable, self._fold
+        packets, sent_at = net.packets, net.sent_at
         if self.held:
             still = []
             for pid in self.held:
                 packet = packets[pid]
-                if packet.seq >= settled_below(packet.flow):
+                if packet.seq >= self._settled_below(packet.flow):
                     still.append(pid)
                 else:
-                    fold(pid, packet, sent_at[pid][1])
+                    self._fold(pid, packet, sent_at[pid][1])
+                    self._forget((pid,))
+                    self._retired_since_trim += 1
             self.held = still
-        held = self.held
         mark = self.watermark
-        limit = len(net.packets) + mark - len(held) - self.detail
-        while mark < limit:
-            packet = packets[mark]
-            t = sent_at[mark][1]
-            if live[mark] or t + SETTLE_US >= now:
-                break
-            pid, mark = mark, mark + 1
-            if packet.flow in reliable and packet.kind == "data" and \
-                    packet.seq >= settled_below(packet.flow):
-                held.append(pid)  # never a multicast datagram: verdict order kept
-                continue
-            fold(pid, packet, t)
-        self.watermark = mark
+        limit = len(packets) + mark - len(self.held) - self.detail
+        if mark < limit:
+            self.watermark = self._fold_run(mark, limit, now)
         self._trim()
-
-    def _fold(self, pid: int, packet, t: float) -> None:
-        net, expectations = self.s.net, self.s.expectations
-        delivered_to = net.delivered_to
-        reason = self._last_drop.pop(pid, None)
-        want = expectations.expected.pop(pid, None)
-        if want is not None:
-            self._judge(pid, packet, t, want, delivered_to.get(pid, []))
-            expectations.loose.discard(pid)
-        got = delivered_to.pop(pid, [])
-        if packet.kind == "data" and packet.flow in self._once:
-            self._message_done(packet.flow, got, t, "unknown" if reason is None else reason)
-        elif packet.kind == "data":
-            key = (packet.flow, packet.seq)
-            pending = self.pending
-            left = pending[key] - 1
-            part = self.partial.pop(key, None) if self.partial else None
-            if left:  # more packets of this message to come (retransmissions)
-                pending[key] = left
-                if part is None:
-                    part = [[], t]
-                part[0].extend(got)
-                self.partial[key] = part
-            else:
-                del pending[key]
-                if part is not None:
-                    got, t = part[0] + got, part[1]
-                self._message_done(packet.flow, got, t,
-                                   "unknown" if reason is None else reason)
-        self._retired_since_trim += 1
-        del net.packets[pid], net.sent_at[pid], net.live[pid]
-        net._seen_at.pop(pid, None)
-        net._switch_seen.pop(pid, None)
-
-    def _message_done(self, flow: str, ports: list[PortRef], first_t: float,
-                      reason: str) -> None:
-        fig = self.figures[flow]
-        fig[0] += 1
-        delivered = bool(ports)
-        if delivered:
-            fig[1] += 1
-            fig[3] += len(ports) - len(set(ports))
-        else:
-            fig[2] += 1
-            fig[4][reason] += 1
-        pts = self.series[flow]
-        pts.append((first_t, int(delivered), int(not delivered)))
-        if len(pts) > SERIES_POINTS:
-            self._thin(pts)
-        groups = self._groups_of.get(flow, ()) if not delivered else ()
-        if groups:
-            for start, _, end, pos, group in self._spans:
-                if start > first_t:
-                    break
-                if first_t < end and group in groups:
-                    self.lost[pos] += 1
-            for pos, o in self._open:
-                if o.started_us <= first_t and o.group in groups:
-                    self.lost[pos] += 1
 
     # --------------------------------------------------------------- tracking
     def _track_drops(self) -> None:
+        """Each packet's drop reason: its last one that is not :data:`FILTERING`, else
+        its first (the first reason of a new packet, then the others over it)."""
         rows = self.s.net._drop_rows
-        last = self._last_drop
-        for _, _, pid, _, reason in rows[self._drops_seen:]:
-            if reason not in FILTERING or pid not in last:
-                last[pid] = reason
+        new = rows[self._drops_seen:]
+        if new:
+            last = self._last_drop
+            pids, reasons = list(map(_PID, new)), list(map(_REASON, new))
+            deque(map(last.setdefault, pids, reasons), 0)
+            other = list(map(not_, map(FILTERING.__contains__, reasons)))
+            last.update(zip(compress(pids, other), compress(reasons, other), strict=True))
         self._drops_seen = len(rows)
 
     def _trim(self) -> None:
         """Drop detail rows (deliveries, drops, hops) of retired packets (once enough
         were retired to be worth a pass); forget spans and checkpoints no packet kept
         can fall in any more."""
-        net, mark = self.s.net, self.watermark
+        net, mark, held = self.s.net, self.watermark, self.held
         dl = net._delivery_rows
         if self._retired_since_trim >= max(BATCH, self.detail // 4):
-            self._retired_since_trim = 0
-            kept = net.packets
+            self._retired_since_trim = 0  # kept: every id from the mark, and the held
             self._cp_times = [c[1] for c in self._cps]
-            head = self._dl_pids.mask(kept, mark)  # every id from the mark is kept
-            if self._cps:  # the retired deliveries may reach a checkpoint
-                for d in compress(dl[:len(head)], (~head).tolist()):
-                    self._delivered(d)
-            self._dl_pids.apply(head)
+            for d in self._dl_pids.keep_from(mark, held, bool(self._cps)):
+                self._delivered(d)  # a retired delivery may reach a checkpoint
             net._deliveries.clear()
-            rows = net._drop_rows
-            self._drop_pids.trim(kept, mark)
+            self._drop_pids.keep_from(mark, held)
             net._drops.clear()
-            self._drops_seen = len(rows)
+            self._drops_seen = len(net._drop_rows)
             if net.hops is not None:
-                net.hops.keep_packets(kept, mark)  # every id from the mark is kept
+                net.hops.keep_from(mark, held)
         low = min([mark] + self.held)
         oldest = net.sent_at[low][1] if low in net.sent_at else self.s.engine.now
         first = self.s.controller.outcomes.first
@@ -285,12 +217,6 @@ class Ledger(Spans):
             if group == group_of:
                 self.reached[pos].add(self.s.fabric.nodes[d[2].node].name)
             i -= 1
-
-    @staticmethod
-    def _thin(pts: list[tuple[float, int, int]]) -> None:
-        """Halve a flow's retired delivered/lost series (pairs merged)."""
-        pts[:] = [(b[0], a[1] + b[1], a[2] + b[2])
-                  for a, b in zip(pts[::2], pts[1::2], strict=False)]
 
 
 def merged_window(times: list[float], start: float, end: float) -> tuple[int, int]:

@@ -11,7 +11,7 @@
 
 typedef struct {
     PyObject_HEAD
-    Py_ssize_t n, cap;
+    Py_ssize_t n, cap, base; /* base: slots before hop 0 in the buffers (trims free them) */
     long long *pid;
     int *flow;
     signed char *kind;
@@ -29,25 +29,29 @@ typedef struct {
 
 static PyTypeObject HopRecordType;
 
+#define HOP_FIELDS(X) X(pid) X(flow) X(kind) X(t0) X(t1) X(src) X(dst)
+
 static int
 hops_grow(HopRecord *h)
 {
+    Py_ssize_t b = h->base;
+    if (b && b * 4 >= h->cap) {  /* trims freed a quarter at the front: slide back */
+#define SLIDE(f) h->f -= b; memmove(h->f, h->f + b, (size_t)h->n * sizeof(*h->f));
+        HOP_FIELDS(SLIDE)
+#undef SLIDE
+        h->base = 0;
+        return 0;
+    }
     Py_ssize_t cap = h->cap ? h->cap * 2 : 4096;
     void *p;
-#define GROW(field, type)                                                    \
-    p = PyMem_Realloc(h->field, (size_t)cap * sizeof(type));                 \
+#define GROW(f)                                                              \
+    p = PyMem_Realloc(h->f ? h->f - b : NULL, (size_t)cap * sizeof(*h->f));  \
     if (p == NULL) {                                                         \
         PyErr_NoMemory();                                                    \
         return -1;                                                           \
     }                                                                        \
-    h->field = p;
-    GROW(pid, long long)
-    GROW(flow, int)
-    GROW(kind, signed char)
-    GROW(t0, double)
-    GROW(t1, double)
-    GROW(src, PyObject *)
-    GROW(dst, PyObject *)
+    h->f = (void *)((char *)p + b * (Py_ssize_t)sizeof(*h->f));
+    HOP_FIELDS(GROW)
 #undef GROW
     h->cap = cap;
     return 0;
@@ -58,7 +62,7 @@ static int
 hops_add(HopRecord *h, PyObject *pid, PyObject *flow, PyObject *kind, PyObject *src,
          PyObject *dst, double t0, double t1)
 {
-    if (h->n == h->cap && hops_grow(h) < 0)
+    if (h->base + h->n == h->cap && hops_grow(h) < 0)
         return -1;
     long long p = PyLong_AsLongLong(pid);
     if (p == -1 && PyErr_Occurred())
@@ -166,6 +170,9 @@ HopRecord_dealloc(HopRecord *h)
         Py_DECREF(h->src[i]);
         Py_DECREF(h->dst[i]);
     }
+#define UNSKIP(f) if (h->f) h->f -= h->base;  /* back to the buffers' starts */
+    HOP_FIELDS(UNSKIP)
+#undef UNSKIP
     PyMem_Free(h->pid);
     PyMem_Free(h->flow);
     PyMem_Free(h->kind);
@@ -294,6 +301,40 @@ HopRecord_endpoints(HopRecord *h, PyObject *indices)
     return out;
 }
 
+/* Move hops [from, from + count) to to (either way), column by column. */
+static void
+hops_move(HopRecord *h, Py_ssize_t to, Py_ssize_t from, Py_ssize_t count)
+{
+    if (to == from || count <= 0)
+        return;
+#define MOVE(field) memmove(h->field + to, h->field + from, (size_t)count * sizeof(*h->field))
+    MOVE(pid); MOVE(flow); MOVE(kind); MOVE(t0); MOVE(t1); MOVE(src); MOVE(dst);
+#undef MOVE
+}
+
+/* One step of a trim: a dropped hop i releases its ports, and the kept run before it,
+ * from *start, moves down to *w in one go. hops_swept finishes. */
+static inline void
+hop_sweep(HopRecord *h, Py_ssize_t i, Py_ssize_t *w, Py_ssize_t *start, int keep)
+{
+    if (keep)
+        return;
+    hops_move(h, *w, *start, i - *start);
+    *w += i - *start;
+    *start = i + 1;
+    Py_DECREF(h->src[i]);
+    Py_DECREF(h->dst[i]);
+}
+
+static Py_ssize_t
+hops_swept(HopRecord *h, Py_ssize_t w, Py_ssize_t start)
+{
+    Py_ssize_t gone = start - w;
+    hops_move(h, w, start, h->n - start);
+    h->n -= gone;
+    return gone;
+}
+
 /* keep(mask) keeps, of the first len(mask) hops, those whose mask byte is non-zero, and
  * every later hop, in order */
 static PyObject *
@@ -309,26 +350,74 @@ HopRecord_keep(HopRecord *h, PyObject *arg)
         return NULL;
     }
     const char *keep = mask.buf;
-    for (Py_ssize_t i = 0; i < h->n; i++) {
-        if (i < end && !keep[i]) {
-            Py_DECREF(h->src[i]);
-            Py_DECREF(h->dst[i]);
-            continue;
-        }
-        if (w != i) {
-            h->pid[w] = h->pid[i];
-            h->flow[w] = h->flow[i];
-            h->kind[w] = h->kind[i];
-            h->t0[w] = h->t0[i];
-            h->t1[w] = h->t1[i];
-            h->src[w] = h->src[i];
-            h->dst[w] = h->dst[i];
-        }
-        w++;
-    }
-    h->n = w;
+    Py_ssize_t start = 0;
+    for (Py_ssize_t i = 0; i < end; i++)
+        hop_sweep(h, i, &w, &start, keep[i]);
+    hops_swept(h, w, start);
     PyBuffer_Release(&mask);
     Py_RETURN_NONE;
+}
+
+/* Whether hop i's packet is from below on or in held (ids, m of them, sorted). */
+static inline int
+hop_kept(const HopRecord *h, Py_ssize_t i, long long below, const long long *ids,
+         Py_ssize_t m)
+{
+    long long p = h->pid[i];
+    if (p >= below)
+        return 1;
+    for (Py_ssize_t lo = 0, hi = m; lo < hi;) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (ids[mid] < p)
+            lo = mid + 1;
+        else if (ids[mid] > p)
+            hi = mid;
+        else
+            return 1;
+    }
+    return 0;
+}
+
+/* keep_from(below, held) keeps the hops of packets from id below on and of the packets
+ * whose ids are in held (int64 bytes, sorted), in order; the rest go. Returns how many
+ * went. A retirement pass's trim (ledger.py): the hops that go are old, at the front, so
+ * the few kept among them move up next to the later ones and the record starts after
+ * them (the front slots are reused when the buffers are full), nothing else moves. */
+static PyObject *
+HopRecord_keep_from(HopRecord *h, PyObject *const *a, Py_ssize_t nargs)
+{
+    Py_buffer held;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "keep_from(below, held)");
+        return NULL;
+    }
+    long long below = PyLong_AsLongLong(a[0]);
+    if ((below == -1 && PyErr_Occurred()) ||
+        PyObject_GetBuffer(a[1], &held, PyBUF_SIMPLE) < 0)
+        return NULL;
+    const long long *ids = held.buf;
+    Py_ssize_t m = held.len / (Py_ssize_t)sizeof(long long), end = 0;
+    for (Py_ssize_t i = 0; i < h->n; i++)  /* end: just after the last hop that goes */
+        if (!hop_kept(h, i, below, ids, m))
+            end = i + 1;
+    Py_ssize_t w = end;
+    for (Py_ssize_t i = end - 1; i >= 0; i--) {
+        if (hop_kept(h, i, below, ids, m)) {
+            hops_move(h, --w, i, 1);
+        } else {
+            Py_DECREF(h->src[i]);
+            Py_DECREF(h->dst[i]);
+        }
+    }
+    PyBuffer_Release(&held);
+    if (w) {
+#define SKIP(f) h->f += w;
+        HOP_FIELDS(SKIP)
+#undef SKIP
+        h->base += w;
+        h->n -= w;
+    }
+    return PyLong_FromSsize_t(w);
 }
 
 static PyObject *
@@ -356,6 +445,8 @@ static PyMethodDef HopRecord_methods[] = {
      "endpoints(indices) -> [(src, dst), ...]"},
     {"keep", (PyCFunction)HopRecord_keep, METH_O,
      "keep(mask bytes): keep the marked ones of the first len(mask) hops, and the rest"},
+    {"keep_from", (PyCFunction)(void (*)(void))HopRecord_keep_from, METH_FASTCALL,
+     "keep_from(below, held int64 bytes) -> hops gone: keep those of packets >= below or held"},
     {NULL, NULL, 0, NULL}};
 
 static PyGetSetDef HopRecord_getset[] = {

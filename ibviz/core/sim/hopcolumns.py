@@ -5,7 +5,8 @@ freeing them cost about a fifth of a busy simulation. :class:`ColumnHopLog` keep
 record in the compiled extension's ``HopRecord`` (packet id, flow id, kind code, t0, t1 as
 C arrays; the two ports as references): the loop appends without making an object, the
 columns a view asks for are copied out as numpy arrays, a row is made only for a hop a view
-or the pcap asks about, and the ledger's trims compress the arrays. Same API, same
+or the pcap asks about, and the ledger's trims (:meth:`ColumnHopLog.keep_from`) drop the
+old hops at the front in C, moving only the few kept among them. Same API, same
 answers (``tests/core/test_sim_fingerprint.py`` runs both).
 """
 
@@ -75,6 +76,15 @@ class ColumnHopLog(HopLog):
             for name in cols:
                 cols[name] = self._compress(cols[name], head)
             self._done = len(self._store)
+            self.first += gone
+        return gone
+
+    def keep_from(self, below: int, held: list[int]) -> int:
+        """In one compiled pass, without a mask; the columns a view asked for are
+        forgotten (its next ask copies them again, as any new hop makes it do)."""
+        gone = self._store.keep_from(below, np.array(sorted(held), np.int64).tobytes())
+        if gone:
+            self._cols, self._done = {}, 0
             self.first += gone
         return gone
 

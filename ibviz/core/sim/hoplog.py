@@ -150,6 +150,11 @@ class HopLog:
             self.first += gone
         return gone
 
+    def keep_from(self, below: int, held: list[int]) -> int:
+        """:meth:`keep_packets` of the packets from id ``below`` on and those of
+        ``held`` (every one below ``below``): a retirement pass's trim."""
+        return self.keep_packets(set(held), below)
+
     @staticmethod
     def _compress(col: np.ndarray, head: np.ndarray) -> np.ndarray:
         """``col`` without the rows ``head`` (a mask over its first rows) leaves out."""

@@ -52,12 +52,31 @@ class PidColumn:
         self.apply(head)
         return len(head), head
 
+    def keep_from(self, below: int, held: list[int], forgotten: bool = False) -> list:
+        """Forget the rows of packets below ``below`` but those of ``held`` (the ledger's
+        trim: no set is asked); returns the rows forgotten if asked (else [])."""
+        pids = self.sync()
+        keep = pids >= below
+        if held:
+            keep |= np.isin(pids, held)
+        gone = np.flatnonzero(~keep)
+        if not len(gone):
+            return []
+        head = keep[:int(gone[-1]) + 1]
+        out = [self.rows[i] for i in gone.tolist()] if forgotten else []
+        self.apply(head)
+        return out
+
     def apply(self, head: np.ndarray) -> None:
         """Keep of the first ``len(head)`` rows those ``head`` marks (and the rest)."""
         end = len(head)
         if end and not head.all():
+            first = int(head.argmax()) if head.any() else end  # the rows before it all go
+            del self.rows[:first]
+            head, end = head[first:], end - first
             self.rows[:end] = compress(self.rows[:end], head.tolist())
-            self.pids = np.concatenate([self.pids[:end][head], self.pids[end:]])
+            pids = self.pids[first:]
+            self.pids = np.concatenate([pids[:end][head], pids[end:]])
 
 
 def head_mask(pids: np.ndarray, kept: Container[int], below: int | None) -> np.ndarray:
