@@ -28,7 +28,7 @@ class BuildWithResources(build_py):
 # -ffp-contract=off: no fused multiply-add, so hop times round exactly as in Python.
 CPUMP = Extension("ibviz.core.sim._cpump", ["ibviz/core/sim/_cpump.c"], optional=True,
                   depends=[f"ibviz/core/sim/_cpump_{part}.h"
-                           for part in ("util", "arrivals", "hops", "receive", "fans", "heap", "engine")],
+                           for part in ("util", "arrivals", "hops", "hoptrim", "receive", "fans", "heap", "engine")],
                   extra_compile_args=["-O2", "-ffp-contract=off"])
 
 setup(cmdclass={"build_py": BuildWithResources}, ext_modules=[CPUMP])

@@ -513,32 +513,6 @@ check_receive(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
     return receive_check(a[0], a[1], a[2], a[3]);
 }
 
-static PyObject *
-py_heappush(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
-{
-    if (nargs != 2 || !PyList_CheckExact(a[0])) {
-        PyErr_SetString(PyExc_TypeError, "heappush(list, entry)");
-        return NULL;
-    }
-    if (heap_push(a[0], a[1]) < 0)
-        return NULL;
-    Py_RETURN_NONE;
-}
-
-static PyObject *
-py_heappop(PyObject *self, PyObject *heap)
-{
-    if (!PyList_CheckExact(heap)) {
-        PyErr_SetString(PyExc_TypeError, "heappop(list)");
-        return NULL;
-    }
-    if (PyList_GET_SIZE(heap) == 0) {
-        PyErr_SetString(PyExc_IndexError, "index out of range");
-        return NULL;
-    }
-    return heap_pop(heap);
-}
-
 static PyMethodDef methods[] = {
     {"run_batch", (PyCFunction)(void (*)(void))run_batch, METH_FASTCALL,
      "run_batch(arrivals, engine_heap, engine, failed, down, switches, routes, mcast, "

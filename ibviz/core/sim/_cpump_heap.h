@@ -145,4 +145,31 @@ heap_pop(PyObject *heap)
     return first;
 }
 
+/* The module's heappush(heap, entry) and heappop(heap) (for tests) */
+static PyObject *
+py_heappush(PyObject *self, PyObject *const *a, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyList_CheckExact(a[0])) {
+        PyErr_SetString(PyExc_TypeError, "heappush(list, entry)");
+        return NULL;
+    }
+    if (heap_push(a[0], a[1]) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+py_heappop(PyObject *self, PyObject *heap)
+{
+    if (!PyList_CheckExact(heap)) {
+        PyErr_SetString(PyExc_TypeError, "heappop(list)");
+        return NULL;
+    }
+    if (PyList_GET_SIZE(heap) == 0) {
+        PyErr_SetString(PyExc_IndexError, "index out of range");
+        return NULL;
+    }
+    return heap_pop(heap);
+}
+
 #endif /* IBVIZ_CPUMP_HEAP_H */
