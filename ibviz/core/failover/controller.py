@@ -100,6 +100,14 @@ class FailoverController:
             raise ValueError(f"group {pg.name}: the nodes hang off {a[0]:#x}, not {pg.switch:#x}")
         return a[0], a[1], b[1]
 
+    def port_remap_refusal(self, pg: ProtectedGroup) -> str | None:
+        """Why mode 2 (switch port remap) cannot protect ``pg`` on this cabling, or None."""
+        try:
+            self._switch_ports(pg)
+        except ValueError as exc:
+            return str(exc)
+        return None
+
     def choose_mode(self, pg: ProtectedGroup) -> tuple[Mode, str]:
         """Seed FIG. 1 step 104: MLID reassignment where switches keep multicast tables."""
         if pg.mode is not Mode.AUTO:
@@ -342,10 +350,21 @@ class FailoverController:
         def widen(o: Outcome) -> float:
             from ibviz.core.failover.lmc_takeover import lmc_takeover
 
-            takeover = self.port_of(o.target)
+            takeover, other = self.port_of(o.target), self.port_of(o.node)
+            if self._alive(o.node, self.sm._find_reachable()):
+                # the group was lost and both nodes are up again: the other one keeps its
+                # LID, which no second port may take (two ports, one LID)
+                lid = self.sm.fabric.port(other).lid
+                if o.target == pg.primary:
+                    self._phase(o, f"prior art: {other} is up and keeps LID {lid:#x}; the "
+                                f"primary {takeover} serves with its own LIDs: none moved")
+                else:
+                    o.problem = (f"prior art: impossible: {other} is up and holds LID "
+                                 f"{lid:#x}; widening {takeover} over it would give two "
+                                 "ports one LID")
+                return self.engine.now
             before = set(self.sm.fabric.port(takeover).lids())
-            ok, text, moved = lmc_takeover(self.sm, takeover, self.port_of(o.node),
-                                           self.lmc_saved)
+            ok, text, moved = lmc_takeover(self.sm, takeover, other, self.lmc_saved)
             if not ok:
                 o.problem = f"prior art: {text}"
                 return self.engine.now

@@ -88,6 +88,11 @@ def _runner(s: Session, a: act.Action, key: str) -> Callable[[], None]:
         pg = ctl.groups.get(a.group)
         if pg is None:
             raise sc.error(f"{key}.group", f"no protected group {a.group!r}")
+        if a.mode not in {m.value for m in Mode}:
+            raise sc.error(f"{key}.mode", f"use one of {', '.join(m.value for m in Mode)}")
+        problem = ctl.port_remap_refusal(pg) if a.mode == Mode.PORT.value else None
+        if problem is not None:
+            raise sc.error(f"{key}.mode", problem)
 
         def force() -> None:
             pg.mode = Mode(a.mode)
