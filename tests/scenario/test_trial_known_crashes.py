@@ -1,4 +1,4 @@
-"""Crashes found by the cold user trial of the fast simulator (2026-12-07). Both are older
+"""Crashes found by the cold user trial of the fast simulator (2026-12-07). All are older
 than that work (the build before it, c032c1c, crashes the same way): kept as strict
 xfails so the fix turns them green and nobody forgets them."""
 
@@ -37,6 +37,22 @@ def test_lmc_mode_survives_a_switch_failback_then_a_cable_up():
     sc = parse_scenario(LMC_FIG5, "lmc-crash.yaml")
     s = Session(sc, fabric_for(sc))
     s.run()
+    assert s.report()["invariants"]["conservation"]
+
+
+@pytest.mark.xfail(strict=True, reason="prior-art-lmc: after switch-1 failed and came "
+                   "back, failing and failing back first-node raises RoutingError (LID "
+                   "0x0004 used by first-node and second-node)")
+def test_prior_art_lmc_survives_a_switch_failback_then_a_primary_failback():
+    s = open_session("prior-art-lmc")
+    node = s.resolve
+    for at_us, step in ((500.0, act.Fail(node("switch-1", "test"))),
+                        (1500.0, act.FailBack(node("switch-1", "test"))),
+                        (2500.0, act.Fail(node("first-node", "test"))),
+                        (4000.0, act.FailBack(node("first-node", "test")))):
+        s.seek(at_us)
+        s.apply(step)
+    s.seek(s.duration_us)
     assert s.report()["invariants"]["conservation"]
 
 
