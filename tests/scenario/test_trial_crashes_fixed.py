@@ -1,12 +1,15 @@
-"""Crashes found by the cold user trial of the fast simulator (2026-12-07). All are older
-than that work (the build before it, c032c1c, crashes the same way): kept as strict
-xfails so the fix turns them green and nobody forgets them."""
+"""Crashes found by the cold user trial of the fast simulator (2026-12-07), older than that
+work (the build before it, c032c1c, crashed the same way), now fixed: a lost group's
+prior-art failover to a node that came back moved a LID onto a port that was up again (two
+ports, one LID: RoutingError out of the engine); forcing port remap where the primary and
+the takeover hang off different switches raised ValueError at the next failure."""
 
 from __future__ import annotations
 
 import pytest
 
 from ibviz.core import actions as act
+from ibviz.core.scenario import ScenarioError
 from ibviz.core.scenario.session import Session
 from ibviz.topology.scenario_yaml import parse_scenario
 from ibviz.topology.scenarios import fabric_for, open_session
@@ -30,19 +33,23 @@ timeline:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="LMC takeover re-run on a cable coming up after "
-                   "the switch came back: RoutingError, LID 0x0006 used by endnode and "
-                   "host-a (ibviz run exits 70, internal error)")
+def no_lid_twice(s: Session) -> None:
+    twice = {lid: owners for lid, owners in s.sm.fabric.lid_owners().items()
+             if len(owners) > 1}
+    assert not twice
+
+
 def test_lmc_mode_survives_a_switch_failback_then_a_cable_up():
     sc = parse_scenario(LMC_FIG5, "lmc-crash.yaml")
     s = Session(sc, fabric_for(sc))
     s.run()
     assert s.report()["invariants"]["conservation"]
+    no_lid_twice(s)
+    assert s.controller.serving["svc"] == s.resolve("endnode", "test")  # with its own LID
+    last = s.controller.outcomes[-1]
+    assert last.problem is None and "none moved" in last.phases[-2][1]
 
 
-@pytest.mark.xfail(strict=True, reason="prior-art-lmc: after switch-1 failed and came "
-                   "back, failing and failing back first-node raises RoutingError (LID "
-                   "0x0004 used by first-node and second-node)")
 def test_prior_art_lmc_survives_a_switch_failback_then_a_primary_failback():
     s = open_session("prior-art-lmc")
     node = s.resolve
@@ -54,17 +61,16 @@ def test_prior_art_lmc_survives_a_switch_failback_then_a_primary_failback():
         s.apply(step)
     s.seek(s.duration_us)
     assert s.report()["invariants"]["conservation"]
+    no_lid_twice(s)
+    assert s.controller.serving["svc"] == node("first-node", "test")
 
 
-@pytest.mark.xfail(strict=True, reason="ForceMode port is accepted on a group whose primary "
-                   "and takeover sit on different switches; the failover then raises "
-                   "ValueError out of the engine")
-def test_forcing_an_impossible_mode_is_refused_or_survived():
+def test_forcing_an_impossible_mode_is_refused_naming_why():
     s = open_session("two-subnets")
     s.seek(1000.0)
-    try:
+    with pytest.raises(ScenarioError, match="port remap needs the primary and the takeover"):
         s.apply(act.ForceMode("svc", "port"))
-    except Exception as exc:  # refusing the step is fine, if it names why
-        assert "port remap" in str(exc)
-        return
-    s.seek(s.duration_us)  # the script's failure of node606 runs the failover here
+    with pytest.raises(ScenarioError, match="use one of auto, mlid, port, lmc"):
+        s.apply(act.ForceMode("svc", "sideways"))
+    s.seek(s.duration_us)  # the script's failure of node606 fails over as before
+    assert s.report()["invariants"]["conservation"]
