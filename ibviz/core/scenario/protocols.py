@@ -59,6 +59,8 @@ class SessionState(Protocol):
     service_lids: dict[str, int]
     expectations: Any
     ledger: Any
+    rejoins: Any
+    """:class:`~ibviz.core.scenario.rejoin.Rejoins`: hosts join again when they are back."""
     _lid_memo: dict[PortRef, int]
     epoch: int
     """Counts the events on the session's bus (see ``Session.epoch``)."""

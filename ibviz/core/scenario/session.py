@@ -88,6 +88,10 @@ class Session(SessionViews):
         self.service_lids = parts.service_lids
         self.resolve = parts.resolve
         self._unsubscribe = [*parts.unsubscribe, self.events.subscribe(ev.Event, self._moved)]
+        from ibviz.core.scenario.rejoin import Rejoins
+
+        self.rejoins = Rejoins(self)
+        self._unsubscribe += self.rejoins.subscribe(self.events)
         from ibviz.core.scenario.ledger import Ledger
         from ibviz.core.scenario.report import ExpectationRecorder
 

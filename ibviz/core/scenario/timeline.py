@@ -118,6 +118,8 @@ def _member(s: Session, a: act.Join | act.Leave, key: str) -> Callable[[], None]
 
     def member() -> None:
         sm.now_us = s.engine.now
+        if method is M.DELETE:  # away now: it does not join again when it is back
+            s.rejoins.forget(port, spec.mgid)
         status = sa_member(sm, method, spec.mgid, spec.qkey, port,
                            act.JOIN_STATES[join_state], port, f"timeline: {a.kind}")
         if status:
