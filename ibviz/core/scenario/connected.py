@@ -40,6 +40,8 @@ class ConnectedFlow(Flow):
         self.retransmitted = 0
         self._timer: int | None = None
         self.duplicates = 0
+        self.waiting: str | None = None
+        """Why the backlog's next message cannot be sent now (None: only the window)."""
 
     def emit_message(self) -> None:
         if not self.reliable:
@@ -53,11 +55,14 @@ class ConnectedFlow(Flow):
         while self.backlog and len(self.unacked) < self.spec.window and not self.broken:
             src = self.source_port()
             if src is None:
+                self.waiting = "source node down"
                 return
             try:
                 addr = self.address(src)
-            except NotAddressable:
+            except NotAddressable as exc:
+                self.waiting = str(exc)
                 return
+            self.waiting = None
             seq = self.backlog.popleft()
             psn = self.next_psn
             self.next_psn += 1

@@ -175,7 +175,9 @@ def flow_figures(s: Session) -> list[dict]:
         not_sent = dict(flow.not_sent)
         backlog = len(getattr(flow, "backlog", ()))
         if backlog:
+            waiting = getattr(flow, "waiting", None)
             key = f"connection broken: {flow.broken}" if flow.broken else \
+                f"queued at the end: {waiting}" if waiting else \
                 "queued behind the send window at the end"
             not_sent[key] = not_sent.get(key, 0) + backlog
         entry = {"name": flow.spec.name, "transport": flow.spec.transport,
