@@ -1,8 +1,9 @@
-"""Crashes found by the cold user trial of the fast simulator (2026-12-07), older than that
+"""Faults found by the cold user trial of the fast simulator (2026-12-07), older than that
 work (the build before it, c032c1c, crashed the same way), now fixed: a lost group's
 prior-art failover to a node that came back moved a LID onto a port that was up again (two
 ports, one LID: RoutingError out of the engine); forcing port remap where the primary and
-the takeover hang off different switches raised ValueError at the next failure."""
+the takeover hang off different switches raised ValueError at the next failure; a group
+protected during the session in the prior art's mode was addressed to LID 0."""
 
 from __future__ import annotations
 
@@ -74,3 +75,33 @@ def test_forcing_an_impossible_mode_is_refused_naming_why():
         s.apply(act.ForceMode("svc", "sideways"))
     s.seek(s.duration_us)  # the script's failure of node606 fails over as before
     assert s.report()["invariants"]["conservation"]
+
+
+PROTECT_LATER = """\
+name: protect-later
+fabric: fig8
+duration_us: 3000
+groups:
+  - name: svc
+    mgid: "ff15::1:8"
+    members:
+      - {node: first-node, join: full}
+      - {node: sender, join: send-only-full}
+flows:
+  - {name: f, source: sender, destination: "group:svc", transport: UD, rate_pps: 20000}
+"""
+
+
+@pytest.mark.parametrize("mode", ["lmc", "port", "mlid"])
+def test_a_group_protected_during_the_session_keeps_being_reached(mode: str):
+    """Protect applied by the user (or a session file) in each mode: the prior art's
+    service address is the primary's LID from then on (it was left at 0: 'DLID 0')."""
+    sc = parse_scenario(PROTECT_LATER, "protect-later.yaml")
+    s = Session(sc, fabric_for(sc))
+    s.seek(1000.0)
+    r = s.resolve
+    s.apply(act.Protect("svc", sc.groups[0].mgid, r("first-node", "t"),
+                        r("second-node", "t"), (r("sender", "t"),), mode))
+    s.seek(s.duration_us)
+    flow = s.report()["flows"][0]
+    assert flow["delivered"] == flow["sent"] == 60 and not flow["lost_by_reason"]

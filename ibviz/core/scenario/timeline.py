@@ -99,9 +99,19 @@ def _runner(s: Session, a: act.Action, key: str) -> Callable[[], None]:
             ctl.modes[a.group] = ctl.choose_mode(pg)
         return force
     if isinstance(a, act.Protect):
+        if a.mode not in {m.value for m in Mode}:
+            raise sc.error(f"{key}.mode", f"use one of {', '.join(m.value for m in Mode)}")
         group = ProtectedGroup(a.group, a.mgid, a.primary, a.takeover, list(a.senders),
                                mode=Mode(a.mode))
-        return lambda: ctl.protect(group)
+        problem = ctl.port_remap_refusal(group) if group.mode is Mode.PORT else None
+        if problem is not None:
+            raise sc.error(f"{key}.mode", problem)
+
+        def protect() -> None:
+            # the prior art's service address is the primary's LID (as setup keeps it)
+            s.service_lids[a.group] = s.fabric.port(ctl.port_of(a.primary)).lid
+            ctl.protect(group)
+        return protect
     raise ScenarioError(f"the built-in simulation cannot {act.describe(a)}", key)
 
 
