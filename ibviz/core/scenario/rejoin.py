@@ -19,7 +19,7 @@ from ibviz.core.model import PortRef
 from ibviz.core.sm.records import SaMethod as M
 
 if TYPE_CHECKING:
-    from ibviz.core.scenario.session import Session
+    from ibviz.core.scenario.protocols import SessionState as Session
 
 
 class Rejoins:
