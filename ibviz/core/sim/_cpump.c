@@ -31,6 +31,13 @@ enum {
 #define FAIL goto error
 /* t as a float object, made only where Python code sees it (most hops never need it) */
 #define T_OBJ() (t_stale ? t_make(&t, tv, &t_stale) : t)
+/* the multicast decision's key, (switch, DLID, in-port), made where it is asked for */
+#define NEED_DECISION()                                                                    \
+    do {                                                                                   \
+        if (decision == NULL &&                                                            \
+            (decision = PyTuple_Pack(3, node, dlid_o, PyTuple_GET_ITEM(at, 1))) == NULL)   \
+            FAIL;                                                                          \
+    } while (0)
 #define REFRESH_LIMIT() do { if (stop_time(engine, eheap, &limit) < 0) FAIL; } while (0)
 
 /* Replace *t by a float of tv; NULL on an error. */
@@ -136,19 +143,14 @@ batch(PyObject *const *a)
                 if (fan_cache != NULL)  /* by the port object and the DLID: no tuple */
                     fan = fans_get(fan_cache, at, dlid);
                 else {
-                    if ((decision = PyTuple_Pack(3, node, dlid_o, PyTuple_GET_ITEM(at, 1))) ==
-                        NULL)
-                        FAIL;
+                    NEED_DECISION();
                     fan = PyDict_GetItemWithError(fans, decision);
                     if (fan == NULL && PyErr_Occurred())
                         FAIL;
                 }
                 Py_XINCREF(fan);
                 if (fan == NULL) {
-                    if (decision == NULL &&
-                        (decision = PyTuple_Pack(3, node, dlid_o, PyTuple_GET_ITEM(at, 1))) ==
-                            NULL)
-                        FAIL;
+                    NEED_DECISION();
                     r = contains(switches, node);
                     if (r < 0)
                         FAIL;
@@ -280,10 +282,7 @@ batch(PyObject *const *a)
                     goto next;
                 }
                 if (fan != NULL) {  /* cached: the tree ends here (a drop) */
-                    if (decision == NULL &&
-                        (decision = PyTuple_Pack(3, node, dlid_o, PyTuple_GET_ITEM(at, 1))) ==
-                            NULL)
-                        FAIL;
+                    NEED_DECISION();
                     flow = field(packet, F_FLOW);
                     if (flow == NULL)
                         FAIL;

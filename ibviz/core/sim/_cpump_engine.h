@@ -1,6 +1,7 @@
 /* Engine.run's loop, compiled, for an engine whose simulator runs the compiled hop loop:
  * the same steps as ibviz/core/sim/engine.py's Engine.run (pop in (time, priority,
- * sequence) order with heapq's algorithm, _cpump_heap.h, skip cancelled events, set the clock, call the action),
+ * sequence) order with heapq's algorithm, _cpump_heap.h; skip cancelled events, set the
+ * clock, call the action),
  * except that an event that is the simulator's own bound ``_pump`` takes
  * ibviz/core/sim/batch.py's Batch._pump steps here, statement for statement, calling the
  * batch without going back to Python. Included once, by _cpump.c, after batch(). */

@@ -170,16 +170,9 @@ HopRecord_dealloc(HopRecord *h)
         Py_DECREF(h->src[i]);
         Py_DECREF(h->dst[i]);
     }
-#define UNSKIP(f) if (h->f) h->f -= h->base;  /* back to the buffers' starts */
-    HOP_FIELDS(UNSKIP)
-#undef UNSKIP
-    PyMem_Free(h->pid);
-    PyMem_Free(h->flow);
-    PyMem_Free(h->kind);
-    PyMem_Free(h->t0);
-    PyMem_Free(h->t1);
-    PyMem_Free(h->src);
-    PyMem_Free(h->dst);
+#define FREE(f) PyMem_Free(h->f ? h->f - h->base : NULL);  /* from the buffer's start */
+    HOP_FIELDS(FREE)
+#undef FREE
     for (int k = 0; k < FID_SLOTS; k++)
         Py_XDECREF(h->fid_keys[k]);
     Py_XDECREF(h->ids);

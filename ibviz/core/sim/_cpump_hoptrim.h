@@ -9,8 +9,8 @@ hops_move(HopRecord *h, Py_ssize_t to, Py_ssize_t from, Py_ssize_t count)
 {
     if (to == from || count <= 0)
         return;
-#define MOVE(field) memmove(h->field + to, h->field + from, (size_t)count * sizeof(*h->field))
-    MOVE(pid); MOVE(flow); MOVE(kind); MOVE(t0); MOVE(t1); MOVE(src); MOVE(dst);
+#define MOVE(f) memmove(h->f + to, h->f + from, (size_t)count * sizeof(*h->f));
+    HOP_FIELDS(MOVE)
 #undef MOVE
 }
 

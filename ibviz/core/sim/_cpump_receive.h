@@ -16,15 +16,15 @@ emit(Arrivals *q, PyObject *rec, PyObject *pid, PyObject *packet, PyObject *flow
                         Py_NewRef(after), NULL);
 }
 
-static PyObject *s_UD, *s_raw, *s_attached, *s_not_attached, *s_sm, *s_fabric, *s_nodes, *s_ports,
+static PyObject *s_ud, *s_raw, *s_attached, *s_not_attached, *s_sm, *s_fabric, *s_nodes, *s_ports,
     *s_lid, *s_lmc, *s_qps;
 
 static int
 receive_names_init(void)
 {
-    s_UD = PyUnicode_InternFromString("UD");
+    s_ud = PyUnicode_InternFromString("UD");
     s_raw = PyUnicode_InternFromString("raw");
-    if (!s_UD || !s_raw)
+    if (!s_ud || !s_raw)
         return -1;
     s_attached = PyUnicode_InternFromString("attached");
     s_not_attached = PyUnicode_InternFromString("MLID not attached to the port");
@@ -156,7 +156,7 @@ receive_check(PyObject *check, PyObject *checks, PyObject *packet, PyObject *at)
         goto done;
     int text = PyUnicode_CheckExact(transport);
     /* the interned names first (Python's literals are the same objects), then by value */
-    int ud = transport == s_UD, raw = transport == s_raw;
+    int ud = transport == s_ud, raw = transport == s_raw;
     if (!ud && !raw && text) {
         raw = PyUnicode_CompareWithASCIIString(transport, "raw") == 0;
         ud = !raw && PyUnicode_CompareWithASCIIString(transport, "UD") == 0;

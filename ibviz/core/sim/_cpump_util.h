@@ -15,6 +15,17 @@ static PyTypeObject *slots_type;  /* the class whose slot offsets are known (str
 static PyTypeObject *lookup_type;  /* the last class found not to keep them so (strong) */
 static Py_ssize_t slot_offsets[N_FIELDS];
 
+/* The offset of a plain (writable, object) __slots__ member's descriptor, 0 for any
+ * other attribute. */
+static Py_ssize_t
+plain_member_offset(PyObject *descr)
+{
+    if (descr == NULL || !Py_IS_TYPE(descr, &PyMemberDescr_Type))
+        return 0;
+    PyMemberDef *m = ((PyMemberDescrObject *)descr)->d_member;
+    return m->type == T_OBJECT_EX && !(m->flags & READONLY) ? m->offset : 0;
+}
+
 static void
 learn_slots(PyTypeObject *tp)
 {
@@ -27,13 +38,9 @@ learn_slots(PyTypeObject *tp)
             Py_XSETREF(lookup_type, tp);
             return;
         }
-        int plain = Py_IS_TYPE(d, &PyMemberDescr_Type) &&
-                    ((PyMemberDescrObject *)d)->d_member->type == T_OBJECT_EX &&
-                    !(((PyMemberDescrObject *)d)->d_member->flags & READONLY);
-        if (plain)
-            offsets[i] = ((PyMemberDescrObject *)d)->d_member->offset;
+        offsets[i] = plain_member_offset(d);
         Py_DECREF(d);
-        if (!plain) {
+        if (!offsets[i]) {
             Py_INCREF(tp);
             Py_XSETREF(lookup_type, tp);
             return;
@@ -166,12 +173,8 @@ plain_slot(PyTypeObject *tp, PyObject *name)
         if (slot_cache[i].type == tp && slot_cache[i].name == name &&
             slot_cache[i].version == tp->tp_version_tag && tp->tp_version_tag != 0)
             return slot_cache[i].offset;
-    PyObject *d = _PyType_Lookup(tp, name);  /* borrowed; gives tp a version tag */
-    Py_ssize_t offset = 0;
-    if (d != NULL && Py_IS_TYPE(d, &PyMemberDescr_Type) &&
-        ((PyMemberDescrObject *)d)->d_member->type == T_OBJECT_EX &&
-        !(((PyMemberDescrObject *)d)->d_member->flags & READONLY))
-        offset = ((PyMemberDescrObject *)d)->d_member->offset;
+    /* borrowed; the lookup gives tp a version tag */
+    Py_ssize_t offset = plain_member_offset(_PyType_Lookup(tp, name));
     int i = slot_cache_next;
     slot_cache_next = (i + 1) % SLOT_CACHE;
     Py_XSETREF(slot_cache[i].type, (PyTypeObject *)Py_NewRef(tp));
