@@ -10,7 +10,7 @@ from itertools import compress, count, repeat
 from operator import add, and_, attrgetter, eq, ge, is_not, itemgetter, not_, or_, sub
 
 from ibviz.core.model import PortRef
-from ibviz.core.scenario.verdict import INF, SETTLE_US, Spans
+from ibviz.core.scenario.verdict import INF, SETTLE_US, Spans, broken_list
 
 SERIES_POINTS = 4096
 """Retired delivered/lost events kept per flow for the plot (thinned by halving)."""
@@ -95,7 +95,7 @@ class Folding(Spans):
             net.live
         drop_pop, want_pop, loose = self._last_drop.pop, ex.expected.pop, ex.loose
         reliable, once, held = self._reliable, self._once, self.held
-        figures, series, fold = self.figures, self.series, self._fold
+        fold = self._fold
         steady = self._steady()
         last = self.s.duration_us - SETTLE_US
         checked, problems, judge = 0, self.eo_problems, self._judge
@@ -120,27 +120,13 @@ class Folding(Spans):
             if want is not None:
                 if not steady:
                     judge(pid, packet, t, want, got or [])
-                elif t <= last:
+                elif t <= last:  # in the check: _judge's steps without asking unsteady
                     checked += 1
-                    if len(problems) < 5:  # broken_list, inline
-                        reached = set(got or ())
-                        if len(reached) != len(got or ()) or (
-                                not reached <= want if pid in loose else reached != want):
-                            judge(pid, packet, t, want, got or [], True)
+                    if len(problems) < 5 and broken_list(want, got or [], pid in loose):
+                        judge(pid, packet, t, want, got or [], True)
                 if loose:
                     loose.discard(pid)
-            if got is None:  # lost: by reason, and in the spans around failovers
-                self._message_done(flow, [], t, "unknown" if reason is None else reason)
-                continue
-            fig = figures[flow]
-            fig[0] += 1
-            fig[1] += 1
-            if len(got) > 1:
-                fig[3] += len(got) - len(set(got))
-            pts = series[flow]
-            pts.append((t, 1, 0))
-            if len(pts) > SERIES_POINTS:
-                self._thin(pts)
+            self._message_done(flow, got or [], t, "unknown" if reason is None else reason)
         self.eo_checked += checked
         gone: Sequence[int] = range(start, mark)
         if len(held) > held_before:

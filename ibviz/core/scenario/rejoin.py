@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ibviz.core import events as ev
 from ibviz.core.model import PortRef
+from ibviz.core.scenario.setup import sa_member
 from ibviz.core.sm.records import SaMethod as M
 
 if TYPE_CHECKING:
@@ -76,8 +77,6 @@ class Rejoins:
             self.s.engine.at(self.s.engine.now, self._rejoin, "hosts join again")
 
     def _rejoin(self) -> None:
-        from ibviz.core.scenario.setup import sa_member
-
         self._pending = False
         sm, s = self.s.sm, self.s
         for port in [p for p in self.departed if sm.port_in_subnet(p)]:

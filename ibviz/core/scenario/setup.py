@@ -90,6 +90,12 @@ def sa_member(sm: SubnetManager, method: M, mgid: int, qkey: int, port: PortRef,
     return int(sm.sa_request(method, requester, rec, int(REQUIRED_FOR_CREATE), reason).status)
 
 
+def service_lid(fabric: Fabric, ctl: FailoverController, primary: int) -> int:
+    """A protected group's service address in the prior art (mode lmc): its primary
+    port's LID, which the takeover's LMC range is widened over."""
+    return fabric.port(ctl.port_of(primary)).lid
+
+
 def build_session_parts(session: Session, sc: Scenario, fabric: Fabric,
                         mode_override: str | None) -> Parts:
     resolve = resolver(sc, fabric)
@@ -131,7 +137,7 @@ def build_session_parts(session: Session, sc: Scenario, fabric: Fabric,
         except ValueError as exc:
             raise sc.error(key, str(exc)) from exc
         protected[fo.group] = (primary, takeover)
-        service_lids[fo.group] = fabric.port(ctl.port_of(primary)).lid
+        service_lids[fo.group] = service_lid(fabric, ctl, primary)
     for spec in sc.groups:
         for j, m in enumerate(spec.members):
             if spec.name in protected and m.join_state == "send-only-full":
@@ -229,4 +235,4 @@ def session_receivers(ctl: FailoverController, mgid: int) -> list[PortRef]:
     return group.receivers if group is not None else []
 
 
-__all__ = ["JoinState", "Parts", "build_session_parts", "sa_member"]
+__all__ = ["JoinState", "Parts", "build_session_parts", "sa_member", "service_lid"]

@@ -11,7 +11,7 @@ from ibviz.core.failover.model import Mode, ProtectedGroup
 from ibviz.core.model import PortRef
 from ibviz.core.scenario.model import Action as Entry
 from ibviz.core.scenario.model import ScenarioError
-from ibviz.core.scenario.setup import sa_member
+from ibviz.core.scenario.setup import sa_member, service_lid
 from ibviz.core.sm.records import SaMethod as M
 
 if TYPE_CHECKING:
@@ -88,31 +88,32 @@ def _runner(s: Session, a: act.Action, key: str) -> Callable[[], None]:
         pg = ctl.groups.get(a.group)
         if pg is None:
             raise sc.error(f"{key}.group", f"no protected group {a.group!r}")
-        if a.mode not in {m.value for m in Mode}:
-            raise sc.error(f"{key}.mode", f"use one of {', '.join(m.value for m in Mode)}")
-        problem = ctl.port_remap_refusal(pg) if a.mode == Mode.PORT.value else None
-        if problem is not None:
-            raise sc.error(f"{key}.mode", problem)
+        _check_mode(s, pg, a.mode, key)
 
         def force() -> None:
             pg.mode = Mode(a.mode)
             ctl.modes[a.group] = ctl.choose_mode(pg)
         return force
     if isinstance(a, act.Protect):
-        if a.mode not in {m.value for m in Mode}:
-            raise sc.error(f"{key}.mode", f"use one of {', '.join(m.value for m in Mode)}")
-        group = ProtectedGroup(a.group, a.mgid, a.primary, a.takeover, list(a.senders),
-                               mode=Mode(a.mode))
-        problem = ctl.port_remap_refusal(group) if group.mode is Mode.PORT else None
-        if problem is not None:
-            raise sc.error(f"{key}.mode", problem)
+        group = ProtectedGroup(a.group, a.mgid, a.primary, a.takeover, list(a.senders))
+        _check_mode(s, group, a.mode, key)
+        group.mode = Mode(a.mode)
 
         def protect() -> None:
-            # the prior art's service address is the primary's LID (as setup keeps it)
-            s.service_lids[a.group] = s.fabric.port(ctl.port_of(a.primary)).lid
+            s.service_lids[a.group] = service_lid(s.fabric, ctl, a.primary)
             ctl.protect(group)
         return protect
     raise ScenarioError(f"the built-in simulation cannot {act.describe(a)}", key)
+
+
+def _check_mode(s: Session, pg: ProtectedGroup, mode: str, key: str) -> None:
+    """Refuse a failover mode that is unknown, or port remap where ``pg``'s nodes do not
+    hang off one switch (it would fail at the next failure), naming why."""
+    if mode not in {m.value for m in Mode}:
+        raise s.scenario.error(f"{key}.mode", f"use one of {', '.join(m.value for m in Mode)}")
+    problem = s.controller.port_remap_refusal(pg) if mode == Mode.PORT.value else None
+    if problem is not None:
+        raise s.scenario.error(f"{key}.mode", problem)
 
 
 def _member(s: Session, a: act.Join | act.Leave, key: str) -> Callable[[], None]:

@@ -99,8 +99,7 @@ class Flow:
         if now > self.stop_us or self.broken:
             return
         self.emit_message()
-        engine.push(now - log(1.0 - self.rng.random()) / self._rate if self._poisson
-                    else now + self._mean, self._tick, ())  # _gap, inline
+        engine.push(now + self._gap(), self._tick, ())
 
     # ---------------------------------------------------------------- sending
     def source_port(self) -> PortRef | None:
@@ -165,7 +164,7 @@ class Flow:
         maker with the constant fields, SGID, DGID, the source port's cable), kept as
         :attr:`_plan` when it may be; None (the reason counted) when nothing can be sent
         now."""
-        s, spec = self.s, self.spec
+        s = self.s
         epoch = s.epoch
         mode = s.controller.modes.get(self._dst_group) if self._dst_group else None
         node = s.controller.serving.get(self._src_group) if self._src_group else None
@@ -178,21 +177,25 @@ class Flow:
         except NotAddressable as exc:
             self.skip(str(exc))
             return None
-        slid = self.slid(src) if self._mlid_slid else s.lid_of(src)
-        make = partial(DataPacket, spec.name, addr.dlid, slid, addr.dest_qp, spec.size,
-                       addr.has_grh, spec.transport, "data")
+        make = partial(DataPacket, *self._fixed_fields(src, addr))
         plan = (epoch, mode, node, src, make, s.gid_of(src), addr.dgid, s.net.cable(src))
         if self._plannable or self._unicast is not None and self._unicast[1] is addr:
             self._plan = plan
         return plan
 
+    def _fixed_fields(self, src: PortRef, addr: Address) -> tuple:
+        """A data packet's leading fields from ``src`` to ``addr``: flow, DLID, SLID,
+        DestQP, size, GRH, transport, kind (the send plan's and :meth:`transmit`'s)."""
+        spec = self.spec
+        slid = self.slid(src) if self._mlid_slid else self.s.lid_of(src)
+        return (spec.name, addr.dlid, slid, addr.dest_qp, spec.size, addr.has_grh,
+                spec.transport, "data")
+
     def transmit(self, src: PortRef, addr: Address, seq: int, psn: int) -> None:
         """Send message ``seq`` as packet ``psn`` (24 bits) from ``src`` to ``addr``."""
-        spec, s = self.spec, self.s
-        slid = self.slid(src) if self._mlid_slid else s.lid_of(src)
-        s.net.send(src, DataPacket(spec.name, addr.dlid, slid, addr.dest_qp, spec.size,
-                                   addr.has_grh, spec.transport, "data", psn & 0xFFFFFF,
-                                   self.qpn, s.gid_of(src), addr.dgid, 0, ACK, seq))
+        s = self.s
+        s.net.send(src, DataPacket(*self._fixed_fields(src, addr), psn & 0xFFFFFF, self.qpn,
+                                   s.gid_of(src), addr.dgid, 0, ACK, seq))
 
     def on_receive(self, pid: int, packet: DataPacket, at: PortRef) -> str | None:
         """Transport-level acceptance at the receiver (None: accepted)."""

@@ -175,10 +175,7 @@ class NetworkSim(Batch):
         log = self.hops
         if log is not None:
             log.record((pid, flow, packet.kind, src, peer, now, t1))
-        self._pq.push(t1, pid, packet, peer, 1)
-        if t1 < self._pump_at:
-            self._pump_at = t1
-            engine.push(t1, self._pump, ())
+        self._arrival(t1, pid, packet, peer, 1)
         return pid
 
     def drop(self, pid: int, packet: DataPacket, port: PortRef, reason: str) -> None:
